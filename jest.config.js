@@ -1,0 +1,36 @@
+// @ts-check
+/** Jest runs TypeScript through SWC (fast, no type checking: `npm run typecheck` does that). */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: { target: 'es2023', parser: { syntax: 'typescript' } },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+// middy (and a few other packages) ship ESM only; Jest's module system needs CommonJS.
+const esmOnlyPackages = ['@middy', '@aws/lambda-invoke-store', '@kubernetes-models', 'kubernetes-models'];
+
+/** @type {(name: string, extra?: Record<string, unknown>) => import('jest').Config} */
+const project = (name, extra = {}) => ({
+  displayName: name,
+  testEnvironment: 'node',
+  roots: [`<rootDir>/test/${name}`],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  // middy's package.json exports only an "import" condition, which Jest's CommonJS resolver never matches.
+  moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  ...extra,
+});
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    project('unit'),
+    project('infra', { testTimeout: 120_000 }),
+    project('integration', { testTimeout: 120_000 }),
+  ],
+};

@@ -1,0 +1,217 @@
+/**
+ * The seed's sizing: replicas, resources ("Vertical Scaling"), scale triggers ("Horizontal Scaling") and the
+ * storage numbers of each component. The Kubernetes builders render them and the capacity report measures
+ * against them, so both read this one table (through the environment config).
+ *
+ * Pure: no I/O, no AWS SDK, no CDK.
+ */
+
+/** A CPU and memory pair as Kubernetes quantities, e.g. `{ cpu: '500m', memory: '2Gi' }`. */
+export interface ResourceQuantities {
+  readonly cpu: string;
+  readonly memory: string;
+}
+
+export interface ComponentResources {
+  readonly requests: ResourceQuantities;
+  readonly limits: ResourceQuantities;
+}
+
+export interface ComponentSizing {
+  readonly replicas: number;
+  /** Upper bound for horizontal scaling (HPA max, or the capacity report's "scale out" ceiling). */
+  readonly maxReplicas: number;
+  readonly resources: ComponentResources;
+}
+
+export const COMPONENTS = [
+  'prometheus',
+  'thanosQuery',
+  'thanosQueryFrontend',
+  'thanosStore',
+  'thanosRuler',
+  'thanosCompactor',
+  'alertmanager',
+  'pushgateway',
+  'grafana',
+] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+export interface StackSizing {
+  readonly components: Readonly<Record<Component, ComponentSizing>>;
+  readonly prometheus: {
+    readonly scrapeInterval: string;
+    readonly evaluationInterval: string;
+    /** Local (hot tier) retention by size, the `retentionSize` of Prometheus. */
+    readonly retentionSize: string;
+    /** PVC per Prometheus replica: holds `retentionSize` plus WAL and compaction headroom. */
+    readonly storage: string;
+  };
+  readonly thanosStore: {
+    readonly indexCacheSize: string;
+    readonly chunkCacheSize: string;
+    readonly storage: string;
+  };
+  readonly thanosCompactor: {
+    /** Fargate ephemeral storage for the compactor's scratch space (seed: 100Gi "PVC"; Fargate allows up to 175GiB). */
+    readonly ephemeralStorage: string;
+  };
+  readonly alertmanager: { readonly storage: string };
+  readonly pushgateway: { readonly storage: string };
+  readonly scaleTriggers: ScaleTriggers;
+}
+
+/** The seed's "Scale Trigger" column. */
+export interface ScaleTriggers {
+  /** Prometheus: head series per replica above which to scale out (or shard). */
+  readonly prometheusSeriesPerReplica: number;
+  /** Thanos Query: queries per second above which to add replicas. */
+  readonly thanosQueryQps: number;
+  /** Store gateway: historical query latency (seconds) above which to add replicas. */
+  readonly storeGatewayLatencySeconds: number;
+}
+
+const res = (cpuReq: string, memReq: string, cpuLim: string, memLim: string): ComponentResources => ({
+  requests: { cpu: cpuReq, memory: memReq },
+  limits: { cpu: cpuLim, memory: memLim },
+});
+
+/**
+ * The seed's numbers. Components the seed gives no resources for (query-frontend, ruler, grafana) get values in
+ * line with their neighbours; the compactor runs on Fargate, which needs requests equal to limits, so it gets the
+ * seed's limits for both.
+ */
+export const SEED_SIZING: StackSizing = {
+  components: {
+    prometheus: { replicas: 2, maxReplicas: 4, resources: res('500m', '2Gi', '2000m', '8Gi') },
+    thanosQuery: { replicas: 2, maxReplicas: 4, resources: res('250m', '512Mi', '1000m', '2Gi') },
+    thanosQueryFrontend: { replicas: 2, maxReplicas: 4, resources: res('100m', '256Mi', '500m', '1Gi') },
+    thanosStore: { replicas: 2, maxReplicas: 4, resources: res('250m', '1Gi', '1000m', '4Gi') },
+    thanosRuler: { replicas: 2, maxReplicas: 2, resources: res('250m', '512Mi', '1000m', '2Gi') },
+    thanosCompactor: { replicas: 1, maxReplicas: 1, resources: res('1000m', '4Gi', '1000m', '4Gi') },
+    alertmanager: { replicas: 2, maxReplicas: 3, resources: res('100m', '256Mi', '500m', '512Mi') },
+    pushgateway: { replicas: 2, maxReplicas: 2, resources: res('100m', '128Mi', '500m', '512Mi') },
+    grafana: { replicas: 2, maxReplicas: 2, resources: res('100m', '256Mi', '500m', '1Gi') },
+  },
+  prometheus: { scrapeInterval: '15s', evaluationInterval: '15s', retentionSize: '50GB', storage: '100Gi' },
+  thanosStore: { indexCacheSize: '1GB', chunkCacheSize: '2GB', storage: '50Gi' },
+  thanosCompactor: { ephemeralStorage: '100Gi' },
+  alertmanager: { storage: '2Gi' },
+  pushgateway: { storage: '2Gi' },
+  scaleTriggers: { prometheusSeriesPerReplica: 500_000, thanosQueryQps: 100, storeGatewayLatencySeconds: 10 },
+};
+
+const BINARY_SUFFIX: Readonly<Record<string, number>> = {
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+};
+// Kubernetes quantities use k, M, G; Prometheus/Thanos sizes (50GB, 1GB) use KB, MB, GB. Both are powers of 1000
+// for Kubernetes; Prometheus' units are powers of 1024 (see parseByteSize).
+const DECIMAL_SUFFIX: Readonly<Record<string, number>> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15 };
+
+/**
+ * Parses a Kubernetes quantity (`2Gi`, `512Mi`, `500m`, `1.5`, `1G`) into its base unit (bytes or cores).
+ * Returns undefined when the text is not a quantity.
+ */
+export function parseQuantity(text: string): number | undefined {
+  const match = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|m|k|M|G|T|P)?$/.exec(text);
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  const suffix = match[2];
+  if (suffix === undefined) return value;
+  if (suffix === 'm') return value / 1000;
+  return value * (BINARY_SUFFIX[suffix] ?? DECIMAL_SUFFIX[suffix] ?? Number.NaN);
+}
+
+/**
+ * Parses a Prometheus/Thanos byte size (`50GB`, `1GB`, `512MB`): units are powers of 1024, as Prometheus'
+ * `--storage.tsdb.retention.size` and Thanos' cache `max_size` read them. Returns undefined when invalid.
+ */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^([0-9]+)(B|KB|MB|GB|TB|PB)$/.exec(text);
+  if (!match) return undefined;
+  const power = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'].indexOf(match[2] ?? '');
+  return Number(match[1]) * 1024 ** power;
+}
+
+/** Checks the sizing invariants. Returns problems as `path: message` strings; empty means valid. */
+export function sizingProblems(sizing: StackSizing): string[] {
+  const problems: string[] = [];
+  for (const name of COMPONENTS) {
+    const c = sizing.components[name];
+    const path = `components.${name}`;
+    if (c.replicas < 1) problems.push(`${path}.replicas: must be at least 1, got ${c.replicas}`);
+    if (c.maxReplicas < c.replicas) {
+      problems.push(`${path}.maxReplicas: must be at least replicas (${c.replicas}), got ${c.maxReplicas}`);
+    }
+    for (const kind of ['cpu', 'memory'] as const) {
+      const request = parseQuantity(c.resources.requests[kind]);
+      const limit = parseQuantity(c.resources.limits[kind]);
+      if (request === undefined)
+        problems.push(`${path}.resources.requests.${kind}: not a Kubernetes quantity: "${c.resources.requests[kind]}"`);
+      if (limit === undefined)
+        problems.push(`${path}.resources.limits.${kind}: not a Kubernetes quantity: "${c.resources.limits[kind]}"`);
+      if (request !== undefined && limit !== undefined && request > limit) {
+        problems.push(
+          `${path}.resources.requests.${kind}: ${c.resources.requests[kind]} exceeds the limit ${c.resources.limits[kind]}`,
+        );
+      }
+    }
+  }
+  const compactor = sizing.components.thanosCompactor;
+  if (compactor.replicas !== 1 || compactor.maxReplicas !== 1) {
+    problems.push(
+      'components.thanosCompactor.replicas: the compactor must be a singleton (object storage has no lock): use 1',
+    );
+  }
+  for (const kind of ['cpu', 'memory'] as const) {
+    if (parseQuantity(compactor.resources.requests[kind]) !== parseQuantity(compactor.resources.limits[kind])) {
+      problems.push(`components.thanosCompactor.resources.requests.${kind}: Fargate needs requests equal to limits`);
+    }
+  }
+  const prometheusHa = sizing.components.prometheus.replicas;
+  if (prometheusHa < 2)
+    problems.push(`components.prometheus.replicas: HA needs at least 2 replicas, got ${prometheusHa}`);
+  const ephemeral = parseQuantity(sizing.thanosCompactor.ephemeralStorage);
+  if (ephemeral === undefined) {
+    problems.push(
+      `thanosCompactor.ephemeralStorage: not a Kubernetes quantity: "${sizing.thanosCompactor.ephemeralStorage}"`,
+    );
+  } else if (ephemeral > 175 * 2 ** 30) {
+    problems.push(
+      `thanosCompactor.ephemeralStorage: Fargate allows at most 175Gi, got ${sizing.thanosCompactor.ephemeralStorage}`,
+    );
+  }
+  for (const [path, value] of [
+    ['prometheus.retentionSize', sizing.prometheus.retentionSize],
+    ['thanosStore.indexCacheSize', sizing.thanosStore.indexCacheSize],
+    ['thanosStore.chunkCacheSize', sizing.thanosStore.chunkCacheSize],
+  ] as const) {
+    if (parseByteSize(value) === undefined) problems.push(`${path}: not a byte size like "50GB": "${value}"`);
+  }
+  for (const [path, value] of [
+    ['prometheus.storage', sizing.prometheus.storage],
+    ['thanosStore.storage', sizing.thanosStore.storage],
+    ['alertmanager.storage', sizing.alertmanager.storage],
+    ['pushgateway.storage', sizing.pushgateway.storage],
+  ] as const) {
+    if (parseQuantity(value) === undefined) problems.push(`${path}: not a Kubernetes quantity: "${value}"`);
+  }
+  const retention = parseByteSize(sizing.prometheus.retentionSize);
+  const volume = parseQuantity(sizing.prometheus.storage);
+  if (retention !== undefined && volume !== undefined && volume < retention) {
+    problems.push(
+      `prometheus.storage: ${sizing.prometheus.storage} is smaller than retentionSize ${sizing.prometheus.retentionSize}`,
+    );
+  }
+  for (const [path, value] of [
+    ['prometheus.scrapeInterval', sizing.prometheus.scrapeInterval],
+    ['prometheus.evaluationInterval', sizing.prometheus.evaluationInterval],
+  ] as const) {
+    if (!/^[0-9]+(ms|s|m|h)$/.test(value)) problems.push(`${path}: not a Prometheus duration like "15s": "${value}"`);
+  }
+  return problems;
+}

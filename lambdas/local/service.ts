@@ -1,0 +1,32 @@
+/**
+ * `npm run local -- <service>` runs one function on this machine with the same handler code as in AWS: behind
+ * HTTP for the functions API Gateway or Alertmanager call, or once from the command line for scheduled ones.
+ * Each service is a module in `lambdas/local/services/<name>.ts` exporting `service`.
+ */
+
+/** Where a service writes: results to stdout (JSON by default), everything else to stderr. */
+export interface LocalOutput {
+  /** Writes one result to stdout (a string as is, anything else as one JSON line). */
+  result(value: unknown): void;
+  /** A human-readable line on stderr. */
+  info(message: string): void;
+}
+
+export interface LocalService {
+  /** The command name: `npm run local -- <name>`. */
+  readonly name: string;
+  /** One line for `--help`. */
+  readonly summary: string;
+  /** The service's flags, shown by `npm run local -- <name> --help`. */
+  readonly usage: string;
+  /**
+   * Runs the service with its flags. HTTP services resolve when stopped (SIGINT/SIGTERM via `signal`);
+   * one-shot services resolve when done. Throw {@link UsageError} for bad flags.
+   */
+  run(argv: readonly string[], output: LocalOutput, signal: AbortSignal): Promise<void>;
+}
+
+/** Bad flags: the runner prints the message and the service's usage, and exits with 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

@@ -1,0 +1,33 @@
+import { SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
+import { SEED_SIZING } from '../../../lambdas/domain/sizing';
+import type { EnvironmentConfigInput } from '../schema';
+
+/** Development: one NAT gateway, buckets destroyed with the stack, Slack only. */
+export const dev: EnvironmentConfigInput = {
+  name: 'dev',
+  account: '111111111111',
+  region: 'eu-west-1',
+  availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+  clusterName: 'greenlang-dev',
+  vpcCidr: '10.10.0.0/16',
+  natGateways: 1,
+  removalPolicy: 'destroy',
+  logRetentionDays: 14,
+  logLevel: 'DEBUG',
+  alerting: {
+    slack: { enabled: true, channel: '#greenlang-alerts-dev' },
+    pagerduty: { enabled: false },
+    email: { criticalAlerts: false, recipients: ['platform-team@greenlang.example'] },
+  },
+  weeklySummary: { enabled: true, dayOfWeek: 'MON', hour: 8, timezone: 'Europe/Berlin' },
+  capacityReport: { dayOfWeek: 'MON', hour: 6, timezone: 'Europe/Berlin' },
+  audit: { hourUtc: 5 },
+  ingest: {
+    jwtIssuer: 'https://auth.greenlang.example/realms/dev',
+    jwtAudience: ['greenlang-push'],
+    maxPayloadBytes: 5 * 1024 * 1024,
+    throttle: { rateLimit: 50, burstLimit: 100 },
+  },
+  retention: SEED_RETENTION_POLICY,
+  sizing: SEED_SIZING,
+};

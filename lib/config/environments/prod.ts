@@ -1,0 +1,33 @@
+import { SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
+import { SEED_SIZING } from '../../../lambdas/domain/sizing';
+import type { EnvironmentConfigInput } from '../schema';
+
+/** Production: a NAT gateway per AZ, everything retained, PagerDuty for critical alerts. */
+export const prod: EnvironmentConfigInput = {
+  name: 'prod',
+  account: '333333333333',
+  region: 'eu-west-1',
+  availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+  clusterName: 'greenlang-prod',
+  vpcCidr: '10.30.0.0/16',
+  natGateways: 3,
+  removalPolicy: 'retain',
+  logRetentionDays: 90,
+  logLevel: 'INFO',
+  alerting: {
+    slack: { enabled: true, channel: '#greenlang-alerts' },
+    pagerduty: { enabled: true },
+    email: { criticalAlerts: true, recipients: ['platform-team@greenlang.example', 'sre-oncall@greenlang.example'] },
+  },
+  weeklySummary: { enabled: true, dayOfWeek: 'MON', hour: 8, timezone: 'Europe/Berlin' },
+  capacityReport: { dayOfWeek: 'MON', hour: 6, timezone: 'Europe/Berlin' },
+  audit: { hourUtc: 5 },
+  ingest: {
+    jwtIssuer: 'https://auth.greenlang.example/realms/prod',
+    jwtAudience: ['greenlang-push'],
+    maxPayloadBytes: 5 * 1024 * 1024,
+    throttle: { rateLimit: 200, burstLimit: 400 },
+  },
+  retention: SEED_RETENTION_POLICY,
+  sizing: SEED_SIZING,
+};

@@ -1,0 +1,33 @@
+import { SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
+import { SEED_SIZING } from '../../../lambdas/domain/sizing';
+import type { EnvironmentConfigInput } from '../schema';
+
+/** Staging: production's shape without PagerDuty; buckets retained. */
+export const staging: EnvironmentConfigInput = {
+  name: 'staging',
+  account: '222222222222',
+  region: 'eu-west-1',
+  availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+  clusterName: 'greenlang-staging',
+  vpcCidr: '10.20.0.0/16',
+  natGateways: 1,
+  removalPolicy: 'retain',
+  logRetentionDays: 30,
+  logLevel: 'INFO',
+  alerting: {
+    slack: { enabled: true, channel: '#greenlang-alerts-staging' },
+    pagerduty: { enabled: false },
+    email: { criticalAlerts: false, recipients: ['platform-team@greenlang.example'] },
+  },
+  weeklySummary: { enabled: true, dayOfWeek: 'MON', hour: 8, timezone: 'Europe/Berlin' },
+  capacityReport: { dayOfWeek: 'MON', hour: 6, timezone: 'Europe/Berlin' },
+  audit: { hourUtc: 5 },
+  ingest: {
+    jwtIssuer: 'https://auth.greenlang.example/realms/staging',
+    jwtAudience: ['greenlang-push'],
+    maxPayloadBytes: 5 * 1024 * 1024,
+    throttle: { rateLimit: 100, burstLimit: 200 },
+  },
+  retention: SEED_RETENTION_POLICY,
+  sizing: SEED_SIZING,
+};

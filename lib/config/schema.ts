@@ -1,0 +1,231 @@
+import { z } from 'zod';
+import { READABLE_STORAGE_CLASSES, RESOLUTIONS, retentionPolicyProblems } from '../../lambdas/domain/retention';
+import { COMPONENTS, sizingProblems } from '../../lambdas/domain/sizing';
+
+/** The environments this app deploys. `-c env=NAME` picks one; `dev` is the default. */
+export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export const DAYS_OF_WEEK = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
+
+const list = (values: readonly (string | number)[]) => values.join(', ');
+
+/** An enum whose error names the allowed values. */
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: (issue) => `must be one of ${list(values)}, got ${JSON.stringify(issue.input)}` });
+}
+
+const integer = (min: number, max: number) =>
+  z
+    .number({ error: (issue) => `expected a number, got ${JSON.stringify(issue.input)}` })
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+
+const bool = z.boolean({ error: (issue) => `expected true or false, got ${JSON.stringify(issue.input)}` });
+
+const text = (pattern: RegExp, description: string) =>
+  z
+    .string({ error: (issue) => `expected ${description}, got ${JSON.stringify(issue.input)}` })
+    .regex(pattern, { error: (issue) => `expected ${description}, got ${JSON.stringify(issue.input)}` });
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Turns a domain problem (`path.to.field: message`) into an issue on that field. */
+function problemIssue(problem: string): { code: 'custom'; path: string[]; message: string } {
+  const separator = problem.indexOf(': ');
+  if (separator < 0) return { code: 'custom', path: [], message: problem };
+  return { code: 'custom', path: problem.slice(0, separator).split('.'), message: problem.slice(separator + 2) };
+}
+
+const quantities = z.strictObject({ cpu: z.string(), memory: z.string() });
+const componentSizing = z.strictObject({
+  replicas: integer(1, 10),
+  maxReplicas: integer(1, 10),
+  resources: z.strictObject({ requests: quantities, limits: quantities }),
+});
+
+const retentionSchema = z
+  .strictObject({
+    resolutionDays: z.strictObject({ raw: integer(1, 3650), '5m': integer(1, 3650), '1h': integer(1, 3650) }),
+    tiers: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1),
+          resolution: oneOf(RESOLUTIONS),
+          fromDay: integer(0, 3650),
+          untilDay: integer(1, 3650),
+          storage: oneOf(['LOCAL_SSD', ...READABLE_STORAGE_CLASSES] as const),
+        }),
+      )
+      .readonly(),
+    deleteDelayHours: integer(1, 24 * 30),
+    consistencyDelayMinutes: integer(0, 24 * 60),
+    abortIncompleteMultipartUploadDays: integer(1, 365),
+  })
+  .superRefine((policy, ctx) => {
+    for (const problem of retentionPolicyProblems(policy)) ctx.addIssue(problemIssue(problem));
+  });
+
+const sizingSchema = z
+  .strictObject({
+    components: z.strictObject(
+      Object.fromEntries(COMPONENTS.map((c) => [c, componentSizing])) as Record<
+        (typeof COMPONENTS)[number],
+        typeof componentSizing
+      >,
+    ),
+    prometheus: z.strictObject({
+      scrapeInterval: z.string(),
+      evaluationInterval: z.string(),
+      retentionSize: z.string(),
+      storage: z.string(),
+    }),
+    thanosStore: z.strictObject({ indexCacheSize: z.string(), chunkCacheSize: z.string(), storage: z.string() }),
+    thanosCompactor: z.strictObject({ ephemeralStorage: z.string() }),
+    alertmanager: z.strictObject({ storage: z.string() }),
+    pushgateway: z.strictObject({ storage: z.string() }),
+    scaleTriggers: z.strictObject({
+      prometheusSeriesPerReplica: integer(1, 100_000_000),
+      thanosQueryQps: integer(1, 100_000),
+      storeGatewayLatencySeconds: integer(1, 3600),
+    }),
+  })
+  .superRefine((sizing, ctx) => {
+    for (const problem of sizingProblems(sizing)) ctx.addIssue(problemIssue(problem));
+  });
+
+const schedule = z.strictObject({
+  /** Day of week the job runs (EventBridge Scheduler, in `timezone`). */
+  dayOfWeek: oneOf(DAYS_OF_WEEK),
+  hour: integer(0, 23),
+  /** IANA time zone, e.g. `Europe/Berlin`. */
+  timezone: z
+    .string()
+    .refine(isTimeZone, { error: (issue) => `not an IANA time zone: ${JSON.stringify(issue.input)}` }),
+});
+
+/**
+ * The typed shape of one environment. Every value is checked when the app starts; a bad value stops synth with a
+ * message that names the field and what it accepts.
+ */
+export const environmentConfigSchema = z
+  .strictObject({
+    name: oneOf(ENVIRONMENT_NAMES),
+    /** AWS account id the environment deploys to. */
+    account: text(/^[0-9]{12}$/, 'a 12-digit AWS account id'),
+    region: text(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$/, 'an AWS region like "eu-west-1"'),
+    /** Explicit availability zones (no lookups: synth runs offline). */
+    availabilityZones: z
+      .array(text(/^[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]$/, 'an availability zone like "eu-west-1a"'))
+      .min(2, {
+        error: 'must list at least 2 availability zones (EKS needs subnets in 2)',
+      }),
+    /** EKS cluster name; also the Prometheus `cluster` external label. Always `greenlang-<env>`. */
+    clusterName: z.string(),
+    vpcCidr: text(/^(?:[0-9]{1,3}\.){3}[0-9]{1,3}\/(1[6-9]|2[0-4])$/, 'an IPv4 CIDR between /16 and /24'),
+    /** NAT gateways: 1 saves cost (dev), one per AZ survives an AZ outage (prod). */
+    natGateways: integer(1, 6),
+    /** What happens to buckets and keys when their stack is deleted. Prod must retain. */
+    removalPolicy: oneOf(['retain', 'destroy']),
+    logRetentionDays: z.union(
+      LOG_RETENTION_DAYS.map((d) => z.literal(d)),
+      { error: (issue) => `must be one of ${list(LOG_RETENTION_DAYS)}, got ${JSON.stringify(issue.input)}` },
+    ),
+    logLevel: oneOf(LOG_LEVELS),
+    alerting: z.strictObject({
+      /** Slack for warnings everywhere (seed: "Slack (all environments)"). */
+      slack: z.strictObject({ enabled: bool, channel: text(/^#[a-z0-9._-]{1,80}$/, 'a Slack channel like "#alerts"') }),
+      /** PagerDuty for critical alerts (seed: "PagerDuty (production critical)"). */
+      pagerduty: z.strictObject({ enabled: bool }),
+      /** Email through SNS: the weekly summary always, critical alerts when `criticalAlerts` is on. */
+      email: z.strictObject({
+        criticalAlerts: bool,
+        recipients: z.array(z.email({ error: (issue) => `not an email address: ${JSON.stringify(issue.input)}` })),
+      }),
+    }),
+    weeklySummary: schedule.extend({ enabled: bool }),
+    capacityReport: schedule,
+    /** The daily bucket audit runs at this hour (UTC). */
+    audit: z.strictObject({ hourUtc: integer(0, 23) }),
+    ingest: z.strictObject({
+      /** JWT authorizer of the push API (seed: "API Gateway: JWT tokens for external access"). */
+      jwtIssuer: z.url({
+        protocol: /^https$/,
+        error: (issue) => `expected an https URL, got ${JSON.stringify(issue.input)}`,
+      }),
+      jwtAudience: z.array(z.string().min(1)).min(1, { error: 'must list at least one audience' }),
+      /** Largest push body accepted, in bytes (API Gateway HTTP APIs cap payloads at 10 MB). */
+      maxPayloadBytes: integer(1024, 10 * 1024 * 1024),
+      throttle: z.strictObject({ rateLimit: integer(1, 10_000), burstLimit: integer(1, 5_000) }),
+    }),
+    retention: retentionSchema,
+    sizing: sizingSchema,
+  })
+  .superRefine((config, ctx) => {
+    const expectedCluster = `greenlang-${config.name}`;
+    if (config.clusterName !== expectedCluster) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clusterName'],
+        message: `must be "${expectedCluster}", got "${config.clusterName}"`,
+      });
+    }
+    config.availabilityZones.forEach((zone, i) => {
+      if (!zone.startsWith(config.region)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['availabilityZones', i],
+          message: `"${zone}" is not in region ${config.region}`,
+        });
+      }
+    });
+    if (new Set(config.availabilityZones).size !== config.availabilityZones.length) {
+      ctx.addIssue({ code: 'custom', path: ['availabilityZones'], message: 'must not repeat a zone' });
+    }
+    if (config.natGateways > config.availabilityZones.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['natGateways'],
+        message: `must be at most the number of availability zones (${config.availabilityZones.length})`,
+      });
+    }
+    if (config.name === 'prod' && config.removalPolicy !== 'retain') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['removalPolicy'],
+        message: 'prod must be "retain": two years of metrics must survive a stack deletion',
+      });
+    }
+    if (config.alerting.email.criticalAlerts && config.alerting.email.recipients.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alerting', 'email', 'recipients'],
+        message: 'criticalAlerts needs at least one recipient',
+      });
+    }
+    if (config.weeklySummary.enabled && config.alerting.email.recipients.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alerting', 'email', 'recipients'],
+        message: 'the weekly summary needs at least one recipient',
+      });
+    }
+  });
+
+/** One environment's configuration, as validated. */
+export type EnvironmentConfig = z.infer<typeof environmentConfigSchema>;
+/** What an environment file provides (before validation). */
+export type EnvironmentConfigInput = z.input<typeof environmentConfigSchema>;

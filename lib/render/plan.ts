@@ -1,0 +1,45 @@
+import type { EnvironmentConfig } from '../config';
+import { helmReleases, kubernetesObjects } from '../k8s';
+import type { KubernetesObject } from '../k8s/types';
+
+/** One file `npm run render` writes: a path under the output folder and its YAML documents. */
+export interface RenderedFile {
+  readonly path: string;
+  /** One YAML document per element. */
+  readonly documents: readonly unknown[];
+}
+
+const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9.-]+/g, '-');
+
+function objectFileName(object: KubernetesObject, index: number): string {
+  const order = String(index).padStart(3, '0');
+  const namespace = object.metadata.namespace ? `${slug(object.metadata.namespace)}-` : '';
+  return `kubernetes/${order}-${slug(object.kind)}-${namespace}${slug(object.metadata.name)}.yaml`;
+}
+
+/**
+ * Everything the app applies to the cluster and its components, as files: Kubernetes objects, Helm values with
+ * chart coordinates, Prometheus rule files, the Alertmanager config. The same builders feed the stacks.
+ */
+export function renderPlan(config: EnvironmentConfig): RenderedFile[] {
+  const files: RenderedFile[] = kubernetesObjects(config).map((object, i) => ({
+    path: objectFileName(object, i),
+    documents: [object],
+  }));
+  for (const release of helmReleases(config)) {
+    files.push({ path: `helm/${release.release}/values.yaml`, documents: [release.values] });
+    files.push({
+      path: `helm/${release.release}/chart.yaml`,
+      documents: [
+        {
+          release: release.release,
+          namespace: release.namespace,
+          repository: release.repository,
+          chart: release.chart,
+          version: release.version,
+        },
+      ],
+    });
+  }
+  return files;
+}

@@ -1,0 +1,37 @@
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config';
+import { AlarmTopic } from '../constructs/alarm-topic';
+import { RuntimeLayer } from '../constructs/runtime-layer';
+
+export interface OpsStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+  readonly vpc: ec2.IVpc;
+  readonly thanosBucket: s3.IBucket;
+  readonly thanosKey: kms.IKey;
+  readonly reportsBucket: s3.IBucket;
+  readonly reportsKey: kms.IKey;
+}
+
+/**
+ * The serverless ops layer: the shared runtime layer, the alarm topic, and the functions built on
+ * ObservabilityFunction (push ingestion, alert fan-out, bucket audit, capacity report, weekly summary).
+ */
+export class OpsStack extends Stack {
+  public readonly runtimeLayer: RuntimeLayer;
+  public readonly alarmTopic: AlarmTopic;
+
+  constructor(scope: Construct, id: string, props: OpsStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.runtimeLayer = new RuntimeLayer(this, 'RuntimeLayer');
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', {
+      topicName: `greenlang-${config.name}-ops-alarms`,
+      emailRecipients: config.alerting.email.recipients,
+      keyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  }
+}

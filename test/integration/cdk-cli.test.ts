@@ -1,0 +1,60 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PROJECT_ROOT } from '../../lib/paths';
+
+/** The environment of a machine with no AWS credentials or profile at all. */
+function credentialFreeEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env))
+    if (!key.startsWith('AWS_') && !key.startsWith('CDK_')) env[key] = value;
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-nocreds-'));
+  return {
+    ...env,
+    HOME: home,
+    AWS_CONFIG_FILE: path.join(home, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
+
+function cdkSynth(args: string[]) {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-cdk-out-'));
+  const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', out, ...args], {
+    cwd: PROJECT_ROOT,
+    env: credentialFreeEnv(),
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  return { ...result, out };
+}
+
+describe('npx cdk synth without credentials', () => {
+  it.each([[[]], [['-c', 'env=staging']], [['-c', 'env=prod']]])('succeeds with %j and writes every stack', (args) => {
+    const env = args[1]?.replace('env=', '') ?? 'dev';
+    const result = cdkSynth(args);
+    expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({
+      status: 0,
+      stderr: '',
+    });
+    const templates = fs
+      .readdirSync(result.out)
+      .filter((f) => f.endsWith('.template.json'))
+      .sort();
+    expect(templates).toEqual(['network', 'ops', 'storage'].map((part) => `greenlang-${env}-${part}.template.json`));
+    // No context lookups were needed (they would show up as missing context in the manifest).
+    const manifest = JSON.parse(fs.readFileSync(path.join(result.out, 'manifest.json'), 'utf8')) as {
+      missing?: unknown[];
+    };
+    expect(manifest.missing ?? []).toEqual([]);
+  });
+
+  it('stops with one clear message for an unknown environment', () => {
+    const result = cdkSynth(['-c', 'env=qa']);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(
+      'greenlang-observability (-c env=qa): Unknown environment "qa": must be one of dev, staging, prod.',
+    );
+  });
+});

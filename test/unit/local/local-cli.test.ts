@@ -1,0 +1,43 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { localServices } from '../../../lambdas/local/registry';
+import { PROJECT_ROOT } from '../../../lib/paths';
+
+const local = (...args: string[]) =>
+  spawnSync('npm', ['run', '--silent', 'local', '--', ...args], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+
+describe('npm run local', () => {
+  it('--help prints the usage and every service, on stdout', () => {
+    const result = local('--help');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Usage: npm run local -- <service> [flags]');
+    for (const service of localServices())
+      expect(result.stdout).toContain(`  ${service.name.padEnd(12)} ${service.summary}`);
+  });
+
+  it('rejects an unknown service on stderr, with exit code 2 and nothing on stdout', () => {
+    const result = local('no-such-service');
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('local: unknown service "no-such-service"');
+  });
+});
+
+describe('localServices', () => {
+  it('loads every module of the services folder, sorted, and refuses one without "service"', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-services-'));
+    fs.writeFileSync(
+      path.join(dir, 'b.ts'),
+      "exports.service = { name: 'b', summary: 'B', usage: '', run: async () => {} };",
+    );
+    fs.writeFileSync(
+      path.join(dir, 'a.ts'),
+      "exports.service = { name: 'a', summary: 'A', usage: '', run: async () => {} };",
+    );
+    expect(localServices(dir).map((s) => s.name)).toEqual(['a', 'b']);
+    fs.writeFileSync(path.join(dir, 'c.ts'), 'exports.other = 1;');
+    expect(() => localServices(dir)).toThrow(`${path.join(dir, 'c.ts')} must export "service"`);
+  });
+});
