@@ -58,3 +58,28 @@ export function secretName(
 
 /** Where Alertmanager reads the fan-out's bearer token (a Kubernetes secret synced by ESO, mounted read-only). */
 export const ALERT_WEBHOOK_TOKEN_FILE = '/etc/alertmanager/secrets/alert-webhook-token/token';
+
+/** Kubernetes service accounts of the components that reach AWS, in the monitoring namespace (IRSA subjects). */
+export const SERVICE_ACCOUNTS = {
+  /** Prometheus pods; their Thanos sidecar uploads blocks (bucket read/write). */
+  prometheus: 'prometheus',
+  /** Thanos store gateway (bucket read-only). */
+  thanosStore: 'thanos-store',
+  /** Thanos ruler (bucket read/write: it uploads its own blocks). */
+  thanosRuler: 'thanos-ruler',
+  /** Thanos compactor job (bucket read/write/delete). */
+  thanosCompactor: 'thanos-compactor',
+} as const;
+export type ThanosIdentity = keyof typeof SERVICE_ACCOUNTS;
+
+/** IAM role an IRSA service account assumes; a fixed name so Kubernetes objects can name it before deploy. */
+export function irsaRoleName(env: EnvironmentName, identity: string): string {
+  return `greenlang-${env}-${identity}`;
+}
+
+/** Labels of the compactor pods, and the ONLY pods the Fargate profile selects. */
+export const COMPACTOR_POD_LABELS = { 'app.kubernetes.io/name': 'thanos-compactor' } as const;
+
+/** Label on PrometheusRule objects saying who evaluates them (the Prometheus and ThanosRuler rule selectors). */
+export const RULE_EVALUATOR_LABEL = 'greenlang.io/evaluated-by';
+export type RuleEvaluator = 'prometheus' | 'thanos-ruler';
