@@ -71,8 +71,10 @@ export interface StartProcessOptions {
   readonly name: string;
   readonly command: string;
   readonly args: readonly string[];
-  /** Polled until it answers 200. */
-  readonly readyUrl: string;
+  /** Polled until it answers 2xx. */
+  readonly readyUrl?: string;
+  /** Or: polled until a TCP connection to 127.0.0.1:<port> succeeds (for servers without a health URL). */
+  readonly readyPort?: number;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   /** @default 30000 */
@@ -111,6 +113,24 @@ export async function waitForHttp(url: string, timeoutMs: number, isAlive: () =>
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} not ready after ${timeoutMs} ms (${lastError})`);
+}
+
+/** Polls until a TCP connection to 127.0.0.1:`port` succeeds. */
+export async function waitForPort(port: number, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive()) throw new Error(`exited before port ${port} accepted connections`);
+    const connected = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (connected) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`port ${port} not accepting connections after ${timeoutMs} ms`);
 }
 
 /** Starts a process and waits until its readiness URL answers. Throws with the process output if it does not. */
@@ -158,7 +178,10 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
   };
 
   try {
-    await waitForHttp(options.readyUrl, options.readyTimeoutMs ?? 30_000, () => running);
+    const timeout = options.readyTimeoutMs ?? 30_000;
+    if (options.readyUrl !== undefined) await waitForHttp(options.readyUrl, timeout, () => running);
+    else if (options.readyPort !== undefined) await waitForPort(options.readyPort, timeout, () => running);
+    else throw new Error('startProcess needs readyUrl or readyPort');
   } catch (error) {
     await managed.stop(1000);
     throw new Error(
