@@ -72,7 +72,7 @@ previous_success() {
 push() {
   failed=0
   for gw in $PUSHGATEWAYS; do
-    if ! curl -fsS --max-time 15 --retry 3 --retry-connrefused -X "$1" --data-binary "@$2" \\
+    if ! curl -fsS --max-time 15 --retry 2 --retry-delay 1 --retry-connrefused -X "$1" --data-binary "@$2" \\
         "$gw/metrics/job/$JOB" >/dev/null; then
       log "push ($1) to $gw failed"
       failed=1
