@@ -86,7 +86,7 @@ function checkCertificate(cert: Json): void {
     if (s[field] !== undefined && !DURATION.test(s[field])) problems.push(field);
   }
   const usages = ['server auth', 'client auth', 'digital signature', 'key encipherment', 'cert sign'];
-  if (s.usages && s.usages.some((u: string) => !usages.includes(u))) problems.push('usages');
+  if (s.usages?.some((u: string) => !usages.includes(u))) problems.push('usages');
   if (s.privateKey && !['RSA', 'ECDSA', 'Ed25519'].includes(s.privateKey.algorithm)) problems.push('privateKey');
   if (problems.length > 0) throw new Error(`Certificate ${cert.metadata.name}: invalid ${problems.join(', ')}`);
 }
