@@ -183,6 +183,8 @@ export function grafanaObjects(config: EnvironmentConfig): KubernetesObject[] {
       metadata: { name: GRAFANA, namespace: MONITORING_NAMESPACE, labels },
       spec: {
         type: 'ClusterIP',
+        // Sessions live in each pod's own sqlite until a shared database is configured: keep a client on one pod.
+        sessionAffinity: 'ClientIP',
         selector: selectorLabels(GRAFANA),
         ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
       },

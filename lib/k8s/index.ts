@@ -6,11 +6,12 @@ import { monitorObjects } from './monitors';
 import { monitoringNamespace } from './namespace';
 import { networkPolicies } from './network-policies';
 import { objstoreSecret } from './objstore';
-import { prometheusObjects } from './prometheus';
+import { PROMETHEUS_OPERATED_SERVICE, prometheusObjects } from './prometheus';
+import { prometheusAdapterRelease } from './prometheus-adapter';
 import { prometheusOperatorRelease } from './prometheus-operator';
 import { pushgatewayObjects } from './pushgateway';
 import { thanosCompactorObjects } from './thanos-compactor';
-import { thanosQueryObjects } from './thanos-query';
+import { THANOS_QUERY, thanosQueryObjects } from './thanos-query';
 import { thanosRulerObjects } from './thanos-ruler';
 import { thanosStoreObjects } from './thanos-store';
 import { thanosTlsObjects } from './thanos-tls';
@@ -49,7 +50,7 @@ export function kubernetesObjects(config: EnvironmentConfig, inputs: KubernetesI
 
 /** Every Helm release the platform stack installs (with addHelmChart). */
 export function helmReleases(_config: EnvironmentConfig): HelmRelease[] {
-  return [prometheusOperatorRelease()];
+  return [prometheusOperatorRelease(), prometheusAdapterRelease(PROMETHEUS_OPERATED_SERVICE, THANOS_QUERY)];
 }
 
 export type { HelmRelease, KubernetesObject } from './types';

@@ -18,6 +18,7 @@ import {
 } from './common';
 import { MONITORING_NAMESPACE } from './namespace';
 import { PROMETHEUS_OPERATED_SERVICE } from './prometheus';
+import { QUERY_QPS_METRIC } from './prometheus-adapter';
 import { QUERY_REPLICA_LABELS } from './replica-labels';
 import { THANOS_RULER_SERVICE } from './thanos-ruler';
 import { THANOS_STORE_SERVICE } from './thanos-store';
@@ -150,11 +151,10 @@ export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[
         metrics: [
           { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
           {
-            // The seed's trigger (> 100 QPS across the base replicas), served by a custom metrics adapter
-            // (prometheus-adapter rule over rate(http_requests_total{handler="query"}[2m])).
+            // The seed's trigger (> 100 QPS across the base replicas), served by the prometheus-adapter release.
             type: 'Pods',
             pods: {
-              metric: { name: 'thanos_query_requests_per_second' },
+              metric: { name: QUERY_QPS_METRIC },
               target: {
                 type: 'AverageValue',
                 averageValue: String(Math.ceil(scaleTriggers.thanosQueryQps / query.replicas)),

@@ -21,6 +21,12 @@ export const CHARTS = {
     chart: 'kube-prometheus-stack',
     version: '79.5.0',
   },
+  /** Serves the custom metrics API the Thanos Query HPA scales on (the seed's QPS trigger). */
+  prometheusAdapter: {
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'prometheus-adapter',
+    version: '5.2.0',
+  },
 } as const;
 
 /** The tag of an image reference (`quay.io/thanos/thanos:v0.39.2` → `v0.39.2`). */

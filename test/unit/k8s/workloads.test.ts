@@ -162,6 +162,25 @@ describe('Thanos Query and query-frontend', () => {
     expect(hpa.spec.metrics[1].pods.target).toEqual({ type: 'AverageValue', averageValue: '50' });
   });
 
+  it('gets its QPS metric from the prometheus-adapter release, counting Thanos Query pods only', () => {
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'thanos-query');
+    const adapter = helmReleases(config).find((r) => r.chart === 'prometheus-adapter');
+    const values = adapter?.values as Json;
+    const rule = values.rules.custom.find((r: Json) => r.name.as === hpa.spec.metrics[1].pods.metric.name);
+    expect(rule.resources.overrides.pod).toEqual({ resource: 'pod' });
+    // The `thanos` ServiceMonitor scrapes the thanos-query Service: its job label is the service name.
+    const queryService = find(objects, 'Service', 'thanos-query');
+    expect(rule.seriesQuery).toContain(`job="${queryService.metadata.name}"`);
+    expect(
+      matches(find(objects, 'ServiceMonitor', 'thanos').spec.selector.matchLabels, queryService.metadata.labels),
+    ).toBe(true);
+    expect(values.prometheus).toEqual({
+      url: 'http://prometheus-operated.monitoring.svc.cluster.local',
+      port: 9090,
+      path: '',
+    });
+  });
+
   it('publishes the frontend on an internal NLB at thanos-query.<internal zone>:9090', () => {
     const nlb = find(objects, 'Service', 'thanos-query-internal');
     const url = new URL(thanosQueryUrl('prod'));
