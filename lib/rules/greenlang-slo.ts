@@ -143,6 +143,12 @@ function traffic(slo: ApiSlo, points: number): { firing: InputSeries[]; healthy:
   };
 }
 
+function durationMinutes(text: string): number {
+  const match = /^(\d+)([mh])$/.exec(text);
+  if (!match) throw new Error(`unsupported duration: ${text}`);
+  return Number(match[1]) * (match[2] === 'h' ? 60 : 1);
+}
+
 function burnRateAlert(slo: ApiSlo, spec: BurnRateAlert): AlertRuleSpec {
   const budget = 1 - slo.objective;
   const sel = `{slo="${slo.name}"}`;
@@ -151,7 +157,8 @@ function burnRateAlert(slo: ApiSlo, spec: BurnRateAlert): AlertRuleSpec {
     return `(${sliRecord(w.long)}${sel} > ${threshold} and on (job, slo) ${sliRecord(w.short)}${sel} > ${threshold})`;
   });
   const windows = spec.windows.map((w) => `${w.long}/${w.short} above ${burnRateFactor(w)}x`).join(', or ');
-  const evalMinutes = 60 + 2 * 60;
+  // Long enough for `for` plus the windows to fill a little (rates extrapolate over partial windows).
+  const evalMinutes = durationMinutes(spec.for) + 15;
   return {
     alert: `GreenLangAPI${slo.alertName}${spec.suffix}`,
     expr: conditions.join(' or '),

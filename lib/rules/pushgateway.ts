@@ -88,7 +88,7 @@ export function pushgatewayRules(): RuleFileSpec {
             description: `{{ $labels.job }} declares its run interval in ${BATCH_JOB_INTERVAL_METRIC}; its last push is more than twice that ago: the job is not running or cannot reach the push API.`,
             test: {
               interval: '5m',
-              evalTime: '5h',
+              evalTime: '2h30m',
               firing: [series('push_time_seconds', batch, '0x80'), series(BATCH_JOB_INTERVAL_METRIC, batch, '3600x80')],
               healthy: [
                 series('push_time_seconds', batch, '0+300x80'),

@@ -50,9 +50,9 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
               'The sidecar of {{ $labels.pod }} uploads a 2h block every 2 hours; nothing for 3h means history is piling up on the Prometheus disk only and is lost if the volume goes.',
             test: {
               interval: '5m',
-              evalTime: '5h',
+              evalTime: '3h30m',
               firing: [
-                series('thanos_objstore_bucket_last_successful_upload_time', sidecar, '3600x80'),
+                series('thanos_objstore_bucket_last_successful_upload_time', sidecar, '600x80'),
                 series('process_start_time_seconds', sidecar, '0x80'),
               ],
               healthy: [
@@ -377,7 +377,7 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
             description: `The compactor runs every ${COMPACTOR_EXPECTATIONS.intervalHours}h; its last success is more than twice that ago. Retention and downsampling are not applied and queries over long ranges slow down.`,
             test: {
               interval: '5m',
-              evalTime: '10h',
+              evalTime: '6h30m',
               firing: [series(m.lastSuccess, compactor, '0x140')],
               healthy: [series(m.lastSuccess, compactor, '0+300x140')],
               labels: compactor,
@@ -392,7 +392,7 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
               'The compactor pushed a start but no end: it is stuck, very slow, or was killed (OOM, Fargate eviction) before it could push its result.',
             test: {
               interval: '5m',
-              evalTime: '6h',
+              evalTime: '5h30m',
               firing: [series(m.lastRunStart, compactor, '3600x80')],
               healthy: [series(m.lastRunStart, compactor, '3600x80'), series(m.lastRunEnd, compactor, '7200x80')],
               labels: compactor,
@@ -408,7 +408,7 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
               'No compactor run start has been pushed to the Pushgateway: the CronJob is suspended, cannot be scheduled on Fargate, or cannot reach the Pushgateway.',
             test: {
               interval: '5m',
-              evalTime: '8h',
+              evalTime: '6h10m',
               firing: [series('up', { job: JOBS.pushgateway, instance: 'pushgateway-0' }, '1x120')],
               healthy: [series(m.lastRunStart, compactor, '0+300x120')],
               labels: compactor,
