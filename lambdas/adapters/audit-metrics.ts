@@ -3,7 +3,7 @@
  * blocks, bytes and meta.json reads. The construct alarms on `AuditCriticalFindings > 0`.
  */
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { FINDING_CODES, type BucketAuditReport } from '../domain/audit/findings';
+import { type BucketAuditReport, FINDING_CODES } from '../domain/audit/findings';
 
 export interface AuditMetricsSink {
   record(report: BucketAuditReport): void;

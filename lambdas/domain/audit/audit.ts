@@ -89,7 +89,10 @@ export function assembleBlocks(listing: ListingSummary, state: AuditState, reads
       mark = { version: block.deletionMark.version, deletionTime };
     }
     if (!block.deletionMark) mark = undefined;
-    next.set(block.ulid, mark ? { metaVersion: block.meta.version, record, mark } : { metaVersion: block.meta.version, record });
+    next.set(
+      block.ulid,
+      mark ? { metaVersion: block.meta.version, record, mark } : { metaVersion: block.meta.version, record },
+    );
     blocks.push(mark ? { record, listing: block, deletionTime: mark.deletionTime } : { record, listing: block });
   }
   return { blocks, withoutMeta, orphanMarks, state: { blocks: next }, fromState };
@@ -161,7 +164,9 @@ export function buildAuditReport(input: ReportInput): BucketAuditReport {
       streams: streams.size,
       objects: listing.objects,
       bytes: listing.bytes,
-      ...(assembled.blocks.length > 0 ? { oldestData: new Date(oldest).toISOString(), newestData: new Date(newest).toISOString() } : {}),
+      ...(assembled.blocks.length > 0
+        ? { oldestData: new Date(oldest).toISOString(), newestData: new Date(newest).toISOString() }
+        : {}),
     },
     reads: { metaJson: input.reads.metaJson, deletionMarks: input.reads.deletionMarks, fromState: assembled.fromState },
     counts: { bySeverity, byCode },

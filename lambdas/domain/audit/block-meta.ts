@@ -116,7 +116,16 @@ export function parseBlockMeta(text: string, ulid: string): BlockRecord {
   }
   const source = typeof thanos.source === 'string' ? thanos.source : '';
   const stringLabels = labels as Record<string, string>;
-  return { ulid, minTime, maxTime, resolution, level, source, labels: stringLabels, labelsKey: labelsKey(stringLabels) };
+  return {
+    ulid,
+    minTime,
+    maxTime,
+    resolution,
+    level,
+    source,
+    labels: stringLabels,
+    labelsKey: labelsKey(stringLabels),
+  };
 }
 
 /** Parses a deletion-mark.json; returns the deletion time in ms. */

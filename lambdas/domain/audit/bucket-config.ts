@@ -76,7 +76,12 @@ export function checkBucketConfiguration(
           code: 'LIFECYCLE_EXPIRES_LIVE_DATA',
           severity: 'critical',
           message: `Lifecycle rule "${name}" expires objects after ${rule.expirationDays} days, before the longest retention (${longest} days): it deletes live blocks. Remove the Expiration; the compactor owns deletion.`,
-          details: { rule: name, prefix: rule.prefix, expirationDays: rule.expirationDays, longestRetentionDays: longest },
+          details: {
+            rule: name,
+            prefix: rule.prefix,
+            expirationDays: rule.expirationDays,
+            longestRetentionDays: longest,
+          },
         });
       }
       if (rule.expirationDate !== undefined) {

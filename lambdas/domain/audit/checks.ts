@@ -90,7 +90,11 @@ export function checkRetention({ blocks, policy, now }: BlockCheckInput): AuditF
       message: `Block ${record.ulid} (${record.resolution}) ended ${days(now - record.maxTime)} days ago, past the ${policy.resolutionDays[record.resolution]}-day retention: compactor retention is not running (halted? failing?). Check thanos_compact_halted and the compactor's logs.`,
       block: record.ulid,
       labels: record.labels,
-      details: { ...blockDetails(record), retentionDays: policy.resolutionDays[record.resolution], overdueDays: days(overdue) },
+      details: {
+        ...blockDetails(record),
+        retentionDays: policy.resolutionDays[record.resolution],
+        overdueDays: days(overdue),
+      },
     });
   }
   return findings;
@@ -168,7 +172,10 @@ function streams(blocks: readonly AuditedBlock[], include: (b: AuditedBlock) => 
 export function checkOverlaps({ blocks, policy, now }: BlockCheckInput): AuditFinding[] {
   const settled = now - policy.consistencyDelayMinutes * 60_000;
   const findings: AuditFinding[] = [];
-  for (const group of streams(blocks, (b) => b.deletionTime === undefined && ulidTime(b.record.ulid) <= settled).values()) {
+  for (const group of streams(
+    blocks,
+    (b) => b.deletionTime === undefined && ulidTime(b.record.ulid) <= settled,
+  ).values()) {
     let reach: BlockRecord | undefined;
     for (const record of group) {
       if (reach && record.minTime < reach.maxTime) {
@@ -271,7 +278,11 @@ export function checkUploads({ blocks, policy, now }: BlockCheckInput): AuditFin
         : `The newest raw block for ${record.labelsKey} ended ${days(lag)} days ago, beyond Prometheus' local retention: the gap is lost unless the replica was retired on purpose.`,
       block: record.ulid,
       labels: record.labels,
-      details: { newestBlockEnd: iso(record.maxTime), lagHours: hours(lag), thresholdHours: AUDIT_MARGINS.uploadStallHours },
+      details: {
+        newestBlockEnd: iso(record.maxTime),
+        lagHours: hours(lag),
+        thresholdHours: AUDIT_MARGINS.uploadStallHours,
+      },
     });
   }
   return findings;

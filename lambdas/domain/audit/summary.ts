@@ -2,7 +2,7 @@
  * The SNS summary of an audit with warning or critical findings: a subject within SNS limits and a plain-text
  * body for email subscribers. Pure.
  */
-import { FINDING_CODES, type BucketAuditReport } from './findings';
+import { type BucketAuditReport, FINDING_CODES } from './findings';
 
 /** SNS: Subject at most 100 printable ASCII characters, no newlines. */
 export const SNS_SUBJECT_MAX = 100;
@@ -13,7 +13,10 @@ const LISTED_FINDINGS = 30;
 
 /** Printable ASCII only, one line, at most `max` characters. */
 export function snsSafe(text: string, max: number): string {
-  const clean = text.replace(/[^\x20-\x7e]/g, ' ').replace(/ {2,}/g, ' ').trim();
+  const clean = text
+    .replace(/[^\x20-\x7e]/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
   return clean.length <= max ? clean : `${clean.slice(0, max - 3)}...`;
 }
 

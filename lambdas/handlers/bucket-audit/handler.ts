@@ -94,8 +94,12 @@ export async function runAudit(deps: BucketAuditDeps): Promise<BucketAuditReport
   const texts = await mapWithConcurrency(keys, concurrency, (key) => deps.thanos.getText(key));
   const metas = new Map<string, string | undefined>();
   const marks = new Map<string, string | undefined>();
-  plan.metas.forEach((ulid, i) => metas.set(ulid, texts[i]));
-  plan.marks.forEach((ulid, i) => marks.set(ulid, texts[plan.metas.length + i]));
+  plan.metas.forEach((ulid, i) => {
+    metas.set(ulid, texts[i]);
+  });
+  plan.marks.forEach((ulid, i) => {
+    marks.set(ulid, texts[plan.metas.length + i]);
+  });
 
   const assembled = assembleBlocks(listing, state, { metas, marks });
   const report = buildAuditReport({
