@@ -25,7 +25,8 @@ function required(name: string): string {
 
 const logger = new Logger();
 const metrics = new Metrics();
-const s3 = new S3Client({});
+// 100k reads a run: a few more attempts than the default 3 ride out S3 throttling (SlowDown).
+const s3 = new S3Client({ maxAttempts: 5 });
 const bucket = required('THANOS_BUCKET');
 const concurrency = Number(process.env.READ_CONCURRENCY ?? '32');
 
