@@ -50,6 +50,6 @@ export function summaryMessage(report: BucketAuditReport, reportLocation: string
   if (listed > LISTED_FINDINGS) lines.push(`... and ${listed - LISTED_FINDINGS} more in the report.`);
   lines.push('', `Full report: ${reportLocation}`);
   const text = lines.join('\n');
-  const bytes = Buffer.byteLength(text, 'utf8');
+  const bytes = new TextEncoder().encode(text).length;
   return bytes <= SNS_MESSAGE_MAX_BYTES ? text : `${text.slice(0, SNS_MESSAGE_MAX_BYTES / 4)}\n... (truncated)`;
 }
