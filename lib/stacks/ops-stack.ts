@@ -1,10 +1,12 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
+import { BucketAudit } from '../constructs/bucket-audit';
 import { RuntimeLayer } from '../constructs/runtime-layer';
 
 export interface OpsStackProps extends StackProps {
@@ -23,6 +25,7 @@ export interface OpsStackProps extends StackProps {
 export class OpsStack extends Stack {
   public readonly runtimeLayer: RuntimeLayer;
   public readonly alarmTopic: AlarmTopic;
+  public readonly bucketAudit: BucketAudit;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -32,6 +35,21 @@ export class OpsStack extends Stack {
       topicName: `greenlang-${config.name}-ops-alarms`,
       emailRecipients: config.alerting.email.recipients,
       keyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.bucketAudit = new BucketAudit(this, 'BucketAudit', {
+      retention: config.retention,
+      hourUtc: config.audit.hourUtc,
+      environmentName: config.name,
+      thanosBucket: props.thanosBucket,
+      thanosKey: props.thanosKey,
+      reportsBucket: props.reportsBucket,
+      reportsKey: props.reportsKey,
+      summaryTopic: this.alarmTopic.topic,
+      summaryTopicKey: this.alarmTopic.key,
+      runtimeLayer: this.runtimeLayer,
+      alarmTopic: this.alarmTopic.topic,
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logLevel: config.logLevel,
     });
   }
 }
