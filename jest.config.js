@@ -10,7 +10,14 @@ const swc = [
 ];
 
 // middy (and a few other packages) ship ESM only; Jest's module system needs CommonJS.
-const esmOnlyPackages = ['@middy', '@aws/lambda-invoke-store', '@kubernetes-models', 'kubernetes-models'];
+const esmOnlyPackages = [
+  '@middy',
+  '@aws/lambda-invoke-store',
+  '@kubernetes-models',
+  'kubernetes-models',
+  'is-cidr',
+  'cidr-regex',
+];
 
 /** @type {(name: string, extra?: Record<string, unknown>) => import('jest').Config} */
 const project = (name, extra = {}) => ({
@@ -22,7 +29,16 @@ const project = (name, extra = {}) => ({
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   // middy's package.json exports only an "import" condition, which Jest's CommonJS resolver never matches.
-  moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  // The kubernetes-models packages export only "import" conditions too (group/version folders with an index.js).
+  moduleNameMapper: {
+    '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
+    '^@kubernetes-models/(base|validate)$': '<rootDir>/node_modules/@kubernetes-models/$1/dist/index.js',
+    '^@kubernetes-models/validate/runtime/(.+)$':
+      '<rootDir>/node_modules/@kubernetes-models/validate/dist/runtime/$1.js',
+    '^(@kubernetes-models/[a-z-]+|kubernetes-models)/_schemas/(.+)$': '<rootDir>/node_modules/$1/_schemas/$2.js',
+    '^(@kubernetes-models/[a-z-]+|kubernetes-models)/((?:[a-z0-9.-]+/)?v[0-9a-z]+)$':
+      '<rootDir>/node_modules/$1/$2/index.js',
+  },
   ...extra,
 });
 
