@@ -68,7 +68,11 @@ describe('the Thanos gRPC certificate authority', () => {
     expect(caCertificate).toMatchObject({
       apiVersion: 'cert-manager.io/v1',
       kind: 'Certificate',
-      spec: { isCA: true, issuerRef: { kind: 'ClusterIssuer', name: selfSigned?.metadata.name } },
+      spec: {
+        isCA: true,
+        secretName: expect.any(String),
+        issuerRef: { kind: 'ClusterIssuer', name: selfSigned?.metadata.name },
+      },
     });
     expect(caIssuer).toMatchObject({
       apiVersion: 'cert-manager.io/v1',
