@@ -94,11 +94,12 @@ describe.each(ENVIRONMENT_NAMES)('the %s platform stack', (env) => {
   describe('IRSA', () => {
     const trustOf = (roleName: string) => {
       const [, role] = only(template, 'AWS::IAM::Role', { RoleName: roleName });
-      const [statement] = (role.Properties.AssumeRolePolicyDocument as { Statement: Record<string, unknown>[] })
+      const statements = (role.Properties.AssumeRolePolicyDocument as { Statement: Record<string, unknown>[] })
         .Statement;
-      const conditionsId = (statement?.Condition as { StringEquals: { 'Fn::GetAtt': [string, string] } }).StringEquals[
-        'Fn::GetAtt'
-      ][0];
+      expect(statements).toHaveLength(1);
+      const statement = statements[0] as Record<string, unknown>;
+      const trust = statement.Condition as { StringEquals: { 'Fn::GetAtt': [string, string] } };
+      const conditionsId = trust.StringEquals['Fn::GetAtt'][0];
       const conditions = template.toJSON().Resources[conditionsId] as Resource;
       return { statement, conditions: JSON.stringify(conditions.Properties.Value) };
     };
