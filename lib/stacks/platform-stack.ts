@@ -12,7 +12,12 @@ import { helmReleases, kubernetesObjects } from '../k8s';
 import { MONITORING_NAMESPACE } from '../k8s/namespace';
 import { internalZoneName, irsaRoleName, thanosBucketName } from '../naming';
 import { EBS_CSI_IRSA_SUBJECT, platformAddonReleases } from '../platform/addons';
+import { nodeGroupProblems } from '../platform/node-capacity';
 import { platformAddonObjects, platformBaseObjects } from '../platform/objects';
+
+/** The node group's sizing, checked against the environment's sizing table (`nodeGroupProblems`). */
+const STATEFUL_INSTANCE_TYPE = 'm6i.xlarge';
+const STATEFUL_MIN_NODES = 3;
 
 export interface PlatformStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -35,11 +40,22 @@ export class PlatformStack extends Stack {
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
     const { config } = props;
+    // The node group is sized for the seed's requests; a sizing that no longer fits stops synth here.
+    const problems = nodeGroupProblems(config.sizing, {
+      instanceType: STATEFUL_INSTANCE_TYPE,
+      minSize: STATEFUL_MIN_NODES,
+    });
+    if (problems.length > 0) {
+      throw new Error(
+        `${id}: the stateful node group does not fit the sizing of ${config.name}:\n- ${problems.join('\n- ')}`,
+      );
+    }
 
     this.cluster = new ObservabilityCluster(this, 'Eks', {
       clusterName: config.clusterName,
       vpc: props.vpc,
       monitoringNamespace: MONITORING_NAMESPACE,
+      nodeGroup: { minSize: STATEFUL_MIN_NODES },
       ebsCsiRoleName: irsaRoleName(config.name, EBS_CSI_IRSA_SUBJECT.roleIdentity),
       secretsKeyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });

@@ -1,4 +1,5 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { buildEnvironment } from '../../lib/app';
 import { ENVIRONMENT_NAMES, loadEnvironmentConfig } from '../../lib/config';
 import {
   COMPACTOR_POD_LABELS,
@@ -9,7 +10,7 @@ import {
 } from '../../lib/naming';
 import { ADDON_CHARTS, ADDON_IRSA_SUBJECTS, EBS_CSI_IRSA_SUBJECT } from '../../lib/platform/addons';
 import { THANOS_IDENTITIES } from '../../lib/platform/thanos-access';
-import { synthesizeEnvironment } from '../support/cdk';
+import { newTestApp, synthesizeEnvironment } from '../support/cdk';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -243,5 +244,25 @@ describe.each(ENVIRONMENT_NAMES)('the %s platform stack', (env) => {
       const [, release] = only(template, 'Custom::AWSCDK-EKS-HelmChart', { Release: chart.release });
       expect(release.DependsOn).toContain(baseId);
     }
+  });
+});
+
+describe('a sizing the stateful node group cannot hold', () => {
+  it('stops synth with the problems, naming the environment', () => {
+    const dev = loadEnvironmentConfig('dev');
+    const prometheus = dev.sizing.components.prometheus;
+    const config = {
+      ...dev,
+      sizing: {
+        ...dev.sizing,
+        components: {
+          ...dev.sizing.components,
+          prometheus: { ...prometheus, resources: { ...prometheus.resources, limits: { cpu: '2', memory: '32Gi' } } },
+        },
+      },
+    };
+    expect(() => buildEnvironment(newTestApp(), config)).toThrow(
+      /greenlang-dev-platform: the stateful node group does not fit the sizing of dev:\n- components\.prometheus\.resources\.limits: 2 \/ 32Gi do not fit one m6i\.xlarge node/,
+    );
   });
 });
