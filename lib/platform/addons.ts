@@ -173,3 +173,25 @@ export function platformAddonReleases(config: EnvironmentConfig, deploy: AddonDe
     },
   ];
 }
+
+/**
+ * Annotations of a Service the VPC reaches through an internal NLB (the Pushgateway replicas, Thanos Query):
+ * the load balancer controller creates an internal NLB with IP targets whose security group admits the VPC CIDR
+ * only (the controller then opens the pods' security group to the NLB), and ExternalDNS publishes `<host>` in the
+ * private zone. Use with `type: LoadBalancer` and `loadBalancerClass: service.k8s.aws/nlb`.
+ */
+export function internalLoadBalancerAnnotations(
+  config: Pick<EnvironmentConfig, 'name' | 'vpcCidr'>,
+  host: string,
+): Record<string, string> {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(host)) {
+    throw new Error(`internal load balancer host "${host}" is not a DNS label (e.g. "pushgateway-0")`);
+  }
+  return {
+    'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
+    'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+    'service.beta.kubernetes.io/load-balancer-source-ranges': config.vpcCidr,
+    'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
+    'external-dns.alpha.kubernetes.io/hostname': `${host}.${internalZoneName(config.name)}`,
+  };
+}

@@ -1,5 +1,5 @@
 import { ENVIRONMENT_NAMES, loadEnvironmentConfig } from '../../../lib/config';
-import { internalZoneName, irsaRoleName } from '../../../lib/naming';
+import { internalZoneName, irsaRoleName, pushgatewayReplicaUrl, thanosQueryUrl } from '../../../lib/naming';
 import {
   externalDnsStatements,
   externalSecretsStatements,
@@ -8,6 +8,7 @@ import {
 import {
   ADDON_CHARTS,
   ADDON_IRSA_SUBJECTS,
+  internalLoadBalancerAnnotations,
   irsaRoleArn,
   partitionOf,
   platformAddonReleases,
@@ -153,5 +154,31 @@ describe('add-on IAM statements', () => {
         if (resource !== '*') expect(resource).toMatch(/^arn:aws:(ec2|elasticloadbalancing):eu-west-1:333333333333:/);
       }
     }
+  });
+});
+
+describe('internalLoadBalancerAnnotations', () => {
+  const prod = loadEnvironmentConfig('prod');
+
+  it('asks for an internal IP-target NLB open to the VPC CIDR only, published in the private zone', () => {
+    expect(internalLoadBalancerAnnotations(prod, 'pushgateway-0')).toEqual({
+      'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'service.beta.kubernetes.io/load-balancer-source-ranges': '10.30.0.0/16',
+      'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
+      'external-dns.alpha.kubernetes.io/hostname': 'pushgateway-0.monitoring.greenlang-prod.internal',
+    });
+  });
+
+  it('publishes exactly the hosts the in-VPC functions call (pushgatewayReplicaUrl, thanosQueryUrl)', () => {
+    const host = (h: string) => internalLoadBalancerAnnotations(prod, h)['external-dns.alpha.kubernetes.io/hostname'];
+    expect(pushgatewayReplicaUrl('prod', 1)).toBe(`http://${host('pushgateway-1')}:9091`);
+    expect(thanosQueryUrl('prod')).toBe(`http://${host('thanos-query')}:9090`);
+  });
+
+  it('refuses a host that is not a DNS label', () => {
+    expect(() => internalLoadBalancerAnnotations(prod, 'Pushgateway.0')).toThrow(
+      'internal load balancer host "Pushgateway.0" is not a DNS label (e.g. "pushgateway-0")',
+    );
   });
 });
