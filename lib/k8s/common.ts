@@ -1,6 +1,7 @@
 import type { ComponentResources } from '../../lambdas/domain/sizing';
 import type { EnvironmentConfig } from '../config';
-import { irsaRoleName, type ThanosIdentity } from '../naming';
+import { SERVICE_ACCOUNTS, type ThanosIdentity } from '../naming';
+import { irsaRoleArn as platformIrsaRoleArn } from '../platform/addons';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
 import type { KubernetesObject } from './types';
 
@@ -74,9 +75,15 @@ export function podDisruptionBudget(
   };
 }
 
-/** The IAM role ARN an IRSA service account assumes (the platform stack creates the role with this name). */
-export function irsaRoleArn(config: Pick<EnvironmentConfig, 'name' | 'account'>, identity: ThanosIdentity): string {
-  return `arn:aws:iam::${config.account}:role/${irsaRoleName(config.name, identity)}`;
+/**
+ * The IAM role ARN an IRSA service account assumes: the platform stack names each role after its service account
+ * (`irsaRoleName(env, SERVICE_ACCOUNTS[identity])`, lib/platform/addons.ts `irsaRoleArn`), so both agree.
+ */
+export function irsaRoleArn(
+  config: Pick<EnvironmentConfig, 'name' | 'account' | 'region'>,
+  identity: ThanosIdentity,
+): string {
+  return platformIrsaRoleArn(config, SERVICE_ACCOUNTS[identity]);
 }
 
 export function serviceAccount(
@@ -93,7 +100,7 @@ export function serviceAccount(
 
 /** A service account annotated for IRSA with the component's role. */
 export function irsaServiceAccount(
-  config: Pick<EnvironmentConfig, 'name' | 'account'>,
+  config: Pick<EnvironmentConfig, 'name' | 'account' | 'region'>,
   identity: ThanosIdentity,
   name: string,
   labels: Record<string, string>,

@@ -1,4 +1,3 @@
-import type { EnvironmentConfig } from '../config';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
 import type { KubernetesObject } from './types';
 
@@ -7,23 +6,6 @@ export const CLUSTER_SECRET_STORE = 'aws-secrets-manager';
 
 /** The External Secrets Operator's service account (IRSA: the platform stack grants it the secrets). */
 export const ESO_SERVICE_ACCOUNT = { name: 'external-secrets', namespace: 'external-secrets' } as const;
-
-export function clusterSecretStore(config: Pick<EnvironmentConfig, 'region'>): KubernetesObject {
-  return {
-    apiVersion: 'external-secrets.io/v1',
-    kind: 'ClusterSecretStore',
-    metadata: { name: CLUSTER_SECRET_STORE, labels: commonLabels('external-secrets') },
-    spec: {
-      provider: {
-        aws: {
-          service: 'SecretsManager',
-          region: config.region,
-          auth: { jwt: { serviceAccountRef: { ...ESO_SERVICE_ACCOUNT } } },
-        },
-      },
-    },
-  };
-}
 
 /** An ExternalSecret in the monitoring namespace syncing a Secrets Manager secret into a Kubernetes secret. */
 export function externalSecret(props: {

@@ -1,6 +1,7 @@
+import { alertmanagerConfig, renderAlertWebhookUrl } from '../alerting/alertmanager-config';
 import type { EnvironmentConfig } from '../config';
+import { prometheusRuleObjects } from '../rules';
 import { alertmanagerObjects } from './alertmanager';
-import { clusterSecretStore } from './external-secrets';
 import { grafanaObjects } from './grafana';
 import { monitorObjects } from './monitors';
 import { monitoringNamespace } from './namespace';
@@ -19,7 +20,10 @@ import type { HelmRelease, KubernetesObject } from './types';
 
 /** What other parts of the app feed into the cluster objects. */
 export interface KubernetesInputs {
-  /** The Alertmanager configuration (issue #4, `lib/alerting/`); default: one `null` receiver. */
+  /**
+   * The Alertmanager configuration (`lib/alerting/`). The platform stack passes the one with the deployed alert
+   * fan-out URL; the default (render) uses the placeholder URL of `renderAlertWebhookUrl`.
+   */
   readonly alertmanagerConfig?: object;
 }
 
@@ -32,10 +36,12 @@ export interface KubernetesInputs {
 export function kubernetesObjects(config: EnvironmentConfig, inputs: KubernetesInputs = {}): KubernetesObject[] {
   return [
     monitoringNamespace(),
-    clusterSecretStore(config),
     ...thanosTlsObjects(),
     objstoreSecret(config),
-    ...alertmanagerObjects(config, inputs.alertmanagerConfig),
+    ...alertmanagerObjects(
+      config,
+      inputs.alertmanagerConfig ?? alertmanagerConfig(config, { alertWebhookUrl: renderAlertWebhookUrl(config.name) }),
+    ),
     ...prometheusObjects(config),
     ...pushgatewayObjects(config),
     ...thanosStoreObjects(config),
@@ -45,6 +51,8 @@ export function kubernetesObjects(config: EnvironmentConfig, inputs: KubernetesI
     ...grafanaObjects(config),
     ...monitorObjects(config),
     ...networkPolicies(config),
+    // Alerting and recording rules (lib/rules), selected by Prometheus and the Thanos Ruler by evaluator label.
+    ...prometheusRuleObjects(config),
   ];
 }
 

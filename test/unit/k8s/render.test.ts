@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadEnvironmentConfig } from '../../../lib/config';
 import { kubernetesObjects } from '../../../lib/k8s';
 import { PROJECT_ROOT } from '../../../lib/paths';
+import { platformKubernetesObjects } from '../../../lib/platform/objects';
 
 describe('npm run render -- --env prod', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-render-k8s-'));
@@ -24,7 +25,8 @@ describe('npm run render -- --env prod', () => {
       expect(docs).toHaveLength(1);
       return docs[0]?.toJS();
     });
-    expect(parsed).toEqual(kubernetesObjects(loadEnvironmentConfig('prod')));
+    const config = loadEnvironmentConfig('prod');
+    expect(parsed).toEqual([...kubernetesObjects(config), ...platformKubernetesObjects(config)]);
   }, 60_000);
 
   it('writes the prometheus-operator chart coordinates and values', () => {

@@ -3,6 +3,7 @@ import {
   Alertmanager,
   PodMonitor,
   Prometheus,
+  PrometheusRule,
   ServiceMonitor,
   ThanosRuler,
 } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
@@ -14,6 +15,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { parse } from 'yaml';
+import { alertmanagerConfig, renderAlertWebhookUrl } from '../../../lib/alerting/alertmanager-config';
 import { kubernetesObjects } from '../../../lib/k8s';
 import { allowMonitoringScrapePolicy } from '../../../lib/k8s/network-policies';
 import { ENVIRONMENTS, find, type Json, objectsFor } from './support';
@@ -60,6 +62,7 @@ const SCHEMAS: Record<string, Validator> = {
   'monitoring.coreos.com/v1/ThanosRuler': model(ThanosRuler),
   'monitoring.coreos.com/v1/ServiceMonitor': model(ServiceMonitor),
   'monitoring.coreos.com/v1/PodMonitor': model(PodMonitor),
+  'monitoring.coreos.com/v1/PrometheusRule': model(PrometheusRule),
   'external-secrets.io/v1/ExternalSecret': model(ExternalSecret),
   'external-secrets.io/v1/ClusterSecretStore': model(ClusterSecretStore),
   // cert-manager has no models package: checked structurally.
@@ -92,7 +95,7 @@ function checkCertificate(cert: Json): void {
 }
 
 describe.each(ENVIRONMENTS)('every object rendered for %s', (env) => {
-  const { objects } = objectsFor(env);
+  const { objects, config } = objectsFor(env);
 
   it('has a schema here, and validates against it', () => {
     const failures: string[] = [];
@@ -124,7 +127,8 @@ describe.each(ENVIRONMENTS)('every object rendered for %s', (env) => {
     const objstore = parse(find(objects, 'Secret', 'thanos-objstore').stringData['objstore.yml']);
     expect(objstore.type).toBe('S3');
     const am = parse(find(objects, 'Secret', 'alertmanager-greenlang-config').stringData['alertmanager.yaml']);
-    expect(am).toEqual({ route: { receiver: 'null' }, receivers: [{ name: 'null' }] });
+    // By default (render) the project's Alertmanager config, with the placeholder fan-out URL.
+    expect(am).toEqual(alertmanagerConfig(config, { alertWebhookUrl: renderAlertWebhookUrl(config.name) }));
   });
 });
 

@@ -230,7 +230,7 @@ describe('Thanos store gateway', () => {
     expect(main.args.some((a: string) => a.startsWith('--selector.relabel-config'))).toBe(false);
     expect(store.spec.template.spec.serviceAccountName).toBe('thanos-store');
     expect(find(objects, 'ServiceAccount', 'thanos-store').metadata.annotations['eks.amazonaws.com/role-arn']).toBe(
-      'arn:aws:iam::333333333333:role/greenlang-prod-thanosStore',
+      'arn:aws:iam::333333333333:role/greenlang-prod-thanos-store',
     );
   });
 });
@@ -303,7 +303,7 @@ describe('Thanos compactor (CronJob on Fargate)', () => {
   it('reaches the bucket as the IRSA compactor identity and pushes to every Pushgateway replica pod', () => {
     expect(pod.serviceAccountName).toBe('thanos-compactor');
     expect(find(objects, 'ServiceAccount', 'thanos-compactor').metadata.annotations['eks.amazonaws.com/role-arn']).toBe(
-      'arn:aws:iam::333333333333:role/greenlang-prod-thanosCompactor',
+      'arn:aws:iam::333333333333:role/greenlang-prod-thanos-compactor',
     );
     expect(script).toContain(
       "PUSHGATEWAYS='http://pushgateway-0.pushgateway.monitoring.svc.cluster.local:9091 http://pushgateway-1.pushgateway.monitoring.svc.cluster.local:9091'",
