@@ -63,10 +63,14 @@ export interface ReplicaCapacity {
   /** The seed's memory formula applied to `headSeries`. */
   readonly estimatedMemoryBytes: number;
   readonly memoryLimitBytes: number;
+  /** The limit as configured, e.g. `8Gi`. */
+  readonly memoryLimit: string;
   /** The seed's storage formula over the hot (local) retention. */
   readonly estimatedLocalStorageBytes: number;
   /** Prometheus' local `retentionSize`. */
   readonly localStorageLimitBytes: number;
+  /** As configured, e.g. `50GB` (Prometheus units: powers of 1024). */
+  readonly localStorageLimit: string;
   readonly seriesProjection: Projection;
   readonly storageProjection: Projection;
   readonly seriesHistory: readonly TimePoint[];
@@ -159,8 +163,10 @@ export function buildCapacityReport(
         memoryBytes: m.memoryBytes ?? null,
         estimatedMemoryBytes: prometheusMemoryBytes(m.headSeries),
         memoryLimitBytes,
+        memoryLimit: prom.resources.limits.memory,
         estimatedLocalStorageBytes: storageBytes(m.samplesPerSecond, hotDays),
         localStorageLimitBytes,
+        localStorageLimit: sizing.prometheus.retentionSize,
         seriesProjection: projectLimitCrossing(seriesHistory, { limit: seriesTrigger, now, horizonDays }),
         storageProjection: projectLimitCrossing(storageHistory, { limit: localStorageLimitBytes, now, horizonDays }),
         seriesHistory,
@@ -244,27 +250,27 @@ export function recommend(report: ReportFacts, actWithinDays: number): Recommend
       out.push({
         code: 'RAISE_LIMIT',
         component: 'prometheus',
-        message: `${r.replica}: memory ${formatBytes(memoryUse)} (${r.memoryBytes !== null && r.memoryBytes >= r.estimatedMemoryBytes ? 'measured' : 'series × 3 KB × 2 + 1 GB'}) exceeds the ${formatBytes(r.memoryLimitBytes)} limit: raise the memory limit to at least ${formatBytes(memoryUse)}.`,
+        message: `${r.replica}: memory ${formatBytes(memoryUse)} (${r.memoryBytes !== null && r.memoryBytes >= r.estimatedMemoryBytes ? 'measured' : 'series × 3 KB × 2 + 1 GB'}) exceeds the ${r.memoryLimit} limit (${formatBytes(r.memoryLimitBytes)}): raise the memory limit to at least ${formatBytes(memoryUse)}.`,
       });
     }
     if (r.estimatedLocalStorageBytes > r.localStorageLimitBytes) {
       out.push({
         code: 'RAISE_LIMIT',
         component: 'prometheus',
-        message: `${r.replica}: ${formatNumber(r.samplesPerSecond)} samples/s × ${report.localRetentionDays} d needs ${formatBytes(r.estimatedLocalStorageBytes)} of local storage, above the ${formatBytes(r.localStorageLimitBytes)} retentionSize: raise retentionSize and the volume.`,
+        message: `${r.replica}: ${formatNumber(r.samplesPerSecond)} samples/s × ${report.localRetentionDays} d needs ${formatBytes(r.estimatedLocalStorageBytes)} of local storage, above the ${r.localStorageLimit} retentionSize (${formatBytes(r.localStorageLimitBytes)}): raise retentionSize and the volume.`,
       });
     } else if (r.storageProjection.kind === 'crosses' && r.storageProjection.daysFromNow <= actWithinDays) {
       out.push({
         code: 'RAISE_LIMIT',
         component: 'prometheus',
-        message: `${r.replica}: local storage reaches the ${formatBytes(r.localStorageLimitBytes)} retentionSize around ${r.storageProjection.at.slice(0, 10)}: raise retentionSize and the volume.`,
+        message: `${r.replica}: local storage reaches the ${r.localStorageLimit} retentionSize around ${r.storageProjection.at.slice(0, 10)}: raise retentionSize and the volume.`,
       });
     }
     if (out.length === before) {
       out.push({
         code: 'FINE',
         component: 'prometheus',
-        message: `${r.replica}: ${formatNumber(r.headSeries)} head series (${percent(r.headSeries, r.seriesTrigger)} of the trigger), memory estimate ${formatBytes(r.estimatedMemoryBytes)} of ${formatBytes(r.memoryLimitBytes)}; ${describeProjection(r.seriesProjection)}.`,
+        message: `${r.replica}: ${formatNumber(r.headSeries)} head series (${percent(r.headSeries, r.seriesTrigger)} of the trigger), memory estimate ${formatBytes(r.estimatedMemoryBytes)} of the ${r.memoryLimit} limit; ${describeProjection(r.seriesProjection)}.`,
       });
     }
   }

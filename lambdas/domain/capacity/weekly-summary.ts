@@ -202,8 +202,8 @@ function medianOf(sorted: readonly number[]): number | undefined {
 
 /** `5_400_000` → `1h 30m`. */
 export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)}s`;
   const minutes = Math.round(ms / 60_000);
-  if (minutes < 1) return `${Math.round(ms / 1000)}s`;
   const d = Math.floor(minutes / 1440);
   const h = Math.floor((minutes % 1440) / 60);
   const m = minutes % 60;
