@@ -5,7 +5,10 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
+import { CapacityReport } from '../constructs/capacity-report';
 import { RuntimeLayer } from '../constructs/runtime-layer';
+import { WeeklySummary } from '../constructs/weekly-summary';
+import { reportsBucketName, thanosBucketName, thanosQueryUrl } from '../naming';
 
 export interface OpsStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -23,6 +26,9 @@ export interface OpsStackProps extends StackProps {
 export class OpsStack extends Stack {
   public readonly runtimeLayer: RuntimeLayer;
   public readonly alarmTopic: AlarmTopic;
+  public readonly capacityReport: CapacityReport;
+  /** Present when `weeklySummary.enabled`. */
+  public readonly weeklySummary?: WeeklySummary;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -33,5 +39,33 @@ export class OpsStack extends Stack {
       emailRecipients: config.alerting.email.recipients,
       keyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+
+    const common = {
+      runtimeLayer: this.runtimeLayer,
+      alarmTopic: this.alarmTopic.topic,
+      logRetention: config.logRetentionDays,
+      logLevel: config.logLevel,
+      reportsBucket: props.reportsBucket,
+      reportsKey: props.reportsKey,
+      reportsBucketName: reportsBucketName(config),
+    };
+    this.capacityReport = new CapacityReport(this, 'CapacityReport', {
+      ...common,
+      capacityConfig: { environment: config.name, sizing: config.sizing, retention: config.retention },
+      queryUrl: thanosQueryUrl(config.name),
+      vpc: props.vpc,
+      thanosBucketName: thanosBucketName(config),
+      schedule: config.capacityReport,
+    });
+    if (config.weeklySummary.enabled) {
+      this.weeklySummary = new WeeklySummary(this, 'WeeklySummary', {
+        ...common,
+        environmentName: config.name,
+        topicName: `greenlang-${config.name}-weekly-summary`,
+        recipients: config.alerting.email.recipients,
+        schedule: config.weeklySummary,
+        keyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+    }
   }
 }
