@@ -150,7 +150,7 @@ export function renderChart(options: ChartOptions): string {
     `<line x1="${x(options.now).toFixed(1)}" x2="${x(options.now).toFixed(1)}" y1="${pad.top}" y2="${height - pad.bottom}" stroke="#6b7280" stroke-dasharray="2 3"/>`,
     `<text x="${(x(options.now) + 4).toFixed(1)}" y="${pad.top + 12}" class="tick">now</text>`,
     `<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(options.limit).toFixed(1)}" y2="${y(options.limit).toFixed(1)}" stroke="#dc2626" stroke-width="2"/>`,
-    `<text x="${width - pad.right}" y="${(y(options.limit) - 6).toFixed(1)}" text-anchor="end" class="limit">${esc(options.limitLabel)}</text>`,
+    `<text x="${pad.left + 6}" y="${(y(options.limit) - 6).toFixed(1)}" class="limit">${esc(options.limitLabel)}</text>`,
   );
   options.series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length];

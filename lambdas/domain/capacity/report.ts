@@ -284,15 +284,13 @@ export function recommend(report: ReportFacts, actWithinDays: number): Recommend
       thanosQuery,
       (v) => `${formatNumber(v)} QPS`,
     ),
-  );
-  out.push(
     scaleByTrigger(
       'thanosStore',
-      'Store gateway',
+      'Store gateway p99 latency',
       thanosStore.p99LatencySeconds,
       thanosStore.trigger,
       thanosStore,
-      (v) => `p99 latency ${formatNumber(v)} s`,
+      (v) => `${formatNumber(v)} s`,
     ),
   );
   const order: Record<RecommendationCode, number> = { SCALE_OUT: 0, RAISE_LIMIT: 1, NO_DATA: 2, FINE: 3 };
