@@ -74,10 +74,11 @@ export async function collectCapacityMeasurements(
   const memoryBy = byReplica(memory.samples);
   const seriesHistoryBy = historyByReplica(seriesHistory);
   const ingestionHistoryBy = historyByReplica(ingestionHistory);
-  const replicas: ReplicaMeasurements[] = [...byReplica(series.samples).entries()].map(([replica, headSeries]) => {
-    const memoryBytes =
-      memoryBy.get(replica) ??
-      (memoryBy.size === 1 && byReplica(series.samples).size === 1 ? [...memoryBy.values()][0] : undefined);
+  const seriesBy = byReplica(series.samples);
+  // A single Prometheus whose memory series carries other labels than its head series still gets its memory.
+  const onlyMemory = memoryBy.size === 1 && seriesBy.size === 1 ? [...memoryBy.values()][0] : undefined;
+  const replicas: ReplicaMeasurements[] = [...seriesBy.entries()].map(([replica, headSeries]) => {
+    const memoryBytes = memoryBy.get(replica) ?? onlyMemory;
     return {
       replica,
       headSeries,
