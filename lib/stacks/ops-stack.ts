@@ -7,7 +7,10 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { BucketAudit } from '../constructs/bucket-audit';
+import { CapacityReport } from '../constructs/capacity-report';
 import { RuntimeLayer } from '../constructs/runtime-layer';
+import { WeeklySummary } from '../constructs/weekly-summary';
+import { reportsBucketName, thanosBucketName, thanosQueryUrl } from '../naming';
 
 export interface OpsStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -26,6 +29,9 @@ export class OpsStack extends Stack {
   public readonly runtimeLayer: RuntimeLayer;
   public readonly alarmTopic: AlarmTopic;
   public readonly bucketAudit: BucketAudit;
+  public readonly capacityReport: CapacityReport;
+  /** Present when `weeklySummary.enabled`. */
+  public readonly weeklySummary?: WeeklySummary;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -51,5 +57,33 @@ export class OpsStack extends Stack {
       logRetention: config.logRetentionDays as logs.RetentionDays,
       logLevel: config.logLevel,
     });
+
+    const common = {
+      runtimeLayer: this.runtimeLayer,
+      alarmTopic: this.alarmTopic.topic,
+      logRetention: config.logRetentionDays,
+      logLevel: config.logLevel,
+      reportsBucket: props.reportsBucket,
+      reportsKey: props.reportsKey,
+      reportsBucketName: reportsBucketName(config),
+    };
+    this.capacityReport = new CapacityReport(this, 'CapacityReport', {
+      ...common,
+      capacityConfig: { environment: config.name, sizing: config.sizing, retention: config.retention },
+      queryUrl: thanosQueryUrl(config.name),
+      vpc: props.vpc,
+      thanosBucketName: thanosBucketName(config),
+      schedule: config.capacityReport,
+    });
+    if (config.weeklySummary.enabled) {
+      this.weeklySummary = new WeeklySummary(this, 'WeeklySummary', {
+        ...common,
+        environmentName: config.name,
+        topicName: `greenlang-${config.name}-weekly-summary`,
+        recipients: config.alerting.email.recipients,
+        schedule: config.weeklySummary,
+        keyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+    }
   }
 }
