@@ -37,9 +37,7 @@ const project = (name, extra = {}) => ({
 
 /** @type {import('jest').Config} */
 module.exports = {
-  projects: [
-    project('unit'),
-    project('infra', { testTimeout: 120_000 }),
-    project('integration', { testTimeout: 120_000 }),
-  ],
+  // A global option (Jest ignores it per project): synth and real binaries take seconds, not milliseconds.
+  testTimeout: 120_000,
+  projects: [project('unit'), project('infra'), project('integration')],
 };
