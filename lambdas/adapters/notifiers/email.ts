@@ -4,6 +4,7 @@ import type { Notifier } from './notifier';
 import {
   type AttemptOutcome,
   type NotifierLogger,
+  parseRetryAfter,
   type RetryClock,
   type RetryPolicy,
   redact,
@@ -11,18 +12,22 @@ import {
   withRetry,
 } from './retry';
 
-/** Classifies an SNS SDK error with the shared policy: throttling and 5xx retry, other 4xx are permanent. */
-export function classifySnsError(error: unknown, secrets: readonly string[]): AttemptOutcome {
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+/**
+ * Classifies an SNS SDK error with the shared policy: throttling (429, honouring a Retry-After header when the
+ * response has one) and 5xx retry, other 4xx are permanent. The reason names the HTTP status and error name.
+ */
+export function classifySnsError(error: unknown, secrets: readonly string[], now = Date.now()): AttemptOutcome {
+  const e = error as {
+    name?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
+    $response?: { headers?: Record<string, string | undefined> };
+  };
   const status = e.$metadata?.httpStatusCode;
-  const reason = redact(`${e.name ?? 'Error'}: ${e.message ?? ''}`.slice(0, 200), secrets);
-  if (
-    status === 429 ||
-    e.name === 'ThrottlingException' ||
-    e.name === 'Throttling' ||
-    e.name === 'ThrottledException'
-  ) {
-    return { kind: 'retry', reason };
+  const reason = redact(`HTTP ${status ?? '(none)'} ${e.name ?? 'Error'}: ${e.message ?? ''}`.slice(0, 200), secrets);
+  if (status === 429 || /^Throttl/.test(e.name ?? '')) {
+    return { kind: 'retry', reason, retryAfterMs: parseRetryAfter(e.$response?.headers?.['retry-after'], now) };
   }
   if (status === undefined || status >= 500 || e.$retryable) return { kind: 'retry', reason };
   return { kind: 'permanent', reason };
@@ -49,7 +54,7 @@ export function emailNotifier(
             await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: email.subject, Message: email.body }));
             return { kind: 'delivered' };
           } catch (error) {
-            return classifySnsError(error, [topicArn]);
+            return classifySnsError(error, [topicArn], clock.now());
           }
         },
         { policy: options.policy, clock, logger: options.logger },

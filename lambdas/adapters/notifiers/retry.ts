@@ -69,6 +69,9 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   if (value === null || value === undefined) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // HTTP-date (IMF-fixdate and the obsolete forms) always starts with the day name; Date.parse alone would
+  // accept "-5" or "1.5" as dates.
+  if (!/^[A-Za-z]{3,9},?\s/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
