@@ -44,7 +44,7 @@ function httpHarness(standIn: SaasStandIn, secret: string, make: Harness['notifi
         ...answers.map((a) => ({
           status: a.status,
           body: a.body,
-          headers: a.retryAfter ? { 'retry-after': a.retryAfter } : {},
+          headers: a.retryAfter ? { 'retry-after': a.retryAfter } : ({} as Record<string, string>),
         })),
       ),
     attempts: () => standIn.requests.length,
