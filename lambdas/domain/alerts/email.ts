@@ -11,7 +11,7 @@ export interface EmailMessage {
 export function snsSubject(text: string): string {
   const ascii = text
     .replace(/[\r\n\t]+/g, ' ')
-    .replace(/[^\x20-\x7E]/g, '?')
+    .replace(/[^\x20-\x7E]/gu, '?')
     .trim();
   const subject = ascii.length > SNS_MAX_SUBJECT ? `${ascii.slice(0, SNS_MAX_SUBJECT - 3)}...` : ascii;
   return subject.length > 0 ? subject : 'Alert';
