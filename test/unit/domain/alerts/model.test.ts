@@ -24,7 +24,7 @@ describe('parseNotification', () => {
 
   it('defaults truncatedAlerts to 0 and annotations to {} when absent', () => {
     const { truncatedAlerts: _t, ...rest } = notification(1);
-    const { annotations: _a, ...alert } = rest.alerts[0] ?? notification(1).alerts[0];
+    const { annotations: _a, ...alert } = { ...rest.alerts[0] };
     const parsed = parseNotification({ ...rest, alerts: [alert] });
     expect(parsed.truncatedAlerts).toBe(0);
     expect(parsed.alerts[0]?.annotations).toEqual({});
