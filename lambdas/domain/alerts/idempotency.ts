@@ -11,9 +11,14 @@ export const IDEMPOTENCY_TTL_SECONDS = 90;
 /**
  * The identity of a notification: the same alerts in the same state for the same receiver and group. Two HA
  * replicas' copies hash the same; a repeat after an alert changed (new alert, resolved, new startsAt) does not.
+ * Key = sha256 of (receiver, groupKey, status, sorted fingerprint|status|startsAt|endsAt-if-resolved).
  */
 export function notificationKey(notification: AlertNotification): string {
-  const alerts = notification.alerts.map((a) => `${a.fingerprint}|${a.status}|${a.startsAt}|${a.endsAt}`).sort();
+  // A firing alert's endsAt is only Alertmanager's "expires at" estimate, refreshed by every Prometheus push, so the
+  // two replicas can hold different values for the same alert: it counts only once the alert resolved.
+  const alerts = notification.alerts
+    .map((a) => `${a.fingerprint}|${a.status}|${a.startsAt}|${a.status === 'resolved' ? a.endsAt : ''}`)
+    .sort();
   const identity = JSON.stringify([notification.receiver, notification.groupKey, notification.status, alerts]);
   return createHash('sha256').update(identity).digest('hex');
 }

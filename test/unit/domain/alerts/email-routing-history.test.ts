@@ -55,6 +55,10 @@ describe('notificationKey', () => {
   it('is the same for both HA replicas’ copies, whatever the alert order', () => {
     expect(notificationKey({ ...n, alerts: [...n.alerts].reverse() })).toBe(notificationKey(n));
   });
+  it("ignores a firing alert's endsAt (a moving expiry estimate that HA replicas may hold differently)", () => {
+    const refreshed = { ...n, alerts: n.alerts.map((a) => ({ ...a, endsAt: '2026-11-24T02:04:00Z' })) };
+    expect(notificationKey(refreshed)).toBe(notificationKey(n));
+  });
   it.each([
     ['another receiver', { ...n, receiver: 'slack-warnings' }],
     ['another group', { ...n, groupKey: `${n.groupKey}x` }],
@@ -66,7 +70,12 @@ describe('notificationKey', () => {
     ],
     [
       'an alert resolved',
-      { ...n, alerts: n.alerts.map((a, i) => (i === 0 ? { ...a, endsAt: '2026-11-24T02:00:00Z' } : a)) },
+      {
+        ...n,
+        alerts: n.alerts.map((a, i) =>
+          i === 0 ? { ...a, status: 'resolved' as const, endsAt: '2026-11-24T02:00:00Z' } : a,
+        ),
+      },
     ],
   ])('changes for %s', (_case, other) => {
     expect(notificationKey(other)).not.toBe(notificationKey(n));
