@@ -57,6 +57,8 @@ const DELIVERY_TIMEOUT = Duration.minutes(2);
  */
 export class AlertFanout extends Construct {
   public readonly api: apigwv2.HttpApi;
+  /** The `$default` stage: throttling and access logs. */
+  public readonly stage: apigwv2.HttpStage;
   /** The URL Alertmanager's webhook_configs point at: the API endpoint + `/alerts`. */
   public readonly alertWebhookUrl: string;
   public readonly webhook: ObservabilityFunction;
@@ -220,7 +222,7 @@ export class AlertFanout extends Construct {
       description: 'Alertmanager webhook of the alert fan-out',
       createDefaultStage: false,
     });
-    const stage = new apigwv2.HttpStage(this, 'Stage', {
+    this.stage = new apigwv2.HttpStage(this, 'Stage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
