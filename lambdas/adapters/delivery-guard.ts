@@ -17,7 +17,11 @@ export function memoryDeliveryGuard(ttlSeconds: number, now: () => number = Date
   return {
     async once(key, deliver) {
       const t = now();
-      for (const [k, expires] of done) if (expires <= t) done.delete(k);
+      // Entries are inserted in expiry order (one TTL for all), so the expired ones are at the front.
+      for (const [k, expires] of done) {
+        if (expires > t) break;
+        done.delete(k);
+      }
       if (done.has(key)) return false;
       const running = inFlight.get(key);
       if (running) {
@@ -29,6 +33,7 @@ export function memoryDeliveryGuard(ttlSeconds: number, now: () => number = Date
       inFlight.set(key, attempt);
       try {
         await attempt;
+        done.delete(key);
         done.set(key, now() + ttlSeconds * 1000);
         return true;
       } finally {
