@@ -132,7 +132,7 @@ describe('npm run local -- alerts', () => {
     expect(r.status).toBe(202);
     expect(((await r.json()) as { delivered: string[] }).delivered.sort()).toEqual(['email', 'pagerduty', 'slack']);
     expect(slack.accepted()).toHaveLength(1);
-    expect((pagerduty.accepted()[0]?.json as { event_action: string }).event_action).toBe('trigger');
+    expect(pagerduty.accepted().map((r) => (r.json as { event_action: string }).event_action)).toEqual(['trigger']);
     expect(sns.published).toHaveLength(1);
     expect(sns.published[0]?.Subject).toBe('[ALERT] [FIRING:2] HighCPU greenlang-prod');
     expect(sns.published[0]?.TopicArn).toBe('arn:aws:sns:eu-west-1:111111111111:greenlang-dev-critical-alerts');
