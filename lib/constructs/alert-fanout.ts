@@ -108,6 +108,8 @@ export class AlertFanout extends Construct {
       // AWS: at least six times the function timeout, so retries of a batch do not overlap a running one.
       visibilityTimeout: Duration.seconds(DELIVERY_TIMEOUT.toSeconds() * 6),
       retentionPeriod: Duration.days(4),
+      // 1 MiB, SQS's maximum: the webhook answers 413 above it (pointing at Alertmanager's max_alerts).
+      maxMessageSizeBytes: 1_048_576,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
 

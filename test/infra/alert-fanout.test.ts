@@ -69,6 +69,7 @@ describe('AlertFanout', () => {
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
       VisibilityTimeout: 720,
+      MaximumMessageSize: 1_048_576,
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
       SqsManagedSseEnabled: true,
     });
