@@ -11,16 +11,21 @@ export function slackNotifier(webhookUrl: SecretSource, options: HttpNotifierOpt
   const fetchFn = options.fetch ?? fetch;
   return {
     target: 'slack',
-    async notify(notification) {
+    async notify(notification, parts) {
       const url = await webhookUrl();
       const messages = formatSlackMessages(notification);
       for (const [i, message] of messages.entries()) {
-        const { attempts } = await withRetry(
-          `slack message ${i + 1}/${messages.length}`,
-          () => postJson(fetchFn, url, JSON.stringify(message), [url], clock),
-          { policy: options.policy, clock, logger: options.logger },
-        );
-        options.logger?.info('slack: message delivered', { message: i + 1, of: messages.length, attempts });
+        const send = async () => {
+          const { attempts } = await withRetry(
+            `slack message ${i + 1}/${messages.length}`,
+            () => postJson(fetchFn, url, JSON.stringify(message), [url], clock),
+            { policy: options.policy, clock, logger: options.logger },
+          );
+          options.logger?.info('slack: message delivered', { message: i + 1, of: messages.length, attempts });
+        };
+        // Only a multi-message notification has parts worth remembering one by one.
+        if (parts && messages.length > 1) await parts(`message-${i + 1}-of-${messages.length}`, send);
+        else await send();
       }
     },
   };

@@ -52,7 +52,9 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
     const settled = await Promise.allSettled(
       targets.map(async (target) => {
         const notifier = deps.notifiers[target] as Notifier;
-        return { target, ran: await deps.guard.once(`${key}#${target}`, () => notifier.notify(notification)) };
+        const guarded = `${key}#${target}`;
+        const parts = (part: string, send: () => Promise<void>) => deps.guard.once(`${guarded}#${part}`, send);
+        return { target, ran: await deps.guard.once(guarded, () => notifier.notify(notification, parts)) };
       }),
     );
     const delivered: DeliveryTarget[] = [];

@@ -3,10 +3,12 @@ import type { AlertHistoryStore } from '../../../lambdas/adapters/alert-history'
 import { memoryDeliveryGuard } from '../../../lambdas/adapters/delivery-guard';
 import type { Notifier } from '../../../lambdas/adapters/notifiers/notifier';
 import { DeliveryError } from '../../../lambdas/adapters/notifiers/retry';
+import { slackNotifier } from '../../../lambdas/adapters/notifiers/slack';
 import type { AlertHistoryRecord } from '../../../lambdas/domain/alerts/history';
 import type { AlertNotification } from '../../../lambdas/domain/alerts/model';
 import type { DeliveryTarget } from '../../../lambdas/domain/alerts/routing';
 import { makeDeliverNotification, makeDeliveryHandler } from '../../../lambdas/handlers/alert-delivery/handler';
+import { startSlackStandIn } from '../../../lib/devstack/saas-standins';
 import { captureLogger, notification } from '../../support/alerts';
 
 /** A notifier that records what it got and fails as told. */
@@ -133,5 +135,38 @@ describe('makeDeliveryHandler (SQS, partial batch failures)', () => {
     const response = await handler(event, context);
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['fails', 'invalid']);
     expect(notifiers.slack.received.map((n) => n.groupKey)).toEqual(['b']);
+  });
+});
+
+describe('multi-message Slack notifications', () => {
+  it('after message 2 of 3 failed, the retry posts only messages 2 and 3', async () => {
+    const standIn = await startSlackStandIn();
+    try {
+      const deliver = makeDeliverNotification({
+        notifiers: {
+          slack: slackNotifier(async () => standIn.url, {
+            policy: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, deadlineMs: 1000 },
+          }),
+        },
+        routing: { slack: true, pagerduty: false, criticalEmail: false },
+        guard: memoryDeliveryGuard(90),
+        history: { put: async () => undefined },
+        logger: captureLogger(),
+      });
+      // ~2.9k characters per alert: 13 alerts per message, so 30 alerts make 3 messages.
+      const big = notification(30, { receiver: 'slack-warnings' }, (i) => ({
+        annotations: { summary: `${i} ${'x'.repeat(2850)}` },
+      }));
+      standIn.failNext({ status: 200, body: 'ok' }, { status: 500 });
+      await expect(deliver(big)).rejects.toThrow('slack message 2/3: gave up after 1 attempts: HTTP 500');
+      await deliver(big);
+      const parts = standIn.requests.map(
+        (r) =>
+          `${r.status} ${JSON.stringify((r.json as { blocks: unknown[] }).blocks[1]).match(/message \d of 3/)?.[0]}`,
+      );
+      expect(parts).toEqual(['200 message 1 of 3', '500 message 2 of 3', '200 message 2 of 3', '200 message 3 of 3']);
+    } finally {
+      await standIn.stop();
+    }
   });
 });
