@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   InvalidNotificationError,
   notificationTitle,
@@ -98,5 +99,53 @@ describe('notificationTitle', () => {
     const firing = notification(3, {}, (i) => (i === 0 ? { status: 'resolved' } : {}));
     expect(notificationTitle(firing)).toBe('[FIRING:2] HighCPU greenlang-prod');
     expect(notificationTitle({ ...firing, status: 'resolved' })).toBe('[RESOLVED] HighCPU greenlang-prod');
+  });
+});
+
+describe('parseNotification properties', () => {
+  const labels = fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ maxLength: 50 }), {
+    maxKeys: 6,
+  });
+  const timestamp = fc
+    .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+    .map((d) => d.toISOString());
+  const status = fc.constantFrom('firing' as const, 'resolved' as const);
+  const alertArb = fc.record({
+    status,
+    labels,
+    annotations: labels,
+    startsAt: timestamp,
+    endsAt: fc.oneof(timestamp, fc.constant('0001-01-01T00:00:00Z')),
+    generatorURL: fc.webUrl(),
+    fingerprint: fc.stringMatching(/^[0-9a-f]{16}$/),
+  });
+  const notificationArb = fc.record({
+    version: fc.constant('4' as const),
+    groupKey: fc.string({ minLength: 1, maxLength: 80 }),
+    truncatedAlerts: fc.nat({ max: 1000 }),
+    status,
+    receiver: fc.string({ minLength: 1, maxLength: 30 }),
+    groupLabels: labels,
+    commonLabels: labels,
+    commonAnnotations: labels,
+    externalURL: fc.webUrl(),
+    alerts: fc.array(alertArb, { minLength: 1, maxLength: 5 }),
+  });
+
+  it('accepts every well-formed notification unchanged (JSON round trip)', () => {
+    fc.assert(
+      fc.property(notificationArb, (n) => {
+        expect(parseNotificationText(JSON.stringify(n))).toEqual(n);
+      }),
+    );
+  });
+
+  it('rejects any required field replaced by a number, naming that field', () => {
+    const fields = ['groupKey', 'status', 'receiver', 'externalURL'] as const;
+    fc.assert(
+      fc.property(notificationArb, fc.constantFrom(...fields), fc.integer(), (n, field, value) => {
+        expect(issuesOf({ ...n, [field]: value })).toContain(`${field}: expected a string, got number`);
+      }),
+    );
   });
 });
