@@ -6,6 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
+import { AlertFanout } from '../constructs/alert-fanout';
 import { BucketAudit } from '../constructs/bucket-audit';
 import { CapacityReport } from '../constructs/capacity-report';
 import { RuntimeLayer } from '../constructs/runtime-layer';
@@ -28,6 +29,9 @@ export interface OpsStackProps extends StackProps {
 export class OpsStack extends Stack {
   public readonly runtimeLayer: RuntimeLayer;
   public readonly alarmTopic: AlarmTopic;
+  public readonly alertFanout: AlertFanout;
+  /** Where Alertmanager's webhook receivers point (the fan-out's `POST /alerts`). */
+  public readonly alertWebhookUrl: string;
   public readonly bucketAudit: BucketAudit;
   public readonly capacityReport: CapacityReport;
   /** Present when `weeklySummary.enabled`. */
@@ -42,6 +46,18 @@ export class OpsStack extends Stack {
       emailRecipients: config.alerting.email.recipients,
       keyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+    this.alertFanout = new AlertFanout(this, 'AlertFanout', {
+      environment: config.name,
+      alerting: config.alerting,
+      runtimeLayer: this.runtimeLayer,
+      alarmTopic: this.alarmTopic.topic,
+      reportsBucketName: reportsBucketName(config),
+      reportsKey: props.reportsKey,
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logLevel: config.logLevel,
+      removalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.alertWebhookUrl = this.alertFanout.alertWebhookUrl;
     this.bucketAudit = new BucketAudit(this, 'BucketAudit', {
       retention: config.retention,
       hourUtc: config.audit.hourUtc,
