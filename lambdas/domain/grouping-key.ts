@@ -43,14 +43,16 @@ export function parseGroupingPath(path: string): PathResult {
   let job = rawJob;
   if (jobBase64) {
     const decoded = decodeBase64Value(rawJob);
-    if (decoded === undefined) return { ok: false, status: 400, message: `invalid base64 encoding in job name "${rawJob}"` };
+    if (decoded === undefined)
+      return { ok: false, status: 400, message: `invalid base64 encoding in job name "${rawJob}"` };
     job = decoded;
   }
   if (job === '') return { ok: false, status: 400, message: 'job name is required' };
   const key: Record<string, string> = { job };
   if (rest !== undefined) {
     const parts = rest.slice(1).split('/');
-    if (parts.length % 2 !== 0) return { ok: false, status: 400, message: `odd number of components in label string "${rest}"` };
+    if (parts.length % 2 !== 0)
+      return { ok: false, status: 400, message: `odd number of components in label string "${rest}"` };
     for (let i = 0; i < parts.length; i += 2) {
       let name = parts[i] ?? '';
       let value = parts[i + 1] ?? '';

@@ -1,6 +1,12 @@
 import type { MetricFamily, MetricType } from './exposition/parser';
 import { type GroupingKey, groupingKeyId } from './grouping-key';
-import { type FamilyState, GROUP_META_FAMILIES, type GroupState, labelSetId, type PushMethod } from './pushgateway-semantics';
+import {
+  type FamilyState,
+  GROUP_META_FAMILIES,
+  type GroupState,
+  labelSetId,
+  type PushMethod,
+} from './pushgateway-semantics';
 
 /**
  * The Pushgateway's consistency rules, checked before any replica is touched: the push merged with what the
@@ -72,7 +78,9 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
     for (const labels of family.series) {
       const id = `${family.name}\u0002${labelSetId(labels)}`;
       if (inPush.has(id) || seriesElsewhere.has(id)) {
-        return fail(`collected metric "${family.name}" ${formatLabels(labels)} was collected before with the same name and label values`);
+        return fail(
+          `collected metric "${family.name}" ${formatLabels(labels)} was collected before with the same name and label values`,
+        );
       }
       inPush.add(id);
     }

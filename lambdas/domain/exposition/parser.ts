@@ -315,7 +315,9 @@ class Parser {
     const family = this.familyOfSample(name);
     if (family.type === 'histogram' && name === `${family.name}_bucket`) this.checkFloatLabel(labels, 'le', nameAt);
     if (family.type === 'summary' && name === family.name) this.checkFloatLabel(labels, 'quantile', nameAt);
-    family.samples.push(timestamp === undefined ? { name, labels, value, line } : { name, labels, value, timestamp, line });
+    family.samples.push(
+      timestamp === undefined ? { name, labels, value, line } : { name, labels, value, timestamp, line },
+    );
     this.newLine();
   }
 
