@@ -60,6 +60,10 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       res.writeHead(status, headers);
       res.end(body);
     };
+    if (req.method === 'GET' && (req.url === '/-/ready' || req.url === '/-/healthy')) {
+      reply(200, { 'content-type': 'text/plain; charset=utf-8' }, 'OK\n');
+      return;
+    }
     if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
       reply(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer' }, 'unauthorized\n');
       req.resume();
