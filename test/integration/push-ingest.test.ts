@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import { type IngestServer, startIngestServer } from '../../lambdas/local/ingest-server';
 import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
 import { freePort, startProcess } from '../../lib/devstack/processes';
@@ -13,6 +12,12 @@ import { exporterCorpus, formatCorpus, type PushCase } from '../support/push-cor
  * The ingestion in front of two real Pushgateways, compared case by case with a third Pushgateway pushed to
  * directly (the oracle): same status, same resulting groups, both replicas identical.
  */
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+  readonly headers: Headers;
+}
 
 async function send(base: string, c: PushCase): Promise<Answer> {
   const response = await fetch(`${base}${c.path}`, {
