@@ -218,7 +218,7 @@ class Parser {
       while (this.i < this.s.length && this.s.charCodeAt(this.i) !== NL) this.i++;
       const word = this.s.slice(start, this.i);
       const type = TYPES[word.toUpperCase()];
-      if (type === undefined) this.fail(`unknown metric type "${word}"`, typeAt);
+      if (type === undefined) this.fail(`unknown metric type ${JSON.stringify(word)}`, typeAt);
       family.type = type;
       family.typeDeclared = true;
     }
@@ -297,19 +297,19 @@ class Parser {
     const value = this.readToken();
     if (this.i >= s.length) this.fail('unexpected end of input stream');
     if (value === '') this.fail(`expected float as value, got ""`, valueAt);
-    if (!isGoFloat(value)) this.fail(`expected float as value, got "${value}"`, valueAt);
+    if (!isGoFloat(value)) this.fail(`expected float as value, got ${JSON.stringify(value)}`, valueAt);
     let timestamp: string | undefined;
     if (s.charCodeAt(this.i) !== NL) {
       this.skipBlanks();
       const tsAt = this.i;
       timestamp = this.readToken();
       if (this.i >= s.length) this.fail('unexpected end of input stream');
-      if (!isGoInt64(timestamp)) this.fail(`expected integer as timestamp, got "${timestamp}"`, tsAt);
+      if (!isGoInt64(timestamp)) this.fail(`expected integer as timestamp, got ${JSON.stringify(timestamp)}`, tsAt);
       if (s.charCodeAt(this.i) !== NL) {
         const spuriousAt = this.i;
         const end = s.indexOf('\n', this.i);
         const rest = s.slice(this.i, end < 0 ? s.length : end);
-        this.fail(`spurious string after timestamp: "${rest}"`, spuriousAt);
+        this.fail(`spurious string after timestamp: ${JSON.stringify(rest)}`, spuriousAt);
       }
     }
     const family = this.familyOfSample(name);
@@ -323,7 +323,7 @@ class Parser {
 
   private checkFloatLabel(labels: readonly (readonly [string, string])[], label: string, at: number): void {
     const pair = labels.find(([n]) => n === label);
-    if (pair && !isGoFloat(pair[1])) this.fail(`expected float as value for '${label}' label, got "${pair[1]}"`, at);
+    if (pair && !isGoFloat(pair[1])) this.fail(`expected float as value for '${label}' label, got ${JSON.stringify(pair[1])}`, at);
   }
 
   /** expfmt's rule: `x_sum`/`x_count` belong to summary or histogram `x`, `x_bucket` to histogram `x`. */
