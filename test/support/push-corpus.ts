@@ -10,12 +10,6 @@ export interface PushCase {
   readonly headers?: Record<string, string>;
 }
 
-interface Answer {
-  readonly status: number;
-  readonly body: string;
-  readonly headers: Headers;
-}
-
 /** Cases from the text-format rules and the Pushgateway's API (order matters: later cases see earlier state). */
 export function formatCorpus(): PushCase[] {
   const put = (name: string, p: string, body: string): PushCase => ({ name, method: 'PUT', path: p, body });

@@ -323,7 +323,8 @@ class Parser {
 
   private checkFloatLabel(labels: readonly (readonly [string, string])[], label: string, at: number): void {
     const pair = labels.find(([n]) => n === label);
-    if (pair && !isGoFloat(pair[1])) this.fail(`expected float as value for '${label}' label, got ${JSON.stringify(pair[1])}`, at);
+    if (pair && !isGoFloat(pair[1]))
+      this.fail(`expected float as value for '${label}' label, got ${JSON.stringify(pair[1])}`, at);
   }
 
   /** expfmt's rule: `x_sum`/`x_count` belong to summary or histogram `x`, `x_bucket` to histogram `x`. */

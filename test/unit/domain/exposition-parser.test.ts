@@ -100,13 +100,41 @@ describe('parser properties', () => {
   });
 
   it('never throws on arbitrary bytes decoded leniently, nor on exposition-like text', () => {
-    const piece = fc.constantFrom('# HELP ', '# TYPE ', 'x', '_sum', '_bucket', '{', '}', '="', '"', ',', ' ', '\t', '\\', '\n', '1', 'le', 'counter', 'histogram', 'NaN', 'e', '.');
+    const piece = fc.constantFrom(
+      '# HELP ',
+      '# TYPE ',
+      'x',
+      '_sum',
+      '_bucket',
+      '{',
+      '}',
+      '="',
+      '"',
+      ',',
+      ' ',
+      '\t',
+      '\\',
+      '\n',
+      '1',
+      'le',
+      'counter',
+      'histogram',
+      'NaN',
+      'e',
+      '.',
+    );
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('latin1')), fc.array(piece, { maxLength: 60 }).map((p) => p.join(''))), (text) => {
-        const result = parseExposition(text);
-        expect(typeof result.ok).toBe('boolean');
-        if (!result.ok) expect(result.error.message).not.toMatch(/internal parser error/);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('latin1')),
+          fc.array(piece, { maxLength: 60 }).map((p) => p.join('')),
+        ),
+        (text) => {
+          const result = parseExposition(text);
+          expect(typeof result.ok).toBe('boolean');
+          if (!result.ok) expect(result.error.message).not.toMatch(/internal parser error/);
+        },
+      ),
       { numRuns: 5000 },
     );
   });
@@ -114,17 +142,22 @@ describe('parser properties', () => {
   it('reads back what a simple writer writes (name, labels, value)', () => {
     const name = fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,10}$/);
     const labelName = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_]{0,8}$/);
-    const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+    const escapeValue = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
     fc.assert(
-      fc.property(name, fc.uniqueArray(fc.tuple(labelName, fc.string()), { selector: ([n]) => n, maxLength: 4 }), fc.double(), (metric, labels, value) => {
-        const text = `${metric}{${labels.map(([n, v]) => `${n}="${escape(v)}"`).join(',')}} ${String(value).replace('Infinity', 'Inf')}\n`;
-        const result = parseExposition(text);
-        if (!result.ok) throw new Error(`${formatParseError(result.error)} in ${JSON.stringify(text)}`);
-        const sample = result.families[0]?.samples[0];
-        expect(sample?.name).toBe(metric);
-        expect(sample?.labels).toEqual(labels);
-        expect(Number(sample?.value.replace('Inf', 'Infinity'))).toEqual(value);
-      }),
+      fc.property(
+        name,
+        fc.uniqueArray(fc.tuple(labelName, fc.string()), { selector: ([n]) => n, maxLength: 4 }),
+        fc.double(),
+        (metric, labels, value) => {
+          const text = `${metric}{${labels.map(([n, v]) => `${n}="${escapeValue(v)}"`).join(',')}} ${String(value).replace('Infinity', 'Inf')}\n`;
+          const result = parseExposition(text);
+          if (!result.ok) throw new Error(`${formatParseError(result.error)} in ${JSON.stringify(text)}`);
+          const sample = result.families[0]?.samples[0];
+          expect(sample?.name).toBe(metric);
+          expect(sample?.labels).toEqual(labels);
+          expect(Number(sample?.value.replace('Inf', 'Infinity'))).toEqual(value);
+        },
+      ),
     );
   });
 

@@ -53,7 +53,10 @@ describe('base64 values', () => {
 describe('grouping key properties', () => {
   const labelName = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_]{0,10}$/).filter((n) => n !== 'job');
   const key = fc
-    .tuple(fc.string({ minLength: 1, unit: 'grapheme' }), fc.dictionary(labelName, fc.string({ unit: 'grapheme' }), { maxKeys: 4 }))
+    .tuple(
+      fc.string({ minLength: 1, unit: 'grapheme' }),
+      fc.dictionary(labelName, fc.string({ unit: 'grapheme' }), { maxKeys: 4 }),
+    )
     .map(([job, labels]) => ({ ...labels, job }));
 
   it('round-trips any key through its @base64 path', () => {

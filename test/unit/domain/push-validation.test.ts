@@ -47,7 +47,8 @@ describe('validatePushBody', () => {
   it('refuses timestamps and __ label names, naming the line', () => {
     expect(validatePushBody(families('x 1 5\n'))).toEqual({
       ok: false,
-      message: 'pushed metrics are invalid or inconsistent with existing metrics: pushed metrics must not have timestamps',
+      message:
+        'pushed metrics are invalid or inconsistent with existing metrics: pushed metrics must not have timestamps',
     });
     expect(validatePushBody(families('x 1\ny{__a="1"} 1\n'))).toEqual({
       ok: false,
@@ -70,7 +71,9 @@ describe('validateConsistency', () => {
   it('refuses another type for a family another group holds', () => {
     const result = check('PUT', { job: 'c' }, '# TYPE x counter\nx 1\n');
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.message).toMatch(/metric family x is COUNTER in this push but UNTYPED in group \{job="a"\}/);
+    expect(!result.ok && result.message).toMatch(
+      /metric family x is COUNTER in this push but UNTYPED in group \{job="a"\}/,
+    );
   });
 
   it('ignores the target group itself: a PUT may change the type of its own families', () => {
@@ -84,7 +87,9 @@ describe('validateConsistency', () => {
 
   it('refuses a series another group already exposes (grouping labels applied)', () => {
     const result = check('PUT', { job: 'b' }, 'y{shard="1"} 5\n');
-    expect(!result.ok && result.message).toMatch(/collected metric "y" \{instance="",job="b",shard="1"\} was collected before/);
+    expect(!result.ok && result.message).toMatch(
+      /collected metric "y" \{instance="",job="b",shard="1"\} was collected before/,
+    );
   });
 
   it('refuses the same series twice in one push, including after URL labels override the body', () => {

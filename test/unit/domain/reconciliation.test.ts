@@ -36,6 +36,8 @@ describe('planReconciliation', () => {
 
 describe('canonicalJson', () => {
   it('is independent of key order and drops undefined', () => {
-    expect(canonicalJson({ b: [1, { d: 2, c: undefined, a: 'x' }], a: null })).toBe('{"a":null,"b":[1,{"a":"x","d":2}]}');
+    expect(canonicalJson({ b: [1, { d: 2, c: undefined, a: 'x' }], a: null })).toBe(
+      '{"a":null,"b":[1,{"a":"x","d":2}]}',
+    );
   });
 });

@@ -42,7 +42,12 @@ class FakeReplica implements PushgatewayReplica {
 
 const logger: Logger = { info() {}, warn() {}, error() {} };
 
-function request(method: string, p: string, body: string | Buffer = '', headers: Record<string, string> = {}): PushRequest {
+function request(
+  method: string,
+  p: string,
+  body: string | Buffer = '',
+  headers: Record<string, string> = {},
+): PushRequest {
   return { method, path: p, rawPath: p, headers, body: typeof body === 'string' ? Buffer.from(body) : body };
 }
 
@@ -72,7 +77,9 @@ describe('push-ingest handler', () => {
   it('answers 400 naming line and column and touches no replica on a parse error', async () => {
     const response = await handle(request('PUT', '/metrics/job/batch', 'x 1\ny{a=1} 2\n'));
     expect(response.status).toBe(400);
-    expect(response.body).toBe(`text format parsing error in line 2, column 5: expected '"' at start of label value, found '1'\n`);
+    expect(response.body).toBe(
+      `text format parsing error in line 2, column 5: expected '"' at start of label value, found '1'\n`,
+    );
     expect(replicas.every((r) => r.received.length === 0)).toBe(true);
   });
 
@@ -85,7 +92,9 @@ describe('push-ingest handler', () => {
     ];
     const response = await handle(request('POST', '/metrics/job/batch', '# TYPE x counter\nx 1\n'));
     expect(response.status).toBe(400);
-    expect(response.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: metric family x is COUNTER/);
+    expect(response.body).toMatch(
+      /^pushed metrics are invalid or inconsistent with existing metrics: metric family x is COUNTER/,
+    );
     expect(replicas.every((r) => r.received.length === 0)).toBe(true);
   });
 
