@@ -1,11 +1,14 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
+import { PushIngestion } from '../constructs/push-ingestion';
 import { RuntimeLayer } from '../constructs/runtime-layer';
+import { pushgatewayReplicaUrl } from '../naming';
 
 export interface OpsStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -23,6 +26,7 @@ export interface OpsStackProps extends StackProps {
 export class OpsStack extends Stack {
   public readonly runtimeLayer: RuntimeLayer;
   public readonly alarmTopic: AlarmTopic;
+  public readonly pushIngestion: PushIngestion;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -32,6 +36,20 @@ export class OpsStack extends Stack {
       topicName: `greenlang-${config.name}-ops-alarms`,
       emailRecipients: config.alerting.email.recipients,
       keyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.pushIngestion = new PushIngestion(this, 'PushIngestion', {
+      vpc: props.vpc,
+      pushgatewayUrls: [0, 1].map((replica) => pushgatewayReplicaUrl(config.name, replica)),
+      jwtIssuer: config.ingest.jwtIssuer,
+      jwtAudience: config.ingest.jwtAudience,
+      maxPayloadBytes: config.ingest.maxPayloadBytes,
+      throttle: config.ingest.throttle,
+      runtimeLayer: this.runtimeLayer,
+      alarmTopic: this.alarmTopic.topic,
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logLevel: config.logLevel,
+      removalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      apiName: `greenlang-${config.name}-push`,
     });
   }
 }
