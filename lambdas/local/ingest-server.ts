@@ -14,6 +14,8 @@ export interface IngestServerOptions {
   readonly repairIntervalMs?: number;
   /** @default 5 MiB */
   readonly maxPayloadBytes?: number;
+  /** Age limit of the replicas' state used to validate (see `PushIngestDeps.stateMaxAgeMs`). @default 1000 */
+  readonly stateMaxAgeMs?: number;
   readonly logger?: Logger;
 }
 
@@ -37,7 +39,13 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
   const maxPayloadBytes = options.maxPayloadBytes ?? 5 * 1024 * 1024;
   const replicas = options.pushgateways.map((url, i) => pushgatewayReplica(`pushgateway-${i}`, url));
   const journal = new FileRepairJournal(options.journalFile);
-  const handle = makeHandler({ replicas, journal, maxPayloadBytes, logger });
+  const handle = makeHandler({
+    replicas,
+    journal,
+    maxPayloadBytes,
+    logger,
+    stateMaxAgeMs: options.stateMaxAgeMs ?? 1000,
+  });
   const repair = makeRepair({ replicas, journal, logger });
 
   let repairing: Promise<void> | undefined;

@@ -100,7 +100,11 @@ export const benchmark: Benchmark = {
     let throughLarge: number[];
     let directLarge: number[];
     try {
-      const [straight, replica0, replica1] = await Promise.all([startPushgateway(), startPushgateway(), startPushgateway()]);
+      const [straight, replica0, replica1] = await Promise.all([
+        startPushgateway(),
+        startPushgateway(),
+        startPushgateway(),
+      ]);
       components.push(straight, replica0, replica1);
       const ingest = await startIngestServer({
         pushgateways: [replica0.url, replica1.url],

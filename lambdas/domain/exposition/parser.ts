@@ -85,6 +85,22 @@ const INTEGER = /^[+-]?\d+$/;
 
 /** Go's `strconv.ParseFloat` as expfmt uses it: decimal, Inf/Infinity/NaN (any case), no hex, no `_`, in range. */
 export function isGoFloat(text: string): boolean {
+  // Fast path for the common case: plain decimal digits with at most one dot, no exponent.
+  const length = text.length;
+  if (length > 0 && length < 16) {
+    let i = 0;
+    const first = text.charCodeAt(0);
+    if (first === 45 || first === 43) i = 1;
+    let digits = 0;
+    let dots = 0;
+    for (; i < length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) digits++;
+      else if (c === 46 && dots === 0) dots++;
+      else break;
+    }
+    if (i === length) return digits > 0;
+  }
   if (NAN.test(text)) return true;
   if (!FLOAT.test(text)) return false;
   const lower = text.toLowerCase();
@@ -330,12 +346,18 @@ class Parser {
   /** expfmt's rule: `x_sum`/`x_count` belong to summary or histogram `x`, `x_bucket` to histogram `x`. */
   private familyOfSample(name: string): MetricFamily {
     const exact = this.families.get(name);
-    for (const suffix of ['_sum', '_count', '_bucket']) {
-      if (name.length > suffix.length && name.endsWith(suffix)) {
-        const base = this.families.get(name.slice(0, -suffix.length));
-        if (base && (base.type === 'histogram' || (suffix !== '_bucket' && base.type === 'summary'))) return base;
-        break;
+    // Only names ending in _sum, _count or _bucket can belong to another family (last char m, t or t).
+    const last = name.charCodeAt(name.length - 1);
+    if (last === 109 || last === 116) {
+      let base: MetricFamily | undefined;
+      let bucket = false;
+      if (name.endsWith('_sum')) base = this.families.get(name.slice(0, -4));
+      else if (name.endsWith('_count')) base = this.families.get(name.slice(0, -6));
+      else if (name.endsWith('_bucket')) {
+        base = this.families.get(name.slice(0, -7));
+        bucket = true;
       }
+      if (base && (base.type === 'histogram' || (!bucket && base.type === 'summary'))) return base;
     }
     return exact ?? this.family(name);
   }
@@ -343,7 +365,6 @@ class Parser {
   private readLabels(metric: string): [string, string][] {
     const s = this.s;
     const labels: [string, string][] = [];
-    const seen = new Set<string>();
     for (;;) {
       this.skipBlanks();
       const c = this.code();
@@ -357,8 +378,9 @@ class Parser {
       while (this.i < s.length && isNameChar(s.charCodeAt(this.i))) this.i++;
       const labelName = s.slice(nameAt, this.i);
       if (labelName === '__name__') this.fail(`label name "__name__" is reserved`, nameAt);
-      if (seen.has(labelName)) this.fail(`duplicate label names for metric "${metric}"`, nameAt);
-      seen.add(labelName);
+      for (let k = 0; k < labels.length; k++) {
+        if (labels[k]?.[0] === labelName) this.fail(`duplicate label names for metric "${metric}"`, nameAt);
+      }
       this.skipBlanks();
       const eq = this.code();
       if (eq !== EQ) this.fail(`expected '=' after label name, found '${s[this.i]}'`);

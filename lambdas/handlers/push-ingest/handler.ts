@@ -9,7 +9,14 @@ import { DELETE_TOMBSTONE_MS, type JournalEntry, journalId, type RepairJournal }
 import { formatParseError, type MetricType, parseExposition } from '../../domain/exposition/parser';
 import { formatGroupingPath, groupingKeyId, parseGroupingPath } from '../../domain/grouping-key';
 import { validateConsistency, validatePushBody } from '../../domain/push-validation';
-import { PUSH_METHODS, type PushMethod, pushedFamilies, successStatus } from '../../domain/pushgateway-semantics';
+import {
+  applyPush,
+  type GroupState,
+  PUSH_METHODS,
+  type PushMethod,
+  pushedFamilies,
+  successStatus,
+} from '../../domain/pushgateway-semantics';
 import { canonicalJson, planReconciliation, type ReconcileAction, type ReplicaView } from '../../domain/reconciliation';
 
 /** The request shape both API Gateway (v2 events) and the local HTTP server adapt to. */
@@ -43,6 +50,13 @@ export interface PushIngestDeps {
   readonly maxPayloadBytes: number;
   readonly logger: Logger;
   readonly now?: () => Date;
+  /**
+   * How old the snapshot of the replicas' groups may be for validation. Our own writes are applied to it as they
+   * succeed; a push it finds inconsistent is checked again against a fresh read before the 400, and a push it
+   * wrongly accepts is refused by the replicas themselves (their check is atomic), so nothing wrong is applied.
+   * @default 0 (read the replicas on every push)
+   */
+  readonly stateMaxAgeMs?: number;
 }
 
 /** Names the replicas that did not take the push now; the repair brings them in step. */
@@ -65,9 +79,24 @@ function text(status: number, body: string, headers: Record<string, string> = {}
  */
 export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Promise<PushResponse> {
   const now = deps.now ?? (() => new Date());
+  const maxAgeMs = deps.stateMaxAgeMs ?? 0;
+  let snapshot: Snapshot | undefined;
+  const currentState = async (fresh: boolean): Promise<Snapshot | undefined> => {
+    if (!fresh && snapshot && Date.now() - snapshot.takenAt <= maxAgeMs) return snapshot;
+    const read = await readState(deps.replicas);
+    if (!read) return undefined;
+    const groups = new Map<string, GroupState[]>();
+    for (const group of read.groups) {
+      const id = groupingKeyId(group.key);
+      groups.set(id, [...(groups.get(id) ?? []), group]);
+    }
+    snapshot = { groups, ownFamilies: read.ownFamilies, takenAt: Date.now() };
+    return snapshot;
+  };
   return async (request) => {
     const key = parseGroupingPath(request.path);
     if (!key.ok) return text(key.status, `${key.message}\n`);
+    let pushState: GroupState | undefined;
     const method = request.method.toUpperCase() as PushMethod;
     if (!PUSH_METHODS.includes(method)) return text(405, 'Method Not Allowed\n', { allow: PUSH_METHODS.join(', ') });
     if (request.body.byteLength > deps.maxPayloadBytes) {
@@ -104,15 +133,24 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       const bodyCheck = validatePushBody(parsed.families);
       if (!bodyCheck.ok) return text(400, `${bodyCheck.message}\n`);
 
-      const state = await readState(deps.replicas);
+      pushState = { key: key.key, families: pushedFamilies(parsed.families, key.key) };
+      const check = (state: Snapshot) =>
+        validateConsistency({
+          method,
+          key: key.key,
+          pushed: pushState?.families ?? [],
+          groups: [...state.groups.values()].flat(),
+          ownFamilies: state.ownFamilies,
+        });
+      let state = await currentState(false);
       if (!state) return text(503, 'no Pushgateway replica answered; nothing was applied\n');
-      const consistency = validateConsistency({
-        method,
-        key: key.key,
-        pushed: pushedFamilies(parsed.families, key.key),
-        groups: state.groups,
-        ownFamilies: state.ownFamilies,
-      });
+      let consistency = check(state);
+      if (!consistency.ok && maxAgeMs > 0) {
+        // Refuse only on what the replicas hold now, not on a snapshot.
+        state = await currentState(true);
+        if (!state) return text(503, 'no Pushgateway replica answered; nothing was applied\n');
+        consistency = check(state);
+      }
       if (!consistency.ok) return text(400, `${consistency.message}\n`);
     }
 
@@ -145,9 +183,23 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     const applied = results.filter((r) => r.outcome === 'applied');
     const rejected = results.filter((r) => r.outcome === 'rejected');
     if (applied.length === 0) {
+      snapshot = undefined;
       const first = rejected[0];
       if (first?.answer) return text(first.answer.status, first.answer.body);
       return text(503, 'no Pushgateway replica took the push; nothing was acknowledged, retry\n');
+    }
+    if (rejected.length > 0) snapshot = undefined;
+    else if (snapshot) {
+      const id = groupingKeyId(key.key);
+      if (method === 'DELETE') snapshot.groups.delete(id);
+      else if (pushState) {
+        const push = pushState;
+        const versions = snapshot.groups.get(id) ?? [];
+        snapshot.groups.set(
+          id,
+          versions.length === 0 ? [push] : versions.map((existing) => applyPush(method, existing, push)),
+        );
+      }
     }
     const missed = results.filter((r) => r.outcome === 'unavailable' || r.outcome === 'deferred');
     if (missed.length > 0) {
@@ -189,6 +241,12 @@ function decodeBody(body: Uint8Array, encoding: string | undefined, maxOutputLen
   if (!normalized || normalized === 'identity') return Buffer.from(body);
   if (normalized === 'gzip') return zlib.gunzipSync(body, { maxOutputLength });
   throw new Error(`unsupported content encoding "${encoding}"`);
+}
+
+interface Snapshot {
+  readonly groups: Map<string, GroupState[]>;
+  readonly ownFamilies: ReadonlyMap<string, MetricType>;
+  readonly takenAt: number;
 }
 
 interface ReplicaState {

@@ -18,7 +18,13 @@ const log = {
 const env = readPushEnvironment(process.env);
 const replicas = env.pushgatewayUrls.map((url, i) => pushgatewayReplica(replicaName(i), url, { timeoutMs: 3000 }));
 const journal = new DynamoDbRepairJournal(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.journalTable);
-const handle = makeHandler({ replicas, journal, maxPayloadBytes: env.maxPayloadBytes, logger: log });
+const handle = makeHandler({
+  replicas,
+  journal,
+  maxPayloadBytes: env.maxPayloadBytes,
+  logger: log,
+  stateMaxAgeMs: 1000,
+});
 
 /** API Gateway HTTP API (payload v2) → the push handler. */
 async function apiHandler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
