@@ -1,6 +1,6 @@
 import type { MetricType } from '../domain/exposition/parser';
 import { parseExposition } from '../domain/exposition/parser';
-import type { FamilyState, GroupState, Labels } from '../domain/pushgateway-semantics';
+import { type FamilyState, type GroupState, type Labels, labelSetId } from '../domain/pushgateway-semantics';
 
 /** One Pushgateway replica over HTTP: apply a push as received, read every group, read its own metric types. */
 export interface PushgatewayReplica {
@@ -82,7 +82,7 @@ export function toStoredGroup(group: ApiGroup): StoredGroup {
       name,
       type: API_TYPES[family.type ?? 'UNTYPED'] ?? 'untyped',
       help: family.help,
-      series: (family.metrics ?? []).map((m) => (m.labels ?? {}) as Labels),
+      seriesIds: (family.metrics ?? []).map((m) => labelSetId((m.labels ?? {}) as Labels)),
     });
   }
   const pushTime = group.push_time_seconds as ApiFamily | undefined;

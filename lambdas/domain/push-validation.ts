@@ -2,9 +2,9 @@ import type { MetricFamily, MetricType } from './exposition/parser';
 import { type GroupingKey, groupingKeyId } from './grouping-key';
 import {
   type FamilyState,
+  formatLabelSetId,
   GROUP_META_FAMILIES,
   type GroupState,
-  labelSetId,
   type PushMethod,
 } from './pushgateway-semantics';
 
@@ -59,7 +59,7 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
     for (const family of group.families) {
       if (!names.has(family.name)) continue;
       if (!typesElsewhere.has(family.name)) typesElsewhere.set(family.name, { type: family.type, where: id });
-      for (const labels of family.series) seriesElsewhere.add(`${family.name}\u0002${labelSetId(labels)}`);
+      for (const id of family.seriesIds) seriesElsewhere.add(`${family.name}\u0002${id}`);
     }
   }
   const inPush = new Set<string>();
@@ -75,11 +75,11 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
         `metric family ${family.name} is ${upper(family.type)} in this push but ${upper(other.type)} in group {${other.where}}`,
       );
     }
-    for (const labels of family.series) {
-      const id = `${family.name}\u0002${labelSetId(labels)}`;
+    for (const seriesId of family.seriesIds) {
+      const id = `${family.name}\u0002${seriesId}`;
       if (inPush.has(id) || seriesElsewhere.has(id)) {
         return fail(
-          `collected metric "${family.name}" ${formatLabels(labels)} was collected before with the same name and label values`,
+          `collected metric "${family.name}" ${formatLabelSetId(seriesId)} was collected before with the same name and label values`,
         );
       }
       inPush.add(id);
@@ -90,13 +90,6 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
 
 function upper(type: MetricType): string {
   return type.toUpperCase();
-}
-
-function formatLabels(labels: Readonly<Record<string, string>>): string {
-  return `{${Object.keys(labels)
-    .sort()
-    .map((n) => `${n}=${JSON.stringify(labels[n])}`)
-    .join(',')}}`;
 }
 
 function fail(message: string): ValidationResult {

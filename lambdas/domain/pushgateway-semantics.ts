@@ -21,8 +21,11 @@ export interface FamilyState {
   readonly name: string;
   readonly type: MetricType;
   readonly help?: string;
-  /** Label sets of the series, with the grouping labels and `instance` applied (no `le`/`quantile`). */
-  readonly series: readonly Labels[];
+  /**
+   * The series' label sets as {@link labelSetId}s, with the grouping labels and `instance` applied (no
+   * `le`/`quantile`). Ids rather than objects: validation compares thousands of them per push.
+   */
+  readonly seriesIds: readonly string[];
 }
 
 export interface GroupState {
@@ -40,27 +43,34 @@ export function successStatus(method: PushMethod): 200 | 202 {
  * defaults to "", histogram and summary samples folded into one series per label set (without `le`/`quantile`).
  */
 export function pushedFamilies(families: readonly MetricFamily[], key: GroupingKey): FamilyState[] {
+  const keyNames = new Set(Object.keys(key));
+  const keyPairs: [string, string][] = Object.keys(key).map((name) => [name, key[name] ?? '']);
   const result: FamilyState[] = [];
   for (const family of families) {
     if (family.samples.length === 0) continue; // a HELP/TYPE without samples adds nothing to the group
     const folded = family.type === 'histogram' || family.type === 'summary' || family.type === 'gauge_histogram';
-    const series: Labels[] = [];
-    const seen = new Set<string>();
+    const seriesIds: string[] = [];
+    const seen = folded ? new Set<string>() : undefined;
     for (const sample of family.samples) {
-      const labels: Record<string, string> = { instance: '' };
-      for (const [name, value] of sample.labels) {
+      const pairs: [string, string][] = [];
+      let hasInstance = keyNames.has('instance');
+      for (const pair of sample.labels) {
+        const name = pair[0];
+        if (keyNames.has(name)) continue;
         if (folded && (name === 'le' || name === 'quantile')) continue;
-        labels[name] = value;
+        if (name === 'instance') hasInstance = true;
+        pairs.push(pair as [string, string]);
       }
-      Object.assign(labels, key);
-      if (folded) {
-        const id = labelSetId(labels);
+      for (const pair of keyPairs) pairs.push(pair);
+      if (!hasInstance) pairs.push(['instance', '']);
+      const id = pairsId(pairs);
+      if (seen) {
         if (seen.has(id)) continue;
         seen.add(id);
       }
-      series.push(labels);
+      seriesIds.push(id);
     }
-    result.push({ name: family.name, type: family.type, help: family.help, series });
+    result.push({ name: family.name, type: family.type, help: family.help, seriesIds });
   }
   return result;
 }
@@ -74,7 +84,24 @@ export function applyPush(method: 'PUT' | 'POST', existing: GroupState | undefin
 
 /** A stable id of a label set (sorted pairs). */
 export function labelSetId(labels: Labels): string {
+  return pairsId(Object.keys(labels).map((name) => [name, labels[name] ?? '']));
+}
+
+function pairsId(pairs: [string, string][]): string {
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   let id = '';
-  for (const name of Object.keys(labels).sort()) id += `${name}\u0000${labels[name]}\u0001`;
+  for (const [name, value] of pairs) id += `${name}\u0000${value}\u0001`;
   return id;
+}
+
+/** The label set of an id, for messages: `{a="1",job="x"}`. */
+export function formatLabelSetId(id: string): string {
+  const pairs = id
+    .split('\u0001')
+    .filter(Boolean)
+    .map((pair) => {
+      const [name, value = ''] = pair.split('\u0000');
+      return `${name}=${JSON.stringify(value)}`;
+    });
+  return `{${pairs.join(',')}}`;
 }

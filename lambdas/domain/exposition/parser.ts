@@ -136,6 +136,8 @@ class Parser {
   private lineStart = 0;
   private readonly families = new Map<string, MetricFamily>();
   private readonly order: MetricFamily[] = [];
+  private lastName = '';
+  private lastFamily: MetricFamily | undefined;
 
   constructor(private readonly s: string) {}
 
@@ -211,6 +213,8 @@ class Parser {
       return;
     }
     this.skipBlanks();
+    // A HELP/TYPE line may change which family the next samples belong to.
+    this.lastName = '';
     const nameAt = this.i;
     const name = this.readMetricName();
     if (name === '') this.fail('invalid metric name in comment', nameAt);
@@ -300,8 +304,20 @@ class Parser {
     const s = this.s;
     const line = this.line;
     const nameAt = this.i;
-    const name = this.readMetricName();
-    if (name === '') this.fail('invalid metric name');
+    // Consecutive samples mostly share a name: reuse the previous string (no slice, no hashing) when it matches.
+    const previous = this.lastName;
+    let name: string;
+    if (
+      previous !== '' &&
+      s.startsWith(previous, nameAt) &&
+      !isMetricNameChar(s.charCodeAt(nameAt + previous.length))
+    ) {
+      name = previous;
+      this.i = nameAt + previous.length;
+    } else {
+      name = this.readMetricName();
+      if (name === '') this.fail('invalid metric name');
+    }
     this.skipBlanks();
     let labels: [string, string][] = [];
     if (this.code() === LBRACE) {
@@ -328,7 +344,12 @@ class Parser {
         this.fail(`spurious string after timestamp: ${JSON.stringify(rest)}`, spuriousAt);
       }
     }
-    const family = this.familyOfSample(name);
+    let family = this.lastFamily;
+    if (name !== previous || family === undefined) {
+      family = this.familyOfSample(name);
+      this.lastFamily = family;
+      this.lastName = name;
+    }
     if (family.type === 'histogram' && name === `${family.name}_bucket`) this.checkFloatLabel(labels, 'le', nameAt);
     if (family.type === 'summary' && name === family.name) this.checkFloatLabel(labels, 'quantile', nameAt);
     family.samples.push(

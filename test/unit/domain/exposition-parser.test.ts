@@ -169,3 +169,14 @@ describe('parser properties', () => {
     expect(ours.families.map((f) => [f.name, f.samples.length])).toEqual(peer.map((f) => [f.name, f.metrics.length]));
   });
 });
+
+describe('family assignment across HELP/TYPE lines', () => {
+  it('gives x_bucket to histogram x once declared, even right after an untyped x_bucket sample', () => {
+    const result = parseExposition('x_bucket 1\n# TYPE x histogram\nx_bucket{le="1"} 1\nx_bucket{le="+Inf"} 1\n');
+    if (!result.ok) throw new Error(formatParseError(result.error));
+    expect(result.families.map((f) => [f.name, f.type, f.samples.length])).toEqual([
+      ['x_bucket', 'untyped', 1],
+      ['x', 'histogram', 2],
+    ]);
+  });
+});

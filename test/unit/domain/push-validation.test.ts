@@ -1,6 +1,11 @@
 import { parseExposition } from '../../../lambdas/domain/exposition/parser';
 import { validateConsistency, validatePushBody } from '../../../lambdas/domain/push-validation';
-import { applyPush, type GroupState, pushedFamilies } from '../../../lambdas/domain/pushgateway-semantics';
+import {
+  applyPush,
+  formatLabelSetId,
+  type GroupState,
+  pushedFamilies,
+} from '../../../lambdas/domain/pushgateway-semantics';
 
 function families(text: string) {
   const result = parseExposition(text);
@@ -17,9 +22,9 @@ const own = new Map([['go_goroutines', 'gauge' as const]]);
 describe('pushedFamilies', () => {
   it('lets URL labels override body labels and defaults instance to ""', () => {
     const pushed = pushedFamilies(families('x{job="other",a="1"} 1\nx{instance="i"} 2\n'), { job: 'batch' });
-    expect(pushed[0]?.series).toEqual([
-      { instance: '', job: 'batch', a: '1' },
-      { instance: 'i', job: 'batch' },
+    expect(pushed[0]?.seriesIds.map(formatLabelSetId)).toEqual([
+      '{a="1",instance="",job="batch"}',
+      '{instance="i",job="batch"}',
     ]);
   });
 
@@ -28,7 +33,9 @@ describe('pushedFamilies', () => {
       families('# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n'),
       { job: 'j' },
     );
-    expect(pushed).toEqual([{ name: 'h', type: 'histogram', help: undefined, series: [{ instance: '', job: 'j' }] }]);
+    expect(pushed.map((f) => [f.name, f.type, f.seriesIds.map(formatLabelSetId)])).toEqual([
+      ['h', 'histogram', ['{instance="",job="j"}']],
+    ]);
   });
 });
 
