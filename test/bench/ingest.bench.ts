@@ -180,8 +180,8 @@ export const benchmark: Benchmark = {
         ],
       ],
       notes: [
-        'The ingestion reads both replicas (/api/v1/metrics) to validate, then writes both in parallel; the direct push',
-        'is one request to one Pushgateway. Both paths are on loopback, interleaved in the same run.',
+        'The ingestion validates against a snapshot of both replicas (refreshed each second), then writes both in',
+        'parallel; the direct push is one request to one Pushgateway. Both on loopback, interleaved in the same run.',
         `Load average when done: ${os
           .loadavg()
           .map((l) => l.toFixed(1))

@@ -22,6 +22,7 @@ import {
 class FakeReplica implements PushgatewayReplica {
   readonly url = 'http://fake';
   received: ForwardedPush[] = [];
+  stateReads = 0;
   down = false;
   groupsHeld: StoredGroup[] = [];
   constructor(readonly name: string) {}
@@ -32,6 +33,7 @@ class FakeReplica implements PushgatewayReplica {
   }
   async groups() {
     if (this.down) throw new ReplicaUnavailableError(`${this.name}: connection refused`);
+    this.stateReads++;
     return this.groupsHeld;
   }
   async ownFamilies() {
@@ -173,5 +175,45 @@ describe('push-ingest handler', () => {
     const report = await makeRepair({ replicas, journal, logger })();
     expect(report).toEqual({ replayed: 0, dropped: 0, reconciled: 0, behind: ['pushgateway-1'] });
     expect(journal.size()).toBe(1);
+  });
+
+  describe('with a snapshot of the replicas (stateMaxAgeMs)', () => {
+    const gauge = (job: string) =>
+      toStoredGroup({
+        labels: { job },
+        x: { type: 'GAUGE', metrics: [{ labels: { job, instance: '' }, value: '1' }] },
+      });
+
+    it('validates consecutive pushes against the snapshot, kept current with its own writes', async () => {
+      const cached = makeHandler({ replicas, journal, maxPayloadBytes: 1024, logger, stateMaxAgeMs: 60_000 });
+      expect((await cached(request('PUT', '/metrics/job/a', '# TYPE x gauge\nx 1\n'))).status).toBe(200);
+      expect((await cached(request('PUT', '/metrics/job/c', 'z 1\n'))).status).toBe(200);
+      expect(replicas[0].stateReads).toBe(1);
+      // The snapshot holds x as a gauge in job=a (our own write), so a counter x looks inconsistent: the state is read
+      // again before refusing. These fake replicas never store pushes, so the fresh state has no x: accepted.
+      expect((await cached(request('PUT', '/metrics/job/b', '# TYPE x counter\nx 1\n'))).status).toBe(200);
+      expect(replicas[0].stateReads).toBe(2);
+    });
+
+    it('refuses when the fresh state confirms the conflict', async () => {
+      replicas[0].groupsHeld = [gauge('a')];
+      const cached = makeHandler({ replicas, journal, maxPayloadBytes: 1024, logger, stateMaxAgeMs: 60_000 });
+      const response = await cached(request('PUT', '/metrics/job/b', '# TYPE x counter\nx 1\n'));
+      expect(response.status).toBe(400);
+      expect(response.body).toMatch(/COUNTER in this push but GAUGE in group \{job="a"\}/);
+      expect(replicas.every((r) => r.received.length === 0)).toBe(true);
+    });
+
+    it('does not refuse on a stale snapshot: a 400 needs the current state to agree', async () => {
+      replicas[0].groupsHeld = [gauge('old')];
+      replicas[1].groupsHeld = [gauge('old')];
+      const cached = makeHandler({ replicas, journal, maxPayloadBytes: 1024, logger, stateMaxAgeMs: 60_000 });
+      expect((await cached(request('PUT', '/metrics/job/first', 'y 1\n'))).status).toBe(200);
+      // The conflicting group disappears behind our back (another writer deleted it).
+      replicas[0].groupsHeld = [];
+      replicas[1].groupsHeld = [];
+      const response = await cached(request('PUT', '/metrics/job/b', '# TYPE x counter\nx 1\n'));
+      expect(response.status).toBe(200);
+    });
   });
 });
