@@ -1,3 +1,5 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
 import type { MetricType } from '../domain/exposition/parser';
 import { parseExposition } from '../domain/exposition/parser';
 import { type FamilyState, type GroupState, type Labels, labelSetId } from '../domain/pushgateway-semantics';
@@ -44,7 +46,6 @@ export class ReplicaUnavailableError extends Error {
 export interface PushgatewayClientOptions {
   /** @default 5000 */
   readonly timeoutMs?: number;
-  readonly fetch?: typeof fetch;
 }
 
 interface ApiMetric {
@@ -98,21 +99,47 @@ export function pushgatewayReplica(
 ): PushgatewayReplica {
   const base = url.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 5000;
-  const doFetch = options.fetch ?? fetch;
   let own: Promise<ReadonlyMap<string, MetricType>> | undefined;
+  const target = new URL(base);
+  const transport = target.protocol === 'https:' ? https : http;
+  // Kept-alive connections: a push is one round trip to each replica, not a TCP handshake plus one.
+  const agent = new transport.Agent({ keepAlive: true, maxSockets: 64 });
 
-  async function call(path: string, init: RequestInit): Promise<Response> {
-    let response: Response;
-    try {
-      response = await doFetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    } catch (error) {
-      throw new ReplicaUnavailableError(`${name}: ${(error as Error).message}`);
-    }
-    if (response.status >= 500) {
-      const text = await response.text().catch(() => '');
-      throw new ReplicaUnavailableError(`${name}: HTTP ${response.status} ${text.slice(0, 200)}`);
-    }
-    return response;
+  function call(
+    path: string,
+    init: { method: string; headers?: Record<string, string>; body?: Buffer },
+  ): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const unavailable = (message: string) => reject(new ReplicaUnavailableError(`${name}: ${message}`));
+      const req = transport.request(
+        {
+          protocol: target.protocol,
+          hostname: target.hostname,
+          port: target.port,
+          path: `${target.pathname.replace(/\/+$/, '')}${path}`,
+          method: init.method,
+          headers: { ...init.headers, 'content-length': String(init.body?.byteLength ?? 0) },
+          agent,
+          timeout: timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', (error) => unavailable(error.message));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            const body = Buffer.concat(chunks).toString('utf8');
+            if (status >= 500) unavailable(`HTTP ${status} ${body.slice(0, 200)}`);
+            else resolve({ status, body });
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      req.on('error', (error) =>
+        unavailable(error.message || (error as NodeJS.ErrnoException).code || 'request failed'),
+      );
+      req.end(init.body);
+    });
   }
 
   return {
@@ -122,24 +149,28 @@ export function pushgatewayReplica(
       const headers: Record<string, string> = {};
       if (request.contentType) headers['content-type'] = request.contentType;
       if (request.contentEncoding) headers['content-encoding'] = request.contentEncoding;
-      const response = await call(request.path, {
+      return call(request.path, {
         method: request.method,
         headers,
         body: request.method === 'DELETE' ? undefined : Buffer.from(request.body),
       });
-      return { status: response.status, body: await response.text() };
     },
     async groups() {
       const response = await call('/api/v1/metrics', { method: 'GET' });
       if (response.status !== 200)
         throw new ReplicaUnavailableError(`${name}: /api/v1/metrics answered ${response.status}`);
-      const json = (await response.json()) as { data?: ApiGroup[] };
+      let json: { data?: ApiGroup[] };
+      try {
+        json = JSON.parse(response.body) as { data?: ApiGroup[] };
+      } catch (error) {
+        throw new ReplicaUnavailableError(`${name}: /api/v1/metrics is not JSON: ${(error as Error).message}`);
+      }
       return (json.data ?? []).map(toStoredGroup);
     },
     ownFamilies() {
       own ??= (async () => {
         const response = await call('/metrics', { method: 'GET' });
-        const parsed = parseExposition(await response.text());
+        const parsed = parseExposition(response.body);
         const types = new Map<string, MetricType>();
         if (parsed.ok) {
           for (const family of parsed.families) {
