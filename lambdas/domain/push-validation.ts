@@ -52,17 +52,21 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
   const targetId = groupingKeyId(input.key);
   const names = new Set(input.pushed.map((f) => f.name));
   const typesElsewhere = new Map<string, { type: MetricType; where: string }>();
-  const seriesElsewhere = new Set<string>();
+  const seriesElsewhere = new Map<string, Set<string>>();
   for (const group of input.groups) {
     const id = groupingKeyId(group.key);
     if (id === targetId) continue;
     for (const family of group.families) {
       if (!names.has(family.name)) continue;
       if (!typesElsewhere.has(family.name)) typesElsewhere.set(family.name, { type: family.type, where: id });
-      for (const id of family.seriesIds) seriesElsewhere.add(`${family.name}\u0002${id}`);
+      let held = seriesElsewhere.get(family.name);
+      if (!held) {
+        held = new Set();
+        seriesElsewhere.set(family.name, held);
+      }
+      for (const seriesId of family.seriesIds) held.add(seriesId);
     }
   }
-  const inPush = new Set<string>();
   for (const family of input.pushed) {
     if (GROUP_META_FAMILIES.has(family.name)) continue;
     const own = input.ownFamilies.get(family.name);
@@ -75,14 +79,18 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
         `metric family ${family.name} is ${upper(family.type)} in this push but ${upper(other.type)} in group {${other.where}}`,
       );
     }
+    // A push holds each family name once (the parser merges a name's lines), so duplicates are per family.
+    const inPush = new Set(family.seriesIds);
+    const held = seriesElsewhere.get(family.name);
+    if (inPush.size === family.seriesIds.length && !held) continue;
+    const seen = new Set<string>();
     for (const seriesId of family.seriesIds) {
-      const id = `${family.name}\u0002${seriesId}`;
-      if (inPush.has(id) || seriesElsewhere.has(id)) {
+      if (seen.has(seriesId) || held?.has(seriesId)) {
         return fail(
           `collected metric "${family.name}" ${formatLabelSetId(seriesId)} was collected before with the same name and label values`,
         );
       }
-      inPush.add(id);
+      seen.add(seriesId);
     }
   }
   return { ok: true };

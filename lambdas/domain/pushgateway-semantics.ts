@@ -88,7 +88,16 @@ export function labelSetId(labels: Labels): string {
 }
 
 function pairsId(pairs: [string, string][]): string {
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  // Insertion sort: a handful of labels, usually already in order.
+  for (let i = 1; i < pairs.length; i++) {
+    const current = pairs[i] as [string, string];
+    let j = i - 1;
+    while (j >= 0 && (pairs[j] as [string, string])[0] > current[0]) {
+      pairs[j + 1] = pairs[j] as [string, string];
+      j--;
+    }
+    pairs[j + 1] = current;
+  }
   let id = '';
   for (const [name, value] of pairs) id += `${name}\u0000${value}\u0001`;
   return id;
