@@ -9,9 +9,10 @@ import { AlarmTopic } from '../constructs/alarm-topic';
 import { AlertFanout } from '../constructs/alert-fanout';
 import { BucketAudit } from '../constructs/bucket-audit';
 import { CapacityReport } from '../constructs/capacity-report';
+import { PushIngestion } from '../constructs/push-ingestion';
 import { RuntimeLayer } from '../constructs/runtime-layer';
 import { WeeklySummary } from '../constructs/weekly-summary';
-import { reportsBucketName, thanosBucketName, thanosQueryUrl } from '../naming';
+import { pushgatewayReplicaUrl, reportsBucketName, thanosBucketName, thanosQueryUrl } from '../naming';
 
 export interface OpsStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -36,6 +37,7 @@ export class OpsStack extends Stack {
   public readonly capacityReport: CapacityReport;
   /** Present when `weeklySummary.enabled`. */
   public readonly weeklySummary?: WeeklySummary;
+  public readonly pushIngestion: PushIngestion;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -101,5 +103,19 @@ export class OpsStack extends Stack {
         keyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       });
     }
+    this.pushIngestion = new PushIngestion(this, 'PushIngestion', {
+      vpc: props.vpc,
+      pushgatewayUrls: [0, 1].map((replica) => pushgatewayReplicaUrl(config.name, replica)),
+      jwtIssuer: config.ingest.jwtIssuer,
+      jwtAudience: config.ingest.jwtAudience,
+      maxPayloadBytes: config.ingest.maxPayloadBytes,
+      throttle: config.ingest.throttle,
+      runtimeLayer: this.runtimeLayer,
+      alarmTopic: this.alarmTopic.topic,
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logLevel: config.logLevel,
+      removalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      apiName: `greenlang-${config.name}-push`,
+    });
   }
 }

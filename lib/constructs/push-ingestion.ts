@@ -1,0 +1,192 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { handlerEntry } from '../paths';
+import { ObservabilityFunction, type PowertoolsLogLevel } from './observability-function';
+import type { RuntimeLayer } from './runtime-layer';
+
+export interface PushIngestionProps {
+  /** The VPC the functions run in, to reach each Pushgateway replica. */
+  readonly vpc: ec2.IVpc;
+  /** Every Pushgateway replica, in order (`pushgateway-0`, `pushgateway-1`, ...). */
+  readonly pushgatewayUrls: readonly string[];
+  /** Port the replicas listen on (security group egress). @default 9091 */
+  readonly pushgatewayPort?: number;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: readonly string[];
+  /** Largest push body accepted; the handler answers 413 above it (HTTP APIs cap payloads at 10 MB). */
+  readonly maxPayloadBytes: number;
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly runtimeLayer: RuntimeLayer;
+  readonly alarmTopic: sns.ITopic;
+  readonly logRetention: logs.RetentionDays;
+  /** @default 'INFO' */
+  readonly logLevel?: PowertoolsLogLevel;
+  /** Of the repair journal table and the log groups. @default RemovalPolicy.DESTROY */
+  readonly removalPolicy?: RemovalPolicy;
+  /** @default 'greenlang-push' */
+  readonly apiName?: string;
+}
+
+/**
+ * The push ingestion: a Pushgateway-compatible HTTP API (JWT authorizer, stage throttling, access logs) in front of
+ * a Lambda in the VPC that validates each push and writes every Pushgateway replica; a DynamoDB journal of the
+ * pushes a replica missed; and a repair function, started every minute, that replays the journal and reconciles
+ * the replicas' groups every 5 seconds.
+ */
+export class PushIngestion extends Construct {
+  public readonly api: apigwv2.HttpApi;
+  public readonly stage: apigwv2.HttpStage;
+  public readonly ingest: ObservabilityFunction;
+  public readonly repair: ObservabilityFunction;
+  public readonly journal: dynamodb.TableV2;
+  public readonly securityGroup: ec2.SecurityGroup;
+  public readonly accessLogs: logs.LogGroup;
+  /** Where the schedule puts repair invocations it could not deliver. */
+  public readonly scheduleDeadLetterQueue: sqs.Queue;
+  public readonly scheduleDeadLetterAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: PushIngestionProps) {
+    super(scope, id);
+    if (props.pushgatewayUrls.length === 0) throw new Error(`PushIngestion ${id}: pushgatewayUrls must not be empty`);
+    for (const url of props.pushgatewayUrls) {
+      if (!/^https?:\/\/[^/]+/.test(url)) throw new Error(`PushIngestion ${id}: "${url}" is not an http(s) URL`);
+    }
+    if (props.jwtAudience.length === 0) throw new Error(`PushIngestion ${id}: jwtAudience must not be empty`);
+    if (props.maxPayloadBytes > 10 * 1024 * 1024) {
+      throw new Error(`PushIngestion ${id}: maxPayloadBytes ${props.maxPayloadBytes} exceeds the 10 MB HTTP API limit`);
+    }
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    const port = props.pushgatewayPort ?? 9091;
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'Push ingestion functions: Pushgateway replicas in the VPC, DynamoDB over HTTPS',
+      allowAllOutbound: false,
+    });
+    this.securityGroup.addEgressRule(ec2.Peer.ipv4(props.vpc.vpcCidrBlock), ec2.Port.tcp(port), 'Pushgateway replicas');
+    this.securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'DynamoDB and CloudWatch endpoints (HTTPS)',
+    );
+
+    this.journal = new dynamodb.TableV2(this, 'RepairJournal', {
+      partitionKey: { name: 'replica', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy,
+    });
+
+    const environment = {
+      PUSHGATEWAY_URLS: props.pushgatewayUrls.join(','),
+      REPAIR_JOURNAL_TABLE: this.journal.tableName,
+      MAX_PAYLOAD_BYTES: String(props.maxPayloadBytes),
+    };
+    const common = {
+      runtimeLayer: props.runtimeLayer,
+      alarmTopic: props.alarmTopic,
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+      logRemovalPolicy: removalPolicy,
+      vpc: props.vpc,
+      securityGroups: [this.securityGroup],
+      environment,
+    };
+    this.ingest = new ObservabilityFunction(this, 'Ingest', {
+      ...common,
+      entry: handlerEntry('push-ingest'),
+      serviceName: 'push-ingest',
+      description: 'Pushgateway-compatible push API: validates each push and writes every replica',
+      // Bodies up to 10 MB are parsed in memory; more memory also means more CPU for the parser.
+      memorySize: 1024,
+      // API Gateway gives an integration at most 30 s.
+      timeout: Duration.seconds(29),
+    });
+    this.repair = new ObservabilityFunction(this, 'Repair', {
+      ...common,
+      entry: handlerEntry('push-repair'),
+      serviceName: 'push-repair',
+      description: 'Replays pushes a Pushgateway replica missed and reconciles the replicas every 5 s',
+      memorySize: 512,
+      timeout: Duration.seconds(70),
+      // One repair at a time: two would replay the same journal entries concurrently.
+      reservedConcurrentExecutions: 1,
+    });
+    this.journal.grantReadWriteData(this.ingest.function);
+    this.journal.grantReadWriteData(this.repair.function);
+
+    this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    new events.Rule(this, 'RepairSchedule', {
+      description: 'Starts the push repair every minute (it runs passes every 5 s within the minute)',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [
+        new targets.LambdaFunction(this.repair.function, {
+          deadLetterQueue: this.scheduleDeadLetterQueue,
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(5),
+        }),
+      ],
+    });
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy });
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      apiName: props.apiName ?? 'greenlang-push',
+      description: 'Pushgateway-compatible push API (PUT|POST|DELETE /metrics/job/...), JWT-authenticated',
+      createDefaultStage: false,
+    });
+    this.stage = new apigwv2.HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttle.rateLimit, burstLimit: props.throttle.burstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
+        format: apigw.AccessLogFormat.jsonWithStandardFields(),
+      },
+    });
+    const authorizer = new HttpJwtAuthorizer('Jwt', props.jwtIssuer, { jwtAudience: [...props.jwtAudience] });
+    this.api.addRoutes({
+      path: '/metrics/{proxy+}',
+      methods: [apigwv2.HttpMethod.PUT, apigwv2.HttpMethod.POST, apigwv2.HttpMethod.DELETE],
+      integration: new HttpLambdaIntegration('Ingest', this.ingest.function, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      }),
+      authorizer,
+    });
+
+    Validations.of(this.scheduleDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the repair schedule target; it has no consumer to fail.',
+    });
+    this.scheduleDeadLetterAlarm = this.scheduleDeadLetterQueue
+      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
+      .createAlarm(this, 'ScheduleDeadLettersAlarm', {
+        alarmDescription:
+          'push-repair: the schedule could not start the repair function (the replicas may drift apart)',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    this.scheduleDeadLetterAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+  }
+}

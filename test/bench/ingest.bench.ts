@@ -1,0 +1,192 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { parseExposition } from '../../lambdas/domain/exposition/parser';
+import { validateConsistency, validatePushBody } from '../../lambdas/domain/push-validation';
+import { pushedFamilies } from '../../lambdas/domain/pushgateway-semantics';
+import { startIngestServer } from '../../lambdas/local/ingest-server';
+import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
+import { startExporters } from '../support/exporter-output';
+import { type Benchmark, fmt, median, percentile } from './harness';
+
+/** Several MB of real exporter output: repeated snapshots of Prometheus, Pushgateway and node exporter. */
+const CORPUS_BYTES = 4 * 1024 * 1024;
+const THROUGHPUT_ROUNDS = 9;
+const LATENCY_PUSHES = 400;
+
+/** What the ingestion does to a body before any replica is touched (parse + every consistency rule). */
+function parseAndValidate(text: string, ownFamilies: ReadonlyMap<string, never>): boolean {
+  const parsed = parseExposition(text);
+  if (!parsed.ok) return false;
+  if (!validatePushBody(parsed.families).ok) return false;
+  const key = { job: 'bench' };
+  return validateConsistency({
+    method: 'PUT',
+    key,
+    pushed: pushedFamilies(parsed.families, key),
+    groups: [],
+    ownFamilies,
+  }).ok;
+}
+
+/** Seconds one pass over the corpus takes. */
+function timeOnce(run: () => void): number {
+  const started = process.hrtime.bigint();
+  run();
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function pushLatencies(url: string, body: string, count: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const response = await fetch(`${url}/metrics/job/bench/instance/i${i % 20}`, { method: 'PUT', body });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`push answered ${response.status}`);
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+export const benchmark: Benchmark = {
+  name: 'ingest',
+  async run() {
+    const exporters = await startExporters();
+    const documents: string[] = [];
+    let corpusBytes = 0;
+    try {
+      while (corpusBytes < CORPUS_BYTES) {
+        for (const output of await exporters.capture()) {
+          documents.push(output.text);
+          corpusBytes += Buffer.byteLength(output.text);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      await exporters.stop();
+    }
+    const own = new Map<string, never>();
+    const invalid = documents.filter((d) => !parseAndValidate(d, own)).length;
+    if (invalid > 0) throw new Error(`${invalid} corpus documents did not validate`);
+
+    // Rounds alternate ours and the peer, so load on the machine hits both alike; figures are medians.
+    const oursSeconds: number[] = [];
+    const peerSeconds: number[] = [];
+    const roundRatios: number[] = [];
+    for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+      const o = timeOnce(() => {
+        for (const d of documents) parseAndValidate(d, own);
+      });
+      const p = timeOnce(() => {
+        for (const d of documents) parsePrometheusTextFormat(d);
+      });
+      oursSeconds.push(o);
+      peerSeconds.push(p);
+      roundRatios.push(p / o);
+    }
+    const megabytes = corpusBytes / 1024 / 1024;
+    const ours = megabytes / median(oursSeconds);
+    const peer = megabytes / median(peerSeconds);
+
+    // A typical batch-job push (what push_to_gateway sends): a few families, a dozen series.
+    const jobPush = [
+      '# HELP job_last_success_unixtime Last time the batch job succeeded.',
+      '# TYPE job_last_success_unixtime gauge',
+      'job_last_success_unixtime 1.7e9',
+      '# HELP job_duration_seconds Duration of the batch job.',
+      '# TYPE job_duration_seconds gauge',
+      'job_duration_seconds 42.5',
+      '# TYPE job_records_processed_total counter',
+      ...Array.from({ length: 10 }, (_, i) => `job_records_processed_total{table="t${i}"} ${i * 1000}`),
+      '',
+    ].join('\n');
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-ingest-bench-'));
+    const components: RunningComponent[] = [];
+    let direct: number[];
+    let through: number[];
+    let throughLarge: number[];
+    let directLarge: number[];
+    try {
+      const [straight, replica0, replica1] = await Promise.all([
+        startPushgateway(),
+        startPushgateway(),
+        startPushgateway(),
+      ]);
+      components.push(straight, replica0, replica1);
+      const ingest = await startIngestServer({
+        pushgateways: [replica0.url, replica1.url],
+        journalFile: path.join(work, 'journal.jsonl'),
+      });
+      try {
+        // Warm up both paths (connections, JIT), then interleave so drift hits both alike.
+        await pushLatencies(straight.url, jobPush, 50);
+        await pushLatencies(ingest.url, jobPush, 50);
+        direct = [];
+        through = [];
+        for (let i = 0; i < LATENCY_PUSHES / 50; i++) {
+          direct.push(...(await pushLatencies(straight.url, jobPush, 50)));
+          through.push(...(await pushLatencies(ingest.url, jobPush, 50)));
+        }
+        const large = documents.find((d) => d.length > 50_000) ?? documents[0] ?? '';
+        directLarge = await pushLatencies(straight.url, large, 30);
+        throughLarge = await pushLatencies(ingest.url, large, 30);
+      } finally {
+        await ingest.close();
+      }
+    } finally {
+      await Promise.all(components.map((c) => c.stop()));
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+
+    const ratio = median(roundRatios);
+    const latencyRatio = median(through) / median(direct);
+    const largeRatio = median(throughLarge) / median(directLarge);
+    return {
+      title: `push ingestion: ${documents.length} real exporter documents, ${(corpusBytes / 1024 / 1024).toFixed(1)} MB`,
+      columns: ['measure', 'ours', 'peer', 'ours/peer', 'target', 'met'],
+      rows: [
+        [
+          'parse+validate throughput (median; ratio = median of per-round ratios)',
+          `${ours.toFixed(1)} MB/s`,
+          `${peer.toFixed(1)} MB/s (parse-prometheus-text-format, parse only)`,
+          fmt.ratio(ratio),
+          '>= 5x',
+          ratio >= 5 ? 'yes' : 'NO',
+        ],
+        [
+          `p50 latency, small push x${direct.length} (ingestion, 2 replicas vs 1 Pushgateway)`,
+          fmt.ms(median(through)),
+          fmt.ms(median(direct)),
+          fmt.ratio(latencyRatio),
+          '<= 1.5x',
+          latencyRatio <= 1.5 ? 'yes' : 'NO',
+        ],
+        [
+          'p99 latency, small push',
+          fmt.ms(percentile(through, 99)),
+          fmt.ms(percentile(direct, 99)),
+          fmt.ratio(percentile(through, 99) / percentile(direct, 99)),
+          '',
+          '',
+        ],
+        [
+          `p50 latency, one real exporter document x${directLarge.length}`,
+          fmt.ms(median(throughLarge)),
+          fmt.ms(median(directLarge)),
+          fmt.ratio(largeRatio),
+          '',
+          '',
+        ],
+      ],
+      notes: [
+        'The ingestion validates against a snapshot of both replicas (refreshed each second), then writes both in',
+        'parallel; the direct push is one request to one Pushgateway. Both on loopback, interleaved in the same run.',
+        `Load average when done: ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} on ${os.cpus().length} CPUs (figures are noisy on a busy machine).`,
+      ],
+    };
+  },
+};

@@ -1,0 +1,128 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { loadEnvironmentConfig } from '../../lib/config';
+import { AlarmTopic } from '../../lib/constructs/alarm-topic';
+import { PushIngestion, type PushIngestionProps } from '../../lib/constructs/push-ingestion';
+import { RuntimeLayer } from '../../lib/constructs/runtime-layer';
+import { pushgatewayReplicaUrl } from '../../lib/naming';
+import { newTestApp, synthesizeEnvironment } from '../support/cdk';
+
+describe('PushIngestion in the ops stack', () => {
+  const config = loadEnvironmentConfig('prod');
+  const env = synthesizeEnvironment('prod');
+  const template = env.template(env.stacks.ops);
+
+  it('routes PUT, POST and DELETE /metrics/{proxy+} through the JWT authorizer of the configured issuer', () => {
+    for (const method of ['PUT', 'POST', 'DELETE']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `${method} /metrics/{proxy+}`,
+        AuthorizationType: 'JWT',
+      });
+    }
+    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::Route'))).toHaveLength(3);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: config.ingest.jwtIssuer, Audience: config.ingest.jwtAudience },
+    });
+  });
+
+  it('throttles the stage as configured and writes access logs', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: Match.objectLike({
+        ThrottlingRateLimit: config.ingest.throttle.rateLimit,
+        ThrottlingBurstLimit: config.ingest.throttle.burstLimit,
+      }),
+      AccessLogSettings: Match.objectLike({
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('requestId'),
+      }),
+    });
+  });
+
+  it('runs the ingest function in the VPC, pointed at both replicas, with the payload limit', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'push-ingest',
+          PUSHGATEWAY_URLS: `${pushgatewayReplicaUrl('prod', 0)},${pushgatewayReplicaUrl('prod', 1)}`,
+          MAX_PAYLOAD_BYTES: String(config.ingest.maxPayloadBytes),
+          REPAIR_JOURNAL_TABLE: Match.anyValue(),
+        }),
+      },
+      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() }),
+      Timeout: 29,
+    });
+  });
+
+  it('lets the functions reach the Pushgateway port in the VPC and HTTPS, nothing else', () => {
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^Push ingestion'),
+      SecurityGroupEgress: [
+        Match.objectLike({ IpProtocol: 'tcp', FromPort: 9091, ToPort: 9091 }),
+        Match.objectLike({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' }),
+      ],
+    });
+  });
+
+  it('keeps the repair journal in a DynamoDB table with point-in-time recovery and TTL, retained in prod', () => {
+    template.hasResource('AWS::DynamoDB::GlobalTable', {
+      Properties: Match.objectLike({
+        KeySchema: [
+          { AttributeName: 'replica', KeyType: 'HASH' },
+          { AttributeName: 'id', KeyType: 'RANGE' },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+      }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('starts the repair every minute, one at a time, with a dead-letter queue for the schedule', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'push-repair' }) },
+      ReservedConcurrentExecutions: 1,
+      Timeout: 70,
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [
+        Match.objectLike({
+          DeadLetterConfig: { Arn: Match.anyValue() },
+          RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 2 }),
+        }),
+      ],
+    });
+  });
+});
+
+describe('PushIngestion props', () => {
+  function build(overrides: Partial<PushIngestionProps>) {
+    const app = newTestApp();
+    const stack = new Stack(app, 'PushTest', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['eu-west-1a', 'eu-west-1b'], natGateways: 1 });
+    return new PushIngestion(stack, 'Push', {
+      vpc,
+      pushgatewayUrls: ['http://pushgateway-0.example:9091'],
+      jwtIssuer: 'https://issuer.example',
+      jwtAudience: ['push'],
+      maxPayloadBytes: 1024 * 1024,
+      throttle: { rateLimit: 10, burstLimit: 20 },
+      runtimeLayer: new RuntimeLayer(stack, 'Layer'),
+      alarmTopic: new AlarmTopic(stack, 'Alarms', { topicName: 'a' }).topic,
+      logRetention: logs.RetentionDays.ONE_WEEK,
+      ...overrides,
+    });
+  }
+
+  it('refuses no replica, a non-URL replica, no audience and payloads above the HTTP API limit', () => {
+    expect(() => build({ pushgatewayUrls: [] })).toThrow('PushIngestion Push: pushgatewayUrls must not be empty');
+    expect(() => build({ pushgatewayUrls: ['pushgateway:9091'] })).toThrow('"pushgateway:9091" is not an http(s) URL');
+    expect(() => build({ jwtAudience: [] })).toThrow('jwtAudience must not be empty');
+    expect(() => build({ maxPayloadBytes: 11 * 1024 * 1024 })).toThrow('exceeds the 10 MB HTTP API limit');
+  });
+});
