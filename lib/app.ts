@@ -33,15 +33,6 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
     description: `GreenLang observability (${config.name}): VPC`,
     config,
   });
-  const platform = new PlatformStack(app, stackName(config.name, 'platform'), {
-    ...common,
-    description: `GreenLang observability (${config.name}): EKS cluster, IRSA roles, add-ons and monitoring workloads`,
-    config,
-    vpc: network.vpc,
-    thanosKey: storage.thanosKey,
-  });
-  platform.addStackDependency(network, 'the cluster runs in the VPC');
-  platform.addStackDependency(storage, 'the Thanos IRSA roles are granted the bucket and its key');
   const ops = new OpsStack(app, stackName(config.name, 'ops'), {
     ...common,
     description: `GreenLang observability (${config.name}): serverless ops functions`,
@@ -52,6 +43,17 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
     reportsBucket: storage.reportsBucket,
     reportsKey: storage.reportsKey,
   });
+
+  const platform = new PlatformStack(app, stackName(config.name, 'platform'), {
+    ...common,
+    description: `GreenLang observability (${config.name}): EKS cluster, IRSA roles, add-ons and monitoring workloads`,
+    config,
+    vpc: network.vpc,
+    thanosKey: storage.thanosKey,
+    alertWebhookUrl: ops.alertWebhookUrl,
+  });
+  platform.addStackDependency(network, 'the cluster runs in the VPC');
+  platform.addStackDependency(storage, 'the Thanos IRSA roles are granted the bucket and its key');
 
   Tags.of(app).add('Project', 'greenlang-observability');
   Tags.of(app).add('Environment', config.name);

@@ -17,9 +17,9 @@ export interface CollectOptions {
   readonly bucketBytesByStorageClass?: Readonly<Record<string, number>>;
 }
 
-/** The replica a series belongs to: `prometheus_replica`, else `instance`, else the single unnamed replica. */
+/** The replica a series belongs to: its Prometheus `pod` (recorded rules), else `prometheus_replica`, else `instance`. */
 export function replicaName(labels: Readonly<Record<string, string>>): string {
-  const replica = labels.prometheus_replica ?? labels.instance ?? 'prometheus';
+  const replica = labels.pod ?? labels.prometheus_replica ?? labels.instance ?? 'prometheus';
   return labels.cluster ? `${labels.cluster}/${replica}` : replica;
 }
 

@@ -7,30 +7,36 @@ export interface RecordingRule {
   readonly expr: string;
 }
 
+/*
+ * Prometheus evaluates rules WITHOUT its external labels (cluster, region, prometheus_replica): grouping by those
+ * would merge every Prometheus pod a replica scrapes into one series. The per-replica rules therefore group by
+ * `pod` (the Prometheus pod scraped); queried through Thanos Query, the HA copies deduplicate and each series
+ * carries the external labels `cluster` and `region` again.
+ */
 export const CAPACITY_RECORDING_RULES = {
-  /** Head series per Prometheus replica (scale trigger: > 500K per replica). */
+  /** Head series per Prometheus pod (scale trigger: > 500K per replica). */
   headSeriesPerReplica: {
-    record: 'prometheus_replica:prometheus_tsdb_head_series:sum',
-    expr: 'sum by (cluster, prometheus_replica) (prometheus_tsdb_head_series)',
+    record: 'pod:prometheus_tsdb_head_series:sum',
+    expr: 'sum by (pod) (prometheus_tsdb_head_series{job="prometheus"})',
   },
-  /** Samples ingested per second per replica (storage formula input). */
+  /** Samples ingested per second per Prometheus pod (storage formula input). */
   ingestionRatePerReplica: {
-    record: 'prometheus_replica:prometheus_tsdb_head_samples_appended:rate5m',
-    expr: 'sum by (cluster, prometheus_replica) (rate(prometheus_tsdb_head_samples_appended_total[5m]))',
+    record: 'pod:prometheus_tsdb_head_samples_appended:rate5m',
+    expr: 'sum by (pod) (rate(prometheus_tsdb_head_samples_appended_total{job="prometheus"}[5m]))',
   },
   /** Thanos Query queries per second (scale trigger: > 100 QPS). */
   queryRate: {
-    record: 'cluster:thanos_query_requests:rate5m',
-    expr: 'sum by (cluster) (rate(http_requests_total{job=~".*thanos-query.*", handler=~"query|query_range"}[5m]))',
+    record: 'job:thanos_query_requests:rate5m',
+    expr: 'sum by (job) (rate(http_requests_total{job="thanos-query", handler=~"query|query_range"}[5m]))',
   },
   /** Store gateway p99 series-request latency in seconds (scale trigger: historical query latency > 10s). */
   storeLatencyP99: {
-    record: 'cluster:thanos_store_series_request_duration_seconds:p99_5m',
-    expr: 'histogram_quantile(0.99, sum by (cluster, le) (rate(thanos_bucket_store_series_request_duration_seconds_bucket[5m])))',
+    record: 'job:thanos_store_series_request_duration_seconds:p99_5m',
+    expr: 'histogram_quantile(0.99, sum by (job, le) (rate(thanos_bucket_store_series_request_duration_seconds_bucket{job="thanos-store"}[5m])))',
   },
-  /** Working-set memory per Prometheus replica, bytes (against the 8Gi limit). */
+  /** Resident memory per Prometheus pod, bytes (against the 8Gi limit). */
   prometheusMemoryPerReplica: {
-    record: 'prometheus_replica:process_resident_memory_bytes:max',
-    expr: 'max by (cluster, prometheus_replica) (process_resident_memory_bytes{job=~".*prometheus.*"})',
+    record: 'pod:process_resident_memory_bytes:max',
+    expr: 'max by (pod) (process_resident_memory_bytes{job="prometheus"})',
   },
 } as const satisfies Record<string, RecordingRule>;

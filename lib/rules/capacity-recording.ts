@@ -39,19 +39,22 @@ export function capacityRecordingRules(): RuleFileSpec {
             ],
             evalTime: '10m',
             expr: CAPACITY_RECORDING_RULES.queryRate.record,
-            expected: [{ labels: CAPACITY_RECORDING_RULES.queryRate.record, value: 2 }],
+            expected: [{ labels: `${CAPACITY_RECORDING_RULES.queryRate.record}{job="${JOBS.thanosQuery}"}`, value: 2 }],
           },
           {
-            // Rule evaluation does not see external labels: inside Prometheus the "per replica" sum covers every
-            // Prometheus pod this replica scrapes (see docs/metrics-conventions.md).
-            name: 'head series: one sum over the scraped Prometheus pods',
+            // Rule evaluation does not see external labels, so the per-replica series is per scraped Prometheus
+            // pod (see docs/metrics-conventions.md): one series each, never a sum over both replicas.
+            name: 'head series: one series per Prometheus pod',
             input: [
               series('prometheus_tsdb_head_series', { job: JOBS.prometheus, pod: 'prometheus-0' }, '1000x20'),
               series('prometheus_tsdb_head_series', { job: JOBS.prometheus, pod: 'prometheus-1' }, '3000x20'),
             ],
             evalTime: '10m',
             expr: CAPACITY_RECORDING_RULES.headSeriesPerReplica.record,
-            expected: [{ labels: CAPACITY_RECORDING_RULES.headSeriesPerReplica.record, value: 4000 }],
+            expected: [
+              { labels: `${CAPACITY_RECORDING_RULES.headSeriesPerReplica.record}{pod="prometheus-0"}`, value: 1000 },
+              { labels: `${CAPACITY_RECORDING_RULES.headSeriesPerReplica.record}{pod="prometheus-1"}`, value: 3000 },
+            ],
           },
         ],
       },

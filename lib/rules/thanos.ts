@@ -225,7 +225,7 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
                   `0+${scaleTriggers.thanosQueryQps * 30}x40`,
                 ),
               ],
-              labels: {},
+              labels: { job: JOBS.thanosQuery },
             },
           },
         ],
@@ -259,7 +259,7 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
                   '0+10x40',
                 ),
               ],
-              labels: {},
+              labels: { job: JOBS.thanosStore },
             },
           },
           {

@@ -2,6 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { alertmanagerConfig, renderAlertWebhookUrl } from '../alerting/alertmanager-config';
 import type { EnvironmentConfig } from '../config';
 import { ClusterWorkloads } from '../constructs/cluster-workloads';
 import { InternalEndpointsZone } from '../constructs/internal-endpoints-zone';
@@ -23,6 +24,8 @@ export interface PlatformStackProps extends StackProps {
   readonly config: EnvironmentConfig;
   readonly vpc: ec2.IVpc;
   readonly thanosKey: kms.IKey;
+  /** The alert fan-out's webhook (ops stack): every Alertmanager receiver posts there. */
+  readonly alertWebhookUrl: string;
 }
 
 /**
@@ -89,7 +92,9 @@ export class PlatformStack extends Stack {
       }),
       addonObjects: platformAddonObjects(config),
       releases: helmReleases(config),
-      objects: kubernetesObjects(config),
+      objects: kubernetesObjects(config, {
+        alertmanagerConfig: deployedAlertmanagerConfig(config, props.alertWebhookUrl),
+      }),
       // The releases' pods (and the IRSA roles their service accounts name) must exist before helm waits on them.
       releasesDependOn: [this.cluster.nodeGroup, this.cluster.ebsCsiDriver, this.thanosRoles, this.addonRoles],
     });
@@ -97,4 +102,14 @@ export class PlatformStack extends Stack {
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
     new CfnOutput(this, 'InternalZoneId', { value: this.internalZone.zone.hostedZoneId });
   }
+}
+
+/**
+ * The Alertmanager config with the deployed fan-out URL. The URL is a deploy-time token (the HTTP API's endpoint),
+ * which the config builder's URL check cannot parse: build with the render placeholder, then put the token in.
+ */
+function deployedAlertmanagerConfig(config: EnvironmentConfig, alertWebhookUrl: string): object {
+  const placeholder = renderAlertWebhookUrl(config.name);
+  const rendered = JSON.stringify(alertmanagerConfig(config, { alertWebhookUrl: placeholder }));
+  return JSON.parse(rendered.split(placeholder).join(alertWebhookUrl)) as object;
 }
