@@ -1,6 +1,8 @@
+import { alertmanagerConfig, renderAlertWebhookUrl } from '../alerting/alertmanager-config';
 import type { EnvironmentConfig } from '../config';
 import { helmReleases, kubernetesObjects } from '../k8s';
 import type { KubernetesObject } from '../k8s/types';
+import { ruleFiles } from '../rules';
 
 /** One file `npm run render` writes: a path under the output folder and its YAML documents. */
 export interface RenderedFile {
@@ -41,5 +43,11 @@ export function renderPlan(config: EnvironmentConfig): RenderedFile[] {
       ],
     });
   }
+  // Rule files (plain Prometheus format) and the Alertmanager config; render uses a placeholder fan-out URL.
+  for (const rules of ruleFiles(config)) {
+    files.push({ path: `prometheus/rules/${rules.name}.yaml`, documents: [{ groups: rules.groups }] });
+  }
+  const alertWebhookUrl = renderAlertWebhookUrl(config.name);
+  files.push({ path: 'alertmanager/alertmanager.yaml', documents: [alertmanagerConfig(config, { alertWebhookUrl })] });
   return files;
 }

@@ -1,0 +1,42 @@
+/**
+ * The metric and label conventions the rules rely on (docs/metrics-conventions.md explains them; the platform's
+ * ServiceMonitors and PodMonitors set these job names).
+ */
+
+/** `job` label of each scrape target. */
+export const JOBS = {
+  prometheus: 'prometheus',
+  /** Sidecar metrics are scraped from the Prometheus pods, under their own job. */
+  thanosSidecar: 'thanos-sidecar',
+  thanosQuery: 'thanos-query',
+  thanosStore: 'thanos-store',
+  thanosRuler: 'thanos-ruler',
+  alertmanager: 'alertmanager',
+  /** The Pushgateway's own metrics; pushed groups keep their own `job` (scraped with `honor_labels: true`). */
+  pushgateway: 'pushgateway',
+  greenlangApi: 'greenlang-api',
+  greenlangAgents: 'greenlang-agents',
+  kong: 'kong',
+  postgres: 'postgres-exporter',
+  redis: 'redis-exporter',
+} as const;
+
+/** Each GreenLang agent exposes the Unix time of its last successful heartbeat, label `agent` = agent id. */
+export const AGENT_HEARTBEAT_METRIC = 'greenlang_agent_last_heartbeat_timestamp_seconds';
+
+/** The seed: "Agents (47+)". Fewer reporting agents than this is an alert. */
+export const EXPECTED_AGENTS = 47;
+
+/**
+ * A batch job that pushes to the Pushgateway may push this gauge (seconds between its runs) in its group; the
+ * stale-job alert fires when its last push is older than twice that.
+ */
+export const BATCH_JOB_INTERVAL_METRIC = 'greenlang_batch_job_interval_seconds';
+
+/** Where runbooks live on GitHub (every alert's `runbook_url` points into docs/runbooks/). */
+export const RUNBOOK_BASE_URL = 'https://github.com/greenlang/greenlang-observability/blob/main/docs/runbooks';
+
+/** GitHub's heading anchor of an alert name heading (`## ThanosCompactorHalted` → `thanoscompactorhalted`). */
+export function runbookUrl(page: string, alert: string): string {
+  return `${RUNBOOK_BASE_URL}/${page}.md#${alert.toLowerCase()}`;
+}

@@ -1,0 +1,104 @@
+import { COMPACTOR_PUSH_JOB } from '../../lambdas/domain/compactor-metrics';
+import { series } from './builders';
+import { BATCH_JOB_INTERVAL_METRIC, JOBS } from './conventions';
+import type { RuleFileSpec } from './types';
+
+const job = JOBS.pushgateway;
+const pgw = { job, pod: 'pushgateway-0' };
+/** A pushed group as Prometheus sees it with `honor_labels: true`: the group's own job, the scraped pod. */
+const batch = { job: 'nightly-export', pod: 'pushgateway-0' };
+
+/** The Pushgateways and the batch jobs that push to them. */
+export function pushgatewayRules(): RuleFileSpec {
+  return {
+    name: 'pushgateway',
+    evaluator: 'prometheus',
+    runbook: 'pushgateway',
+    service: 'pushgateway',
+    groups: [
+      {
+        name: 'pushgateway',
+        rules: [
+          {
+            alert: 'PushgatewayDown',
+            expr: `up{job="${job}"} == 0`,
+            for: '5m',
+            severity: 'warning',
+            summary: 'Pushgateway {{ $labels.pod }} is down',
+            description:
+              'Prometheus cannot scrape {{ $labels.pod }}. The ingestion writes every replica, so pushes still land on the other one; with both down batch results are lost.',
+            test: {
+              firing: [series('up', pgw, '0x40')],
+              healthy: [series('up', pgw, '1x40')],
+              labels: pgw,
+            },
+          },
+          {
+            alert: 'PushgatewayPushErrors',
+            expr: `sum by (job, pod) (rate(pushgateway_http_requests_total{job="${job}", handler=~"push|delete", code=~"4..|5.."}[5m])) > 0`,
+            for: '10m',
+            severity: 'warning',
+            summary: 'Pushgateway {{ $labels.pod }} rejects pushes',
+            description:
+              '{{ $labels.pod }} answers pushes with 4xx/5xx for 10 minutes (bad exposition text, inconsistent metric types, or storage errors): those batch results are not stored.',
+            test: {
+              firing: [
+                series(
+                  'pushgateway_http_requests_total',
+                  { ...pgw, handler: 'push', method: 'put', code: '400' },
+                  '0+1x40',
+                ),
+              ],
+              healthy: [
+                series(
+                  'pushgateway_http_requests_total',
+                  { ...pgw, handler: 'push', method: 'put', code: '400' },
+                  '0x40',
+                ),
+              ],
+              labels: pgw,
+            },
+          },
+          {
+            alert: 'PushgatewayLastPushFailed',
+            expr: 'push_failure_time_seconds > push_time_seconds',
+            for: '5m',
+            severity: 'warning',
+            summary: 'The last push of batch job {{ $labels.job }} failed',
+            description:
+              "The Pushgateway {{ $labels.pod }} recorded a failed push for {{ $labels.job }} after its last successful one: the job's latest results are missing.",
+            test: {
+              firing: [
+                series('push_time_seconds', batch, '100x40'),
+                series('push_failure_time_seconds', batch, '200x40'),
+              ],
+              healthy: [
+                series('push_time_seconds', batch, '100x40'),
+                series('push_failure_time_seconds', batch, '0x40'),
+              ],
+              labels: batch,
+            },
+          },
+          {
+            alert: 'PushgatewayBatchJobStale',
+            expr: `(time() - max by (job) (push_time_seconds{job!="${COMPACTOR_PUSH_JOB}"})) > on (job) 2 * max by (job) (${BATCH_JOB_INTERVAL_METRIC})`,
+            for: '5m',
+            severity: 'warning',
+            summary: 'Batch job {{ $labels.job }} has not pushed for more than twice its interval',
+            description: `{{ $labels.job }} declares its run interval in ${BATCH_JOB_INTERVAL_METRIC}; its last push is more than twice that ago: the job is not running or cannot reach the push API.`,
+            test: {
+              interval: '5m',
+              evalTime: '2h30m',
+              firing: [series('push_time_seconds', batch, '0x80'), series(BATCH_JOB_INTERVAL_METRIC, batch, '3600x80')],
+              healthy: [
+                series('push_time_seconds', batch, '0+300x80'),
+                series(BATCH_JOB_INTERVAL_METRIC, batch, '3600x80'),
+              ],
+              labels: { job: batch.job },
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
