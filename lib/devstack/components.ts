@@ -125,7 +125,11 @@ export interface PushgatewayOptions {
 export async function startPushgateway(options: PushgatewayOptions = {}): Promise<RunningComponent> {
   const args = (port: number) => [
     `--web.listen-address=127.0.0.1:${port}`,
-    ...(options.persistenceFile ? [`--persistence.file=${options.persistenceFile}`, '--persistence.interval=1s'] : []),
+    // Debian's build defaults --persistence.file to /var/lib/prometheus/pushgateway.data: without an explicit
+    // (empty) value every Pushgateway on the machine would share and overwrite that one file.
+    ...(options.persistenceFile
+      ? [`--persistence.file=${options.persistenceFile}`, '--persistence.interval=1s']
+      : ['--persistence.file=']),
   ];
   if (options.port === undefined) {
     return startComponent({

@@ -1,0 +1,216 @@
+import type { MetricType } from '../domain/exposition/parser';
+import { parseExposition } from '../domain/exposition/parser';
+import type { FamilyState, GroupState, Labels } from '../domain/pushgateway-semantics';
+
+/** One Pushgateway replica over HTTP: apply a push as received, read every group, read its own metric types. */
+export interface PushgatewayReplica {
+  /** Stable name used in headers and the repair journal, e.g. `pushgateway-1`. */
+  readonly name: string;
+  readonly url: string;
+  /** Forwards a push as is. Throws {@link ReplicaUnavailableError} when the replica cannot take it (network, 5xx). */
+  push(request: ForwardedPush): Promise<ReplicaAnswer>;
+  /** Every group the replica holds (`/api/v1/metrics`). Throws {@link ReplicaUnavailableError}. */
+  groups(): Promise<StoredGroup[]>;
+  /** Types of the replica's own metric families (no `job` label), read once and cached. */
+  ownFamilies(): Promise<ReadonlyMap<string, MetricType>>;
+}
+
+export interface ForwardedPush {
+  readonly method: 'PUT' | 'POST' | 'DELETE';
+  /** `/metrics/job/...`, percent-encoded as sent to the replica. */
+  readonly path: string;
+  readonly body: Uint8Array;
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+}
+
+export interface ReplicaAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** A group as `/api/v1/metrics` shows it, plus its consistency view. */
+export interface StoredGroup extends GroupState {
+  /** `push_time_seconds` of the group (0 when never pushed successfully). */
+  readonly pushTimeSeconds: number;
+  /** The families as the API returned them (for comparisons), without the push-time families. */
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+export class ReplicaUnavailableError extends Error {
+  override readonly name = 'ReplicaUnavailableError';
+}
+
+export interface PushgatewayClientOptions {
+  /** @default 5000 */
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+interface ApiMetric {
+  readonly labels?: Record<string, string>;
+}
+interface ApiFamily {
+  readonly type?: string;
+  readonly help?: string;
+  readonly metrics?: ApiMetric[];
+}
+interface ApiGroup {
+  readonly labels: Record<string, string>;
+  readonly [name: string]: unknown;
+}
+
+const META = new Set(['labels', 'last_push_successful', 'push_time_seconds', 'push_failure_time_seconds']);
+const API_TYPES: Record<string, MetricType> = {
+  COUNTER: 'counter',
+  GAUGE: 'gauge',
+  HISTOGRAM: 'histogram',
+  SUMMARY: 'summary',
+  UNTYPED: 'untyped',
+  GAUGE_HISTOGRAM: 'gauge_histogram',
+};
+
+/** Converts one `/api/v1/metrics` group to the domain's view. */
+export function toStoredGroup(group: ApiGroup): StoredGroup {
+  const families: FamilyState[] = [];
+  const raw: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(group)) {
+    if (META.has(name)) continue;
+    const family = value as ApiFamily;
+    raw[name] = { type: family.type, help: family.help, metrics: family.metrics }; // no time_stamp: it differs per replica
+    families.push({
+      name,
+      type: API_TYPES[family.type ?? 'UNTYPED'] ?? 'untyped',
+      help: family.help,
+      series: (family.metrics ?? []).map((m) => (m.labels ?? {}) as Labels),
+    });
+  }
+  const pushTime = group.push_time_seconds as ApiFamily | undefined;
+  const pushTimeValue = Number((pushTime?.metrics?.[0] as { value?: string } | undefined)?.value ?? 0);
+  return { key: group.labels, families, pushTimeSeconds: pushTimeValue, raw };
+}
+
+/** An HTTP client of one replica. */
+export function pushgatewayReplica(
+  name: string,
+  url: string,
+  options: PushgatewayClientOptions = {},
+): PushgatewayReplica {
+  const base = url.replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const doFetch = options.fetch ?? fetch;
+  let own: Promise<ReadonlyMap<string, MetricType>> | undefined;
+
+  async function call(path: string, init: RequestInit): Promise<Response> {
+    let response: Response;
+    try {
+      response = await doFetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      throw new ReplicaUnavailableError(`${name}: ${(error as Error).message}`);
+    }
+    if (response.status >= 500) {
+      const text = await response.text().catch(() => '');
+      throw new ReplicaUnavailableError(`${name}: HTTP ${response.status} ${text.slice(0, 200)}`);
+    }
+    return response;
+  }
+
+  return {
+    name,
+    url: base,
+    async push(request) {
+      const headers: Record<string, string> = {};
+      if (request.contentType) headers['content-type'] = request.contentType;
+      if (request.contentEncoding) headers['content-encoding'] = request.contentEncoding;
+      const response = await call(request.path, {
+        method: request.method,
+        headers,
+        body: request.method === 'DELETE' ? undefined : Buffer.from(request.body),
+      });
+      return { status: response.status, body: await response.text() };
+    },
+    async groups() {
+      const response = await call('/api/v1/metrics', { method: 'GET' });
+      if (response.status !== 200)
+        throw new ReplicaUnavailableError(`${name}: /api/v1/metrics answered ${response.status}`);
+      const json = (await response.json()) as { data?: ApiGroup[] };
+      return (json.data ?? []).map(toStoredGroup);
+    },
+    ownFamilies() {
+      own ??= (async () => {
+        const response = await call('/metrics', { method: 'GET' });
+        const parsed = parseExposition(await response.text());
+        const types = new Map<string, MetricType>();
+        if (parsed.ok) {
+          for (const family of parsed.families) {
+            if (family.samples.some((s) => !s.labels.some(([label]) => label === 'job')))
+              types.set(family.name, family.type);
+          }
+        }
+        return types;
+      })();
+      own.catch(() => {
+        own = undefined;
+      });
+      return own;
+    },
+  };
+}
+
+function escapeHelp(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+function escapeLabel(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function labelText(labels: Readonly<Record<string, string>>, extra?: readonly [string, string]): string {
+  const pairs = Object.keys(labels)
+    .sort()
+    .map((n) => `${n}="${escapeLabel(labels[n] ?? '')}"`);
+  if (extra) pairs.push(`${extra[0]}="${escapeLabel(extra[1])}"`);
+  return pairs.length === 0 ? '' : `{${pairs.join(',')}}`;
+}
+
+interface ApiSeries {
+  readonly labels?: Record<string, string>;
+  readonly value?: string;
+  readonly buckets?: Record<string, string>;
+  readonly quantiles?: Record<string, string>;
+  readonly count?: string;
+  readonly sum?: string;
+}
+
+/**
+ * The text exposition of a stored group (from `/api/v1/metrics`), so the repair can PUT it to another replica.
+ * Labels include the grouping labels: the URL overrides them anyway, so the copy is exact.
+ */
+export function groupExposition(group: StoredGroup): string {
+  let out = '';
+  for (const name of Object.keys(group.raw).sort()) {
+    const family = group.raw[name] as ApiFamily & { metrics?: ApiSeries[] };
+    const type = (family.type ?? 'UNTYPED').toLowerCase();
+    if (family.help !== undefined) out += `# HELP ${name} ${escapeHelp(family.help)}\n`;
+    out += `# TYPE ${name} ${type}\n`;
+    for (const series of family.metrics ?? []) {
+      const labels = series.labels ?? {};
+      if (type === 'histogram' || type === 'gauge_histogram') {
+        for (const [le, count] of Object.entries(series.buckets ?? {})) {
+          out += `${name}_bucket${labelText(labels, ['le', le])} ${count}\n`;
+        }
+        out += `${name}_sum${labelText(labels)} ${series.sum ?? '0'}\n`;
+        out += `${name}_count${labelText(labels)} ${series.count ?? '0'}\n`;
+      } else if (type === 'summary') {
+        for (const [quantile, value] of Object.entries(series.quantiles ?? {})) {
+          out += `${name}${labelText(labels, ['quantile', quantile])} ${value}\n`;
+        }
+        out += `${name}_sum${labelText(labels)} ${series.sum ?? '0'}\n`;
+        out += `${name}_count${labelText(labels)} ${series.count ?? '0'}\n`;
+      } else {
+        out += `${name}${labelText(labels)} ${series.value ?? '0'}\n`;
+      }
+    }
+  }
+  return out;
+}

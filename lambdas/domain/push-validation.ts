@@ -1,0 +1,104 @@
+import type { MetricFamily, MetricType } from './exposition/parser';
+import { type GroupingKey, groupingKeyId } from './grouping-key';
+import {
+  type FamilyState,
+  GROUP_META_FAMILIES,
+  type GroupState,
+  labelSetId,
+  type PushMethod,
+} from './pushgateway-semantics';
+
+/**
+ * The Pushgateway's consistency rules, checked before any replica is touched: the push merged with what the
+ * replicas hold must still gather cleanly. The messages follow the Pushgateway's ("pushed metrics are invalid or
+ * inconsistent with existing metrics: ...").
+ */
+
+export const INCONSISTENT_PREFIX = 'pushed metrics are invalid or inconsistent with existing metrics: ';
+
+export type ValidationResult = { readonly ok: true } | { readonly ok: false; readonly message: string };
+
+/** Checks that need the push only: no timestamps, no reserved (`__`) label names. */
+export function validatePushBody(families: readonly MetricFamily[]): ValidationResult {
+  for (const family of families) {
+    for (const sample of family.samples) {
+      if (sample.timestamp !== undefined) return fail('pushed metrics must not have timestamps');
+      for (const [name] of sample.labels) {
+        if (name.startsWith('__')) {
+          return fail(`metric "${sample.name}" (line ${sample.line}) has a label with an invalid name: ${name}`);
+        }
+      }
+    }
+  }
+  return { ok: true };
+}
+
+export interface ConsistencyInput {
+  readonly method: Exclude<PushMethod, 'DELETE'>;
+  readonly key: GroupingKey;
+  /** The push, normalised by `pushedFamilies`. */
+  readonly pushed: readonly FamilyState[];
+  /** Every group the replicas hold (a union when they differ). */
+  readonly groups: readonly GroupState[];
+  /** Types of the Pushgateway's own metrics (`go_*`, `process_*`, `pushgateway_*`...). */
+  readonly ownFamilies: ReadonlyMap<string, MetricType>;
+}
+
+/**
+ * A family name keeps one type across every group and the Pushgateway's own metrics, and no series (name and
+ * full label set) appears twice. Only what the push brings can break this: the stored state was consistent.
+ */
+export function validateConsistency(input: ConsistencyInput): ValidationResult {
+  const targetId = groupingKeyId(input.key);
+  const names = new Set(input.pushed.map((f) => f.name));
+  const typesElsewhere = new Map<string, { type: MetricType; where: string }>();
+  const seriesElsewhere = new Set<string>();
+  for (const group of input.groups) {
+    const id = groupingKeyId(group.key);
+    if (id === targetId) continue;
+    for (const family of group.families) {
+      if (!names.has(family.name)) continue;
+      if (!typesElsewhere.has(family.name)) typesElsewhere.set(family.name, { type: family.type, where: id });
+      for (const labels of family.series) seriesElsewhere.add(`${family.name}\u0002${labelSetId(labels)}`);
+    }
+  }
+  const inPush = new Set<string>();
+  for (const family of input.pushed) {
+    if (GROUP_META_FAMILIES.has(family.name)) continue;
+    const own = input.ownFamilies.get(family.name);
+    if (own !== undefined && own !== family.type) {
+      return fail(`gathered metric family ${family.name} has type ${upper(family.type)} but should have ${upper(own)}`);
+    }
+    const other = typesElsewhere.get(family.name);
+    if (other && other.type !== family.type) {
+      return fail(
+        `metric family ${family.name} is ${upper(family.type)} in this push but ${upper(other.type)} in group {${other.where}}`,
+      );
+    }
+    for (const labels of family.series) {
+      const id = `${family.name}\u0002${labelSetId(labels)}`;
+      if (inPush.has(id) || seriesElsewhere.has(id)) {
+        return fail(
+          `collected metric "${family.name}" ${formatLabels(labels)} was collected before with the same name and label values`,
+        );
+      }
+      inPush.add(id);
+    }
+  }
+  return { ok: true };
+}
+
+function upper(type: MetricType): string {
+  return type.toUpperCase();
+}
+
+function formatLabels(labels: Readonly<Record<string, string>>): string {
+  return `{${Object.keys(labels)
+    .sort()
+    .map((n) => `${n}=${JSON.stringify(labels[n])}`)
+    .join(',')}}`;
+}
+
+function fail(message: string): ValidationResult {
+  return { ok: false, message: `${INCONSISTENT_PREFIX}${message}` };
+}

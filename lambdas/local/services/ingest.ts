@@ -1,0 +1,71 @@
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startIngestServer } from '../ingest-server';
+import { type LocalService, UsageError } from '../service';
+
+/** `npm run local -- ingest --port P --pushgateway URL --pushgateway URL2 [--token T]` */
+export const service: LocalService = {
+  name: 'ingest',
+  summary: 'the push API (Pushgateway-compatible) in front of real Pushgateways, keeping them in step',
+  usage:
+    '--port P --pushgateway URL [--pushgateway URL2 ...] [--token T] [--journal FILE] [--max-payload-bytes N]\n' +
+    '  --port               listen on 127.0.0.1:P (0 = any free port)\n' +
+    '  --pushgateway        a replica URL; repeat for each replica (named pushgateway-0, pushgateway-1, ...)\n' +
+    '  --token              require "Authorization: Bearer T" (no auth without it)\n' +
+    '  --journal            file of pushes owed to replicas (default .local/ingest-journal-<port>.jsonl)\n' +
+    '  --max-payload-bytes  largest push body (default 5242880)',
+  async run(argv, output, signal) {
+    let values: {
+      port?: string;
+      pushgateway?: string[];
+      token?: string;
+      journal?: string;
+      'max-payload-bytes'?: string;
+    };
+    try {
+      ({ values } = parseArgs({
+        args: [...argv],
+        options: {
+          port: { type: 'string' },
+          pushgateway: { type: 'string', multiple: true },
+          token: { type: 'string' },
+          journal: { type: 'string' },
+          'max-payload-bytes': { type: 'string' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (values.port === undefined || !/^\d+$/.test(values.port) || Number(values.port) > 65535) {
+      throw new UsageError(`--port must be a port number 0..65535, got ${JSON.stringify(values.port)}`);
+    }
+    const pushgateways = values.pushgateway ?? [];
+    if (pushgateways.length === 0) throw new UsageError('at least one --pushgateway URL is required');
+    for (const url of pushgateways) {
+      if (!/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`--pushgateway must be an http(s) URL, got "${url}"`);
+    }
+    if (values.token === '') throw new UsageError('--token must not be empty');
+    const maxPayload = values['max-payload-bytes'];
+    if (maxPayload !== undefined && !/^[1-9]\d*$/.test(maxPayload)) {
+      throw new UsageError(`--max-payload-bytes must be a positive integer, got "${maxPayload}"`);
+    }
+    const log = (level: string) => (message: string, extra?: Record<string, unknown>) =>
+      output.info(JSON.stringify({ level, message, ...extra }));
+    const server = await startIngestServer({
+      port: Number(values.port),
+      pushgateways,
+      token: values.token,
+      journalFile: values.journal ?? path.join('.local', `ingest-journal-${values.port}.jsonl`),
+      maxPayloadBytes: maxPayload === undefined ? undefined : Number(maxPayload),
+      logger: { info: log('info'), warn: log('warn'), error: log('error') },
+    });
+    output.result({ url: server.url, pushgateways, auth: values.token !== undefined, owed: server.journal.size() });
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await server.close();
+  },
+};

@@ -1,0 +1,60 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type RunningComponent, startPrometheus, startPushgateway } from '../../lib/devstack/components';
+import { findBinary, freePort, type ManagedProcess, startProcess } from '../../lib/devstack/processes';
+
+/** `/metrics` of real exporters (Prometheus, Pushgateway, node exporter when installed), captured live. */
+export interface ExporterOutput {
+  readonly name: string;
+  readonly text: string;
+}
+
+export interface RunningExporters {
+  /** One snapshot of every exporter's `/metrics`. */
+  capture(): Promise<ExporterOutput[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts the exporters whose binaries are installed (Prometheus and Pushgateway are required). */
+export async function startExporters(): Promise<RunningExporters> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-exporters-'));
+  const configFile = path.join(dir, 'prometheus.yml');
+  fs.writeFileSync(configFile, 'global:\n  scrape_interval: 1s\nscrape_configs: []\n');
+  const running: (RunningComponent | ManagedProcess)[] = [];
+  const targets: { name: string; url: string }[] = [];
+  try {
+    const prometheus = await startPrometheus({ configFile });
+    running.push(prometheus);
+    targets.push({ name: 'prometheus', url: `${prometheus.url}/metrics` });
+    const pushgateway = await startPushgateway();
+    running.push(pushgateway);
+    targets.push({ name: 'pushgateway', url: `${pushgateway.url}/metrics` });
+    const nodeExporter = findBinary('prometheus-node-exporter');
+    if (nodeExporter) {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}/metrics`;
+      running.push(
+        await startProcess({
+          name: 'node-exporter',
+          command: nodeExporter,
+          args: [`--web.listen-address=127.0.0.1:${port}`],
+          readyUrl: url,
+        }),
+      );
+      targets.push({ name: 'node-exporter', url });
+    }
+  } catch (error) {
+    await Promise.all(running.map((r) => r.stop()));
+    throw error;
+  }
+  return {
+    async capture() {
+      return Promise.all(targets.map(async (t) => ({ name: t.name, text: await (await fetch(t.url)).text() })));
+    },
+    async stop() {
+      await Promise.all(running.map((r) => r.stop()));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

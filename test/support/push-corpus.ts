@@ -1,0 +1,138 @@
+import * as zlib from 'node:zlib';
+import type { ExporterOutput } from './exporter-output';
+
+/** A push as a client sends it. */
+export interface PushCase {
+  readonly name: string;
+  readonly method: 'PUT' | 'POST' | 'DELETE';
+  readonly path: string;
+  readonly body?: string | Buffer;
+  readonly headers?: Record<string, string>;
+}
+
+/** Cases from the text-format rules and the Pushgateway's API (order matters: later cases see earlier state). */
+export function formatCorpus(): PushCase[] {
+  const put = (name: string, p: string, body: string): PushCase => ({ name, method: 'PUT', path: p, body });
+  const post = (name: string, p: string, body: string): PushCase => ({ name, method: 'POST', path: p, body });
+  return [
+    put('simple untyped sample', '/metrics/job/a', 'x 1\n'),
+    put('missing final newline', '/metrics/job/a', 'x 1'),
+    put('sample with timestamp', '/metrics/job/a', 'x 1 123\n'),
+    put('negative timestamp', '/metrics/job/a', 'x 1 -5\n'),
+    put('type conflicts with another group', '/metrics/job/b', '# TYPE x counter\nx 1\n'),
+    put('other HELP in another group is fine', '/metrics/job/b', '# HELP x other\nx 1\n'),
+    put('non-contiguous family lines', '/metrics/job/c', 'y 1\nz 1\ny{a="1"} 2\n'),
+    put('reserved label name in body', '/metrics/job/c', 'y{__a="1"} 2\n'),
+    put('__name__ label', '/metrics/job/c', 'y{__name__="q"} 2\n'),
+    put('own metric with another type', '/metrics/job/c', '# HELP go_goroutines foo\ngo_goroutines 2\n'),
+    put('own metric with its type', '/metrics/job/c2', '# TYPE go_goroutines gauge\ngo_goroutines 2\n'),
+    put('invalid escape in label value', '/metrics/job/c', 'y{a="\\t"} 2\n'),
+    put('invalid escape in HELP', '/metrics/job/c', '# HELP y a\\tb\ny 2\n'),
+    put('HELP escapes', '/metrics/job/c3', '# HELP y3 back\\\\slash \\n newline é\ny3 2\n'),
+    put('label escapes', '/metrics/job/c3', 'y3{a="q\\"uote",b="back\\\\",c="new\\nline"} 2\n'),
+    put('HELP without text', '/metrics/job/c', '# HELP y\ny 2\n'),
+    put('TYPE without type', '/metrics/job/c', '# TYPE y\ny 2\n'),
+    put('upper-case TYPE', '/metrics/job/c4', '# TYPE y4 COUNTER\ny4 2\n'),
+    put('unknown TYPE', '/metrics/job/c', '# TYPE y foo\ny 1\n'),
+    put('TYPE with trailing word', '/metrics/job/c', '# TYPE y gauge extra\ny 1\n'),
+    put('duplicate series in one push', '/metrics/job/c', 'y 2\ny 3\n'),
+    put('TYPE after samples', '/metrics/job/c', 'y 2\n# TYPE y gauge\n'),
+    put('second TYPE', '/metrics/job/c', '# TYPE y gauge\n# TYPE y gauge\ny 1\n'),
+    put('second HELP', '/metrics/job/c', '# HELP y a\n# HELP y a\ny 1\n'),
+    put('odd path components', '/metrics/job/a/b', ''),
+    put('reserved label in path', '/metrics/job/a/__b/c', ''),
+    put('invalid label name in path', '/metrics/job/e/1a/x', 'y 1\n'),
+    put('base64 job and empty base64 label', '/metrics/job@base64/YQ/b@base64/=', ''),
+    put('bad base64 job', '/metrics/job@base64/!!', ''),
+    put('base64 with padding', '/metrics/job/d/a@base64/YWJj', 'yd 1\n'),
+    put('base64 with short padding', '/metrics/job/d/a@base64/YW=', 'yd 1\n'),
+    put('empty instance in path', '/metrics/job/d/instance@base64/=', 'yd 1\n'),
+    put('hex float', '/metrics/job/c', 'y 0x10\n'),
+    put('underscore float', '/metrics/job/c', 'y 1_0\n'),
+    put('special floats', '/metrics/job/f', 'f1 Inf\nf2 -Inf\nf3 NaN\nf4 nan\nf5 infinity\nf6 1e3\nf7 .5\nf8 +5.\n'),
+    put('out-of-range float', '/metrics/job/c', 'y 1e400\n'),
+    put('URL labels override body labels', '/metrics/job/g', 'yg{job="zz",instance="i"} 1\n'),
+    put('blanks, empty lines and comments', '/metrics/job/g2', '  yg2 1\n\n# just a comment\n\tyg2{a="b"}\t2\n'),
+    put('trailing comma and blanks in labels', '/metrics/job/g3', 'yg3{a="1",} 1\nyg3{ a = "2" , b="2"} 1\n'),
+    put('duplicate label names', '/metrics/job/c', 'y{a="1",a="2"} 1\n'),
+    put('label value without quotes', '/metrics/job/c', 'y{a=1} 1\n'),
+    put('label without value', '/metrics/job/c', 'y{a} 1\n'),
+    put('unescaped newline in label value', '/metrics/job/c', 'y{a="x\ny"} 1\n'),
+    put('trailing blank after value', '/metrics/job/c', 'y 1 \n'),
+    put('spurious text after timestamp', '/metrics/job/c', 'y 1 5 6\n'),
+    put('carriage return line ending', '/metrics/job/c', 'y 1\r\n'),
+    put('invalid metric name', '/metrics/job/c', '1y 1\n'),
+    put('metric name with colon', '/metrics/job/h0', 'a:b 1\n'),
+    put(
+      'histogram',
+      '/metrics/job/h',
+      '# HELP h a histogram\n# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 2\nh_sum 3\nh_count 2\n',
+    ),
+    put('histogram bucket with bad le', '/metrics/job/h', '# TYPE h histogram\nh_bucket{le="x"} 1\n'),
+    put('summary', '/metrics/job/s', '# TYPE s summary\ns{quantile="0.5"} 1\ns_sum 1\ns_count 1\n'),
+    put('summary with bad quantile', '/metrics/job/s', '# TYPE s summary\ns{quantile="a"} 1\n'),
+    put('series already held by another group', '/metrics/job/dup/a/1', 'yd2 1\n'),
+    put('the same series from a group without the label', '/metrics/job/dup', 'yd2{a="1"} 1\n'),
+    put('PUT replaces the group', '/metrics/job/m', 'm1 1\nm2 1\n'),
+    post('POST replaces same-named families only', '/metrics/job/m', 'm1 5\nm3 1\n'),
+    put('PUT with an empty body empties the group', '/metrics/job/m2', ''),
+    post('POST replacing a family of the group with another type', '/metrics/job/m', '# TYPE m2 counter\nm2 1\n'),
+    { name: 'DELETE a group', method: 'DELETE', path: '/metrics/job/m' },
+    { name: 'DELETE a missing group', method: 'DELETE', path: '/metrics/job/never-pushed' },
+    put('after DELETE the type is free again', '/metrics/job/m3', '# TYPE m2 counter\nm2 1\n'),
+    {
+      name: 'gzip body',
+      method: 'PUT',
+      path: '/metrics/job/gz',
+      body: zlib.gzipSync('gz 1\n# TYPE gz2 gauge\ngz2{a="b"} 2\n'),
+      headers: { 'content-encoding': 'gzip' },
+    },
+    {
+      name: 'corrupt gzip body',
+      method: 'PUT',
+      path: '/metrics/job/gz',
+      body: 'gz 1\n',
+      headers: { 'content-encoding': 'gzip' },
+    },
+  ];
+}
+
+/** Real exporter output, pushed as is and with the mistakes clients make. */
+export function exporterCorpus(outputs: readonly ExporterOutput[]): PushCase[] {
+  return outputs.flatMap(({ name, text }) => {
+    const firstSample = text.split('\n').findIndex((l) => l !== '' && !l.startsWith('#'));
+    const lines = text.split('\n');
+    const withTimestamp = lines.map((l, i) => (i === firstSample ? `${l} 1700000000000` : l)).join('\n');
+    const typeLine = lines.find((l) => l.startsWith('# TYPE ')) ?? '';
+    return [
+      { name: `${name} output`, method: 'PUT', path: `/metrics/job/real-${name}`, body: text },
+      {
+        name: `${name} output, gzip`,
+        method: 'PUT',
+        path: `/metrics/job/real-${name}/instance/gz`,
+        body: zlib.gzipSync(text),
+        headers: { 'content-encoding': 'gzip' },
+      },
+      { name: `${name} output again by POST`, method: 'POST', path: `/metrics/job/real-${name}`, body: text },
+      {
+        name: `${name} output without final newline`,
+        method: 'PUT',
+        path: `/metrics/job/real2-${name}`,
+        body: text.trimEnd(),
+      },
+      {
+        name: `${name} output with a timestamp`,
+        method: 'PUT',
+        path: `/metrics/job/real2-${name}`,
+        body: withTimestamp,
+      },
+      {
+        name: `${name} output with a TYPE twice`,
+        method: 'PUT',
+        path: `/metrics/job/real2-${name}`,
+        body: `${text}${typeLine}\n`,
+      },
+      { name: `${name} output in a second group`, method: 'PUT', path: `/metrics/job/real-${name}/copy/2`, body: text },
+    ] satisfies PushCase[];
+  });
+}
