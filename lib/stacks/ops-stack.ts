@@ -1,11 +1,14 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
+import { AlertFanout } from '../constructs/alert-fanout';
 import { RuntimeLayer } from '../constructs/runtime-layer';
+import { reportsBucketName } from '../naming';
 
 export interface OpsStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -23,6 +26,9 @@ export interface OpsStackProps extends StackProps {
 export class OpsStack extends Stack {
   public readonly runtimeLayer: RuntimeLayer;
   public readonly alarmTopic: AlarmTopic;
+  public readonly alertFanout: AlertFanout;
+  /** Where Alertmanager's webhook receivers point (the fan-out's `POST /alerts`). */
+  public readonly alertWebhookUrl: string;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -33,5 +39,17 @@ export class OpsStack extends Stack {
       emailRecipients: config.alerting.email.recipients,
       keyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+    this.alertFanout = new AlertFanout(this, 'AlertFanout', {
+      environment: config.name,
+      alerting: config.alerting,
+      runtimeLayer: this.runtimeLayer,
+      alarmTopic: this.alarmTopic.topic,
+      reportsBucketName: reportsBucketName(config),
+      reportsKey: props.reportsKey,
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logLevel: config.logLevel,
+      removalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.alertWebhookUrl = this.alertFanout.alertWebhookUrl;
   }
 }

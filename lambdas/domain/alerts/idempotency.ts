@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto';
+import type { AlertNotification } from './model';
+
+/**
+ * How long a delivered notification is remembered. Both Alertmanager replicas send the same notification within
+ * seconds (peer timeout 15 s) and Lambda retries come within a minute; Alertmanager's own re-sends come after
+ * `group_interval` (5m) or `repeat_interval` (4h) and must go out, so the window stays well under 5 minutes.
+ */
+export const IDEMPOTENCY_TTL_SECONDS = 90;
+
+/**
+ * The identity of a notification: the same alerts in the same state for the same receiver and group. Two HA
+ * replicas' copies hash the same; a repeat after an alert changed (new alert, resolved, new startsAt) does not.
+ * Key = sha256 of (receiver, groupKey, status, sorted fingerprint|status|startsAt|endsAt-if-resolved).
+ */
+export function notificationKey(notification: AlertNotification): string {
+  // A firing alert's endsAt is only Alertmanager's "expires at" estimate, refreshed by every Prometheus push, so the
+  // two replicas can hold different values for the same alert: it counts only once the alert resolved.
+  const alerts = notification.alerts
+    .map((a) => `${a.fingerprint}|${a.status}|${a.startsAt}|${a.status === 'resolved' ? a.endsAt : ''}`)
+    .sort();
+  const identity = JSON.stringify([notification.receiver, notification.groupKey, notification.status, alerts]);
+  return createHash('sha256').update(identity).digest('hex');
+}
+
+/** PagerDuty `dedup_key`: sha256 hex of the group key, as Alertmanager's own PagerDuty notifier computes it. */
+export function pagerDutyDedupKey(groupKey: string): string {
+  return createHash('sha256').update(groupKey).digest('hex');
+}

@@ -1,0 +1,83 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { SecretSource } from '../../adapters/notifiers/notifier';
+import type { NotifierLogger } from '../../adapters/notifiers/retry';
+import { type AlertNotification, InvalidNotificationError, parseNotificationText } from '../../domain/alerts/model';
+
+/** SQS's message size limit (1 MiB): a notification that cannot be enqueued is refused, not lost silently. */
+export const MAX_NOTIFICATION_BYTES = 1024 * 1024;
+
+export interface WebhookDeps {
+  /** The expected bearer token; undefined = no authentication (local runs without --token). */
+  readonly token: SecretSource | undefined;
+  /** Hands the validated notification on (SQS in AWS, the delivery function locally). */
+  readonly accept: (notification: AlertNotification, body: string) => Promise<Record<string, unknown>>;
+  readonly logger: NotifierLogger;
+}
+
+export type WebhookEvent = Pick<APIGatewayProxyEventV2, 'headers' | 'body' | 'isBase64Encoded'>;
+
+function reply(statusCode: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  } satisfies APIGatewayProxyStructuredResultV2;
+}
+
+function sameToken(given: string, expected: string): boolean {
+  // Compare digests: constant time and independent of the lengths.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * POST /alerts: checks the bearer token, validates the Alertmanager v4 payload and hands it on. 401 without a
+ * valid token, 400 naming the bad fields, 413 when too large to enqueue, 202 once accepted. Alertmanager retries
+ * non-2xx answers, so anything not accepted is retried by the sender.
+ */
+export function makeWebhookHandler(deps: WebhookDeps) {
+  return async (event: WebhookEvent): Promise<APIGatewayProxyStructuredResultV2> => {
+    if (deps.token) {
+      const header = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+      const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+      if (!match?.[1]) {
+        return reply(
+          401,
+          { error: 'missing bearer token: send "Authorization: Bearer <token>"' },
+          {
+            'www-authenticate': 'Bearer',
+          },
+        );
+      }
+      if (!sameToken(match[1], await deps.token())) {
+        deps.logger.warn('alert webhook: invalid bearer token');
+        return reply(401, { error: 'invalid bearer token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
+      }
+    }
+    if (!event.body)
+      return reply(400, { error: 'empty body: expected an Alertmanager webhook payload (JSON, version 4)' });
+    const body = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    let notification: AlertNotification;
+    try {
+      notification = parseNotificationText(body);
+    } catch (error) {
+      if (error instanceof InvalidNotificationError) return reply(400, { error: error.message, issues: error.issues });
+      throw error;
+    }
+    const compact = JSON.stringify(notification);
+    if (Buffer.byteLength(compact) > MAX_NOTIFICATION_BYTES) {
+      return reply(413, {
+        error: `notification of ${notification.alerts.length} alerts is over ${MAX_NOTIFICATION_BYTES} bytes: set max_alerts on the Alertmanager webhook`,
+      });
+    }
+    const accepted = await deps.accept(notification, compact);
+    deps.logger.info('alert notification accepted', {
+      receiver: notification.receiver,
+      status: notification.status,
+      alerts: notification.alerts.length,
+    });
+    return reply(202, { status: 'accepted', ...accepted });
+  };
+}

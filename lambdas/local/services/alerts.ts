@@ -1,0 +1,177 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { type AlertHistoryStore, fileAlertHistoryStore } from '../../adapters/alert-history';
+import { memoryDeliveryGuard } from '../../adapters/delivery-guard';
+import { emailNotifier } from '../../adapters/notifiers/email';
+import type { Notifier } from '../../adapters/notifiers/notifier';
+import { PAGERDUTY_EVENTS_URL, pagerDutyNotifier } from '../../adapters/notifiers/pagerduty';
+import { DeliveryError, type RetryPolicy } from '../../adapters/notifiers/retry';
+import { slackNotifier } from '../../adapters/notifiers/slack';
+import { IDEMPOTENCY_TTL_SECONDS } from '../../domain/alerts/idempotency';
+import type { DeliveryTarget } from '../../domain/alerts/routing';
+import { type DeliverNotification, makeDeliverNotification } from '../../handlers/alert-delivery/handler';
+import { makeWebhookHandler } from '../../handlers/alert-webhook/handler';
+import { type LocalService, UsageError } from '../service';
+
+export interface AlertFanoutServerOptions {
+  /** @default a free port */
+  readonly port?: number;
+  /** Bearer token required on POST /alerts. @default none */
+  readonly token?: string;
+  readonly slackWebhookUrl?: string;
+  readonly pagerDutyEventsUrl?: string;
+  /** PagerDuty is on when set. */
+  readonly pagerDutyRoutingKey?: string;
+  /** Critical email through SNS is on when set (endpoint from AWS_ENDPOINT_URL_SNS). */
+  readonly emailTopicArn?: string;
+  /** Write alert history as `<dir>/alert-history/<yyyy>/<mm>/<dd>/<key>.json`. @default not recorded */
+  readonly historyDir?: string;
+  readonly retryPolicy?: RetryPolicy;
+  /** Replaces the delivery function (benchmarks with no-op sinks). */
+  readonly deliver?: DeliverNotification;
+}
+
+export interface AlertFanoutServer {
+  readonly url: string;
+  readonly port: number;
+  /** Targets switched on. */
+  readonly targets: readonly DeliveryTarget[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The fan-out on loopback: POST /alerts runs the webhook handler, and delivery runs in-process through the same
+ * delivery function the queue consumer uses. The answer waits for delivery, so a failed delivery answers 503 and
+ * Alertmanager retries it (there is no queue locally).
+ */
+export async function startAlertFanoutServer(options: AlertFanoutServerOptions): Promise<AlertFanoutServer> {
+  const logger = new Logger({ serviceName: 'alert-fanout-local' });
+  const notifiers: Partial<Record<DeliveryTarget, Notifier>> = {};
+  const { slackWebhookUrl, pagerDutyRoutingKey, emailTopicArn, retryPolicy: policy } = options;
+  if (slackWebhookUrl) notifiers.slack = slackNotifier(async () => slackWebhookUrl, { logger, policy });
+  if (pagerDutyRoutingKey) {
+    notifiers.pagerduty = pagerDutyNotifier(async () => pagerDutyRoutingKey, {
+      logger,
+      policy,
+      eventsUrl: options.pagerDutyEventsUrl ?? PAGERDUTY_EVENTS_URL,
+    });
+  }
+  if (emailTopicArn)
+    notifiers.email = emailNotifier(new SNSClient({ maxAttempts: 1 }), emailTopicArn, { logger, policy });
+  const history: AlertHistoryStore = options.historyDir
+    ? fileAlertHistoryStore(options.historyDir)
+    : { put: async () => undefined };
+  const deliver =
+    options.deliver ??
+    makeDeliverNotification({
+      notifiers,
+      routing: { slack: !!notifiers.slack, pagerduty: !!notifiers.pagerduty, criticalEmail: !!notifiers.email },
+      guard: memoryDeliveryGuard(IDEMPOTENCY_TTL_SECONDS),
+      history,
+      logger,
+    });
+  const token = options.token;
+  const webhook = makeWebhookHandler({
+    token: token ? async () => token : undefined,
+    accept: async (notification) => {
+      const result = await deliver(notification);
+      return { key: result.key, delivered: result.delivered, duplicates: result.duplicates };
+    },
+    logger,
+  });
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const send = (status: number, body: string, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(body);
+      };
+      const path = (req.url ?? '/').split('?')[0];
+      if (path !== '/alerts') return send(404, JSON.stringify({ error: `no route ${path}: POST /alerts` }));
+      if (req.method !== 'POST') return send(405, JSON.stringify({ error: 'use POST /alerts' }), { allow: 'POST' });
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]),
+      );
+      webhook({ headers, body: Buffer.concat(chunks).toString('utf8'), isBase64Encoded: false }).then(
+        (r) => send(r.statusCode ?? 200, r.body ?? '', (r.headers ?? {}) as Record<string, string>),
+        (error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          const retryable = !(error instanceof DeliveryError) || error.retryable;
+          logger.error('alert delivery failed', { message, retryable });
+          // 503 for what may succeed later (Alertmanager retries); 500 otherwise (it retries too, but it is a bug).
+          send(retryable ? 503 : 500, JSON.stringify({ error: message }));
+        },
+      );
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/alerts`,
+    port,
+    targets: Object.keys(notifiers) as DeliveryTarget[],
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export const service: LocalService = {
+  name: 'alerts',
+  summary: 'alert fan-out: POST /alerts (Alertmanager webhook) → Slack, PagerDuty, SNS email',
+  usage: [
+    '--port P [--token T] [--history-dir DIR]',
+    '',
+    '  --port P           listen on 127.0.0.1:P (required)',
+    '  --token T          require "Authorization: Bearer T"',
+    '  --history-dir DIR  write alert history as JSON under DIR (same layout as the reports bucket)',
+    '',
+    'Environment: SLACK_WEBHOOK_URL (Slack on when set), PAGERDUTY_ROUTING_KEY (PagerDuty on when set),',
+    `PAGERDUTY_EVENTS_URL (default ${PAGERDUTY_EVENTS_URL}), ALERT_EMAIL_TOPIC_ARN + AWS_ENDPOINT_URL_SNS (email).`,
+  ].join('\n'),
+  async run(argv, output, signal) {
+    let values: { port?: string; token?: string; 'history-dir'?: string };
+    try {
+      ({ values } = parseArgs({
+        args: [...argv],
+        options: { port: { type: 'string' }, token: { type: 'string' }, 'history-dir': { type: 'string' } },
+        strict: true,
+      }));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (values.port === undefined) throw new UsageError('--port is required');
+    const port = Number(values.port);
+    if (!/^\d+$/.test(values.port) || port < 1 || port > 65_535) {
+      throw new UsageError(`--port must be a port number 1..65535, got "${values.port}"`);
+    }
+    if (values.token === '') throw new UsageError('--token must not be empty');
+    const env = process.env;
+    const server = await startAlertFanoutServer({
+      port,
+      token: values.token,
+      slackWebhookUrl: env.SLACK_WEBHOOK_URL || undefined,
+      pagerDutyEventsUrl: env.PAGERDUTY_EVENTS_URL || undefined,
+      pagerDutyRoutingKey: env.PAGERDUTY_ROUTING_KEY || undefined,
+      emailTopicArn: env.ALERT_EMAIL_TOPIC_ARN || undefined,
+      historyDir: values['history-dir'],
+    });
+    output.info(`alerts: POST ${server.url} → ${server.targets.join(', ') || 'no targets (set SLACK_WEBHOOK_URL...)'}`);
+    output.result({ url: server.url, targets: server.targets });
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await server.stop();
+  },
+};
