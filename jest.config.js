@@ -10,7 +10,14 @@ const swc = [
 ];
 
 // middy (and a few other packages) ship ESM only; Jest's module system needs CommonJS.
-const esmOnlyPackages = ['@middy', '@aws/lambda-invoke-store', '@kubernetes-models', 'kubernetes-models'];
+const esmOnlyPackages = [
+  '@middy',
+  '@aws/lambda-invoke-store',
+  '@kubernetes-models',
+  'kubernetes-models',
+  'is-cidr',
+  'cidr-regex',
+];
 
 /** @type {(name: string, extra?: Record<string, unknown>) => import('jest').Config} */
 const project = (name, extra = {}) => ({
@@ -23,14 +30,14 @@ const project = (name, extra = {}) => ({
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   // middy's package.json exports only an "import" condition, which Jest's CommonJS resolver never matches.
   moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  // Same for kubernetes-models (schema validation in the k8s tests).
+  resolver: '<rootDir>/test/support/jest-resolver.js',
   ...extra,
 });
 
 /** @type {import('jest').Config} */
 module.exports = {
-  projects: [
-    project('unit'),
-    project('infra', { testTimeout: 120_000 }),
-    project('integration', { testTimeout: 120_000 }),
-  ],
+  // A global option (Jest ignores it per project): synth and real binaries take seconds, not milliseconds.
+  testTimeout: 120_000,
+  projects: [project('unit'), project('infra'), project('integration')],
 };

@@ -4,12 +4,14 @@ import type { EnvironmentConfig } from './config';
 import { stackName } from './naming';
 import { NetworkStack } from './stacks/network-stack';
 import { OpsStack } from './stacks/ops-stack';
+import { PlatformStack } from './stacks/platform-stack';
 import { StorageStack } from './stacks/storage-stack';
 
 /** The stacks of one environment, split by lifecycle. */
 export interface EnvironmentStacks {
   readonly storage: StorageStack;
   readonly network: NetworkStack;
+  readonly platform: PlatformStack;
   readonly ops: OpsStack;
 }
 
@@ -31,6 +33,15 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
     description: `GreenLang observability (${config.name}): VPC`,
     config,
   });
+  const platform = new PlatformStack(app, stackName(config.name, 'platform'), {
+    ...common,
+    description: `GreenLang observability (${config.name}): EKS cluster, IRSA roles, add-ons and monitoring workloads`,
+    config,
+    vpc: network.vpc,
+    thanosKey: storage.thanosKey,
+  });
+  platform.addStackDependency(network, 'the cluster runs in the VPC');
+  platform.addStackDependency(storage, 'the Thanos IRSA roles are granted the bucket and its key');
   const ops = new OpsStack(app, stackName(config.name, 'ops'), {
     ...common,
     description: `GreenLang observability (${config.name}): serverless ops functions`,
@@ -45,5 +56,5 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
   Tags.of(app).add('Project', 'greenlang-observability');
   Tags.of(app).add('Environment', config.name);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { storage, network, ops };
+  return { storage, network, platform, ops };
 }

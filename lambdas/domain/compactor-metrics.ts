@@ -2,8 +2,9 @@
  * What each compactor run pushes to the Pushgateway, and what the compactor alerts are built on. A CronJob is
  * not scrapable between runs (an `absent(up)` alert would fire all the time), so the run result is pushed.
  *
- * The CronJob pushes these with grouping key `job=${COMPACTOR_PUSH_JOB}` (PUT, replacing the group), once at
- * start (start timestamp only) and once at the end (everything).
+ * The CronJob pushes these with grouping key `job=${COMPACTOR_PUSH_JOB}` to every Pushgateway replica: at start a
+ * POST of the start timestamp only (the previous run's results stay visible; start > end means "running"), at the
+ * end a PUT replacing the group with everything (lib/k8s/compactor-script.ts).
  */
 export const COMPACTOR_PUSH_JOB = 'thanos-compactor';
 

@@ -1,18 +1,64 @@
+import { alertmanagerConfig, renderAlertWebhookUrl } from '../alerting/alertmanager-config';
 import type { EnvironmentConfig } from '../config';
+import { prometheusRuleObjects } from '../rules';
+import { alertmanagerObjects } from './alertmanager';
+import { grafanaObjects } from './grafana';
+import { monitorObjects } from './monitors';
 import { monitoringNamespace } from './namespace';
+import { networkPolicies } from './network-policies';
+import { objstoreSecret } from './objstore';
+import { PROMETHEUS_OPERATED_SERVICE, prometheusObjects } from './prometheus';
+import { prometheusAdapterRelease } from './prometheus-adapter';
+import { prometheusOperatorRelease } from './prometheus-operator';
+import { pushgatewayObjects } from './pushgateway';
+import { thanosCompactorObjects } from './thanos-compactor';
+import { THANOS_QUERY, thanosQueryObjects } from './thanos-query';
+import { thanosRulerObjects } from './thanos-ruler';
+import { thanosStoreObjects } from './thanos-store';
+import { thanosTlsObjects } from './thanos-tls';
 import type { HelmRelease, KubernetesObject } from './types';
 
+/** What other parts of the app feed into the cluster objects. */
+export interface KubernetesInputs {
+  /**
+   * The Alertmanager configuration (`lib/alerting/`). The platform stack passes the one with the deployed alert
+   * fan-out URL; the default (render) uses the placeholder URL of `renderAlertWebhookUrl`.
+   */
+  readonly alertmanagerConfig?: object;
+}
+
 /**
- * Every Kubernetes object the platform stack applies (with addManifest), in apply order. Pure: the stack and
- * `npm run render` both call it.
+ * Every Kubernetes object the platform stack applies (with addManifest), in apply order: namespace, secret
+ * plumbing (ESO store, cert-manager issuers and certificates, objstore config), then the workloads, monitors and
+ * network policies. Needs the CRDs of prometheus-operator (the `prometheus-operator` Helm release), cert-manager
+ * and External Secrets Operator installed first. Pure: the stack and `npm run render` both call it.
  */
-export function kubernetesObjects(_config: EnvironmentConfig): KubernetesObject[] {
-  return [monitoringNamespace()];
+export function kubernetesObjects(config: EnvironmentConfig, inputs: KubernetesInputs = {}): KubernetesObject[] {
+  return [
+    monitoringNamespace(),
+    ...thanosTlsObjects(),
+    objstoreSecret(config),
+    ...alertmanagerObjects(
+      config,
+      inputs.alertmanagerConfig ?? alertmanagerConfig(config, { alertWebhookUrl: renderAlertWebhookUrl(config.name) }),
+    ),
+    ...prometheusObjects(config),
+    ...pushgatewayObjects(config),
+    ...thanosStoreObjects(config),
+    ...thanosQueryObjects(config),
+    ...thanosRulerObjects(config),
+    ...thanosCompactorObjects(config),
+    ...grafanaObjects(config),
+    ...monitorObjects(config),
+    ...networkPolicies(config),
+    // Alerting and recording rules (lib/rules), selected by Prometheus and the Thanos Ruler by evaluator label.
+    ...prometheusRuleObjects(config),
+  ];
 }
 
 /** Every Helm release the platform stack installs (with addHelmChart). */
 export function helmReleases(_config: EnvironmentConfig): HelmRelease[] {
-  return [];
+  return [prometheusOperatorRelease(), prometheusAdapterRelease(PROMETHEUS_OPERATED_SERVICE, THANOS_QUERY)];
 }
 
 export type { HelmRelease, KubernetesObject } from './types';

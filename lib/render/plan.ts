@@ -2,6 +2,8 @@ import { alertmanagerConfig, renderAlertWebhookUrl } from '../alerting/alertmana
 import type { EnvironmentConfig } from '../config';
 import { helmReleases, kubernetesObjects } from '../k8s';
 import type { KubernetesObject } from '../k8s/types';
+import { platformAddonReleases } from '../platform/addons';
+import { platformKubernetesObjects } from '../platform/objects';
 import { ruleFiles } from '../rules';
 
 /** One file `npm run render` writes: a path under the output folder and its YAML documents. */
@@ -24,11 +26,13 @@ function objectFileName(object: KubernetesObject, index: number): string {
  * chart coordinates, Prometheus rule files, the Alertmanager config. The same builders feed the stacks.
  */
 export function renderPlan(config: EnvironmentConfig): RenderedFile[] {
-  const files: RenderedFile[] = kubernetesObjects(config).map((object, i) => ({
-    path: objectFileName(object, i),
-    documents: [object],
-  }));
-  for (const release of helmReleases(config)) {
+  const files: RenderedFile[] = [...kubernetesObjects(config), ...platformKubernetesObjects(config)].map(
+    (object, i) => ({
+      path: objectFileName(object, i),
+      documents: [object],
+    }),
+  );
+  for (const release of [...platformAddonReleases(config), ...helmReleases(config)]) {
     files.push({ path: `helm/${release.release}/values.yaml`, documents: [release.values] });
     files.push({
       path: `helm/${release.release}/chart.yaml`,

@@ -194,7 +194,43 @@ export function greenlangSloRules(): RuleFileSpec {
     runbook: 'greenlang-api',
     service: 'greenlang-api',
     groups: [
-      { name: 'greenlang-api-sli', rules: sliRecordings(PROMETHEUS_SLI_WINDOWS) },
+      {
+        name: 'greenlang-api-sli',
+        rules: sliRecordings(PROMETHEUS_SLI_WINDOWS),
+        recordingTests: [
+          {
+            name: 'availability SLI: the share of 5xx answers',
+            input: [
+              series('http_requests_total', { job, code: '200' }, '0+540x20'),
+              series('http_requests_total', { job, code: '503' }, '0+60x20'),
+            ],
+            evalTime: '10m',
+            expr: `${sliRecord('5m')}{slo="api-availability"}`,
+            expected: [{ labels: `${sliRecord('5m')}{job="${job}",slo="api-availability"}`, value: 0.1 }],
+          },
+          {
+            name: 'availability SLI: 0, not missing, when no request failed',
+            input: [series('http_requests_total', { job, code: '200' }, '0+600x20')],
+            evalTime: '10m',
+            expr: `${sliRecord('1h')}{slo="api-availability"}`,
+            expected: [{ labels: `${sliRecord('1h')}{job="${job}",slo="api-availability"}`, value: 0 }],
+          },
+          {
+            name: 'latency SLI: the share of requests slower than the threshold',
+            input: [
+              series(
+                'http_request_duration_seconds_bucket',
+                { job, le: String(LATENCY_THRESHOLD_SECONDS) },
+                '0+300x20',
+              ),
+              series('http_request_duration_seconds_count', { job }, '0+600x20'),
+            ],
+            evalTime: '10m',
+            expr: `${sliRecord('5m')}{slo="api-latency"}`,
+            expected: [{ labels: `${sliRecord('5m')}{job="${job}",slo="api-latency"}`, value: 0.5 }],
+          },
+        ],
+      },
       {
         name: 'greenlang-api-slo',
         rules: [
@@ -245,6 +281,22 @@ export function greenlangSloLongRangeRules(): RuleFileSpec {
             expr: `1 - ${sliRecord(`${SLO_PERIOD_DAYS}d`)}{slo="${slo.name}"} / ${num(1 - slo.objective)}`,
             labels: { slo: slo.name },
           })),
+        ],
+        recordingTests: [
+          {
+            name: 'error budget: untouched when nothing failed',
+            input: [series('http_requests_total', { job, code: '200' }, '0+600x70')],
+            evalTime: '1h',
+            expr: `${BUDGET_REMAINING_RECORD}{slo="api-availability"}`,
+            expected: [{ labels: `${BUDGET_REMAINING_RECORD}{job="${job}",slo="api-availability"}`, value: 1 }],
+          },
+          {
+            name: 'error budget: 1 - 1/0.001 when every request failed',
+            input: [series('http_requests_total', { job, code: '503' }, '0+600x70')],
+            evalTime: '1h',
+            expr: `${BUDGET_REMAINING_RECORD}{slo="api-availability"}`,
+            expected: [{ labels: `${BUDGET_REMAINING_RECORD}{job="${job}",slo="api-availability"}`, value: -999 }],
+          },
         ],
       },
       {

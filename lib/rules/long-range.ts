@@ -1,4 +1,3 @@
-import { CAPACITY_RECORDING_RULES } from '../../lambdas/domain/recording-rules';
 import type { EnvironmentConfig } from '../config';
 import { series } from './builders';
 import { JOBS } from './conventions';
@@ -7,7 +6,8 @@ import type { RuleFileSpec } from './types';
 /** Windows longer than 2h over history: evaluated by the Thanos Ruler through Thanos Query. */
 export function longRangeRules(config: EnvironmentConfig): RuleFileSpec {
   const trigger = config.sizing.scaleTriggers.prometheusSeriesPerReplica;
-  const head = CAPACITY_RECORDING_RULES.headSeriesPerReplica.record;
+  // Raw series through Thanos Query: deduplication drops prometheus_replica but keeps the scraped `pod`.
+  const head = `prometheus_tsdb_head_series{job="${JOBS.prometheus}"}`;
   return {
     name: 'long-range',
     evaluator: 'thanos-ruler',
@@ -19,15 +19,15 @@ export function longRangeRules(config: EnvironmentConfig): RuleFileSpec {
         interval: '5m',
         rules: [
           {
-            record: 'cluster:prometheus_tsdb_head_series:max_over_time1d',
-            expr: `max by (cluster) (max_over_time(${head}[1d]))`,
+            record: 'pod:prometheus_tsdb_head_series:max_over_time1d',
+            expr: `max by (cluster, pod) (max_over_time(${head}[1d]))`,
           },
           {
             alert: 'PrometheusHeadSeriesForecastAboveScaleTrigger',
-            expr: `max by (cluster) (predict_linear(${head}[1d], 7 * 86400)) > ${trigger}`,
+            expr: `max by (cluster, pod) (predict_linear(${head}[1d], 7 * 86400)) > ${trigger}`,
             for: '1h',
             severity: 'info',
-            summary: `Prometheus head series will pass ${trigger} per replica within a week`,
+            summary: `Prometheus {{ $labels.pod }} will pass ${trigger} head series within a week`,
             description: `At the growth of the last day, series per Prometheus replica reach the scale trigger (${trigger}) within 7 days: plan sharding or cardinality cuts now.`,
             test: {
               evalTime: '3h',
@@ -37,7 +37,7 @@ export function longRangeRules(config: EnvironmentConfig): RuleFileSpec {
               healthy: [
                 series('prometheus_tsdb_head_series', { job: JOBS.prometheus, pod: 'prometheus-0' }, '100000x200'),
               ],
-              labels: {},
+              labels: { pod: 'prometheus-0' },
             },
           },
         ],

@@ -1,4 +1,3 @@
-import { CAPACITY_RECORDING_RULES } from '../../lambdas/domain/recording-rules';
 import { parseQuantity } from '../../lambdas/domain/sizing';
 import type { EnvironmentConfig } from '../config';
 import { series } from './builders';
@@ -180,29 +179,31 @@ export function prometheusRules(config: EnvironmentConfig): RuleFileSpec {
           },
           {
             alert: 'PrometheusHeadSeriesAboveScaleTrigger',
-            expr: `${CAPACITY_RECORDING_RULES.headSeriesPerReplica.record} > ${seriesTrigger}`,
+            // Per pod from the raw metric: the recorded per-replica sums cannot tell replicas apart inside Prometheus
+            // (external labels are not visible to rule evaluation), see docs/metrics-conventions.md.
+            expr: `max by (job, pod) (prometheus_tsdb_head_series{${sel}}) > ${seriesTrigger}`,
             for: '30m',
             severity: 'warning',
-            summary: `A Prometheus replica holds more than ${seriesTrigger} head series`,
+            summary: `Prometheus {{ $labels.pod }} holds more than ${seriesTrigger} head series`,
             description: `Head series per replica are above the scale trigger (${seriesTrigger}, sizing.scaleTriggers.prometheusSeriesPerReplica): shard Prometheus or drop high-cardinality series before memory runs out.`,
             test: {
               evalTime: '1h',
               firing: [series('prometheus_tsdb_head_series', target, `${seriesTrigger + 1000}x70`)],
               healthy: [series('prometheus_tsdb_head_series', target, `${Math.floor(seriesTrigger / 2)}x70`)],
-              labels: {},
+              labels: target,
             },
           },
           {
             alert: 'PrometheusMemoryNearLimit',
-            expr: `${CAPACITY_RECORDING_RULES.prometheusMemoryPerReplica.record} > ${Math.floor(memoryLimit * 0.9)}`,
+            expr: `max by (job, pod) (process_resident_memory_bytes{${sel}}) > ${Math.floor(memoryLimit * 0.9)}`,
             for: '15m',
             severity: 'warning',
-            summary: 'A Prometheus replica uses more than 90% of its memory limit',
+            summary: 'Prometheus {{ $labels.pod }} uses more than 90% of its memory limit',
             description: `Resident memory of a Prometheus replica is above 90% of its ${config.sizing.components.prometheus.resources.limits.memory} limit: it will be OOM-killed and replay its WAL. Reduce series or raise the limit.`,
             test: {
               firing: [series('process_resident_memory_bytes', target, `${Math.ceil(memoryLimit * 0.95)}x40`)],
               healthy: [series('process_resident_memory_bytes', target, `${Math.floor(memoryLimit * 0.5)}x40`)],
-              labels: {},
+              labels: target,
             },
           },
         ],

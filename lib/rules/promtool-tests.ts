@@ -59,9 +59,24 @@ export function alertTests(spec: AlertRuleSpec, file: RuleFileSpec): unknown[] {
  * recorded in other files, e.g. the capacity or SLI recording rules).
  */
 export function promtoolTestFile(file: RuleFileSpec, ruleFilePaths: readonly string[]): Record<string, unknown> {
-  const tests = file.groups.flatMap((group) =>
+  const alerts = file.groups.flatMap((group) =>
     group.rules.filter(isAlertSpec).flatMap((spec) => alertTests(spec, file)),
   );
+  const recordings = file.groups.flatMap((group) =>
+    (group.recordingTests ?? []).map((test) => ({
+      name: test.name,
+      interval: test.interval ?? '1m',
+      input_series: test.input.map((s) => ({ series: s.series, values: s.values })),
+      promql_expr_test: [
+        {
+          expr: test.expr,
+          eval_time: test.evalTime,
+          exp_samples: test.expected.map((e) => ({ labels: e.labels, value: e.value })),
+        },
+      ],
+    })),
+  );
+  const tests = [...alerts, ...recordings];
   return { rule_files: [...ruleFilePaths], evaluation_interval: '1m', tests };
 }
 

@@ -20,6 +20,26 @@ const store = { job: JOBS.thanosStore, pod: 'thanos-store-0' };
 const ruler = { job: JOBS.thanosRuler, pod: 'thanos-ruler-0' };
 const compactor = { job: COMPACTOR_PUSH_JOB };
 
+/**
+ * `metric` from the pushed group of the newest finished run only. With two Pushgateway replicas a replica that
+ * missed the last push still holds an older run's result; the group with the latest end time decides.
+ */
+function fromNewestRun(metric: string): string {
+  const end = `${COMPACTOR_METRICS.lastRunEnd}{job="${COMPACTOR_PUSH_JOB}"}`;
+  return `(${metric}{job="${COMPACTOR_PUSH_JOB}"} and (${end} == on (job) group_left () max by (job) (${end})))`;
+}
+
+/** Run results on two Pushgateway replicas: the newest run (end 7200) on pushgateway-0, an older one on -1. */
+function runResults(metric: string, [newest, older]: readonly [string, string]) {
+  const replica = (pod: string) => ({ ...compactor, pod });
+  return [
+    series(metric, replica('pushgateway-0'), newest),
+    series(COMPACTOR_METRICS.lastRunEnd, replica('pushgateway-0'), '7200x40'),
+    series(metric, replica('pushgateway-1'), older),
+    series(COMPACTOR_METRICS.lastRunEnd, replica('pushgateway-1'), '3600x40'),
+  ];
+}
+
 /** Thanos watching itself: sidecar, query, store gateway, ruler (scraped) and the compactor (pushed results). */
 export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
   const { components, scaleTriggers } = config.sizing;
@@ -345,27 +365,28 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
         rules: [
           {
             alert: 'ThanosCompactorHalted',
-            expr: `max by (job) (${m.halted}{${cj}}) == 1`,
+            expr: `max by (job) (${fromNewestRun(m.halted)}) == 1`,
             severity: 'critical',
             summary: 'Thanos compactor halted',
             description:
               'The last compactor run halted (typically overlapping blocks): nothing is compacted, downsampled or deleted until the cause is fixed, and the bucket grows.',
             test: {
-              firing: [series(m.halted, compactor, '0x10 1x30')],
-              healthy: [series(m.halted, compactor, '0x40')],
+              // A stale result on the other Pushgateway replica must not decide.
+              firing: runResults(m.halted, ['0x10 1x30', '0x40']),
+              healthy: runResults(m.halted, ['0x40', '1x40']),
               labels: compactor,
             },
           },
           {
             alert: 'ThanosCompactorLastRunFailed',
-            expr: `max by (job) (${m.lastRunSuccess}{${cj}}) == 0`,
+            expr: `max by (job) (${fromNewestRun(m.lastRunSuccess)}) == 0`,
             severity: 'warning',
             summary: 'The last Thanos compactor run failed',
             description:
               'The last compactor run exited non-zero. One failure is tolerable; repeated failures end in ThanosCompactorLastSuccessTooOld.',
             test: {
-              firing: [series(m.lastRunSuccess, compactor, '1x10 0x30')],
-              healthy: [series(m.lastRunSuccess, compactor, '1x40')],
+              firing: runResults(m.lastRunSuccess, ['1x10 0x30', '1x40']),
+              healthy: runResults(m.lastRunSuccess, ['1x40', '0x40']),
               labels: compactor,
             },
           },

@@ -49,10 +49,24 @@ export interface RecordingRuleSpec {
 
 export type RuleSpec = AlertRuleSpec | RecordingRuleSpec;
 
+/** A promtool `promql_expr_test` of recorded series: what `expr` returns at `evalTime` on `input`. */
+export interface RecordingTest {
+  readonly name: string;
+  readonly input: readonly InputSeries[];
+  /** @default '1m' */
+  readonly interval?: string;
+  readonly evalTime: string;
+  readonly expr: string;
+  /** Expected samples: `labels` in series notation (`name{a="b"}`), exact values. */
+  readonly expected: readonly { readonly labels: string; readonly value: number }[];
+}
+
 export interface RuleGroupSpec {
   readonly name: string;
   readonly interval?: string;
   readonly rules: readonly RuleSpec[];
+  /** Tests of the group's recording rules (alerts carry their own). */
+  readonly recordingTests?: readonly RecordingTest[];
 }
 
 /**

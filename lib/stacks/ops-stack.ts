@@ -7,8 +7,11 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { AlertFanout } from '../constructs/alert-fanout';
+import { BucketAudit } from '../constructs/bucket-audit';
+import { CapacityReport } from '../constructs/capacity-report';
 import { RuntimeLayer } from '../constructs/runtime-layer';
-import { reportsBucketName } from '../naming';
+import { WeeklySummary } from '../constructs/weekly-summary';
+import { reportsBucketName, thanosBucketName, thanosQueryUrl } from '../naming';
 
 export interface OpsStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -29,6 +32,10 @@ export class OpsStack extends Stack {
   public readonly alertFanout: AlertFanout;
   /** Where Alertmanager's webhook receivers point (the fan-out's `POST /alerts`). */
   public readonly alertWebhookUrl: string;
+  public readonly bucketAudit: BucketAudit;
+  public readonly capacityReport: CapacityReport;
+  /** Present when `weeklySummary.enabled`. */
+  public readonly weeklySummary?: WeeklySummary;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -51,5 +58,48 @@ export class OpsStack extends Stack {
       removalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.alertWebhookUrl = this.alertFanout.alertWebhookUrl;
+    this.bucketAudit = new BucketAudit(this, 'BucketAudit', {
+      retention: config.retention,
+      hourUtc: config.audit.hourUtc,
+      environmentName: config.name,
+      thanosBucket: props.thanosBucket,
+      thanosKey: props.thanosKey,
+      reportsBucket: props.reportsBucket,
+      reportsKey: props.reportsKey,
+      summaryTopic: this.alarmTopic.topic,
+      summaryTopicKey: this.alarmTopic.key,
+      runtimeLayer: this.runtimeLayer,
+      alarmTopic: this.alarmTopic.topic,
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logLevel: config.logLevel,
+    });
+
+    const common = {
+      runtimeLayer: this.runtimeLayer,
+      alarmTopic: this.alarmTopic.topic,
+      logRetention: config.logRetentionDays,
+      logLevel: config.logLevel,
+      reportsBucket: props.reportsBucket,
+      reportsKey: props.reportsKey,
+      reportsBucketName: reportsBucketName(config),
+    };
+    this.capacityReport = new CapacityReport(this, 'CapacityReport', {
+      ...common,
+      capacityConfig: { environment: config.name, sizing: config.sizing, retention: config.retention },
+      queryUrl: thanosQueryUrl(config.name),
+      vpc: props.vpc,
+      thanosBucketName: thanosBucketName(config),
+      schedule: config.capacityReport,
+    });
+    if (config.weeklySummary.enabled) {
+      this.weeklySummary = new WeeklySummary(this, 'WeeklySummary', {
+        ...common,
+        environmentName: config.name,
+        topicName: `greenlang-${config.name}-weekly-summary`,
+        recipients: config.alerting.email.recipients,
+        schedule: config.weeklySummary,
+        keyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+    }
   }
 }

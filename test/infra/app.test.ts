@@ -7,7 +7,12 @@ describe.each(ENVIRONMENT_NAMES)('the %s environment', (env) => {
 
   it('is split by lifecycle into stacks named greenlang-<env>-*', () => {
     const names = app.node.children.filter((c) => 'stackName' in c).map((c) => (c as { stackName: string }).stackName);
-    expect(names.sort()).toEqual([`greenlang-${env}-network`, `greenlang-${env}-ops`, `greenlang-${env}-storage`]);
+    expect(names.sort()).toEqual([
+      `greenlang-${env}-network`,
+      `greenlang-${env}-ops`,
+      `greenlang-${env}-platform`,
+      `greenlang-${env}-storage`,
+    ]);
     expect(Object.values(stacks).every((s) => s.stackName.startsWith(`greenlang-${env}-`))).toBe(true);
   });
 
@@ -19,8 +24,9 @@ describe.each(ENVIRONMENT_NAMES)('the %s environment', (env) => {
       synthesizeEnvironment(env).template(stacks.storage).findResources('AWS::KMS::Key'),
       synthesizeEnvironment(env).template(stacks.network).findResources('AWS::EC2::VPC'),
       synthesizeEnvironment(env).template(stacks.ops).findResources('AWS::SNS::Topic'),
+      synthesizeEnvironment(env).template(stacks.platform).findResources('AWS::KMS::Key'),
     ].flatMap((resources) => Object.values(resources) as { Properties: { Tags: { Key: string; Value: string }[] } }[]);
-    expect(tagged.length).toBeGreaterThanOrEqual(3);
+    expect(tagged.length).toBeGreaterThanOrEqual(4);
     for (const resource of tagged) {
       expect(resource.Properties.Tags).toEqual(
         expect.arrayContaining([
@@ -33,6 +39,7 @@ describe.each(ENVIRONMENT_NAMES)('the %s environment', (env) => {
 
   it(`${env === 'prod' ? 'protects' : 'does not protect'} its stacks from deletion`, () => {
     expect(Object.values(stacks).map((s) => s.terminationProtection)).toEqual([
+      env === 'prod',
       env === 'prod',
       env === 'prod',
       env === 'prod',

@@ -119,8 +119,9 @@ describe.each(ENVS)('rendered rule files of %s', (env) => {
     const testFiles = writeTests(specs, rulesDir);
     const alerts = specs.flatMap((s) => s.groups.flatMap((g) => g.rules.filter((r) => 'alert' in r)));
     const tests = testFiles.flatMap((f) => (fs.readFileSync(f, 'utf8').match(/^ {2}- name: /gm) ?? []).length);
-    // Two tests per alert: nothing escapes the unit tests.
-    expect(tests.reduce((a, b) => a + b, 0)).toBe(2 * alerts.length);
+    const recordingTests = specs.flatMap((s) => s.groups.flatMap((g) => g.recordingTests ?? []));
+    // Two tests per alert (nothing escapes the unit tests), plus the recording-rule tests.
+    expect(tests.reduce((a, b) => a + b, 0)).toBe(2 * alerts.length + recordingTests.length);
     const results = await pool(testFiles, parallelism, (file) => run(['test', 'rules', file]));
     results.forEach((result, i) => {
       expect({ file: testFiles[i], code: result.code, output: result.output }).toEqual({

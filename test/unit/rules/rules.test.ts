@@ -162,13 +162,14 @@ describe('alert rules', () => {
     };
     const byName = Object.fromEntries(alertsOf(custom).map((a) => [a.rule.alert, a.rule.expr]));
     expect(byName.PrometheusHeadSeriesAboveScaleTrigger).toBe(
-      `${CAPACITY_RECORDING_RULES.headSeriesPerReplica.record} > 123456`,
+      'max by (job, pod) (prometheus_tsdb_head_series{job="prometheus"}) > 123456',
     );
+    expect(byName.PrometheusHeadSeriesForecastAboveScaleTrigger).toMatch(/ > 123456$/);
     expect(byName.ThanosQueryRateAboveScaleTrigger).toBe(`${CAPACITY_RECORDING_RULES.queryRate.record} > 77`);
     expect(byName.ThanosStoreLatencyAboveScaleTrigger).toBe(`${CAPACITY_RECORDING_RULES.storeLatencyP99.record} > 3`);
     // 8Gi limit in the seed: 90% of 8 * 2^30 bytes.
     expect(byName.PrometheusMemoryNearLimit).toBe(
-      `${CAPACITY_RECORDING_RULES.prometheusMemoryPerReplica.record} > ${Math.floor(0.9 * 8 * 2 ** 30)}`,
+      `max by (job, pod) (process_resident_memory_bytes{job="prometheus"}) > ${Math.floor(0.9 * 8 * 2 ** 30)}`,
     );
   });
 });
@@ -264,7 +265,8 @@ describe('promtool test helpers', () => {
     };
     expect(deps('thanos')).toEqual(['capacity-recording', 'thanos']);
     expect(deps('greenlang-slo-long-range')).toEqual(['greenlang-slo', 'greenlang-slo-long-range']);
-    expect(deps('long-range')).toEqual(['capacity-recording', 'long-range']);
+    expect(deps('long-range')).toEqual(['long-range']);
+    expect(deps('prometheus')).toEqual(['prometheus']);
     expect(deps('redis')).toEqual(['redis']);
   });
 });

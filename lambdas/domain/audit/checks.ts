@@ -1,0 +1,303 @@
+/**
+ * Checks over the blocks of a Thanos bucket, with thresholds from the retention table (the same one the bucket
+ * lifecycle and the compactor flags come from). Pure: no I/O; `now` is a parameter.
+ */
+import {
+  DOWNSAMPLING,
+  localRetentionDays,
+  type RESOLUTIONS,
+  type Resolution,
+  type RetentionPolicy,
+} from '../retention';
+import type { BlockRecord } from './block-meta';
+import type { AuditFinding } from './findings';
+import type { BlockListing } from './listing';
+import { ulidTime } from './ulid';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * Margins on top of the retention table, for a compactor that runs periodically (a CronJob), not continuously.
+ */
+export const AUDIT_MARGINS = {
+  /** A block may outlive its retention by this much before the compactor's next run marks it. */
+  retentionGraceHours: 24,
+  /** A deletion mark may outlive `--delete-delay` by this much before the compactor's next run deletes it. */
+  deletionMarkMarginHours: 24,
+  /** A compacted block gets its downsampled twin in the same compactor run; this long is a lag. */
+  downsamplingGraceHours: 24,
+  /**
+   * Prometheus cuts a 2h block about 3h after its start and the sidecar uploads it at once, so a replica's newest
+   * raw block normally ends less than ~3h ago: twice that means the sidecar stopped uploading.
+   */
+  uploadStallHours: 6,
+} as const;
+
+/** A block with a readable meta.json, as the checks see it. */
+export interface AuditedBlock {
+  readonly record: BlockRecord;
+  readonly listing: BlockListing;
+  /** When the block was marked for deletion (ms), if it was. */
+  readonly deletionTime?: number;
+}
+
+export interface BlockCheckInput {
+  readonly blocks: readonly AuditedBlock[];
+  /** Block folders without a readable meta.json, with the reason if the meta.json exists but is invalid. */
+  readonly withoutMeta: readonly { readonly listing: BlockListing; readonly invalidMeta?: string }[];
+  /** Deletion times of marked folders without meta.json (a deletion in progress). */
+  readonly orphanMarks: readonly { readonly listing: BlockListing; readonly deletionTime: number }[];
+  readonly policy: RetentionPolicy;
+  readonly now: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const hours = (ms: number) => Math.round((ms / HOUR) * 10) / 10;
+const days = (ms: number) => Math.round((ms / DAY) * 10) / 10;
+const blockDetails = (r: BlockRecord) => ({
+  resolution: r.resolution,
+  level: r.level,
+  source: r.source,
+  minTime: iso(r.minTime),
+  maxTime: iso(r.maxTime),
+});
+
+/** All block-level checks. */
+export function checkBlocks(input: BlockCheckInput): AuditFinding[] {
+  return [
+    ...checkRetention(input),
+    ...checkPartialBlocks(input),
+    ...checkDeletionMarks(input),
+    ...checkOverlaps(input),
+    ...checkDownsampling(input),
+    ...checkUploads(input),
+    ...checkStoredClasses(input),
+  ];
+}
+
+/** RETENTION_EXCEEDED: an unmarked block whose data is older than its resolution's retention. */
+export function checkRetention({ blocks, policy, now }: BlockCheckInput): AuditFinding[] {
+  const findings: AuditFinding[] = [];
+  for (const { record, deletionTime } of blocks) {
+    if (deletionTime !== undefined) continue;
+    const retention = policy.resolutionDays[record.resolution] * DAY;
+    const overdue = now - record.maxTime - retention;
+    if (overdue <= AUDIT_MARGINS.retentionGraceHours * HOUR) continue;
+    findings.push({
+      code: 'RETENTION_EXCEEDED',
+      severity: 'warning',
+      message: `Block ${record.ulid} (${record.resolution}) ended ${days(now - record.maxTime)} days ago, past the ${policy.resolutionDays[record.resolution]}-day retention: compactor retention is not running (halted? failing?). Check thanos_compact_halted and the compactor's logs.`,
+      block: record.ulid,
+      labels: record.labels,
+      details: {
+        ...blockDetails(record),
+        retentionDays: policy.resolutionDays[record.resolution],
+        overdueDays: days(overdue),
+      },
+    });
+  }
+  return findings;
+}
+
+/** PARTIAL_BLOCK: a block folder without (valid) meta.json, untouched for longer than the consistency delay. */
+export function checkPartialBlocks({ withoutMeta, policy, now }: BlockCheckInput): AuditFinding[] {
+  const findings: AuditFinding[] = [];
+  for (const { listing, invalidMeta } of withoutMeta) {
+    if (listing.deletionMark) continue; // a deletion in progress: STALE_DELETION_MARK watches it
+    const age = now - listing.newestModified;
+    if (invalidMeta === undefined && age <= policy.consistencyDelayMinutes * 60_000) continue; // still uploading
+    findings.push({
+      code: 'PARTIAL_BLOCK',
+      severity: 'warning',
+      message:
+        invalidMeta === undefined
+          ? `Block folder ${listing.ulid} has no meta.json ${hours(age)}h after its last upload: an aborted upload. The compactor removes aborted uploads after 2 days; if it does not, delete the folder.`
+          : `Block ${listing.ulid} has an unreadable meta.json (${invalidMeta}): Thanos skips the block. Inspect it, then repair or delete the folder.`,
+      block: listing.ulid,
+      details: {
+        objects: listing.objects,
+        bytes: listing.bytes,
+        lastModified: iso(listing.newestModified),
+        ...(invalidMeta === undefined ? {} : { invalidMeta }),
+      },
+    });
+  }
+  return findings;
+}
+
+/** STALE_DELETION_MARK: a block marked for deletion longer ago than `--delete-delay` plus a margin. */
+export function checkDeletionMarks({ blocks, orphanMarks, policy, now }: BlockCheckInput): AuditFinding[] {
+  const limit = (policy.deleteDelayHours + AUDIT_MARGINS.deletionMarkMarginHours) * HOUR;
+  const marked = [
+    ...blocks.flatMap((b) =>
+      b.deletionTime === undefined ? [] : [{ ulid: b.record.ulid, labels: b.record.labels, at: b.deletionTime }],
+    ),
+    ...orphanMarks.map((m) => ({ ulid: m.listing.ulid, labels: undefined, at: m.deletionTime })),
+  ];
+  return marked
+    .filter((m) => now - m.at > limit)
+    .map((m) => ({
+      code: 'STALE_DELETION_MARK' as const,
+      severity: 'warning' as const,
+      message: `Block ${m.ulid} was marked for deletion ${hours(now - m.at)}h ago, past the ${policy.deleteDelayHours}h delete delay: the compactor is not deleting (not running, halted, or lacking s3:DeleteObject).`,
+      block: m.ulid,
+      ...(m.labels ? { labels: m.labels } : {}),
+      details: { deletionTime: iso(m.at), deleteDelayHours: policy.deleteDelayHours },
+    }));
+}
+
+/** Groups unmarked blocks by stream and resolution, each group sorted by minTime. */
+function streams(blocks: readonly AuditedBlock[], include: (b: AuditedBlock) => boolean) {
+  const groups = new Map<string, BlockRecord[]>();
+  for (const block of blocks) {
+    if (!include(block)) continue;
+    const key = `${block.record.resolution}|${block.record.labelsKey}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = [];
+      groups.set(key, group);
+    }
+    group.push(block.record);
+  }
+  for (const group of groups.values()) group.sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime);
+  return groups;
+}
+
+/**
+ * OVERLAPPING_BLOCKS: same external labels and resolution, overlapping [minTime, maxTime). Blocks marked for
+ * deletion do not count (a compaction's sources overlap its result until deleted), nor blocks younger than the
+ * consistency delay (the compactor ignores them too: their sources may not be marked yet).
+ */
+export function checkOverlaps({ blocks, policy, now }: BlockCheckInput): AuditFinding[] {
+  const settled = now - policy.consistencyDelayMinutes * 60_000;
+  const findings: AuditFinding[] = [];
+  for (const group of streams(
+    blocks,
+    (b) => b.deletionTime === undefined && ulidTime(b.record.ulid) <= settled,
+  ).values()) {
+    let reach: BlockRecord | undefined;
+    for (const record of group) {
+      if (reach && record.minTime < reach.maxTime) {
+        findings.push({
+          code: 'OVERLAPPING_BLOCKS',
+          severity: 'critical',
+          message: `Blocks ${reach.ulid} and ${record.ulid} (${record.resolution}) overlap in time for the same external labels: the compactor halts on them. Inspect with \`thanos tools bucket verify\`, then mark the redundant block for deletion.`,
+          block: record.ulid,
+          labels: record.labels,
+          details: {
+            ...blockDetails(record),
+            overlapsWith: reach.ulid,
+            overlapStart: iso(record.minTime),
+            overlapEnd: iso(Math.min(record.maxTime, reach.maxTime)),
+          },
+        });
+      }
+      if (!reach || record.maxTime > reach.maxTime) reach = record;
+    }
+  }
+  return findings;
+}
+
+/** Whether some block of `sorted` (by minTime) covers [minTime, maxTime]. `prefixMax[i]` = max maxTime of 0..i. */
+function covered(sorted: readonly BlockRecord[], prefixMax: readonly number[], minTime: number, maxTime: number) {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  let last = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid]?.minTime ?? Number.POSITIVE_INFINITY) <= minTime) {
+      last = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return last >= 0 && (prefixMax[last] ?? 0) >= maxTime;
+}
+
+/**
+ * DOWNSAMPLING_LAG: raw blocks spanning at least 40h without a 5m twin, and 5m blocks spanning at least 10 days
+ * without a 1h twin, a grace period after the block was created.
+ */
+export function checkDownsampling({ blocks, now }: BlockCheckInput): AuditFinding[] {
+  const all = new Map<string, { sorted: BlockRecord[]; prefixMax: number[] }>();
+  for (const [key, sorted] of streams(blocks, () => true)) {
+    let max = Number.NEGATIVE_INFINITY;
+    all.set(key, { sorted, prefixMax: sorted.map((t) => (max = Math.max(max, t.maxTime))) });
+  }
+  const steps: { from: (typeof RESOLUTIONS)[number]; to: Resolution; minSpan: number; label: string }[] = [
+    { from: 'raw', to: '5m', minSpan: DOWNSAMPLING.rawToFiveMinuteMinSpanHours * HOUR, label: '40h' },
+    { from: '5m', to: '1h', minSpan: DOWNSAMPLING.fiveMinuteToOneHourMinSpanDays * DAY, label: '10 days' },
+  ];
+  const findings: AuditFinding[] = [];
+  const grace = AUDIT_MARGINS.downsamplingGraceHours * HOUR;
+  for (const step of steps) {
+    for (const block of blocks) {
+      const r = block.record;
+      if (r.resolution !== step.from || block.deletionTime !== undefined) continue;
+      if (r.maxTime - r.minTime < step.minSpan) continue;
+      const created = ulidTime(r.ulid);
+      if (now - created <= grace) continue;
+      const twins = all.get(`${step.to}|${r.labelsKey}`);
+      if (twins && covered(twins.sorted, twins.prefixMax, r.minTime, r.maxTime)) continue;
+      findings.push({
+        code: 'DOWNSAMPLING_LAG',
+        severity: 'warning',
+        message: `Block ${r.ulid} (${r.resolution}, spanning ${hours(r.maxTime - r.minTime)}h, created ${hours(now - created)}h ago) has no ${step.to} twin although it spans at least ${step.label}: downsampling is not running (compactor halted, or run with --downsampling.disable?).`,
+        block: r.ulid,
+        labels: r.labels,
+        details: { ...blockDetails(r), missing: step.to, createdAt: iso(created) },
+      });
+    }
+  }
+  return findings;
+}
+
+/**
+ * UPLOADS_STALLED: a stream (one Prometheus replica's external labels) whose newest raw block ended more than a
+ * few hours ago. Critical while Prometheus still holds the data locally (the hot tier), warning after that
+ * (the gap is lost, or the replica was retired on purpose).
+ */
+export function checkUploads({ blocks, policy, now }: BlockCheckInput): AuditFinding[] {
+  const newest = new Map<string, BlockRecord>();
+  for (const { record } of blocks) {
+    if (record.resolution !== 'raw') continue;
+    const seen = newest.get(record.labelsKey);
+    if (!seen || record.maxTime > seen.maxTime) newest.set(record.labelsKey, record);
+  }
+  const local = localRetentionDays(policy) * DAY;
+  const findings: AuditFinding[] = [];
+  for (const record of newest.values()) {
+    const lag = now - record.maxTime;
+    if (lag <= AUDIT_MARGINS.uploadStallHours * HOUR) continue;
+    const recoverable = lag < local;
+    findings.push({
+      code: 'UPLOADS_STALLED',
+      severity: recoverable ? 'critical' : 'warning',
+      message: recoverable
+        ? `The newest raw block for ${record.labelsKey} ended ${hours(lag)}h ago: its sidecar stopped uploading. Prometheus still holds the data locally; restart the sidecar (check its bucket credentials).`
+        : `The newest raw block for ${record.labelsKey} ended ${days(lag)} days ago, beyond Prometheus' local retention: the gap is lost unless the replica was retired on purpose.`,
+      block: record.ulid,
+      labels: record.labels,
+      details: {
+        newestBlockEnd: iso(record.maxTime),
+        lagHours: hours(lag),
+        thresholdHours: AUDIT_MARGINS.uploadStallHours,
+      },
+    });
+  }
+  return findings;
+}
+
+/** LIFECYCLE_UNREADABLE_STORAGE_CLASS for blocks whose objects already sit in Glacier Flexible Retrieval or Deep Archive. */
+export function checkStoredClasses({ blocks, withoutMeta }: BlockCheckInput): AuditFinding[] {
+  const listings = [...blocks.map((b) => b.listing), ...withoutMeta.map((w) => w.listing)];
+  return listings
+    .filter((l) => Object.keys(l.unreadable).length > 0)
+    .map((l) => ({
+      code: 'LIFECYCLE_UNREADABLE_STORAGE_CLASS' as const,
+      severity: 'critical' as const,
+      message: `Block ${l.ulid} has objects in ${Object.keys(l.unreadable).join(', ')}: the store gateway cannot read them without a restore. Restore them and copy back to a readable class; fix the lifecycle rule that moved them.`,
+      block: l.ulid,
+      details: { objectsByStorageClass: l.unreadable },
+    }));
+}

@@ -1,0 +1,55 @@
+/**
+ * The SNS summary of an audit with warning or critical findings: a subject within SNS limits and a plain-text
+ * body for email subscribers. Pure.
+ */
+import { type BucketAuditReport, FINDING_CODES } from './findings';
+
+/** SNS: Subject at most 100 printable ASCII characters, no newlines. */
+export const SNS_SUBJECT_MAX = 100;
+/** SNS: message at most 256 KB; keep well below it. */
+export const SNS_MESSAGE_MAX_BYTES = 200 * 1024;
+/** Findings listed in the email body (the report has the rest). */
+const LISTED_FINDINGS = 30;
+
+/** Printable ASCII only, one line, at most `max` characters. */
+export function snsSafe(text: string, max: number): string {
+  const clean = text
+    .replace(/[^\x20-\x7e]/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+  return clean.length <= max ? clean : `${clean.slice(0, max - 3)}...`;
+}
+
+/** Whether the report warrants a notification. */
+export function needsNotification(report: BucketAuditReport): boolean {
+  return report.status !== 'ok';
+}
+
+export function summarySubject(report: BucketAuditReport, environment: string): string {
+  const { critical, warning } = report.counts.bySeverity;
+  return snsSafe(
+    `[${environment}] Thanos bucket audit ${report.status.toUpperCase()}: ${critical} critical, ${warning} warning - ${report.bucket}`,
+    SNS_SUBJECT_MAX,
+  );
+}
+
+export function summaryMessage(report: BucketAuditReport, reportLocation: string): string {
+  const lines = [
+    `Thanos bucket audit of ${report.bucket} at ${report.generatedAt}: ${report.status.toUpperCase()}`,
+    `${report.counts.bySeverity.critical} critical, ${report.counts.bySeverity.warning} warning, ${report.counts.bySeverity.info} info findings over ${report.inventory.blocks} blocks.`,
+    '',
+    'Findings by code:',
+    ...FINDING_CODES.filter((c) => report.counts.byCode[c] > 0).map((c) => `  ${c}: ${report.counts.byCode[c]}`),
+    '',
+    ...report.findings
+      .filter((f) => f.severity !== 'info')
+      .slice(0, LISTED_FINDINGS)
+      .map((f) => `- [${f.severity}] ${f.code}: ${f.message}`),
+  ];
+  const listed = report.findings.filter((f) => f.severity !== 'info').length;
+  if (listed > LISTED_FINDINGS) lines.push(`... and ${listed - LISTED_FINDINGS} more in the report.`);
+  lines.push('', `Full report: ${reportLocation}`);
+  const text = lines.join('\n');
+  const bytes = new TextEncoder().encode(text).length;
+  return bytes <= SNS_MESSAGE_MAX_BYTES ? text : `${text.slice(0, SNS_MESSAGE_MAX_BYTES / 4)}\n... (truncated)`;
+}

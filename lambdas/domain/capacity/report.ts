@@ -1,0 +1,380 @@
+/**
+ * The capacity report: measurements in, the seed's formulas and triggers applied, growth projected, and
+ * recommendations out. Pure: the adapters collect the measurements, the renderers format the result.
+ */
+import { localRetentionDays, type RetentionPolicy } from '../retention';
+import { parseByteSize, parseQuantity, type StackSizing } from '../sizing';
+import {
+  exceedsTrigger,
+  formatBytes,
+  formatNumber,
+  prometheusMemoryBytes,
+  seriesForMemory,
+  storageBytes,
+} from './formulas';
+import { type Projection, projectLimitCrossing, type TimePoint } from './projection';
+
+/** What the report reads for one Prometheus replica. */
+export interface ReplicaMeasurements {
+  /** The `prometheus_replica` label (or a fallback name when the label is absent). */
+  readonly replica: string;
+  readonly headSeries: number;
+  /** Samples appended per second (5m rate). */
+  readonly samplesPerSecond: number;
+  /** Resident memory in bytes, when measured. */
+  readonly memoryBytes?: number;
+  /** Head series over the last weeks. */
+  readonly headSeriesHistory: readonly TimePoint[];
+  /** Samples appended per second over the last weeks. */
+  readonly samplesPerSecondHistory: readonly TimePoint[];
+}
+
+export interface CapacityMeasurements {
+  readonly replicas: readonly ReplicaMeasurements[];
+  /** Thanos Query queries per second, when measured. */
+  readonly queryRate?: number;
+  /** Store gateway p99 series-request latency in seconds, when measured. */
+  readonly storeLatencyP99Seconds?: number;
+  /** Thanos bucket size per S3 storage class in bytes, when measured. */
+  readonly bucketBytesByStorageClass?: Readonly<Record<string, number>>;
+  /** Where each measurement came from (recording rule or raw expression), for the reader. */
+  readonly sources?: Readonly<Record<string, string>>;
+}
+
+export const RECOMMENDATION_CODES = ['SCALE_OUT', 'RAISE_LIMIT', 'FINE', 'NO_DATA'] as const;
+export type RecommendationCode = (typeof RECOMMENDATION_CODES)[number];
+
+export type CapacityComponent = 'prometheus' | 'thanosQuery' | 'thanosStore' | 'thanosBucket';
+
+export interface Recommendation {
+  readonly code: RecommendationCode;
+  readonly component: CapacityComponent;
+  readonly message: string;
+}
+
+export interface ReplicaCapacity {
+  readonly replica: string;
+  readonly headSeries: number;
+  readonly seriesTrigger: number;
+  /** Series the memory limit holds by the seed's formula. */
+  readonly seriesForMemoryLimit: number;
+  readonly samplesPerSecond: number;
+  readonly memoryBytes: number | null;
+  /** The seed's memory formula applied to `headSeries`. */
+  readonly estimatedMemoryBytes: number;
+  readonly memoryLimitBytes: number;
+  /** The limit as configured, e.g. `8Gi`. */
+  readonly memoryLimit: string;
+  /** The seed's storage formula over the hot (local) retention. */
+  readonly estimatedLocalStorageBytes: number;
+  /** Prometheus' local `retentionSize`. */
+  readonly localStorageLimitBytes: number;
+  /** As configured, e.g. `50GB` (Prometheus units: powers of 1024). */
+  readonly localStorageLimit: string;
+  readonly seriesProjection: Projection;
+  readonly storageProjection: Projection;
+  readonly seriesHistory: readonly TimePoint[];
+  /** Local storage by the formula, from the ingestion-rate history. */
+  readonly storageHistory: readonly TimePoint[];
+}
+
+export interface CapacityReport {
+  readonly environment: string;
+  readonly generatedAt: string;
+  readonly windowDays: number;
+  readonly horizonDays: number;
+  readonly localRetentionDays: number;
+  readonly prometheus: {
+    readonly configuredReplicas: number;
+    readonly maxReplicas: number;
+    readonly replicas: readonly ReplicaCapacity[];
+  };
+  readonly thanosQuery: {
+    readonly qps: number | null;
+    readonly trigger: number;
+    readonly replicas: number;
+    readonly maxReplicas: number;
+  };
+  readonly thanosStore: {
+    readonly p99LatencySeconds: number | null;
+    readonly trigger: number;
+    readonly replicas: number;
+    readonly maxReplicas: number;
+  };
+  readonly bucket: { readonly byStorageClass: Readonly<Record<string, number>>; readonly totalBytes: number } | null;
+  readonly sources: Readonly<Record<string, string>>;
+  readonly recommendations: readonly Recommendation[];
+  /** One line for the weekly summary. */
+  readonly headline: string;
+}
+
+export interface CapacityReportOptions {
+  readonly environment: string;
+  readonly now: Date;
+  readonly sizing: StackSizing;
+  readonly retention: RetentionPolicy;
+  /** History the projection reads. @default 28 */
+  readonly windowDays?: number;
+  /** How far ahead a crossing is reported. @default 90 */
+  readonly horizonDays?: number;
+  /** A crossing sooner than this is a recommendation to act now. @default 28 */
+  readonly actWithinDays?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Applies the formulas, triggers and projections to the measurements. */
+export function buildCapacityReport(
+  measurements: CapacityMeasurements,
+  options: CapacityReportOptions,
+): CapacityReport {
+  const { sizing, retention } = options;
+  const now = options.now.getTime();
+  if (!Number.isFinite(now)) throw new RangeError('now must be a valid date');
+  const windowDays = options.windowDays ?? 28;
+  const horizonDays = options.horizonDays ?? 90;
+  const actWithinDays = options.actWithinDays ?? 28;
+  const hotDays = localRetentionDays(retention);
+  const prom = sizing.components.prometheus;
+  const memoryLimitBytes = requireQuantity(
+    'components.prometheus.resources.limits.memory',
+    prom.resources.limits.memory,
+  );
+  const localStorageLimitBytes = requireByteSize('prometheus.retentionSize', sizing.prometheus.retentionSize);
+  const seriesTrigger = sizing.scaleTriggers.prometheusSeriesPerReplica;
+  const windowStart = now - windowDays * DAY_MS;
+  const inWindow = (points: readonly TimePoint[]) =>
+    points.filter((p) => p.at >= windowStart && p.at <= now).sort((a, b) => a.at - b.at);
+
+  const replicas: ReplicaCapacity[] = [...measurements.replicas]
+    .sort((a, b) => a.replica.localeCompare(b.replica))
+    .map((m) => {
+      const seriesHistory = inWindow(m.headSeriesHistory);
+      const storageHistory = inWindow(m.samplesPerSecondHistory).map((p) => ({
+        at: p.at,
+        value: storageBytes(Math.max(0, p.value), hotDays),
+      }));
+      return {
+        replica: m.replica,
+        headSeries: m.headSeries,
+        seriesTrigger,
+        seriesForMemoryLimit: seriesForMemory(memoryLimitBytes),
+        samplesPerSecond: m.samplesPerSecond,
+        memoryBytes: m.memoryBytes ?? null,
+        estimatedMemoryBytes: prometheusMemoryBytes(m.headSeries),
+        memoryLimitBytes,
+        memoryLimit: prom.resources.limits.memory,
+        estimatedLocalStorageBytes: storageBytes(m.samplesPerSecond, hotDays),
+        localStorageLimitBytes,
+        localStorageLimit: sizing.prometheus.retentionSize,
+        seriesProjection: projectLimitCrossing(seriesHistory, { limit: seriesTrigger, now, horizonDays }),
+        storageProjection: projectLimitCrossing(storageHistory, { limit: localStorageLimitBytes, now, horizonDays }),
+        seriesHistory,
+        storageHistory,
+      };
+    });
+
+  const bucket = measurements.bucketBytesByStorageClass
+    ? {
+        byStorageClass: measurements.bucketBytesByStorageClass,
+        totalBytes: Object.values(measurements.bucketBytesByStorageClass).reduce((a, b) => a + b, 0),
+      }
+    : null;
+
+  const partial = {
+    environment: options.environment,
+    generatedAt: options.now.toISOString(),
+    windowDays,
+    horizonDays,
+    localRetentionDays: hotDays,
+    prometheus: { configuredReplicas: prom.replicas, maxReplicas: prom.maxReplicas, replicas },
+    thanosQuery: {
+      qps: measurements.queryRate ?? null,
+      trigger: sizing.scaleTriggers.thanosQueryQps,
+      replicas: sizing.components.thanosQuery.replicas,
+      maxReplicas: sizing.components.thanosQuery.maxReplicas,
+    },
+    thanosStore: {
+      p99LatencySeconds: measurements.storeLatencyP99Seconds ?? null,
+      trigger: sizing.scaleTriggers.storeGatewayLatencySeconds,
+      replicas: sizing.components.thanosStore.replicas,
+      maxReplicas: sizing.components.thanosStore.maxReplicas,
+    },
+    bucket,
+    sources: measurements.sources ?? {},
+  };
+  const recommendations = recommend(partial, actWithinDays);
+  return { ...partial, recommendations, headline: headline(partial, recommendations) };
+}
+
+type ReportFacts = Omit<CapacityReport, 'recommendations' | 'headline'>;
+
+/** Scale out, raise a limit, or fine — one or more per component, most urgent first. */
+export function recommend(report: ReportFacts, actWithinDays: number): Recommendation[] {
+  const out: Recommendation[] = [];
+  const { prometheus, thanosQuery, thanosStore } = report;
+  const canAddPrometheus = prometheus.configuredReplicas < prometheus.maxReplicas;
+
+  if (prometheus.replicas.length === 0) {
+    out.push({
+      code: 'NO_DATA',
+      component: 'prometheus',
+      message: 'No Prometheus head-series data: is Thanos Query reaching the sidecars?',
+    });
+  }
+  for (const r of prometheus.replicas) {
+    const before = out.length;
+    if (exceedsTrigger(r.headSeries, r.seriesTrigger)) {
+      out.push(
+        canAddPrometheus
+          ? {
+              code: 'SCALE_OUT',
+              component: 'prometheus',
+              message: `${r.replica}: ${formatNumber(r.headSeries)} head series is above the ${formatNumber(r.seriesTrigger)} per-replica trigger: shard the scrape targets (up to ${prometheus.maxReplicas} replicas).`,
+            }
+          : {
+              code: 'RAISE_LIMIT',
+              component: 'prometheus',
+              message: `${r.replica}: ${formatNumber(r.headSeries)} head series is above the ${formatNumber(r.seriesTrigger)} per-replica trigger and Prometheus is at its ${prometheus.maxReplicas}-replica maximum: raise maxReplicas or cut series (drop high-cardinality labels).`,
+            },
+      );
+    } else if (r.seriesProjection.kind === 'crosses' && r.seriesProjection.daysFromNow <= actWithinDays) {
+      out.push({
+        code: 'SCALE_OUT',
+        component: 'prometheus',
+        message: `${r.replica}: head series grow to the ${formatNumber(r.seriesTrigger)} trigger around ${r.seriesProjection.at.slice(0, 10)}: plan sharding now.`,
+      });
+    }
+    const memoryUse = Math.max(r.estimatedMemoryBytes, r.memoryBytes ?? 0);
+    if (memoryUse > r.memoryLimitBytes) {
+      out.push({
+        code: 'RAISE_LIMIT',
+        component: 'prometheus',
+        message: `${r.replica}: memory ${formatBytes(memoryUse)} (${r.memoryBytes !== null && r.memoryBytes >= r.estimatedMemoryBytes ? 'measured' : 'series × 3 KB × 2 + 1 GB'}) exceeds the ${r.memoryLimit} limit (${formatBytes(r.memoryLimitBytes)}): raise the memory limit to at least ${formatBytes(memoryUse)}.`,
+      });
+    }
+    if (r.estimatedLocalStorageBytes > r.localStorageLimitBytes) {
+      out.push({
+        code: 'RAISE_LIMIT',
+        component: 'prometheus',
+        message: `${r.replica}: ${formatNumber(r.samplesPerSecond)} samples/s × ${report.localRetentionDays} d needs ${formatBytes(r.estimatedLocalStorageBytes)} of local storage, above the ${r.localStorageLimit} retentionSize (${formatBytes(r.localStorageLimitBytes)}): raise retentionSize and the volume.`,
+      });
+    } else if (r.storageProjection.kind === 'crosses' && r.storageProjection.daysFromNow <= actWithinDays) {
+      out.push({
+        code: 'RAISE_LIMIT',
+        component: 'prometheus',
+        message: `${r.replica}: local storage reaches the ${r.localStorageLimit} retentionSize around ${r.storageProjection.at.slice(0, 10)}: raise retentionSize and the volume.`,
+      });
+    }
+    if (out.length === before) {
+      out.push({
+        code: 'FINE',
+        component: 'prometheus',
+        message: `${r.replica}: ${formatNumber(r.headSeries)} head series (${percent(r.headSeries, r.seriesTrigger)} of the trigger), memory estimate ${formatBytes(r.estimatedMemoryBytes)} of the ${r.memoryLimit} limit; ${describeProjection(r.seriesProjection)}.`,
+      });
+    }
+  }
+
+  out.push(
+    scaleByTrigger(
+      'thanosQuery',
+      'Thanos Query',
+      thanosQuery.qps,
+      thanosQuery.trigger,
+      thanosQuery,
+      (v) => `${formatNumber(v)} QPS`,
+    ),
+    scaleByTrigger(
+      'thanosStore',
+      'Store gateway p99 latency',
+      thanosStore.p99LatencySeconds,
+      thanosStore.trigger,
+      thanosStore,
+      (v) => `${formatNumber(v)} s`,
+    ),
+  );
+  const order: Record<RecommendationCode, number> = { SCALE_OUT: 0, RAISE_LIMIT: 1, NO_DATA: 2, FINE: 3 };
+  return out
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => order[a.r.code] - order[b.r.code] || a.i - b.i)
+    .map((x) => x.r);
+}
+
+function scaleByTrigger(
+  component: CapacityComponent,
+  label: string,
+  value: number | null,
+  trigger: number,
+  replicas: { readonly replicas: number; readonly maxReplicas: number },
+  show: (v: number) => string,
+): Recommendation {
+  if (value === null) {
+    return { code: 'NO_DATA', component, message: `${label}: no data (the metric is not reported).` };
+  }
+  if (!exceedsTrigger(value, trigger)) {
+    return { code: 'FINE', component, message: `${label}: ${show(value)}, below the ${show(trigger)} trigger.` };
+  }
+  if (replicas.replicas < replicas.maxReplicas) {
+    return {
+      code: 'SCALE_OUT',
+      component,
+      message: `${label}: ${show(value)} is above the ${show(trigger)} trigger: add a replica (${replicas.replicas} → ${replicas.replicas + 1}, max ${replicas.maxReplicas}).`,
+    };
+  }
+  return {
+    code: 'RAISE_LIMIT',
+    component,
+    message: `${label}: ${show(value)} is above the ${show(trigger)} trigger at the ${replicas.maxReplicas}-replica maximum: raise maxReplicas or the CPU/memory limits.`,
+  };
+}
+
+function headline(report: ReportFacts, recommendations: readonly Recommendation[]): string {
+  const action = recommendations.filter((r) => r.code === 'SCALE_OUT' || r.code === 'RAISE_LIMIT');
+  const maxSeries = Math.max(0, ...report.prometheus.replicas.map((r) => r.headSeries));
+  const trigger = report.prometheus.replicas[0]?.seriesTrigger;
+  const series = trigger
+    ? `${formatNumber(maxSeries)} series/replica (${percent(maxSeries, trigger)} of ${formatNumber(trigger)})`
+    : 'no series data';
+  const soonest = report.prometheus.replicas
+    .map((r) => r.seriesProjection)
+    .filter((p): p is Extract<Projection, { kind: 'crosses' }> => p.kind === 'crosses')
+    .sort((a, b) => a.daysFromNow - b.daysFromNow)[0];
+  const projection = soonest ? `, trigger reached ~${soonest.at.slice(0, 10)}` : '';
+  const status =
+    action.length === 0 ? 'all fine' : `${action.length} action${action.length === 1 ? '' : 's'} recommended`;
+  return `Capacity: ${status}; ${series}${projection}.`;
+}
+
+/** Short human text of a projection. */
+export function describeProjection(p: Projection): string {
+  switch (p.kind) {
+    case 'crosses':
+      return `limit reached around ${p.at.slice(0, 10)}`;
+    case 'already-exceeded':
+      return 'limit already exceeded';
+    case 'insufficient-data':
+      return 'too little history to project';
+    case 'not-within-horizon':
+      return p.reason === 'beyond-horizon'
+        ? `limit not reached within ${p.horizonDays} days`
+        : `limit not reached (trend ${p.reason})`;
+  }
+}
+
+function percent(value: number, of: number): string {
+  return of > 0 ? `${Math.round((value / of) * 100)}%` : 'n/a';
+}
+
+function requireQuantity(path: string, text: string): number {
+  const value = parseQuantity(text);
+  if (value === undefined) throw new Error(`${path}: not a Kubernetes quantity: "${text}"`);
+  return value;
+}
+
+function requireByteSize(path: string, text: string): number {
+  const value = parseByteSize(text);
+  if (value === undefined) throw new Error(`${path}: not a byte size like "50GB": "${text}"`);
+  return value;
+}
+
+export const DAY_MILLIS = DAY_MS;

@@ -1,0 +1,139 @@
+import type { EmailPublisher } from '../../adapters/email-publisher';
+import type { ReportStore } from '../../adapters/report-store';
+import {
+  AUDIT_LATEST_KEY,
+  alertHistoryPrefixes,
+  capacityReportKeys,
+  summaryKey,
+  summaryWeek,
+} from '../../domain/capacity/report-keys';
+import {
+  type AlertHistoryRecord,
+  type AuditReportView,
+  composeWeeklySummary,
+  parseAlertHistoryRecord,
+  parseAuditReport,
+  type WeeklySummary,
+} from '../../domain/capacity/weekly-summary';
+
+/** The capacity headline and the HTML report it links to. */
+export interface CapacityHeadline {
+  readonly headline: string;
+  /** Key of the HTML report in the store. */
+  readonly htmlKey: string;
+}
+
+export interface WeeklySummaryDeps {
+  readonly store: ReportStore;
+  readonly publisher: EmailPublisher;
+  readonly environment: string;
+  readonly now: () => Date;
+  /** Link to a report key that a reader can open (S3 console URL in AWS, a file path locally). */
+  readonly reportUrl: (key: string) => string;
+  /**
+   * Produces the capacity headline when `capacity/latest.json` is missing or older than the week (locally: a
+   * live report from `--query-url`). @default none: the summary says the report is missing
+   */
+  readonly liveCapacity?: (now: Date) => Promise<CapacityHeadline>;
+  readonly log?: (message: string, extra?: Record<string, unknown>) => void;
+}
+
+export interface WeeklySummaryEvent {
+  readonly now?: string;
+}
+
+export interface WeeklySummaryResult extends WeeklySummary {
+  readonly messageId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly malformedRecords: number;
+  readonly savedAs: string;
+}
+
+export function makeWeeklySummaryHandler(deps: WeeklySummaryDeps) {
+  return async (event: WeeklySummaryEvent = {}): Promise<WeeklySummaryResult> => {
+    const now = event?.now !== undefined ? new Date(event.now) : deps.now();
+    if (!Number.isFinite(now.getTime())) throw new Error(`now: not an ISO timestamp: ${JSON.stringify(event.now)}`);
+    const { from, to } = summaryWeek(now);
+
+    const records: AlertHistoryRecord[] = [];
+    let malformedRecords = 0;
+    for (const prefix of alertHistoryPrefixes(from, to)) {
+      for (const key of await deps.store.list(prefix)) {
+        if (!key.endsWith('.json')) continue;
+        const text = await deps.store.get(key);
+        let json: unknown;
+        try {
+          json = JSON.parse(text ?? '');
+        } catch {
+          malformedRecords++;
+          deps.log?.('malformed alert-history record skipped', { key, problem: 'not JSON' });
+          continue;
+        }
+        const parsed = parseAlertHistoryRecord(json);
+        if (parsed.ok) records.push(parsed.value);
+        else {
+          malformedRecords++;
+          deps.log?.('malformed alert-history record skipped', { key, problem: parsed.problem });
+        }
+      }
+    }
+
+    const audit = await readAudit(deps.store);
+    const capacity = await capacityHeadline(deps, now, from);
+    const summary = composeWeeklySummary({
+      environment: deps.environment,
+      from,
+      to,
+      records,
+      malformedRecords,
+      audit,
+      capacityHeadline: capacity.headline,
+      reportUrl: capacity.htmlKey ? deps.reportUrl(capacity.htmlKey) : '(no capacity report)',
+    });
+    const { messageId } = await deps.publisher.publish(summary.subject, summary.body);
+    const savedAs = summaryKey(now);
+    await deps.store.put(
+      savedAs,
+      `${JSON.stringify({ messageId, sentAt: now.toISOString(), subject: summary.subject, body: summary.body, stats: summary.stats, malformedRecords }, null, 2)}\n`,
+      'application/json',
+    );
+    deps.log?.('weekly summary published', { messageId, subject: summary.subject, malformedRecords });
+    return { ...summary, messageId, from: from.toISOString(), to: to.toISOString(), malformedRecords, savedAs };
+  };
+}
+
+async function readAudit(store: ReportStore): Promise<AuditReportView | { missing: string }> {
+  const text = await store.get(AUDIT_LATEST_KEY);
+  if (text === undefined) return { missing: `${AUDIT_LATEST_KEY} does not exist yet` };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { missing: `${AUDIT_LATEST_KEY} is not valid JSON` };
+  }
+  const parsed = parseAuditReport(json);
+  return parsed.ok ? parsed.value : { missing: `${AUDIT_LATEST_KEY}: ${parsed.problem}` };
+}
+
+async function capacityHeadline(
+  deps: WeeklySummaryDeps,
+  now: Date,
+  weekStart: Date,
+): Promise<{ headline: string; htmlKey?: string }> {
+  const latestKey = capacityReportKeys(now, 'json').latest;
+  const text = await deps.store.get(latestKey);
+  if (text !== undefined) {
+    try {
+      const latest = JSON.parse(text) as { headline?: unknown; generatedAt?: unknown };
+      const generatedAt = typeof latest.generatedAt === 'string' ? new Date(latest.generatedAt) : undefined;
+      if (typeof latest.headline === 'string' && generatedAt && generatedAt.getTime() >= weekStart.getTime()) {
+        return { headline: latest.headline, htmlKey: capacityReportKeys(generatedAt, 'html').dated };
+      }
+    } catch {
+      deps.log?.('capacity/latest.json is not valid JSON');
+    }
+  }
+  if (deps.liveCapacity) return deps.liveCapacity(now);
+  return { headline: `No capacity report from this week (${latestKey} is missing or older than 7 days).` };
+}

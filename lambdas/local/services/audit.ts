@@ -1,0 +1,116 @@
+/**
+ * `npm run local -- audit --bucket NAME --report-bucket NAME --s3-endpoint URL [--now ISO]`: one bucket audit
+ * against an S3-compatible endpoint (path-style), with the same handler code as the Lambda. Prints the report
+ * JSON on stdout; writes it and the audit state to the report bucket like the Lambda does.
+ */
+import { parseArgs } from 'node:util';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { type AuditNotifier, SnsAuditNotifier } from '../../adapters/audit-notifier';
+import { S3AuditStore } from '../../adapters/s3-audit-store';
+import { S3ThanosBucketReader } from '../../adapters/s3-thanos-bucket';
+import { parseRetentionPolicy } from '../../domain/audit/policy';
+import { SEED_RETENTION_POLICY } from '../../domain/retention';
+import { runAudit } from '../../handlers/bucket-audit/handler';
+import { type LocalOutput, type LocalService, UsageError } from '../service';
+
+const USAGE =
+  '--bucket NAME --report-bucket NAME [--s3-endpoint URL] [--now ISO] [--topic-arn ARN] [--environment NAME] [--concurrency N]\n' +
+  '  --s3-endpoint   S3-compatible endpoint, path-style (default: $AWS_ENDPOINT_URL_S3, then $AWS_ENDPOINT_URL)\n' +
+  '  --now           the audit clock, ISO 8601 (default: now)\n' +
+  '  --topic-arn     publish the summary to this SNS topic ($AWS_ENDPOINT_URL_SNS is honoured); default: stderr\n' +
+  '  The retention table is $RETENTION_POLICY (JSON) if set, else the seed table.';
+
+function options(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        bucket: { type: 'string' },
+        'report-bucket': { type: 'string' },
+        's3-endpoint': { type: 'string' },
+        now: { type: 'string' },
+        'topic-arn': { type: 'string' },
+        environment: { type: 'string' },
+        concurrency: { type: 'string' },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/**
+ * Dummy credentials when none are set: the SDK needs some. s3rver accepts only its own pair (S3RVER/S3RVER);
+ * other stand-ins accept anything.
+ */
+function credentials() {
+  return process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE
+    ? {}
+    : { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const };
+}
+
+export const service: LocalService = {
+  name: 'audit',
+  summary: 'Audits a Thanos bucket once, read-only, and prints the report JSON',
+  usage: USAGE,
+  async run(argv: readonly string[], output: LocalOutput): Promise<void> {
+    const values = options(argv);
+    const bucket = values.bucket;
+    const reportBucket = values['report-bucket'];
+    if (!bucket) throw new UsageError('--bucket is required');
+    if (!reportBucket) throw new UsageError('--report-bucket is required');
+    if (bucket === reportBucket)
+      throw new UsageError('--report-bucket must differ from --bucket (the audit never writes there)');
+    const endpoint =
+      values['s3-endpoint'] || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
+    if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
+      throw new UsageError(`--s3-endpoint must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
+    }
+    let now = new Date();
+    if (values.now !== undefined) {
+      now = new Date(values.now);
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(values.now) || Number.isNaN(now.getTime())) {
+        throw new UsageError(
+          `--now must be an ISO 8601 time like 2026-11-24T05:00:00Z, got ${JSON.stringify(values.now)}`,
+        );
+      }
+    }
+    const concurrency = values.concurrency === undefined ? 32 : Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+      throw new UsageError(`--concurrency must be a whole number 1..256, got ${JSON.stringify(values.concurrency)}`);
+    }
+    const policy = process.env.RETENTION_POLICY
+      ? parseRetentionPolicy(process.env.RETENTION_POLICY)
+      : SEED_RETENTION_POLICY;
+
+    const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
+    const s3 = new S3Client({
+      region,
+      forcePathStyle: true,
+      ...(endpoint ? { endpoint } : {}),
+      ...credentials(),
+    });
+    const topicArn = values['topic-arn'];
+    const notifier: AuditNotifier = topicArn
+      ? new SnsAuditNotifier(new SNSClient({ region, ...credentials() }), topicArn)
+      : { publish: async (subject, message) => output.info(`summary (not published): ${subject}\n${message}`) };
+
+    const log = (level: string) => (message: string, extra?: Record<string, unknown>) =>
+      output.info(JSON.stringify({ level, message, ...extra }));
+    const report = await runAudit({
+      thanos: new S3ThanosBucketReader(s3, bucket),
+      store: new S3AuditStore(s3, reportBucket),
+      notifier,
+      bucket,
+      environment: values.environment ?? 'local',
+      policy,
+      clock: () => now,
+      logger: { info: log('INFO'), warn: log('WARN') },
+      readConcurrency: concurrency,
+    });
+    output.result(report);
+  },
+};

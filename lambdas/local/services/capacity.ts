@@ -1,0 +1,80 @@
+import { parseArgs } from 'node:util';
+import { prometheusApi } from '../../adapters/prometheus-api';
+import { directoryReportStore } from '../../adapters/report-store';
+import { REPORT_FORMATS, type ReportFormat, renderReport } from '../../domain/capacity/render';
+import { SEED_RETENTION_POLICY } from '../../domain/retention';
+import { SEED_SIZING } from '../../domain/sizing';
+import { makeCapacityReportHandler } from '../../handlers/capacity-report/handler';
+import { type LocalService, UsageError } from '../service';
+
+/** Parses `--now`, naming the flag when it is not a timestamp. */
+export function parseNow(text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined;
+  const now = new Date(text);
+  if (!Number.isFinite(now.getTime())) throw new UsageError(`--now: not an ISO timestamp: ${JSON.stringify(text)}`);
+  return now;
+}
+
+/** Checks `--query-url`. */
+export function parseQueryUrl(text: string | undefined): string {
+  if (!text) throw new UsageError('--query-url is required (the Prometheus or Thanos Query base URL)');
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--query-url: not a URL: ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--query-url: expected http:// or https://, got ${JSON.stringify(text)}`);
+  }
+  return text;
+}
+
+export const service: LocalService = {
+  name: 'capacity',
+  summary: 'Capacity report from a Prometheus/Thanos Query API (seed formulas, triggers, 4-week projection)',
+  usage:
+    '--query-url URL [--format json|markdown|html] [--now ISO] [--out DIR]\n' +
+    '  --query-url  Prometheus HTTP API base URL (Thanos Query in AWS)\n' +
+    '  --format     what to print (default json)\n' +
+    '  --now        report as of this time (default: now)\n' +
+    '  --out        also write the report files into DIR, laid out like the reports bucket\n' +
+    'Sizing and retention are the seed values (lambdas/domain/sizing.ts, retention.ts).',
+  async run(argv, output) {
+    let values: { 'query-url'?: string; format?: string; now?: string; out?: string };
+    try {
+      ({ values } = parseArgs({
+        args: [...argv],
+        options: {
+          'query-url': { type: 'string' },
+          format: { type: 'string', default: 'json' },
+          now: { type: 'string' },
+          out: { type: 'string' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const format = values.format as ReportFormat;
+    if (!REPORT_FORMATS.includes(format)) {
+      throw new UsageError(
+        `--format: expected one of ${REPORT_FORMATS.join(', ')}, got ${JSON.stringify(values.format)}`,
+      );
+    }
+    const baseUrl = parseQueryUrl(values['query-url']);
+    const now = parseNow(values.now);
+    const run = makeCapacityReportHandler({
+      prometheus: prometheusApi({ baseUrl }),
+      ...(values.out ? { store: directoryReportStore(values.out) } : {}),
+      environment: 'local',
+      sizing: SEED_SIZING,
+      retention: SEED_RETENTION_POLICY,
+      now: () => now ?? new Date(),
+      log: (message, extra) => output.info(`${message} ${JSON.stringify(extra ?? {})}`),
+    });
+    const result = await run({});
+    output.result(renderReport(result.report, format));
+  },
+};

@@ -1,0 +1,115 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { snsEmailPublisher } from '../../adapters/email-publisher';
+import { prometheusApi } from '../../adapters/prometheus-api';
+import { directoryReportStore, type ReportStore, s3ReportStore } from '../../adapters/report-store';
+import { SEED_RETENTION_POLICY } from '../../domain/retention';
+import { SEED_SIZING } from '../../domain/sizing';
+import { makeCapacityReportHandler } from '../../handlers/capacity-report/handler';
+import { makeWeeklySummaryHandler } from '../../handlers/weekly-summary/handler';
+import { type LocalService, UsageError } from '../service';
+import { parseNow, parseQueryUrl } from './capacity';
+
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):[0-9]{12}:[A-Za-z0-9_-]{1,256}$/;
+
+/** Local endpoints (AWS_ENDPOINT_URL*) accept any credentials: give the SDK some when none are configured. */
+function localCredentials(service: 'SNS' | 'S3') {
+  const endpoint = process.env[`AWS_ENDPOINT_URL_${service}`] ?? process.env.AWS_ENDPOINT_URL;
+  if (!endpoint || process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE) return {};
+  return { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+}
+
+/** `--reports`: an existing directory, `s3://bucket[/]`, or a bucket name. */
+export function reportStoreFor(spec: string, region: string): ReportStore {
+  if (spec.startsWith('s3://')) {
+    const bucket = spec.slice(5).replace(/\/+$/, '');
+    if (!bucket || bucket.includes('/'))
+      throw new UsageError(`--reports: expected s3://BUCKET, got ${JSON.stringify(spec)}`);
+    return s3Store(bucket, region);
+  }
+  if (fs.existsSync(spec)) {
+    if (!fs.statSync(spec).isDirectory()) throw new UsageError(`--reports: not a directory: ${spec}`);
+    return directoryReportStore(spec);
+  }
+  if (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(spec)) return s3Store(spec, region);
+  throw new UsageError(`--reports: neither an existing directory nor a bucket name: ${JSON.stringify(spec)}`);
+}
+
+function s3Store(bucket: string, region: string): ReportStore {
+  const local = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+  return s3ReportStore(new S3Client({ region, forcePathStyle: local, ...localCredentials('S3') }), bucket);
+}
+
+export const service: LocalService = {
+  name: 'summary',
+  summary: 'Weekly email summary: alert history, audit findings, capacity headline, published through SNS',
+  usage:
+    '--query-url URL --topic-arn ARN [--reports DIR_OR_BUCKET] [--now ISO]\n' +
+    '  --query-url  Prometheus HTTP API base URL (for a live capacity report when none is stored from this week)\n' +
+    '  --topic-arn  SNS topic to publish to (AWS_ENDPOINT_URL_SNS points the client at a local SNS)\n' +
+    '  --reports    directory laid out like the reports bucket, s3://BUCKET or a bucket name\n' +
+    '               (AWS_ENDPOINT_URL_S3 for a local S3); default: a new empty temporary directory\n' +
+    '  --now        summarise the week before this time (default: now)',
+  async run(argv, output) {
+    let values: { 'query-url'?: string; 'topic-arn'?: string; reports?: string; now?: string };
+    try {
+      ({ values } = parseArgs({
+        args: [...argv],
+        options: {
+          'query-url': { type: 'string' },
+          'topic-arn': { type: 'string' },
+          reports: { type: 'string' },
+          now: { type: 'string' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const baseUrl = parseQueryUrl(values['query-url']);
+    const topicArn = values['topic-arn'];
+    if (!topicArn) throw new UsageError('--topic-arn is required');
+    const region = TOPIC_ARN.exec(topicArn)?.[1];
+    if (!region) throw new UsageError(`--topic-arn: not an SNS topic ARN: ${JSON.stringify(topicArn)}`);
+    const now = parseNow(values.now);
+    const store = reportStoreFor(values.reports ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gl-reports-')), region);
+
+    const capacity = makeCapacityReportHandler({
+      prometheus: prometheusApi({ baseUrl }),
+      store,
+      environment: 'local',
+      sizing: SEED_SIZING,
+      retention: SEED_RETENTION_POLICY,
+      now: () => now ?? new Date(),
+    });
+    const run = makeWeeklySummaryHandler({
+      store,
+      publisher: snsEmailPublisher(new SNSClient({ region, ...localCredentials('SNS') }), topicArn),
+      environment: 'local',
+      now: () => now ?? new Date(),
+      reportUrl: (key) => store.location(key),
+      liveCapacity: async (at) => {
+        const result = await capacity({ now: at.toISOString() });
+        return { headline: result.report.headline, htmlKey: result.htmlKey };
+      },
+      log: (message, extra) => output.info(`${message} ${JSON.stringify(extra ?? {})}`),
+    });
+    const result = await run({});
+    output.result({
+      topicArn,
+      messageId: result.messageId,
+      subject: result.subject,
+      body: result.body,
+      from: result.from,
+      to: result.to,
+      malformedRecords: result.malformedRecords,
+      alerts: result.stats,
+      savedAs: store.location(result.savedAs),
+    });
+  },
+};

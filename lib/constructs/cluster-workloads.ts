@@ -1,0 +1,88 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as eks from 'aws-cdk-lib/aws-eks';
+import { Construct, type IDependable } from 'constructs';
+import type { HelmRelease, KubernetesObject } from '../k8s/types';
+import { applyPhases, manifestChunks } from '../platform/apply-plan';
+
+/** helm runs inside the kubectl handler Lambda (15-minute limit): leave room for the chart pull and kubectl. */
+export const HELM_TIMEOUT = Duration.minutes(10);
+
+export interface ClusterWorkloadsProps {
+  readonly cluster: eks.Cluster;
+  /** Cluster-scoped objects without CRDs (StorageClass), applied with the namespaces before any release. */
+  readonly baseObjects: readonly KubernetesObject[];
+  /** Add-on releases (load balancer controller, ExternalDNS, ESO, cert-manager): installed first. */
+  readonly addonReleases: readonly HelmRelease[];
+  /** Objects of the add-ons' CRDs (ClusterSecretStore, issuers): applied once the add-ons are installed. */
+  readonly addonObjects: readonly KubernetesObject[];
+  /** The workload releases (`helmReleases(config)`): installed after the add-ons. */
+  readonly releases: readonly HelmRelease[];
+  /** The workload objects (`kubernetesObjects(config)`), in apply order. */
+  readonly objects: readonly KubernetesObject[];
+  /** What every release waits for (e.g. the node group its pods need). */
+  readonly releasesDependOn?: readonly IDependable[];
+}
+
+/**
+ * Applies the Kubernetes side in dependency order, each step a CloudFormation custom resource:
+ *
+ * 1. namespaces and base objects;
+ * 2. add-on Helm releases (CRDs, webhooks, controllers), `wait`ed so their webhooks answer before anything else;
+ * 3. add-on objects (need the add-on CRDs) and the workload Helm releases (need the load balancer webhook);
+ * 4. every other workload object, in chunks (CRDs such as the prometheus-operator's come from the releases).
+ */
+export class ClusterWorkloads extends Construct {
+  public readonly baseManifest: eks.KubernetesManifest;
+  public readonly addonCharts: eks.HelmChart[];
+  public readonly addonManifest?: eks.KubernetesManifest;
+  public readonly charts: eks.HelmChart[];
+  public readonly manifests: eks.KubernetesManifest[];
+
+  constructor(scope: Construct, id: string, props: ClusterWorkloadsProps) {
+    super(scope, id);
+    const { cluster } = props;
+    const names = new Set<string>();
+    for (const release of [...props.addonReleases, ...props.releases]) {
+      if (names.has(release.release))
+        throw new Error(`ClusterWorkloads ${id}: two Helm releases named "${release.release}"`);
+      names.add(release.release);
+    }
+
+    const phases = applyPhases(props.objects);
+    this.baseManifest = cluster.addManifest('Base', ...phases.beforeReleases, ...props.baseObjects);
+
+    const chart = (release: HelmRelease) => {
+      const helmChart = cluster.addHelmChart(release.release, {
+        release: release.release,
+        namespace: release.namespace,
+        repository: release.repository,
+        chart: release.chart,
+        version: release.version,
+        values: release.values as Record<string, unknown>,
+        wait: true,
+        timeout: HELM_TIMEOUT,
+        createNamespace: true,
+      });
+      helmChart.node.addDependency(this.baseManifest, ...(props.releasesDependOn ?? []));
+      return helmChart;
+    };
+
+    this.addonCharts = props.addonReleases.map(chart);
+    if (props.addonObjects.length > 0) {
+      this.addonManifest = cluster.addManifest('AddonObjects', ...props.addonObjects);
+      this.addonManifest.node.addDependency(...this.addonCharts);
+    }
+    this.charts = props.releases.map((release) => {
+      const helmChart = chart(release);
+      helmChart.node.addDependency(...this.addonCharts);
+      return helmChart;
+    });
+
+    this.manifests = manifestChunks(phases.afterReleases).map((objects, i) => {
+      const manifest = cluster.addManifest(`Workloads${i}`, ...objects);
+      manifest.node.addDependency(...this.addonCharts, ...this.charts);
+      if (this.addonManifest) manifest.node.addDependency(this.addonManifest);
+      return manifest;
+    });
+  }
+}

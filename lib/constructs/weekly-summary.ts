@@ -1,0 +1,128 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { AUDIT_LATEST_KEY } from '../../lambdas/domain/capacity/report-keys';
+import { REPORT_PREFIXES } from '../../lambdas/domain/report-keys';
+import { objectArn, objectArnFinding } from '../nag';
+import { handlerEntry } from '../paths';
+import { ObservabilityFunction, type PowertoolsLogLevel } from './observability-function';
+import type { RuntimeLayer } from './runtime-layer';
+import { type DayOfWeek, WeeklySchedule } from './weekly-schedule';
+
+export interface WeeklySummaryProps {
+  readonly environmentName: string;
+  readonly topicName: string;
+  /** Email addresses subscribed to the summary topic. */
+  readonly recipients: readonly string[];
+  readonly reportsBucket: s3.IBucket;
+  /** The reports bucket's deterministic name (`reportsBucketName(config)`): IAM object ARNs are built from it. */
+  readonly reportsBucketName: string;
+  readonly reportsKey: kms.IKey;
+  readonly schedule: { readonly dayOfWeek: DayOfWeek; readonly hour: number; readonly timezone: string };
+  readonly runtimeLayer: RuntimeLayer;
+  readonly alarmTopic: sns.ITopic;
+  readonly logRetention: logs.RetentionDays;
+  readonly logLevel?: PowertoolsLogLevel;
+  /** @default RemovalPolicy.RETAIN for the topic key */
+  readonly keyRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The weekly email summary: a function that reads the week's alert history, the latest audit report and the
+ * capacity report from the reports bucket and publishes one plain-text email to an SNS topic with the recipients'
+ * email subscriptions; scheduled weekly in the configured time zone. Outside the VPC: it only calls S3 and SNS.
+ */
+export class WeeklySummary extends Construct {
+  public readonly fn: ObservabilityFunction;
+  public readonly topic: sns.Topic;
+  public readonly key: kms.Key;
+  public readonly schedule: WeeklySchedule;
+
+  constructor(scope: Construct, id: string, props: WeeklySummaryProps) {
+    super(scope, id);
+    this.key = new kms.Key(this, 'Key', {
+      description: `Encrypts the ${props.topicName} topic`,
+      enableKeyRotation: true,
+      removalPolicy: props.keyRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.topic = new sns.Topic(this, 'Topic', {
+      topicName: props.topicName,
+      displayName: `GreenLang observability (${props.environmentName})`,
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    for (const email of props.recipients) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+
+    this.fn = new ObservabilityFunction(this, 'Function', {
+      entry: handlerEntry('weekly-summary'),
+      serviceName: 'weekly-summary',
+      description: 'Weekly email summary: alerts, audit findings, capacity headline',
+      runtimeLayer: props.runtimeLayer,
+      alarmTopic: props.alarmTopic,
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+      timeout: Duration.minutes(2),
+      reservedConcurrentExecutions: 1,
+      environment: {
+        ENVIRONMENT_NAME: props.environmentName,
+        REPORTS_BUCKET: props.reportsBucket.bucketName,
+        SUMMARY_TOPIC_ARN: this.topic.topicArn,
+      },
+    });
+
+    const bucket = props.reportsBucket;
+    const name = props.reportsBucketName;
+    const readPrefixes = [`${REPORT_PREFIXES.alertHistory}*`, `${REPORT_PREFIXES.capacity}*`];
+    const policy = new iam.Policy(this, 'Access', {
+      roles: [this.fn.role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${REPORT_PREFIXES.alertHistory}*`] } },
+        }),
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [...readPrefixes, AUDIT_LATEST_KEY].map((p) => objectArn(this, name, p)),
+        }),
+        new iam.PolicyStatement({
+          actions: ['s3:PutObject'],
+          resources: [objectArn(this, name, `${REPORT_PREFIXES.summary}*`)],
+        }),
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [props.reportsKey.keyArn, this.key.keyArn],
+        }),
+        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+      ],
+    });
+    this.policy = policy;
+    for (const [prefix, why] of [
+      [
+        REPORT_PREFIXES.alertHistory,
+        'reads the alert-history objects of the week (one per notification, names unknown in advance)',
+      ],
+      [REPORT_PREFIXES.capacity, 'reads capacity/latest.json and links the dated HTML report'],
+      [REPORT_PREFIXES.summary, 'keeps each summary as sent under summary/<date>/'],
+    ] as const) {
+      Validations.of(policy).acknowledge({
+        id: objectArnFinding(this, name, `${prefix}*`),
+        reason: `Prefix-scoped: the summary ${why}; nothing else in the reports bucket.`,
+      });
+    }
+
+    this.schedule = new WeeklySchedule(this, 'Weekly', {
+      function: this.fn.function,
+      ...props.schedule,
+      description: `Weekly summary email, every ${props.schedule.dayOfWeek} at ${props.schedule.hour}:00 ${props.schedule.timezone}`,
+    });
+  }
+
+  /** The function's bucket, key and topic permissions (nag acknowledgements attach here). */
+  public readonly policy: iam.Policy;
+}

@@ -1,0 +1,84 @@
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import type { EnvironmentConfig } from '../config';
+import { ALERT_WEBHOOK_TOKEN_FILE, secretName } from '../naming';
+import {
+  containerResources,
+  podDisruptionBudget,
+  requiredAntiAffinity,
+  serviceAccount,
+  volumeClaimTemplate,
+} from './common';
+import { externalSecret } from './external-secrets';
+import { commonLabels, MONITORING_NAMESPACE } from './namespace';
+import type { KubernetesObject } from './types';
+import { IMAGES, imageTag } from './versions';
+
+export const ALERTMANAGER_NAME = 'greenlang';
+/** The headless service prometheus-operator creates (ports `web` 9093, `tcp-mesh`/`udp-mesh` 9094). */
+export const ALERTMANAGER_SERVICE = 'alertmanager-operated';
+export const ALERTMANAGER_POD_SELECTOR = {
+  'app.kubernetes.io/name': 'alertmanager',
+  alertmanager: ALERTMANAGER_NAME,
+} as const;
+/** The Secret holding `alertmanager.yaml` (the operator reads it through `spec.configSecret`). */
+export const ALERTMANAGER_CONFIG_SECRET = 'alertmanager-greenlang-config';
+
+/**
+ * The operator mounts each of `spec.secrets` at /etc/alertmanager/secrets/<name>/, so the token file's folder
+ * name IS the secret name and its file name the key.
+ */
+export const ALERT_WEBHOOK_TOKEN_SECRET = path.posix.basename(path.posix.dirname(ALERT_WEBHOOK_TOKEN_FILE));
+export const ALERT_WEBHOOK_TOKEN_KEY = path.posix.basename(ALERT_WEBHOOK_TOKEN_FILE);
+
+/** Used until the routing config (issue #4) is passed in: everything goes to a receiver that drops it. */
+export const MINIMAL_ALERTMANAGER_CONFIG = { route: { receiver: 'null' }, receivers: [{ name: 'null' }] } as const;
+
+/** Alertmanager HA: gossip cluster on 9094 (TCP and UDP), config from a Secret, webhook token from ESO. */
+export function alertmanagerObjects(config: EnvironmentConfig, alertmanagerConfig?: object): KubernetesObject[] {
+  const labels = commonLabels('alertmanager');
+  const { sizing } = config;
+  return [
+    serviceAccount('alertmanager', labels),
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: ALERTMANAGER_CONFIG_SECRET, namespace: MONITORING_NAMESPACE, labels },
+      type: 'Opaque',
+      stringData: { 'alertmanager.yaml': stringify(alertmanagerConfig ?? MINIMAL_ALERTMANAGER_CONFIG) },
+    },
+    externalSecret({
+      name: ALERT_WEBHOOK_TOKEN_SECRET,
+      component: 'alertmanager',
+      data: [{ secretKey: ALERT_WEBHOOK_TOKEN_KEY, remoteKey: secretName(config.name, 'alert-webhook-token') }],
+    }),
+    {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'Alertmanager',
+      metadata: { name: ALERTMANAGER_NAME, namespace: MONITORING_NAMESPACE, labels },
+      spec: {
+        image: IMAGES.alertmanager,
+        version: imageTag(IMAGES.alertmanager),
+        replicas: sizing.components.alertmanager.replicas,
+        serviceAccountName: 'alertmanager',
+        configSecret: ALERTMANAGER_CONFIG_SECRET,
+        secrets: [ALERT_WEBHOOK_TOKEN_SECRET],
+        // Names the gossip cluster so that a peer of another cluster can never join it.
+        clusterLabel: `${config.clusterName}/${MONITORING_NAMESPACE}/${ALERTMANAGER_NAME}`,
+        podMetadata: { labels: { 'app.kubernetes.io/component': 'alertmanager' } },
+        affinity: requiredAntiAffinity({ ...ALERTMANAGER_POD_SELECTOR }),
+        resources: containerResources(sizing.components.alertmanager.resources),
+        storage: { volumeClaimTemplate: volumeClaimTemplate('alertmanager-db', sizing.alertmanager.storage) },
+        retention: '120h',
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          runAsGroup: 2000,
+          fsGroup: 2000,
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+      },
+    },
+    podDisruptionBudget('alertmanager', labels, { ...ALERTMANAGER_POD_SELECTOR }),
+  ];
+}

@@ -1,0 +1,127 @@
+import { localRetentionDays } from '../../lambdas/domain/retention';
+import type { EnvironmentConfig } from '../config';
+import { RULE_EVALUATOR_LABEL, type RuleEvaluator, SERVICE_ACCOUNTS } from '../naming';
+import { ALERTMANAGER_SERVICE } from './alertmanager';
+import {
+  containerResources,
+  irsaServiceAccount,
+  PORTS,
+  podDisruptionBudget,
+  requiredAntiAffinity,
+  THANOS_PART_OF,
+  volumeClaimTemplate,
+} from './common';
+import { commonLabels, MONITORING_NAMESPACE } from './namespace';
+import { OBJSTORE_SECRET } from './objstore';
+import { PROMETHEUS_REPLICA_LABEL } from './replica-labels';
+import { THANOS_TLS_FILES, THANOS_TLS_VOLUME_MOUNT, thanosTlsVolume } from './thanos-tls';
+import type { KubernetesObject } from './types';
+import { IMAGES, imageTag } from './versions';
+
+/** The Prometheus custom resource's name: pods `prometheus-greenlang-N`, governing service `prometheus-operated`. */
+export const PROMETHEUS_NAME = 'greenlang';
+/** The headless service prometheus-operator creates for every Prometheus (ports `http-web` and `grpc`). */
+export const PROMETHEUS_OPERATED_SERVICE = 'prometheus-operated';
+
+/** Labels prometheus-operator puts on the Prometheus pods of {@link PROMETHEUS_NAME}. */
+export const PROMETHEUS_POD_SELECTOR = {
+  'app.kubernetes.io/name': 'prometheus',
+  'operator.prometheus.io/name': PROMETHEUS_NAME,
+} as const;
+
+const ruleEvaluator: RuleEvaluator = 'prometheus';
+
+/** Prometheus HA: service account (IRSA for the sidecar), discovery RBAC, the Prometheus CR and its PDB. */
+export function prometheusObjects(config: EnvironmentConfig): KubernetesObject[] {
+  const labels = commonLabels('prometheus');
+  const { sizing } = config;
+  const sidecarResources = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } };
+  return [
+    irsaServiceAccount(config, 'prometheus', SERVICE_ACCOUNTS.prometheus, labels),
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'greenlang-prometheus', labels },
+      rules: [
+        {
+          apiGroups: [''],
+          resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'],
+          verbs: ['get', 'list', 'watch'],
+        },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] },
+        { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'greenlang-prometheus', labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'greenlang-prometheus' },
+      subjects: [{ kind: 'ServiceAccount', name: SERVICE_ACCOUNTS.prometheus, namespace: MONITORING_NAMESPACE }],
+    },
+    {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'Prometheus',
+      metadata: { name: PROMETHEUS_NAME, namespace: MONITORING_NAMESPACE, labels },
+      spec: {
+        image: IMAGES.prometheus,
+        version: imageTag(IMAGES.prometheus),
+        replicas: sizing.components.prometheus.replicas,
+        serviceAccountName: SERVICE_ACCOUNTS.prometheus,
+        // Part of the Thanos gRPC mesh: Query reads the sidecar's StoreAPI on 10901.
+        podMetadata: { labels: { ...THANOS_PART_OF, 'app.kubernetes.io/component': 'prometheus' } },
+        scrapeInterval: sizing.prometheus.scrapeInterval,
+        evaluationInterval: sizing.prometheus.evaluationInterval,
+        retention: `${localRetentionDays(config.retention)}d`,
+        retentionSize: sizing.prometheus.retentionSize,
+        externalLabels: { cluster: config.clusterName, region: config.region },
+        // The operator's default, set explicitly: Thanos Query deduplicates on exactly this label.
+        replicaExternalLabelName: PROMETHEUS_REPLICA_LABEL,
+        affinity: requiredAntiAffinity({ ...PROMETHEUS_POD_SELECTOR }),
+        resources: containerResources(sizing.components.prometheus.resources),
+        storage: { volumeClaimTemplate: volumeClaimTemplate('prometheus-db', sizing.prometheus.storage) },
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          runAsGroup: 2000,
+          fsGroup: 2000,
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+        // Every ServiceMonitor/PodMonitor in every namespace (application teams ship their own).
+        serviceMonitorSelector: {},
+        serviceMonitorNamespaceSelector: {},
+        podMonitorSelector: {},
+        podMonitorNamespaceSelector: {},
+        ruleSelector: { matchLabels: { [RULE_EVALUATOR_LABEL]: ruleEvaluator } },
+        ruleNamespaceSelector: {},
+        alerting: {
+          alertmanagers: [
+            { namespace: MONITORING_NAMESPACE, name: ALERTMANAGER_SERVICE, port: 'web', apiVersion: 'v2' },
+          ],
+        },
+        thanos: {
+          image: IMAGES.thanos,
+          version: imageTag(IMAGES.thanos),
+          objectStorageConfig: { name: OBJSTORE_SECRET.name, key: OBJSTORE_SECRET.key },
+          // Min and max block duration 2h: the sidecar uploads every block, local compaction stays off.
+          blockSize: '2h',
+          grpcServerTlsConfig: {
+            certFile: THANOS_TLS_FILES.cert,
+            keyFile: THANOS_TLS_FILES.key,
+            caFile: THANOS_TLS_FILES.ca,
+          },
+          resources: sidecarResources,
+        },
+        // Mount the sidecar's certificate (spec.secrets would only reach the prometheus container).
+        volumes: [thanosTlsVolume('sidecar')],
+        containers: [{ name: 'thanos-sidecar', volumeMounts: [{ ...THANOS_TLS_VOLUME_MOUNT }] }],
+        portName: 'http-web',
+      },
+    },
+    podDisruptionBudget('prometheus', labels, { ...PROMETHEUS_POD_SELECTOR }),
+  ];
+}
+
+export const PROMETHEUS_PORTS = { http: PORTS.prometheusHttp, grpc: PORTS.thanosGrpc, sidecarHttp: PORTS.thanosHttp };

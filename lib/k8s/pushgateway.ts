@@ -1,0 +1,125 @@
+import type { EnvironmentConfig } from '../config';
+import { internalZoneName } from '../naming';
+import {
+  CONTAINER_SECURITY_CONTEXT,
+  componentLabels,
+  containerResources,
+  httpProbes,
+  internalNlbAnnotations,
+  NLB_SERVICE_LABEL,
+  NOT_AN_NLB_SERVICE,
+  PORTS,
+  podDisruptionBudget,
+  podSecurityContext,
+  requiredAntiAffinity,
+  selectorLabels,
+  serviceAccount,
+  serviceHost,
+  volumeClaimTemplate,
+} from './common';
+import { MONITORING_NAMESPACE } from './namespace';
+import type { KubernetesObject } from './types';
+import { IMAGES } from './versions';
+
+export const PUSHGATEWAY = 'pushgateway';
+/** Headless governing service: replica i is `pushgateway-<i>.pushgateway.monitoring.svc.cluster.local`. */
+export const PUSHGATEWAY_SERVICE = 'pushgateway';
+const DATA_DIR = '/data';
+
+/** Every replica's in-cluster URL (pod DNS through the headless service): the compactor pushes to each. */
+export function pushgatewayPodUrls(config: Pick<EnvironmentConfig, 'sizing'>): string[] {
+  return Array.from(
+    { length: config.sizing.components.pushgateway.replicas },
+    (_, i) => `http://${PUSHGATEWAY}-${i}.${serviceHost(PUSHGATEWAY_SERVICE)}:${PORTS.pushgateway}`,
+  );
+}
+
+/**
+ * Pushgateway x2: a StatefulSet with a 2Gi PVC per replica (`--persistence.file`), a headless service, a
+ * ServiceMonitor scraping with honorLabels (pushed `job`/`instance` win), and one internal NLB per replica so the
+ * push-ingestion Lambda writes each replica individually (`pushgatewayReplicaUrl(env, i)`).
+ */
+export function pushgatewayObjects(config: EnvironmentConfig): KubernetesObject[] {
+  const labels = componentLabels(PUSHGATEWAY, 'pushgateway');
+  const sizing = config.sizing.components.pushgateway;
+  const perReplica: KubernetesObject[] = Array.from({ length: sizing.replicas }, (_, i) => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: `${PUSHGATEWAY}-${i}`,
+      namespace: MONITORING_NAMESPACE,
+      labels: { ...labels, [NLB_SERVICE_LABEL.key]: NLB_SERVICE_LABEL.value },
+      annotations: internalNlbAnnotations(`pushgateway-${i}.${internalZoneName(config.name)}`),
+    },
+    spec: {
+      type: 'LoadBalancer',
+      selector: { ...selectorLabels(PUSHGATEWAY), 'statefulset.kubernetes.io/pod-name': `${PUSHGATEWAY}-${i}` },
+      ports: [{ name: 'http', port: PORTS.pushgateway, targetPort: 'http', protocol: 'TCP' }],
+    },
+  }));
+  return [
+    serviceAccount(PUSHGATEWAY, labels),
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: PUSHGATEWAY_SERVICE, namespace: MONITORING_NAMESPACE, labels },
+      spec: {
+        clusterIP: 'None',
+        // Pod DNS must resolve before readiness: a restarting replica still takes the compactor's push.
+        publishNotReadyAddresses: true,
+        selector: selectorLabels(PUSHGATEWAY),
+        ports: [{ name: 'http', port: PORTS.pushgateway, targetPort: 'http', protocol: 'TCP' }],
+      },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: PUSHGATEWAY, namespace: MONITORING_NAMESPACE, labels },
+      spec: {
+        replicas: sizing.replicas,
+        serviceName: PUSHGATEWAY_SERVICE,
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: selectorLabels(PUSHGATEWAY) },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: PUSHGATEWAY,
+            securityContext: podSecurityContext(65534),
+            affinity: requiredAntiAffinity(selectorLabels(PUSHGATEWAY)),
+            containers: [
+              {
+                name: 'pushgateway',
+                image: IMAGES.pushgateway,
+                args: [
+                  `--web.listen-address=:${PORTS.pushgateway}`,
+                  `--persistence.file=${DATA_DIR}/pushgateway.db`,
+                  '--persistence.interval=1m',
+                  '--log.format=json',
+                ],
+                ports: [{ name: 'http', containerPort: PORTS.pushgateway, protocol: 'TCP' }],
+                resources: containerResources(sizing.resources),
+                securityContext: CONTAINER_SECURITY_CONTEXT,
+                ...httpProbes('http'),
+                volumeMounts: [{ name: 'data', mountPath: DATA_DIR }],
+              },
+            ],
+          },
+        },
+        volumeClaimTemplates: [volumeClaimTemplate('data', config.sizing.pushgateway.storage)],
+      },
+    },
+    ...perReplica,
+    podDisruptionBudget(PUSHGATEWAY, labels, selectorLabels(PUSHGATEWAY)),
+    {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name: PUSHGATEWAY, namespace: MONITORING_NAMESPACE, labels },
+      spec: {
+        // Only the headless service: the per-replica NLB services would scrape every replica twice.
+        selector: { matchLabels: selectorLabels(PUSHGATEWAY), matchExpressions: [{ ...NOT_AN_NLB_SERVICE }] },
+        namespaceSelector: { matchNames: [MONITORING_NAMESPACE] },
+        endpoints: [{ port: 'http', interval: config.sizing.prometheus.scrapeInterval, honorLabels: true }],
+      },
+    },
+  ];
+}

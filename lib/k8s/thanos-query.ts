@@ -1,0 +1,217 @@
+import type { EnvironmentConfig } from '../config';
+import { internalZoneName } from '../naming';
+import {
+  CONTAINER_SECURITY_CONTEXT,
+  containerResources,
+  dnsSrvGrpc,
+  httpProbes,
+  internalNlbAnnotations,
+  NLB_SERVICE_LABEL,
+  PORTS,
+  podDisruptionBudget,
+  podSecurityContext,
+  preferredAntiAffinity,
+  selectorLabels,
+  serviceAccount,
+  serviceHost,
+  thanosLabels,
+} from './common';
+import { MONITORING_NAMESPACE } from './namespace';
+import { PROMETHEUS_OPERATED_SERVICE } from './prometheus';
+import { QUERY_QPS_METRIC } from './prometheus-adapter';
+import { QUERY_REPLICA_LABELS } from './replica-labels';
+import { THANOS_RULER_SERVICE } from './thanos-ruler';
+import { THANOS_STORE_SERVICE } from './thanos-store';
+import { grpcClientTlsArgs, grpcServerTlsArgs, THANOS_TLS_VOLUME_MOUNT, thanosTlsVolume } from './thanos-tls';
+import type { KubernetesObject } from './types';
+import { IMAGES } from './versions';
+
+export const THANOS_QUERY = 'thanos-query';
+export const THANOS_QUERY_FRONTEND = 'thanos-query-frontend';
+/** The internal NLB in front of the query-frontend, published as `thanos-query.<internal zone>:9090`. */
+export const THANOS_QUERY_NLB_SERVICE = 'thanos-query-internal';
+
+/** The StoreAPIs Query fans out to, discovered by DNS SRV on each service's `grpc` port (not `--store`). */
+export function queryEndpoints(): string[] {
+  return [PROMETHEUS_OPERATED_SERVICE, THANOS_STORE_SERVICE, THANOS_RULER_SERVICE].map(dnsSrvGrpc);
+}
+
+export function thanosQueryArgs(): string[] {
+  return [
+    'query',
+    '--log.format=json',
+    `--http-address=0.0.0.0:${PORTS.queryHttp}`,
+    `--grpc-address=0.0.0.0:${PORTS.thanosGrpc}`,
+    ...queryEndpoints().map((e) => `--endpoint=${e}`),
+    ...QUERY_REPLICA_LABELS.map((l) => `--query.replica-label=${l}`),
+    '--query.partial-response',
+    '--query.auto-downsampling',
+    ...grpcServerTlsArgs(),
+    ...grpcClientTlsArgs(),
+  ];
+}
+
+function deployment(props: {
+  name: string;
+  component: string;
+  replicas: number;
+  args: string[];
+  resources: Record<string, unknown>;
+  ports: { name: string; containerPort: number }[];
+  tls: boolean;
+}): KubernetesObject {
+  const labels = thanosLabels(props.name, props.component);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: props.name, namespace: MONITORING_NAMESPACE, labels },
+    spec: {
+      replicas: props.replicas,
+      selector: { matchLabels: selectorLabels(props.name) },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: props.name,
+          securityContext: podSecurityContext(65534),
+          affinity: preferredAntiAffinity(selectorLabels(props.name)),
+          containers: [
+            {
+              name: props.component,
+              image: IMAGES.thanos,
+              args: props.args,
+              ports: props.ports.map((p) => ({ ...p, protocol: 'TCP' })),
+              resources: props.resources,
+              securityContext: CONTAINER_SECURITY_CONTEXT,
+              ...httpProbes('http'),
+              ...(props.tls ? { volumeMounts: [{ ...THANOS_TLS_VOLUME_MOUNT }] } : {}),
+            },
+          ],
+          ...(props.tls ? { volumes: [thanosTlsVolume('query')] } : {}),
+        },
+      },
+    },
+  };
+}
+
+/** Thanos Query x2 (dedup, partial response, DNS discovery), the query-frontend, HPAs, PDBs and the internal NLB. */
+export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[] {
+  const { components, scaleTriggers } = config.sizing;
+  const query = components.thanosQuery;
+  const frontend = components.thanosQueryFrontend;
+  const queryLabels = thanosLabels(THANOS_QUERY, 'query');
+  const frontendLabels = thanosLabels(THANOS_QUERY_FRONTEND, 'query-frontend');
+  const responseCache = { type: 'IN-MEMORY', config: { max_size: '256MB', validity: '10m' } };
+  const frontendArgs = [
+    'query-frontend',
+    '--log.format=json',
+    `--http-address=0.0.0.0:${PORTS.queryHttp}`,
+    `--query-frontend.downstream-url=http://${serviceHost(THANOS_QUERY)}:${PORTS.queryHttp}`,
+    '--query-range.split-interval=24h',
+    '--query-range.max-retries-per-request=3',
+    '--query-frontend.compress-responses',
+    '--query-frontend.log-queries-longer-than=10s',
+    `--query-range.response-cache-config=${JSON.stringify(responseCache)}`,
+  ];
+  return [
+    serviceAccount(THANOS_QUERY, queryLabels),
+    serviceAccount(THANOS_QUERY_FRONTEND, frontendLabels),
+    deployment({
+      name: THANOS_QUERY,
+      component: 'query',
+      replicas: query.replicas,
+      args: thanosQueryArgs(),
+      resources: containerResources(query.resources),
+      ports: [
+        { name: 'http', containerPort: PORTS.queryHttp },
+        { name: 'grpc', containerPort: PORTS.thanosGrpc },
+      ],
+      tls: true,
+    }),
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: THANOS_QUERY, namespace: MONITORING_NAMESPACE, labels: queryLabels },
+      spec: {
+        type: 'ClusterIP',
+        selector: selectorLabels(THANOS_QUERY),
+        ports: [
+          { name: 'http', port: PORTS.queryHttp, targetPort: 'http', protocol: 'TCP' },
+          { name: 'grpc', port: PORTS.thanosGrpc, targetPort: 'grpc', protocol: 'TCP' },
+        ],
+      },
+    },
+    {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: THANOS_QUERY, namespace: MONITORING_NAMESPACE, labels: queryLabels },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: THANOS_QUERY },
+        minReplicas: query.replicas,
+        maxReplicas: query.maxReplicas,
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+          {
+            // The seed's trigger (> 100 QPS across the base replicas), served by the prometheus-adapter release.
+            type: 'Pods',
+            pods: {
+              metric: { name: QUERY_QPS_METRIC },
+              target: {
+                type: 'AverageValue',
+                averageValue: String(Math.ceil(scaleTriggers.thanosQueryQps / query.replicas)),
+              },
+            },
+          },
+        ],
+      },
+    },
+    podDisruptionBudget(THANOS_QUERY, queryLabels, selectorLabels(THANOS_QUERY)),
+    deployment({
+      name: THANOS_QUERY_FRONTEND,
+      component: 'query-frontend',
+      replicas: frontend.replicas,
+      args: frontendArgs,
+      resources: containerResources(frontend.resources),
+      ports: [{ name: 'http', containerPort: PORTS.queryHttp }],
+      tls: false,
+    }),
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: THANOS_QUERY_FRONTEND, namespace: MONITORING_NAMESPACE, labels: frontendLabels },
+      spec: {
+        type: 'ClusterIP',
+        selector: selectorLabels(THANOS_QUERY_FRONTEND),
+        ports: [{ name: 'http', port: PORTS.queryHttp, targetPort: 'http', protocol: 'TCP' }],
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: THANOS_QUERY_NLB_SERVICE,
+        namespace: MONITORING_NAMESPACE,
+        labels: { ...frontendLabels, [NLB_SERVICE_LABEL.key]: NLB_SERVICE_LABEL.value },
+        annotations: internalNlbAnnotations(`thanos-query.${internalZoneName(config.name)}`),
+      },
+      spec: {
+        type: 'LoadBalancer',
+        selector: selectorLabels(THANOS_QUERY_FRONTEND),
+        ports: [{ name: 'http', port: PORTS.queryHttp, targetPort: 'http', protocol: 'TCP' }],
+      },
+    },
+    {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: THANOS_QUERY_FRONTEND, namespace: MONITORING_NAMESPACE, labels: frontendLabels },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: THANOS_QUERY_FRONTEND },
+        minReplicas: frontend.replicas,
+        maxReplicas: frontend.maxReplicas,
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+        ],
+      },
+    },
+    podDisruptionBudget(THANOS_QUERY_FRONTEND, frontendLabels, selectorLabels(THANOS_QUERY_FRONTEND)),
+  ];
+}

@@ -1,0 +1,82 @@
+import type { EnvironmentConfig } from '../config';
+import { RULE_EVALUATOR_LABEL, type RuleEvaluator, SERVICE_ACCOUNTS } from '../naming';
+import { ALERTMANAGER_SERVICE } from './alertmanager';
+import {
+  containerResources,
+  irsaServiceAccount,
+  PORTS,
+  podDisruptionBudget,
+  requiredAntiAffinity,
+  serviceHost,
+  THANOS_PART_OF,
+  thanosLabels,
+} from './common';
+import { MONITORING_NAMESPACE } from './namespace';
+import { OBJSTORE_SECRET } from './objstore';
+import { RULER_REPLICA_LABEL } from './replica-labels';
+import { THANOS_TLS_FILES, THANOS_TLS_VOLUME_MOUNT, thanosTlsVolume } from './thanos-tls';
+import type { KubernetesObject } from './types';
+import { IMAGES, imageTag } from './versions';
+
+export const THANOS_RULER_NAME = 'greenlang';
+/** The headless service prometheus-operator creates for ThanosRulers (ports `grpc` 10901, `web` 10902). */
+export const THANOS_RULER_SERVICE = 'thanos-ruler-operated';
+export const THANOS_RULER_POD_SELECTOR = {
+  'app.kubernetes.io/name': 'thanos-ruler',
+  'thanos-ruler': THANOS_RULER_NAME,
+} as const;
+
+const ruleEvaluator: RuleEvaluator = 'thanos-ruler';
+
+/**
+ * Thanos Ruler x2 as a ThanosRuler CR: evaluates rules labelled for it against Thanos Query (long-range rules),
+ * uploads its blocks, alerts the Alertmanagers without its replica label so both replicas' alerts deduplicate.
+ */
+export function thanosRulerObjects(config: EnvironmentConfig): KubernetesObject[] {
+  const labels = thanosLabels('thanos-ruler', 'ruler');
+  const sizing = config.sizing.components.thanosRuler;
+  return [
+    irsaServiceAccount(config, 'thanosRuler', SERVICE_ACCOUNTS.thanosRuler, labels),
+    {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ThanosRuler',
+      metadata: { name: THANOS_RULER_NAME, namespace: MONITORING_NAMESPACE, labels },
+      spec: {
+        image: IMAGES.thanos,
+        version: imageTag(IMAGES.thanos),
+        replicas: sizing.replicas,
+        serviceAccountName: SERVICE_ACCOUNTS.thanosRuler,
+        podMetadata: { labels: { ...THANOS_PART_OF, 'app.kubernetes.io/component': 'ruler' } },
+        ruleSelector: { matchLabels: { [RULE_EVALUATOR_LABEL]: ruleEvaluator } },
+        ruleNamespaceSelector: {},
+        // The Ruler queries through Thanos Query's HTTP API (service port `http`).
+        queryEndpoints: [`dnssrv+_http._tcp.${serviceHost('thanos-query')}`],
+        alertmanagersUrl: [`dnssrv+http://_web._tcp.${serviceHost(ALERTMANAGER_SERVICE)}`],
+        labels: { cluster: config.clusterName, region: config.region },
+        // The operator always adds and drops thanos_ruler_replica; stated here so the convention is visible.
+        alertDropLabels: [RULER_REPLICA_LABEL],
+        evaluationInterval: config.sizing.prometheus.evaluationInterval,
+        objectStorageConfig: { name: OBJSTORE_SECRET.name, key: OBJSTORE_SECRET.key },
+        grpcServerTlsConfig: {
+          certFile: THANOS_TLS_FILES.cert,
+          keyFile: THANOS_TLS_FILES.key,
+          caFile: THANOS_TLS_FILES.ca,
+        },
+        volumes: [thanosTlsVolume('ruler')],
+        volumeMounts: [{ ...THANOS_TLS_VOLUME_MOUNT }],
+        affinity: requiredAntiAffinity({ ...THANOS_RULER_POD_SELECTOR }),
+        resources: containerResources(sizing.resources),
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          runAsGroup: 2000,
+          fsGroup: 2000,
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+      },
+    },
+    podDisruptionBudget('thanos-ruler', labels, { ...THANOS_RULER_POD_SELECTOR }),
+  ];
+}
+
+export const THANOS_RULER_PORTS = { grpc: PORTS.thanosGrpc, http: PORTS.thanosHttp };

@@ -1,0 +1,105 @@
+import { commonLabels, MONITORING_NAMESPACE } from './namespace';
+import type { KubernetesObject } from './types';
+
+/**
+ * mTLS for Thanos gRPC (StoreAPI on 10901) with cert-manager: a self-signed issuer makes a CA, a CA issuer signs one
+ * certificate per component. Every server certificate carries {@link THANOS_GRPC_SERVER_NAME}, the name clients
+ * verify (`--grpc-client-server-name`): endpoints are discovered by DNS SRV, so clients dial IPs.
+ */
+
+export const THANOS_GRPC_SERVER_NAME = 'thanos-grpc.monitoring.svc';
+const CA_SECRET = 'thanos-grpc-ca';
+const CA_ISSUER = 'thanos-grpc-ca';
+const SELF_SIGNED_ISSUER = 'thanos-grpc-selfsigned';
+
+/** Components that hold a gRPC certificate; the Prometheus pods' sidecar is `sidecar`. */
+export type ThanosTlsComponent = 'sidecar' | 'query' | 'store' | 'ruler';
+export const THANOS_TLS_COMPONENTS: readonly ThanosTlsComponent[] = ['sidecar', 'query', 'store', 'ruler'];
+
+/** The Secret cert-manager writes for a component (`tls.crt`, `tls.key`, `ca.crt`). */
+export function thanosTlsSecret(component: ThanosTlsComponent): string {
+  return `thanos-${component}-grpc-tls`;
+}
+
+/** Where the component's certificate secret is mounted in its Thanos container. */
+export const THANOS_TLS_DIR = '/etc/thanos/grpc-tls';
+export const THANOS_TLS_VOLUME = 'thanos-grpc-tls';
+
+export const THANOS_TLS_FILES = {
+  cert: `${THANOS_TLS_DIR}/tls.crt`,
+  key: `${THANOS_TLS_DIR}/tls.key`,
+  ca: `${THANOS_TLS_DIR}/ca.crt`,
+} as const;
+
+/** gRPC server flags: serve TLS and require client certificates signed by the CA. */
+export function grpcServerTlsArgs(): string[] {
+  return [
+    `--grpc-server-tls-cert=${THANOS_TLS_FILES.cert}`,
+    `--grpc-server-tls-key=${THANOS_TLS_FILES.key}`,
+    `--grpc-server-tls-client-ca=${THANOS_TLS_FILES.ca}`,
+  ];
+}
+
+/** gRPC client flags: dial with TLS, present our certificate, verify the server against the CA and name. */
+export function grpcClientTlsArgs(): string[] {
+  return [
+    '--grpc-client-tls-secure',
+    `--grpc-client-tls-cert=${THANOS_TLS_FILES.cert}`,
+    `--grpc-client-tls-key=${THANOS_TLS_FILES.key}`,
+    `--grpc-client-tls-ca=${THANOS_TLS_FILES.ca}`,
+    `--grpc-client-server-name=${THANOS_GRPC_SERVER_NAME}`,
+  ];
+}
+
+export function thanosTlsVolume(component: ThanosTlsComponent): Record<string, unknown> {
+  return { name: THANOS_TLS_VOLUME, secret: { secretName: thanosTlsSecret(component) } };
+}
+
+export const THANOS_TLS_VOLUME_MOUNT = { name: THANOS_TLS_VOLUME, mountPath: THANOS_TLS_DIR, readOnly: true } as const;
+
+/** The cert-manager objects: self-signed issuer → CA certificate → CA issuer → one certificate per component. */
+export function thanosTlsObjects(): KubernetesObject[] {
+  const labels = commonLabels('thanos-tls');
+  const meta = (name: string) => ({ name, namespace: MONITORING_NAMESPACE, labels });
+  const objects: KubernetesObject[] = [
+    { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: meta(SELF_SIGNED_ISSUER), spec: { selfSigned: {} } },
+    {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: meta(CA_SECRET),
+      spec: {
+        isCA: true,
+        commonName: 'greenlang-thanos-grpc-ca',
+        secretName: CA_SECRET,
+        duration: '87600h',
+        privateKey: { algorithm: 'ECDSA', size: 256 },
+        issuerRef: { name: SELF_SIGNED_ISSUER, kind: 'Issuer', group: 'cert-manager.io' },
+      },
+    },
+    {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Issuer',
+      metadata: meta(CA_ISSUER),
+      spec: { ca: { secretName: CA_SECRET } },
+    },
+  ];
+  for (const component of THANOS_TLS_COMPONENTS) {
+    objects.push({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: meta(thanosTlsSecret(component)),
+      spec: {
+        secretName: thanosTlsSecret(component),
+        commonName: `thanos-${component}`,
+        dnsNames: [THANOS_GRPC_SERVER_NAME, `thanos-${component}.${MONITORING_NAMESPACE}.svc`],
+        duration: '2160h',
+        renewBefore: '360h',
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        // Every component is a server (StoreAPI) and a client (Query dials the others).
+        usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
+        issuerRef: { name: CA_ISSUER, kind: 'Issuer', group: 'cert-manager.io' },
+      },
+    });
+  }
+  return objects;
+}

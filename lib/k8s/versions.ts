@@ -1,0 +1,37 @@
+/**
+ * Every image and chart the platform runs, pinned in ONE place (no `latest`, no Bitnami images: upstream
+ * registries only). Bump here; the builders, render and the stacks read these.
+ */
+export const IMAGES = {
+  /** Thanos: sidecar, query, query-frontend, store gateway, ruler and compactor (upstream, thanos#8381). */
+  thanos: 'quay.io/thanos/thanos:v0.39.2',
+  prometheus: 'quay.io/prometheus/prometheus:v3.5.0',
+  alertmanager: 'quay.io/prometheus/alertmanager:v0.28.1',
+  pushgateway: 'quay.io/prometheus/pushgateway:v1.11.1',
+  grafana: 'docker.io/grafana/grafana:12.1.1',
+  /** Runs the compactor wrapper script (POSIX sh + curl to PUT to the Pushgateway; busybox wget cannot PUT). */
+  curl: 'docker.io/curlimages/curl:8.15.0',
+} as const;
+
+/** Helm charts (repository, chart, version). */
+export const CHARTS = {
+  /** Only the prometheus-operator and its CRDs are kept (the CRDs are too large for client-side apply). */
+  kubePrometheusStack: {
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'kube-prometheus-stack',
+    version: '79.5.0',
+  },
+  /** Serves the custom metrics API the Thanos Query HPA scales on (the seed's QPS trigger). */
+  prometheusAdapter: {
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'prometheus-adapter',
+    version: '5.2.0',
+  },
+} as const;
+
+/** The tag of an image reference (`quay.io/thanos/thanos:v0.39.2` → `v0.39.2`). */
+export function imageTag(image: string): string {
+  const tag = image.slice(image.lastIndexOf(':') + 1);
+  if (tag.includes('/')) throw new Error(`image "${image}" has no tag: pin a version`);
+  return tag;
+}

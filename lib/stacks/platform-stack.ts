@@ -1,0 +1,100 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config';
+import { ClusterWorkloads } from '../constructs/cluster-workloads';
+import { InternalEndpointsZone } from '../constructs/internal-endpoints-zone';
+import { ObservabilityCluster } from '../constructs/observability-cluster';
+import { PlatformAddonRoles } from '../constructs/platform-addon-roles';
+import { ThanosIrsaRoles } from '../constructs/thanos-irsa-roles';
+import { helmReleases, kubernetesObjects } from '../k8s';
+import { MONITORING_NAMESPACE } from '../k8s/namespace';
+import { internalZoneName, irsaRoleName, thanosBucketName } from '../naming';
+import { EBS_CSI_IRSA_SUBJECT, platformAddonReleases } from '../platform/addons';
+import { nodeGroupProblems } from '../platform/node-capacity';
+import { platformAddonObjects, platformBaseObjects } from '../platform/objects';
+
+/** The node group's sizing, checked against the environment's sizing table (`nodeGroupProblems`). */
+const STATEFUL_INSTANCE_TYPE = 'm6i.xlarge';
+const STATEFUL_MIN_NODES = 3;
+
+export interface PlatformStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+  readonly vpc: ec2.IVpc;
+  readonly thanosKey: kms.IKey;
+}
+
+/**
+ * The EKS side of an environment: the cluster (node group, EBS CSI, Fargate for the compactor), the IRSA roles of
+ * Thanos and of the add-ons, the private zone of the in-VPC endpoints, the add-on releases, and every Kubernetes
+ * object and Helm release of the monitoring workloads (the pure builders of `lib/k8s`, the same ones render uses).
+ */
+export class PlatformStack extends Stack {
+  public readonly cluster: ObservabilityCluster;
+  public readonly thanosRoles: ThanosIrsaRoles;
+  public readonly addonRoles: PlatformAddonRoles;
+  public readonly internalZone: InternalEndpointsZone;
+  public readonly workloads: ClusterWorkloads;
+
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    // The node group is sized for the seed's requests; a sizing that no longer fits stops synth here.
+    const problems = nodeGroupProblems(config.sizing, {
+      instanceType: STATEFUL_INSTANCE_TYPE,
+      minSize: STATEFUL_MIN_NODES,
+    });
+    if (problems.length > 0) {
+      throw new Error(
+        `${id}: the stateful node group does not fit the sizing of ${config.name}:\n- ${problems.join('\n- ')}`,
+      );
+    }
+
+    this.cluster = new ObservabilityCluster(this, 'Eks', {
+      clusterName: config.clusterName,
+      vpc: props.vpc,
+      monitoringNamespace: MONITORING_NAMESPACE,
+      nodeGroup: { minSize: STATEFUL_MIN_NODES },
+      ebsCsiRoleName: irsaRoleName(config.name, EBS_CSI_IRSA_SUBJECT.roleIdentity),
+      secretsKeyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    const { cluster } = this.cluster;
+
+    this.thanosRoles = new ThanosIrsaRoles(this, 'ThanosRoles', {
+      env: config.name,
+      cluster,
+      // The storage stack names the bucket thanosBucketName(config); the name avoids a cross-stack export.
+      bucketName: thanosBucketName(config),
+      key: props.thanosKey,
+      namespace: MONITORING_NAMESPACE,
+    });
+
+    this.internalZone = new InternalEndpointsZone(this, 'InternalEndpoints', {
+      zoneName: internalZoneName(config.name),
+      vpc: props.vpc,
+    });
+    this.addonRoles = new PlatformAddonRoles(this, 'AddonRoles', {
+      env: config.name,
+      cluster,
+      internalZone: this.internalZone.zone,
+    });
+
+    this.workloads = new ClusterWorkloads(this, 'Workloads', {
+      cluster,
+      baseObjects: platformBaseObjects(),
+      addonReleases: platformAddonReleases(config, {
+        vpcId: props.vpc.vpcId,
+        internalZoneId: this.internalZone.zone.hostedZoneId,
+      }),
+      addonObjects: platformAddonObjects(config),
+      releases: helmReleases(config),
+      objects: kubernetesObjects(config),
+      // The releases' pods (and the IRSA roles their service accounts name) must exist before helm waits on them.
+      releasesDependOn: [this.cluster.nodeGroup, this.cluster.ebsCsiDriver, this.thanosRoles, this.addonRoles],
+    });
+
+    new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
+    new CfnOutput(this, 'InternalZoneId', { value: this.internalZone.zone.hostedZoneId });
+  }
+}

@@ -1,0 +1,527 @@
+import type { BucketConfiguration } from '../../../lambdas/domain/audit/bucket-config';
+import type { AuditFinding, BucketAuditReport, FindingCode } from '../../../lambdas/domain/audit/findings';
+import { SNS_SUBJECT_MAX } from '../../../lambdas/domain/audit/summary';
+import { makeUlid, ulidRandomness } from '../../../lambdas/domain/audit/ulid';
+import { SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
+import { type BucketAuditDeps, runAudit } from '../../../lambdas/handlers/bucket-audit/handler';
+import {
+  DAY,
+  type FakeThanosBucket,
+  type FixtureBlock,
+  HOUR,
+  healthyBucket,
+  healthyConfiguration,
+  MemoryAuditStore,
+  putBlock,
+  replicaStreams,
+} from '../../support/thanos-bucket';
+
+const NOW = new Date('2026-11-24T05:00:00.000Z');
+const now = NOW.getTime();
+const [replica0, replica1] = replicaStreams(2) as [Record<string, string>, Record<string, string>];
+
+interface Run {
+  report: BucketAuditReport;
+  store: MemoryAuditStore;
+  published: { subject: string; message: string }[];
+}
+
+async function audit(bucket: FakeThanosBucket, store = new MemoryAuditStore(), at = NOW): Promise<Run> {
+  const published: { subject: string; message: string }[] = [];
+  const deps: BucketAuditDeps = {
+    thanos: bucket,
+    store,
+    notifier: { publish: async (subject, message) => void published.push({ subject, message }) },
+    bucket: 'gl-thanos-metrics-test',
+    environment: 'test',
+    policy: SEED_RETENTION_POLICY,
+    clock: () => at,
+    logger: { info: () => {}, warn: () => {} },
+    readConcurrency: 8,
+  };
+  return { report: await runAudit(deps), store, published };
+}
+
+const serious = (report: BucketAuditReport) => report.findings.filter((f) => f.severity !== 'info');
+const codes = (findings: readonly AuditFinding[]) => [...new Set(findings.map((f) => f.code))].sort();
+
+let serial = 0;
+function extraBlock(block: Omit<FixtureBlock, 'ulid'>): FixtureBlock {
+  return { ...block, ulid: makeUlid(block.createdAt, ulidRandomness(900_000 + ++serial)) };
+}
+
+describe('healthy bucket (as a working compactor leaves it)', () => {
+  const { bucket, blocks } = healthyBucket({ now: NOW });
+
+  it('has every resolution, compaction level and marked sources a real bucket has', () => {
+    const resolutions = new Set(blocks.map((b) => b.resolution));
+    expect([...resolutions].sort()).toEqual(['1h', '5m', 'raw']);
+    expect(new Set(blocks.map((b) => b.level))).toEqual(new Set([1, 2, 3, 4]));
+    expect(blocks.some((b) => b.markedAt !== undefined)).toBe(true);
+    // Retention applied: nothing older than its resolution's retention.
+    for (const b of blocks)
+      expect(now - b.maxTime).toBeLessThanOrEqual(SEED_RETENTION_POLICY.resolutionDays[b.resolution] * DAY);
+  });
+
+  it('yields no warning or critical finding, and an ok report with the inventory', async () => {
+    const { report, published } = await audit(bucket);
+    expect(serious(report)).toEqual([]);
+    expect(report.status).toBe('ok');
+    expect(report.inventory.blocks).toBe(blocks.length);
+    expect(report.inventory.streams).toBe(2);
+    expect(report.inventory.markedForDeletion).toBe(blocks.filter((b) => b.markedAt !== undefined).length);
+    expect(report.inventory.blocksByResolution['1h']).toBe(blocks.filter((b) => b.resolution === '1h').length);
+    expect(report.skippedChecks).toEqual([]);
+    expect(published).toEqual([]);
+  });
+
+  it('stays healthy at any hour of the day (upload and compaction timing)', async () => {
+    for (let h = 0; h < 24; h += 1) {
+      const at = new Date(now + h * HOUR + 17 * 60_000);
+      const { bucket: b } = healthyBucket({ now: at });
+      const { report } = await audit(b, new MemoryAuditStore(), at);
+      expect({ at: at.toISOString(), findings: serious(report) }).toEqual({ at: at.toISOString(), findings: [] });
+    }
+  });
+});
+
+/** Each defect, applied to a fresh healthy bucket, with the one code it must raise. */
+const defects: {
+  code: FindingCode;
+  name: string;
+  apply: (bucket: FakeThanosBucket, blocks: FixtureBlock[]) => string | undefined;
+}[] = [
+  {
+    code: 'RETENTION_EXCEEDED',
+    name: 'a 1h block 40 days past its 730-day retention (compactor retention not running)',
+    apply: (bucket) => {
+      const maxTime = now - 770 * DAY;
+      const b = extraBlock({
+        minTime: maxTime - 14 * DAY,
+        maxTime,
+        resolution: '1h',
+        level: 4,
+        labels: replica0,
+        source: 'compactor',
+        createdAt: maxTime + 3 * HOUR,
+      });
+      putBlock(bucket, b);
+      return b.ulid;
+    },
+  },
+  {
+    code: 'PARTIAL_BLOCK',
+    name: 'a block folder without meta.json, last written 2h ago',
+    apply: (bucket) => {
+      const b = extraBlock({
+        minTime: now - 6 * HOUR,
+        maxTime: now - 4 * HOUR,
+        resolution: 'raw',
+        level: 1,
+        labels: replica0,
+        source: 'sidecar',
+        createdAt: now - 2 * HOUR,
+      });
+      putBlock(bucket, b, { meta: false });
+      return b.ulid;
+    },
+  },
+  {
+    code: 'PARTIAL_BLOCK',
+    name: 'a block whose meta.json is not valid JSON',
+    apply: (bucket, blocks) => {
+      const victim = blocks.find((b) => b.resolution === '1h' && b.markedAt === undefined);
+      if (!victim) throw new Error('fixture has no 1h block');
+      bucket.putText(`${victim.ulid}/meta.json`, '{"ulid": "truncated', victim.createdAt);
+      return victim.ulid;
+    },
+  },
+  {
+    code: 'STALE_DELETION_MARK',
+    name: 'a deletion mark 5 days old (delete delay 48h)',
+    apply: (bucket, blocks) => {
+      const victim = blocks.find((b) => b.resolution === '1h' && b.markedAt === undefined);
+      if (!victim) throw new Error('fixture has no 1h block');
+      const at = now - 5 * DAY;
+      bucket.putText(
+        `${victim.ulid}/deletion-mark.json`,
+        JSON.stringify({ id: victim.ulid, deletion_time: at / 1000, version: 1 }),
+        at,
+      );
+      return victim.ulid;
+    },
+  },
+  {
+    code: 'OVERLAPPING_BLOCKS',
+    name: 'a second, unmarked 2d raw block over the same range for the same replica',
+    apply: (bucket, blocks) => {
+      const twoDay = blocks.find(
+        (b) => b.resolution === 'raw' && b.level === 3 && b.markedAt === undefined && labelsEqual(b.labels, replica1),
+      );
+      if (!twoDay) throw new Error('fixture has no 2d raw block');
+      const b = extraBlock({
+        ...twoDay,
+        minTime: twoDay.minTime + 8 * HOUR,
+        maxTime: twoDay.maxTime + 8 * HOUR,
+        createdAt: now - 3 * HOUR,
+      });
+      putBlock(bucket, b);
+      return b.ulid;
+    },
+  },
+  {
+    code: 'DOWNSAMPLING_LAG',
+    name: 'a 2d raw block whose 5m twin is missing, 3 days after compaction',
+    apply: (bucket, blocks) => {
+      const raw = blocks.find(
+        (b) => b.resolution === 'raw' && b.level === 3 && b.markedAt === undefined && now - b.createdAt > 2 * DAY,
+      );
+      if (!raw) throw new Error('fixture has no old 2d raw block');
+      const twin = blocks.find(
+        (b) =>
+          b.resolution === '5m' &&
+          b.minTime === raw.minTime &&
+          labelsEqual(b.labels, raw.labels) &&
+          b.markedAt === undefined,
+      );
+      if (!twin) throw new Error('fixture has no 5m twin');
+      for (const key of bucket.keys(`${twin.ulid}/`)) bucket.delete(key);
+      return raw.ulid;
+    },
+  },
+  {
+    code: 'DOWNSAMPLING_LAG',
+    name: 'a 14d 5m block whose 1h twin is missing',
+    apply: (bucket, blocks) => {
+      const fiveM = blocks.find((b) => b.resolution === '5m' && b.level === 4 && b.markedAt === undefined);
+      if (!fiveM) throw new Error('fixture has no 14d 5m block');
+      const twin = blocks.find(
+        (b) => b.resolution === '1h' && b.minTime === fiveM.minTime && labelsEqual(b.labels, fiveM.labels),
+      );
+      if (!twin) throw new Error('fixture has no 1h twin');
+      for (const key of bucket.keys(`${twin.ulid}/`)) bucket.delete(key);
+      return fiveM.ulid;
+    },
+  },
+  {
+    code: 'UPLOADS_STALLED',
+    name: "replica 1's sidecar stopped 10 hours ago",
+    apply: (bucket, blocks) => {
+      for (const b of blocks) {
+        if (labelsEqual(b.labels, replica1) && b.resolution === 'raw' && b.maxTime > now - 10 * HOUR) {
+          for (const key of bucket.keys(`${b.ulid}/`)) bucket.delete(key);
+        }
+      }
+      return undefined;
+    },
+  },
+  {
+    code: 'LIFECYCLE_EXPIRES_LIVE_DATA',
+    name: 'a lifecycle rule expiring objects after 365 days',
+    apply: (bucket) => {
+      bucket.configurationValue = withRule(bucket.configurationValue, {
+        id: 'expire-old',
+        enabled: true,
+        prefix: '',
+        hasTagFilter: false,
+        expirationDays: 365,
+        transitions: [],
+      });
+      return undefined;
+    },
+  },
+  {
+    code: 'LIFECYCLE_UNREADABLE_STORAGE_CLASS',
+    name: 'a lifecycle rule moving objects to Glacier Flexible Retrieval',
+    apply: (bucket) => {
+      bucket.configurationValue = withRule(bucket.configurationValue, {
+        id: 'to-glacier',
+        enabled: true,
+        prefix: '',
+        hasTagFilter: false,
+        transitions: [{ days: 200, storageClass: 'GLACIER' }],
+      });
+      return undefined;
+    },
+  },
+  {
+    code: 'LIFECYCLE_UNREADABLE_STORAGE_CLASS',
+    name: 'a block whose chunks already sit in Deep Archive',
+    apply: (bucket, blocks) => {
+      const victim = blocks.find((b) => b.resolution === '1h' && b.markedAt === undefined);
+      if (!victim) throw new Error('fixture has no 1h block');
+      bucket.put(`${victim.ulid}/chunks/000001`, {
+        size: 52_428_800,
+        lastModified: victim.createdAt,
+        storageClass: 'DEEP_ARCHIVE',
+      });
+      return victim.ulid;
+    },
+  },
+  {
+    code: 'BUCKET_NOT_KMS_ENCRYPTED',
+    name: 'default encryption SSE-S3 (AES256)',
+    apply: (bucket) => {
+      bucket.configurationValue = {
+        ...bucket.configurationValue,
+        encryption: { state: 'present', value: [{ algorithm: 'AES256' }] },
+      };
+      return undefined;
+    },
+  },
+  {
+    code: 'PUBLIC_ACCESS_NOT_BLOCKED',
+    name: 'blockPublicPolicy off',
+    apply: (bucket) => {
+      bucket.configurationValue = {
+        ...bucket.configurationValue,
+        publicAccessBlock: {
+          state: 'present',
+          value: {
+            blockPublicAcls: true,
+            ignorePublicAcls: true,
+            blockPublicPolicy: false,
+            restrictPublicBuckets: true,
+          },
+        },
+      };
+      return undefined;
+    },
+  },
+  {
+    code: 'MULTIPART_ABORT_MISSING',
+    name: 'no lifecycle configuration at all',
+    apply: (bucket) => {
+      bucket.configurationValue = { ...bucket.configurationValue, lifecycle: { state: 'absent' } };
+      return undefined;
+    },
+  },
+];
+
+function labelsEqual(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  return JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+}
+
+function withRule(
+  config: BucketConfiguration,
+  rule: BucketConfiguration['lifecycle'] extends infer P
+    ? P extends { state: 'present'; value: readonly (infer R)[] }
+      ? R
+      : never
+    : never,
+): BucketConfiguration {
+  const rules = config.lifecycle.state === 'present' ? config.lifecycle.value : [];
+  return { ...config, lifecycle: { state: 'present', value: [...rules, rule] } };
+}
+
+describe.each(defects)('$code fires on $name', ({ code, apply }) => {
+  it('and nothing else is warning or critical; the summary goes to SNS', async () => {
+    const { bucket, blocks } = healthyBucket({ now: NOW });
+    const block = apply(bucket, blocks);
+    const { report, published } = await audit(bucket);
+    expect(codes(serious(report))).toEqual([code]);
+    const found = report.findings.filter((f) => f.code === code);
+    if (block) expect(found.map((f) => f.block)).toContain(block);
+    expect(report.counts.byCode[code]).toBe(found.length);
+    expect(report.status).not.toBe('ok');
+    expect(published).toHaveLength(1);
+    const subject = published[0]?.subject ?? '';
+    expect(subject.length).toBeLessThanOrEqual(SNS_SUBJECT_MAX);
+    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(published[0]?.message).toContain(`${code}: ${found.length}`);
+  });
+});
+
+describe('thresholds', () => {
+  it('a block folder still uploading (within the consistency delay) is not partial', async () => {
+    const { bucket } = healthyBucket({ now: NOW });
+    putBlock(
+      bucket,
+      extraBlock({
+        minTime: now - 4 * HOUR,
+        maxTime: now - 2 * HOUR,
+        resolution: 'raw',
+        level: 1,
+        labels: replica0,
+        source: 'sidecar',
+        createdAt: now - 10 * 60_000,
+      }),
+      { meta: false },
+    );
+    expect(serious((await audit(bucket)).report)).toEqual([]);
+  });
+
+  it('a block just past retention, inside the 24h grace, is not reported yet', async () => {
+    const { bucket } = healthyBucket({ now: NOW });
+    const maxTime = now - 30 * DAY - 12 * HOUR;
+    putBlock(
+      bucket,
+      extraBlock({
+        minTime: maxTime - 2 * DAY,
+        maxTime,
+        resolution: 'raw',
+        level: 3,
+        labels: replica0,
+        source: 'compactor',
+        createdAt: maxTime + 3 * HOUR,
+      }),
+    );
+    // Its 5m twin exists (a healthy compactor made it), so only retention could fire.
+    putBlock(
+      bucket,
+      extraBlock({
+        minTime: maxTime - 2 * DAY,
+        maxTime,
+        resolution: '5m',
+        level: 3,
+        labels: replica0,
+        source: 'compactor',
+        createdAt: maxTime + 4 * HOUR,
+      }),
+    );
+    const { report } = await audit(bucket);
+    expect(report.counts.byCode.RETENTION_EXCEEDED).toBe(0);
+  });
+
+  it('a stream silent for longer than local retention is a warning, not critical', async () => {
+    const { bucket, blocks } = healthyBucket({ now: NOW });
+    for (const b of blocks)
+      if (labelsEqual(b.labels, replica1) && b.resolution === 'raw' && b.maxTime > now - 9 * DAY)
+        for (const key of bucket.keys(`${b.ulid}/`)) bucket.delete(key);
+    const { report } = await audit(bucket);
+    const stalled = report.findings.filter((f) => f.code === 'UPLOADS_STALLED');
+    expect(stalled.map((f) => [f.severity, f.labels?.prometheus_replica])).toEqual([['warning', 'prometheus-1']]);
+  });
+
+  it('overlaps with a block marked for deletion do not count', async () => {
+    const { bucket, blocks } = healthyBucket({ now: NOW });
+    const marked = blocks.filter((b) => b.markedAt !== undefined);
+    expect(marked.length).toBeGreaterThan(0);
+    const { report } = await audit(bucket);
+    expect(report.counts.byCode.OVERLAPPING_BLOCKS).toBe(0);
+  });
+
+  it('caps listed findings per code and counts the rest', async () => {
+    const { bucket } = healthyBucket({ now: NOW });
+    for (let i = 0; i < 205; i++) {
+      putBlock(
+        bucket,
+        extraBlock({
+          minTime: now - 5 * HOUR,
+          maxTime: now - 3 * HOUR,
+          resolution: 'raw',
+          level: 1,
+          labels: replica0,
+          source: 'sidecar',
+          createdAt: now - 2 * HOUR,
+        }),
+        { meta: false },
+      );
+    }
+    const { report } = await audit(bucket);
+    expect(report.counts.byCode.PARTIAL_BLOCK).toBe(205);
+    expect(report.findings.filter((f) => f.code === 'PARTIAL_BLOCK')).toHaveLength(200);
+    expect(report.omittedFindings).toEqual({ PARTIAL_BLOCK: 5 });
+  });
+});
+
+describe('incremental audit', () => {
+  it('reads every meta.json once, then nothing on an unchanged bucket, then only what is new', async () => {
+    const { bucket, blocks } = healthyBucket({ now: NOW });
+    const store = new MemoryAuditStore();
+    const first = await audit(bucket, store);
+    const marked = blocks.filter((b) => b.markedAt !== undefined).length;
+    expect(first.report.reads).toEqual({ metaJson: blocks.length, deletionMarks: marked, fromState: 0 });
+    expect(bucket.getCalls).toBe(blocks.length + marked);
+
+    bucket.resetCounters();
+    const second = await audit(bucket, store);
+    expect(bucket.getCalls).toBe(0);
+    expect(second.report.reads).toEqual({ metaJson: 0, deletionMarks: 0, fromState: blocks.length });
+    expect(second.report.findings).toEqual(first.report.findings);
+    expect(second.report.inventory).toEqual(first.report.inventory);
+
+    // The next sidecar upload and a new deletion mark: exactly those two objects are read.
+    bucket.resetCounters();
+    const fresh = extraBlock({
+      minTime: now - 3 * HOUR,
+      maxTime: now - HOUR,
+      resolution: 'raw',
+      level: 1,
+      labels: replica0,
+      source: 'sidecar',
+      createdAt: now - 30 * 60_000 - 1,
+    });
+    putBlock(bucket, fresh);
+    const unmarked = blocks.find((b) => b.resolution === '1h' && b.markedAt === undefined);
+    if (!unmarked) throw new Error('fixture has no 1h block');
+    bucket.putText(
+      `${unmarked.ulid}/deletion-mark.json`,
+      JSON.stringify({ id: unmarked.ulid, deletion_time: Math.floor(now / 1000) - 60, version: 1 }),
+      now - 60_000,
+    );
+    const third = await audit(bucket, store);
+    expect(bucket.getKeys.sort()).toEqual([`${fresh.ulid}/meta.json`, `${unmarked.ulid}/deletion-mark.json`].sort());
+    expect(third.report.inventory.blocks).toBe(blocks.length + 1);
+    expect(third.report.inventory.markedForDeletion).toBe(marked + 1);
+  });
+
+  it('forgets blocks that left the bucket, and re-reads a meta.json whose ETag changed', async () => {
+    const { bucket, blocks } = healthyBucket({ now: NOW });
+    const store = new MemoryAuditStore();
+    await audit(bucket, store);
+    const [gone, changed] = blocks.filter((b) => b.resolution === '1h') as [FixtureBlock, FixtureBlock];
+    for (const key of bucket.keys(`${gone.ulid}/`)) bucket.delete(key);
+    bucket.putText(
+      `${changed.ulid}/meta.json`,
+      JSON.stringify({
+        ulid: changed.ulid,
+        minTime: changed.minTime,
+        maxTime: changed.maxTime,
+        version: 1,
+        compaction: { level: 4 },
+        thanos: { labels: changed.labels, downsample: { resolution: 3_600_000 }, source: 'bucket-rewrite' },
+      }),
+      now - HOUR,
+    );
+    bucket.resetCounters();
+    const { report } = await audit(bucket, store);
+    expect(bucket.getKeys).toEqual([`${changed.ulid}/meta.json`]);
+    expect(report.inventory.blocks).toBe(blocks.length - 1);
+    const state = await store.readState('gl-thanos-metrics-test');
+    expect(state).not.toContain(gone.ulid);
+    expect(state).toContain('bucket-rewrite');
+  });
+
+  it('a corrupt state costs a full re-read, not the audit', async () => {
+    const { bucket, blocks } = healthyBucket({ now: NOW });
+    const store = new MemoryAuditStore();
+    await store.writeState('gl-thanos-metrics-test', '{"version": 99}');
+    const { report } = await audit(bucket, store);
+    expect(report.reads.metaJson).toBe(blocks.length);
+    expect(report.status).toBe('ok');
+  });
+});
+
+describe('report', () => {
+  it('is written dated and as audit/latest.json, identical', async () => {
+    const { bucket } = healthyBucket({ now: NOW });
+    const { store, report } = await audit(bucket);
+    const dated = store.objects.get('audit/2026/11/24/2026-11-24T05:00:00.000Z.json');
+    expect(dated).toBe(store.objects.get('audit/latest.json'));
+    expect(JSON.parse(dated ?? 'null')).toEqual(report);
+    expect(report.generatedAt).toBe('2026-11-24T05:00:00.000Z');
+    expect(report.policy.resolutionDays).toEqual({ raw: 30, '5m': 120, '1h': 730 });
+  });
+
+  it('skips a configuration check it cannot read, and says why', async () => {
+    const { bucket } = healthyBucket({ now: NOW });
+    bucket.configurationValue = {
+      ...healthyConfiguration(),
+      lifecycle: { state: 'unavailable', reason: 'NotImplemented: not here' },
+    };
+    const { report } = await audit(bucket);
+    expect(report.skippedChecks).toEqual([{ check: 'lifecycle', reason: 'NotImplemented: not here' }]);
+    expect(report.counts.byCode.MULTIPART_ABORT_MISSING).toBe(0);
+  });
+});

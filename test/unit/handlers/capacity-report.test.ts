@@ -1,0 +1,113 @@
+import type { BucketSizeSource } from '../../../lambdas/adapters/bucket-size';
+import { CAPACITY_RECORDING_RULES } from '../../../lambdas/domain/recording-rules';
+import { SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
+import { SEED_SIZING } from '../../../lambdas/domain/sizing';
+import { makeCapacityReportHandler } from '../../../lambdas/handlers/capacity-report/handler';
+import { fakePrometheus, memoryStore } from '../../support/capacity-fakes';
+
+const NOW = new Date('2026-11-23T05:00:00Z');
+const DAY = 86_400_000;
+
+const rules = CAPACITY_RECORDING_RULES;
+const replicaLabels = (r: string) => ({ cluster: 'greenlang-prod', prometheus_replica: r });
+
+describe('capacity report handler', () => {
+  const deps = {
+    environment: 'prod',
+    sizing: SEED_SIZING,
+    retention: SEED_RETENTION_POLICY,
+    now: () => NOW,
+  };
+
+  it('reads the recording rules, per replica, and writes every format dated and as latest', async () => {
+    const history = Array.from({ length: 28 }, (_, i) => ({
+      at: NOW.getTime() - (27 - i) * DAY,
+      value: 300_000 + 5_000 * i,
+    }));
+    const { api, asked } = fakePrometheus(
+      {
+        [rules.headSeriesPerReplica.record]: [
+          { labels: replicaLabels('prometheus-0'), value: 435_000 },
+          { labels: replicaLabels('prometheus-1'), value: 434_000 },
+        ],
+        [rules.ingestionRatePerReplica.record]: [
+          { labels: replicaLabels('prometheus-0'), value: 20_000 },
+          { labels: replicaLabels('prometheus-1'), value: 19_000 },
+        ],
+        [rules.prometheusMemoryPerReplica.record]: [{ labels: replicaLabels('prometheus-0'), value: 3.5e9 }],
+        [rules.queryRate.record]: [{ labels: { cluster: 'greenlang-prod' }, value: 42 }],
+        [rules.storeLatencyP99.record]: [{ labels: { cluster: 'greenlang-prod' }, value: 2.5 }],
+      },
+      { [rules.headSeriesPerReplica.record]: [{ labels: replicaLabels('prometheus-0'), points: history }] },
+    );
+    const { store, objects } = memoryStore();
+    const result = await makeCapacityReportHandler({ ...deps, prometheus: api, store })({});
+
+    expect(asked).not.toContain(rules.headSeriesPerReplica.expr);
+    expect(
+      result.report.prometheus.replicas.map((r) => [r.replica, r.headSeries, r.samplesPerSecond, r.memoryBytes]),
+    ).toEqual([
+      ['greenlang-prod/prometheus-0', 435_000, 20_000, 3.5e9],
+      ['greenlang-prod/prometheus-1', 434_000, 19_000, null],
+    ]);
+    expect(result.report.thanosQuery.qps).toBe(42);
+    expect(result.report.thanosStore.p99LatencySeconds).toBe(2.5);
+    // 435k growing 5k/day → 500k in 13 days: scale out now.
+    expect(result.report.recommendations[0]).toMatchObject({ code: 'SCALE_OUT', component: 'prometheus' });
+    expect([...objects.keys()].sort()).toEqual([
+      'capacity/2026-11-23/report.html',
+      'capacity/2026-11-23/report.json',
+      'capacity/2026-11-23/report.md',
+      'capacity/latest.html',
+      'capacity/latest.json',
+      'capacity/latest.md',
+    ]);
+    expect(objects.get('capacity/latest.json')).toBe(objects.get('capacity/2026-11-23/report.json'));
+    expect(result.htmlKey).toBe('capacity/2026-11-23/report.html');
+  });
+
+  it('falls back to the raw expression when the recorded series do not exist', async () => {
+    const { api, asked } = fakePrometheus({
+      [rules.headSeriesPerReplica.expr]: [{ labels: {}, value: 1234 }],
+    });
+    const { report } = await makeCapacityReportHandler({ ...deps, prometheus: api })({});
+    expect(asked.indexOf(rules.headSeriesPerReplica.record)).toBeLessThan(
+      asked.indexOf(rules.headSeriesPerReplica.expr),
+    );
+    expect(report.prometheus.replicas).toEqual([expect.objectContaining({ replica: 'prometheus', headSeries: 1234 })]);
+    expect(report.sources.headSeries).toBe(rules.headSeriesPerReplica.expr);
+  });
+
+  it('adds the bucket size by storage class, and still reports when CloudWatch fails', async () => {
+    const { api } = fakePrometheus({});
+    const sizes: BucketSizeSource = { bytesByStorageClass: async () => ({ STANDARD: 1e12, GLACIER_IR: 4e12 }) };
+    const ok = await makeCapacityReportHandler({
+      ...deps,
+      prometheus: api,
+      bucketSize: { source: sizes, bucketName: 'b' },
+    })({});
+    expect(ok.report.bucket).toEqual({ byStorageClass: { STANDARD: 1e12, GLACIER_IR: 4e12 }, totalBytes: 5e12 });
+
+    const logged: string[] = [];
+    const failing: BucketSizeSource = {
+      bytesByStorageClass: async () => {
+        throw new Error('AccessDenied');
+      },
+    };
+    const degraded = await makeCapacityReportHandler({
+      ...deps,
+      prometheus: api,
+      bucketSize: { source: failing, bucketName: 'b' },
+      log: (m, extra) => logged.push(`${m} ${JSON.stringify(extra)}`),
+    })({});
+    expect(degraded.report.bucket).toBeNull();
+    expect(logged[0]).toBe('bucket size unavailable {"error":"AccessDenied"}');
+  });
+
+  it('reports as of an on-demand time, and names a bad one', async () => {
+    const { api } = fakePrometheus({});
+    const run = makeCapacityReportHandler({ ...deps, prometheus: api });
+    expect((await run({ now: '2026-10-01T00:00:00Z' })).report.generatedAt).toBe('2026-10-01T00:00:00.000Z');
+    await expect(run({ now: 'last tuesday' })).rejects.toThrow('now: not an ISO timestamp: "last tuesday"');
+  });
+});
