@@ -1,50 +1,85 @@
 #!/usr/bin/env node
 /**
- * `npm start`: the whole loop on this machine, with real Prometheus, Alertmanager and Pushgateways (Debian
- * packages) on loopback. Prints the URLs, writes them to `.local/endpoints.json`; Ctrl-C stops everything.
+ * `npm start [-- --env dev|staging|prod] [--verbose]`: the whole loop on this machine, on loopback: real
+ * Prometheus (the project's rules), Alertmanager (the project's routes), two Pushgateways (Debian packages), the
+ * push ingestion in front of them, the alert fan-out, and stand-ins for Slack, PagerDuty and email. Prints the
+ * URLs, writes them to `.local/endpoints.json`, records every notification in `.local/notifications.jsonl`.
+ * Ctrl-C stops everything.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../lib/config';
 import { startLocalStack } from '../lib/devstack/local-stack';
 import { PROJECT_ROOT } from '../lib/paths';
 
-async function main(): Promise<void> {
-  const workDir = path.join(PROJECT_ROOT, '.local');
-  fs.mkdirSync(workDir, { recursive: true });
-  const verbose = process.argv.includes('--verbose');
-  const stack = await startLocalStack({ workDir, onLog: verbose ? (line) => console.error(line) : undefined });
+const USAGE = 'Usage: npm start [-- --env dev|staging|prod] [--verbose] [--work-dir DIR (default .local)]';
 
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      env: { type: 'string', default: 'dev' },
+      verbose: { type: 'boolean', default: false },
+      'work-dir': { type: 'string', default: path.join(PROJECT_ROOT, '.local') },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const workDir = path.resolve(values['work-dir'] ?? '.local');
+  fs.mkdirSync(workDir, { recursive: true });
+  console.log('Starting the local loop (Prometheus, Alertmanager, 2 Pushgateways, ingestion, alert fan-out, sinks)...');
+  const stack = await startLocalStack({
+    workDir,
+    env: values.env as 'dev',
+    onLog: values.verbose ? (line) => console.error(line) : undefined,
+    onNotification: (line) => console.log(`notification  ${line}`),
+  });
+
+  const { endpoints } = stack;
   const rows: [string, string][] = [
-    ['prometheus', stack.endpoints.prometheus],
-    ['alertmanager', stack.endpoints.alertmanager],
-    ...stack.endpoints.pushgateways.map((url, i): [string, string] => [`pushgateway-${i}`, url]),
+    ['prometheus', endpoints.prometheus],
+    ['alertmanager', endpoints.alertmanager],
+    ['ingest', `${endpoints.ingest}  (Pushgateway API: PUT/POST/DELETE /metrics/job/<job>...)`],
+    ['alerts', `${endpoints.alerts}/alerts  (Alertmanager's webhook)`],
+    ...endpoints.pushgateways.map((url, i): [string, string] => [`pushgateway-${i}`, url]),
+    ['slack (sink)', endpoints.sinks.slack],
+    ['pagerduty (sink)', endpoints.sinks.pagerduty],
+    ['sns/email (sink)', endpoints.sinks.sns],
   ];
-  console.log(rows.map(([name, url]) => `  ${name.padEnd(16)} ${url}`).join('\n'));
+  console.log(`\nenv ${endpoints.env}\n${rows.map(([name, url]) => `  ${name.padEnd(18)} ${url}`).join('\n')}`);
+  const relative = (file: string) => path.relative(process.cwd(), file) || file;
   console.log(
-    `\nEndpoints written to ${path.relative(process.cwd(), path.join(workDir, 'endpoints.json'))}. Ctrl-C stops everything.`,
+    `\nEndpoints: ${relative(path.join(workDir, 'endpoints.json'))}. Notifications: ${relative(endpoints.notifications)}.\n` +
+      `Try: curl --data-binary $'greenlang_thanos_compactor_halted 1\\n' ${endpoints.ingest}/metrics/job/thanos-compactor\n` +
+      'Ctrl-C stops everything.\n',
   );
 
   let stopping = false;
-  const shutdown = async () => {
+  const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     console.log('\nStopping...');
     await stack.stop();
-    process.exit(0);
+    process.exit(code);
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
-  // A component that dies takes the loop down with a message, rather than leaving half a stack running.
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  // A component that dies takes the loop down with its last words, rather than leaving half a stack running.
   for (const component of stack.components) {
-    component.exited.then((code) => {
+    void component.exited.then((code) => {
       if (stopping) return;
       console.error(`${component.name} exited (${code}):\n${component.output().slice(-2000)}`);
-      void shutdown();
+      void shutdown(1);
     });
   }
 }
 
 main().catch((error: Error) => {
-  console.error(`start: ${error.message}`);
+  console.error(`start: ${error instanceof ConfigError ? error.message : (error.stack ?? error.message)}`);
+  console.error(USAGE);
   process.exit(1);
 });

@@ -19,6 +19,8 @@ interface ComponentSpec {
   readonly dataDir?: string;
   readonly args: (port: number, dataDir: string) => string[];
   readonly onOutput?: (chunk: string) => void;
+  /** Listen on this port (one attempt). @default a free port, retried if taken meanwhile */
+  readonly port?: number;
 }
 
 /** Starts a component on a free port, retrying with another port if the one chosen was taken meanwhile. */
@@ -26,8 +28,8 @@ async function startComponent(spec: ComponentSpec): Promise<RunningComponent> {
   const ownsDataDir = spec.dataDir === undefined;
   const dataDir = spec.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `gl-${spec.name}-`));
   let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+  for (let attempt = 0; attempt < (spec.port === undefined ? 3 : 1); attempt++) {
+    const port = spec.port ?? (await freePort());
     const url = `http://127.0.0.1:${port}`;
     try {
       const process = await startProcess({
@@ -61,6 +63,8 @@ export interface PrometheusOptions {
   /** prometheus.yml to load. */
   readonly configFile: string;
   readonly dataDir?: string;
+  /** @default a free port */
+  readonly port?: number;
   readonly onOutput?: (chunk: string) => void;
 }
 
@@ -71,6 +75,7 @@ export function startPrometheus(options: PrometheusOptions): Promise<RunningComp
     command: BINARIES.prometheus.command,
     readyPath: '/-/ready',
     dataDir: options.dataDir,
+    port: options.port,
     onOutput: options.onOutput,
     args: (port, dataDir) => [
       `--config.file=${options.configFile}`,
