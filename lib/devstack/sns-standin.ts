@@ -59,6 +59,8 @@ export function publishProblem(params: URLSearchParams): string | undefined {
 }
 
 export interface SnsStandInOptions {
+  /** Topics that exist: a publish to another one gets SNS's NotFound. @default every topic exists */
+  readonly topics?: readonly string[];
   /** Called for each accepted message (e.g. to record it as a delivered email). */
   readonly onPublish?: (message: PublishedMessage) => void;
   /** @default a free port */
@@ -82,6 +84,11 @@ export async function startSnsStandIn(options: SnsStandInOptions = {}): Promise<
           400,
           errorXml('InvalidAction', `The action ${action ?? '(none)'} is not valid for this stand-in (Publish only)`),
         );
+        return;
+      }
+      const topicArn = params.get('TopicArn');
+      if (options.topics && topicArn !== null && !options.topics.includes(topicArn)) {
+        reply(404, errorXml('NotFound', 'Topic does not exist'));
         return;
       }
       const problem = publishProblem(params);

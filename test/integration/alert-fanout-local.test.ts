@@ -4,51 +4,20 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../../lib/devstack/processes';
 import { type SaasStandIn, startPagerDutyStandIn, startSlackStandIn } from '../../lib/devstack/saas-standins';
+import { type SnsStandIn, startSnsStandIn } from '../../lib/devstack/sns-standin';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { notification } from '../support/alerts';
 
 jest.setTimeout(60_000);
 
-/** SNS Publish, answered in whichever protocol the SDK speaks (query/XML or JSON 1.0). */
-async function startSnsEndpoint() {
-  const published: Record<string, string>[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => {
-      body += c.toString('utf8');
-    });
-    req.on('end', () => {
-      if ((req.headers['content-type'] ?? '').includes('json')) {
-        published.push(JSON.parse(body) as Record<string, string>);
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify({ MessageId: `m-${published.length}` }));
-        return;
-      }
-      published.push(Object.fromEntries(new URLSearchParams(body)));
-      res.writeHead(200, { 'content-type': 'text/xml' });
-      res.end(
-        `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m-${published.length}</MessageId></PublishResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PublishResponse>`,
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    published,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 describe('npm run local -- alerts', () => {
   let slack: SaasStandIn;
   let pagerduty: SaasStandIn;
-  let sns: Awaited<ReturnType<typeof startSnsEndpoint>>;
+  let sns: SnsStandIn;
   let child: ChildProcess;
   let historyDir: string;
   let url: string;
@@ -58,7 +27,7 @@ describe('npm run local -- alerts', () => {
   beforeAll(async () => {
     slack = await startSlackStandIn();
     pagerduty = await startPagerDutyStandIn();
-    sns = await startSnsEndpoint();
+    sns = await startSnsStandIn();
     historyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-alert-history-'));
     const port = await freePort();
     url = `http://127.0.0.1:${port}/alerts`;
@@ -134,8 +103,8 @@ describe('npm run local -- alerts', () => {
     expect(slack.accepted()).toHaveLength(1);
     expect(pagerduty.accepted().map((r) => (r.json as { event_action: string }).event_action)).toEqual(['trigger']);
     expect(sns.published).toHaveLength(1);
-    expect(sns.published[0]?.Subject).toBe('[ALERT] [FIRING:2] HighCPU greenlang-prod');
-    expect(sns.published[0]?.TopicArn).toBe('arn:aws:sns:eu-west-1:111111111111:greenlang-dev-critical-alerts');
+    expect(sns.published[0]?.subject).toBe('[ALERT] [FIRING:2] HighCPU greenlang-prod');
+    expect(sns.published[0]?.topicArn).toBe('arn:aws:sns:eu-west-1:111111111111:greenlang-dev-critical-alerts');
     const files = fs.readdirSync(path.join(historyDir, 'alert-history'), { recursive: true }).map(String);
     const json = files.filter((f) => f.endsWith('.json'));
     expect(json).toHaveLength(1);

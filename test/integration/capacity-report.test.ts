@@ -9,8 +9,8 @@ import { SEED_RETENTION_POLICY } from '../../lambdas/domain/retention';
 import { SEED_SIZING } from '../../lambdas/domain/sizing';
 import { makeCapacityReportHandler } from '../../lambdas/handlers/capacity-report/handler';
 import { type RunningComponent, startPrometheus, startPushgateway } from '../../lib/devstack/components';
+import { type SnsStandIn, startSnsStandIn } from '../../lib/devstack/sns-standin';
 import { PROJECT_ROOT } from '../../lib/paths';
-import { type SnsStandIn, startSnsStandIn } from '../support/sns-standin';
 
 /**
  * The capacity report and the weekly summary against a real Prometheus (Debian package) scraping real targets:
@@ -100,7 +100,7 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 500));
   }
   now = new Date(Math.floor(Date.now() / 1000) * 1000);
-  sns = await startSnsStandIn([TOPIC_ARN]);
+  sns = await startSnsStandIn({ topics: [TOPIC_ARN] });
 }, 90_000);
 
 afterAll(async () => {
