@@ -49,12 +49,16 @@ async function main(): Promise<void> {
     ['slack (sink)', endpoints.sinks.slack],
     ['pagerduty (sink)', endpoints.sinks.pagerduty],
     ['sns/email (sink)', endpoints.sinks.sns],
+    ['s3 (stand-in)', `${endpoints.s3.url}  (buckets ${endpoints.s3.thanosBucket}, ${endpoints.s3.reportsBucket})`],
   ];
   console.log(`\nenv ${endpoints.env}\n${rows.map(([name, url]) => `  ${name.padEnd(18)} ${url}`).join('\n')}`);
   const relative = (file: string) => path.relative(process.cwd(), file) || file;
   console.log(
     `\nEndpoints: ${relative(path.join(workDir, 'endpoints.json'))}. Notifications: ${relative(endpoints.notifications)}.\n` +
-      `Try: curl --data-binary $'greenlang_thanos_compactor_halted 1\\n' ${endpoints.ingest}/metrics/job/thanos-compactor\n` +
+      `Try: printf 'greenlang_thanos_compactor_halted 1\\ngreenlang_thanos_compactor_last_run_end_timestamp_seconds %s\\n' "$(date +%s)" \\\n` +
+      `       | curl --data-binary @- ${endpoints.ingest}/metrics/job/thanos-compactor\n` +
+      `     npm run local -- capacity --query-url ${endpoints.prometheus} --format markdown\n` +
+      `     npm run local -- audit --bucket ${endpoints.s3.thanosBucket} --report-bucket ${endpoints.s3.reportsBucket} --s3-endpoint ${endpoints.s3.url}\n` +
       'Ctrl-C stops everything.\n',
   );
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import S3rver from 's3rver';
 import { stringify } from 'yaml';
 import { alertmanagerConfig } from '../alerting/alertmanager-config';
 import { type EnvironmentConfig, type EnvironmentName, loadEnvironmentConfig } from '../config';
@@ -25,6 +26,8 @@ export interface LocalEndpoints {
   readonly pushgateways: readonly string[];
   /** The stand-ins for Slack, PagerDuty and SNS (email). */
   readonly sinks: { readonly slack: string; readonly pagerduty: string; readonly sns: string };
+  /** An S3 stand-in (path-style, any credentials `S3RVER`/`S3RVER`) with a Thanos and a reports bucket. */
+  readonly s3: { readonly url: string; readonly thanosBucket: string; readonly reportsBucket: string };
   readonly notifications: string;
 }
 
@@ -56,6 +59,8 @@ const LOCAL_INTERVAL = '2s';
 /** A PagerDuty routing key is 32 characters; the stand-in checks it. */
 const LOCAL_ROUTING_KEY = 'greenlanglocalroutingkey00000000';
 const LOCAL_TOPIC_ARN = 'arn:aws:sns:eu-west-1:000000000000:greenlang-local-critical-email';
+const LOCAL_THANOS_BUCKET = 'greenlang-local-thanos';
+const LOCAL_REPORTS_BUCKET = 'greenlang-local-reports';
 
 const SECONDS = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 } as const;
 
@@ -172,7 +177,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           payload: message,
         }),
     });
-    standIns.push(slack, pagerduty, sns);
+    const s3Dir = path.join(dataDir, 's3');
+    fs.mkdirSync(s3Dir, { recursive: true });
+    const s3 = new S3rver({
+      address: '127.0.0.1',
+      port: await freePort(),
+      directory: s3Dir,
+      silent: true,
+      configureBuckets: [LOCAL_THANOS_BUCKET, LOCAL_REPORTS_BUCKET].map((name) => ({ name, configs: [] })),
+    });
+    const s3Address = await s3.run();
+    standIns.push(slack, pagerduty, sns, { stop: () => s3.close() });
     unfollow.push(followStandIn(slack, 'slack', notifications, summarizeSlack));
     unfollow.push(followStandIn(pagerduty, 'pagerduty', notifications, summarizePagerDuty));
 
@@ -267,7 +282,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           {
             job_name: 'pushgateway',
             honor_labels: true,
-            static_configs: [{ targets: pushgateways.map((p) => hostPort(p.url)) }],
+            // In the cluster the ServiceMonitor adds `pod`; it keeps the two replicas' copies of a group apart.
+            static_configs: pushgateways.map((p, i) => ({
+              targets: [hostPort(p.url)],
+              labels: { pod: `pushgateway-${i}` },
+            })),
           },
         ],
       }),
@@ -290,6 +309,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       alerts: alerts.url,
       pushgateways: pushgateways.map((p) => p.url),
       sinks: { slack: slack.url, pagerduty: pagerduty.url, sns: sns.url },
+      s3: {
+        url: `http://127.0.0.1:${s3Address.port}`,
+        thanosBucket: LOCAL_THANOS_BUCKET,
+        reportsBucket: LOCAL_REPORTS_BUCKET,
+      },
       notifications: notifications.file,
     };
     fs.writeFileSync(path.join(workDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);

@@ -55,9 +55,14 @@ async function npmStart(workDir: string): Promise<Started> {
   return { child, output: () => output, endpoints };
 }
 
-/** Ctrl-C: SIGINT to the whole process group; resolves with the exit code. */
-async function ctrlC(started: Started): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
+/**
+ * Ctrl-C: SIGINT to the whole process group, as a terminal sends it. npm itself dies of the signal; the start
+ * script stops every component and exits. Resolves with npm's exit code or signal.
+ */
+async function ctrlC(started: Started): Promise<number | NodeJS.Signals | null> {
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+    started.child.once('exit', (code, signal) => resolve(code ?? signal)),
+  );
   if (started.child.pid) process.kill(-started.child.pid, 'SIGINT');
   return exited;
 }
@@ -76,7 +81,11 @@ describe('npm start: the whole loop on one machine', () => {
   let first: Started | undefined;
 
   afterAll(async () => {
-    if (first?.child.exitCode === null && first.child.pid) process.kill(-first.child.pid, 'SIGKILL');
+    try {
+      if (first?.child.pid) process.kill(-first.child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
   });
 
   it('writes every endpoint, and a pushed metric travels to a notification', async () => {
@@ -91,7 +100,8 @@ describe('npm start: the whole loop on one machine', () => {
     // A batch job pushes through the ingestion, as with curl --data-binary.
     const push = await fetch(`${endpoints.ingest}/metrics/job/thanos-compactor`, {
       method: 'POST',
-      body: 'greenlang_thanos_compactor_halted 1\n',
+      // What a halted compactor run pushes (the rule reads the group of the newest finished run).
+      body: `greenlang_thanos_compactor_halted 1\ngreenlang_thanos_compactor_last_run_end_timestamp_seconds ${Math.floor(Date.now() / 1000)}\n`,
     });
     expect(push.status).toBe(200);
 
@@ -138,7 +148,7 @@ describe('npm start: the whole loop on one machine', () => {
   it('stops everything on Ctrl-C, and a second npm start works', async () => {
     if (!first) throw new Error('the first test did not start the stack');
     const { endpoints } = first;
-    expect(await ctrlC(first)).toBe(0);
+    expect([0, 'SIGINT']).toContain(await ctrlC(first));
     for (const url of [
       endpoints.prometheus,
       endpoints.alertmanager,
@@ -146,7 +156,7 @@ describe('npm start: the whole loop on one machine', () => {
       endpoints.alerts,
       ...endpoints.pushgateways,
     ]) {
-      expect({ url, refused: await refused(url) }).toEqual({ url, refused: true });
+      await eventually(`${url} to stop`, async () => ((await refused(url)) ? true : undefined), 20_000);
     }
 
     const second = await npmStart(workDir);
@@ -154,7 +164,7 @@ describe('npm start: the whole loop on one machine', () => {
       const ready = await fetch(`${second.endpoints.prometheus}/-/ready`);
       expect(ready.status).toBe(200);
     } finally {
-      expect(await ctrlC(second)).toBe(0);
+      expect([0, 'SIGINT']).toContain(await ctrlC(second));
     }
   });
 });
