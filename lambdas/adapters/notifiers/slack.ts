@@ -21,7 +21,7 @@ export function slackNotifier(webhookUrl: SecretSource, options: HttpNotifierOpt
             () => postJson(fetchFn, url, JSON.stringify(message), [url], clock),
             { policy: options.policy, clock, logger: options.logger },
           );
-          options.logger?.info('slack: message delivered', { message: i + 1, of: messages.length, attempts });
+          options.logger?.info('slack: message delivered', { part: i + 1, of: messages.length, attempts });
         };
         // Only a multi-message notification has parts worth remembering one by one.
         if (parts && messages.length > 1) await parts(`message-${i + 1}-of-${messages.length}`, send);
