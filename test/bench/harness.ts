@@ -75,11 +75,11 @@ export function gzipSize(file: string): number {
 /**
  * Time to import an ES module in a fresh Node process (what a cold start pays for the code), median of `runs`.
  */
-export function moduleLoadMs(file: string, runs = 11): number {
+export function moduleLoadMs(file: string, runs = 11, env: NodeJS.ProcessEnv = process.env): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(path.resolve(file))}); process.stdout.write(String(performance.now() - t));`;
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env });
     samples.push(Number(out));
   }
   return median(samples);
