@@ -63,6 +63,9 @@ const TYPES: Record<string, MetricType> = {
   GAUGE_HISTOGRAM: 'gauge_histogram',
 };
 
+/** Lower-case spellings, most common first. */
+const LOWER_TYPES: readonly MetricType[] = ['gauge', 'counter', 'histogram', 'summary', 'untyped', 'gauge_histogram'];
+
 function isNameStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 }
@@ -75,6 +78,14 @@ function isMetricNameStart(c: number): boolean {
 function isMetricNameChar(c: number): boolean {
   return isNameChar(c) || c === 58;
 }
+/** No backslash, quote or new-line: written as is inside a label value. */
+function isPlain(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === BACKSLASH || c === QUOTE || c === NL) return false;
+  }
+  return true;
+}
 function isBlank(c: number): boolean {
   return c === SPACE || c === TAB;
 }
@@ -85,21 +96,34 @@ const INTEGER = /^[+-]?\d+$/;
 
 /** Go's `strconv.ParseFloat` as expfmt uses it: decimal, Inf/Infinity/NaN (any case), no hex, no `_`, in range. */
 export function isGoFloat(text: string): boolean {
-  // Fast path for the common case: plain decimal digits with at most one dot, no exponent.
+  // Fast path for the common case: decimal digits with at most one dot, optionally an exponent.
   const length = text.length;
-  if (length > 0 && length < 16) {
-    let i = 0;
-    const first = text.charCodeAt(0);
-    if (first === 45 || first === 43) i = 1;
-    let digits = 0;
-    let dots = 0;
-    for (; i < length; i++) {
-      const c = text.charCodeAt(i);
-      if (c >= 48 && c <= 57) digits++;
-      else if (c === 46 && dots === 0) dots++;
-      else break;
+  let i = 0;
+  const first = text.charCodeAt(0);
+  if (first === 45 || first === 43) i = 1;
+  let digits = 0;
+  let dots = 0;
+  for (; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 && dots === 0) dots++;
+    else break;
+  }
+  if (digits > 0) {
+    if (i === length) return length < 16 || Number.isFinite(Number(text));
+    const e = text.charCodeAt(i);
+    if (e === 101 || e === 69) {
+      i++;
+      const sign = text.charCodeAt(i);
+      if (sign === 45 || sign === 43) i++;
+      const expStart = i;
+      while (i < length) {
+        const c = text.charCodeAt(i);
+        if (c < 48 || c > 57) break;
+        i++;
+      }
+      if (i === length && i > expStart) return Number.isFinite(Number(text));
     }
-    if (i === length) return digits > 0;
   }
   if (NAN.test(text)) return true;
   if (!FLOAT.test(text)) return false;
@@ -138,6 +162,10 @@ class Parser {
   private readonly order: MetricFamily[] = [];
   private lastName = '';
   private lastFamily: MetricFamily | undefined;
+  private lastCommentName = '';
+  private lastCommentFamily: MetricFamily | undefined;
+  /** Labels of the previous sample: the next one mostly repeats their names (and some values). */
+  private lastLabels: [string, string][] = [];
 
   constructor(private readonly s: string) {}
 
@@ -205,19 +233,44 @@ class Parser {
   }
 
   private comment(): void {
+    const s = this.s;
     this.i++; // '#'
     this.skipBlanks();
-    const keyword = this.readToken();
-    if (keyword !== 'HELP' && keyword !== 'TYPE') {
+    // The keyword is the token up to a blank or new-line; only `HELP` and `TYPE` mean anything (no slicing).
+    const k = this.i;
+    let isHelp = false;
+    let isType = false;
+    if (s.startsWith('HELP', k)) isHelp = true;
+    else if (s.startsWith('TYPE', k)) isType = true;
+    if (isHelp || isType) {
+      const end = s.charCodeAt(k + 4);
+      if (!(end === SPACE || end === TAB || end === NL || Number.isNaN(end))) isHelp = isType = false;
+    }
+    if (!isHelp && !isType) {
       this.skipLine();
       return;
     }
+    this.i = k + 4;
     this.skipBlanks();
     // A HELP/TYPE line may change which family the next samples belong to.
     this.lastName = '';
     const nameAt = this.i;
-    const name = this.readMetricName();
-    if (name === '') this.fail('invalid metric name in comment', nameAt);
+    // HELP and TYPE of one family come in pairs: reuse the previous comment's name (and family) when it matches.
+    const previous = this.lastCommentName;
+    let name: string;
+    let family: MetricFamily | undefined;
+    if (
+      previous !== '' &&
+      s.startsWith(previous, nameAt) &&
+      !isMetricNameChar(s.charCodeAt(nameAt + previous.length))
+    ) {
+      name = previous;
+      family = this.lastCommentFamily;
+      this.i = nameAt + previous.length;
+    } else {
+      name = this.readMetricName();
+      if (name === '') this.fail('invalid metric name in comment', nameAt);
+    }
     const after = this.code();
     if (after === NL) {
       this.newLine();
@@ -225,8 +278,12 @@ class Parser {
     }
     if (!isBlank(after)) this.fail('invalid metric name in comment', nameAt);
     this.skipBlanks();
-    const family = this.family(name);
-    if (keyword === 'HELP') {
+    if (family === undefined) {
+      family = this.family(name);
+      this.lastCommentName = name;
+      this.lastCommentFamily = family;
+    }
+    if (isHelp) {
       if (family.help !== undefined) this.fail(`second HELP line for metric name "${name}"`, nameAt);
       family.help = this.readEscaped(false);
     } else {
@@ -234,15 +291,25 @@ class Parser {
         this.fail(`second TYPE line for metric name "${name}", or TYPE reported after samples`, nameAt);
       }
       const typeAt = this.i;
-      const start = this.i;
-      while (this.i < this.s.length && this.s.charCodeAt(this.i) !== NL) this.i++;
-      const word = this.s.slice(start, this.i);
-      const type = TYPES[word.toUpperCase()];
-      if (type === undefined) this.fail(`unknown metric type ${JSON.stringify(word)}`, typeAt);
+      let type: MetricType | undefined;
+      // Fast path: a lower-case type word ending the line (what every client library writes).
+      for (const candidate of LOWER_TYPES) {
+        if (s.startsWith(candidate, typeAt) && s.charCodeAt(typeAt + candidate.length) === NL) {
+          type = candidate;
+          this.i = typeAt + candidate.length;
+          break;
+        }
+      }
+      if (type === undefined) {
+        while (this.i < s.length && s.charCodeAt(this.i) !== NL) this.i++;
+        const word = s.slice(typeAt, this.i);
+        type = TYPES[word.toUpperCase()];
+        if (type === undefined) this.fail(`unknown metric type ${JSON.stringify(word)}`, typeAt);
+      }
       family.type = type;
       family.typeDeclared = true;
     }
-    if (this.i >= this.s.length) this.fail('unexpected end of input stream');
+    if (this.i >= s.length) this.fail('unexpected end of input stream');
     this.newLine();
   }
 
@@ -323,6 +390,7 @@ class Parser {
     if (this.code() === LBRACE) {
       this.i++;
       labels = this.readLabels(name);
+      if (labels.length > 0) this.lastLabels = labels;
     }
     this.skipBlanks();
     const valueAt = this.i;
@@ -397,8 +465,15 @@ class Parser {
       if (!isNameStart(c)) this.fail(`invalid label name for metric "${metric}"`);
       this.i++;
       while (this.i < s.length && isNameChar(s.charCodeAt(this.i))) this.i++;
-      const labelName = s.slice(nameAt, this.i);
-      if (labelName === '__name__') this.fail(`label name "__name__" is reserved`, nameAt);
+      // Samples of a family repeat label names (and often values): reuse the previous sample's strings.
+      const previous = this.lastLabels[labels.length];
+      let labelName: string;
+      if (previous !== undefined && previous[0].length === this.i - nameAt && s.startsWith(previous[0], nameAt)) {
+        labelName = previous[0];
+      } else {
+        labelName = s.slice(nameAt, this.i);
+        if (labelName === '__name__') this.fail(`label name "__name__" is reserved`, nameAt);
+      }
       for (let k = 0; k < labels.length; k++) {
         if (labels[k]?.[0] === labelName) this.fail(`duplicate label names for metric "${metric}"`, nameAt);
       }
@@ -409,7 +484,22 @@ class Parser {
       this.skipBlanks();
       if (this.code() !== QUOTE) this.fail(`expected '"' at start of label value, found '${s[this.i]}'`);
       this.i++;
-      const value = this.readEscaped(true);
+      let value: string;
+      const valueAt = this.i;
+      const previousValue = previous?.[1];
+      if (
+        previousValue !== undefined &&
+        s.charCodeAt(valueAt + previousValue.length) === QUOTE &&
+        s.startsWith(previousValue, valueAt) &&
+        isPlain(previousValue)
+      ) {
+        // The previous value verbatim, then a quote: with no backslash, quote or new-line in it, the text holds
+        // no escape and that quote closes the value, so it reads as exactly the previous value.
+        value = previousValue;
+        this.i = valueAt + previousValue.length;
+      } else {
+        value = this.readEscaped(true);
+      }
       this.i++; // closing quote
       labels.push([labelName, value]);
       this.skipBlanks();
