@@ -80,9 +80,8 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
       );
     }
     // A push holds each family name once (the parser merges a name's lines), so duplicates are per family.
-    const inPush = new Set(family.seriesIds);
     const held = seriesElsewhere.get(family.name);
-    if (inPush.size === family.seriesIds.length && !held) continue;
+    if (!held && (family.unique || new Set(family.seriesIds).size === family.seriesIds.length)) continue;
     const seen = new Set<string>();
     for (const seriesId of family.seriesIds) {
       if (seen.has(seriesId) || held?.has(seriesId)) {

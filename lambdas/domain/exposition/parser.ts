@@ -26,6 +26,13 @@ export interface MetricFamily {
   /** Whether a TYPE line declared the type (otherwise `untyped`). */
   typeDeclared: boolean;
   readonly samples: Sample[];
+  /**
+   * Per sample, in order: the canonical text of its label set (`a="1",b="x"`, names ascending, escapes as
+   * written), without `le`/`quantile` in histograms and summaries. Two samples of the family have the same
+   * key exactly when they are the same series. Undefined when some sample's labels were not written
+   * canonically (unsorted, blanks, trailing comma): then the labels themselves must be compared.
+   */
+  seriesKeys?: string[];
 }
 
 export interface ParseError {
@@ -139,6 +146,8 @@ export function isGoInt64(text: string): boolean {
   return n >= -9223372036854775808n && n <= 9223372036854775807n;
 }
 
+const NO_LABELS: [string, string][] = [];
+
 class Failure {
   constructor(readonly error: ParseError) {}
 }
@@ -166,8 +175,35 @@ class Parser {
   private lastCommentFamily: MetricFamily | undefined;
   /** Labels of the previous sample: the next one mostly repeats their names (and some values). */
   private lastLabels: [string, string][] = [];
+  // Where the last label block was, and whether it is canonical (see readLabels).
+  private nextBackslash = -1;
+  private nextNewline = -1;
+  private blockStart = 0;
+  private blockEnd = 0;
+  private canonical = true;
+  private cuts = 0;
+  private cutStart = 0;
+  private cutEnd = 0;
 
   constructor(private readonly s: string) {}
+
+  /** The first backslash at or after `from` (the length when none), found once per backslash, not per value. */
+  private backslashFrom(from: number): number {
+    if (this.nextBackslash < from) {
+      const at = this.s.indexOf('\\', from);
+      this.nextBackslash = at < 0 ? this.s.length : at;
+    }
+    return this.nextBackslash;
+  }
+
+  /** The first new-line at or after `from` (the length when none). */
+  private newlineFrom(from: number): number {
+    if (this.nextNewline < from) {
+      const at = this.s.indexOf('\n', from);
+      this.nextNewline = at < 0 ? this.s.length : at;
+    }
+    return this.nextNewline;
+  }
 
   private fail(message: string, at = this.i): never {
     throw new Failure({ line: this.line, column: at - this.lineStart + 1, message });
@@ -204,7 +240,7 @@ class Parser {
   private family(name: string): MetricFamily {
     let family = this.families.get(name);
     if (!family) {
-      family = { name, type: 'untyped', typeDeclared: false, samples: [] };
+      family = { name, type: 'untyped', typeDeclared: false, samples: [], seriesKeys: [] };
       this.families.set(name, family);
       this.order.push(family);
     }
@@ -330,6 +366,20 @@ class Parser {
   private readEscaped(inLabel: boolean): string {
     const s = this.s;
     const start = this.i;
+    // Fastest path: the text up to the end (found natively) holds no backslash (and, in a label, no new-line).
+    if (inLabel) {
+      const quote = s.indexOf('"', start);
+      if (quote >= 0 && this.backslashFrom(start) > quote && this.newlineFrom(start) > quote) {
+        this.i = quote;
+        return s.slice(start, quote);
+      }
+    } else {
+      const nl = s.indexOf('\n', start);
+      if (nl >= 0 && this.backslashFrom(start) > nl) {
+        this.i = nl;
+        return s.slice(start, nl);
+      }
+    }
     // Fast path: no escapes.
     while (this.i < s.length) {
       const c = s.charCodeAt(this.i);
@@ -386,9 +436,11 @@ class Parser {
       if (name === '') this.fail('invalid metric name');
     }
     this.skipBlanks();
-    let labels: [string, string][] = [];
+    let labels: [string, string][] = NO_LABELS;
+    let braces = false;
     if (this.code() === LBRACE) {
       this.i++;
+      braces = true;
       labels = this.readLabels(name);
       if (labels.length > 0) this.lastLabels = labels;
     }
@@ -418,8 +470,25 @@ class Parser {
       this.lastFamily = family;
       this.lastName = name;
     }
-    if (family.type === 'histogram' && name === `${family.name}_bucket`) this.checkFloatLabel(labels, 'le', nameAt);
-    if (family.type === 'summary' && name === family.name) this.checkFloatLabel(labels, 'quantile', nameAt);
+    const type = family.type;
+    if (
+      type === 'histogram' &&
+      name.length === family.name.length + 7 &&
+      name.endsWith('_bucket') &&
+      name.startsWith(family.name)
+    ) {
+      this.checkFloatLabel(labels, 'le', nameAt);
+    }
+    if (type === 'summary' && name === family.name) this.checkFloatLabel(labels, 'quantile', nameAt);
+    const keys = family.seriesKeys;
+    if (keys !== undefined) {
+      const key = this.seriesKey(
+        braces && labels.length > 0,
+        type === 'histogram' || type === 'summary' || type === 'gauge_histogram',
+      );
+      if (key === undefined) family.seriesKeys = undefined;
+      else keys.push(key);
+    }
     family.samples.push(
       timestamp === undefined ? { name, labels, value, line } : { name, labels, value, timestamp, line },
     );
@@ -454,12 +523,24 @@ class Parser {
   private readLabels(metric: string): [string, string][] {
     const s = this.s;
     const labels: [string, string][] = [];
+    const blockStart = this.i;
+    // Whether the block is the canonical text of its label set: names ascending, no blank, no trailing comma
+    // (escapes are canonical by construction: only \\, \" and \n exist and each is mandatory).
+    let canonical = true;
+    let cuts = 0;
+    let cutStart = 0;
+    let cutEnd = 0;
     for (;;) {
-      this.skipBlanks();
+      if (isBlank(this.code())) {
+        canonical = false;
+        this.skipBlanks();
+      }
       const c = this.code();
       if (c === RBRACE) {
+        if (labels.length > 0) canonical = false; // after a comma
+        this.blockEnd = this.i;
         this.i++;
-        return labels;
+        break;
       }
       const nameAt = this.i;
       if (!isNameStart(c)) this.fail(`invalid label name for metric "${metric}"`);
@@ -477,11 +558,20 @@ class Parser {
       for (let k = 0; k < labels.length; k++) {
         if (labels[k]?.[0] === labelName) this.fail(`duplicate label names for metric "${metric}"`, nameAt);
       }
-      this.skipBlanks();
+      if (canonical && labels.length > 0 && !((labels[labels.length - 1] as [string, string])[0] < labelName)) {
+        canonical = false;
+      }
+      if (isBlank(this.code())) {
+        canonical = false;
+        this.skipBlanks();
+      }
       const eq = this.code();
       if (eq !== EQ) this.fail(`expected '=' after label name, found '${s[this.i]}'`);
       this.i++;
-      this.skipBlanks();
+      if (isBlank(this.code())) {
+        canonical = false;
+        this.skipBlanks();
+      }
       if (this.code() !== QUOTE) this.fail(`expected '"' at start of label value, found '${s[this.i]}'`);
       this.i++;
       let value: string;
@@ -502,17 +592,50 @@ class Parser {
       }
       this.i++; // closing quote
       labels.push([labelName, value]);
-      this.skipBlanks();
+      if (labelName === 'le' || labelName === 'quantile') {
+        cuts++;
+        cutStart = nameAt;
+        cutEnd = this.i;
+      }
+      if (isBlank(this.code())) {
+        canonical = false;
+        this.skipBlanks();
+      }
       const next = this.code();
       if (next === COMMA) {
         this.i++;
         continue;
       }
       if (next === RBRACE) {
+        this.blockEnd = this.i;
         this.i++;
-        return labels;
+        break;
       }
       this.fail(`unexpected end of label value "${value}"`);
     }
+    this.blockStart = blockStart;
+    this.canonical = canonical;
+    this.cuts = cuts;
+    this.cutStart = cutStart;
+    this.cutEnd = cutEnd;
+    return labels;
+  }
+
+  /**
+   * The series key of the sample just read ({@link MetricFamily.seriesKeys}), or undefined when its label block
+   * is not canonical.
+   */
+  private seriesKey(hasLabels: boolean, folded: boolean): string | undefined {
+    if (!hasLabels) return '';
+    if (!this.canonical) return undefined;
+    const s = this.s;
+    const start = this.blockStart;
+    const end = this.blockEnd;
+    if (!folded || this.cuts === 0) return s.slice(start, end);
+    if (this.cuts > 1) return undefined;
+    const cutStart = this.cutStart;
+    const cutEnd = this.cutEnd;
+    if (cutStart === start) return cutEnd === end ? '' : s.slice(cutEnd + 1, end);
+    return cutEnd === end ? s.slice(start, cutStart - 1) : s.slice(start, cutStart - 1) + s.slice(cutEnd, end);
   }
 }
