@@ -432,8 +432,19 @@ class Parser {
       name = previous;
       this.i = nameAt + previous.length;
     } else {
-      name = this.readMetricName();
-      if (name === '') this.fail('invalid metric name');
+      // The first sample after a family's HELP/TYPE mostly carries the family's name.
+      const commented = this.lastCommentName;
+      if (
+        commented !== '' &&
+        s.startsWith(commented, nameAt) &&
+        !isMetricNameChar(s.charCodeAt(nameAt + commented.length))
+      ) {
+        name = commented;
+        this.i = nameAt + commented.length;
+      } else {
+        name = this.readMetricName();
+        if (name === '') this.fail('invalid metric name');
+      }
     }
     this.skipBlanks();
     let labels: [string, string][] = NO_LABELS;
@@ -503,6 +514,17 @@ class Parser {
 
   /** expfmt's rule: `x_sum`/`x_count` belong to summary or histogram `x`, `x_bucket` to histogram `x`. */
   private familyOfSample(name: string): MetricFamily {
+    // `x_bucket` then `x_sum` then `x_count`: the previous family is the base, no lookup or slicing needed.
+    const previous = this.lastFamily;
+    if (previous !== undefined && (previous.type === 'histogram' || previous.type === 'summary')) {
+      const base = previous.name;
+      const rest = name.length - base.length;
+      if (rest > 0 && name.startsWith(base)) {
+        if (rest === 4 && name.endsWith('_sum')) return previous;
+        if (rest === 6 && name.endsWith('_count')) return previous;
+        if (rest === 7 && previous.type === 'histogram' && name.endsWith('_bucket')) return previous;
+      }
+    }
     const exact = this.families.get(name);
     // Only names ending in _sum, _count or _bucket can belong to another family (last char m, t or t).
     const last = name.charCodeAt(name.length - 1);
