@@ -23,8 +23,10 @@ export function validatePushBody(families: readonly MetricFamily[]): ValidationR
   for (const family of families) {
     for (const sample of family.samples) {
       if (sample.timestamp !== undefined) return fail('pushed metrics must not have timestamps');
-      for (const [name] of sample.labels) {
-        if (name.startsWith('__')) {
+      const labels = sample.labels;
+      for (let i = 0; i < labels.length; i++) {
+        const name = (labels[i] as readonly [string, string])[0];
+        if (name.charCodeAt(0) === 95 && name.charCodeAt(1) === 95) {
           return fail(`metric "${sample.name}" (line ${sample.line}) has a label with an invalid name: ${name}`);
         }
       }

@@ -92,6 +92,8 @@ function isMetricNameChar(c: number): boolean {
 function matchesAt(s: string, prefix: string, at: number): boolean {
   const n = prefix.length;
   if (at + n > s.length) return false;
+  // A long slice is a view (no copy) and string equality is a native memory compare.
+  if (n >= 13) return s.slice(at, at + n) === prefix;
   for (let k = 0; k < n; k++) {
     if (s.charCodeAt(at + k) !== prefix.charCodeAt(k)) return false;
   }
@@ -110,6 +112,8 @@ function isBlank(c: number): boolean {
   return c === SPACE || c === TAB;
 }
 
+/** Sticky: matches at `lastIndex` only. */
+const METRIC_NAME = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
 const FLOAT = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?)$/;
 const NAN = /^[nN][aA][nN]$/;
 const INTEGER = /^[+-]?\d+$/;
@@ -274,10 +278,9 @@ class Parser {
   private readMetricName(): string {
     const start = this.i;
     const s = this.s;
-    if (this.i < s.length && isMetricNameStart(s.charCodeAt(this.i))) {
-      this.i++;
-      while (this.i < s.length && isMetricNameChar(s.charCodeAt(this.i))) this.i++;
-    }
+    // The regex engine scans a name faster than a char-code loop.
+    METRIC_NAME.lastIndex = start;
+    if (METRIC_NAME.test(s)) this.i = METRIC_NAME.lastIndex;
     return s.slice(start, this.i);
   }
 
@@ -500,8 +503,7 @@ class Parser {
     if (
       type === 'histogram' &&
       name.length === family.name.length + 7 &&
-      name.endsWith('_bucket') &&
-      name.startsWith(family.name)
+      name.endsWith('_bucket') // only `<family>_bucket` has that length among a histogram's names
     ) {
       this.checkFloatLabel(labels, 'le', nameAt);
     }
@@ -522,7 +524,13 @@ class Parser {
   }
 
   private checkFloatLabel(labels: readonly (readonly [string, string])[], label: string, at: number): void {
-    const pair = labels.find(([n]) => n === label);
+    let pair: readonly [string, string] | undefined;
+    for (let k = 0; k < labels.length; k++) {
+      if ((labels[k] as readonly [string, string])[0] === label) {
+        pair = labels[k];
+        break;
+      }
+    }
     if (pair && !isGoFloat(pair[1]))
       this.fail(`expected float as value for '${label}' label, got ${JSON.stringify(pair[1])}`, at);
   }
@@ -534,7 +542,7 @@ class Parser {
     if (previous !== undefined && (previous.type === 'histogram' || previous.type === 'summary')) {
       const base = previous.name;
       const rest = name.length - base.length;
-      if (rest > 0 && name.startsWith(base)) {
+      if (rest > 0 && matchesAt(name, base, 0)) {
         if (rest === 4 && name.endsWith('_sum')) return previous;
         if (rest === 6 && name.endsWith('_count')) return previous;
         if (rest === 7 && previous.type === 'histogram' && name.endsWith('_bucket')) return previous;
