@@ -51,10 +51,10 @@ export interface ConsistencyInput {
  * full label set) appears twice. Only what the push brings can break this: the stored state was consistent.
  */
 export function validateConsistency(input: ConsistencyInput): ValidationResult {
-  const targetId = groupingKeyId(input.key);
-  const names = new Set(input.pushed.map((f) => f.name));
   const typesElsewhere = new Map<string, { type: MetricType; where: string }>();
   const seriesElsewhere = new Map<string, Set<string>>();
+  const targetId = input.groups.length > 0 ? groupingKeyId(input.key) : '';
+  const names = input.groups.length > 0 ? new Set(input.pushed.map((f) => f.name)) : new Set<string>();
   for (const group of input.groups) {
     const id = groupingKeyId(group.key);
     if (id === targetId) continue;

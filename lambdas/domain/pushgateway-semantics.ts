@@ -85,6 +85,15 @@ function uniqueWithoutIds(family: MetricFamily, folded: boolean, keyNames: Reado
     }
   }
   if (folded) return true;
+  // Exporters mostly write a family's series in label order: strictly ascending keys are distinct.
+  let ascending = true;
+  for (let i = 1; i < keys.length; i++) {
+    if (!((keys[i - 1] as string) < (keys[i] as string))) {
+      ascending = false;
+      break;
+    }
+  }
+  if (ascending) return true;
   const seen = new Set<string>();
   for (const k of keys) {
     const size = seen.size;
