@@ -79,9 +79,6 @@ function isNameStart(c: number): boolean {
 function isNameChar(c: number): boolean {
   return isNameStart(c) || (c >= 48 && c <= 57);
 }
-function isMetricNameStart(c: number): boolean {
-  return isNameStart(c) || c === 58;
-}
 function isMetricNameChar(c: number): boolean {
   return isNameChar(c) || c === 58;
 }
