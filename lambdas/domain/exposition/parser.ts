@@ -195,6 +195,8 @@ class Parser {
   private blockStart = 0;
   private blockEnd = 0;
   private canonical = true;
+  private sorted = true;
+  private sortedKept = true;
   private cuts = 0;
   private cutStart = 0;
   private cutEnd = 0;
@@ -566,9 +568,14 @@ class Parser {
     const s = this.s;
     const labels: [string, string][] = [];
     const blockStart = this.i;
-    // Whether the block is the canonical text of its label set: names ascending, no blank, no trailing comma
-    // (escapes are canonical by construction: only \\, \" and \n exist and each is mandatory).
+    // Whether the block is the canonical text of its label set: no blank, no trailing comma (`canonical`) and names
+    // ascending (`sorted`; `sortedKept` ignores le/quantile, which histograms and summaries cut from the key,
+    // and which Go clients write last). Escapes are canonical by construction: only \\, \" and \n exist and
+    // each is mandatory.
     let canonical = true;
+    let sorted = true;
+    let sortedKept = true;
+    let lastKept = '';
     let cuts = 0;
     let cutStart = 0;
     let cutEnd = 0;
@@ -600,8 +607,10 @@ class Parser {
       for (let k = 0; k < labels.length; k++) {
         if (labels[k]?.[0] === labelName) this.fail(`duplicate label names for metric "${metric}"`, nameAt);
       }
-      if (canonical && labels.length > 0 && !((labels[labels.length - 1] as [string, string])[0] < labelName)) {
-        canonical = false;
+      if (labels.length > 0 && !((labels[labels.length - 1] as [string, string])[0] < labelName)) sorted = false;
+      if (labelName !== 'le' && labelName !== 'quantile') {
+        if (lastKept !== '' && !(lastKept < labelName)) sortedKept = false;
+        lastKept = labelName;
       }
       if (isBlank(this.code())) {
         canonical = false;
@@ -657,6 +666,8 @@ class Parser {
     }
     this.blockStart = blockStart;
     this.canonical = canonical;
+    this.sorted = sorted;
+    this.sortedKept = sortedKept;
     this.cuts = cuts;
     this.cutStart = cutStart;
     this.cutEnd = cutEnd;
@@ -669,7 +680,7 @@ class Parser {
    */
   private seriesKey(hasLabels: boolean, folded: boolean): string | undefined {
     if (!hasLabels) return '';
-    if (!this.canonical) return undefined;
+    if (!this.canonical || !(folded ? this.sortedKept : this.sorted)) return undefined;
     const s = this.s;
     const start = this.blockStart;
     const end = this.blockEnd;
