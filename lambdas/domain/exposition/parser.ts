@@ -189,9 +189,10 @@ class Parser {
   private lastCommentFamily: MetricFamily | undefined;
   /** Labels of the previous sample: the next one mostly repeats their names (and some values). */
   private lastLabels: [string, string][] = [];
-  // Where the last label block was, and whether it is canonical (see readLabels).
+  // Positions of the next backslash and new-line, found natively once each (see readEscaped).
   private nextBackslash = -1;
   private nextNewline = -1;
+  // Where the last label block was, and whether it is canonical (see readLabels).
   private blockStart = 0;
   private blockEnd = 0;
   private canonical = true;
