@@ -23,8 +23,10 @@ export function validatePushBody(families: readonly MetricFamily[]): ValidationR
   for (const family of families) {
     for (const sample of family.samples) {
       if (sample.timestamp !== undefined) return fail('pushed metrics must not have timestamps');
-      for (const [name] of sample.labels) {
-        if (name.startsWith('__')) {
+      const labels = sample.labels;
+      for (let i = 0; i < labels.length; i++) {
+        const name = (labels[i] as readonly [string, string])[0];
+        if (name.charCodeAt(0) === 95 && name.charCodeAt(1) === 95) {
           return fail(`metric "${sample.name}" (line ${sample.line}) has a label with an invalid name: ${name}`);
         }
       }
@@ -49,10 +51,10 @@ export interface ConsistencyInput {
  * full label set) appears twice. Only what the push brings can break this: the stored state was consistent.
  */
 export function validateConsistency(input: ConsistencyInput): ValidationResult {
-  const targetId = groupingKeyId(input.key);
-  const names = new Set(input.pushed.map((f) => f.name));
   const typesElsewhere = new Map<string, { type: MetricType; where: string }>();
   const seriesElsewhere = new Map<string, Set<string>>();
+  const targetId = input.groups.length > 0 ? groupingKeyId(input.key) : '';
+  const names = input.groups.length > 0 ? new Set(input.pushed.map((f) => f.name)) : new Set<string>();
   for (const group of input.groups) {
     const id = groupingKeyId(group.key);
     if (id === targetId) continue;
@@ -80,9 +82,8 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
       );
     }
     // A push holds each family name once (the parser merges a name's lines), so duplicates are per family.
-    const inPush = new Set(family.seriesIds);
     const held = seriesElsewhere.get(family.name);
-    if (inPush.size === family.seriesIds.length && !held) continue;
+    if (!held && (family.unique || new Set(family.seriesIds).size === family.seriesIds.length)) continue;
     const seen = new Set<string>();
     for (const seriesId of family.seriesIds) {
       if (seen.has(seriesId) || held?.has(seriesId)) {

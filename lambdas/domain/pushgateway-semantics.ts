@@ -26,6 +26,8 @@ export interface FamilyState {
    * `le`/`quantile`). Ids rather than objects: validation compares thousands of them per push.
    */
   readonly seriesIds: readonly string[];
+  /** True when `seriesIds` is known to hold no id twice (so it need not be built to check). */
+  readonly unique?: boolean;
 }
 
 export interface GroupState {
@@ -49,30 +51,111 @@ export function pushedFamilies(families: readonly MetricFamily[], key: GroupingK
   for (const family of families) {
     if (family.samples.length === 0) continue; // a HELP/TYPE without samples adds nothing to the group
     const folded = family.type === 'histogram' || family.type === 'summary' || family.type === 'gauge_histogram';
-    const seriesIds: string[] = [];
-    const seen = folded ? new Set<string>() : undefined;
-    for (const sample of family.samples) {
-      const pairs: [string, string][] = [];
-      let hasInstance = keyNames.has('instance');
-      for (const pair of sample.labels) {
-        const name = pair[0];
-        if (keyNames.has(name)) continue;
-        if (folded && (name === 'le' || name === 'quantile')) continue;
-        if (name === 'instance') hasInstance = true;
-        pairs.push(pair as [string, string]);
-      }
-      for (const pair of keyPairs) pairs.push(pair);
-      if (!hasInstance) pairs.push(['instance', '']);
-      const id = pairsId(pairs);
-      if (seen) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-      }
-      seriesIds.push(id);
+    const fast = uniqueWithoutIds(family, folded, keyNames);
+    if (fast) {
+      result.push(new KnownUniqueFamily(family, folded, keyNames, keyPairs));
+      continue;
     }
-    result.push({ name: family.name, type: family.type, help: family.help, seriesIds });
+    result.push({
+      name: family.name,
+      type: family.type,
+      help: family.help,
+      seriesIds: seriesIdsOf(family, folded, keyNames, keyPairs),
+    });
   }
   return result;
+}
+
+/**
+ * Whether the family's series are known to be distinct without building their ids, from the parser's canonical
+ * label keys: the ids are a one-to-one function of the keys as long as no body label is overridden by the
+ * grouping key and no sample writes `instance=""` (the value a missing `instance` gets). Folded families
+ * merge equal keys anyway; others must have no key twice.
+ */
+function uniqueWithoutIds(family: MetricFamily, folded: boolean, keyNames: ReadonlySet<string>): boolean {
+  const keys = family.seriesKeys;
+  const samples = family.samples;
+  if (keys === undefined || keys.length !== samples.length) return false;
+  for (const sample of samples) {
+    const labels = sample.labels;
+    for (let i = 0; i < labels.length; i++) {
+      const pair = labels[i] as readonly [string, string];
+      const name = pair[0];
+      if (keyNames.has(name) || (name === 'instance' && pair[1] === '')) return false;
+    }
+  }
+  if (folded) return true;
+  // Exporters mostly write a family's series in label order: strictly ascending keys are distinct.
+  let ascending = true;
+  for (let i = 1; i < keys.length; i++) {
+    if (!((keys[i - 1] as string) < (keys[i] as string))) {
+      ascending = false;
+      break;
+    }
+  }
+  if (ascending) return true;
+  const seen = new Set<string>();
+  for (const k of keys) {
+    const size = seen.size;
+    seen.add(k);
+    if (seen.size === size) return false; // a duplicate series: the slow path names it
+  }
+  return true;
+}
+
+/** A pushed family whose series are known distinct; their ids are built only if something asks for them. */
+class KnownUniqueFamily implements FamilyState {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help?: string;
+  readonly unique = true;
+  private ids: string[] | undefined;
+
+  constructor(
+    private readonly family: MetricFamily,
+    private readonly folded: boolean,
+    private readonly keyNames: ReadonlySet<string>,
+    private readonly keyPairs: readonly (readonly [string, string])[],
+  ) {
+    this.name = family.name;
+    this.type = family.type;
+    this.help = family.help;
+  }
+
+  get seriesIds(): readonly string[] {
+    this.ids ??= seriesIdsOf(this.family, this.folded, this.keyNames, this.keyPairs);
+    return this.ids;
+  }
+}
+
+function seriesIdsOf(
+  family: MetricFamily,
+  folded: boolean,
+  keyNames: ReadonlySet<string>,
+  keyPairs: readonly (readonly [string, string])[],
+): string[] {
+  const seriesIds: string[] = [];
+  const seen = folded ? new Set<string>() : undefined;
+  for (const sample of family.samples) {
+    const pairs: [string, string][] = [];
+    let hasInstance = keyNames.has('instance');
+    for (const pair of sample.labels) {
+      const name = pair[0];
+      if (keyNames.has(name)) continue;
+      if (folded && (name === 'le' || name === 'quantile')) continue;
+      if (name === 'instance') hasInstance = true;
+      pairs.push(pair as [string, string]);
+    }
+    for (const pair of keyPairs) pairs.push(pair as [string, string]);
+    if (!hasInstance) pairs.push(['instance', '']);
+    const id = pairsId(pairs);
+    if (seen) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+    }
+    seriesIds.push(id);
+  }
+  return seriesIds;
 }
 
 /** The group after the push: PUT replaces it, POST replaces the same-named families and keeps the others. */

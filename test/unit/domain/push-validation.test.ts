@@ -103,4 +103,30 @@ describe('validateConsistency', () => {
     const result = check('PUT', { job: 'c' }, 'z{job="p"} 1\nz{job="q"} 2\n');
     expect(!result.ok && result.message).toMatch(/collected metric "z" \{instance="",job="c"\} was collected before/);
   });
+
+  // The parser's canonical label keys let distinct series skip building ids; every way two written label sets can
+  // be one series must still be caught, with the same message.
+  it.each([
+    ['in another label order', 'z{a="1",b="2"} 1\nz{b="2",a="1"} 2\n', '{a="1",b="2",instance="",job="c"}'],
+    ['with blanks and a trailing comma', 'z{a="1"} 1\nz{ a = "1", } 2\n', '{a="1",instance="",job="c"}'],
+    ['written identically, out of order', 'z{a="2"} 1\nz{a="1"} 1\nz{a="2"} 2\n', '{a="2",instance="",job="c"}'],
+    ['as instance="" and no instance', 'z 1\nz{instance=""} 2\n', '{instance="",job="c"}'],
+    ['with an escaped value', 'z{a="x\\\\y"} 1\nz{a="x\\\\y"} 2\n', '{a="x\\\\y",instance="",job="c"}'],
+  ])('refuses the same series twice %s', (_, text, series) => {
+    const result = check('PUT', { job: 'c' }, text);
+    expect(!result.ok && result.message).toContain(`collected metric "z" ${series} was collected before`);
+  });
+
+  it('accepts distinct series whatever their order, and folds histogram buckets written in any label order', () => {
+    expect(check('PUT', { job: 'c' }, 'z{a="2"} 1\nz{a="1"} 1\nz{a="1",b="1"} 1\nz{instance="i"} 1\nz 1\n')).toEqual({
+      ok: true,
+    });
+    const pushed = pushedFamilies(
+      families(
+        '# TYPE h histogram\nh_bucket{a="1",le="1"} 1\nh_bucket{le="+Inf",a="1"} 1\nh_sum{a="1"} 1\nh_count{a="1"} 1\n',
+      ),
+      { job: 'j' },
+    );
+    expect(pushed.map((f) => f.seriesIds.map(formatLabelSetId))).toEqual([['{a="1",instance="",job="j"}']]);
+  });
 });
