@@ -233,8 +233,8 @@ describe.each(ENVIRONMENT_NAMES)('the %s platform stack', (env) => {
       Resource,
     ][];
     const base = manifests.find(([, m]) => String(m.Properties.Manifest).includes('"kind":"StorageClass"'));
-    expect(base).toBeDefined();
-    const [baseId, baseManifest] = base as [string, Resource];
+    if (!base) throw new Error('no manifest applies the gp3 StorageClass');
+    const [baseId, baseManifest] = base;
     const objects = JSON.parse(String(baseManifest.Properties.Manifest)) as {
       kind: string;
       metadata: { name: string };
