@@ -1,7 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { MetricType } from '../domain/exposition/parser';
-import { parseExposition } from '../domain/exposition/parser';
+import { METRIC_TYPES_BY_NAME, type MetricType, parseExposition } from '../domain/exposition/parser';
 import { type FamilyState, type GroupState, type Labels, labelSetId } from '../domain/pushgateway-semantics';
 
 /** One Pushgateway replica over HTTP: apply a push as received, read every group, read its own metric types. */
@@ -62,14 +61,6 @@ interface ApiGroup {
 }
 
 const META = new Set(['labels', 'last_push_successful', 'push_time_seconds', 'push_failure_time_seconds']);
-const API_TYPES: Record<string, MetricType> = {
-  COUNTER: 'counter',
-  GAUGE: 'gauge',
-  HISTOGRAM: 'histogram',
-  SUMMARY: 'summary',
-  UNTYPED: 'untyped',
-  GAUGE_HISTOGRAM: 'gauge_histogram',
-};
 
 /** Converts one `/api/v1/metrics` group to the domain's view. */
 export function toStoredGroup(group: ApiGroup): StoredGroup {
@@ -81,7 +72,7 @@ export function toStoredGroup(group: ApiGroup): StoredGroup {
     raw[name] = { type: family.type, help: family.help, metrics: family.metrics }; // no time_stamp: it differs per replica
     families.push({
       name,
-      type: API_TYPES[family.type ?? 'UNTYPED'] ?? 'untyped',
+      type: METRIC_TYPES_BY_NAME[family.type ?? 'UNTYPED'] ?? 'untyped',
       help: family.help,
       seriesIds: (family.metrics ?? []).map((m) => labelSetId((m.labels ?? {}) as Labels)),
     });

@@ -61,7 +61,8 @@ const QUOTE = 34;
 const COMMA = 44;
 const BACKSLASH = 92;
 
-const TYPES: Record<string, MetricType> = {
+/** Metric types by their upper-case name (as in `# TYPE` lines and the Pushgateway's `/api/v1/metrics`). */
+export const METRIC_TYPES_BY_NAME: Readonly<Record<string, MetricType>> = {
   COUNTER: 'counter',
   GAUGE: 'gauge',
   HISTOGRAM: 'histogram',
@@ -357,7 +358,7 @@ class Parser {
       if (type === undefined) {
         while (this.i < s.length && s.charCodeAt(this.i) !== NL) this.i++;
         const word = s.slice(typeAt, this.i);
-        type = TYPES[word.toUpperCase()];
+        type = METRIC_TYPES_BY_NAME[word.toUpperCase()];
         if (type === undefined) this.fail(`unknown metric type ${JSON.stringify(word)}`, typeAt);
       }
       family.type = type;

@@ -1,23 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DynamoDbRepairJournal } from '../../adapters/dynamodb-repair-journal';
-import { pushgatewayReplica } from '../../adapters/pushgateway';
-import { readPushEnvironment, replicaName } from './env';
+import { pushDependencies } from './dependencies';
+import { readPushEnvironment } from './env';
 import { makeHandler } from './handler';
 
 const logger = new Logger();
-const log = {
-  info: (message: string, extra: Record<string, unknown> = {}) => logger.info(message, extra),
-  warn: (message: string, extra: Record<string, unknown> = {}) => logger.warn(message, extra),
-  error: (message: string, extra: Record<string, unknown> = {}) => logger.error(message, extra),
-};
 const env = readPushEnvironment(process.env);
-const replicas = env.pushgatewayUrls.map((url, i) => pushgatewayReplica(replicaName(i), url, { timeoutMs: 3000 }));
-const journal = new DynamoDbRepairJournal(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.journalTable);
+const { replicas, journal, logger: log } = pushDependencies(env, logger);
 const handle = makeHandler({
   replicas,
   journal,

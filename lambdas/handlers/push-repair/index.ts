@@ -1,23 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { DynamoDbRepairJournal } from '../../adapters/dynamodb-repair-journal';
-import { pushgatewayReplica } from '../../adapters/pushgateway';
-import { readPushEnvironment, replicaName } from '../push-ingest/env';
+import { pushDependencies } from '../push-ingest/dependencies';
+import { readPushEnvironment } from '../push-ingest/env';
 import { makeRepair, type RepairReport } from '../push-ingest/handler';
 
 const logger = new Logger();
-const log = {
-  info: (message: string, extra: Record<string, unknown> = {}) => logger.info(message, extra),
-  warn: (message: string, extra: Record<string, unknown> = {}) => logger.warn(message, extra),
-  error: (message: string, extra: Record<string, unknown> = {}) => logger.error(message, extra),
-};
 const env = readPushEnvironment(process.env);
-const replicas = env.pushgatewayUrls.map((url, i) => pushgatewayReplica(replicaName(i), url, { timeoutMs: 3000 }));
-const journal = new DynamoDbRepairJournal(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.journalTable);
+const { replicas, journal, logger: log } = pushDependencies(env, logger);
 const repair = makeRepair({ replicas, journal, logger: log });
 
 /** Seconds between repair passes within one invocation (the schedule starts one invocation a minute). */
