@@ -82,6 +82,21 @@ export function toStoredGroup(group: ApiGroup): StoredGroup {
   return { key: group.labels, families, pushTimeSeconds: pushTimeValue, raw };
 }
 
+/**
+ * The types of a Pushgateway's own metric families, from its `/metrics`: those with a series without `job` (every
+ * pushed series has one).
+ */
+export function ownFamilyTypes(metricsText: string): ReadonlyMap<string, MetricType> {
+  const parsed = parseExposition(metricsText);
+  const types = new Map<string, MetricType>();
+  if (parsed.ok) {
+    for (const family of parsed.families) {
+      if (family.samples.some((s) => !s.labels.some(([label]) => label === 'job'))) types.set(family.name, family.type);
+    }
+  }
+  return types;
+}
+
 /** An HTTP client of one replica. */
 export function pushgatewayReplica(
   name: string,
@@ -159,18 +174,7 @@ export function pushgatewayReplica(
       return (json.data ?? []).map(toStoredGroup);
     },
     ownFamilies() {
-      own ??= (async () => {
-        const response = await call('/metrics', { method: 'GET' });
-        const parsed = parseExposition(response.body);
-        const types = new Map<string, MetricType>();
-        if (parsed.ok) {
-          for (const family of parsed.families) {
-            if (family.samples.some((s) => !s.labels.some(([label]) => label === 'job')))
-              types.set(family.name, family.type);
-          }
-        }
-        return types;
-      })();
+      own ??= (async () => ownFamilyTypes((await call('/metrics', { method: 'GET' })).body))();
       own.catch(() => {
         own = undefined;
       });

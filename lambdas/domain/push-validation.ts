@@ -3,8 +3,8 @@ import { type GroupingKey, groupingKeyId } from './grouping-key';
 import {
   type FamilyState,
   formatLabelSetId,
-  GROUP_META_FAMILIES,
   type GroupState,
+  isGroupMetaFamily,
   type PushMethod,
 } from './pushgateway-semantics';
 
@@ -21,6 +21,7 @@ export type ValidationResult = { readonly ok: true } | { readonly ok: false; rea
 /** Checks that need the push only: no timestamps, no reserved (`__`) label names. */
 export function validatePushBody(families: readonly MetricFamily[]): ValidationResult {
   for (const family of families) {
+    if (family.facts) continue; // the fast scanner found none of these
     for (const sample of family.samples) {
       if (sample.timestamp !== undefined) return fail('pushed metrics must not have timestamps');
       const labels = sample.labels;
@@ -51,38 +52,23 @@ export interface ConsistencyInput {
  * full label set) appears twice. Only what the push brings can break this: the stored state was consistent.
  */
 export function validateConsistency(input: ConsistencyInput): ValidationResult {
-  const typesElsewhere = new Map<string, { type: MetricType; where: string }>();
-  const seriesElsewhere = new Map<string, Set<string>>();
-  const targetId = input.groups.length > 0 ? groupingKeyId(input.key) : '';
-  const names = input.groups.length > 0 ? new Set(input.pushed.map((f) => f.name)) : new Set<string>();
-  for (const group of input.groups) {
-    const id = groupingKeyId(group.key);
-    if (id === targetId) continue;
-    for (const family of group.families) {
-      if (!names.has(family.name)) continue;
-      if (!typesElsewhere.has(family.name)) typesElsewhere.set(family.name, { type: family.type, where: id });
-      let held = seriesElsewhere.get(family.name);
-      if (!held) {
-        held = new Set();
-        seriesElsewhere.set(family.name, held);
-      }
-      for (const seriesId of family.seriesIds) held.add(seriesId);
-    }
-  }
+  const elsewhere = input.groups.length > 0 ? heldElsewhere(input) : undefined;
+  const mayBeOwn = ownFilter(input.ownFamilies);
   for (const family of input.pushed) {
-    if (GROUP_META_FAMILIES.has(family.name)) continue;
-    const own = input.ownFamilies.get(family.name);
+    const name = family.name;
+    if (isGroupMetaFamily(name)) continue;
+    const own = mayBeOwn.has(nameFingerprint(name)) ? input.ownFamilies.get(name) : undefined;
     if (own !== undefined && own !== family.type) {
       return fail(`gathered metric family ${family.name} has type ${upper(family.type)} but should have ${upper(own)}`);
     }
-    const other = typesElsewhere.get(family.name);
+    const other = elsewhere?.types.get(family.name);
     if (other && other.type !== family.type) {
       return fail(
         `metric family ${family.name} is ${upper(family.type)} in this push but ${upper(other.type)} in group {${other.where}}`,
       );
     }
     // A push holds each family name once (the parser merges a name's lines), so duplicates are per family.
-    const held = seriesElsewhere.get(family.name);
+    const held = elsewhere?.series.get(family.name);
     if (!held && (family.unique || new Set(family.seriesIds).size === family.seriesIds.length)) continue;
     const seen = new Set<string>();
     for (const seriesId of family.seriesIds) {
@@ -95,6 +81,51 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
     }
   }
   return { ok: true };
+}
+
+/**
+ * Length, first and last char of a name in one number: a push of thousands of families then looks up (and so
+ * hashes) only the few names that may be one of the Pushgateway's own.
+ */
+function nameFingerprint(name: string): number {
+  return name.length * 0x10000 + (name.charCodeAt(0) & 0xff) * 0x100 + (name.charCodeAt(name.length - 1) & 0xff);
+}
+
+const ownFilters = new WeakMap<ReadonlyMap<string, MetricType>, ReadonlySet<number>>();
+
+function ownFilter(own: ReadonlyMap<string, MetricType>): ReadonlySet<number> {
+  let filter = ownFilters.get(own);
+  if (filter === undefined) {
+    filter = new Set([...own.keys()].map(nameFingerprint));
+    ownFilters.set(own, filter);
+  }
+  return filter;
+}
+
+/** Types and series of the pushed family names in the other groups. */
+function heldElsewhere(input: ConsistencyInput): {
+  types: Map<string, { type: MetricType; where: string }>;
+  series: Map<string, Set<string>>;
+} {
+  const types = new Map<string, { type: MetricType; where: string }>();
+  const series = new Map<string, Set<string>>();
+  const targetId = groupingKeyId(input.key);
+  const names = new Set(input.pushed.map((f) => f.name));
+  for (const group of input.groups) {
+    const id = groupingKeyId(group.key);
+    if (id === targetId) continue;
+    for (const family of group.families) {
+      if (!names.has(family.name)) continue;
+      if (!types.has(family.name)) types.set(family.name, { type: family.type, where: id });
+      let held = series.get(family.name);
+      if (!held) {
+        held = new Set();
+        series.set(family.name, held);
+      }
+      for (const seriesId of family.seriesIds) held.add(seriesId);
+    }
+  }
+  return { types, series };
 }
 
 function upper(type: MetricType): string {

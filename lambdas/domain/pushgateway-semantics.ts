@@ -1,4 +1,4 @@
-import type { MetricFamily, MetricType } from './exposition/parser';
+import { isFolded, type MetricFamily, type MetricType } from './exposition/parser';
 import type { GroupingKey } from './grouping-key';
 
 /**
@@ -12,7 +12,10 @@ export type PushMethod = 'PUT' | 'POST' | 'DELETE';
 export const PUSH_METHODS: readonly PushMethod[] = ['PUT', 'POST', 'DELETE'];
 
 /** Families every group carries, written by the Pushgateway itself. */
-export const GROUP_META_FAMILIES: ReadonlySet<string> = new Set(['push_time_seconds', 'push_failure_time_seconds']);
+export function isGroupMetaFamily(name: string): boolean {
+  // Compared, not looked up in a set: that would hash every pushed family name.
+  return name === 'push_time_seconds' || name === 'push_failure_time_seconds';
+}
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -49,8 +52,8 @@ export function pushedFamilies(families: readonly MetricFamily[], key: GroupingK
   const keyPairs: [string, string][] = Object.keys(key).map((name) => [name, key[name] ?? '']);
   const result: FamilyState[] = [];
   for (const family of families) {
-    if (family.samples.length === 0) continue; // a HELP/TYPE without samples adds nothing to the group
-    const folded = family.type === 'histogram' || family.type === 'summary' || family.type === 'gauge_histogram';
+    if (family.sampleCount === 0) continue; // a HELP/TYPE without samples adds nothing to the group
+    const folded = isFolded(family.type);
     const fast = uniqueWithoutIds(family, folded, keyNames);
     if (fast) {
       result.push(new KnownUniqueFamily(family, folded, keyNames, keyPairs));
@@ -73,6 +76,13 @@ export function pushedFamilies(families: readonly MetricFamily[], key: GroupingK
  * merge equal keys anyway; others must have no key twice.
  */
 function uniqueWithoutIds(family: MetricFamily, folded: boolean, keyNames: ReadonlySet<string>): boolean {
+  const facts = family.facts;
+  if (facts?.seriesDistinct) {
+    // Proven while scanning (no `instance=""` either): only a grouping label written in the body can merge series.
+    const names = facts.labelNames;
+    for (let i = 0; i < names.length; i++) if (keyNames.has(names[i] as string)) return false;
+    return true;
+  }
   const keys = family.seriesKeys;
   const samples = family.samples;
   if (keys === undefined || keys.length !== samples.length) return false;

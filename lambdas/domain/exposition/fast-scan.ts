@@ -1,0 +1,510 @@
+import {
+  type FamilyFacts,
+  isFolded,
+  isMetricNameChar,
+  LOWER_TYPES,
+  type MetricFamily,
+  type MetricType,
+  matchesAt,
+  parseFully,
+  type Sample,
+} from './full-parser';
+
+/**
+ * The fast path of the parser: bodies written the way client libraries and exporters write them (one space between
+ * fields, `name="value"` pairs without blanks or escapes, lower-case TYPE words, no timestamps) are checked with a
+ * few native scans per line and no object per sample. Label pairs are matched by a sticky regular expression made
+ * once per label-name sequence ("shape") and reused while lines repeat it, which they mostly do.
+ *
+ * The scanner accepts only what the complete parser (`./full-parser`) accepts and builds the same families in the
+ * same order; samples and series keys are built by that parser on first use. Anything outside the fast path (every
+ * error among it) makes it give up and return undefined, and the complete parser reads the body instead.
+ */
+
+const NL = 10;
+const SPACE = 32;
+const TAB = 9;
+const HASH = 35;
+const LBRACE = 123;
+const RBRACE = 125;
+const QUOTE = 34;
+const COMMA = 44;
+const EQ = 61;
+
+/**
+ * The floats the fast path takes (a subset of what Go's ParseFloat takes, always in range: at most 17 integer
+ * digits and a two-digit exponent); any other spelling goes to the complete parser.
+ */
+const FLOAT = String.raw`(?:[+-]?(?:\d{1,17}(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,2})?|[+-]?Inf|NaN)`;
+const METRIC_NAME = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
+const LABEL_NAME = /[a-zA-Z_][a-zA-Z0-9_]*/y;
+/** A label value without escapes or new-lines; `instance` must not be empty (a missing one defaults to ""). */
+const PLAIN_VALUE = String.raw`[^"\\\n]*`;
+const INSTANCE_VALUE = String.raw`[^"\\\n]+`;
+/** ` <value>\n` after the name or the label block: one space, a float, the end of the line (no timestamp). */
+const VALUE = new RegExp(` ${FLOAT}\\n`, 'y');
+
+/**
+ * After `# HELP `: the HELP line (text without escapes, not starting with a blank) and the TYPE line of the same
+ * name after it, as every client library writes them; and, when the next line is a sample of exactly that name,
+ * that name too (so it need not be compared again).
+ */
+const HELP_AND_TYPE =
+  /([a-zA-Z_:][a-zA-Z0-9_:]*) (?![ \t])[^\\\n]*\n# TYPE \1 (?:counter|gauge|histogram|summary|untyped|gauge_histogram)\n(?:\1(?=[{ ]))?/y;
+
+/** `# TYPE ` at `i`. */
+function isTypeKeyword(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i + 1) === SPACE &&
+    s.charCodeAt(i + 2) === 84 &&
+    s.charCodeAt(i + 3) === 89 &&
+    s.charCodeAt(i + 4) === 80 &&
+    s.charCodeAt(i + 5) === 69 &&
+    s.charCodeAt(i + 6) === SPACE
+  );
+}
+
+/** The lower-case type word that starts with char `first` and has `length` chars. */
+function typeOfWord(first: number, length: number): MetricType {
+  if (length === 5) return 'gauge';
+  if (length === 9) return 'histogram';
+  if (length === 15) return 'gauge_histogram';
+  return first === 99 ? 'counter' : first === 115 ? 'summary' : 'untyped';
+}
+
+/** A label-name sequence, with the expression matching its pairs. */
+interface Shape {
+  /** Its position in the shape cache's key space: names joined with commas. */
+  readonly id: string;
+  readonly names: readonly string[];
+  /** Sticky: the pairs after `{` through `}`; `le` and `quantile` values must be floats. */
+  readonly pairs: RegExp;
+  /** Names strictly ascending: in families that do not fold, the block is the series key. */
+  readonly sorted: boolean;
+  /** Ignoring `le`/`quantile`, names strictly ascending, and at most one of them: keyed in folded families. */
+  readonly foldKeyed: boolean;
+}
+
+/** Shapes by their names joined with commas; shared across bodies (exporters repeat them), bounded. */
+const shapes = new Map<string, Shape>();
+const MAX_SHAPES = 4096;
+
+function shapeOf(names: readonly string[]): Shape {
+  const id = names.join(',');
+  let shape = shapes.get(id);
+  if (shape === undefined) {
+    if (shapes.size >= MAX_SHAPES) shapes.clear();
+    const pattern = names
+      .map((name) => {
+        const value = name === 'le' || name === 'quantile' ? FLOAT : name === 'instance' ? INSTANCE_VALUE : PLAIN_VALUE;
+        return `${name}="${value}"`;
+      })
+      .join(',');
+    let sorted = true;
+    let keptSorted = true;
+    let cuts = 0;
+    let lastKept = '';
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k] as string;
+      if (k > 0 && !((names[k - 1] as string) < name)) sorted = false;
+      if (name === 'le' || name === 'quantile') cuts++;
+      else {
+        if (lastKept !== '' && !(lastKept < name)) keptSorted = false;
+        lastKept = name;
+      }
+    }
+    shape = { id, names, pairs: new RegExp(`${pattern}\\}`, 'y'), sorted, foldKeyed: keptSorted && cuts <= 1 };
+    shapes.set(id, shape);
+  }
+  return shape;
+}
+
+/** `s.slice(a, aEnd)` compared with `s.slice(b, bEnd)` (negative, zero, positive), without slicing. */
+function compareRanges(s: string, a: number, aEnd: number, b: number, bEnd: number): number {
+  const aLength = aEnd - a;
+  const bLength = bEnd - b;
+  const n = Math.min(aLength, bLength);
+  for (let k = 0; k < n; k++) {
+    const d = s.charCodeAt(a + k) - s.charCodeAt(b + k);
+    if (d !== 0) return d;
+  }
+  return aLength - bLength;
+}
+
+/** The body the families came from; the complete parse, run once when some family's samples are asked for. */
+class Body {
+  private complete: readonly MetricFamily[] | undefined;
+
+  constructor(readonly text: string) {}
+
+  family(index: number): MetricFamily {
+    if (this.complete === undefined) {
+      const parsed = parseFully(this.text);
+      if (!parsed.ok) throw new Error(`fast scan accepted a body the parser refuses: ${parsed.error.message}`);
+      this.complete = parsed.families;
+    }
+    const family = this.complete[index];
+    if (family === undefined) throw new Error(`fast scan found more families than the parser (${index})`);
+    return family;
+  }
+}
+
+class ScannedFamily implements MetricFamily, FamilyFacts {
+  help?: string;
+  type: MetricType = 'untyped';
+  typeDeclared = false;
+  sampleCount = 0;
+  /** The first shape its labelled samples used, and any others (most families have one or none). */
+  firstShape: Shape | undefined;
+  otherShapes: Shape[] | undefined;
+  seriesDistinct = true;
+  /** The previous sample's series key, as a range of the body; -1 before the first sample. */
+  lastKeyStart = -1;
+  lastKeyEnd = -1;
+
+  constructor(
+    readonly name: string,
+    private readonly body: Body,
+    private readonly index: number,
+  ) {}
+
+  get samples(): readonly Sample[] {
+    return this.body.family(this.index).samples;
+  }
+
+  get seriesKeys(): readonly string[] | undefined {
+    return this.body.family(this.index).seriesKeys;
+  }
+
+  get facts(): FamilyFacts {
+    return this;
+  }
+
+  get labelNames(): readonly string[] {
+    const first = this.firstShape;
+    if (first === undefined) return NO_NAMES;
+    const others = this.otherShapes;
+    if (others === undefined) return first.names;
+    return [...new Set([first, ...others].flatMap((shape) => shape.names))];
+  }
+}
+
+const NO_NAMES: readonly string[] = [];
+
+/**
+ * The families of a well-formed body, or undefined when the body needs the complete parser (an error, or a form
+ * outside the fast path). Never throws.
+ */
+export function scanExposition(text: string): MetricFamily[] | undefined {
+  try {
+    return new Scanner(text).run();
+  } catch {
+    return undefined; // defensive: the complete parser then decides
+  }
+}
+
+class Scanner {
+  private readonly body: Body;
+  private byName: Map<string, ScannedFamily> | undefined;
+  private lastCreated = '';
+  private readonly order: ScannedFamily[] = [];
+  private lastName = '';
+  private lastFamily: ScannedFamily | undefined;
+  private lastCommentName = '';
+  private lastCommentFamily: ScannedFamily | undefined;
+  private lastShape: Shape | undefined;
+  /** Where a sample line starts whose name is known to be `lastCommentName` (see {@link HELP_AND_TYPE}). */
+  private namedLine = -1;
+  private nextBackslash = -1;
+
+  constructor(private readonly s: string) {
+    this.body = new Body(s);
+  }
+
+  run(): ScannedFamily[] | undefined {
+    const s = this.s;
+    const length = s.length;
+    let i = 0;
+    while (i < length) {
+      const c = s.charCodeAt(i);
+      const next = c === HASH ? this.comment(i) : c === NL ? i + 1 : this.sample(i);
+      if (next < 0) return undefined;
+      i = next;
+    }
+    return this.order;
+  }
+
+  /**
+   * The family of a name, created when new. While names come in strictly ascending order (as Go clients write
+   * them) a new name cannot be an earlier one, so no map is built until some lookup needs one.
+   */
+  private family(name: string): ScannedFamily {
+    if (this.byName === undefined && (this.order.length === 0 || this.lastCreated < name)) return this.create(name);
+    return this.lookup(name) ?? this.create(name);
+  }
+
+  private create(name: string): ScannedFamily {
+    const family = new ScannedFamily(name, this.body, this.order.length);
+    this.order.push(family);
+    this.byName?.set(name, family);
+    this.lastCreated = name;
+    return family;
+  }
+
+  private lookup(name: string): ScannedFamily | undefined {
+    if (this.byName === undefined) {
+      this.byName = new Map();
+      for (const family of this.order) this.byName.set(family.name, family);
+    }
+    return this.byName.get(name);
+  }
+
+  private backslashFrom(from: number): number {
+    if (this.nextBackslash < from) {
+      const at = this.s.indexOf('\\', from);
+      this.nextBackslash = at < 0 ? this.s.length : at;
+    }
+    return this.nextBackslash;
+  }
+
+  /** A `#` line: returns where the next line starts, or -1. */
+  private comment(i: number): number {
+    const s = this.s;
+    if (s.charCodeAt(i + 1) === SPACE && s.charCodeAt(i + 6) === SPACE) {
+      const k = s.charCodeAt(i + 2);
+      if (k === 72 && s.charCodeAt(i + 3) === 69 && s.charCodeAt(i + 4) === 76 && s.charCodeAt(i + 5) === 80) {
+        return this.help(i + 7); // HELP
+      }
+      if (isTypeKeyword(s, i)) return this.typeLine(i + 7);
+    }
+    // Any other comment is ignored, unless it is a HELP or TYPE line written another way.
+    let k = i + 1;
+    while (k < s.length && (s.charCodeAt(k) === SPACE || s.charCodeAt(k) === TAB)) k++;
+    if (matchesAt(s, 'HELP', k) || matchesAt(s, 'TYPE', k)) {
+      const end = s.charCodeAt(k + 4);
+      if (end === SPACE || end === TAB || end === NL || Number.isNaN(end)) return -1;
+    }
+    const nl = s.indexOf('\n', i);
+    return nl < 0 ? -1 : nl + 1;
+  }
+
+  private help(at: number): number {
+    const s = this.s;
+    HELP_AND_TYPE.lastIndex = at;
+    if (HELP_AND_TYPE.test(s)) return this.helpAndType(at, HELP_AND_TYPE.lastIndex);
+    METRIC_NAME.lastIndex = at;
+    if (!METRIC_NAME.test(s)) return -1;
+    const end = METRIC_NAME.lastIndex;
+    if (s.charCodeAt(end) !== SPACE) return -1;
+    const textAt = end + 1;
+    const first = s.charCodeAt(textAt);
+    if (first === SPACE || first === TAB) return -1;
+    const nl = s.indexOf('\n', textAt);
+    if (nl < 0 || this.backslashFrom(textAt) < nl) return -1;
+    const name = s.slice(at, end);
+    const family = this.family(name);
+    if (family.help !== undefined) return -1;
+    family.help = s.slice(textAt, nl);
+    this.lastName = '';
+    this.lastCommentName = name;
+    this.lastCommentFamily = family;
+    return nl + 1;
+  }
+
+  /** A HELP line and the TYPE line of the same name after it, matched by {@link HELP_AND_TYPE} up to `next`. */
+  private helpAndType(at: number, end: number): number {
+    const s = this.s;
+    const nameEnd = s.indexOf(' ', at);
+    const nl = s.indexOf('\n', nameEnd);
+    const name = s.slice(at, nameEnd);
+    const typeAt = nl + 9 + name.length; // after `\n# TYPE <name> `
+    const next = s.charCodeAt(end - 1) === NL ? end : end - name.length;
+    if (next !== end) this.namedLine = next;
+    const type = typeOfWord(s.charCodeAt(typeAt), next - 1 - typeAt);
+    const family = this.family(name);
+    if (family.help !== undefined || family.typeDeclared || family.sampleCount > 0) return -1;
+    family.help = s.slice(nameEnd + 1, nl);
+    family.type = type;
+    family.typeDeclared = true;
+    this.lastName = '';
+    this.lastCommentName = name;
+    this.lastCommentFamily = family;
+    return next;
+  }
+
+  private typeLine(at: number): number {
+    const s = this.s;
+    let name: string;
+    let family: ScannedFamily | undefined;
+    let end: number;
+    const previous = this.lastCommentName;
+    if (previous !== '' && !isMetricNameChar(s.charCodeAt(at + previous.length)) && matchesAt(s, previous, at)) {
+      name = previous;
+      family = this.lastCommentFamily;
+      end = at + previous.length;
+    } else {
+      METRIC_NAME.lastIndex = at;
+      if (!METRIC_NAME.test(s)) return -1;
+      end = METRIC_NAME.lastIndex;
+      name = s.slice(at, end);
+    }
+    if (s.charCodeAt(end) !== SPACE) return -1;
+    const typeAt = end + 1;
+    let type: MetricType | undefined;
+    for (const candidate of LOWER_TYPES) {
+      if (matchesAt(s, candidate, typeAt) && s.charCodeAt(typeAt + candidate.length) === NL) {
+        type = candidate;
+        break;
+      }
+    }
+    if (type === undefined) return -1;
+    family ??= this.family(name);
+    if (family.typeDeclared || family.sampleCount > 0) return -1;
+    family.type = type;
+    family.typeDeclared = true;
+    this.lastName = '';
+    this.lastCommentName = name;
+    this.lastCommentFamily = family;
+    return typeAt + type.length + 1;
+  }
+
+  /** A sample line: returns where the next line starts, or -1. */
+  private sample(i: number): number {
+    const s = this.s;
+    let name = this.lastName;
+    let family: ScannedFamily | undefined;
+    // Mostly the previous line's name again: its family, without reading the name.
+    if (name !== '' && !isMetricNameChar(s.charCodeAt(i + name.length)) && matchesAt(s, name, i)) {
+      family = this.lastFamily;
+    }
+    if (family === undefined) {
+      const commented = this.lastCommentName;
+      if (
+        i === this.namedLine ||
+        (commented !== '' && !isMetricNameChar(s.charCodeAt(i + commented.length)) && matchesAt(s, commented, i))
+      ) {
+        name = commented;
+      } else {
+        METRIC_NAME.lastIndex = i;
+        if (!METRIC_NAME.test(s)) return -1;
+        name = s.slice(i, METRIC_NAME.lastIndex);
+      }
+      family = this.familyOfSample(name);
+      this.lastFamily = family;
+      this.lastName = name;
+    }
+    const end = i + name.length;
+    const folded = isFolded(family.type);
+    let valueAt: number;
+    const c = s.charCodeAt(end);
+    if (c === LBRACE) {
+      const at = end + 1;
+      // Mostly the previous line's label names again.
+      let shape = this.lastShape;
+      let matched = false;
+      if (shape !== undefined) {
+        shape.pairs.lastIndex = at;
+        matched = shape.pairs.test(s);
+      }
+      if (!matched) {
+        shape = this.readShape(at);
+        if (shape === undefined) return -1;
+        shape.pairs.lastIndex = at;
+        if (!shape.pairs.test(s)) return -1;
+        this.lastShape = shape;
+      }
+      shape = shape as Shape;
+      valueAt = shape.pairs.lastIndex;
+      const first = family.firstShape;
+      if (first === undefined) family.firstShape = shape;
+      else if (first !== shape) {
+        const others = family.otherShapes;
+        if (others === undefined) family.otherShapes = [shape];
+        else if (!others.includes(shape)) others.push(shape);
+      }
+      if (family.seriesDistinct) {
+        if (folded) family.seriesDistinct = shape.foldKeyed;
+        else if (!shape.sorted) family.seriesDistinct = false;
+        else this.nextKey(family, at, valueAt - 1);
+      }
+    } else if (c === SPACE) {
+      valueAt = end;
+      if (family.seriesDistinct && !folded) this.nextKey(family, end, end);
+    } else {
+      return -1;
+    }
+    VALUE.lastIndex = valueAt;
+    if (!VALUE.test(s)) return -1;
+    family.sampleCount++;
+    return VALUE.lastIndex;
+  }
+
+  /** The series keys of a family that does not fold must ascend strictly to be known distinct. */
+  private nextKey(family: ScannedFamily, start: number, end: number): void {
+    if (family.lastKeyStart >= 0 && compareRanges(this.s, family.lastKeyStart, family.lastKeyEnd, start, end) >= 0) {
+      family.seriesDistinct = false;
+    }
+    family.lastKeyStart = start;
+    family.lastKeyEnd = end;
+  }
+
+  /** The shape of the label block at `at` (just after `{`), from its names; undefined when it is not plain. */
+  private readShape(at: number): Shape | undefined {
+    const s = this.s;
+    const names: string[] = [];
+    if (s.charCodeAt(at) === RBRACE) return shapeOf(names);
+    let k = at;
+    for (;;) {
+      LABEL_NAME.lastIndex = k;
+      if (!LABEL_NAME.test(s)) return undefined;
+      const nameEnd = LABEL_NAME.lastIndex;
+      if (s.charCodeAt(nameEnd) !== EQ || s.charCodeAt(nameEnd + 1) !== QUOTE) return undefined;
+      // `__name__` is refused by the parser and other `__` names by the push rules: the complete path says so.
+      if (s.charCodeAt(k) === 95 && s.charCodeAt(k + 1) === 95) return undefined;
+      const name = s.slice(k, nameEnd);
+      if (names.includes(name)) return undefined;
+      names.push(name);
+      // The value's characters are checked by the shape's expression.
+      const close = s.indexOf('"', nameEnd + 2);
+      if (close < 0) return undefined;
+      const after = s.charCodeAt(close + 1);
+      if (after === RBRACE) return shapeOf(names);
+      if (after !== COMMA) return undefined;
+      k = close + 2;
+    }
+  }
+
+  /** expfmt's rule: `x_sum`/`x_count` belong to summary or histogram `x`, `x_bucket` to histogram `x`. */
+  private familyOfSample(name: string): ScannedFamily {
+    // `x_bucket` then `x_sum` then `x_count`, or right after x's TYPE line: x is the base, no lookup needed.
+    const base = this.foldingBase(this.lastFamily, name) ?? this.foldingBase(this.lastCommentFamily, name);
+    if (base !== undefined) return base;
+    const last = name.charCodeAt(name.length - 1);
+    if (last === 109 || last === 116) {
+      // Only names ending in _sum, _count or _bucket can belong to another family (last char m, t or t).
+      let found: ScannedFamily | undefined;
+      let bucket = false;
+      if (name.endsWith('_sum')) found = this.lookup(name.slice(0, -4));
+      else if (name.endsWith('_count')) found = this.lookup(name.slice(0, -6));
+      else if (name.endsWith('_bucket')) {
+        found = this.lookup(name.slice(0, -7));
+        bucket = true;
+      }
+      if (found && (found.type === 'histogram' || (!bucket && found.type === 'summary'))) return found;
+    }
+    if (name === this.lastCommentName && this.lastCommentFamily !== undefined) return this.lastCommentFamily;
+    return this.family(name);
+  }
+
+  /** `family` when `name` is one of its folded sample names (`_sum`, `_count`, `_bucket`). */
+  private foldingBase(family: ScannedFamily | undefined, name: string): ScannedFamily | undefined {
+    if (family === undefined || (family.type !== 'histogram' && family.type !== 'summary')) return undefined;
+    const base = family.name;
+    const rest = name.length - base.length;
+    if (rest < 4 || rest > 7 || !matchesAt(name, base, 0)) return undefined;
+    if (rest === 4 && name.endsWith('_sum')) return family;
+    if (rest === 6 && name.endsWith('_count')) return family;
+    if (rest === 7 && family.type === 'histogram' && name.endsWith('_bucket')) return family;
+    return undefined;
+  }
+}
