@@ -1,4 +1,5 @@
 import type { MetricFamily, MetricType } from './exposition/parser';
+import { GroupIndex } from './group-index';
 import { type GroupingKey, groupingKeyId } from './grouping-key';
 import {
   type FamilyState,
@@ -41,8 +42,8 @@ export interface ConsistencyInput {
   readonly key: GroupingKey;
   /** The push, normalised by `pushedFamilies`. */
   readonly pushed: readonly FamilyState[];
-  /** Every group the replicas hold (a union when they differ). */
-  readonly groups: readonly GroupState[];
+  /** Every group the replicas hold (a union when they differ), as a list or kept in an index. */
+  readonly groups: readonly GroupState[] | GroupIndex;
   /** Types of the Pushgateway's own metrics (`go_*`, `process_*`, `pushgateway_*`...). */
   readonly ownFamilies: ReadonlyMap<string, MetricType>;
 }
@@ -52,29 +53,31 @@ export interface ConsistencyInput {
  * full label set) appears twice. Only what the push brings can break this: the stored state was consistent.
  */
 export function validateConsistency(input: ConsistencyInput): ValidationResult {
-  const elsewhere = input.groups.length > 0 ? heldElsewhere(input) : undefined;
+  const groups = input.groups;
+  const index = groups instanceof GroupIndex ? groups : groups.length > 0 ? GroupIndex.of(groups) : undefined;
+  const targetId = index !== undefined && index.size > 0 ? groupingKeyId(input.key) : '';
   const mayBeOwn = ownFilter(input.ownFamilies);
   for (const family of input.pushed) {
     const name = family.name;
     if (isGroupMetaFamily(name)) continue;
     const own = mayBeOwn.has(nameFingerprint(name)) ? input.ownFamilies.get(name) : undefined;
     if (own !== undefined && own !== family.type) {
-      return fail(`gathered metric family ${family.name} has type ${upper(family.type)} but should have ${upper(own)}`);
+      return fail(`gathered metric family ${name} has type ${upper(family.type)} but should have ${upper(own)}`);
     }
-    const other = elsewhere?.types.get(family.name);
+    const other = index?.typeElsewhere(name, targetId);
     if (other && other.type !== family.type) {
       return fail(
-        `metric family ${family.name} is ${upper(family.type)} in this push but ${upper(other.type)} in group {${other.where}}`,
+        `metric family ${name} is ${upper(family.type)} in this push but ${upper(other.type)} in group {${other.where}}`,
       );
     }
     // A push holds each family name once (the parser merges a name's lines), so duplicates are per family.
-    const held = elsewhere?.series.get(family.name);
+    const held = index?.heldElsewhere(name, targetId);
     if (!held && (family.unique || new Set(family.seriesIds).size === family.seriesIds.length)) continue;
     const seen = new Set<string>();
     for (const seriesId of family.seriesIds) {
-      if (seen.has(seriesId) || held?.has(seriesId)) {
+      if (seen.has(seriesId) || held?.(seriesId)) {
         return fail(
-          `collected metric "${family.name}" ${formatLabelSetId(seriesId)} was collected before with the same name and label values`,
+          `collected metric "${name}" ${formatLabelSetId(seriesId)} was collected before with the same name and label values`,
         );
       }
       seen.add(seriesId);
@@ -100,32 +103,6 @@ function ownFilter(own: ReadonlyMap<string, MetricType>): ReadonlySet<number> {
     ownFilters.set(own, filter);
   }
   return filter;
-}
-
-/** Types and series of the pushed family names in the other groups. */
-function heldElsewhere(input: ConsistencyInput): {
-  types: Map<string, { type: MetricType; where: string }>;
-  series: Map<string, Set<string>>;
-} {
-  const types = new Map<string, { type: MetricType; where: string }>();
-  const series = new Map<string, Set<string>>();
-  const targetId = groupingKeyId(input.key);
-  const names = new Set(input.pushed.map((f) => f.name));
-  for (const group of input.groups) {
-    const id = groupingKeyId(group.key);
-    if (id === targetId) continue;
-    for (const family of group.families) {
-      if (!names.has(family.name)) continue;
-      if (!types.has(family.name)) types.set(family.name, { type: family.type, where: id });
-      let held = series.get(family.name);
-      if (!held) {
-        held = new Set();
-        series.set(family.name, held);
-      }
-      for (const seriesId of family.seriesIds) held.add(seriesId);
-    }
-  }
-  return { types, series };
 }
 
 function upper(type: MetricType): string {

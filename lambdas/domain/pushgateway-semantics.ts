@@ -50,13 +50,14 @@ export function successStatus(method: PushMethod): 200 | 202 {
 export function pushedFamilies(families: readonly MetricFamily[], key: GroupingKey): FamilyState[] {
   const keyNames = new Set(Object.keys(key));
   const keyPairs: [string, string][] = Object.keys(key).map((name) => [name, key[name] ?? '']);
+  const pushKey: PushKey = { names: keyNames, pairs: keyPairs };
   const result: FamilyState[] = [];
   for (const family of families) {
     if (family.sampleCount === 0) continue; // a HELP/TYPE without samples adds nothing to the group
     const folded = isFolded(family.type);
     const fast = uniqueWithoutIds(family, folded, keyNames);
     if (fast) {
-      result.push(new KnownUniqueFamily(family, folded, keyNames, keyPairs));
+      result.push(new KnownUniqueFamily(family, pushKey));
       continue;
     }
     result.push({
@@ -113,27 +114,36 @@ function uniqueWithoutIds(family: MetricFamily, folded: boolean, keyNames: Reado
   return true;
 }
 
+/** The grouping key of a push, as `seriesIdsOf` needs it. */
+interface PushKey {
+  readonly names: ReadonlySet<string>;
+  readonly pairs: readonly (readonly [string, string])[];
+}
+
 /** A pushed family whose series are known distinct; their ids are built only if something asks for them. */
 class KnownUniqueFamily implements FamilyState {
-  readonly name: string;
-  readonly type: MetricType;
-  readonly help?: string;
   readonly unique = true;
   private ids: string[] | undefined;
 
   constructor(
     private readonly family: MetricFamily,
-    private readonly folded: boolean,
-    private readonly keyNames: ReadonlySet<string>,
-    private readonly keyPairs: readonly (readonly [string, string])[],
-  ) {
-    this.name = family.name;
-    this.type = family.type;
-    this.help = family.help;
+    private readonly key: PushKey,
+  ) {}
+
+  get name(): string {
+    return this.family.name;
+  }
+
+  get type(): MetricType {
+    return this.family.type;
+  }
+
+  get help(): string | undefined {
+    return this.family.help;
   }
 
   get seriesIds(): readonly string[] {
-    this.ids ??= seriesIdsOf(this.family, this.folded, this.keyNames, this.keyPairs);
+    this.ids ??= seriesIdsOf(this.family, isFolded(this.family.type), this.key.names, this.key.pairs);
     return this.ids;
   }
 }

@@ -41,7 +41,7 @@ const LABEL_NAME = /[a-zA-Z_][a-zA-Z0-9_]*/y;
 /** A label value without escapes or new-lines; `instance` must not be empty (a missing one defaults to ""). */
 const PLAIN_VALUE = String.raw`[^"\\\n]*`;
 const INSTANCE_VALUE = String.raw`[^"\\\n]+`;
-/** ` <value>\n` after the name or the label block: one space, a float, the end of the line (no timestamp). */
+/** ` <value>\n` after a name without labels: one space, a float, the end of the line (no timestamp). */
 const VALUE = new RegExp(` ${FLOAT}\\n`, 'y');
 
 /**
@@ -72,13 +72,16 @@ function typeOfWord(first: number, length: number): MetricType {
   return first === 99 ? 'counter' : first === 115 ? 'summary' : 'untyped';
 }
 
-/** A label-name sequence, with the expression matching its pairs. */
+/** A label-name sequence, with the expression matching sample lines that use it. */
 interface Shape {
   /** Its position in the shape cache's key space: names joined with commas. */
   readonly id: string;
   readonly names: readonly string[];
-  /** Sticky: the pairs after `{` through `}`; `le` and `quantile` values must be floats. */
-  readonly pairs: RegExp;
+  /**
+   * Sticky: the rest of a sample line after `{`: the pairs, `}`, the value and the new-line. `le` and `quantile`
+   * values must be floats.
+   */
+  readonly line: RegExp;
   /** Names strictly ascending: in families that do not fold, the block is the series key. */
   readonly sorted: boolean;
   /** Ignoring `le`/`quantile`, names strictly ascending, and at most one of them: keyed in folded families. */
@@ -113,7 +116,8 @@ function shapeOf(names: readonly string[]): Shape {
         lastKept = name;
       }
     }
-    shape = { id, names, pairs: new RegExp(`${pattern}\\}`, 'y'), sorted, foldKeyed: keptSorted && cuts <= 1 };
+    const line = new RegExp(`${pattern}\\} ${FLOAT}\\n`, 'y');
+    shape = { id, names, line, sorted, foldKeyed: keptSorted && cuts <= 1 };
     shapes.set(id, shape);
   }
   return shape;
@@ -395,48 +399,46 @@ class Scanner {
     }
     const end = i + name.length;
     const folded = isFolded(family.type);
-    let valueAt: number;
     const c = s.charCodeAt(end);
-    if (c === LBRACE) {
-      const at = end + 1;
-      // Mostly the previous line's label names again.
-      let shape = this.lastShape;
-      let matched = false;
-      if (shape !== undefined) {
-        shape.pairs.lastIndex = at;
-        matched = shape.pairs.test(s);
-      }
-      if (!matched) {
-        shape = this.readShape(at);
-        if (shape === undefined) return -1;
-        shape.pairs.lastIndex = at;
-        if (!shape.pairs.test(s)) return -1;
-        this.lastShape = shape;
-      }
-      shape = shape as Shape;
-      valueAt = shape.pairs.lastIndex;
-      const first = family.firstShape;
-      if (first === undefined) family.firstShape = shape;
-      else if (first !== shape) {
-        const others = family.otherShapes;
-        if (others === undefined) family.otherShapes = [shape];
-        else if (!others.includes(shape)) others.push(shape);
-      }
-      if (family.seriesDistinct) {
-        if (folded) family.seriesDistinct = shape.foldKeyed;
-        else if (!shape.sorted) family.seriesDistinct = false;
-        else this.nextKey(family, at, valueAt - 1);
-      }
-    } else if (c === SPACE) {
-      valueAt = end;
+    if (c === SPACE) {
+      VALUE.lastIndex = end;
+      if (!VALUE.test(s)) return -1;
       if (family.seriesDistinct && !folded) this.nextKey(family, end, end);
-    } else {
-      return -1;
+      family.sampleCount++;
+      return VALUE.lastIndex;
     }
-    VALUE.lastIndex = valueAt;
-    if (!VALUE.test(s)) return -1;
+    if (c !== LBRACE) return -1;
+    const at = end + 1;
+    // Mostly the previous line's label names again: one match checks the pairs and the value.
+    let shape = this.lastShape;
+    let matched = false;
+    if (shape !== undefined) {
+      shape.line.lastIndex = at;
+      matched = shape.line.test(s);
+    }
+    if (!matched) {
+      shape = this.readShape(at);
+      if (shape === undefined) return -1;
+      shape.line.lastIndex = at;
+      if (!shape.line.test(s)) return -1;
+      this.lastShape = shape;
+    }
+    shape = shape as Shape;
+    const next = shape.line.lastIndex;
+    const first = family.firstShape;
+    if (first === undefined) family.firstShape = shape;
+    else if (first !== shape) {
+      const others = family.otherShapes;
+      if (others === undefined) family.otherShapes = [shape];
+      else if (!others.includes(shape)) others.push(shape);
+    }
+    if (family.seriesDistinct) {
+      if (folded) family.seriesDistinct = shape.foldKeyed;
+      else if (!shape.sorted) family.seriesDistinct = false;
+      else this.nextKey(family, at, s.lastIndexOf('}', next)); // a value holds no brace
+    }
     family.sampleCount++;
-    return VALUE.lastIndex;
+    return next;
   }
 
   /** The series keys of a family that does not fold must ascend strictly to be known distinct. */

@@ -7,6 +7,7 @@ import {
 } from '../../adapters/pushgateway';
 import { DELETE_TOMBSTONE_MS, type JournalEntry, journalId, type RepairJournal } from '../../adapters/repair-journal';
 import { formatParseError, type MetricType, parseExposition } from '../../domain/exposition/parser';
+import { GroupIndex } from '../../domain/group-index';
 import { formatGroupingPath, groupingKeyId, parseGroupingPath } from '../../domain/grouping-key';
 import { validateConsistency, validatePushBody } from '../../domain/push-validation';
 import {
@@ -85,12 +86,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     if (!fresh && snapshot && Date.now() - snapshot.takenAt <= maxAgeMs) return snapshot;
     const read = await readState(deps.replicas);
     if (!read) return undefined;
-    const groups = new Map<string, GroupState[]>();
-    for (const group of read.groups) {
-      const id = groupingKeyId(group.key);
-      groups.set(id, [...(groups.get(id) ?? []), group]);
-    }
-    snapshot = { groups, ownFamilies: read.ownFamilies, takenAt: Date.now() };
+    snapshot = { groups: GroupIndex.of(read.groups), ownFamilies: read.ownFamilies, takenAt: Date.now() };
     return snapshot;
   };
   return async (request) => {
@@ -139,7 +135,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
           method,
           key: key.key,
           pushed: pushState?.families ?? [],
-          groups: [...state.groups.values()].flat(),
+          groups: state.groups,
           ownFamilies: state.ownFamilies,
         });
       let state = await currentState(false);
@@ -194,7 +190,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       if (method === 'DELETE') snapshot.groups.delete(id);
       else if (pushState) {
         const push = pushState;
-        const versions = snapshot.groups.get(id) ?? [];
+        const versions = snapshot.groups.versions(id);
         snapshot.groups.set(
           id,
           versions.length === 0 ? [push] : versions.map((existing) => applyPush(method, existing, push)),
@@ -244,7 +240,7 @@ function decodeBody(body: Uint8Array, encoding: string | undefined, maxOutputLen
 }
 
 interface Snapshot {
-  readonly groups: Map<string, GroupState[]>;
+  readonly groups: GroupIndex;
   readonly ownFamilies: ReadonlyMap<string, MetricType>;
   readonly takenAt: number;
 }

@@ -1,0 +1,140 @@
+import type { MetricType } from './exposition/parser';
+import { groupingKeyId } from './grouping-key';
+import type { FamilyState, GroupState } from './pushgateway-semantics';
+
+/**
+ * The groups the replicas hold, indexed by family name, so a push is checked only against the groups that hold
+ * its family names, and the series of a name are gathered once and then kept up to date as groups change: checking
+ * a push costs what the push holds, not what the Pushgateways hold (thousands of groups of the same batch job
+ * share their family names).
+ */
+export class GroupIndex {
+  /** Group id → its versions (one per replica whose copy differs; usually one). */
+  private readonly groups = new Map<string, readonly GroupState[]>();
+  /** Family name → group id → that family in each version holding it. */
+  private readonly byName = new Map<string, Map<string, FamilyState[]>>();
+  /**
+   * Family name → series id → the group holding it (a list in the rare case of several); built for a name when a
+   * push first needs it.
+   */
+  private readonly series = new Map<string, Map<string, Holders>>();
+
+  /** An index of `groups`; several entries with the same key are versions of one group. */
+  static of(groups: Iterable<GroupState>): GroupIndex {
+    const versions = new Map<string, GroupState[]>();
+    for (const group of groups) {
+      const id = groupingKeyId(group.key);
+      const known = versions.get(id);
+      if (known) known.push(group);
+      else versions.set(id, [group]);
+    }
+    const index = new GroupIndex();
+    for (const [id, list] of versions) index.set(id, list);
+    return index;
+  }
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  /** The versions held of group `id` (empty when none). */
+  versions(id: string): readonly GroupState[] {
+    return this.groups.get(id) ?? [];
+  }
+
+  /** Replaces what is held of group `id`. */
+  set(id: string, versions: readonly GroupState[]): void {
+    this.delete(id);
+    this.groups.set(id, versions);
+    for (const version of versions) {
+      for (const family of version.families) {
+        let holders = this.byName.get(family.name);
+        if (!holders) {
+          holders = new Map();
+          this.byName.set(family.name, holders);
+        }
+        const families = holders.get(id);
+        if (families) families.push(family);
+        else holders.set(id, [family]);
+        const series = this.series.get(family.name);
+        if (series) addSeries(series, family, id);
+      }
+    }
+  }
+
+  delete(id: string): void {
+    const versions = this.groups.get(id);
+    if (!versions) return;
+    this.groups.delete(id);
+    const names = new Set<string>();
+    for (const version of versions) for (const family of version.families) names.add(family.name);
+    for (const name of names) {
+      const holders = this.byName.get(name);
+      const families = holders?.get(id);
+      if (!holders || !families) continue;
+      holders.delete(id);
+      if (holders.size === 0) {
+        this.byName.delete(name);
+        this.series.delete(name);
+        continue;
+      }
+      const series = this.series.get(name);
+      if (series)
+        for (const family of families) for (const seriesId of family.seriesIds) removeHolder(series, seriesId, id);
+    }
+  }
+
+  /** The type of family `name` in some group other than `exceptId`, and that group's id. */
+  typeElsewhere(name: string, exceptId: string): { type: MetricType; where: string } | undefined {
+    const holders = this.byName.get(name);
+    if (!holders) return undefined;
+    for (const [id, families] of holders) {
+      if (id !== exceptId) return { type: (families[0] as FamilyState).type, where: id };
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether series `seriesId` of family `name` is held by a group other than `exceptId`; undefined when no
+   * other group holds the name at all.
+   */
+  heldElsewhere(name: string, exceptId: string): ((seriesId: string) => boolean) | undefined {
+    const holders = this.byName.get(name);
+    if (!holders || (holders.size === 1 && holders.has(exceptId))) return undefined;
+    let series = this.series.get(name);
+    if (!series) {
+      series = new Map();
+      for (const [id, families] of holders) for (const family of families) addSeries(series, family, id);
+      this.series.set(name, series);
+    }
+    const held = series;
+    return (seriesId) => {
+      const groups = held.get(seriesId);
+      return groups !== undefined && (typeof groups === 'string' ? groups !== exceptId : groups.length > 1);
+    };
+  }
+}
+
+/** The group ids holding one series id: one id, or several (never an empty list). */
+type Holders = string | string[];
+
+function addSeries(series: Map<string, Holders>, family: FamilyState, id: string): void {
+  for (const seriesId of family.seriesIds) {
+    const groups = series.get(seriesId);
+    if (groups === undefined) series.set(seriesId, id);
+    else if (typeof groups === 'string') {
+      if (groups !== id) series.set(seriesId, [groups, id]);
+    } else if (!groups.includes(id)) groups.push(id);
+  }
+}
+
+function removeHolder(series: Map<string, Holders>, seriesId: string, id: string): void {
+  const groups = series.get(seriesId);
+  if (groups === undefined) return;
+  if (typeof groups === 'string') {
+    if (groups === id) series.delete(seriesId);
+    return;
+  }
+  const rest = groups.filter((g) => g !== id);
+  series.set(seriesId, rest.length === 1 ? (rest[0] as string) : rest);
+}
