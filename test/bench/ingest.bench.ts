@@ -13,7 +13,7 @@ import { type Benchmark, fmt, median, percentile } from './harness';
 
 /** Several MB of real exporter output: repeated snapshots of Prometheus, Pushgateway and node exporter. */
 const CORPUS_BYTES = 4 * 1024 * 1024;
-const THROUGHPUT_ROUNDS = 9;
+const THROUGHPUT_ROUNDS = 15;
 const LATENCY_PUSHES = 400;
 
 /** What the ingestion does to a body before any replica is touched (parse + every consistency rule). */
