@@ -74,7 +74,7 @@ function typeOfWord(first: number, length: number): MetricType {
 
 /** A label-name sequence, with the expression matching sample lines that use it. */
 interface Shape {
-  /** Its position in the shape cache's key space: names joined with commas. */
+  /** Its key in the shape cache: the names joined with commas. */
   readonly id: string;
   readonly names: readonly string[];
   /**
@@ -315,7 +315,7 @@ class Scanner {
     return nl + 1;
   }
 
-  /** A HELP line and the TYPE line of the same name after it, matched by {@link HELP_AND_TYPE} up to `next`. */
+  /** A HELP line and the TYPE line of the same name after it, matched by {@link HELP_AND_TYPE} up to `end`. */
   private helpAndType(at: number, end: number): number {
     const s = this.s;
     const nameEnd = s.indexOf(' ', at);
