@@ -154,7 +154,9 @@ class Body {
 }
 
 class ScannedFamily implements MetricFamily, FamilyFacts {
-  help?: string;
+  /** Where the HELP text is in the body (cut out only if asked for); -1 without HELP. */
+  helpStart = -1;
+  helpEnd = -1;
   type: MetricType = 'untyped';
   typeDeclared = false;
   sampleCount = 0;
@@ -171,6 +173,10 @@ class ScannedFamily implements MetricFamily, FamilyFacts {
     private readonly body: Body,
     private readonly index: number,
   ) {}
+
+  get help(): string | undefined {
+    return this.helpStart < 0 ? undefined : this.body.text.slice(this.helpStart, this.helpEnd);
+  }
 
   get samples(): readonly Sample[] {
     return this.body.family(this.index).samples;
@@ -307,8 +313,9 @@ class Scanner {
     if (nl < 0 || this.backslashFrom(textAt) < nl) return -1;
     const name = s.slice(at, end);
     const family = this.family(name);
-    if (family.help !== undefined) return -1;
-    family.help = s.slice(textAt, nl);
+    if (family.helpStart >= 0) return -1;
+    family.helpStart = textAt;
+    family.helpEnd = nl;
     this.lastName = '';
     this.lastCommentName = name;
     this.lastCommentFamily = family;
@@ -326,8 +333,9 @@ class Scanner {
     if (next !== end) this.namedLine = next;
     const type = typeOfWord(s.charCodeAt(typeAt), next - 1 - typeAt);
     const family = this.family(name);
-    if (family.help !== undefined || family.typeDeclared || family.sampleCount > 0) return -1;
-    family.help = s.slice(nameEnd + 1, nl);
+    if (family.helpStart >= 0 || family.typeDeclared || family.sampleCount > 0) return -1;
+    family.helpStart = nameEnd + 1;
+    family.helpEnd = nl;
     family.type = type;
     family.typeDeclared = true;
     this.lastName = '';
