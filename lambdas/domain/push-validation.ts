@@ -56,11 +56,11 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
   const groups = input.groups;
   const index = groups instanceof GroupIndex ? groups : groups.length > 0 ? GroupIndex.of(groups) : undefined;
   const targetId = index !== undefined && index.size > 0 ? groupingKeyId(input.key) : '';
-  const mayBeOwn = ownFilter(input.ownFamilies);
+  const ownByFingerprint = ownIndex(input.ownFamilies);
   for (const family of input.pushed) {
     const name = family.name;
     if (isGroupMetaFamily(name)) continue;
-    const own = mayBeOwn.has(nameFingerprint(name)) ? input.ownFamilies.get(name) : undefined;
+    const own = ownType(ownByFingerprint, name);
     if (own !== undefined && own !== family.type) {
       return fail(`gathered metric family ${name} has type ${upper(family.type)} but should have ${upper(own)}`);
     }
@@ -87,22 +87,38 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
 }
 
 /**
- * Length, first and last char of a name in one number: a push of thousands of families then looks up (and so
- * hashes) only the few names that may be one of the Pushgateway's own.
+ * Length, first and last char of a name in one number. The Pushgateway's own families are found by it and then
+ * compared: a push of thousands of families hashes none of their names.
  */
 function nameFingerprint(name: string): number {
   return name.length * 0x10000 + (name.charCodeAt(0) & 0xff) * 0x100 + (name.charCodeAt(name.length - 1) & 0xff);
 }
 
-const ownFilters = new WeakMap<ReadonlyMap<string, MetricType>, ReadonlySet<number>>();
+type OwnIndex = ReadonlyMap<number, readonly (readonly [string, MetricType])[]>;
 
-function ownFilter(own: ReadonlyMap<string, MetricType>): ReadonlySet<number> {
-  let filter = ownFilters.get(own);
-  if (filter === undefined) {
-    filter = new Set([...own.keys()].map(nameFingerprint));
-    ownFilters.set(own, filter);
+const ownIndexes = new WeakMap<ReadonlyMap<string, MetricType>, OwnIndex>();
+
+function ownIndex(own: ReadonlyMap<string, MetricType>): OwnIndex {
+  let index = ownIndexes.get(own);
+  if (index === undefined) {
+    const built = new Map<number, [string, MetricType][]>();
+    for (const [name, type] of own) {
+      const fingerprint = nameFingerprint(name);
+      const same = built.get(fingerprint);
+      if (same) same.push([name, type]);
+      else built.set(fingerprint, [[name, type]]);
+    }
+    index = built;
+    ownIndexes.set(own, index);
   }
-  return filter;
+  return index;
+}
+
+function ownType(index: OwnIndex, name: string): MetricType | undefined {
+  const candidates = index.get(nameFingerprint(name));
+  if (candidates === undefined) return undefined;
+  for (const [candidate, type] of candidates) if (candidate === name) return type;
+  return undefined;
 }
 
 function upper(type: MetricType): string {
