@@ -13,8 +13,9 @@ export const PUSH_METHODS: readonly PushMethod[] = ['PUT', 'POST', 'DELETE'];
 
 /** Families every group carries, written by the Pushgateway itself. */
 export function isGroupMetaFamily(name: string): boolean {
-  // Compared, not looked up in a set: that would hash every pushed family name.
-  return name === 'push_time_seconds' || name === 'push_failure_time_seconds';
+  // Compared, not looked up in a set (that would hash every pushed family name); lengths first, as they mostly differ.
+  const length = name.length;
+  return (length === 17 && name === 'push_time_seconds') || (length === 25 && name === 'push_failure_time_seconds');
 }
 
 export type Labels = Readonly<Record<string, string>>;
@@ -52,11 +53,20 @@ export function pushedFamilies(families: readonly MetricFamily[], key: GroupingK
   const keyPairs: [string, string][] = Object.keys(key).map((name) => [name, key[name] ?? '']);
   const pushKey: PushKey = { names: keyNames, pairs: keyPairs };
   const result: FamilyState[] = [];
+  // Families mostly share their label-name lists (one per label-name sequence): one found free of grouping
+  // labels need not be checked again.
+  let free: readonly string[] | undefined;
   for (const family of families) {
     if (family.sampleCount === 0) continue; // a HELP/TYPE without samples adds nothing to the group
+    const facts = family.facts;
+    if (facts?.seriesDistinct && facts.labelNames === free) {
+      result.push(new KnownUniqueFamily(family, pushKey));
+      continue;
+    }
     const folded = isFolded(family.type);
     const fast = uniqueWithoutIds(family, folded, keyNames);
     if (fast) {
+      if (facts?.seriesDistinct) free = facts.labelNames;
       result.push(new KnownUniqueFamily(family, pushKey));
       continue;
     }
