@@ -135,6 +135,36 @@ function compareRanges(s: string, a: number, aEnd: number, b: number, bEnd: numb
   return aLength - bLength;
 }
 
+/**
+ * The families of the current scan by a fingerprint of their name: a name whose slot holds no family of this scan
+ * (the slot's mark differs) is certainly new, so most families are created without hashing or comparing their
+ * names; the few that share a slot are compared. Scans are synchronous, so one table serves them all (it holds
+ * numbers only: nothing of a scan outlives it there).
+ */
+const SLOTS = 4096;
+const slotMarks = new Int32Array(SLOTS);
+/** The index (in its scan's order) of the last family created in each slot. */
+const slotFamilies = new Int32Array(SLOTS);
+let lastMark = 0;
+
+function nextMark(): number {
+  if (lastMark === 0x7fffffff) {
+    slotMarks.fill(0);
+    lastMark = 0;
+  }
+  return ++lastMark;
+}
+
+/** Length and first, middle and last char of a name, folded into a slot. */
+function slotOf(name: string): number {
+  return slotAt(name, 0, name.length);
+}
+
+/** {@link slotOf} of the `n` chars at `at` (read where the name is written: cheaper than from a cut-out copy). */
+function slotAt(s: string, at: number, n: number): number {
+  return (n * 131 + s.charCodeAt(at) * 31 + s.charCodeAt(at + (n >> 1)) * 7 + s.charCodeAt(at + n - 1)) & (SLOTS - 1);
+}
+
 /** The body the families came from; the complete parse, run once when some family's samples are asked for. */
 class Body {
   private complete: readonly MetricFamily[] | undefined;
@@ -167,6 +197,8 @@ class ScannedFamily implements MetricFamily, FamilyFacts {
   /** The previous sample's series key, as a range of the body; -1 before the first sample. */
   lastKeyStart = -1;
   lastKeyEnd = -1;
+  /** The index of the family created before it in the same slot of the name table (see {@link slotOf}), or -1. */
+  sameSlot = -1;
 
   constructor(
     readonly name: string,
@@ -215,8 +247,8 @@ export function scanExposition(text: string): MetricFamily[] | undefined {
 
 class Scanner {
   private readonly body: Body;
-  private byName: Map<string, ScannedFamily> | undefined;
-  private lastCreated = '';
+  /** This scan's mark in the name table. */
+  private readonly mark = nextMark();
   private readonly order: ScannedFamily[] = [];
   private lastName = '';
   private lastFamily: ScannedFamily | undefined;
@@ -244,29 +276,34 @@ class Scanner {
     return this.order;
   }
 
-  /**
-   * The family of a name, created when new. While names come in strictly ascending order (as Go clients write
-   * them) a new name cannot be an earlier one, so no map is built until some lookup needs one.
-   */
-  private family(name: string): ScannedFamily {
-    if (this.byName === undefined && (this.order.length === 0 || this.lastCreated < name)) return this.create(name);
-    return this.lookup(name) ?? this.create(name);
+  /** The family of a name written at `at`, created when new. */
+  private family(name: string, at: number): ScannedFamily {
+    const slot = slotAt(this.s, at, name.length);
+    return this.inSlot(slot, name) ?? this.create(name, slot);
   }
 
-  private create(name: string): ScannedFamily {
-    const family = new ScannedFamily(name, this.body, this.order.length);
+  private create(name: string, slot: number): ScannedFamily {
+    const index = this.order.length;
+    const family = new ScannedFamily(name, this.body, index);
     this.order.push(family);
-    this.byName?.set(name, family);
-    this.lastCreated = name;
+    if (slotMarks[slot] === this.mark) family.sameSlot = slotFamilies[slot] as number;
+    else slotMarks[slot] = this.mark;
+    slotFamilies[slot] = index;
     return family;
   }
 
   private lookup(name: string): ScannedFamily | undefined {
-    if (this.byName === undefined) {
-      this.byName = new Map();
-      for (const family of this.order) this.byName.set(family.name, family);
+    return this.inSlot(slotOf(name), name);
+  }
+
+  private inSlot(slot: number, name: string): ScannedFamily | undefined {
+    if (slotMarks[slot] !== this.mark) return undefined; // no family of this scan there: certainly new
+    for (let index = slotFamilies[slot] as number; index >= 0; ) {
+      const family = this.order[index] as ScannedFamily;
+      if (family.name === name) return family;
+      index = family.sameSlot;
     }
-    return this.byName.get(name);
+    return undefined;
   }
 
   private backslashFrom(from: number): number {
@@ -312,7 +349,7 @@ class Scanner {
     const nl = s.indexOf('\n', textAt);
     if (nl < 0 || this.backslashFrom(textAt) < nl) return -1;
     const name = s.slice(at, end);
-    const family = this.family(name);
+    const family = this.family(name, at);
     if (family.helpStart >= 0) return -1;
     family.helpStart = textAt;
     family.helpEnd = nl;
@@ -332,7 +369,7 @@ class Scanner {
     const next = s.charCodeAt(end - 1) === NL ? end : end - name.length;
     if (next !== end) this.namedLine = next;
     const type = typeOfWord(s.charCodeAt(typeAt), next - 1 - typeAt);
-    const family = this.family(name);
+    const family = this.family(name, at);
     if (family.helpStart >= 0 || family.typeDeclared || family.sampleCount > 0) return -1;
     family.helpStart = nameEnd + 1;
     family.helpEnd = nl;
@@ -370,7 +407,7 @@ class Scanner {
       }
     }
     if (type === undefined) return -1;
-    family ??= this.family(name);
+    family ??= this.family(name, at);
     if (family.typeDeclared || family.sampleCount > 0) return -1;
     family.type = type;
     family.typeDeclared = true;
@@ -401,7 +438,7 @@ class Scanner {
         if (!METRIC_NAME.test(s)) return -1;
         name = s.slice(i, METRIC_NAME.lastIndex);
       }
-      family = this.familyOfSample(name);
+      family = this.familyOfSample(name, i);
       this.lastFamily = family;
       this.lastName = name;
     }
@@ -485,7 +522,7 @@ class Scanner {
   }
 
   /** expfmt's rule: `x_sum`/`x_count` belong to summary or histogram `x`, `x_bucket` to histogram `x`. */
-  private familyOfSample(name: string): ScannedFamily {
+  private familyOfSample(name: string, at: number): ScannedFamily {
     // `x_bucket` then `x_sum` then `x_count`, or right after x's TYPE line: x is the base, no lookup needed.
     const base = this.foldingBase(this.lastFamily, name) ?? this.foldingBase(this.lastCommentFamily, name);
     if (base !== undefined) return base;
@@ -503,7 +540,7 @@ class Scanner {
       if (found && (found.type === 'histogram' || (!bucket && found.type === 'summary'))) return found;
     }
     if (name === this.lastCommentName && this.lastCommentFamily !== undefined) return this.lastCommentFamily;
-    return this.family(name);
+    return this.family(name, at);
   }
 
   /** `family` when `name` is one of its folded sample names (`_sum`, `_count`, `_bucket`). */

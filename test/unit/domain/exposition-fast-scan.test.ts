@@ -116,6 +116,17 @@ describe('fast scanner edge cases', () => {
     sameResult(parseExposition(text), parseFully(text));
   });
 
+  it('keeps thousands of families apart and finds each again, also where names share a table slot', () => {
+    // More families than the scanner's name table has slots, written out of order and each name twice.
+    const names = Array.from({ length: 4500 }, (_, i) => `family_${(i * 7919) % 4500}_x`);
+    const text = [...names, ...names.slice().reverse()].map((name, i) => `${name}{n="${i}"} ${i}\n`).join('');
+    const scanned = scanExposition(text);
+    if (scanned === undefined) throw new Error('left the fast path');
+    expect(scanned.length).toBe(4500);
+    expect(scanned.every((f) => f.sampleCount === 2)).toBe(true);
+    expectAgreement(text, scanned);
+  });
+
   it('does not claim distinct series it cannot prove, and validation then finds the duplicate', () => {
     const text = 'a{x="2"} 1\na{x="1"} 1\na{x="2"} 3\n';
     const scanned = scanExposition(text);
