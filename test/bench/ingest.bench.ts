@@ -4,10 +4,12 @@ import * as path from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { ownFamilyTypes } from '../../lambdas/adapters/pushgateway';
 import { type MetricType, parseExposition } from '../../lambdas/domain/exposition/parser';
+import { GroupIndex } from '../../lambdas/domain/group-index';
 import { validateConsistency, validatePushBody } from '../../lambdas/domain/push-validation';
-import { pushedFamilies } from '../../lambdas/domain/pushgateway-semantics';
+import { type GroupState, pushedFamilies } from '../../lambdas/domain/pushgateway-semantics';
 import { startIngestServer } from '../../lambdas/local/ingest-server';
 import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
+import { consistentByScan } from '../support/consistency-scan';
 import { startExporters } from '../support/exporter-output';
 import { type Benchmark, fmt, median, percentile } from './harness';
 
@@ -55,6 +57,73 @@ async function pushLatencies(urls: string | string[], body: string, count: numbe
     samples.push(performance.now() - started);
   }
   return samples;
+}
+
+/** Sizes of the replicas' state a push is checked against: groups of one batch job fleet. */
+const STATE_GROUPS = [1_000, 10_000];
+
+const microseconds = (ms: number) => `${(ms * 1000).toFixed(0)} us`;
+
+/**
+ * Checking one small push against what the replicas hold, per push: the group index the ingestion keeps vs
+ * scanning every group (what it did before). Every group holds the pushed family names, as a job fleet's do.
+ */
+function stateRows(jobPush: string): string[][] {
+  const parsed = parseExposition(jobPush);
+  if (!parsed.ok) throw new Error('the job push does not parse');
+  const own = new Map<string, MetricType>();
+  const rows: string[][] = [];
+  for (const count of STATE_GROUPS) {
+    // As read from the replicas: plain families with their series ids built.
+    const groups: GroupState[] = Array.from({ length: count }, (_, i) => {
+      const key = { job: `job${i % 50}`, instance: `i${i}` };
+      return {
+        key,
+        families: pushedFamilies(parsed.families, key).map((f) => ({
+          name: f.name,
+          type: f.type,
+          seriesIds: [...f.seriesIds],
+        })),
+      };
+    });
+    const key = { job: 'job0', instance: 'new' };
+    let started = performance.now();
+    const index = GroupIndex.of(groups);
+    const build = performance.now() - started;
+    started = performance.now();
+    validateConsistency({
+      method: 'PUT',
+      key,
+      pushed: pushedFamilies(parsed.families, key),
+      groups: index,
+      ownFamilies: own,
+    });
+    const first = performance.now() - started;
+    const ours: number[] = [];
+    const scan: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const pushKey = { job: `job${i % 50}`, instance: `new${i}` };
+      const pushed = pushedFamilies(parsed.families, pushKey);
+      started = performance.now();
+      const result = validateConsistency({ method: 'PUT', key: pushKey, pushed, groups: index, ownFamilies: own });
+      ours.push(performance.now() - started);
+      if (i % 10 === 0) {
+        started = performance.now();
+        const expected = consistentByScan(pushKey, pushed, groups, own);
+        scan.push(performance.now() - started);
+        if (expected !== result.ok) throw new Error('the index and the scan disagree');
+      }
+    }
+    rows.push([
+      `check a small push against ${count.toLocaleString('en')} groups, per push (index: ${build.toFixed(0)} ms per snapshot, +${first.toFixed(0)} ms at a name's first push)`,
+      microseconds(median(ours)),
+      `${microseconds(median(scan))} (scan of every group)`,
+      `${(median(ours) / median(scan)).toPrecision(2)}x`,
+      '',
+      '',
+    ]);
+  }
+  return rows;
 }
 
 export const benchmark: Benchmark = {
@@ -215,6 +284,7 @@ export const benchmark: Benchmark = {
           '',
           '',
         ],
+        ...stateRows(jobPush),
       ],
       notes: [
         "Throughput: the ingestion parses and validates against the Pushgateway's own families, as in service; the",

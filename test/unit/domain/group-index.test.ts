@@ -4,35 +4,12 @@ import { GroupIndex } from '../../../lambdas/domain/group-index';
 import { type GroupingKey, groupingKeyId } from '../../../lambdas/domain/grouping-key';
 import { validateConsistency } from '../../../lambdas/domain/push-validation';
 import { type FamilyState, type GroupState, labelSetId } from '../../../lambdas/domain/pushgateway-semantics';
+import { consistentByScan } from '../../support/consistency-scan';
 
 /**
  * The index must answer exactly what a scan of every group answers, also after groups were replaced and deleted
  * while its per-name series were already built.
  */
-
-/** The rules checked the plain way: every other group, every family, every series. */
-function consistentByScan(
-  key: GroupingKey,
-  pushed: readonly FamilyState[],
-  groups: readonly GroupState[],
-  own: ReadonlyMap<string, MetricType>,
-): boolean {
-  const target = groupingKeyId(key);
-  const others = groups.filter((g) => groupingKeyId(g.key) !== target);
-  for (const family of pushed) {
-    const ownType = own.get(family.name);
-    if (ownType !== undefined && ownType !== family.type) return false;
-    const elsewhere = others.flatMap((g) => g.families.filter((f) => f.name === family.name));
-    if (elsewhere.some((f) => f.type !== family.type)) return false;
-    const held = new Set(elsewhere.flatMap((f) => f.seriesIds));
-    const seen = new Set<string>();
-    for (const id of family.seriesIds) {
-      if (seen.has(id) || held.has(id)) return false;
-      seen.add(id);
-    }
-  }
-  return true;
-}
 
 const keys: GroupingKey[] = [{ job: 'a' }, { job: 'a', instance: 'x' }, { job: 'b' }, { job: 'b', instance: 'y' }];
 
