@@ -1,13 +1,16 @@
 import {
   type FamilyFacts,
+  foldingSuffix,
   isFolded,
   isMetricNameChar,
   LOWER_TYPES,
   type MetricFamily,
   type MetricType,
   matchesAt,
+  NextOccurrence,
   parseFully,
   type Sample,
+  takesFolded,
 } from './full-parser';
 
 /**
@@ -245,10 +248,11 @@ class Scanner {
   private lastShape: Shape | undefined;
   /** Where a sample line starts whose name is known to be `lastCommentName` (see {@link HELP_AND_TYPE}). */
   private namedLine = -1;
-  private nextBackslash = -1;
+  private readonly backslash: NextOccurrence;
 
   constructor(private readonly s: string) {
     this.body = new Body(s);
+    this.backslash = new NextOccurrence(s, '\\');
   }
 
   run(): ScannedFamily[] | undefined {
@@ -280,7 +284,8 @@ class Scanner {
     return family;
   }
 
-  private lookup(name: string): ScannedFamily | undefined {
+  /** The family of this name, if any. */
+  get(name: string): ScannedFamily | undefined {
     return this.inSlot(slotOf(name), name);
   }
 
@@ -292,14 +297,6 @@ class Scanner {
       index = family.sameSlot;
     }
     return undefined;
-  }
-
-  private backslashFrom(from: number): number {
-    if (this.nextBackslash < from) {
-      const at = this.s.indexOf('\\', from);
-      this.nextBackslash = at < 0 ? this.s.length : at;
-    }
-    return this.nextBackslash;
   }
 
   /** A `#` line: returns where the next line starts, or -1. */
@@ -335,7 +332,7 @@ class Scanner {
     const first = s.charCodeAt(textAt);
     if (first === SPACE || first === TAB) return -1;
     const nl = s.indexOf('\n', textAt);
-    if (nl < 0 || this.backslashFrom(textAt) < nl) return -1;
+    if (nl < 0 || this.backslash.from(textAt) < nl) return -1;
     const name = s.slice(at, end);
     const family = this.family(name, at);
     if (family.helpStart >= 0) return -1;
@@ -515,37 +512,26 @@ class Scanner {
     }
   }
 
-  /** expfmt's rule: `x_sum`/`x_count` belong to summary or histogram `x`, `x_bucket` to histogram `x`. */
+  /** The family of a sample: by expfmt's rule (see {@link foldingSuffix}), else the one of its own name. */
   private familyOfSample(name: string, at: number): ScannedFamily {
-    // `x_bucket` then `x_sum` then `x_count`, or right after x's TYPE line: x is the base, no lookup needed.
-    const base = this.foldingBase(this.lastFamily, name) ?? this.foldingBase(this.lastCommentFamily, name);
-    if (base !== undefined) return base;
-    const last = name.charCodeAt(name.length - 1);
-    if (last === 109 || last === 116) {
-      // Only names ending in _sum, _count or _bucket can belong to another family (last char m, t or t).
-      let found: ScannedFamily | undefined;
-      let bucket = false;
-      if (name.endsWith('_sum')) found = this.lookup(name.slice(0, -4));
-      else if (name.endsWith('_count')) found = this.lookup(name.slice(0, -6));
-      else if (name.endsWith('_bucket')) {
-        found = this.lookup(name.slice(0, -7));
-        bucket = true;
-      }
-      if (found && (found.type === 'histogram' || (!bucket && found.type === 'summary'))) return found;
+    const suffix = foldingSuffix(name);
+    if (suffix > 0) {
+      // `x_bucket` then `x_sum` then `x_count`, or right after x's TYPE line: x is the base, no lookup needed.
+      const base =
+        this.baseOf(this.lastFamily, name, suffix) ??
+        this.baseOf(this.lastCommentFamily, name, suffix) ??
+        this.get(name.slice(0, -suffix));
+      if (base !== undefined && takesFolded(base.type, suffix)) return base;
     }
-    if (name === this.lastCommentName && this.lastCommentFamily !== undefined) return this.lastCommentFamily;
+    const commented = this.lastCommentFamily;
+    if (name === this.lastCommentName && commented !== undefined) return commented;
     return this.family(name, at);
   }
 
-  /** `family` when `name` is one of its folded sample names (`_sum`, `_count`, `_bucket`). */
-  private foldingBase(family: ScannedFamily | undefined, name: string): ScannedFamily | undefined {
-    if (family === undefined || (family.type !== 'histogram' && family.type !== 'summary')) return undefined;
-    const base = family.name;
-    const rest = name.length - base.length;
-    if (rest < 4 || rest > 7 || !matchesAt(name, base, 0)) return undefined;
-    if (rest === 4 && name.endsWith('_sum')) return family;
-    if (rest === 6 && name.endsWith('_count')) return family;
-    if (rest === 7 && family.type === 'histogram' && name.endsWith('_bucket')) return family;
-    return undefined;
+  /** `family` when `name` is its name and a folding suffix of that length. */
+  private baseOf(family: ScannedFamily | undefined, name: string, suffix: number): ScannedFamily | undefined {
+    return family !== undefined && family.name.length === name.length - suffix && matchesAt(name, family.name, 0)
+      ? family
+      : undefined;
   }
 }

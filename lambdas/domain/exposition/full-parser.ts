@@ -59,6 +59,46 @@ export function isFolded(type: MetricType): boolean {
   return type === 'histogram' || type === 'summary' || type === 'gauge_histogram';
 }
 
+/**
+ * expfmt's rule for samples named after another family: `x_sum` and `x_count` belong to summary or histogram `x`,
+ * `x_bucket` to histogram `x`. The length of such a suffix of `name` (4, 6 or 7), or 0.
+ */
+export function foldingSuffix(name: string): number {
+  // Only names ending in _sum, _count or _bucket (last char m, t or t).
+  const last = name.charCodeAt(name.length - 1);
+  if (last !== 109 && last !== 116) return 0;
+  if (name.endsWith('_sum')) return 4;
+  if (name.endsWith('_count')) return 6;
+  if (name.endsWith('_bucket')) return 7;
+  return 0;
+}
+
+/** Whether a family of `type` takes the samples of a {@link foldingSuffix} of that length. */
+export function takesFolded(type: MetricType, suffix: number): boolean {
+  return type === 'histogram' || (type === 'summary' && suffix !== 7);
+}
+
+/**
+ * Where a char next occurs at or after a point of a text (the text's length when nowhere), found natively once
+ * per occurrence rather than once per question.
+ */
+export class NextOccurrence {
+  private next = -1;
+
+  constructor(
+    private readonly text: string,
+    private readonly char: string,
+  ) {}
+
+  from(at: number): number {
+    if (this.next < at) {
+      const found = this.text.indexOf(this.char, at);
+      this.next = found < 0 ? this.text.length : found;
+    }
+    return this.next;
+  }
+}
+
 export interface ParseError {
   readonly line: number;
   readonly column: number;
@@ -235,9 +275,9 @@ class Parser {
   private lastCommentFamily: ParsedFamily | undefined;
   /** Labels of the previous sample: the next one mostly repeats their names (and some values). */
   private lastLabels: [string, string][] = [];
-  // Positions of the next backslash and new-line, found natively once each (see readEscaped).
-  private nextBackslash = -1;
-  private nextNewline = -1;
+  // Positions of the next backslash and new-line (see readEscaped).
+  private readonly backslash: NextOccurrence;
+  private readonly newline: NextOccurrence;
   // Where the last label block was, and whether it is canonical (see readLabels).
   private blockStart = 0;
   private blockEnd = 0;
@@ -248,24 +288,9 @@ class Parser {
   private cutStart = 0;
   private cutEnd = 0;
 
-  constructor(private readonly s: string) {}
-
-  /** The first backslash at or after `from` (the length when none), found once per backslash, not per value. */
-  private backslashFrom(from: number): number {
-    if (this.nextBackslash < from) {
-      const at = this.s.indexOf('\\', from);
-      this.nextBackslash = at < 0 ? this.s.length : at;
-    }
-    return this.nextBackslash;
-  }
-
-  /** The first new-line at or after `from` (the length when none). */
-  private newlineFrom(from: number): number {
-    if (this.nextNewline < from) {
-      const at = this.s.indexOf('\n', from);
-      this.nextNewline = at < 0 ? this.s.length : at;
-    }
-    return this.nextNewline;
+  constructor(private readonly s: string) {
+    this.backslash = new NextOccurrence(s, '\\');
+    this.newline = new NextOccurrence(s, '\n');
   }
 
   private fail(message: string, at = this.i): never {
@@ -433,13 +458,13 @@ class Parser {
     // Fastest path: the text up to the end (found natively) holds no backslash (and, in a label, no new-line).
     if (inLabel) {
       const quote = s.indexOf('"', start);
-      if (quote >= 0 && this.backslashFrom(start) > quote && this.newlineFrom(start) > quote) {
+      if (quote >= 0 && this.backslash.from(start) > quote && this.newline.from(start) > quote) {
         this.i = quote;
         return s.slice(start, quote);
       }
     } else {
       const nl = s.indexOf('\n', start);
-      if (nl >= 0 && this.backslashFrom(start) > nl) {
+      if (nl >= 0 && this.backslash.from(start) > nl) {
         this.i = nl;
         return s.slice(start, nl);
       }
@@ -578,34 +603,24 @@ class Parser {
       this.fail(`expected float as value for '${label}' label, got ${JSON.stringify(pair[1])}`, at);
   }
 
-  /** expfmt's rule: `x_sum`/`x_count` belong to summary or histogram `x`, `x_bucket` to histogram `x`. */
+  /** The family of a sample: by expfmt's rule (see {@link foldingSuffix}), else the one of its own name. */
   private familyOfSample(name: string): ParsedFamily {
-    // `x_bucket` then `x_sum` then `x_count`: the previous family is the base, no lookup or slicing needed.
-    const previous = this.lastFamily;
-    if (previous !== undefined && (previous.type === 'histogram' || previous.type === 'summary')) {
-      const base = previous.name;
-      const rest = name.length - base.length;
-      if (rest > 0 && matchesAt(name, base, 0)) {
-        if (rest === 4 && name.endsWith('_sum')) return previous;
-        if (rest === 6 && name.endsWith('_count')) return previous;
-        if (rest === 7 && previous.type === 'histogram' && name.endsWith('_bucket')) return previous;
+    const suffix = foldingSuffix(name);
+    if (suffix > 0) {
+      // `x_bucket` then `x_sum` then `x_count`: the previous family is the base, no lookup or slicing needed.
+      const previous = this.lastFamily;
+      if (
+        previous !== undefined &&
+        takesFolded(previous.type, suffix) &&
+        previous.name.length === name.length - suffix &&
+        matchesAt(name, previous.name, 0)
+      ) {
+        return previous;
       }
+      const base = this.families.get(name.slice(0, -suffix));
+      if (base !== undefined && takesFolded(base.type, suffix)) return base;
     }
-    const exact = this.families.get(name);
-    // Only names ending in _sum, _count or _bucket can belong to another family (last char m, t or t).
-    const last = name.charCodeAt(name.length - 1);
-    if (last === 109 || last === 116) {
-      let base: ParsedFamily | undefined;
-      let bucket = false;
-      if (name.endsWith('_sum')) base = this.families.get(name.slice(0, -4));
-      else if (name.endsWith('_count')) base = this.families.get(name.slice(0, -6));
-      else if (name.endsWith('_bucket')) {
-        base = this.families.get(name.slice(0, -7));
-        bucket = true;
-      }
-      if (base && (base.type === 'histogram' || (!bucket && base.type === 'summary'))) return base;
-    }
-    return exact ?? this.family(name);
+    return this.family(name);
   }
 
   private readLabels(metric: string): [string, string][] {
