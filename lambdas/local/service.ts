@@ -1,3 +1,5 @@
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+
 /**
  * `npm run local -- <service>` runs one function on this machine with the same handler code as in AWS: behind
  * HTTP for the functions API Gateway or Alertmanager call, or once from the command line for scheduled ones.
@@ -29,4 +31,13 @@ export interface LocalService {
 /** Bad flags: the runner prints the message and the service's usage, and exits with 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** A service's flags, parsed strictly (no positionals); an unknown or malformed flag is a {@link UsageError}. */
+export function parseFlags<const O extends ParseArgsOptionsConfig>(argv: readonly string[], options: O) {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

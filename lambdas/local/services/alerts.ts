@@ -1,6 +1,5 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { type AlertHistoryStore, fileAlertHistoryStore } from '../../adapters/alert-history';
@@ -14,7 +13,7 @@ import { IDEMPOTENCY_TTL_SECONDS } from '../../domain/alerts/idempotency';
 import type { DeliveryTarget } from '../../domain/alerts/routing';
 import { type DeliverNotification, makeDeliverNotification } from '../../handlers/alert-delivery/handler';
 import { makeWebhookHandler } from '../../handlers/alert-webhook/handler';
-import { type LocalService, UsageError } from '../service';
+import { type LocalService, parseFlags, UsageError } from '../service';
 
 export interface AlertFanoutServerOptions {
   /** @default a free port */
@@ -140,16 +139,11 @@ export const service: LocalService = {
     `PAGERDUTY_EVENTS_URL (default ${PAGERDUTY_EVENTS_URL}), ALERT_EMAIL_TOPIC_ARN + AWS_ENDPOINT_URL_SNS (email).`,
   ].join('\n'),
   async run(argv, output, signal) {
-    let values: { port?: string; token?: string; 'history-dir'?: string };
-    try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        options: { port: { type: 'string' }, token: { type: 'string' }, 'history-dir': { type: 'string' } },
-        strict: true,
-      }));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const values = parseFlags(argv, {
+      port: { type: 'string' },
+      token: { type: 'string' },
+      'history-dir': { type: 'string' },
+    });
     if (values.port === undefined) throw new UsageError('--port is required');
     const port = Number(values.port);
     if (!/^\d+$/.test(values.port) || port < 1 || port > 65_535) {

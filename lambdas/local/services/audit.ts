@@ -3,7 +3,6 @@
  * against an S3-compatible endpoint (path-style), with the same handler code as the Lambda. Prints the report
  * JSON on stdout; writes it and the audit state to the report bucket like the Lambda does.
  */
-import { parseArgs } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { type AuditNotifier, SnsAuditNotifier } from '../../adapters/audit-notifier';
@@ -12,7 +11,7 @@ import { S3ThanosBucketReader } from '../../adapters/s3-thanos-bucket';
 import { parseRetentionPolicy } from '../../domain/audit/policy';
 import { SEED_RETENTION_POLICY } from '../../domain/retention';
 import { runAudit } from '../../handlers/bucket-audit/handler';
-import { type LocalOutput, type LocalService, UsageError } from '../service';
+import { type LocalOutput, type LocalService, parseFlags, UsageError } from '../service';
 
 const USAGE =
   '--bucket NAME --report-bucket NAME [--s3-endpoint URL] [--now ISO] [--topic-arn ARN] [--environment NAME] [--concurrency N]\n' +
@@ -22,24 +21,15 @@ const USAGE =
   '  The retention table is $RETENTION_POLICY (JSON) if set, else the seed table.';
 
 function options(argv: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        bucket: { type: 'string' },
-        'report-bucket': { type: 'string' },
-        's3-endpoint': { type: 'string' },
-        now: { type: 'string' },
-        'topic-arn': { type: 'string' },
-        environment: { type: 'string' },
-        concurrency: { type: 'string' },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseFlags(argv, {
+    bucket: { type: 'string' },
+    'report-bucket': { type: 'string' },
+    's3-endpoint': { type: 'string' },
+    now: { type: 'string' },
+    'topic-arn': { type: 'string' },
+    environment: { type: 'string' },
+    concurrency: { type: 'string' },
+  });
 }
 
 /**

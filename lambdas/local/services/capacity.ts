@@ -1,11 +1,10 @@
-import { parseArgs } from 'node:util';
 import { prometheusApi } from '../../adapters/prometheus-api';
 import { directoryReportStore } from '../../adapters/report-store';
 import { REPORT_FORMATS, type ReportFormat, renderReport } from '../../domain/capacity/render';
 import { SEED_RETENTION_POLICY } from '../../domain/retention';
 import { SEED_SIZING } from '../../domain/sizing';
 import { makeCapacityReportHandler } from '../../handlers/capacity-report/handler';
-import { type LocalService, UsageError } from '../service';
+import { type LocalService, parseFlags, UsageError } from '../service';
 
 /** Parses `--now`, naming the flag when it is not a timestamp. */
 export function parseNow(text: string | undefined): Date | undefined {
@@ -41,22 +40,12 @@ export const service: LocalService = {
     '  --out        also write the report files into DIR, laid out like the reports bucket\n' +
     'Sizing and retention are the seed values (lambdas/domain/sizing.ts, retention.ts).',
   async run(argv, output) {
-    let values: { 'query-url'?: string; format?: string; now?: string; out?: string };
-    try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        options: {
-          'query-url': { type: 'string' },
-          format: { type: 'string', default: 'json' },
-          now: { type: 'string' },
-          out: { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const values = parseFlags(argv, {
+      'query-url': { type: 'string' },
+      format: { type: 'string', default: 'json' },
+      now: { type: 'string' },
+      out: { type: 'string' },
+    });
     const format = values.format as ReportFormat;
     if (!REPORT_FORMATS.includes(format)) {
       throw new UsageError(

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { startIngestServer } from '../ingest-server';
-import { type LocalService, UsageError } from '../service';
+import { type LocalService, parseFlags, UsageError } from '../service';
 
 /** `npm run local -- ingest --port P --pushgateway URL --pushgateway URL2 [--token T]` */
 export const service: LocalService = {
@@ -15,29 +14,13 @@ export const service: LocalService = {
     '  --journal            file of pushes owed to replicas (default .local/ingest-journal-<port>.jsonl)\n' +
     '  --max-payload-bytes  largest push body (default 5242880)',
   async run(argv, output, signal) {
-    let values: {
-      port?: string;
-      pushgateway?: string[];
-      token?: string;
-      journal?: string;
-      'max-payload-bytes'?: string;
-    };
-    try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        options: {
-          port: { type: 'string' },
-          pushgateway: { type: 'string', multiple: true },
-          token: { type: 'string' },
-          journal: { type: 'string' },
-          'max-payload-bytes': { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const values = parseFlags(argv, {
+      port: { type: 'string' },
+      pushgateway: { type: 'string', multiple: true },
+      token: { type: 'string' },
+      journal: { type: 'string' },
+      'max-payload-bytes': { type: 'string' },
+    });
     if (values.port === undefined || !/^\d+$/.test(values.port) || Number(values.port) > 65535) {
       throw new UsageError(`--port must be a port number 0..65535, got ${JSON.stringify(values.port)}`);
     }

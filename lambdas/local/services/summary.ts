@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { snsEmailPublisher } from '../../adapters/email-publisher';
@@ -11,7 +10,7 @@ import { SEED_RETENTION_POLICY } from '../../domain/retention';
 import { SEED_SIZING } from '../../domain/sizing';
 import { makeCapacityReportHandler } from '../../handlers/capacity-report/handler';
 import { makeWeeklySummaryHandler } from '../../handlers/weekly-summary/handler';
-import { type LocalService, UsageError } from '../service';
+import { type LocalService, parseFlags, UsageError } from '../service';
 import { parseNow, parseQueryUrl } from './capacity';
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):[0-9]{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -55,22 +54,12 @@ export const service: LocalService = {
     '               (AWS_ENDPOINT_URL_S3 for a local S3); default: a new empty temporary directory\n' +
     '  --now        summarise the week before this time (default: now)',
   async run(argv, output) {
-    let values: { 'query-url'?: string; 'topic-arn'?: string; reports?: string; now?: string };
-    try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        options: {
-          'query-url': { type: 'string' },
-          'topic-arn': { type: 'string' },
-          reports: { type: 'string' },
-          now: { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const values = parseFlags(argv, {
+      'query-url': { type: 'string' },
+      'topic-arn': { type: 'string' },
+      reports: { type: 'string' },
+      now: { type: 'string' },
+    });
     const baseUrl = parseQueryUrl(values['query-url']);
     const topicArn = values['topic-arn'];
     if (!topicArn) throw new UsageError('--topic-arn is required');
