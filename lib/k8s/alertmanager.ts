@@ -4,7 +4,10 @@ import type { EnvironmentConfig } from '../config';
 import { ALERT_WEBHOOK_TOKEN_FILE, secretName } from '../naming';
 import {
   containerResources,
+  OPERATOR_POD_GROUP,
+  OPERATOR_POD_USER,
   podDisruptionBudget,
+  podSecurityContext,
   requiredAntiAffinity,
   serviceAccount,
   volumeClaimTemplate,
@@ -70,13 +73,7 @@ export function alertmanagerObjects(config: EnvironmentConfig, alertmanagerConfi
         resources: containerResources(sizing.components.alertmanager.resources),
         storage: { volumeClaimTemplate: volumeClaimTemplate('alertmanager-db', sizing.alertmanager.storage) },
         retention: '120h',
-        securityContext: {
-          runAsNonRoot: true,
-          runAsUser: 1000,
-          runAsGroup: 2000,
-          fsGroup: 2000,
-          seccompProfile: { type: 'RuntimeDefault' },
-        },
+        securityContext: podSecurityContext(OPERATOR_POD_USER, OPERATOR_POD_GROUP),
       },
     },
     podDisruptionBudget('alertmanager', labels, { ...ALERTMANAGER_POD_SELECTOR }),

@@ -127,15 +127,19 @@ export function internalNlbAnnotations(hostname: string): Record<string, string>
 }
 
 /** Security context for pods that run as a non-root user and write to a volume owned by `fsGroup`. */
-export function podSecurityContext(uid: number): Record<string, unknown> {
+export function podSecurityContext(uid: number, gid = uid): Record<string, unknown> {
   return {
     runAsNonRoot: true,
     runAsUser: uid,
-    runAsGroup: uid,
-    fsGroup: uid,
+    runAsGroup: gid,
+    fsGroup: gid,
     seccompProfile: { type: 'RuntimeDefault' },
   };
 }
+
+/** User and group of the pods prometheus-operator runs (Prometheus, Alertmanager, Thanos Ruler), as its docs set. */
+export const OPERATOR_POD_USER = 1000;
+export const OPERATOR_POD_GROUP = 2000;
 
 export const CONTAINER_SECURITY_CONTEXT = {
   allowPrivilegeEscalation: false,

@@ -5,8 +5,11 @@ import { ALERTMANAGER_SERVICE } from './alertmanager';
 import {
   containerResources,
   irsaServiceAccount,
+  OPERATOR_POD_GROUP,
+  OPERATOR_POD_USER,
   PORTS,
   podDisruptionBudget,
+  podSecurityContext,
   requiredAntiAffinity,
   THANOS_PART_OF,
   volumeClaimTemplate,
@@ -14,7 +17,7 @@ import {
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
 import { OBJSTORE_SECRET } from './objstore';
 import { PROMETHEUS_REPLICA_LABEL } from './replica-labels';
-import { THANOS_TLS_FILES, THANOS_TLS_VOLUME_MOUNT, thanosTlsVolume } from './thanos-tls';
+import { THANOS_GRPC_SERVER_TLS_CONFIG, THANOS_TLS_VOLUME_MOUNT, thanosTlsVolume } from './thanos-tls';
 import type { KubernetesObject } from './types';
 import { IMAGES, imageTag } from './versions';
 
@@ -82,13 +85,7 @@ export function prometheusObjects(config: EnvironmentConfig): KubernetesObject[]
         affinity: requiredAntiAffinity({ ...PROMETHEUS_POD_SELECTOR }),
         resources: containerResources(sizing.components.prometheus.resources),
         storage: { volumeClaimTemplate: volumeClaimTemplate('prometheus-db', sizing.prometheus.storage) },
-        securityContext: {
-          runAsNonRoot: true,
-          runAsUser: 1000,
-          runAsGroup: 2000,
-          fsGroup: 2000,
-          seccompProfile: { type: 'RuntimeDefault' },
-        },
+        securityContext: podSecurityContext(OPERATOR_POD_USER, OPERATOR_POD_GROUP),
         // Every ServiceMonitor/PodMonitor in every namespace (application teams ship their own).
         serviceMonitorSelector: {},
         serviceMonitorNamespaceSelector: {},
@@ -107,11 +104,7 @@ export function prometheusObjects(config: EnvironmentConfig): KubernetesObject[]
           objectStorageConfig: { name: OBJSTORE_SECRET.name, key: OBJSTORE_SECRET.key },
           // Min and max block duration 2h: the sidecar uploads every block, local compaction stays off.
           blockSize: '2h',
-          grpcServerTlsConfig: {
-            certFile: THANOS_TLS_FILES.cert,
-            keyFile: THANOS_TLS_FILES.key,
-            caFile: THANOS_TLS_FILES.ca,
-          },
+          grpcServerTlsConfig: { ...THANOS_GRPC_SERVER_TLS_CONFIG },
           resources: sidecarResources,
         },
         // Mount the sidecar's certificate (spec.secrets would only reach the prometheus container).

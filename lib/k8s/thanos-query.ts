@@ -140,30 +140,19 @@ export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[
         ],
       },
     },
-    {
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      metadata: { name: THANOS_QUERY, namespace: MONITORING_NAMESPACE, labels: queryLabels },
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: THANOS_QUERY },
-        minReplicas: query.replicas,
-        maxReplicas: query.maxReplicas,
-        metrics: [
-          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
-          {
-            // The seed's trigger (> 100 QPS across the base replicas), served by the prometheus-adapter release.
-            type: 'Pods',
-            pods: {
-              metric: { name: QUERY_QPS_METRIC },
-              target: {
-                type: 'AverageValue',
-                averageValue: String(Math.ceil(scaleTriggers.thanosQueryQps / query.replicas)),
-              },
-            },
+    cpuAutoscaler(THANOS_QUERY, queryLabels, query.replicas, query.maxReplicas, [
+      {
+        // The seed's trigger (> 100 QPS across the base replicas), served by the prometheus-adapter release.
+        type: 'Pods',
+        pods: {
+          metric: { name: QUERY_QPS_METRIC },
+          target: {
+            type: 'AverageValue',
+            averageValue: String(Math.ceil(scaleTriggers.thanosQueryQps / query.replicas)),
           },
-        ],
+        },
       },
-    },
+    ]),
     podDisruptionBudget(THANOS_QUERY, queryLabels, selectorLabels(THANOS_QUERY)),
     deployment({
       name: THANOS_QUERY_FRONTEND,
@@ -199,19 +188,31 @@ export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[
         ports: [{ name: 'http', port: PORTS.queryHttp, targetPort: 'http', protocol: 'TCP' }],
       },
     },
-    {
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      metadata: { name: THANOS_QUERY_FRONTEND, namespace: MONITORING_NAMESPACE, labels: frontendLabels },
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: THANOS_QUERY_FRONTEND },
-        minReplicas: frontend.replicas,
-        maxReplicas: frontend.maxReplicas,
-        metrics: [
-          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
-        ],
-      },
-    },
+    cpuAutoscaler(THANOS_QUERY_FRONTEND, frontendLabels, frontend.replicas, frontend.maxReplicas),
     podDisruptionBudget(THANOS_QUERY_FRONTEND, frontendLabels, selectorLabels(THANOS_QUERY_FRONTEND)),
   ];
+}
+
+/** An HPA of Deployment `name` on 70% CPU, plus `metrics`. */
+function cpuAutoscaler(
+  name: string,
+  labels: Record<string, string>,
+  minReplicas: number,
+  maxReplicas: number,
+  metrics: Record<string, unknown>[] = [],
+): KubernetesObject {
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name, namespace: MONITORING_NAMESPACE, labels },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+      minReplicas,
+      maxReplicas,
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+        ...metrics,
+      ],
+    },
+  };
 }

@@ -4,8 +4,11 @@ import { ALERTMANAGER_SERVICE } from './alertmanager';
 import {
   containerResources,
   irsaServiceAccount,
+  OPERATOR_POD_GROUP,
+  OPERATOR_POD_USER,
   PORTS,
   podDisruptionBudget,
+  podSecurityContext,
   requiredAntiAffinity,
   serviceHost,
   THANOS_PART_OF,
@@ -14,7 +17,7 @@ import {
 import { MONITORING_NAMESPACE } from './namespace';
 import { OBJSTORE_SECRET } from './objstore';
 import { RULER_REPLICA_LABEL } from './replica-labels';
-import { THANOS_TLS_FILES, THANOS_TLS_VOLUME_MOUNT, thanosTlsVolume } from './thanos-tls';
+import { THANOS_GRPC_SERVER_TLS_CONFIG, THANOS_TLS_VOLUME_MOUNT, thanosTlsVolume } from './thanos-tls';
 import type { KubernetesObject } from './types';
 import { IMAGES, imageTag } from './versions';
 
@@ -57,22 +60,12 @@ export function thanosRulerObjects(config: EnvironmentConfig): KubernetesObject[
         alertDropLabels: [RULER_REPLICA_LABEL],
         evaluationInterval: config.sizing.prometheus.evaluationInterval,
         objectStorageConfig: { name: OBJSTORE_SECRET.name, key: OBJSTORE_SECRET.key },
-        grpcServerTlsConfig: {
-          certFile: THANOS_TLS_FILES.cert,
-          keyFile: THANOS_TLS_FILES.key,
-          caFile: THANOS_TLS_FILES.ca,
-        },
+        grpcServerTlsConfig: { ...THANOS_GRPC_SERVER_TLS_CONFIG },
         volumes: [thanosTlsVolume('ruler')],
         volumeMounts: [{ ...THANOS_TLS_VOLUME_MOUNT }],
         affinity: requiredAntiAffinity({ ...THANOS_RULER_POD_SELECTOR }),
         resources: containerResources(sizing.resources),
-        securityContext: {
-          runAsNonRoot: true,
-          runAsUser: 1000,
-          runAsGroup: 2000,
-          fsGroup: 2000,
-          seccompProfile: { type: 'RuntimeDefault' },
-        },
+        securityContext: podSecurityContext(OPERATOR_POD_USER, OPERATOR_POD_GROUP),
       },
     },
     podDisruptionBudget('thanos-ruler', labels, { ...THANOS_RULER_POD_SELECTOR }),

@@ -31,6 +31,13 @@ export const THANOS_TLS_FILES = {
   ca: `${THANOS_TLS_DIR}/ca.crt`,
 } as const;
 
+/** The same for the operator's CRs (Prometheus `spec.thanos`, ThanosRuler `spec`): `grpcServerTlsConfig`. */
+export const THANOS_GRPC_SERVER_TLS_CONFIG = {
+  certFile: THANOS_TLS_FILES.cert,
+  keyFile: THANOS_TLS_FILES.key,
+  caFile: THANOS_TLS_FILES.ca,
+} as const;
+
 /** gRPC server flags: serve TLS and require client certificates signed by the CA. */
 export function grpcServerTlsArgs(): string[] {
   return [
