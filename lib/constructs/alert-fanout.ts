@@ -18,6 +18,7 @@ import { REPORT_PREFIXES } from '../../lambdas/domain/report-keys';
 import type { EnvironmentConfig, EnvironmentName } from '../config';
 import { secretName } from '../naming';
 import { handlerEntry } from '../paths';
+import { messagesWaitingAlarm } from './alarms';
 import { ObservabilityFunction, type PowertoolsLogLevel } from './observability-function';
 import type { RuntimeLayer } from './runtime-layer';
 
@@ -249,16 +250,12 @@ export class AlertFanout extends Construct {
 
     // --- alarms ------------------------------------------------------------------------------------------------
     const alarmAction = new cwActions.SnsAction(props.alarmTopic);
-    this.deadLetterAlarm = this.deadLetterQueue
-      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })
-      .createAlarm(this, 'DeadLettersAlarm', {
-        alarmDescription: `alert fan-out (${environment}): notifications could not be delivered and wait in the dead-letter queue`,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    this.deadLetterAlarm.addAlarmAction(alarmAction);
+    this.deadLetterAlarm = messagesWaitingAlarm(this, 'DeadLettersAlarm', {
+      queue: this.deadLetterQueue,
+      period: Duration.minutes(1),
+      description: `alert fan-out (${environment}): notifications could not be delivered and wait in the dead-letter queue`,
+      topic: props.alarmTopic,
+    });
     this.oldestMessageAlarm = this.queue
       .metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' })
       .createAlarm(this, 'DeliveryLagAlarm', {

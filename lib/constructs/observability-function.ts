@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ESM_REQUIRE_SHIM, FUNCTION_TARGET, MAIN_FIELDS } from '../layer/bundling';
 import { PROJECT_ROOT } from '../paths';
+import { messagesWaitingAlarm } from './alarms';
 import type { RuntimeLayer } from './runtime-layer';
 
 export type PowertoolsLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -172,16 +173,12 @@ export class ObservabilityFunction extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     this.errorAlarm.addAlarmAction(topicAction);
-    this.failureQueueAlarm = this.failureQueue
-      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
-      .createAlarm(this, 'FailedEventsAlarm', {
-        alarmDescription: `${props.serviceName}: asynchronous events failed every retry and wait in the failure queue`,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    this.failureQueueAlarm.addAlarmAction(topicAction);
+    this.failureQueueAlarm = messagesWaitingAlarm(this, 'FailedEventsAlarm', {
+      queue: this.failureQueue,
+      period: Duration.minutes(5),
+      description: `${props.serviceName}: asynchronous events failed every retry and wait in the failure queue`,
+      topic: props.alarmTopic,
+    });
 
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',

@@ -3,8 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -14,6 +13,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { handlerEntry } from '../paths';
+import { messagesWaitingAlarm } from './alarms';
 import { ObservabilityFunction, type PowertoolsLogLevel } from './observability-function';
 import type { RuntimeLayer } from './runtime-layer';
 
@@ -177,16 +177,11 @@ export class PushIngestion extends Construct {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the repair schedule target; it has no consumer to fail.',
     });
-    this.scheduleDeadLetterAlarm = this.scheduleDeadLetterQueue
-      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
-      .createAlarm(this, 'ScheduleDeadLettersAlarm', {
-        alarmDescription:
-          'push-repair: the schedule could not start the repair function (the replicas may drift apart)',
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    this.scheduleDeadLetterAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+    this.scheduleDeadLetterAlarm = messagesWaitingAlarm(this, 'ScheduleDeadLettersAlarm', {
+      queue: this.scheduleDeadLetterQueue,
+      period: Duration.minutes(5),
+      description: 'push-repair: the schedule could not start the repair function (the replicas may drift apart)',
+      topic: props.alarmTopic,
+    });
   }
 }
