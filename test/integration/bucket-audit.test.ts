@@ -124,22 +124,27 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** `npm run local -- audit` of the fixture bucket at NOW: the report it prints. */
+async function auditFixture(): Promise<BucketAuditReport> {
+  const { stdout } = await local(
+    'audit',
+    '--bucket',
+    'thanos',
+    '--report-bucket',
+    'reports',
+    '--s3-endpoint',
+    endpoint,
+    '--now',
+    NOW.toISOString(),
+  );
+  return JSON.parse(stdout) as BucketAuditReport;
+}
+
 describe('npm run local -- audit, against s3rver holding a real Thanos bucket', () => {
   let first: BucketAuditReport;
 
   it('prints the report JSON: the defects found, the healthy rest quiet, unsupported checks skipped', async () => {
-    const { stdout } = await local(
-      'audit',
-      '--bucket',
-      'thanos',
-      '--report-bucket',
-      'reports',
-      '--s3-endpoint',
-      endpoint,
-      '--now',
-      NOW.toISOString(),
-    );
-    first = JSON.parse(stdout) as BucketAuditReport;
+    first = await auditFixture();
     expect(first.generatedAt).toBe(NOW.toISOString());
     expect(first.bucket).toBe('thanos');
     const serious = first.findings.filter((f) => f.severity !== 'info').map((f) => [f.code, f.block]);
@@ -170,18 +175,7 @@ describe('npm run local -- audit, against s3rver holding a real Thanos bucket', 
   });
 
   it('a second run over the unchanged bucket reads no meta.json and finds the same', async () => {
-    const { stdout } = await local(
-      'audit',
-      '--bucket',
-      'thanos',
-      '--report-bucket',
-      'reports',
-      '--s3-endpoint',
-      endpoint,
-      '--now',
-      NOW.toISOString(),
-    );
-    const second = JSON.parse(stdout) as BucketAuditReport;
+    const second = await auditFixture();
     expect(second.reads).toEqual({ metaJson: 0, deletionMarks: 0, fromState: first.inventory.blocks });
     expect(second.findings).toEqual(first.findings);
   });

@@ -73,6 +73,18 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The JSON object in `text`, or an error naming `where` and what is wrong. */
+function jsonObject(where: string, text: string): Record<string, unknown> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    fail(where, `not valid JSON (${(error as Error).message})`);
+  }
+  if (!isObject(raw)) fail(where, 'must be a JSON object');
+  return raw;
+}
+
 function integerField(where: string, path: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     fail(where, `${path} must be an integer, got ${JSON.stringify(value)}`);
@@ -86,13 +98,7 @@ function integerField(where: string, path: string, value: unknown): number {
  */
 export function parseBlockMeta(text: string, ulid: string): BlockRecord {
   const where = `${ulid}/meta.json`;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    fail(where, `not valid JSON (${(error as Error).message})`);
-  }
-  if (!isObject(raw)) fail(where, 'must be a JSON object');
+  const raw = jsonObject(where, text);
   if (raw.ulid !== ulid) fail(where, `ulid must be the block folder "${ulid}", got ${JSON.stringify(raw.ulid)}`);
   const minTime = integerField(where, 'minTime', raw.minTime);
   const maxTime = integerField(where, 'maxTime', raw.maxTime);
@@ -131,13 +137,7 @@ export function parseBlockMeta(text: string, ulid: string): BlockRecord {
 /** Parses a deletion-mark.json; returns the deletion time in ms. */
 export function parseDeletionMark(text: string, ulid: string): number {
   const where = `${ulid}/deletion-mark.json`;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    fail(where, `not valid JSON (${(error as Error).message})`);
-  }
-  if (!isObject(raw)) fail(where, 'must be a JSON object');
+  const raw = jsonObject(where, text);
   const seconds = integerField(where, 'deletion_time', raw.deletion_time);
   return seconds * 1000;
 }
