@@ -13,6 +13,9 @@ export type PathResult =
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const URL_SAFE_BASE64 = /^[A-Za-z0-9_-]*=*$/;
 
+/** Refuses malformed UTF-8 instead of replacing it (one decoder: each call decodes a whole value). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Decodes URL-safe base64 to UTF-8 (trailing `=` ignored, as the Pushgateway does); undefined when malformed or not UTF-8. */
 export function decodeBase64Value(encoded: string): string | undefined {
   if (!URL_SAFE_BASE64.test(encoded)) return undefined;
@@ -20,7 +23,7 @@ export function decodeBase64Value(encoded: string): string | undefined {
   if (body.length % 4 === 1) return undefined;
   const bytes = Buffer.from(body, 'base64url');
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return STRICT_UTF8.decode(bytes);
   } catch {
     return undefined;
   }

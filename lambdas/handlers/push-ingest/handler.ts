@@ -65,6 +65,9 @@ export const MISSED_HEADER = 'x-greenlang-replicas-missed';
 /** Names replicas that refused a push the others took (their state had diverged; logged as an error). */
 export const REJECTED_HEADER = 'x-greenlang-replicas-rejected';
 
+/** Refuses malformed UTF-8 instead of replacing it (one decoder: each call decodes a whole body). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Decompressed bodies are capped too (a small gzip can inflate to gigabytes). */
 const MAX_INFLATE_FACTOR = 16;
 
@@ -120,7 +123,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       }
       let source: string;
       try {
-        source = new TextDecoder('utf-8', { fatal: true }).decode(body);
+        source = STRICT_UTF8.decode(body);
       } catch {
         return text(400, 'push body is not valid UTF-8\n');
       }
