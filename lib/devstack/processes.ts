@@ -46,6 +46,7 @@ export const BINARIES = {
   alertmanager: { command: 'prometheus-alertmanager', debianPackage: 'prometheus-alertmanager' },
   amtool: { command: 'amtool', debianPackage: 'prometheus-alertmanager' },
   pushgateway: { command: 'prometheus-pushgateway', debianPackage: 'prometheus-pushgateway' },
+  nodeExporter: { command: 'prometheus-node-exporter', debianPackage: 'prometheus-node-exporter' },
 } as const;
 export type BinaryName = keyof typeof BINARIES;
 

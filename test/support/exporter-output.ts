@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type RunningComponent, startPrometheus, startPushgateway } from '../../lib/devstack/components';
-import { findBinary, freePort, type ManagedProcess, startProcess } from '../../lib/devstack/processes';
+import { freePort, type ManagedProcess, requireBinaries, startProcess } from '../../lib/devstack/processes';
 
-/** `/metrics` of real exporters (Prometheus, Pushgateway, node exporter when installed), captured live. */
+/** `/metrics` of real exporters (Prometheus, Pushgateway, node exporter), captured live. */
 export interface ExporterOutput {
   readonly name: string;
   readonly text: string;
@@ -16,7 +16,10 @@ export interface RunningExporters {
   stop(): Promise<void>;
 }
 
-/** Starts the exporters whose binaries are installed (Prometheus and Pushgateway are required). */
+/**
+ * Starts every exporter of the corpus. Each is required: a missing binary fails with the install command, so the
+ * number of cases never depends on what happens to be installed (`.ci/run` installs them all).
+ */
 export async function startExporters(): Promise<RunningExporters> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-exporters-'));
   const configFile = path.join(dir, 'prometheus.yml');
@@ -30,20 +33,18 @@ export async function startExporters(): Promise<RunningExporters> {
     const pushgateway = await startPushgateway();
     running.push(pushgateway);
     targets.push({ name: 'pushgateway', url: `${pushgateway.url}/metrics` });
-    const nodeExporter = findBinary('prometheus-node-exporter');
-    if (nodeExporter) {
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}/metrics`;
-      running.push(
-        await startProcess({
-          name: 'node-exporter',
-          command: nodeExporter,
-          args: [`--web.listen-address=127.0.0.1:${port}`],
-          readyUrl: url,
-        }),
-      );
-      targets.push({ name: 'node-exporter', url });
-    }
+    const { nodeExporter } = requireBinaries(['nodeExporter']);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/metrics`;
+    running.push(
+      await startProcess({
+        name: 'node-exporter',
+        command: nodeExporter,
+        args: [`--web.listen-address=127.0.0.1:${port}`],
+        readyUrl: url,
+      }),
+    );
+    targets.push({ name: 'node-exporter', url });
   } catch (error) {
     await Promise.all(running.map((r) => r.stop()));
     throw error;
