@@ -107,6 +107,40 @@ const sizingSchema = z
     for (const problem of sizingProblems(sizing)) ctx.addIssue(problemIssue(problem));
   });
 
+/** An IAM role name (no path: EKS access entries and the docs' commands name roles by `role/<name>`). */
+const roleName = text(/^[\w+=,.@-]{1,64}$/, 'an IAM role name like "GreenLangPlatformAdmin" (no path)');
+
+const ipv4Cidr = text(/^(?:[0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/, 'an IPv4 CIDR like "203.0.113.0/24"');
+
+/**
+ * Who may use the cluster and how they reach its API. EKS access entries give the named roles (in the deploy
+ * account) cluster-wide admin or view rights; the way in is Session Manager port forwarding through a small
+ * instance in the VPC and/or a public endpoint restricted to `publicEndpointCidrs`.
+ */
+const accessSchema = z.strictObject({
+  /** Roles with AmazonEKSClusterAdminPolicy (cluster scope): the platform team. */
+  adminRoleNames: z.array(roleName).min(1, { error: 'must name at least one admin role (nobody could run kubectl)' }),
+  /** Roles with AmazonEKSViewPolicy (cluster scope): read-only, no Secrets. */
+  readOnlyRoleNames: z.array(roleName),
+  /** Run the Session Manager port-forwarding instance (private endpoint reachable without a VPN). */
+  sessionManagerHost: bool,
+  /** CIDRs allowed to the public API endpoint; empty keeps the endpoint private only. */
+  publicEndpointCidrs: z.array(ipv4Cidr),
+});
+
+/**
+ * The stateful node groups: one managed node group per availability zone (so an EBS volume's zone always has a
+ * group the Cluster Autoscaler can grow), each `minPerZone`..`maxPerZone` nodes.
+ */
+const nodeGroupsSchema = z.strictObject({
+  /** Instance types (same shape, so the autoscaler's simulation holds for each); the first is priced in docs. */
+  instanceTypes: z.array(text(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'an EC2 instance type like "m6i.xlarge"')).min(1),
+  minPerZone: integer(1, 10),
+  maxPerZone: integer(1, 20),
+  /** Encrypted gp3 root volume (images, logs; metrics live on their own EBS volumes). */
+  rootVolumeGiB: integer(20, 500),
+});
+
 const schedule = z.strictObject({
   /** Day of week the job runs (EventBridge Scheduler, in `timezone`). */
   dayOfWeek: oneOf(DAYS_OF_WEEK),
@@ -173,6 +207,8 @@ export const environmentConfigSchema = z
     }),
     retention: retentionSchema,
     sizing: sizingSchema,
+    access: accessSchema,
+    nodeGroups: nodeGroupsSchema,
   })
   .superRefine((config, ctx) => {
     const expectedCluster = `greenlang-${config.name}`;
@@ -202,6 +238,29 @@ export const environmentConfigSchema = z
         message: `must be at most the number of availability zones (${config.availabilityZones.length})`,
       });
     }
+    if (config.nodeGroups.maxPerZone < config.nodeGroups.minPerZone) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['nodeGroups', 'maxPerZone'],
+        message: `must be at least minPerZone (${config.nodeGroups.minPerZone})`,
+      });
+    }
+    if (!config.access.sessionManagerHost && config.access.publicEndpointCidrs.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['access'],
+        message: 'no way in: turn sessionManagerHost on or list publicEndpointCidrs (the API endpoint is private)',
+      });
+    }
+    config.access.publicEndpointCidrs.forEach((cidr, i) => {
+      if (cidr.endsWith('/0')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['access', 'publicEndpointCidrs', i],
+          message: `"${cidr}" opens the API endpoint to the internet: list your office or VPN ranges`,
+        });
+      }
+    });
     if (config.name === 'prod' && config.removalPolicy !== 'retain') {
       ctx.addIssue({
         code: 'custom',

@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -12,13 +12,9 @@ import { ThanosIrsaRoles } from '../constructs/thanos-irsa-roles';
 import { helmReleases, kubernetesObjects } from '../k8s';
 import { MONITORING_NAMESPACE } from '../k8s/namespace';
 import { internalZoneName, irsaRoleName, thanosBucketName } from '../naming';
-import { EBS_CSI_IRSA_SUBJECT, platformAddonReleases } from '../platform/addons';
+import { ADDON_CHARTS, EBS_CSI_IRSA_SUBJECT, personRoleArn, platformAddonReleases } from '../platform/addons';
 import { nodeGroupProblems } from '../platform/node-capacity';
 import { platformAddonObjects, platformBaseObjects } from '../platform/objects';
-
-/** The node group's sizing, checked against the environment's sizing table (`nodeGroupProblems`). */
-const STATEFUL_INSTANCE_TYPE = 'm6i.xlarge';
-const STATEFUL_MIN_NODES = 3;
 
 export interface PlatformStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -43,11 +39,16 @@ export class PlatformStack extends Stack {
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
     const { config } = props;
-    // The node group is sized for the seed's requests; a sizing that no longer fits stops synth here.
-    const problems = nodeGroupProblems(config.sizing, {
-      instanceType: STATEFUL_INSTANCE_TYPE,
-      minSize: STATEFUL_MIN_NODES,
-    });
+    // The node groups are sized for the seed's requests; a sizing that no longer fits stops synth here. Every
+    // instance type is checked (a group may come up with any of them).
+    const nodesAtRest = config.nodeGroups.minPerZone * config.availabilityZones.length;
+    const problems = [
+      ...new Set(
+        config.nodeGroups.instanceTypes.flatMap((instanceType) =>
+          nodeGroupProblems(config.sizing, { instanceType, minSize: nodesAtRest }),
+        ),
+      ),
+    ];
     if (problems.length > 0) {
       throw new Error(
         `${id}: the stateful node group does not fit the sizing of ${config.name}:\n- ${problems.join('\n- ')}`,
@@ -58,7 +59,18 @@ export class PlatformStack extends Stack {
       clusterName: config.clusterName,
       vpc: props.vpc,
       monitoringNamespace: MONITORING_NAMESPACE,
-      nodeGroup: { minSize: STATEFUL_MIN_NODES },
+      nodeGroup: {
+        instanceTypes: [...config.nodeGroups.instanceTypes],
+        minPerZone: config.nodeGroups.minPerZone,
+        maxPerZone: config.nodeGroups.maxPerZone,
+        rootVolume: Size.gibibytes(config.nodeGroups.rootVolumeGiB),
+      },
+      access: {
+        adminRoleArns: config.access.adminRoleNames.map((name) => personRoleArn(config, name)),
+        readOnlyRoleArns: config.access.readOnlyRoleNames.map((name) => personRoleArn(config, name)),
+        publicEndpointCidrs: config.access.publicEndpointCidrs,
+        sessionManagerHost: config.access.sessionManagerHost,
+      },
       ebsCsiRoleName: irsaRoleName(config.name, EBS_CSI_IRSA_SUBJECT.roleIdentity),
       secretsKeyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
@@ -80,6 +92,7 @@ export class PlatformStack extends Stack {
     this.addonRoles = new PlatformAddonRoles(this, 'AddonRoles', {
       env: config.name,
       cluster,
+      clusterName: config.clusterName,
       internalZone: this.internalZone.zone,
     });
 
@@ -95,11 +108,23 @@ export class PlatformStack extends Stack {
       objects: kubernetesObjects(config, {
         alertmanagerConfig: deployedAlertmanagerConfig(config, props.alertWebhookUrl),
       }),
+      // Its Service-mutating webhook (failurePolicy Fail) must answer before any other chart creates a Service.
+      serviceWebhookRelease: ADDON_CHARTS.awsLoadBalancerController.release,
       // The releases' pods (and the IRSA roles their service accounts name) must exist before helm waits on them.
-      releasesDependOn: [this.cluster.nodeGroup, this.cluster.ebsCsiDriver, this.thanosRoles, this.addonRoles],
+      releasesDependOn: [...this.cluster.nodeGroups, this.cluster.ebsCsiDriver, this.thanosRoles, this.addonRoles],
     });
 
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
+    new CfnOutput(this, 'ClusterEndpoint', {
+      description: 'API endpoint (private unless access.publicEndpointCidrs is set); docs/deploy.md "Get in"',
+      value: cluster.clusterEndpoint,
+    });
+    if (this.cluster.accessHost) {
+      new CfnOutput(this, 'AccessHostInstanceId', {
+        description: 'Session Manager port forwarding host (docs/deploy.md "Get in")',
+        value: this.cluster.accessHost.instance.instanceId,
+      });
+    }
     new CfnOutput(this, 'InternalZoneId', { value: this.internalZone.zone.hostedZoneId });
   }
 }

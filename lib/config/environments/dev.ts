@@ -5,6 +5,7 @@ import type { EnvironmentConfigInput } from '../schema';
 /** Development: one NAT gateway, buckets destroyed with the stack, Slack only. */
 export const dev: EnvironmentConfigInput = {
   name: 'dev',
+  // Placeholder: `-c account=` or CDK_DEFAULT_ACCOUNT replaces it (docs/deploy.md).
   account: '111111111111',
   region: 'eu-west-1',
   availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
@@ -30,4 +31,13 @@ export const dev: EnvironmentConfigInput = {
   },
   retention: SEED_RETENTION_POLICY,
   sizing: SEED_SIZING,
+  access: {
+    // IAM roles (by name, no path) in the deploy account, created outside this app: docs/deploy.md "Access".
+    adminRoleNames: ['GreenLangPlatformAdmin'],
+    readOnlyRoleNames: ['GreenLangReadOnly'],
+    sessionManagerHost: true,
+    publicEndpointCidrs: [],
+  },
+  // One group per zone: 3 nodes at rest (the seed sizing fits 2 after losing one), up to 2 per zone.
+  nodeGroups: { instanceTypes: ['m6i.xlarge', 'm7i.xlarge'], minPerZone: 1, maxPerZone: 2, rootVolumeGiB: 50 },
 };
