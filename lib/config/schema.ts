@@ -110,7 +110,10 @@ const sizingSchema = z
 /** An IAM role name (no path: EKS access entries and the docs' commands name roles by `role/<name>`). */
 const roleName = text(/^[\w+=,.@-]{1,64}$/, 'an IAM role name like "GreenLangPlatformAdmin" (no path)');
 
-const ipv4Cidr = text(/^(?:[0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/, 'an IPv4 CIDR like "203.0.113.0/24"');
+const ipv4Cidr = text(
+  /^(?:[0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/,
+  'an IPv4 CIDR like "203.0.113.0/24"',
+);
 
 /**
  * Who may use the cluster and how they reach its API. EKS access entries give the named roles (in the deploy

@@ -137,6 +137,12 @@ export class ObservabilityCluster extends Construct {
     });
 
     this.grantPeopleAccess(props.access);
+    if (publicCidrs.length > 0) {
+      Validations.of(this.cluster).acknowledge({
+        id: 'AwsSolutions-EKS1',
+        reason: `The public endpoint is configured on purpose (access.publicEndpointCidrs) and admits only ${publicCidrs.join(', ')}; the config refuses /0, and every caller still needs an EKS access entry.`,
+      });
+    }
 
     // NetworkPolicies are enforced only with enableNetworkPolicy on (off by default; EKS user guide,
     // "Configure your cluster for Kubernetes network policies"). Never on Fargate pods (the compactor).
@@ -156,9 +162,12 @@ export class ObservabilityCluster extends Construct {
         iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEC2ContainerRegistryReadOnly'),
       ],
     });
-    this.launchTemplate = new ec2.CfnLaunchTemplate(this, 'NodeLaunchTemplate', {
-      launchTemplateData: nodeLaunchTemplateData(props.nodeGroup?.rootVolume?.toGibibytes() ?? 50),
-    });
+    this.launchTemplate = new ec2.CfnLaunchTemplate(this, 'NodeLaunchTemplate', { launchTemplateData: {} });
+    // The pure builder speaks CloudFormation's shape (PascalCase), as the tests read it.
+    this.launchTemplate.addPropertyOverride(
+      'LaunchTemplateData',
+      nodeLaunchTemplateData(props.nodeGroup?.rootVolume?.toGibibytes() ?? 50),
+    );
     const instanceTypes = props.nodeGroup?.instanceTypes ?? ['m6i.xlarge', 'm7i.xlarge'];
     this.nodeGroups = zones.map((zone) => {
       const group = this.cluster.addNodegroupCapacity(`Stateful-${zone}`, {

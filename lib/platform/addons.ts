@@ -55,7 +55,10 @@ export const ADDON_CHARTS = {
 } as const;
 
 /** Cluster Autoscaler image: minor = Kubernetes minor (1.35), from registry.k8s.io (no anonymous pull limits). */
-export const CLUSTER_AUTOSCALER_IMAGE = { repository: 'registry.k8s.io/autoscaling/cluster-autoscaler', tag: 'v1.35.0' };
+export const CLUSTER_AUTOSCALER_IMAGE = {
+  repository: 'registry.k8s.io/autoscaling/cluster-autoscaler',
+  tag: 'v1.35.0',
+};
 export type PlatformAddon = keyof typeof ADDON_CHARTS;
 
 /**

@@ -123,7 +123,9 @@ describe('ClusterWorkloads', () => {
           objects: [namespace],
           serviceWebhookRelease: 'aws-load-balancer-controller',
         }),
-    ).toThrow('ClusterWorkloads Workloads: serviceWebhookRelease "aws-load-balancer-controller" is not one of the add-on releases');
+    ).toThrow(
+      'ClusterWorkloads Workloads: serviceWebhookRelease "aws-load-balancer-controller" is not one of the add-on releases',
+    );
   });
 
   it('installs the workload releases after every add-on release (CRDs and the load balancer webhook)', () => {

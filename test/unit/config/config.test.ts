@@ -116,3 +116,78 @@ describe('configuration errors', () => {
     expect(errorOf({ ...prod, logLevel: 'x' })).toMatch(/^Invalid configuration in test:\n {2}- /);
   });
 });
+
+describe('the deploy target (account, region, zones)', () => {
+  it('comes from the value file when nothing else is given', () => {
+    const config = loadEnvironmentConfig('staging');
+    expect([config.account, config.region]).toEqual([ENVIRONMENTS.staging.account, ENVIRONMENTS.staging.region]);
+  });
+
+  it('takes CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION over the value file', () => {
+    const config = loadEnvironmentConfig('dev', {
+      environment: { CDK_DEFAULT_ACCOUNT: '444455556666', CDK_DEFAULT_REGION: 'eu-west-1' },
+    });
+    expect([config.account, config.region]).toEqual(['444455556666', 'eu-west-1']);
+  });
+
+  it('takes -c account / -c region / -c availabilityZones over everything', () => {
+    const config = loadEnvironmentConfig('prod', {
+      context: {
+        account: '777788889999',
+        region: 'eu-central-1',
+        availabilityZones: 'eu-central-1a, eu-central-1b,eu-central-1c',
+      },
+      environment: { CDK_DEFAULT_ACCOUNT: '444455556666', CDK_DEFAULT_REGION: 'us-east-1' },
+    });
+    expect([config.account, config.region, config.availabilityZones]).toEqual([
+      '777788889999',
+      'eu-central-1',
+      ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'],
+    ]);
+  });
+
+  it('validates an overridden account and names where it came from', () => {
+    expect(() => loadEnvironmentConfig('dev', { context: { account: '12345' } })).toThrow(
+      /Invalid configuration in lib\/config\/environments\/dev\.ts \+ -c account:\n {2}- account: expected a 12-digit AWS account id, got "12345"/,
+    );
+  });
+
+  it("asks for the zones of a region other than the value file's", () => {
+    expect(() => loadEnvironmentConfig('dev', { environment: { CDK_DEFAULT_REGION: 'us-east-1' } })).toThrow(
+      'region "us-east-1" (from CDK_DEFAULT_REGION) is not the region of lib/config/environments/dev.ts (eu-west-1): pass its zones too, e.g. -c availabilityZones=us-east-1a,us-east-1b,us-east-1c',
+    );
+  });
+
+  it('still checks that the zones belong to the region', () => {
+    expect(() =>
+      loadEnvironmentConfig('dev', { context: { region: 'us-east-1', availabilityZones: 'eu-west-1a,eu-west-1b' } }),
+    ).toThrow('availabilityZones.0: "eu-west-1a" is not in region us-east-1');
+  });
+});
+
+describe('access and node group configuration', () => {
+  it('refuses a configuration with no way in', () => {
+    expect(
+      errorOf({ ...prod, access: { ...prod.access, sessionManagerHost: false, publicEndpointCidrs: [] } }),
+    ).toContain('access: no way in: turn sessionManagerHost on or list publicEndpointCidrs');
+  });
+
+  it('refuses a public endpoint open to the internet, and a role ARN where a name belongs', () => {
+    const message = errorOf({
+      ...prod,
+      access: { ...prod.access, publicEndpointCidrs: ['0.0.0.0/0'], adminRoleNames: ['arn:aws:iam::1:role/x'] },
+    });
+    expect(message).toContain('access.publicEndpointCidrs.0: "0.0.0.0/0" opens the API endpoint to the internet');
+    expect(message).toContain('access.adminRoleNames.0: expected an IAM role name');
+  });
+
+  it('needs an admin role and a max per zone of at least the min', () => {
+    const message = errorOf({
+      ...prod,
+      access: { ...prod.access, adminRoleNames: [] },
+      nodeGroups: { ...prod.nodeGroups, minPerZone: 3, maxPerZone: 2 },
+    });
+    expect(message).toContain('access.adminRoleNames: must name at least one admin role');
+    expect(message).toContain('nodeGroups.maxPerZone: must be at least minPerZone (3)');
+  });
+});
