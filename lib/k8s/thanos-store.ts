@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { storeGatewayGoMemLimit } from '../../lambdas/domain/sizing';
 import type { EnvironmentConfig } from '../config';
 import { SERVICE_ACCOUNTS } from '../naming';
 import {
@@ -92,6 +93,8 @@ export function thanosStoreObjects(config: EnvironmentConfig): KubernetesObject[
                 name: 'store',
                 image: IMAGES.thanos,
                 args: thanosStoreArgs(config),
+                // The GC works harder before the kernel OOM-kills; the budget is checked at synth (sizing).
+                env: [{ name: 'GOMEMLIMIT', value: storeGatewayGoMemLimit(config.sizing) }],
                 ports: [
                   { name: 'grpc', containerPort: PORTS.thanosGrpc, protocol: 'TCP' },
                   { name: 'http', containerPort: PORTS.thanosHttp, protocol: 'TCP' },

@@ -217,13 +217,14 @@ describe('Thanos store gateway', () => {
     expect(requiredHostnameAntiAffinity(store.spec.template.spec.affinity)).toEqual(['kubernetes.io/hostname']);
   });
 
-  it('caches the index in memory (1GB) and chunks in a 2GB caching bucket', () => {
+  it('caches the index in memory (1GB) and chunks in a 1GB caching bucket, under GOMEMLIMIT (90% of 4Gi)', () => {
     expect(flagValues(main.args, '--index-cache.config').map((c) => parse(c))).toEqual([
       { type: 'IN-MEMORY', config: { max_size: '1GB' } },
     ]);
     expect(flagValues(main.args, '--store.caching-bucket.config').map((c) => parse(c))).toEqual([
-      { type: 'IN-MEMORY', config: { max_size: '2GB' } },
+      { type: 'IN-MEMORY', config: { max_size: '1GB' } },
     ]);
+    expect(main.env).toEqual([{ name: 'GOMEMLIMIT', value: '3686MiB' }]);
   });
 
   it('serves all blocks on both replicas (no hashmod sharding) as the read-only IRSA identity', () => {
