@@ -1,11 +1,10 @@
 import type { EnvironmentConfig } from '../config';
-import { internalZoneName } from '../naming';
+import { INTERNAL_NLB_CLASS, internalLoadBalancerAnnotations } from '../platform/addons';
 import {
   CONTAINER_SECURITY_CONTEXT,
   componentLabels,
   containerResources,
   httpProbes,
-  internalNlbAnnotations,
   NLB_SERVICE_LABEL,
   NOT_AN_NLB_SERVICE,
   PORTS,
@@ -49,10 +48,11 @@ export function pushgatewayObjects(config: EnvironmentConfig): KubernetesObject[
       name: `${PUSHGATEWAY}-${i}`,
       namespace: MONITORING_NAMESPACE,
       labels: { ...labels, [NLB_SERVICE_LABEL.key]: NLB_SERVICE_LABEL.value },
-      annotations: internalNlbAnnotations(`pushgateway-${i}.${internalZoneName(config.name)}`),
+      annotations: internalLoadBalancerAnnotations(config, `pushgateway-${i}`),
     },
     spec: {
       type: 'LoadBalancer',
+      loadBalancerClass: INTERNAL_NLB_CLASS,
       selector: { ...selectorLabels(PUSHGATEWAY), 'statefulset.kubernetes.io/pod-name': `${PUSHGATEWAY}-${i}` },
       ports: [{ name: 'http', port: PORTS.pushgateway, targetPort: 'http', protocol: 'TCP' }],
     },

@@ -13,6 +13,7 @@ import {
   serviceHost,
   THANOS_PART_OF,
   thanosLabels,
+  volumeClaimTemplate,
 } from './common';
 import { MONITORING_NAMESPACE } from './namespace';
 import { OBJSTORE_SECRET } from './objstore';
@@ -22,6 +23,12 @@ import type { KubernetesObject } from './types';
 import { IMAGES, imageTag } from './versions';
 
 export const THANOS_RULER_NAME = 'greenlang';
+/**
+ * Each Ruler replica's volume: its TSDB holds evaluated samples until the 2h block is uploaded, and its WAL keeps
+ * them across restarts (without a volume the operator uses an emptyDir, and a restart loses up to 2h of rule
+ * results). Small: recording-rule output of a few thousand series.
+ */
+export const THANOS_RULER_STORAGE = '10Gi';
 /** The headless service prometheus-operator creates for ThanosRulers (ports `grpc` 10901, `web` 10902). */
 export const THANOS_RULER_SERVICE = 'thanos-ruler-operated';
 export const THANOS_RULER_POD_SELECTOR = {
@@ -61,6 +68,8 @@ export function thanosRulerObjects(config: EnvironmentConfig): KubernetesObject[
         evaluationInterval: config.sizing.prometheus.evaluationInterval,
         objectStorageConfig: { name: OBJSTORE_SECRET.name, key: OBJSTORE_SECRET.key },
         grpcServerTlsConfig: { ...THANOS_GRPC_SERVER_TLS_CONFIG },
+        // The operator's StorageSpec: a PVC per replica from this template (gp3, bound in the pod's zone).
+        storage: { volumeClaimTemplate: volumeClaimTemplate('data', THANOS_RULER_STORAGE) },
         volumes: [thanosTlsVolume('ruler')],
         volumeMounts: [{ ...THANOS_TLS_VOLUME_MOUNT }],
         affinity: requiredAntiAffinity({ ...THANOS_RULER_POD_SELECTOR }),

@@ -9,8 +9,23 @@ export const IMAGES = {
   alertmanager: 'quay.io/prometheus/alertmanager:v0.28.1',
   pushgateway: 'quay.io/prometheus/pushgateway:v1.11.1',
   grafana: 'docker.io/grafana/grafana:12.1.1',
-  /** Runs the compactor wrapper script (POSIX sh + curl to PUT to the Pushgateway; busybox wget cannot PUT). */
-  curl: 'docker.io/curlimages/curl:8.15.0',
+  /**
+   * Runs the compactor wrapper script (POSIX sh + curl to PUT to the Pushgateway; busybox wget cannot PUT). The
+   * curl project's own registry (quay.io/curl/curl, the same images as docker.io/curlimages/curl): the hourly
+   * Fargate pull (no image cache on Fargate) never meets Docker Hub's anonymous pull limit.
+   */
+  curl: 'quay.io/curl/curl:8.16.0',
+} as const;
+
+/**
+ * The kube-prometheus-stack CRD upgrade Job's images (registry/repository/tag as the chart's values take them):
+ * busybox from the Docker official-images mirror on ECR Public instead of Docker Hub; kubectl pinned to the
+ * control plane's minor (the chart would default to the cluster's full version string, e.g. `v1.35.x-eks-…`, which
+ * registry.k8s.io does not publish).
+ */
+export const CRD_UPGRADE_IMAGES = {
+  busybox: { registry: 'public.ecr.aws', repository: 'docker/library/busybox', tag: '1.37.0' },
+  kubectl: { registry: 'registry.k8s.io', repository: 'kubectl', tag: 'v1.35.0' },
 } as const;
 
 /** Helm charts (repository, chart, version). */

@@ -232,6 +232,9 @@ export function platformAddonReleases(config: EnvironmentConfig, deploy: AddonDe
   ];
 }
 
+/** The Service class the AWS Load Balancer Controller provisions NLBs for (it ignores other LoadBalancer Services). */
+export const INTERNAL_NLB_CLASS = 'service.k8s.aws/nlb';
+
 /**
  * Annotations of a Service the VPC reaches through an internal NLB (the Pushgateway replicas, Thanos Query):
  * the load balancer controller creates an internal NLB with IP targets whose security group admits the VPC CIDR

@@ -1,5 +1,6 @@
 import { parseQuantity } from '../../lambdas/domain/sizing';
 import type { EnvironmentConfig } from '../config';
+import { THANOS_RULER_STORAGE } from '../k8s/thanos-ruler';
 
 /**
  * Monthly list-price estimate of what an environment's configuration provisions (pure, from the config alone),
@@ -47,8 +48,6 @@ export interface RegionPrices {
 export const COMPACTOR_HOURS_PER_MONTH = HOURS_PER_MONTH / 3;
 /** The Session Manager host (lib/constructs/cluster-access-host.ts) and its root volume. */
 export const ACCESS_HOST = { instanceType: 't4g.nano', rootVolumeGiB: 8 } as const;
-/** Thanos Ruler volume per replica (lib/k8s/thanos-ruler.ts). */
-export const RULER_STORAGE_GIB = 10;
 
 export interface CostLine {
   readonly item: string;
@@ -102,7 +101,7 @@ export function monthlyCostEstimate(config: EnvironmentConfig): CostEstimate {
     ['Store gateway', components.thanosStore.replicas, config.sizing.thanosStore.storage],
     ['Alertmanager', components.alertmanager.replicas, config.sizing.alertmanager.storage],
     ['Pushgateway', components.pushgateway.replicas, config.sizing.pushgateway.storage],
-    ['Ruler', components.thanosRuler.replicas, `${RULER_STORAGE_GIB}Gi`],
+    ['Ruler', components.thanosRuler.replicas, THANOS_RULER_STORAGE],
   ];
   const pvcGiB = volumes.reduce((sum, [name, replicas, size]) => sum + replicas * gib(size, name), 0);
   const rootGiB = config.nodeGroups.minPerZone * zones * config.nodeGroups.rootVolumeGiB;

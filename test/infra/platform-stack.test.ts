@@ -160,14 +160,10 @@ describe.each(ENVIRONMENT_NAMES)('the %s platform stack', (env) => {
       statements.filter((s) => s.Resource === resource).flatMap((s) => asList(s.Action));
 
     it.each([
-      ['prometheus', ['s3:GetObject', 's3:PutObject'], ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']],
-      ['thanos-ruler', ['s3:GetObject', 's3:PutObject'], ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']],
+      ['prometheus', ['s3:GetObject', 's3:PutObject'], ['kms:Decrypt', 'kms:GenerateDataKey']],
+      ['thanos-ruler', ['s3:GetObject', 's3:PutObject'], ['kms:Decrypt', 'kms:GenerateDataKey']],
       ['thanos-store', ['s3:GetObject'], ['kms:Decrypt']],
-      [
-        'thanos-compactor',
-        ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
-      ],
+      ['thanos-compactor', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], ['kms:Decrypt', 'kms:GenerateDataKey']],
     ])(
       '%s: objects %j, key %j (through S3 only), ListBucket on the bucket, nothing else',
       (sa, objectActions, keyActions) => {

@@ -59,7 +59,7 @@ const SCHEMAS: Record<string, Validator> = {
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': model(ClusterRoleBinding),
   'monitoring.coreos.com/v1/Prometheus': withEmbeddedClaim(model(Prometheus)),
   'monitoring.coreos.com/v1/Alertmanager': withEmbeddedClaim(model(Alertmanager)),
-  'monitoring.coreos.com/v1/ThanosRuler': model(ThanosRuler),
+  'monitoring.coreos.com/v1/ThanosRuler': withEmbeddedClaim(model(ThanosRuler)),
   'monitoring.coreos.com/v1/ServiceMonitor': model(ServiceMonitor),
   'monitoring.coreos.com/v1/PodMonitor': model(PodMonitor),
   'monitoring.coreos.com/v1/PrometheusRule': model(PrometheusRule),

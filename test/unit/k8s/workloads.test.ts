@@ -130,12 +130,17 @@ describe('Thanos Query and query-frontend', () => {
     expect(args).toContain('--query.partial-response');
   });
 
-  it('discovers sidecars, store gateways and rulers by DNS SRV on their grpc ports (no --store)', () => {
+  it('discovers sidecars, store gateways and rulers by DNS SRV on their grpc ports (--endpoint.sd-config, no --store or --endpoint)', () => {
     expect(args.some((a) => a.startsWith('--store=') || a === '--store')).toBe(false);
-    expect(flagValues(args, '--endpoint')).toEqual([
-      'dnssrv+_grpc._tcp.prometheus-operated.monitoring.svc.cluster.local',
-      'dnssrv+_grpc._tcp.thanos-store.monitoring.svc.cluster.local',
-      'dnssrv+_grpc._tcp.thanos-ruler-operated.monitoring.svc.cluster.local',
+    expect(flagValues(args, '--endpoint')).toEqual([]);
+    expect(flagValues(args, '--endpoint.sd-config').map((c) => parse(c))).toEqual([
+      {
+        endpoints: [
+          { address: 'dnssrv+_grpc._tcp.prometheus-operated.monitoring.svc.cluster.local' },
+          { address: 'dnssrv+_grpc._tcp.thanos-store.monitoring.svc.cluster.local' },
+          { address: 'dnssrv+_grpc._tcp.thanos-ruler-operated.monitoring.svc.cluster.local' },
+        ],
+      },
     ]);
     const store = find(objects, 'Service', 'thanos-store');
     expect(store.spec.clusterIP).toBe('None');
@@ -184,13 +189,16 @@ describe('Thanos Query and query-frontend', () => {
   it('publishes the frontend on an internal NLB at thanos-query.<internal zone>:9090', () => {
     const nlb = find(objects, 'Service', 'thanos-query-internal');
     const url = new URL(thanosQueryUrl('prod'));
+    // The same helper as the Pushgateway NLBs: VPC-only source range, cross-zone load balancing.
     expect(nlb.metadata.annotations).toEqual({
-      'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
       'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
       'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
+      'service.beta.kubernetes.io/load-balancer-source-ranges': config.vpcCidr,
+      'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
       'external-dns.alpha.kubernetes.io/hostname': url.hostname,
     });
     expect(nlb.spec.type).toBe('LoadBalancer');
+    expect(nlb.spec.loadBalancerClass).toBe('service.k8s.aws/nlb');
     expect(nlb.spec.ports.map((p: Json) => p.port)).toEqual([Number(url.port)]);
     const frontend = find(objects, 'Deployment', 'thanos-query-frontend');
     expect(matches(nlb.spec.selector, frontend.spec.template.metadata.labels)).toBe(true);
@@ -250,6 +258,15 @@ describe('Thanos ruler', () => {
     expect(ruler.spec.alertmanagersUrl).toEqual([
       'dnssrv+http://_web._tcp.alertmanager-operated.monitoring.svc.cluster.local',
     ]);
+  });
+
+  it('keeps its TSDB and WAL on a 10Gi gp3 volume per replica (a restart loses no rule results)', () => {
+    expect(ruler.spec.storage).toEqual({
+      volumeClaimTemplate: {
+        metadata: { name: 'data' },
+        spec: { storageClassName: 'gp3', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } },
+      },
+    });
   });
 });
 
@@ -379,7 +396,15 @@ describe('Pushgateway', () => {
     const url = new URL(pushgatewayReplicaUrl('prod', i));
     expect(service.spec.selector['statefulset.kubernetes.io/pod-name']).toBe(`pushgateway-${i}`);
     expect(service.metadata.annotations['external-dns.alpha.kubernetes.io/hostname']).toBe(url.hostname);
-    expect(service.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme']).toBe('internal');
+    expect(service.metadata.annotations).toEqual({
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
+      // Only the VPC reaches the NLB; cross-zone so one zone's replica answers from every zone's address.
+      'service.beta.kubernetes.io/load-balancer-source-ranges': config.vpcCidr,
+      'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
+      'external-dns.alpha.kubernetes.io/hostname': url.hostname,
+    });
+    expect(service.spec.loadBalancerClass).toBe('service.k8s.aws/nlb');
     expect(service.spec.ports.map((p: Json) => p.port)).toEqual([Number(url.port)]);
     // The ServiceMonitor must not scrape the NLB services (each replica would be scraped twice).
     const monitor = find(objects, 'ServiceMonitor', 'pushgateway');
@@ -447,6 +472,13 @@ describe('scrape targets', () => {
 });
 
 describe('versions', () => {
+  it('pulls nothing the hourly compactor runs from Docker Hub (Fargate keeps no image cache; anonymous pull limits)', () => {
+    const spec = find(objects, 'CronJob', 'thanos-compactor').spec.jobTemplate.spec.template.spec;
+    const images = [...spec.initContainers, ...spec.containers].map((c: Json) => c.image as string);
+    expect(images).toEqual([IMAGES.thanos, 'quay.io/curl/curl:8.16.0']);
+    for (const image of images) expect(image).not.toMatch(/^docker\.io\//);
+  });
+
   it('pins every image and chart, with no latest and no Bitnami', () => {
     const images = new Set<string>();
     const collect = (value: unknown): void => {
@@ -472,6 +504,14 @@ describe('versions', () => {
     expect(operator?.chart).toBe('kube-prometheus-stack');
     const values = operator?.values as Json;
     expect(values.crds.enabled).toBe(true);
+    // CRDs are upgraded with the chart (Helm never upgrades crds/), by a Job whose images avoid Docker Hub.
+    expect(values.crds.upgradeJob).toEqual({
+      enabled: true,
+      image: {
+        busybox: { registry: 'public.ecr.aws', repository: 'docker/library/busybox', tag: '1.37.0' },
+        kubectl: { registry: 'registry.k8s.io', repository: 'kubectl', tag: 'v1.35.0' },
+      },
+    });
     expect(values.prometheusOperator.enabled).toBe(true);
     for (const off of ['prometheus', 'alertmanager', 'grafana', 'thanosRuler', 'kubeStateMetrics', 'nodeExporter']) {
       expect(`${off}: ${values[off].enabled}`).toBe(`${off}: false`);
