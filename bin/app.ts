@@ -4,8 +4,9 @@ import { buildEnvironment } from '../lib/app';
 import { ConfigError, type EnvironmentConfig, loadEnvironmentConfig } from '../lib/config';
 
 // The only place on the CDK side that reads context and the environment: `-c env=dev|staging|prod` (default
-// dev); the deploy target from `-c account=… -c region=… [-c availabilityZones=a,b,c]` or the CDK CLI's
-// CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION, else the value file's (docs/deploy.md, "Choose the target").
+// dev); the deploy target from `-c account=… -c region=… [-c availabilityZones=a,b,c]`, the CDK CLI's
+// CDK_DEFAULT_ACCOUNT, else the value file's. lib/config decides which source wins and why CDK_DEFAULT_REGION
+// never does (docs/deploy.md, "Choose the target").
 const app = new App();
 const envName = String(app.node.tryGetContext('env') ?? 'dev');
 

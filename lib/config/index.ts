@@ -50,7 +50,10 @@ export function validateEnvironmentConfig(input: unknown, source: string): Envir
 export interface DeployTargetSources {
   /** `-c account=… -c region=… -c availabilityZones=a,b,c` (CDK context values are strings from the CLI). */
   readonly context?: { readonly account?: unknown; readonly region?: unknown; readonly availabilityZones?: unknown };
-  /** The standard CDK variables the CLI sets from the credentials and profile in use. */
+  /**
+   * The standard CDK variables the CLI sets from the credentials and profile in use. Only the account is taken:
+   * see `applyDeployTarget` for why CDK_DEFAULT_REGION is not.
+   */
   readonly environment?: { readonly CDK_DEFAULT_ACCOUNT?: string; readonly CDK_DEFAULT_REGION?: string };
 }
 
@@ -63,9 +66,11 @@ interface ResolvedTarget {
 const present = (value: unknown): value is string | number => value !== undefined && value !== null && value !== '';
 
 /**
- * Applies the deploy target: `-c` context first, then CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION, then the value
- * file. A region other than the file's needs its zones too (`-c availabilityZones=…`): zones cannot be looked up
- * offline, and a zone list of another region would otherwise fail validation with a less helpful message.
+ * Applies the deploy target. Account: `-c account`, then CDK_DEFAULT_ACCOUNT (set by the CLI only when credentials
+ * resolve), then the value file's placeholder. Region: `-c region`, then the value file — never
+ * CDK_DEFAULT_REGION, which the CDK CLI sets to us-east-1 when no region is configured at all (an offline
+ * `cdk synth` would otherwise move every environment there). A region other than the file's needs its zones too
+ * (`-c availabilityZones=…`): zones cannot be looked up offline.
  */
 function applyDeployTarget(name: EnvironmentName, sources: DeployTargetSources): ResolvedTarget {
   const file = ENVIRONMENTS[name];
@@ -85,10 +90,6 @@ function applyDeployTarget(name: EnvironmentName, sources: DeployTargetSources):
   if (present(context.region)) {
     region = String(context.region);
     regionSource = '-c region';
-    used.push(regionSource);
-  } else if (present(environment.CDK_DEFAULT_REGION)) {
-    region = environment.CDK_DEFAULT_REGION;
-    regionSource = 'CDK_DEFAULT_REGION';
     used.push(regionSource);
   }
   let availabilityZones = file.availabilityZones;

@@ -123,11 +123,14 @@ describe('the deploy target (account, region, zones)', () => {
     expect([config.account, config.region]).toEqual([ENVIRONMENTS.staging.account, ENVIRONMENTS.staging.region]);
   });
 
-  it('takes CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION over the value file', () => {
-    const config = loadEnvironmentConfig('dev', {
-      environment: { CDK_DEFAULT_ACCOUNT: '444455556666', CDK_DEFAULT_REGION: 'eu-west-1' },
-    });
+  it('takes CDK_DEFAULT_ACCOUNT over the value file', () => {
+    const config = loadEnvironmentConfig('dev', { environment: { CDK_DEFAULT_ACCOUNT: '444455556666' } });
     expect([config.account, config.region]).toEqual(['444455556666', 'eu-west-1']);
+  });
+
+  it("keeps the value file's region over CDK_DEFAULT_REGION (the CLI sets it to us-east-1 when nothing is configured)", () => {
+    const config = loadEnvironmentConfig('dev', { environment: { CDK_DEFAULT_REGION: 'us-east-1' } });
+    expect([config.region, config.availabilityZones]).toEqual(['eu-west-1', ENVIRONMENTS.dev.availabilityZones]);
   });
 
   it('takes -c account / -c region / -c availabilityZones over everything', () => {
@@ -153,8 +156,8 @@ describe('the deploy target (account, region, zones)', () => {
   });
 
   it("asks for the zones of a region other than the value file's", () => {
-    expect(() => loadEnvironmentConfig('dev', { environment: { CDK_DEFAULT_REGION: 'us-east-1' } })).toThrow(
-      'region "us-east-1" (from CDK_DEFAULT_REGION) is not the region of lib/config/environments/dev.ts (eu-west-1): pass its zones too, e.g. -c availabilityZones=us-east-1a,us-east-1b,us-east-1c',
+    expect(() => loadEnvironmentConfig('dev', { context: { region: 'us-east-1' } })).toThrow(
+      'region "us-east-1" (from -c region) is not the region of lib/config/environments/dev.ts (eu-west-1): pass its zones too, e.g. -c availabilityZones=us-east-1a,us-east-1b,us-east-1c',
     );
   });
 
