@@ -194,3 +194,15 @@ describe('access and node group configuration', () => {
     expect(message).toContain('nodeGroups.maxPerZone: must be at least minPerZone (3)');
   });
 });
+
+describe('the store gateway memory budget, checked when the config loads (so at synth)', () => {
+  it("stops the seed's literal 1GB + 2GB in-memory caches inside the 4Gi limit", () => {
+    const input = {
+      ...prod,
+      sizing: { ...prod.sizing, thanosStore: { ...prod.sizing.thanosStore, chunkCacheSize: '2GB' } },
+    };
+    expect(errorOf(input)).toContain(
+      'sizing.thanosStore: caches 1GB + 2GB leave 0.60GiB under GOMEMLIMIT 3.60GiB (90% of the 4Gi limit)',
+    );
+  });
+});
