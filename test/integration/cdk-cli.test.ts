@@ -52,6 +52,26 @@ describe('npx cdk synth without credentials', () => {
     expect(manifest.missing ?? []).toEqual([]);
   });
 
+  it('deploys to the account given with -c account (access entries name roles in it)', () => {
+    const result = cdkSynth(['-c', 'env=dev', '-c', 'account=444455556666']);
+    expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({
+      status: 0,
+      stderr: '',
+    });
+    const platform = JSON.parse(
+      fs.readFileSync(path.join(result.out, 'greenlang-dev-platform.template.json'), 'utf8'),
+    ) as { Resources: Record<string, { Type: string; Properties: { PrincipalArn?: string } }> };
+    const principals = Object.values(platform.Resources)
+      .filter((r) => r.Type === 'AWS::EKS::AccessEntry')
+      .map((r) => r.Properties.PrincipalArn)
+      .sort();
+    expect(principals).toEqual([
+      'arn:aws:iam::444455556666:role/GreenLangPlatformAdmin',
+      'arn:aws:iam::444455556666:role/GreenLangReadOnly',
+    ]);
+    fs.rmSync(result.out, { recursive: true, force: true });
+  });
+
   it('stops with one clear message for an unknown environment', () => {
     const result = cdkSynth(['-c', 'env=qa']);
     expect(result.status).not.toBe(0);
