@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../config';
-import { ALERTMANAGER_SERVICE } from './alertmanager';
+import { ALERTMANAGER_CLIENT_TLS_CONFIG, ALERTMANAGER_SERVICE } from './alertmanager';
 import { NOT_AN_NLB_SERVICE, THANOS_PART_OF } from './common';
 import { GRAFANA } from './grafana';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
@@ -80,21 +80,27 @@ export function scrapeTargetMonitor(target: ScrapeTarget, interval: string): Kub
 /** ServiceMonitors/PodMonitors for the applications and for the stack's own components. */
 export function monitorObjects(config: EnvironmentConfig): KubernetesObject[] {
   const interval = config.sizing.prometheus.scrapeInterval;
-  const own = (name: string, matchLabels: Record<string, string>, port: string): KubernetesObject => ({
+  const own = (
+    name: string,
+    matchLabels: Record<string, string>,
+    port: string,
+    tls?: Record<string, unknown>,
+  ): KubernetesObject => ({
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'ServiceMonitor',
     metadata: { name, namespace: MONITORING_NAMESPACE, labels: commonLabels('self-monitoring') },
     spec: {
       selector: { matchLabels, matchExpressions: [{ ...NOT_AN_NLB_SERVICE }] },
       namespaceSelector: { matchNames: [MONITORING_NAMESPACE] },
-      endpoints: [{ port, interval }],
+      endpoints: [{ port, interval, ...(tls ? { scheme: 'https', tlsConfig: tls } : {}) }],
     },
   });
   return [
     ...SCRAPE_TARGETS.map((t) => scrapeTargetMonitor(t, interval)),
     // Thanos query, query-frontend and store gateway services (their HTTP port is named `http`).
     own('thanos', { ...THANOS_PART_OF }, 'http'),
-    own(ALERTMANAGER_SERVICE, { 'operated-alertmanager': 'true' }, 'web'),
+    // Alertmanager serves HTTPS (web TLS): scraped with the CA of its certificate.
+    own(ALERTMANAGER_SERVICE, { 'operated-alertmanager': 'true' }, 'web', { ...ALERTMANAGER_CLIENT_TLS_CONFIG }),
     own(GRAFANA, { 'app.kubernetes.io/name': GRAFANA }, 'http'),
   ];
 }

@@ -64,6 +64,34 @@ export function thanosTlsVolume(component: ThanosTlsComponent): Record<string, u
 
 export const THANOS_TLS_VOLUME_MOUNT = { name: THANOS_TLS_VOLUME, mountPath: THANOS_TLS_DIR, readOnly: true } as const;
 
+/**
+ * A server certificate for an HTTPS endpoint (Alertmanager's web TLS), signed by the same in-cluster CA as the
+ * Thanos gRPC certificates: every client that already mounts a Thanos TLS secret (`ca.crt`) can verify it, and
+ * clients configured through the operator read `ca.crt` from this certificate's own secret.
+ */
+export function webServerCertificate(props: {
+  readonly secretName: string;
+  readonly dnsNames: readonly string[];
+  readonly ipAddresses?: readonly string[];
+}): KubernetesObject {
+  return {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { name: props.secretName, namespace: MONITORING_NAMESPACE, labels: commonLabels('web-tls') },
+    spec: {
+      secretName: props.secretName,
+      commonName: props.dnsNames[0],
+      dnsNames: [...props.dnsNames],
+      ...(props.ipAddresses ? { ipAddresses: [...props.ipAddresses] } : {}),
+      duration: '2160h',
+      renewBefore: '360h',
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      usages: ['server auth', 'digital signature', 'key encipherment'],
+      issuerRef: { name: CA_ISSUER, kind: 'Issuer', group: 'cert-manager.io' },
+    },
+  };
+}
+
 /** The cert-manager objects: self-signed issuer → CA certificate → CA issuer → one certificate per component. */
 export function thanosTlsObjects(): KubernetesObject[] {
   const labels = commonLabels('thanos-tls');

@@ -88,7 +88,18 @@ describe('Prometheus', () => {
     expect(prometheus.spec.serviceMonitorSelector).toEqual({});
     expect(prometheus.spec.podMonitorNamespaceSelector).toEqual({});
     expect(prometheus.spec.alerting.alertmanagers).toEqual([
-      { namespace: 'monitoring', name: 'alertmanager-operated', port: 'web', apiVersion: 'v2' },
+      {
+        namespace: 'monitoring',
+        name: 'alertmanager-operated',
+        port: 'web',
+        apiVersion: 'v2',
+        // Alertmanager serves HTTPS: verified against its certificate's CA and service name.
+        scheme: 'https',
+        tlsConfig: {
+          ca: { secret: { name: 'alertmanager-web-tls', key: 'ca.crt' } },
+          serverName: 'alertmanager-operated.monitoring.svc',
+        },
+      },
     ]);
     const binding = find(objects, 'ClusterRoleBinding', 'greenlang-prometheus');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'prometheus', namespace: 'monitoring' }]);
@@ -255,9 +266,32 @@ describe('Thanos ruler', () => {
     expect(queryService.spec.ports).toContainEqual({ name: 'http', port: 9090, targetPort: 'http', protocol: 'TCP' });
     expect(ruler.spec.objectStorageConfig).toEqual({ name: 'thanos-objstore', key: 'objstore.yml' });
     expect(ruler.spec.serviceAccountName).toBe('thanos-ruler');
-    expect(ruler.spec.alertmanagersUrl).toEqual([
-      'dnssrv+http://_web._tcp.alertmanager-operated.monitoring.svc.cluster.local',
-    ]);
+    expect(ruler.spec.alertmanagersUrl).toBeUndefined();
+    expect(ruler.spec.alertmanagersConfig).toEqual({ name: 'thanos-ruler-alertmanagers', key: 'alertmanagers.yaml' });
+  });
+
+  it('alerts the Alertmanagers over HTTPS (API v2), verifying them with the CA of its mounted Thanos TLS secret', () => {
+    const secret = find(objects, 'Secret', 'thanos-ruler-alertmanagers');
+    expect(parse(secret.stringData['alertmanagers.yaml'])).toEqual({
+      alertmanagers: [
+        {
+          scheme: 'https',
+          api_version: 'v2',
+          static_configs: ['dnssrv+_web._tcp.alertmanager-operated.monitoring.svc.cluster.local'],
+          http_config: {
+            tls_config: { ca_file: '/etc/thanos/grpc-tls/ca.crt', server_name: 'alertmanager-operated.monitoring.svc' },
+          },
+        },
+      ],
+    });
+    // The CA file is there: the Ruler mounts its gRPC TLS secret (same CA issuer as Alertmanager's certificate).
+    expect(ruler.spec.volumeMounts).toContainEqual({
+      name: 'thanos-grpc-tls',
+      mountPath: '/etc/thanos/grpc-tls',
+      readOnly: true,
+    });
+    const rulerCert = find(objects, 'Certificate', 'thanos-ruler-grpc-tls');
+    expect(find(objects, 'Certificate', 'alertmanager-web-tls').spec.issuerRef).toEqual(rulerCert.spec.issuerRef);
   });
 
   it('keeps its TSDB and WAL on a 10Gi gp3 volume per replica (a restart loses no rule results)', () => {
@@ -354,6 +388,40 @@ describe('Alertmanager', () => {
     expect('/etc/alertmanager/secrets/alert-webhook-token/token').toBe(
       `/etc/alertmanager/secrets/${es.spec.target.name}/${es.spec.data[0].secretKey}`,
     );
+  });
+
+  it('serves its web port over TLS with a certificate from the in-cluster CA, scraped over HTTPS', () => {
+    expect(am.spec.web).toEqual({
+      tlsConfig: {
+        cert: { secret: { name: 'alertmanager-web-tls', key: 'tls.crt' } },
+        keySecret: { name: 'alertmanager-web-tls', key: 'tls.key' },
+      },
+    });
+    const cert = find(objects, 'Certificate', 'alertmanager-web-tls');
+    expect(cert.spec.secretName).toBe('alertmanager-web-tls');
+    expect(cert.spec.issuerRef).toEqual({ name: 'thanos-grpc-ca', kind: 'Issuer', group: 'cert-manager.io' });
+    // The name clients verify, each pod's DNS name, and localhost for the operator's config reloader.
+    expect(cert.spec.dnsNames).toEqual(
+      expect.arrayContaining([
+        'alertmanager-operated.monitoring.svc',
+        '*.alertmanager-operated.monitoring.svc.cluster.local',
+        'localhost',
+      ]),
+    );
+    expect(cert.spec.ipAddresses).toEqual(['127.0.0.1']);
+    expect(cert.spec.usages).toContain('server auth');
+    const monitor = find(objects, 'ServiceMonitor', 'alertmanager-operated');
+    expect(monitor.spec.endpoints).toEqual([
+      {
+        port: 'web',
+        interval: '15s',
+        scheme: 'https',
+        tlsConfig: {
+          ca: { secret: { name: 'alertmanager-web-tls', key: 'ca.crt' } },
+          serverName: 'alertmanager-operated.monitoring.svc',
+        },
+      },
+    ]);
   });
 
   it('lets the replicas gossip on 9094 over TCP and UDP, and takes alerts on 9093', () => {
