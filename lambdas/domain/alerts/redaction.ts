@@ -21,8 +21,11 @@ export const REDACTED = '[redacted]';
  */
 export const MIN_REDACTED_FRAGMENT = 8;
 
-/** Path segments that name an API, not a credential (`/services/…`, `/v2/enqueue`). */
-const PLAIN_SEGMENT = /^[a-z][a-z-]*$/;
+/**
+ * Path segments that name an API, not a credential (`/services/…`, `/v2/enqueue`): a short lowercase word. A
+ * credential segment is longer or carries capitals (Slack: `T0123ABCD`, 24-character mixed-case tokens).
+ */
+const PLAIN_SEGMENT = /^[a-z][a-z0-9-]{0,11}$/;
 
 /**
  * The credential-bearing parts of a secret. For a URL: its user info, every path segment that is not a plain word
