@@ -13,7 +13,11 @@ import { slackNotifier } from '../../adapters/notifiers/slack';
 import type { DeadLetter } from '../../domain/alerts/dead-letter';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../domain/alerts/idempotency';
 import type { DeliveryTarget } from '../../domain/alerts/routing';
-import { type DeliverNotification, makeDeliverNotification } from '../../handlers/alert-delivery/handler';
+import {
+  type DeliverNotification,
+  type DeliveryDeps,
+  makeDeliverNotification,
+} from '../../handlers/alert-delivery/handler';
 import { makeWebhookHandler } from '../../handlers/alert-webhook/handler';
 import { type LocalService, parseFlags, UsageError } from '../service';
 import { localToken, TOKEN_FLAGS, tokenUsage } from '../token';
@@ -39,6 +43,8 @@ export interface AlertFanoutServerOptions {
   readonly retryPolicy?: RetryPolicy;
   /** Replaces the delivery function (benchmarks with no-op sinks). */
   readonly deliver?: DeliverNotification;
+  /** Where the fan-out logs (redacted text only). @default a Powertools Logger (JSON lines) */
+  readonly logger?: DeliveryDeps['logger'];
 }
 
 export interface AlertFanoutServer {
@@ -61,7 +67,7 @@ export interface AlertFanoutServer {
  * - a retryable failure (5xx, 429, network, deadline) → 503, which Alertmanager retries, as before.
  */
 export async function startAlertFanoutServer(options: AlertFanoutServerOptions): Promise<AlertFanoutServer> {
-  const logger = new Logger({ serviceName: 'alert-fanout-local' });
+  const logger = options.logger ?? new Logger({ serviceName: 'alert-fanout-local' });
   const notifiers: Partial<Record<DeliveryTarget, Notifier>> = {};
   const { slackWebhookUrl, pagerDutyRoutingKey, emailTopicArn } = options;
   if (slackWebhookUrl) notifiers.slack = slackNotifier(async () => slackWebhookUrl);
