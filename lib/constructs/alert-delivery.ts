@@ -173,7 +173,8 @@ export class AlertDelivery extends Construct {
     this.deadLetterQueue.grantSendMessages(this.delivery.role);
     const historyObjects = `arn:${Aws.PARTITION}:s3:::${props.reportsBucketName}/${REPORT_PREFIXES.alertHistory}*`;
     this.delivery.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [historyObjects] }));
-    props.reportsKey.grant(this.delivery.role, 'kms:GenerateDataKey', 'kms:Encrypt');
+    // SSE-KMS PutObject: S3 asks KMS for a data key (GenerateDataKey); kms:Encrypt is never needed.
+    props.reportsKey.grant(this.delivery.role, 'kms:GenerateDataKey');
     Validations.of(this.delivery.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.reportsBucketName}/${REPORT_PREFIXES.alertHistory}*]`,
       reason:
