@@ -8,7 +8,12 @@ import { DeliveryError, type NotifierLogger, type RetryStage } from '../../adapt
 import { alertHistoryKey, alertHistoryRecord } from '../../domain/alerts/history';
 import { notificationKey } from '../../domain/alerts/idempotency';
 import { type AlertNotification, parseNotificationText } from '../../domain/alerts/model';
-import { type DeliveryTarget, deliveryTargets, type RoutingOptions } from '../../domain/alerts/routing';
+import {
+  DELIVERY_TARGETS,
+  type DeliveryTarget,
+  deliveryTargets,
+  type RoutingOptions,
+} from '../../domain/alerts/routing';
 
 export interface DeliveryDeps {
   /** One notifier per target the routing can select. */
@@ -37,7 +42,16 @@ export interface DeliveryResult {
   readonly historyKey: string;
 }
 
-export type DeliverNotification = (notification: AlertNotification) => Promise<DeliveryResult>;
+/** Options of one delivery. */
+export interface DeliverOptions {
+  /** Deliver only to these of the routed targets (a redriven dead letter names the target that refused it). */
+  readonly only?: readonly DeliveryTarget[];
+}
+
+export type DeliverNotification = (
+  notification: AlertNotification,
+  options?: DeliverOptions,
+) => Promise<DeliveryResult>;
 
 /**
  * THE delivery function (the queue consumer in AWS, in-process locally): routes the notification, delivers it to
@@ -57,9 +71,11 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
   if (missing.length > 0) throw new Error(`alert delivery: targets enabled without a notifier: ${missing.join(', ')}`);
   const now = deps.now ?? (() => new Date());
 
-  return async (notification) => {
+  return async (notification, options = {}) => {
     const key = notificationKey(notification);
-    const targets = deliveryTargets(notification, deps.routing);
+    const targets = deliveryTargets(notification, deps.routing).filter(
+      (t) => !options.only || options.only.includes(t),
+    );
     const deadLettered: { target: DeliveryTarget; answer: string }[] = [];
     const deliverTo = async (target: DeliveryTarget) => {
       const notifier = deps.notifiers[target] as Notifier;
@@ -141,7 +157,11 @@ export function makeDeliveryHandler(
     hooks.beforeBatch?.(context);
     const processor = new BatchProcessor(EventType.SQS);
     const recordHandler = async (record: SQSRecord) => {
-      await deliver(parseNotificationText(record.body));
+      // A dead letter redriven from the DLQ carries the target that refused it (sqsDeadLetterStore): deliver it
+      // to that target only, not again to those that accepted it.
+      const target = record.messageAttributes?.target?.stringValue;
+      const only = DELIVERY_TARGETS.find((t) => t === target);
+      await deliver(parseNotificationText(record.body), only ? { only: [only] } : {});
     };
     return processPartialResponse(event, recordHandler, processor, { context });
   };

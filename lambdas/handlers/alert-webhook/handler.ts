@@ -15,6 +15,7 @@ export interface WebhookDeps {
   readonly logger: NotifierLogger;
 }
 
+/** What the handler reads of an API Gateway proxy event (REST v1, as the private API sends, or HTTP API v2). */
 export type WebhookEvent = Pick<APIGatewayProxyEventV2, 'headers' | 'body' | 'isBase64Encoded'>;
 
 function reply(statusCode: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {

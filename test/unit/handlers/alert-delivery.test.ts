@@ -214,6 +214,27 @@ describe('makeDeliveryHandler (SQS, partial batch failures)', () => {
   });
 });
 
+describe('redriven dead letters', () => {
+  it('deliver only to the target named by the record, not again to those that accepted it', async () => {
+    const { notifiers, deliver } = setup();
+    const handler = makeDeliveryHandler(deliver);
+    const event = {
+      Records: [
+        {
+          messageId: 'redriven',
+          body: JSON.stringify(notification(1)),
+          messageAttributes: { target: { stringValue: 'slack', dataType: 'String' } },
+        },
+      ],
+    } as unknown as SQSEvent;
+    const response = await handler(event, { getRemainingTimeInMillis: () => 30_000 } as unknown as Context);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(notifiers.slack.received).toHaveLength(1);
+    expect(notifiers.pagerduty.calls()).toBe(0);
+    expect(notifiers.email.calls()).toBe(0);
+  });
+});
+
 describe('multi-message Slack notifications', () => {
   it('after message 2 of 3 failed, the retry posts only messages 2 and 3', async () => {
     const standIn = await startSlackStandIn();
