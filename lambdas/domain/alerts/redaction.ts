@@ -62,11 +62,14 @@ function safeDecode(segment: string): string {
 }
 
 /**
- * Replaces every run of `text` covered by a fragment (≥ {@link MIN_REDACTED_FRAGMENT} characters, or the whole part
- * when shorter) of a credential part of `secrets` with {@link REDACTED}. Linear in the text length per fragment size.
+ * The last secrets' fragments grouped by length (one set lookup per position and length). A memo, no behaviour:
+ * a notifier redacts many answers with the same secrets.
  */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  // Fragments grouped by length: one set lookup per position and length.
+let cached: { key: string; byLength: Map<number, Set<string>> } | undefined;
+
+function fragmentsByLength(secrets: readonly string[]): Map<number, Set<string>> {
+  const key = JSON.stringify(secrets);
+  if (cached?.key === key) return cached.byLength;
   const byLength = new Map<number, Set<string>>();
   for (const part of secrets.flatMap(credentialParts)) {
     const k = Math.min(MIN_REDACTED_FRAGMENT, part.length);
@@ -77,8 +80,18 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
     }
     for (let i = 0; i + k <= part.length; i++) set.add(part.slice(i, i + k));
   }
+  cached = { key, byLength };
+  return byLength;
+}
+
+/**
+ * Replaces every run of `text` covered by a fragment (≥ {@link MIN_REDACTED_FRAGMENT} characters, or the whole part
+ * when shorter) of a credential part of `secrets` with {@link REDACTED}. Linear in the text length per fragment size.
+ */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  const byLength = fragmentsByLength(secrets);
   if (byLength.size === 0 || text.length === 0) return text;
-  // covered[i] = the position up to which text from i on is secret (runs merge when fragments overlap).
+  // covered[i] = 1 when character i is inside a secret fragment (overlapping fragments merge into one run).
   const covered = new Uint8Array(text.length);
   let any = false;
   for (const [k, set] of byLength) {
