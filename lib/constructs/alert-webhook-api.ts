@@ -36,7 +36,11 @@ export interface AlertWebhookApiProps {
   readonly removalPolicy?: RemovalPolicy;
   /** API Gateway's budget of `POST /alerts` (Alertmanager sends little; this bounds abuse). @default 20/s, burst 40 */
   readonly throttle?: RequestBudget;
-  /** Concurrent webhook functions, reserved for requests that passed the authorizer. @default 10 */
+  /**
+   * Concurrent webhook functions, reserved for requests that passed the authorizer. 5 × ~50 ms per call serves
+   * far more than the stage throttle lets through. Reserved concurrency comes out of the account's quota, which
+   * must keep 10 unreserved. @default 5
+   */
   readonly webhookConcurrency?: number;
   /** Concurrent authorizer functions: all that requests with unknown tokens can use. @default 2 */
   readonly authorizerConcurrency?: number;
@@ -84,8 +88,15 @@ export class AlertWebhookApi extends Construct {
     if (throttle.rateLimit <= 0 || throttle.burstLimit < 1) {
       throw new Error(`AlertWebhookApi ${id}: throttle must be positive, got ${JSON.stringify(throttle)}`);
     }
-    const webhookConcurrency = props.webhookConcurrency ?? 10;
+    const webhookConcurrency = props.webhookConcurrency ?? 5;
     const authorizerConcurrency = props.authorizerConcurrency ?? 2;
+    for (const [name, value] of [
+      ['webhookConcurrency', webhookConcurrency],
+      ['authorizerConcurrency', authorizerConcurrency],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1)
+        throw new Error(`AlertWebhookApi ${id}: ${name} must be ≥ 1, got ${value}`);
+    }
     const common = {
       runtimeLayer: props.runtimeLayer,
       alarmTopic: props.alarmTopic,

@@ -154,7 +154,7 @@ describe('AlertFanout', () => {
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'alert-webhook' }) },
-      ReservedConcurrentExecutions: 10,
+      ReservedConcurrentExecutions: 5,
     });
   });
 
