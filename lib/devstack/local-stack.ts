@@ -220,7 +220,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     fs.writeFileSync(tokenFile, token, { mode: 0o600 });
     const alerts = await startLocalService({
       service: 'alerts',
-      args: ['--token', token, '--history-dir', path.join(workDir, 'reports')],
+      // From the file Alertmanager reads too: a token on the command line would show in ps.
+      args: ['--token-file', tokenFile, '--history-dir', path.join(workDir, 'reports')],
       env: {
         SLACK_WEBHOOK_URL: slack.url,
         PAGERDUTY_EVENTS_URL: pagerduty.url,
