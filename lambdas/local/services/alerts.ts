@@ -1,8 +1,9 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { type AlertHistoryStore, fileAlertHistoryStore } from '../../adapters/alert-history';
+import { type AlertHistoryStore, fileAlertHistoryStore, s3AlertHistoryStore } from '../../adapters/alert-history';
 import { memoryDeliveryGuard } from '../../adapters/delivery-guard';
 import { emailNotifier } from '../../adapters/notifiers/email';
 import type { Notifier } from '../../adapters/notifiers/notifier';
@@ -13,6 +14,7 @@ import { IDEMPOTENCY_TTL_SECONDS } from '../../domain/alerts/idempotency';
 import type { DeliveryTarget } from '../../domain/alerts/routing';
 import { type DeliverNotification, makeDeliverNotification } from '../../handlers/alert-delivery/handler';
 import { makeWebhookHandler } from '../../handlers/alert-webhook/handler';
+import { awsClientConfig } from '../aws';
 import { type LocalService, parseFlags, UsageError } from '../service';
 
 export interface AlertFanoutServerOptions {
@@ -28,6 +30,8 @@ export interface AlertFanoutServerOptions {
   readonly emailTopicArn?: string;
   /** Write alert history as `<dir>/alert-history/<yyyy>/<mm>/<dd>/<key>.json`. @default not recorded */
   readonly historyDir?: string;
+  /** Or write it to this bucket, as in AWS (`AWS_ENDPOINT_URL_S3` for a local S3). */
+  readonly historyBucket?: string;
   readonly retryPolicy?: RetryPolicy;
   /** Replaces the delivery function (benchmarks with no-op sinks). */
   readonly deliver?: DeliverNotification;
@@ -60,9 +64,14 @@ export async function startAlertFanoutServer(options: AlertFanoutServerOptions):
   }
   if (emailTopicArn)
     notifiers.email = emailNotifier(new SNSClient({ maxAttempts: 1 }), emailTopicArn, { logger, policy });
-  const history: AlertHistoryStore = options.historyDir
-    ? fileAlertHistoryStore(options.historyDir)
-    : { put: async () => undefined };
+  const history: AlertHistoryStore = options.historyBucket
+    ? s3AlertHistoryStore(
+        new S3Client(awsClientConfig('S3', { endpointFlag: 'AWS_ENDPOINT_URL_S3' })),
+        options.historyBucket,
+      )
+    : options.historyDir
+      ? fileAlertHistoryStore(options.historyDir)
+      : { put: async () => undefined };
   const deliver =
     options.deliver ??
     makeDeliverNotification({
@@ -129,11 +138,12 @@ export const service: LocalService = {
   name: 'alerts',
   summary: 'alert fan-out: POST /alerts (Alertmanager webhook) → Slack, PagerDuty, SNS email',
   usage: [
-    '--port P [--token T] [--history-dir DIR]',
+    '--port P [--token T] [--history-dir DIR | --history-bucket NAME]',
     '',
     '  --port P           listen on 127.0.0.1:P (required)',
     '  --token T          require "Authorization: Bearer T"',
     '  --history-dir DIR  write alert history as JSON under DIR (same layout as the reports bucket)',
+    '  --history-bucket NAME  write it to this reports bucket (AWS_ENDPOINT_URL_S3 for a local S3)',
     '',
     'Environment: SLACK_WEBHOOK_URL (Slack on when set), PAGERDUTY_ROUTING_KEY (PagerDuty on when set),',
     `PAGERDUTY_EVENTS_URL (default ${PAGERDUTY_EVENTS_URL}), ALERT_EMAIL_TOPIC_ARN + AWS_ENDPOINT_URL_SNS (email).`,
@@ -143,7 +153,11 @@ export const service: LocalService = {
       port: { type: 'string' },
       token: { type: 'string' },
       'history-dir': { type: 'string' },
+      'history-bucket': { type: 'string' },
     });
+    if (values['history-dir'] !== undefined && values['history-bucket'] !== undefined) {
+      throw new UsageError('--history-dir and --history-bucket exclude each other: pick where alert history goes');
+    }
     if (values.port === undefined) throw new UsageError('--port is required');
     const port = Number(values.port);
     if (!/^\d+$/.test(values.port) || port < 1 || port > 65_535) {
@@ -159,6 +173,7 @@ export const service: LocalService = {
       pagerDutyRoutingKey: env.PAGERDUTY_ROUTING_KEY || undefined,
       emailTopicArn: env.ALERT_EMAIL_TOPIC_ARN || undefined,
       historyDir: values['history-dir'],
+      historyBucket: values['history-bucket'],
     });
     output.info(`alerts: POST ${server.url} → ${server.targets.join(', ') || 'no targets (set SLACK_WEBHOOK_URL...)'}`);
     output.result({ url: server.url, targets: server.targets });
