@@ -22,7 +22,8 @@ import {
   resetWorkDir,
   watchParent,
 } from '../lib/devstack/lifecycle';
-import { type LocalStack, startLocalStack } from '../lib/devstack/local-stack';
+import { LOCAL_STACK_BINARIES, type LocalStack, startLocalStack } from '../lib/devstack/local-stack';
+import { requireBinaries } from '../lib/devstack/processes';
 import { PROJECT_ROOT } from '../lib/paths';
 
 const USAGE = 'npm start [-- --env dev|staging|prod] [--keep-data] [--verbose] [--work-dir DIR (default .local)]';
@@ -96,6 +97,11 @@ async function main(): Promise<void> {
     fail(`--env must be one of ${ENVIRONMENT_NAMES.join(', ')}, got ${JSON.stringify(env)}. Usage: ${USAGE}`, 2);
   }
   const workDir = path.resolve(values['work-dir'] ?? '.local');
+  try {
+    requireBinaries(LOCAL_STACK_BINARIES);
+  } catch (error) {
+    fail((error as Error).message);
+  }
 
   let lock: ReturnType<typeof acquireInstanceLock>;
   try {

@@ -9,7 +9,7 @@ import { type RuleGroup, ruleFiles } from '../rules';
 import { type RunningComponent, startAlertmanager, startPrometheus, startPushgateway } from './components';
 import { type LocalServiceProcess, startLocalService } from './local-service';
 import { NotificationLog, type ReceivedNotification } from './notification-log';
-import { freePort, requireBinaries } from './processes';
+import { type BinaryName, freePort, requireBinaries } from './processes';
 import { S3RVER_CREDENTIALS, startS3StandIn } from './s3-standin';
 import { type RecordedRequest, type SaasStandIn, startPagerDutyStandIn, startSlackStandIn } from './saas-standins';
 import { type PublishedMessage, type SnsStandIn, startSnsStandIn } from './sns-standin';
@@ -57,6 +57,9 @@ export interface LocalStackOptions {
    */
   readonly maxFor?: string;
 }
+
+/** The Debian binaries the local loop runs (`npm start` checks them before anything starts). */
+export const LOCAL_STACK_BINARIES: readonly BinaryName[] = ['prometheus', 'alertmanager', 'pushgateway'];
 
 /** Scrape and evaluation interval of the local Prometheus (the cluster's is 15s). */
 const LOCAL_INTERVAL = '2s';
@@ -148,7 +151,7 @@ function followStandIn(
  * `env`; Prometheus with the project's rules scraping it all. Everything stops with `stop()`.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  requireBinaries(['prometheus', 'alertmanager', 'pushgateway']);
+  requireBinaries(LOCAL_STACK_BINARIES);
   const env = options.env ?? 'dev';
   const config = loadEnvironmentConfig(env);
   const workDir = path.resolve(options.workDir);

@@ -57,13 +57,13 @@ export const service: LocalService = {
     const region = TOPIC_ARN.exec(topicArn)?.[1];
     if (!region) throw new UsageError(`--topic-arn: not an SNS topic ARN: ${JSON.stringify(topicArn)}`);
     const now = parseNow(values.now);
-    await requireReachable(baseUrl);
     if (!values.reports) {
       throw new UsageError(
         "--reports is required: the reports bucket (s3://BUCKET; npm start's is s3://greenlang-local-reports) or a directory laid out like it",
       );
     }
     const store = reportStoreFor(values.reports, region);
+    await requireReachable(baseUrl);
 
     const capacity = makeCapacityReportHandler({
       prometheus: prometheusApi({ baseUrl }),

@@ -12,7 +12,7 @@ describe('npm run local', () => {
   it('--help prints the usage and every service, on stdout', () => {
     const result = local('--help');
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('Usage: npm run local -- <service> [flags]');
+    expect(result.stdout).toContain('Usage: npm run -s local -- <service> [flags]');
     for (const service of localServices())
       expect(result.stdout).toContain(`  ${service.name.padEnd(12)} ${service.summary}`);
   });
@@ -21,7 +21,9 @@ describe('npm run local', () => {
     const result = local('no-such-service');
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('local: unknown service "no-such-service"');
+    expect(result.stderr).toMatch(
+      /^local: unknown service "no-such-service": use one of [a-z, ]+ \(npm run -s local -- --help describes them\)\n$/,
+    );
   });
 });
 
