@@ -3,9 +3,11 @@
  * delivers to the Slack and PagerDuty stand-ins. Two independent Alertmanagers with the same config play the HA
  * pair: both send every notification, and each must arrive once.
  */
+
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { type AlertFanoutServer, startAlertFanoutServer } from '../../lambdas/local/services/alerts';
 import { type RunningComponent, startAlertmanager } from '../../lib/devstack/components';
 import { requireBinaries } from '../../lib/devstack/processes';
@@ -92,6 +94,8 @@ describe('alert fan-out with real Alertmanagers', () => {
       pagerDutyRoutingKey: ROUTING_KEY,
       historyDir: path.join(work, 'history'),
       retryPolicy: { maxAttempts: 5, baseDelayMs: 50, maxDelayMs: 500, deadlineMs: 10_000 },
+      // Its log lines (retries of the failing sinks) would land in jest's output as raw JSON.
+      logger: new Logger({ serviceName: 'alert-fanout-test', logLevel: 'SILENT' }),
     });
     const configFile = path.join(work, 'alertmanager.yml');
     fs.writeFileSync(configFile, alertmanagerConfig(fanout.url));

@@ -35,6 +35,8 @@ export interface AlertFanoutServerOptions {
   readonly retryPolicy?: RetryPolicy;
   /** Replaces the delivery function (benchmarks with no-op sinks). */
   readonly deliver?: DeliverNotification;
+  /** Where the fan-out logs. @default a Powertools Logger (JSON lines on stdout, which `npm run local` sends to stderr) */
+  readonly logger?: Logger;
 }
 
 export interface AlertFanoutServer {
@@ -51,7 +53,7 @@ export interface AlertFanoutServer {
  * Alertmanager retries it (there is no queue locally).
  */
 export async function startAlertFanoutServer(options: AlertFanoutServerOptions): Promise<AlertFanoutServer> {
-  const logger = new Logger({ serviceName: 'alert-fanout-local' });
+  const logger = options.logger ?? new Logger({ serviceName: 'alert-fanout-local' });
   const notifiers: Partial<Record<DeliveryTarget, Notifier>> = {};
   const { slackWebhookUrl, pagerDutyRoutingKey, emailTopicArn, retryPolicy: policy } = options;
   if (slackWebhookUrl) notifiers.slack = slackNotifier(async () => slackWebhookUrl, { logger, policy });

@@ -41,5 +41,6 @@ describe('localServices', () => {
     expect(localServices(dir).map((s) => s.name)).toEqual(['a', 'b']);
     fs.writeFileSync(path.join(dir, 'c.ts'), 'exports.other = 1;');
     expect(() => localServices(dir)).toThrow(`${path.join(dir, 'c.ts')} must export "service"`);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
