@@ -216,6 +216,12 @@ describe('npm start: the whole loop on one machine', () => {
     expect(report.inventory.streams).toBe(2);
     expect(report.findings.map((f) => f.code)).toEqual(['STALE_DELETION_MARK']);
 
+    // Pipe-clean: stdout of `npm run -s local` is the result alone, here the capacity report as JSON.
+    const capacity = await local(endpoints, 'capacity', '--query-url', endpoints.prometheus, '--format', 'json');
+    const capacityReport = JSON.parse(capacity.stdout) as { headline: string; recommendations: { code: string }[] };
+    expect(capacityReport.recommendations.map((r) => r.code)).toContain('NO_DATA');
+    expect(capacityReport.headline).toMatch(/^Capacity: no data for Thanos Query, the store gateway; [\d,]+ series/);
+
     const summary = await local(
       endpoints,
       'summary',

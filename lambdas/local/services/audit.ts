@@ -1,7 +1,8 @@
 /**
- * `npm run local -- audit --bucket NAME --report-bucket NAME --s3-endpoint URL [--now ISO]`: one bucket audit
- * against an S3-compatible endpoint (path-style), with the same handler code as the Lambda. Prints the report
- * JSON on stdout; writes it and the audit state to the report bucket like the Lambda does.
+ * `npm run -s local -- audit --bucket NAME --report-bucket NAME [--s3-endpoint URL | --region R] [--now ISO]`: one
+ * bucket audit against an S3-compatible endpoint (path-style), or real AWS in the region given, with the same handler
+ * code as the Lambda. Prints the report JSON on stdout; writes it and the audit state to the report bucket like the
+ * Lambda does.
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
