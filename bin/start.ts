@@ -140,6 +140,13 @@ async function main(): Promise<void> {
     });
   }
   watchParent(() => void shutdown(0, 'npm went away'));
+  // A reader that goes away (`npm start | head`) must not crash the loop and orphan what it started; nor may any
+  // other unexpected error: it stops everything, in one line.
+  process.stdout.on('error', () => undefined);
+  process.on('uncaughtException', (error) => {
+    process.stderr.write(`start: ${error.message.replace(/\s*\n\s*/g, ' ')}\n`);
+    void shutdown(1, 'unexpected error');
+  });
 
   resetWorkDir(workDir, { keepData: values['keep-data'] });
   process.stderr.write(
