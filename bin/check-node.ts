@@ -5,4 +5,14 @@
 import * as path from 'node:path';
 import { requireSupportedNode } from '../lib/node-version';
 
-requireSupportedNode(path.basename(process.argv[1] ?? 'greenlang-observability').replace(/\.[cm]?[jt]s$/, ''));
+/** What the user ran, by entry point. */
+const PROGRAMS: Readonly<Record<string, string>> = {
+  app: 'cdk synth',
+  local: 'local',
+  start: 'start',
+  render: 'render',
+  bench: 'bench',
+};
+
+const entry = path.basename(process.argv[1] ?? '').replace(/\.[cm]?[jt]s$/, '');
+requireSupportedNode(PROGRAMS[entry] ?? 'greenlang-observability');
