@@ -90,8 +90,11 @@ function processGroup(pgid: number): { pid: number; command: string }[] {
   return out;
 }
 
-/** Sends `signal` to the npm process only (not its group), and checks that everything it started goes away. */
-async function stopWith(started: Started, signal: NodeJS.Signals): Promise<void> {
+/**
+ * Sends `signal` to the npm process only, or to its whole process group (what a terminal does on Ctrl-C or when it
+ * closes), and checks that everything it started goes away.
+ */
+async function stopWith(started: Started, signal: NodeJS.Signals, to: 'npm' | 'group' = 'npm'): Promise<void> {
   const pgid = started.child.pid ?? 0;
   const before = processGroup(pgid);
   const commands = before.map((p) => p.command).join(' ');
@@ -99,7 +102,7 @@ async function stopWith(started: Started, signal: NodeJS.Signals): Promise<void>
   expect(commands).toMatch(/npm/);
   expect(commands).toMatch(/prometheus-aler/);
   expect(before.length).toBeGreaterThanOrEqual(8);
-  process.kill(pgid, signal);
+  process.kill(to === 'npm' ? pgid : -pgid, signal);
   const code = await started.exited;
   expect([0, signal]).toContain(code);
   await eventually(
@@ -112,7 +115,10 @@ async function stopWith(started: Started, signal: NodeJS.Signals): Promise<void>
   for (const url of [started.endpoints.prometheus, started.endpoints.alertmanager, started.endpoints.ingest]) {
     await expect(fetch(url, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
   }
-  expect(started.stderr()).toContain(`Stopping (${signal === 'SIGHUP' ? 'npm went away' : signal})`);
+  // SIGHUP to npm alone kills npm (it forwards only SIGINT and SIGTERM): the start script notices its parent went.
+  expect(started.stderr()).toMatch(
+    to === 'npm' && signal === 'SIGHUP' ? /Stopping \(npm went away\)/ : /Stopping \((SIG|npm went away)/,
+  );
 }
 
 /** `npm run -s local -- ...` with the AWS settings `npm start` wrote to aws.env (as `source .local/aws.env`). */
@@ -293,9 +299,18 @@ describe('npm start: the whole loop on one machine', () => {
     await stopWith(restarted, 'SIGINT');
   });
 
-  it('SIGHUP to npm (the terminal closed) stops every process it started', async () => {
+  it('SIGHUP to npm alone (npm dies of it) stops every process it started', async () => {
     const third = await npmStart(workDir);
     running.push(third);
     await stopWith(third, 'SIGHUP');
+  });
+
+  it.each([
+    ['SIGHUP', 'the terminal closed'],
+    ['SIGINT', 'Ctrl-C'],
+  ] as const)('%s to the whole process group (%s) stops every process', async (signal, _why) => {
+    const started = await npmStart(workDir);
+    running.push(started);
+    await stopWith(started, signal, 'group');
   });
 });
