@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './check-node';
 import { App } from 'aws-cdk-lib';
 import { buildEnvironment } from '../lib/app';
 import { ConfigError, type EnvironmentConfig, loadEnvironmentConfig } from '../lib/config';

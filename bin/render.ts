@@ -4,6 +4,7 @@
  * coordinates), Prometheus rule file and the Alertmanager config the app applies, as plain YAML.
  * Stdout: one JSON line describing what was written. Errors: stderr, non-zero exit.
  */
+import './check-node';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';

@@ -4,6 +4,7 @@
  * pair: both send every notification, and each must arrive once. Tests wait until both Alertmanagers say every
  * notification they started was answered (their own metrics), never for a fixed time.
  */
+
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

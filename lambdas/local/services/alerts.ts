@@ -1,8 +1,9 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { type AlertHistoryStore, fileAlertHistoryStore } from '../../adapters/alert-history';
+import { type AlertHistoryStore, fileAlertHistoryStore, s3AlertHistoryStore } from '../../adapters/alert-history';
 import { type DeadLetterStore, fileDeadLetterStore, memoryDeadLetterStore } from '../../adapters/dead-letters';
 import { memoryDeliveryGuard } from '../../adapters/delivery-guard';
 import { emailNotifier } from '../../adapters/notifiers/email';
@@ -19,6 +20,7 @@ import {
   makeDeliverNotification,
 } from '../../handlers/alert-delivery/handler';
 import { makeWebhookHandler } from '../../handlers/alert-webhook/handler';
+import { awsClientConfig } from '../aws';
 import { type LocalService, parseFlags, UsageError } from '../service';
 import { localToken, TOKEN_FLAGS, tokenUsage } from '../token';
 
@@ -38,6 +40,8 @@ export interface AlertFanoutServerOptions {
   readonly emailTopicArn?: string;
   /** Write alert history as `<dir>/alert-history/<yyyy>/<mm>/<dd>/<key>.json`. @default not recorded */
   readonly historyDir?: string;
+  /** Or write it to this bucket, as in AWS (`AWS_ENDPOINT_URL_S3` for a local S3). */
+  readonly historyBucket?: string;
   /** Also write dead letters as `<dir>/dead-letters/<yyyy>/<mm>/<dd>/<key>-<target>.json`. @default memory only */
   readonly deadLetterDir?: string;
   readonly retryPolicy?: RetryPolicy;
@@ -77,9 +81,14 @@ export async function startAlertFanoutServer(options: AlertFanoutServerOptions):
     });
   }
   if (emailTopicArn) notifiers.email = emailNotifier(new SNSClient({ maxAttempts: 1 }), emailTopicArn);
-  const history: AlertHistoryStore = options.historyDir
-    ? fileAlertHistoryStore(options.historyDir)
-    : { put: async () => undefined };
+  const history: AlertHistoryStore = options.historyBucket
+    ? s3AlertHistoryStore(
+        new S3Client(awsClientConfig('S3', { endpointFlag: 'AWS_ENDPOINT_URL_S3' })),
+        options.historyBucket,
+      )
+    : options.historyDir
+      ? fileAlertHistoryStore(options.historyDir)
+      : { put: async () => undefined };
   const remembered = memoryDeadLetterStore();
   const onDisk = options.deadLetterDir ? fileDeadLetterStore(options.deadLetterDir) : undefined;
   const deadLetters: DeadLetterStore = {
@@ -162,11 +171,12 @@ export const service: LocalService = {
   name: 'alerts',
   summary: 'alert fan-out: POST /alerts (Alertmanager webhook) → Slack, PagerDuty, SNS email',
   usage: [
-    '--port P [--token-file F | --token T] [--history-dir DIR] [--dead-letter-dir DIR]',
+    '--port P [--token-file F | --token T] [--history-dir DIR | --history-bucket NAME] [--dead-letter-dir DIR]',
     '',
     '  --port P           listen on 127.0.0.1:P (required)',
     ...tokenUsage(ALERTS_TOKEN_ENV),
     '  --history-dir DIR  write alert history as JSON under DIR (same layout as the reports bucket)',
+    '  --history-bucket NAME  write it to this reports bucket (AWS_ENDPOINT_URL_S3 for a local S3)',
     '  --dead-letter-dir DIR  write notifications a target refused for good under DIR/dead-letters/',
     '',
     'Environment: SLACK_WEBHOOK_URL (Slack on when set), PAGERDUTY_ROUTING_KEY (PagerDuty on when set),',
@@ -178,7 +188,11 @@ export const service: LocalService = {
       ...TOKEN_FLAGS,
       'history-dir': { type: 'string' },
       'dead-letter-dir': { type: 'string' },
+      'history-bucket': { type: 'string' },
     });
+    if (values['history-dir'] !== undefined && values['history-bucket'] !== undefined) {
+      throw new UsageError('--history-dir and --history-bucket exclude each other: pick where alert history goes');
+    }
     if (values.port === undefined) throw new UsageError('--port is required');
     const port = Number(values.port);
     if (!/^\d+$/.test(values.port) || port < 1 || port > 65_535) {
@@ -194,6 +208,7 @@ export const service: LocalService = {
       emailTopicArn: env.ALERT_EMAIL_TOPIC_ARN || undefined,
       historyDir: values['history-dir'],
       deadLetterDir: values['dead-letter-dir'],
+      historyBucket: values['history-bucket'],
     });
     output.info(`alerts: POST ${server.url} → ${server.targets.join(', ') || 'no targets (set SLACK_WEBHOOK_URL...)'}`);
     output.result({ url: server.url, targets: server.targets });

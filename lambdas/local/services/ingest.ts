@@ -23,7 +23,10 @@ export const service: LocalService = {
       journal: { type: 'string' },
       'max-payload-bytes': { type: 'string' },
     });
-    if (values.port === undefined || !/^\d+$/.test(values.port) || Number(values.port) > 65535) {
+    if (values.port === undefined) {
+      throw new UsageError('--port is required: the port to listen on, e.g. --port 9091 (0 = any free port)');
+    }
+    if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) {
       throw new UsageError(`--port must be a port number 0..65535, got ${JSON.stringify(values.port)}`);
     }
     const pushgateways = values.pushgateway ?? [];
