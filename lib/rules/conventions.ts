@@ -1,6 +1,7 @@
 /**
- * The metric and label conventions the rules rely on (docs/metrics-conventions.md explains them; the platform's
- * ServiceMonitors and PodMonitors set these job names).
+ * The metric and label conventions the rules rely on (docs/metrics-conventions.md explains them). Every
+ * ServiceMonitor and PodMonitor (lib/k8s/monitors.ts) sets `job` to one of these by relabeling, so no job depends
+ * on a Service name (the operator's default) or `<namespace>/<PodMonitor>` (its PodMonitor default).
  */
 
 /** `job` label of each scrape target. */
@@ -9,11 +10,13 @@ export const JOBS = {
   /** Sidecar metrics are scraped from the Prometheus pods, under their own job. */
   thanosSidecar: 'thanos-sidecar',
   thanosQuery: 'thanos-query',
+  thanosQueryFrontend: 'thanos-query-frontend',
   thanosStore: 'thanos-store',
   thanosRuler: 'thanos-ruler',
   alertmanager: 'alertmanager',
   /** The Pushgateway's own metrics; pushed groups keep their own `job` (scraped with `honor_labels: true`). */
   pushgateway: 'pushgateway',
+  grafana: 'grafana',
   greenlangApi: 'greenlang-api',
   greenlangAgents: 'greenlang-agents',
   kong: 'kong',

@@ -18,6 +18,9 @@ const sidecar = { job: JOBS.thanosSidecar, pod: 'prometheus-0' };
 const query = { job: JOBS.thanosQuery, pod: 'thanos-query-0' };
 const store = { job: JOBS.thanosStore, pod: 'thanos-store-0' };
 const ruler = { job: JOBS.thanosRuler, pod: 'thanos-ruler-0' };
+/** The Store API `Series` call's gRPC handling time (what Thanos v0.39 exports for historical query latency). */
+const STORE_SERIES_SECONDS = 'grpc_server_handling_seconds_bucket';
+const storeSeries = { ...store, grpc_service: 'thanos.Store', grpc_method: 'Series', grpc_type: 'server_stream' };
 const compactor = { job: COMPACTOR_PUSH_JOB };
 
 /**
@@ -242,20 +245,23 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
             description: `Historical queries are slow (p99 above ${scaleTriggers.storeGatewayLatencySeconds}s, sizing.scaleTriggers.storeGatewayLatencySeconds): add store gateway replicas or grow its caches.`,
             test: {
               firing: [
-                series('thanos_bucket_store_series_request_duration_seconds_bucket', { ...store, le: '1' }, '0x40'),
-                series('thanos_bucket_store_series_request_duration_seconds_bucket', { ...store, le: '30' }, '0x40'),
-                series(
-                  'thanos_bucket_store_series_request_duration_seconds_bucket',
-                  { ...store, le: '+Inf' },
-                  '0+10x40',
-                ),
+                series(STORE_SERIES_SECONDS, { ...storeSeries, le: '1' }, '0x40'),
+                series(STORE_SERIES_SECONDS, { ...storeSeries, le: '30' }, '0x40'),
+                series(STORE_SERIES_SECONDS, { ...storeSeries, le: '+Inf' }, '0+10x40'),
               ],
               healthy: [
-                series('thanos_bucket_store_series_request_duration_seconds_bucket', { ...store, le: '1' }, '0+10x40'),
-                series('thanos_bucket_store_series_request_duration_seconds_bucket', { ...store, le: '30' }, '0+10x40'),
+                series(STORE_SERIES_SECONDS, { ...storeSeries, le: '1' }, '0+10x40'),
+                series(STORE_SERIES_SECONDS, { ...storeSeries, le: '30' }, '0+10x40'),
+                series(STORE_SERIES_SECONDS, { ...storeSeries, le: '+Inf' }, '0+10x40'),
+                // Other Store API calls may be slow without making historical queries slow.
                 series(
-                  'thanos_bucket_store_series_request_duration_seconds_bucket',
-                  { ...store, le: '+Inf' },
+                  STORE_SERIES_SECONDS,
+                  { ...store, grpc_service: 'thanos.Store', grpc_method: 'LabelValues', le: '30' },
+                  '0x40',
+                ),
+                series(
+                  STORE_SERIES_SECONDS,
+                  { ...store, grpc_service: 'thanos.Store', grpc_method: 'LabelValues', le: '+Inf' },
                   '0+10x40',
                 ),
               ],
