@@ -7,9 +7,10 @@ import type { RuleFileSpec } from './types';
 
 /**
  * What the compactor alerts expect of the compactor CronJob (the platform's schedule must match): it starts at
- * least every `intervalHours` and a run takes at most `maxRunHours`.
+ * least every `intervalHours`, a run takes at most `maxRunHours`, and `maxConsecutiveFailures` failed runs in a row
+ * are no longer a passing bucket or network error.
  */
-export const COMPACTOR_EXPECTATIONS = { intervalHours: 3, maxRunHours: 4 } as const;
+export const COMPACTOR_EXPECTATIONS = { intervalHours: 3, maxRunHours: 4, maxConsecutiveFailures: 3 } as const;
 
 /** The sidecar uploads a 2h block every 2 hours; more than 3h without an upload means blocks are stuck. */
 export const SIDECAR_MAX_UPLOAD_AGE_SECONDS = 3 * 3600;
@@ -393,6 +394,20 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
             test: {
               firing: runResults(m.lastRunSuccess, ['1x10 0x30', '1x40']),
               healthy: runResults(m.lastRunSuccess, ['1x40', '0x40']),
+              labels: compactor,
+            },
+          },
+          {
+            alert: 'ThanosCompactorFailingRepeatedly',
+            expr: `max by (job) (${fromNewestRun(m.consecutiveFailures)}) >= ${COMPACTOR_EXPECTATIONS.maxConsecutiveFailures}`,
+            severity: 'critical',
+            summary: `The Thanos compactor failed ${COMPACTOR_EXPECTATIONS.maxConsecutiveFailures} or more runs in a row`,
+            description:
+              'Several compactor runs in a row exited non-zero without a halt error: bucket access, the IRSA role or KMS key, scratch space or memory (OOM kill) is failing every run. Nothing is compacted, downsampled or deleted meanwhile.',
+            test: {
+              // The older result on the other replica (2 failures) must not decide.
+              firing: runResults(m.consecutiveFailures, ['0x10 3x30', '2x40']),
+              healthy: runResults(m.consecutiveFailures, ['2x40', '5x40']),
               labels: compactor,
             },
           },
