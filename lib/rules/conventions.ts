@@ -36,10 +36,11 @@ export const EXPECTED_AGENTS = 47;
  */
 export const BATCH_JOB_INTERVAL_METRIC = 'greenlang_batch_job_interval_seconds';
 
-/** Where runbooks live on GitHub (every alert's `runbook_url` points into docs/runbooks/). */
-export const RUNBOOK_BASE_URL = 'https://github.com/greenlang/greenlang-observability/blob/main/docs/runbooks';
-
-/** GitHub's heading anchor of an alert name heading (`## ThanosCompactorHalted` → `thanoscompactorhalted`). */
-export function runbookUrl(page: string, alert: string): string {
-  return `${RUNBOOK_BASE_URL}/${page}.md#${alert.toLowerCase()}`;
+/**
+ * An alert's `runbook_url`: `<base>/<page>.md#<anchor>`, where `base` is the environment's `runbookBaseUrl` (where
+ * docs/runbooks/ is published) and the anchor is GitHub's for the alert name heading (`## ThanosCompactorHalted` →
+ * `thanoscompactorhalted`).
+ */
+export function runbookUrl(baseUrl: string, page: string, alert: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/${page}.md#${alert.toLowerCase()}`;
 }
