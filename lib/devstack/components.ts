@@ -97,6 +97,8 @@ export interface AlertmanagerOptions {
   readonly peers?: readonly string[];
   /** Gossip listen port when clustering. */
   readonly clusterPort?: number;
+  /** Web port (one attempt; restart on the same port). @default a free port */
+  readonly port?: number;
   readonly onOutput?: (chunk: string) => void;
 }
 
@@ -108,6 +110,7 @@ export function startAlertmanager(options: AlertmanagerOptions): Promise<Running
     command: BINARIES.alertmanager.command,
     readyPath: '/-/ready',
     dataDir: options.dataDir,
+    port: options.port,
     onOutput: options.onOutput,
     args: (port, dataDir) => [
       `--config.file=${options.configFile}`,
@@ -217,7 +220,15 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
   const root = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gl-postgres-'));
   const cluster = path.join(root, 'cluster');
   fs.mkdirSync(root, { recursive: true });
-  if (process.getuid?.() === 0) execFileSync('chown', ['-R', 'postgres:postgres', root]);
+  if (process.getuid?.() === 0) {
+    // The postgres user must be able to reach its folder: let others search (not list) every ancestor, e.g. a
+    // 0700 mkdtemp folder the data lives in.
+    for (let dir = path.dirname(root); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const mode = fs.statSync(dir).mode;
+      if ((mode & 0o001) === 0) fs.chmodSync(dir, (mode & 0o7777) | 0o001);
+    }
+    execFileSync('chown', ['-R', 'postgres:postgres', root]);
+  }
   if (!fs.existsSync(path.join(cluster, 'PG_VERSION'))) {
     const init = asPostgresUser([
       BINARIES.initdb.command,
