@@ -2,17 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { COMPACTOR_PUSH_JOB } from '../../lambdas/domain/compactor-metrics';
 import type { EnvironmentConfig } from '../../lib/config';
-import {
-  JOB_EXPOSURES,
-  PUSHED_BATCH_JOB_NAMES,
-  PUSHED_COMPACTOR_NAMES,
-  type ScrapableBinary,
-} from '../../lib/contract/exposures';
-import { monitorJobs } from '../../lib/contract/operator-jobs';
-import { recordingRuleTargets } from '../../lib/contract/rule-queries';
-import { ANY_PUSHED_JOB, type Target } from '../../lib/contract/selectors';
+import type { ScrapableBinary } from '../../lib/contract/exposures';
+import { exposedNames } from '../../lib/contract/targets';
 import {
   type RunningComponent,
   type RunningServer,
@@ -26,33 +18,10 @@ import {
   startRedisExporter,
 } from '../../lib/devstack/components';
 import { freePort, requireBinaries } from '../../lib/devstack/processes';
-import type { KubernetesObject } from '../../lib/k8s/types';
 import { ruleFiles } from '../../lib/rules';
 import { eventually } from './eventually';
 
-/**
- * Series names Prometheus adds to every scraped target (prometheus/prometheus scrape/scrape.go: `up`,
- * `scrape_duration_seconds`, `scrape_samples_scraped`, `scrape_samples_post_metric_relabeling`,
- * `scrape_series_added`).
- */
-export const SYNTHETIC_SCRAPE_NAMES = [
-  'up',
-  'scrape_duration_seconds',
-  'scrape_samples_scraped',
-  'scrape_samples_post_metric_relabeling',
-  'scrape_series_added',
-] as const;
-
-/** The metric names of a text exposition (series names: histogram `_bucket`/`_count`/`_sum` included). */
-export function exposedNames(text: string): Set<string> {
-  const names = new Set<string>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0];
-    if (name) names.add(name);
-  }
-  return names;
-}
+export { contractTargets, exposedNames, SYNTHETIC_SCRAPE_NAMES } from '../../lib/contract/targets';
 
 /** Every name each real binary exposes when it runs as in the cluster, and how to stop them. */
 export interface ScrapedBinaries {
@@ -151,42 +120,4 @@ export async function scrapeRealBinaries(config: EnvironmentConfig): Promise<Scr
     await stop();
     throw error;
   }
-}
-
-/**
- * The contract's targets for the rendered Kubernetes objects: one per job a monitor produces (names from the real
- * binary or the cited list of {@link JOB_EXPOSURES}, plus Prometheus' synthetic scrape series), the pushed groups,
- * and the recording rules. A job without a known exposure exposes nothing (every selector on it fails).
- */
-export function contractTargets(
-  config: EnvironmentConfig,
-  objects: readonly KubernetesObject[],
-  scraped: ReadonlyMap<ScrapableBinary, ReadonlySet<string>>,
-  exposures = JOB_EXPOSURES,
-): Target[] {
-  const targets: Target[] = [];
-  for (const { job, monitor } of monitorJobs(objects)) {
-    if (job === undefined) continue;
-    const exposure = exposures[job];
-    const names = new Set<string>(SYNTHETIC_SCRAPE_NAMES);
-    if (exposure?.scrape) for (const n of scraped.get(exposure.scrape) ?? []) names.add(n);
-    for (const cited of exposure?.cited ?? []) names.add(cited.name);
-    const origin = exposure?.scrape
-      ? `monitor ${monitor}: scraped from the real ${exposure.scrape}`
-      : `monitor ${monitor}: cited names`;
-    targets.push({ job, names, origin });
-  }
-  const pushgatewayNames = [...(scraped.get('pushgateway') ?? [])].filter((n) => n.startsWith('push_'));
-  targets.push({
-    job: COMPACTOR_PUSH_JOB,
-    names: new Set([...PUSHED_COMPACTOR_NAMES.map((n) => n.name), ...pushgatewayNames]),
-    origin: 'pushed by the compactor CronJob',
-  });
-  targets.push({
-    job: ANY_PUSHED_JOB,
-    names: new Set([...PUSHED_BATCH_JOB_NAMES.map((n) => n.name), ...pushgatewayNames]),
-    origin: 'groups batch jobs push (Pushgateway adds push_time_seconds, push_failure_time_seconds)',
-  });
-  targets.push(...recordingRuleTargets(config));
-  return targets;
 }

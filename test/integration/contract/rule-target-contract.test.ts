@@ -1,4 +1,6 @@
 import { loadEnvironmentConfig } from '../../../lib/config';
+import { JOB_EXPOSURES } from '../../../lib/contract/exposures';
+import { monitorJobs } from '../../../lib/contract/operator-jobs';
 import { ruleQueries } from '../../../lib/contract/rule-queries';
 import { checkSelectors } from '../../../lib/contract/selectors';
 import { kubernetesObjects } from '../../../lib/k8s';
@@ -52,6 +54,11 @@ describe('rule ↔ target contract', () => {
     expect(scraped.names.get('postgres-exporter')?.has('pg_up')).toBe(true);
     expect(scraped.names.get('redis-exporter')?.has('redis_evicted_keys_total')).toBe(true);
     expect(scraped.names.get('node-exporter')?.has('node_cpu_seconds_total')).toBe(true);
+  });
+
+  it('knows where the names of every job a monitor produces come from', () => {
+    const jobs = monitorJobs(objects).map((j) => j.job);
+    expect(jobs.filter((job) => job === undefined || !(job in JOB_EXPOSURES))).toEqual([]);
   });
 
   it('fails when a monitor is renamed: every rule reading the old job is reported', () => {
