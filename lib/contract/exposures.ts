@@ -130,13 +130,23 @@ export const JOB_EXPOSURES: Readonly<Record<string, Exposure>> = {
   [JOBS.redis]: { scrape: 'redis-exporter' },
   [JOBS.thanosSidecar]: { cited: THANOS_SIDECAR_NAMES },
   [JOBS.thanosQuery]: { cited: THANOS_QUERY_NAMES },
-  [JOBS.thanosQueryFrontend]: { cited: THANOS_QUERY_NAMES.filter((n) => !n.name.startsWith('thanos_store_')) },
+  // The frontend serves HTTP only (no Store API): its HTTP and process series.
+  [JOBS.thanosQueryFrontend]: {
+    cited: THANOS_QUERY_NAMES.filter((n) => n.name.startsWith('http_') || n.name.startsWith('process_')),
+  },
   [JOBS.thanosStore]: { cited: THANOS_STORE_NAMES },
   [JOBS.thanosRuler]: { cited: THANOS_RULER_NAMES },
   [JOBS.kong]: { cited: KONG_NAMES },
   [JOBS.greenlangApi]: { cited: GREENLANG_API_NAMES },
   [JOBS.greenlangAgents]: { cited: GREENLANG_AGENT_NAMES },
-  [JOBS.grafana]: { cited: [{ name: 'grafana_build_info', source: 'grafana/grafana pkg/infra/metrics/metrics.go' }] },
+  [JOBS.grafana]: {
+    cited: [
+      {
+        name: 'grafana_build_info',
+        source: 'grafana/grafana pkg/infra/metrics/metrics.go SetBuildInformation (Namespace ExporterName "grafana")',
+      },
+    ],
+  },
 };
 
 /**
