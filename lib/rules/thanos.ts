@@ -390,7 +390,7 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
             severity: 'warning',
             summary: 'The last Thanos compactor run failed',
             description:
-              'The last compactor run exited non-zero. One failure is tolerable; repeated failures end in ThanosCompactorLastSuccessTooOld.',
+              'The last compactor run exited non-zero. One failure is tolerable; repeated failures raise ThanosCompactorFailingRepeatedly and then ThanosCompactorLastSuccessTooOld.',
             test: {
               firing: runResults(m.lastRunSuccess, ['1x10 0x30', '1x40']),
               healthy: runResults(m.lastRunSuccess, ['1x40', '0x40']),
