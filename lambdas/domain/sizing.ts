@@ -1,3 +1,5 @@
+import { compactorScratchPlan } from './compactor-scratch';
+
 /**
  * The seed's sizing: replicas, resources ("Vertical Scaling"), scale triggers ("Horizontal Scaling") and the
  * storage numbers of each component. The Kubernetes builders render them and the capacity report measures
@@ -185,6 +187,29 @@ export function storeGatewayMemoryProblems(sizing: StackSizing): string[] {
   ];
 }
 
+/** Seconds of a Prometheus duration like `15s`, `1m`, `500ms`; undefined when invalid. */
+export function durationSeconds(text: string): number | undefined {
+  const match = /^([0-9]+)(ms|s|m|h)$/.exec(text);
+  if (!match) return undefined;
+  return Number(match[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+}
+
+/** The compactor's scratch space must fit its ephemeral storage at 2-day blocks at least (compactor-scratch.ts). */
+function compactorScratchProblem(sizing: StackSizing, availableBytes: number): string | undefined {
+  const scrapeIntervalSeconds = durationSeconds(sizing.prometheus.scrapeInterval);
+  if (scrapeIntervalSeconds === undefined) return undefined; // reported below
+  try {
+    compactorScratchPlan({
+      seriesPerReplica: sizing.scaleTriggers.prometheusSeriesPerReplica,
+      scrapeIntervalSeconds,
+      availableBytes,
+    });
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 /** Checks the sizing invariants. Returns problems as `path: message` strings; empty means valid. */
 export function sizingProblems(sizing: StackSizing): string[] {
   const problems: string[] = [];
@@ -232,6 +257,9 @@ export function sizingProblems(sizing: StackSizing): string[] {
     problems.push(
       `thanosCompactor.ephemeralStorage: Fargate allows at most 175Gi, got ${sizing.thanosCompactor.ephemeralStorage}`,
     );
+  } else {
+    const problem = compactorScratchProblem(sizing, ephemeral);
+    if (problem) problems.push(problem);
   }
   for (const [path, value] of [
     ['prometheus.retentionSize', sizing.prometheus.retentionSize],

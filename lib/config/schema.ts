@@ -208,6 +208,11 @@ export const environmentConfigSchema = z
       maxPayloadBytes: integer(1024, 10 * 1024 * 1024),
       throttle: z.strictObject({ rateLimit: integer(1, 10_000), burstLimit: integer(1, 5_000) }),
     }),
+    /** Where docs/runbooks/ is published: every alert's `runbook_url` is `<runbookBaseUrl>/<page>.md#<alert>`. */
+    runbookBaseUrl: z.url({
+      protocol: /^https$/,
+      error: (issue) => `expected an https URL, got ${JSON.stringify(issue.input)}`,
+    }),
     retention: retentionSchema,
     sizing: sizingSchema,
     access: accessSchema,

@@ -4,21 +4,35 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { alertmanagerConfig } from '../alerting/alertmanager-config';
 import { type EnvironmentConfig, type EnvironmentName, loadEnvironmentConfig } from '../config';
+import { kubernetesObjects } from '../k8s';
 import { ALERT_WEBHOOK_TOKEN_FILE } from '../naming';
 import { type RuleGroup, ruleFiles } from '../rules';
 import { type RunningComponent, startAlertmanager, startPrometheus, startPushgateway } from './components';
 import { type LocalServiceProcess, startLocalService } from './local-service';
+import {
+  type LocalTargets,
+  localMonitorTargets,
+  type Restartable,
+  restartable,
+  startLocalTargets,
+} from './local-targets';
 import { NotificationLog, type ReceivedNotification } from './notification-log';
 import { type BinaryName, freePort, requireBinaries } from './processes';
 import { S3RVER_CREDENTIALS, startS3StandIn } from './s3-standin';
 import { type RecordedRequest, type SaasStandIn, startPagerDutyStandIn, startSlackStandIn } from './saas-standins';
+import { localScrapeConfigs } from './scrape-config';
 import { type PublishedMessage, type SnsStandIn, startSnsStandIn } from './sns-standin';
 
 /** What `npm start` runs, and where. Written to `<workDir>/endpoints.json`. */
 export interface LocalEndpoints {
   readonly env: EnvironmentName;
   readonly prometheus: string;
+  /** Alertmanager replica 0 (the replicas form one gossip cluster, as in the cluster). */
   readonly alertmanager: string;
+  readonly alertmanagers: readonly string[];
+  /** The exporters the cluster scrapes, against a local PostgreSQL and Redis (data in `<workDir>/data`). */
+  readonly exporters: { readonly postgres: string; readonly redis: string };
+  readonly databases: { readonly postgres: string; readonly redis: string };
   /** The push ingestion (Pushgateway API, writes every replica). */
   readonly ingest: string;
   /** The alert fan-out (Alertmanager's webhook target: `<alerts>/alerts`). */
@@ -37,7 +51,10 @@ export interface LocalEndpoints {
 
 export interface LocalStack {
   readonly endpoints: LocalEndpoints;
-  readonly components: readonly (RunningComponent | LocalServiceProcess)[];
+  readonly components: readonly (RunningComponent | LocalServiceProcess | Restartable)[];
+  /** The scrape targets that can be stopped and started again on the same port (to watch their alerts). */
+  readonly targets: LocalTargets;
+  readonly pushgateways: readonly Restartable[];
   readonly notifications: NotificationLog;
   stop(): Promise<void>;
 }
@@ -161,7 +178,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   fs.mkdirSync(dataDir, { recursive: true });
   const notifications = new NotificationLog(path.join(workDir, 'notifications.jsonl'), options.onNotification);
 
-  const components: (RunningComponent | LocalServiceProcess)[] = [];
+  const components: (RunningComponent | LocalServiceProcess | Restartable)[] = [];
   const standIns: { stop(): Promise<void> }[] = [];
   const unfollow: (() => void)[] = [];
   const log = (name: string) => (chunk: string) => {
@@ -210,14 +227,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     unfollow.push(followStandIn(slack, 'slack', notifications, summarizeSlack));
     unfollow.push(followStandIn(pagerduty, 'pagerduty', notifications, summarizePagerDuty));
 
-    const pushgateways: RunningComponent[] = [];
+    const pushgateways: Restartable[] = [];
     for (const replica of [0, 1]) {
       const dir = path.join(dataDir, `pushgateway-${replica}`);
       fs.mkdirSync(dir, { recursive: true });
-      const pushgateway = await startPushgateway({
-        persistenceFile: path.join(dir, 'metrics.db'),
-        dataDir: dir,
-        onOutput: log(`pushgateway-${replica}`),
+      const port = await freePort();
+      // Restartable on the same port and persistence file: stop one to watch PushgatewayDown fire and resolve.
+      const pushgateway = await restartable({
+        name: `pushgateway-${replica}`,
+        pod: `pushgateway-${replica}`,
+        port,
+        url: `http://127.0.0.1:${port}`,
+        start: () =>
+          startPushgateway({
+            port,
+            persistenceFile: path.join(dir, 'metrics.db'),
+            dataDir: dir,
+            onOutput: log(`pushgateway-${replica}`),
+          }),
       });
       components.push(pushgateway);
       pushgateways.push(pushgateway);
@@ -260,12 +287,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     const alertmanagerData = path.join(dataDir, 'alertmanager');
     fs.mkdirSync(alertmanagerData, { recursive: true });
+    // As in the cluster: Alertmanager replicas in one gossip cluster (the other replicas join replica 0).
+    const alertmanagerClusterPort = await freePort();
     const alertmanager = await startAlertmanager({
       configFile: alertmanagerFile,
       dataDir: alertmanagerData,
+      clusterPort: alertmanagerClusterPort,
       onOutput: log('alertmanager'),
     });
     components.push(alertmanager);
+    const targets = await startLocalTargets({
+      dataDir,
+      alertmanager: {
+        configFile: alertmanagerFile,
+        peer: `127.0.0.1:${alertmanagerClusterPort}`,
+        replicas: config.sizing.components.alertmanager.replicas,
+      },
+      log,
+    });
+    components.push(...targets.all);
 
     const rulesDir = path.join(configDir, 'rules');
     fs.rmSync(rulesDir, { recursive: true, force: true });
@@ -292,21 +332,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           },
         },
         rule_files: [path.join(rulesDir, '*.yaml')],
-        alerting: { alertmanagers: [{ static_configs: [{ targets: [hostPort(alertmanager.url)] }] }] },
-        scrape_configs: [
-          { job_name: 'prometheus', static_configs: [{ targets: [`127.0.0.1:${prometheusPort}`] }] },
-          { job_name: 'alertmanager', static_configs: [{ targets: [hostPort(alertmanager.url)] }] },
-          // As in the cluster: the Pushgateways' own labels (job, instance of the pushing job) are kept.
-          {
-            job_name: 'pushgateway',
-            honor_labels: true,
-            // In the cluster the ServiceMonitor adds `pod`; it keeps the two replicas' copies of a group apart.
-            static_configs: pushgateways.map((p, i) => ({
-              targets: [hostPort(p.url)],
-              labels: { pod: `pushgateway-${i}` },
-            })),
-          },
-        ],
+        alerting: {
+          alertmanagers: [
+            {
+              static_configs: [{ targets: [alertmanager, ...targets.alertmanagers].map((a) => hostPort(a.url)) }],
+            },
+          ],
+        },
+        // What the cluster scrapes, with its job names: derived from the rendered monitors (scrape-config.ts).
+        scrape_configs: localScrapeConfigs(
+          kubernetesObjects(config),
+          localMonitorTargets({
+            prometheus: { address: `127.0.0.1:${prometheusPort}` },
+            alertmanagers: [
+              { address: hostPort(alertmanager.url), pod: 'alertmanager-greenlang-0' },
+              ...targets.alertmanagers.map((a) => ({ address: hostPort(a.url), pod: a.pod })),
+            ],
+            // In the cluster the monitor adds `pod`; it keeps the two replicas' copies of a group apart.
+            pushgateways: pushgateways.map((p) => ({ address: hostPort(p.url), pod: p.pod })),
+            targets,
+          }),
+        ),
       }),
     );
     const prometheusData = path.join(dataDir, 'prometheus');
@@ -323,6 +369,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       env,
       prometheus: prometheus.url,
       alertmanager: alertmanager.url,
+      alertmanagers: [alertmanager, ...targets.alertmanagers].map((a) => a.url),
+      exporters: { postgres: targets.postgresExporter.url, redis: targets.redisExporter.url },
+      databases: { postgres: targets.postgres.url, redis: targets.redis.url },
       ingest: ingest.url,
       alerts: alerts.url,
       pushgateways: pushgateways.map((p) => p.url),
@@ -339,7 +388,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         .join('\n')}\n`,
     );
     fs.writeFileSync(path.join(workDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
-    return { endpoints, components, notifications, stop };
+    return { endpoints, components, targets, pushgateways, notifications, stop };
   } catch (error) {
     await stop();
     throw error;

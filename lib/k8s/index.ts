@@ -12,7 +12,7 @@ import { prometheusAdapterRelease } from './prometheus-adapter';
 import { prometheusOperatorRelease } from './prometheus-operator';
 import { pushgatewayObjects } from './pushgateway';
 import { thanosCompactorObjects } from './thanos-compactor';
-import { THANOS_QUERY, thanosQueryObjects } from './thanos-query';
+import { thanosQueryObjects } from './thanos-query';
 import { thanosRulerObjects } from './thanos-ruler';
 import { thanosStoreObjects } from './thanos-store';
 import { thanosTlsObjects } from './thanos-tls';
@@ -58,7 +58,7 @@ export function kubernetesObjects(config: EnvironmentConfig, inputs: KubernetesI
 
 /** Every Helm release the platform stack installs (with addHelmChart). */
 export function helmReleases(_config: EnvironmentConfig): HelmRelease[] {
-  return [prometheusOperatorRelease(), prometheusAdapterRelease(PROMETHEUS_OPERATED_SERVICE, THANOS_QUERY)];
+  return [prometheusOperatorRelease(), prometheusAdapterRelease(PROMETHEUS_OPERATED_SERVICE)];
 }
 
 export type { HelmRelease, KubernetesObject } from './types';

@@ -1,5 +1,6 @@
 import type { EnvironmentConfig } from '../config';
 import { INTERNAL_NLB_CLASS, internalLoadBalancerAnnotations } from '../platform/addons';
+import { JOBS } from '../rules/conventions';
 import {
   CONTAINER_SECURITY_CONTEXT,
   componentLabels,
@@ -118,7 +119,15 @@ export function pushgatewayObjects(config: EnvironmentConfig): KubernetesObject[
         // Only the headless service: the per-replica NLB services would scrape every replica twice.
         selector: { matchLabels: selectorLabels(PUSHGATEWAY), matchExpressions: [{ ...NOT_AN_NLB_SERVICE }] },
         namespaceSelector: { matchNames: [MONITORING_NAMESPACE] },
-        endpoints: [{ port: 'http', interval: config.sizing.prometheus.scrapeInterval, honorLabels: true }],
+        // honorLabels keeps a pushed group's own `job`; the relabeled job names the Pushgateway's own series and `up`.
+        endpoints: [
+          {
+            port: 'http',
+            interval: config.sizing.prometheus.scrapeInterval,
+            honorLabels: true,
+            relabelings: [{ action: 'replace', targetLabel: 'job', replacement: JOBS.pushgateway }],
+          },
+        ],
       },
     },
   ];

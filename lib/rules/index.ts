@@ -19,7 +19,7 @@ export type { AlertingRule, RecordingRule, Rule, RuleGroup } from './types';
 
 /** Every rule file as typed specs (with each alert's unit test). Order: Prometheus files first, then the Ruler's. */
 export function ruleFileSpecs(config: EnvironmentConfig): RuleFileSpec[] {
-  return [
+  const files: RuleFileSpec[] = [
     capacityRecordingRules(),
     prometheusRules(config),
     thanosRules(config),
@@ -33,10 +33,17 @@ export function ruleFileSpecs(config: EnvironmentConfig): RuleFileSpec[] {
     greenlangSloLongRangeRules(),
     longRangeRules(config),
   ];
+  return files.map((file) => ({ ...file, runbookBaseUrl: config.runbookBaseUrl }));
+}
+
+function requireRunbookBaseUrl(file: Pick<RuleFileSpec, 'name' | 'runbookBaseUrl'>): string {
+  if (!file.runbookBaseUrl)
+    throw new Error(`rule file ${file.name}: runbookBaseUrl is not set (ruleFileSpecs sets it)`);
+  return file.runbookBaseUrl;
 }
 
 /** Turns one spec into the rule written to the file: static labels severity + service, the three annotations. */
-export function toRule(spec: RuleSpec, file: Pick<RuleFileSpec, 'runbook' | 'service'>) {
+export function toRule(spec: RuleSpec, file: Pick<RuleFileSpec, 'name' | 'runbook' | 'service' | 'runbookBaseUrl'>) {
   if (!isAlertSpec(spec)) {
     return { record: spec.record, expr: spec.expr, ...(spec.labels ? { labels: { ...spec.labels } } : {}) };
   }
@@ -48,7 +55,7 @@ export function toRule(spec: RuleSpec, file: Pick<RuleFileSpec, 'runbook' | 'ser
     annotations: {
       summary: spec.summary,
       description: spec.description,
-      runbook_url: runbookUrl(file.runbook, spec.alert),
+      runbook_url: runbookUrl(requireRunbookBaseUrl(file), file.runbook, spec.alert),
     },
   };
   return rule;

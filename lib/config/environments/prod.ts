@@ -29,6 +29,7 @@ export const prod: EnvironmentConfigInput = {
     maxPayloadBytes: 5 * 1024 * 1024,
     throttle: { rateLimit: 200, burstLimit: 400 },
   },
+  runbookBaseUrl: 'https://github.com/greenlang/greenlang-observability/blob/main/docs/runbooks',
   retention: SEED_RETENTION_POLICY,
   sizing: SEED_SIZING,
   access: {

@@ -29,6 +29,7 @@ export const staging: EnvironmentConfigInput = {
     maxPayloadBytes: 5 * 1024 * 1024,
     throttle: { rateLimit: 100, burstLimit: 200 },
   },
+  runbookBaseUrl: 'https://github.com/greenlang/greenlang-observability/blob/main/docs/runbooks',
   retention: SEED_RETENTION_POLICY,
   sizing: SEED_SIZING,
   access: {

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { compactorRetentionArgs } from '../../../lambdas/domain/retention';
-import { helmReleases } from '../../../lib/k8s';
+import { type HelmRelease, helmReleases } from '../../../lib/k8s';
 import { thanosCompactArgs } from '../../../lib/k8s/thanos-compactor';
 import { IMAGES } from '../../../lib/k8s/versions';
 import { COMPACTOR_POD_LABELS, pushgatewayReplicaUrl, thanosQueryUrl } from '../../../lib/naming';
@@ -184,12 +184,11 @@ describe('Thanos Query and query-frontend', () => {
     const values = adapter?.values as Json;
     const rule = values.rules.custom.find((r: Json) => r.name.as === hpa.spec.metrics[1].pods.metric.name);
     expect(rule.resources.overrides.pod).toEqual({ resource: 'pod' });
-    // The `thanos` ServiceMonitor scrapes the thanos-query Service: its job label is the service name.
+    // The thanos-query ServiceMonitor scrapes the thanos-query Service and relabels job to the adapter's job.
     const queryService = find(objects, 'Service', 'thanos-query');
-    expect(rule.seriesQuery).toContain(`job="${queryService.metadata.name}"`);
-    expect(
-      matches(find(objects, 'ServiceMonitor', 'thanos').spec.selector.matchLabels, queryService.metadata.labels),
-    ).toBe(true);
+    const monitor = find(objects, 'ServiceMonitor', 'thanos-query');
+    expect(matches(monitor.spec.selector.matchLabels, queryService.metadata.labels)).toBe(true);
+    expect(rule.seriesQuery).toContain(`job="${monitor.spec.endpoints[0].relabelings[0].replacement}"`);
     expect(values.prometheus).toEqual({
       url: 'http://prometheus-operated.monitoring.svc.cluster.local',
       port: 9090,
@@ -455,7 +454,14 @@ describe('Pushgateway', () => {
     const headless = find(objects, 'Service', sts.spec.serviceName);
     expect(headless.spec.clusterIP).toBe('None');
     const monitor = find(objects, 'ServiceMonitor', 'pushgateway');
-    expect(monitor.spec.endpoints).toEqual([{ port: 'http', interval: '15s', honorLabels: true }]);
+    expect(monitor.spec.endpoints).toEqual([
+      {
+        port: 'http',
+        interval: '15s',
+        honorLabels: true,
+        relabelings: [{ action: 'replace', targetLabel: 'job', replacement: 'pushgateway' }],
+      },
+    ]);
     expect(matches(monitor.spec.selector.matchLabels, headless.metadata.labels)).toBe(true);
   });
 
@@ -525,17 +531,65 @@ describe('Grafana', () => {
 });
 
 describe('scrape targets', () => {
+  const job = (name: string) => [{ action: 'replace', targetLabel: 'job', replacement: name }];
   it.each([
-    ['ServiceMonitor', 'greenlang-api', { port: 'metrics' }],
-    ['PodMonitor', 'greenlang-agents', { port: 'metrics' }],
-    ['ServiceMonitor', 'kong', { port: 'metrics' }],
-    ['ServiceMonitor', 'postgres-exporter', { targetPort: 9187 }],
-    ['ServiceMonitor', 'redis-exporter', { targetPort: 9121 }],
-  ])('%s %s selects across namespaces and scrapes %j every 15s', (kind, name, port) => {
+    ['ServiceMonitor', 'greenlang-api', { port: 'metrics' }, 'greenlang-api'],
+    ['PodMonitor', 'greenlang-agents', { port: 'metrics' }, 'greenlang-agents'],
+    ['ServiceMonitor', 'kong', { port: 'metrics' }, 'kong'],
+    ['ServiceMonitor', 'postgres-exporter', { targetPort: 9187 }, 'postgres-exporter'],
+    ['ServiceMonitor', 'redis-exporter', { targetPort: 9121 }, 'redis-exporter'],
+  ])('%s %s selects across namespaces, scrapes %j every 15s as job %s', (kind, name, port, jobName) => {
     const monitor = find(objects, kind, name);
     expect(monitor.spec.namespaceSelector).toEqual({ any: true });
     const endpoints = kind === 'PodMonitor' ? monitor.spec.podMetricsEndpoints : monitor.spec.endpoints;
-    expect(endpoints).toEqual([{ ...port, path: '/metrics', interval: '15s' }]);
+    expect(endpoints).toEqual([{ ...port, path: '/metrics', interval: '15s', relabelings: job(jobName) }]);
+  });
+
+  it.each([
+    ['PodMonitor', 'prometheus', 'prometheus-greenlang-0', { port: 'http-web' }],
+    ['PodMonitor', 'thanos-sidecar', 'prometheus-greenlang-0', { targetPort: 10902 }],
+    ['PodMonitor', 'thanos-ruler', 'thanos-ruler-greenlang-0', { targetPort: 10902 }],
+    ['PodMonitor', 'alertmanager', 'alertmanager-greenlang-0', { targetPort: 9093 }],
+  ])("%s %s selects the operator's pods (%s) in monitoring on %j", (kind, name, _pod, port) => {
+    const monitor = find(objects, kind, name);
+    expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['monitoring'] });
+    expect(monitor.spec.podMetricsEndpoints).toEqual([
+      { ...port, path: '/metrics', interval: '15s', relabelings: job(name) },
+    ]);
+  });
+
+  it.each(['thanos-query', 'thanos-query-frontend', 'thanos-store', 'grafana'])(
+    'ServiceMonitor %s selects only its own Service (never the internal NLB) and sets its job',
+    (name) => {
+      const monitor = find(objects, 'ServiceMonitor', name);
+      const selected = objects.filter(
+        (o) =>
+          o.kind === 'Service' &&
+          matches(monitor.spec.selector.matchLabels, o.metadata.labels ?? {}) &&
+          !('greenlang.io/exposure' in (o.metadata.labels ?? {})),
+      );
+      expect(selected.map((o) => o.metadata.name)).toEqual([name]);
+      expect(monitor.spec.endpoints[0].relabelings).toEqual(job(name));
+    },
+  );
+});
+
+describe('store gateway autoscaling', () => {
+  it('scales the StatefulSet 2 → 4 on the p99 Store API Series latency served by prometheus-adapter', () => {
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'thanos-store');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'thanos-store' });
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 4]);
+    const latency = hpa.spec.metrics.find((m: Json) => m.type === 'Pods');
+    expect(latency.pods.target).toEqual({ type: 'AverageValue', averageValue: '10' });
+    const adapter = helmReleases(config).find((r) => r.chart === 'prometheus-adapter');
+    const values = (adapter as HelmRelease).values as Json;
+    const rule = values.rules.custom.find((r: Json) => r.name.as === latency.pods.metric.name);
+    expect(rule.seriesQuery).toBe(
+      'grpc_server_handling_seconds_bucket{job="thanos-store",grpc_service="thanos.Store",grpc_method="Series",namespace!="",pod!=""}',
+    );
+    expect(rule.metricsQuery).toMatch(
+      /^histogram_quantile\(0\.99, sum\(rate\(<<\.Series>>\{.*grpc_method="Series"\}\[5m\]\)\) by \(le, <<\.GroupBy>>\)\)$/,
+    );
   });
 });
 
