@@ -409,17 +409,15 @@ describe('Alertmanager', () => {
     );
     expect(cert.spec.ipAddresses).toEqual(['127.0.0.1']);
     expect(cert.spec.usages).toContain('server auth');
-    const monitor = find(objects, 'ServiceMonitor', 'alertmanager-operated');
-    expect(monitor.spec.endpoints).toEqual([
-      {
-        port: 'web',
-        interval: '15s',
+    const monitor = find(objects, 'PodMonitor', 'alertmanager');
+    expect(monitor.spec.podMetricsEndpoints).toEqual([
+      expect.objectContaining({
         scheme: 'https',
         tlsConfig: {
           ca: { secret: { name: 'alertmanager-web-tls', key: 'ca.crt' } },
           serverName: 'alertmanager-operated.monitoring.svc',
         },
-      },
+      }),
     ]);
   });
 
@@ -549,7 +547,20 @@ describe('scrape targets', () => {
     ['PodMonitor', 'prometheus', 'prometheus-greenlang-0', { port: 'http-web' }],
     ['PodMonitor', 'thanos-sidecar', 'prometheus-greenlang-0', { targetPort: 10902 }],
     ['PodMonitor', 'thanos-ruler', 'thanos-ruler-greenlang-0', { targetPort: 10902 }],
-    ['PodMonitor', 'alertmanager', 'alertmanager-greenlang-0', { targetPort: 9093 }],
+    [
+      'PodMonitor',
+      'alertmanager',
+      'alertmanager-greenlang-0',
+      {
+        targetPort: 9093,
+        // Alertmanager serves HTTPS (web TLS): the scrape verifies its certificate.
+        scheme: 'https',
+        tlsConfig: {
+          ca: { secret: { name: 'alertmanager-web-tls', key: 'ca.crt' } },
+          serverName: 'alertmanager-operated.monitoring.svc',
+        },
+      },
+    ],
   ])("%s %s selects the operator's pods (%s) in monitoring on %j", (kind, name, _pod, port) => {
     const monitor = find(objects, kind, name);
     expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['monitoring'] });
