@@ -47,6 +47,10 @@ export const BINARIES = {
   amtool: { command: 'amtool', debianPackage: 'prometheus-alertmanager' },
   pushgateway: { command: 'prometheus-pushgateway', debianPackage: 'prometheus-pushgateway' },
   nodeExporter: { command: 'prometheus-node-exporter', debianPackage: 'prometheus-node-exporter' },
+  /** Builds the client_golang pusher of the client tests (with golang-github-prometheus-client-golang-dev). */
+  go: { command: 'go', debianPackage: 'golang-go golang-github-prometheus-client-golang-dev' },
+  /** Runs the prometheus_client pusher of the client tests. */
+  python3: { command: 'python3', debianPackage: 'python3-prometheus-client' },
 } as const;
 export type BinaryName = keyof typeof BINARIES;
 

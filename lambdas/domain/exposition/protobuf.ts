@@ -1,0 +1,240 @@
+import { Reader, Root, type Type, util } from 'protobufjs/light';
+import type { MetricFamily, MetricType, Sample } from './parser';
+import { METRICS_PROTO_DESCRIPTOR } from './protobuf-descriptor';
+
+/**
+ * Delimited protobuf pushes (`io.prometheus.client.MetricFamily` messages, each after its varint length) read the
+ * way the Pushgateway reads them, into the same {@link MetricFamily} model the text parser returns, so one
+ * validation serves both formats. Decoding is protobufjs' with the published metrics.proto (./metrics.proto);
+ * only the framing (varint length before each message) is read here, as pbutil.ReadDelimited does.
+ */
+
+export type ProtobufDecodeResult =
+  | { readonly ok: true; readonly families: MetricFamily[] }
+  /** `stage` says where the Pushgateway refuses the same body: reading it, or checking the families it read. */
+  | { readonly ok: false; readonly stage: 'parse' | 'storage'; readonly message: string };
+
+/** A 64-bit integer field: a number, or a Long when the `long` package is installed (Number() converts both). */
+type Int64 = number | { toNumber(): number };
+
+interface LabelPairMessage {
+  readonly name: string;
+  /** Read as bytes, not string: protobufjs replaces malformed UTF-8, and the Pushgateway refuses it. */
+  readonly value: Uint8Array;
+}
+interface ValueMessage {
+  readonly value: number;
+}
+interface QuantileMessage {
+  readonly quantile: number;
+  readonly value: number;
+}
+interface BucketMessage {
+  readonly cumulative_count: Int64;
+  readonly cumulative_count_float: number;
+  readonly upper_bound: number;
+}
+interface HistogramMessage {
+  readonly sample_count: Int64;
+  readonly sample_count_float: number;
+  readonly sample_sum: number;
+  readonly bucket: readonly BucketMessage[];
+}
+interface SummaryMessage {
+  readonly sample_count: Int64;
+  readonly sample_sum: number;
+  readonly quantile: readonly QuantileMessage[];
+}
+interface MetricMessage {
+  readonly label: readonly LabelPairMessage[];
+  readonly gauge: ValueMessage | null;
+  readonly counter: ValueMessage | null;
+  readonly summary: SummaryMessage | null;
+  readonly untyped: ValueMessage | null;
+  readonly histogram: HistogramMessage | null;
+  readonly timestamp_ms: Int64;
+}
+interface MetricFamilyMessage {
+  readonly name: string;
+  readonly help: string;
+  readonly type: number;
+  readonly metric: readonly MetricMessage[];
+}
+
+/** client_model's MetricType enum values, in order (COUNTER = 0 is also the default of an absent type). */
+const TYPES: readonly MetricType[] = ['counter', 'gauge', 'summary', 'untyped', 'histogram', 'gauge_histogram'];
+const TYPE_NAMES = ['COUNTER', 'GAUGE', 'SUMMARY', 'UNTYPED', 'HISTOGRAM', 'GAUGE_HISTOGRAM'];
+
+let metricFamilyType: Type | undefined;
+
+/** The MetricFamily message type, built once from the committed descriptor (label values read as bytes). */
+function messageType(): Type {
+  if (metricFamilyType === undefined) {
+    const root = Root.fromJSON(METRICS_PROTO_DESCRIPTOR);
+    const labelValue = root.lookupType('io.prometheus.client.LabelPair').fields.value;
+    // Same wire type (length-delimited) and field number; only protobufjs' conversion differs.
+    if (labelValue) labelValue.type = 'bytes';
+    metricFamilyType = root.lookupType('io.prometheus.client.MetricFamily');
+    metricFamilyType.setup();
+  }
+  return metricFamilyType;
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+const LENIENT_UTF8 = new TextDecoder('utf-8');
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * Reads a delimited protobuf body as the Pushgateway does (handler/push.go with pbutil.ReadDelimited from
+ * matttproud/golang_protobuf_extensions 1.0.1): messages until the body ends, the end inside a length prefix
+ * counted as the end too; a later family of a name replaces an earlier one (push.go keeps them in a map by name).
+ * Then the checks client_golang's registry makes when the Pushgateway gathers the push (prometheus/registry.go
+ * checkMetricConsistency, v1.14.0), that the text format rules out while parsing: the metric's value field
+ * matches the family type, label names are valid and not repeated, label values are UTF-8.
+ */
+export function decodeDelimitedProtobuf(body: Uint8Array): ProtobufDecodeResult {
+  const type = messageType();
+  const byName = new Map<string, MetricFamilyMessage>();
+  let at = 0;
+  while (at < body.length) {
+    // ReadDelimited reads a varint32 prefix of at most 5 bytes.
+    let length = 0;
+    let shift = 0;
+    let prefixEnd = -1;
+    for (let i = 0; i < 5 && at + i < body.length; i++) {
+      const byte = body[at + i] as number;
+      length += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (byte < 0x80) {
+        prefixEnd = at + i + 1;
+        break;
+      }
+    }
+    if (prefixEnd < 0) {
+      // The body ended inside the prefix: ReadDelimited returns io.EOF, which push.go takes as the end.
+      if (body.length - at < 5) break;
+      return { ok: false, stage: 'parse', message: 'invalid varint32 encountered' };
+    }
+    if (prefixEnd + length > body.length) return { ok: false, stage: 'parse', message: 'unexpected EOF' };
+    let family: MetricFamilyMessage;
+    try {
+      family = type.decode(
+        Reader.create(body.subarray(prefixEnd, prefixEnd + length)),
+      ) as unknown as MetricFamilyMessage;
+    } catch (error) {
+      return { ok: false, stage: 'parse', message: `proto: ${(error as Error).message}` };
+    }
+    byName.set(family.name, family);
+    at = prefixEnd + length;
+  }
+  const families: MetricFamily[] = [];
+  for (const family of byName.values()) {
+    const converted = toFamily(family);
+    if (typeof converted === 'string') return { ok: false, stage: 'storage', message: converted };
+    families.push(converted);
+  }
+  return { ok: true, families };
+}
+
+/** The family as the text parser would have returned its text rendering, or the registry's objection to it. */
+function toFamily(family: MetricFamilyMessage): MetricFamily | string {
+  const typeIndex = family.type;
+  const type = TYPES[typeIndex] ?? 'untyped';
+  const typeName = TYPE_NAMES[typeIndex] ?? String(typeIndex);
+  const name = family.name;
+  const samples: Sample[] = [];
+  for (const metric of family.metric) {
+    const labels: [string, string][] = [];
+    let previous = '';
+    for (const pair of metric.label) {
+      const labelName = pair.name;
+      if (labelName === previous) {
+        return `collected metric "${name}" ${describe(metric)} has two or more labels with the same name: ${labelName}`;
+      }
+      if (!LABEL_NAME.test(labelName) || labelName.startsWith('__')) {
+        return `collected metric "${name}" ${describe(metric)} has a label with an invalid name: ${labelName}`;
+      }
+      let value: string;
+      try {
+        value = STRICT_UTF8.decode(pair.value);
+      } catch {
+        return `collected metric "${name}" ${describe(metric)} has a label named "${labelName}" whose value is not utf8`;
+      }
+      labels.push([labelName, value]);
+      previous = labelName;
+    }
+    const timestamp = util.isset(metric, 'timestamp_ms') ? String(metric.timestamp_ms) : undefined;
+    const value = valueField(metric, typeIndex);
+    if (value === undefined) return `collected metric "${name}" ${describe(metric)} is not a ${typeName}`;
+    const sample = (sampleName: string, sampleLabels: [string, string][], sampleValue: number): Sample => ({
+      name: sampleName,
+      labels: sampleLabels,
+      value: formatValue(sampleValue),
+      timestamp,
+      line: 0,
+    });
+    if (metric.histogram && (type === 'histogram' || type === 'gauge_histogram')) {
+      const h = metric.histogram;
+      for (const bucket of h.bucket) {
+        const count =
+          bucket.cumulative_count_float > 0 ? bucket.cumulative_count_float : Number(bucket.cumulative_count);
+        samples.push(sample(`${name}_bucket`, [...labels, ['le', formatValue(bucket.upper_bound)]], count));
+      }
+      samples.push(sample(`${name}_sum`, labels, h.sample_sum));
+      samples.push(
+        sample(`${name}_count`, labels, h.sample_count_float > 0 ? h.sample_count_float : Number(h.sample_count)),
+      );
+    } else if (metric.summary && type === 'summary') {
+      const s = metric.summary;
+      for (const q of s.quantile)
+        samples.push(sample(name, [...labels, ['quantile', formatValue(q.quantile)]], q.value));
+      samples.push(sample(`${name}_sum`, labels, s.sample_sum));
+      samples.push(sample(`${name}_count`, labels, Number(s.sample_count)));
+    } else {
+      samples.push(sample(name, labels, (value as ValueMessage).value ?? 0));
+    }
+  }
+  return {
+    name,
+    help: util.isset(family, 'help') ? family.help : undefined,
+    type,
+    typeDeclared: true,
+    sampleCount: samples.length,
+    samples,
+  };
+}
+
+/**
+ * The metric's field for the family type, or undefined when it lacks it (checkMetricConsistency has no rule for
+ * GAUGE_HISTOGRAM, nor for an unknown type number: any metric passes).
+ */
+function valueField(metric: MetricMessage, typeIndex: number): object | undefined {
+  switch (typeIndex) {
+    case 0:
+      return metric.counter ?? undefined;
+    case 1:
+      return metric.gauge ?? undefined;
+    case 2:
+      return metric.summary ?? undefined;
+    case 3:
+      return metric.untyped ?? undefined;
+    case 4:
+      return metric.histogram ?? undefined;
+    default:
+      return metric.gauge ?? metric.counter ?? metric.untyped ?? metric.summary ?? metric.histogram ?? {};
+  }
+}
+
+/** Go's float formatting as the text format writes it, near enough for messages and the model (`+Inf`, `NaN`). */
+function formatValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Number.POSITIVE_INFINITY) return '+Inf';
+  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
+  return String(value);
+}
+
+/** The metric's labels for messages: `{a="1",job="x"}`. */
+function describe(metric: MetricMessage): string {
+  const pairs = metric.label.map((pair) => `${pair.name}=${JSON.stringify(LENIENT_UTF8.decode(pair.value))}`);
+  return `{${pairs.join(',')}}`;
+}
