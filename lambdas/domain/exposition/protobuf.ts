@@ -90,7 +90,8 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  * counted as the end too; a later family of a name replaces an earlier one (push.go keeps them in a map by name).
  * Then the checks client_golang's registry makes when the Pushgateway gathers the push (prometheus/registry.go
  * checkMetricConsistency, v1.14.0), that the text format rules out while parsing: the metric's value field
- * matches the family type, label names are valid and not repeated, label values are UTF-8.
+ * matches the family type, label names are valid and not repeated, no `quantile` label on a summary, label values
+ * are UTF-8.
  */
 export function decodeDelimitedProtobuf(body: Uint8Array): ProtobufDecodeResult {
   const type = messageType();
@@ -153,6 +154,9 @@ function toFamily(family: MetricFamilyMessage): MetricFamily | string {
       }
       if (!LABEL_NAME.test(labelName) || labelName.startsWith('__')) {
         return `collected metric "${name}" ${describe(metric)} has a label with an invalid name: ${labelName}`;
+      }
+      if (metric.summary && labelName === 'quantile') {
+        return `collected metric "${name}" ${describe(metric)} must not have an explicit "quantile" label`;
       }
       let value: string;
       try {
