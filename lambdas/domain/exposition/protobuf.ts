@@ -1,4 +1,5 @@
 import { Reader, Root, type Type, util } from 'protobufjs/light';
+import { collectedMetric } from '../pushgateway-messages';
 import type { MetricFamily, MetricType, Sample } from './parser';
 import { METRICS_PROTO_DESCRIPTOR } from './protobuf-descriptor';
 
@@ -150,26 +151,26 @@ function toFamily(family: MetricFamilyMessage): MetricFamily | string {
     for (const pair of metric.label) {
       const labelName = pair.name;
       if (labelName === previous) {
-        return `collected metric "${name}" ${describe(metric)} has two or more labels with the same name: ${labelName}`;
+        return `${describe(name, metric)} has two or more labels with the same name: ${labelName}`;
       }
       if (!LABEL_NAME.test(labelName) || labelName.startsWith('__')) {
-        return `collected metric "${name}" ${describe(metric)} has a label with an invalid name: ${labelName}`;
+        return `${describe(name, metric)} has a label with an invalid name: ${labelName}`;
       }
       if (metric.summary && labelName === 'quantile') {
-        return `collected metric "${name}" ${describe(metric)} must not have an explicit "quantile" label`;
+        return `${describe(name, metric)} must not have an explicit "quantile" label`;
       }
       let value: string;
       try {
         value = STRICT_UTF8.decode(pair.value);
       } catch {
-        return `collected metric "${name}" ${describe(metric)} has a label named "${labelName}" whose value is not utf8`;
+        return `${describe(name, metric)} has a label named "${labelName}" whose value is not utf8`;
       }
       labels.push([labelName, value]);
       previous = labelName;
     }
     const timestamp = util.isset(metric, 'timestamp_ms') ? String(metric.timestamp_ms) : undefined;
     const value = valueField(metric, typeIndex);
-    if (value === undefined) return `collected metric "${name}" ${describe(metric)} is not a ${typeName}`;
+    if (value === undefined) return `${describe(name, metric)} is not a ${typeName}`;
     const sample = (sampleName: string, sampleLabels: [string, string][], sampleValue: number): Sample => ({
       name: sampleName,
       labels: sampleLabels,
@@ -237,8 +238,10 @@ function formatValue(value: number): string {
   return String(value);
 }
 
-/** The metric's labels for messages: `{a="1",job="x"}`. */
-function describe(metric: MetricMessage): string {
-  const pairs = metric.label.map((pair) => `${pair.name}=${JSON.stringify(LENIENT_UTF8.decode(pair.value))}`);
-  return `{${pairs.join(',')}}`;
+/** The metric as the registry's messages name it (its labels as pushed; see pushgateway-messages.ts). */
+function describe(name: string, metric: MetricMessage): string {
+  return collectedMetric(
+    name,
+    metric.label.map((pair) => [pair.name, LENIENT_UTF8.decode(pair.value)] as const),
+  );
 }
