@@ -277,6 +277,39 @@ export function protobufCorpus(): PushCase[] {
         metric: [{ label: [label('quantile', '0.5')], summary: { sample_count: 1, sample_sum: 1 } }],
       }),
     ),
+    pb(
+      'the same series twice in one family',
+      '/metrics/job/pb-twice-series',
+      delimited({
+        name: 'pb_t',
+        type: GAUGE,
+        metric: [
+          { label: [label('a', '1'), label('b', '2')], gauge: { value: 1 } },
+          { label: [label('b', '2'), label('a', '1')], gauge: { value: 2 } },
+        ],
+      }),
+    ),
+    pb(
+      'the same series once with instance="" and once without',
+      '/metrics/job/pb-instance',
+      delimited({
+        name: 'pb_i',
+        type: GAUGE,
+        metric: [{ gauge: { value: 1 } }, { label: [label('instance', '')], gauge: { value: 2 } }],
+      }),
+    ),
+    pb(
+      'distinct series (label values differ)',
+      '/metrics/job/pb-distinct',
+      delimited({
+        name: 'pb_d',
+        type: COUNTER,
+        metric: [
+          { label: [label('a', '1')], counter: { value: 1 } },
+          { label: [label('a', '2')], counter: { value: 2 } },
+        ],
+      }),
+    ),
     pb('type conflict with another group', '/metrics/job/pb-conflict', pbGauge('pb_records_total')),
     pb(
       'series held by another group',

@@ -1,6 +1,6 @@
 import { Reader, Root, type Type, util } from 'protobufjs/light';
 import { collectedMetric } from '../pushgateway-messages';
-import type { MetricFamily, MetricType, Sample } from './parser';
+import type { FamilyFacts, MetricFamily, MetricType, Sample } from './parser';
 import { METRICS_PROTO_DESCRIPTOR } from './protobuf-descriptor';
 
 /**
@@ -83,6 +83,8 @@ function messageType(): Type {
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const LENIENT_UTF8 = new TextDecoder('utf-8');
+/** ASCII is Latin-1's first half: decodes long ASCII values without building an argument list. */
+const LATIN1 = new TextDecoder('latin1');
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
@@ -97,6 +99,9 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export function decodeDelimitedProtobuf(body: Uint8Array): ProtobufDecodeResult {
   const type = messageType();
   const byName = new Map<string, MetricFamilyMessage>();
+  // One reader for the whole body, bounded to each message in turn (its public pos and len): a message that
+  // claims more than its length fails as it would alone, and no view or reader is made per message.
+  const reader = Reader.create(body);
   let at = 0;
   while (at < body.length) {
     // ReadDelimited reads a varint32 prefix of at most 5 bytes.
@@ -120,9 +125,9 @@ export function decodeDelimitedProtobuf(body: Uint8Array): ProtobufDecodeResult 
     if (prefixEnd + length > body.length) return { ok: false, stage: 'parse', message: 'unexpected EOF' };
     let family: MetricFamilyMessage;
     try {
-      family = type.decode(
-        Reader.create(body.subarray(prefixEnd, prefixEnd + length)),
-      ) as unknown as MetricFamilyMessage;
+      reader.pos = prefixEnd;
+      reader.len = prefixEnd + length;
+      family = type.decode(reader) as unknown as MetricFamilyMessage;
     } catch (error) {
       return { ok: false, stage: 'parse', message: `proto: ${(error as Error).message}` };
     }
@@ -138,16 +143,29 @@ export function decodeDelimitedProtobuf(body: Uint8Array): ProtobufDecodeResult 
   return { ok: true, families };
 }
 
-/** The family as the text parser would have returned its text rendering, or the registry's objection to it. */
+/**
+ * The family as the text parser would have returned its text rendering, or the registry's objection to it. One
+ * pass checks every metric and gathers the {@link FamilyFacts} validation relies on; the samples (the text
+ * rendering's, histogram and summary samples included) are built only if validation asks for them.
+ */
 function toFamily(family: MetricFamilyMessage): MetricFamily | string {
   const typeIndex = family.type;
   const type = TYPES[typeIndex] ?? 'untyped';
   const typeName = TYPE_NAMES[typeIndex] ?? String(typeIndex);
   const name = family.name;
-  const samples: Sample[] = [];
-  for (const metric of family.metric) {
+  const metrics = family.metric;
+  const labelSets: (readonly [string, string][])[] = [];
+  const labelNames: string[] = [];
+  // Facts hold while no metric has a timestamp, an `instance=""`, or an explicit `le`/`quantile` (the text
+  // rendering would fold it away); otherwise validation reads the samples.
+  let factual = true;
+  // Series keys, to prove the metrics distinct; a single metric needs none.
+  const keys = metrics.length > 1 ? new Set<string>() : undefined;
+  let sampleCount = 0;
+  for (const metric of metrics) {
     const labels: [string, string][] = [];
     let previous = '';
+    let sorted = true;
     for (const pair of metric.label) {
       const labelName = pair.name;
       if (labelName === previous) {
@@ -159,19 +177,71 @@ function toFamily(family: MetricFamilyMessage): MetricFamily | string {
       if (metric.summary && labelName === 'quantile') {
         return `${describe(name, metric)} must not have an explicit "quantile" label`;
       }
-      let value: string;
-      try {
-        value = STRICT_UTF8.decode(pair.value);
-      } catch {
+      const value = labelValue(pair.value);
+      if (value === undefined) {
         return `${describe(name, metric)} has a label named "${labelName}" whose value is not utf8`;
       }
+      if (labelName < previous) sorted = false;
+      if ((labelName === 'instance' && value === '') || labelName === 'le' || labelName === 'quantile') factual = false;
       labels.push([labelName, value]);
+      if (!labelNames.includes(labelName)) labelNames.push(labelName);
       previous = labelName;
     }
-    const timestamp = util.isset(metric, 'timestamp_ms') ? String(metric.timestamp_ms) : undefined;
     const value = valueField(metric, typeIndex);
     if (value === undefined) return `${describe(name, metric)} is not a ${typeName}`;
-    const sample = (sampleName: string, sampleLabels: [string, string][], sampleValue: number): Sample => ({
+    if (util.isset(metric, 'timestamp_ms')) factual = false;
+    labelSets.push(labels);
+    if (factual && keys) {
+      const ordered = sorted ? labels : [...labels].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      let key = '';
+      for (const [labelName, labelValueText] of ordered) key += `${labelName}\u0000${labelValueText}\u0001`;
+      keys.add(key);
+    }
+    if (metric.histogram && (type === 'histogram' || type === 'gauge_histogram')) {
+      sampleCount += metric.histogram.bucket.length + 2;
+    } else if (metric.summary && type === 'summary') sampleCount += metric.summary.quantile.length + 2;
+    else sampleCount++;
+  }
+  const facts = factual
+    ? { labelNames, seriesDistinct: keys === undefined || keys.size === metrics.length }
+    : undefined;
+  return new ProtobufFamily(name, util.isset(family, 'help') ? family.help : undefined, type, sampleCount, facts, () =>
+    buildSamples(name, type, metrics, labelSets),
+  );
+}
+
+/** A decoded family in the parser's model; its samples are built on first use. */
+class ProtobufFamily implements MetricFamily {
+  readonly typeDeclared = true;
+  private built: Sample[] | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly help: string | undefined,
+    readonly type: MetricType,
+    readonly sampleCount: number,
+    readonly facts: FamilyFacts | undefined,
+    private readonly build: () => Sample[],
+  ) {}
+
+  get samples(): readonly Sample[] {
+    this.built ??= this.build();
+    return this.built;
+  }
+}
+
+/** The samples of the family's text rendering (what the text parser returns for it). */
+function buildSamples(
+  name: string,
+  type: MetricType,
+  metrics: readonly MetricMessage[],
+  labelSets: readonly (readonly [string, string][])[],
+): Sample[] {
+  const samples: Sample[] = [];
+  metrics.forEach((metric, i) => {
+    const labels = labelSets[i] ?? [];
+    const timestamp = util.isset(metric, 'timestamp_ms') ? String(metric.timestamp_ms) : undefined;
+    const sample = (sampleName: string, sampleLabels: readonly [string, string][], sampleValue: number): Sample => ({
       name: sampleName,
       labels: sampleLabels,
       value: formatValue(sampleValue),
@@ -191,22 +261,36 @@ function toFamily(family: MetricFamilyMessage): MetricFamily | string {
       );
     } else if (metric.summary && type === 'summary') {
       const s = metric.summary;
-      for (const q of s.quantile)
+      for (const q of s.quantile) {
         samples.push(sample(name, [...labels, ['quantile', formatValue(q.quantile)]], q.value));
+      }
       samples.push(sample(`${name}_sum`, labels, s.sample_sum));
       samples.push(sample(`${name}_count`, labels, Number(s.sample_count)));
     } else {
-      samples.push(sample(name, labels, (value as ValueMessage).value ?? 0));
+      const field = metric.gauge ?? metric.counter ?? metric.untyped;
+      samples.push(sample(name, labels, field?.value ?? 0));
+    }
+  });
+  return samples;
+}
+
+/** A label value as text: ASCII (nearly always) without a decoder call, else strict UTF-8; undefined if malformed. */
+function labelValue(bytes: Uint8Array): string | undefined {
+  const length = bytes.length;
+  let ascii = true;
+  for (let i = 0; i < length; i++) {
+    if ((bytes[i] as number) >= 0x80) {
+      ascii = false;
+      break;
     }
   }
-  return {
-    name,
-    help: util.isset(family, 'help') ? family.help : undefined,
-    type,
-    typeDeclared: true,
-    sampleCount: samples.length,
-    samples,
-  };
+  if (ascii)
+    return length < 4096 ? String.fromCharCode.apply(null, bytes as unknown as number[]) : LATIN1.decode(bytes);
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
