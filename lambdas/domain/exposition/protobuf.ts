@@ -1,4 +1,4 @@
-import { Reader, Root, type Type, util } from 'protobufjs/light';
+import type * as Protobuf from 'protobufjs/light';
 import { collectedMetric } from '../pushgateway-messages';
 import type { FamilyFacts, MetricFamily, MetricType, Sample } from './parser';
 import { METRICS_PROTO_DESCRIPTOR } from './protobuf-descriptor';
@@ -66,19 +66,35 @@ interface MetricFamilyMessage {
 const TYPES: readonly MetricType[] = ['counter', 'gauge', 'summary', 'untyped', 'histogram', 'gauge_histogram'];
 const TYPE_NAMES = ['COUNTER', 'GAUGE', 'SUMMARY', 'UNTYPED', 'HISTOGRAM', 'GAUGE_HISTOGRAM'];
 
-let metricFamilyType: Type | undefined;
+interface Decoder {
+  readonly type: Protobuf.Type;
+  readonly reader: (body: Uint8Array) => Protobuf.Reader;
+}
 
-/** The MetricFamily message type, built once from the committed descriptor (label values read as bytes). */
-function messageType(): Type {
-  if (metricFamilyType === undefined) {
-    const root = Root.fromJSON(METRICS_PROTO_DESCRIPTOR);
+let decoder: Decoder | undefined;
+
+/**
+ * The MetricFamily message type, built once from the committed descriptor (label values read as bytes).
+ * protobufjs is loaded here, on the first protobuf push, not when the function starts: a cold start serving text
+ * pushes does not pay for it (the bundle still carries it; lambda-bundles.bench measures both).
+ */
+function protobufDecoder(): Decoder {
+  if (decoder === undefined) {
+    const protobuf = require('protobufjs/light') as typeof Protobuf;
+    const root = protobuf.Root.fromJSON(METRICS_PROTO_DESCRIPTOR);
     const labelValue = root.lookupType('io.prometheus.client.LabelPair').fields.value;
     // Same wire type (length-delimited) and field number; only protobufjs' conversion differs.
     if (labelValue) labelValue.type = 'bytes';
-    metricFamilyType = root.lookupType('io.prometheus.client.MetricFamily');
-    metricFamilyType.setup();
+    const type = root.lookupType('io.prometheus.client.MetricFamily');
+    type.setup();
+    decoder = { type, reader: (body) => protobuf.Reader.create(body) };
   }
-  return metricFamilyType;
+  return decoder;
+}
+
+/** Whether a decoded message carries an optional field (protobufjs sets present fields as own properties). */
+function isSet(message: object, field: string): boolean {
+  return Object.hasOwn(message, field) && (message as Record<string, unknown>)[field] != null;
 }
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -97,11 +113,11 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  * are UTF-8.
  */
 export function decodeDelimitedProtobuf(body: Uint8Array): ProtobufDecodeResult {
-  const type = messageType();
+  const { type, reader: readerOf } = protobufDecoder();
   const byName = new Map<string, MetricFamilyMessage>();
   // One reader for the whole body, bounded to each message in turn (its public pos and len): a message that
   // claims more than its length fails as it would alone, and no view or reader is made per message.
-  const reader = Reader.create(body);
+  const reader = readerOf(body);
   let at = 0;
   while (at < body.length) {
     // ReadDelimited reads a varint32 prefix of at most 5 bytes.
@@ -189,7 +205,7 @@ function toFamily(family: MetricFamilyMessage): MetricFamily | string {
     }
     const value = valueField(metric, typeIndex);
     if (value === undefined) return `${describe(name, metric)} is not a ${typeName}`;
-    if (util.isset(metric, 'timestamp_ms')) factual = false;
+    if (isSet(metric, 'timestamp_ms')) factual = false;
     labelSets.push(labels);
     if (factual && keys) {
       const ordered = sorted ? labels : [...labels].sort((a, b) => (a[0] < b[0] ? -1 : 1));
@@ -205,7 +221,7 @@ function toFamily(family: MetricFamilyMessage): MetricFamily | string {
   const facts = factual
     ? { labelNames, seriesDistinct: keys === undefined || keys.size === metrics.length }
     : undefined;
-  return new ProtobufFamily(name, util.isset(family, 'help') ? family.help : undefined, type, sampleCount, facts, () =>
+  return new ProtobufFamily(name, isSet(family, 'help') ? family.help : undefined, type, sampleCount, facts, () =>
     buildSamples(name, type, metrics, labelSets),
   );
 }
@@ -240,7 +256,7 @@ function buildSamples(
   const samples: Sample[] = [];
   metrics.forEach((metric, i) => {
     const labels = labelSets[i] ?? [];
-    const timestamp = util.isset(metric, 'timestamp_ms') ? String(metric.timestamp_ms) : undefined;
+    const timestamp = isSet(metric, 'timestamp_ms') ? String(metric.timestamp_ms) : undefined;
     const sample = (sampleName: string, sampleLabels: readonly [string, string][], sampleValue: number): Sample => ({
       name: sampleName,
       labels: sampleLabels,
