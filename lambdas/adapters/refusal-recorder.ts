@@ -8,9 +8,12 @@ export interface RefusedPush {
   /** The path as received (percent-encoded), so the marker lands in the same group. */
   readonly rawPath: string;
   readonly stage: RefusalStage;
+  /** The reason given to the client (logged: the replicas' logs show only the marker's). */
+  readonly message: string;
 }
 
 export interface RefusalLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
   warn(message: string, extra?: Record<string, unknown>): void;
   error(message: string, extra?: Record<string, unknown>): void;
 }
@@ -25,6 +28,12 @@ export async function recordRefusal(
   refused: RefusedPush,
   logger: RefusalLogger,
 ): Promise<void> {
+  logger.info('push refused', {
+    method: refused.method,
+    path: refused.rawPath,
+    stage: refused.stage,
+    reason: refused.message,
+  });
   const marker = refusalMarker(refused.stage, refused.method);
   if (!marker) return;
   await Promise.all(

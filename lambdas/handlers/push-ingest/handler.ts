@@ -93,7 +93,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     /** The one way a push is refused with 400: every replica is left as a Pushgateway refusing it would be. */
     const refuse = async (stage: RefusalStage, message: string): Promise<PushResponse> => {
       if (PUSH_METHODS.includes(method)) {
-        await recordRefusal(deps.replicas, { method, rawPath: request.rawPath, stage }, deps.logger);
+        await recordRefusal(deps.replicas, { method, rawPath: request.rawPath, stage, message }, deps.logger);
       }
       return text(400, `${message}\n`);
     };
