@@ -10,9 +10,9 @@
 const encoder = new TextEncoder();
 
 /** golang/protobuf 1.3 text.go writeString: C escapes, every byte outside printable ASCII as 3-digit octal. */
-export function protoTextString(value: string): string {
+export function protoTextString(value: string | Uint8Array): string {
   let out = '"';
-  for (const byte of encoder.encode(value)) {
+  for (const byte of typeof value === 'string' ? encoder.encode(value) : value) {
     if (byte === 0x0a) out += '\\n';
     else if (byte === 0x0d) out += '\\r';
     else if (byte === 0x09) out += '\\t';
@@ -25,7 +25,7 @@ export function protoTextString(value: string): string {
 }
 
 /** `collected metric "x" { label:<name:"a" value:"1" > }`, the labels in the order given. */
-export function collectedMetric(name: string, labels: readonly (readonly [string, string])[]): string {
+export function collectedMetric(name: string, labels: readonly (readonly [string, string | Uint8Array])[]): string {
   let text = '';
   for (const [labelName, value] of labels) {
     text += `label:<name:${protoTextString(labelName)} value:${protoTextString(value)} > `;
@@ -42,4 +42,19 @@ export function seriesIdLabels(id: string): [string, string][] {
       const [name = '', value = ''] = pair.split('\u0000');
       return [name, value];
     });
+}
+
+/** Go's `%#v` of a string that is not UTF-8 (strconv.Quote): bytes from 0x80 up as `\xNN`, C escapes, ASCII as is. */
+export function goQuoteBytes(value: Uint8Array): string {
+  let out = '"';
+  for (const byte of value) {
+    if (byte === 0x0a) out += '\\n';
+    else if (byte === 0x0d) out += '\\r';
+    else if (byte === 0x09) out += '\\t';
+    else if (byte === 0x22) out += '\\"';
+    else if (byte === 0x5c) out += '\\\\';
+    else if (byte >= 0x20 && byte < 0x7f) out += String.fromCharCode(byte);
+    else out += `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return `${out}"`;
 }

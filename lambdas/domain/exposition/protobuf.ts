@@ -1,5 +1,5 @@
 import type * as Protobuf from 'protobufjs/light';
-import { collectedMetric } from '../pushgateway-messages';
+import { collectedMetric, goQuoteBytes } from '../pushgateway-messages';
 import type { FamilyFacts, MetricFamily, MetricType, Sample } from './parser';
 import { METRICS_PROTO_DESCRIPTOR } from './protobuf-descriptor';
 
@@ -98,7 +98,6 @@ function isSet(message: object, field: string): boolean {
 }
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
-const LENIENT_UTF8 = new TextDecoder('utf-8');
 /** ASCII is Latin-1's first half: decodes long ASCII values without building an argument list. */
 const LATIN1 = new TextDecoder('latin1');
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -195,7 +194,7 @@ function toFamily(family: MetricFamilyMessage): MetricFamily | string {
       }
       const value = labelValue(pair.value);
       if (value === undefined) {
-        return `${describe(name, metric)} has a label named "${labelName}" whose value is not utf8`;
+        return `${describe(name, metric)} has a label named "${labelName}" whose value is not utf8: ${goQuoteBytes(pair.value)}`;
       }
       if (labelName < previous) sorted = false;
       if ((labelName === 'instance' && value === '') || labelName === 'le' || labelName === 'quantile') factual = false;
@@ -342,6 +341,6 @@ function formatValue(value: number): string {
 function describe(name: string, metric: MetricMessage): string {
   return collectedMetric(
     name,
-    metric.label.map((pair) => [pair.name, LENIENT_UTF8.decode(pair.value)] as const),
+    metric.label.map((pair) => [pair.name, pair.value] as const),
   );
 }

@@ -14,7 +14,10 @@ import { delimited } from '../../support/push-corpus';
 
 const PROTO = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
 const limits = { maxDecodedBytes: 1 << 20 };
-const label = (name: string, value: string) => ({ name, value: Buffer.from(value) });
+const label = (name: string, value: string | Buffer) => ({
+  name,
+  value: typeof value === 'string' ? Buffer.from(value) : value,
+});
 
 describe('metrics.proto descriptor', () => {
   it('is what protobufjs makes of the committed metrics.proto', () => {
@@ -153,6 +156,23 @@ describe('decodePushBody', () => {
       400,
       'storage',
       'pushed metrics are invalid or inconsistent with existing metrics: collected metric "x" { label:<name:"a-b" value:"\\303\\274" > } has a label with an invalid name: a-b',
+    ]);
+    // The Pushgateway's text for this body, but for the grouping labels and value it adds (checked against 1.5.1):
+    // ... { label:<name:"a" value:"\377\376" > label:<name:"instance" value:"" > ... } has a label named "a" ...
+    expect(
+      refusal(
+        PROTO,
+        undefined,
+        delimited({
+          name: 'x',
+          type: 1,
+          metric: [{ label: [label('a', Buffer.from([0xff, 0xfe]))], gauge: { value: 1 } }],
+        }),
+      ),
+    ).toEqual([
+      400,
+      'storage',
+      'pushed metrics are invalid or inconsistent with existing metrics: collected metric "x" { label:<name:"a" value:"\\377\\376" > } has a label named "a" whose value is not utf8: "\\xff\\xfe"',
     ]);
     expect(refusal(undefined, 'gzip', Buffer.from('x 1\n'))).toEqual([
       400,
