@@ -53,12 +53,16 @@ async function goScenario(binary: string, format: 'proto' | 'text'): Promise<Sce
 /** prometheus_client (Debian python3-prometheus-client). */
 async function pythonScenario(python: string): Promise<Scenario> {
   const script = path.join(FIXTURES, 'python', 'pusher.py');
-  const names = await stepsOf(python, [script]);
+  const names = await stepsOf(python, [script], { ...process.env, PYTHONDONTWRITEBYTECODE: '1' });
   return {
     client: 'Python prometheus_client',
     steps: names.map((name) => ({
       name,
-      run: async (base) => (await run(python, [script, base, 'py-job', name])).stdout.trim(),
+      // No __pycache__ next to the fixture or in the system's site-packages.
+      run: async (base) =>
+        (
+          await run(python, [script, base, 'py-job', name], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } })
+        ).stdout.trim(),
     })),
   };
 }
