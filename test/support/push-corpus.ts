@@ -90,6 +90,30 @@ export function formatCorpus(): PushCase[] {
       headers: { 'content-encoding': 'gzip' },
     },
     {
+      name: 'malformed UTF-8 in a HELP text (the Pushgateway stores it)',
+      method: 'PUT',
+      path: '/metrics/job/utf8-help',
+      body: Buffer.concat([Buffer.from('# HELP u8 bad '), Buffer.from([0xff]), Buffer.from('\nu8 1\n')]),
+    },
+    {
+      name: 'malformed UTF-8 in a comment',
+      method: 'PUT',
+      path: '/metrics/job/utf8-comment',
+      body: Buffer.concat([Buffer.from('# note '), Buffer.from([0xc3]), Buffer.from('\nu8c 1\n')]),
+    },
+    {
+      name: 'malformed UTF-8 in a label value (a parsing error)',
+      method: 'PUT',
+      path: '/metrics/job/utf8-label',
+      body: Buffer.concat([Buffer.from('u8l{a="'), Buffer.from([0xff, 0xfe]), Buffer.from('"} 1\n')]),
+    },
+    {
+      name: 'malformed UTF-8 where a metric name goes',
+      method: 'PUT',
+      path: '/metrics/job/utf8-name',
+      body: Buffer.concat([Buffer.from([0xff]), Buffer.from('u8n 1\n')]),
+    },
+    {
       name: 'corrupt gzip body',
       method: 'PUT',
       path: '/metrics/job/gz',

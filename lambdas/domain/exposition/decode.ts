@@ -39,6 +39,7 @@ export interface DecodeLimits {
 
 /** Refuses malformed UTF-8 instead of replacing it (one decoder: each call decodes a whole body). */
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+const LENIENT_UTF8 = new TextDecoder('utf-8');
 
 /** Decodes a PUT or POST body into metric families, or says why and where the Pushgateway would refuse it. */
 export function decodePushBody(
@@ -76,7 +77,10 @@ export function decodePushBody(
   try {
     source = STRICT_UTF8.decode(body);
   } catch {
-    return refuse(400, 'parse', 'push body is not valid UTF-8');
+    // The Pushgateway reads text as bytes: malformed UTF-8 in a HELP text or comment is stored as is (200), in a
+    // label value it is a parsing error. Read with replacement characters, such a body passes here and goes to the
+    // replicas as received, which then answer exactly as a Pushgateway does.
+    source = LENIENT_UTF8.decode(body);
   }
   const parsed = parseExposition(source);
   if (!parsed.ok) return refuse(400, 'parse', `text format parsing error in ${formatParseError(parsed.error)}`);
