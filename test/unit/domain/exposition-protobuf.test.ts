@@ -179,6 +179,10 @@ describe('decodePushBody', () => {
       'encoding',
       'invalid gzip body: incorrect header check',
     ]);
+    // Malformed UTF-8 is the replicas' to judge, as bytes (a HELP text keeps it; a label value is their parse error).
+    expect(
+      refusal(undefined, undefined, Buffer.from([...Buffer.from('# HELP u x'), 0xff, ...Buffer.from('\nu 1\n')])),
+    ).toBe('ok');
     expect(refusal(undefined, 'br', Buffer.from('x 1\n'))).toEqual([
       400,
       'encoding',
