@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import * as fc from 'fast-check';
 import * as protobuf from 'protobufjs';
 import { decodePushBody } from '../../../lambdas/domain/exposition/decode';
 import { isDelimitedProtobuf, parseMediaType } from '../../../lambdas/domain/exposition/media-type';
@@ -7,6 +8,7 @@ import { parseExposition } from '../../../lambdas/domain/exposition/parser';
 import { decodeDelimitedProtobuf } from '../../../lambdas/domain/exposition/protobuf';
 import { METRICS_PROTO_DESCRIPTOR } from '../../../lambdas/domain/exposition/protobuf-descriptor';
 import { REFUSAL_MARKER_METRIC, refusalMarker } from '../../../lambdas/domain/push-refusal';
+import { validateConsistency, validatePushBody } from '../../../lambdas/domain/push-validation';
 import { protoTextString } from '../../../lambdas/domain/pushgateway-messages';
 import { pushedFamilies } from '../../../lambdas/domain/pushgateway-semantics';
 import { PROJECT_ROOT } from '../../../lib/paths';
@@ -216,5 +218,97 @@ describe('protobuf text strings in messages (golang/protobuf 1.3 writeString)', 
   it('escapes like Go: C escapes, non-ASCII bytes in octal', () => {
     expect(protoTextString('a"b\\c\nd\te')).toBe('"a\\"b\\\\c\\nd\\te"');
     expect(protoTextString('Zürich')).toBe('"Z\\303\\274rich"');
+  });
+});
+
+describe('one validation path for both formats (property)', () => {
+  /** A family as a client would hold it: type, and series with distinct-or-not label sets and values. */
+  const familyArb = fc.record({
+    name: fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/),
+    type: fc.constantFrom(0, 1, 3, 4, 2),
+    series: fc.array(
+      fc.record({
+        labels: fc.uniqueArray(
+          fc.tuple(fc.constantFrom('a', 'b', 'instance', 'job', 'zone'), fc.stringMatching(/^[a-zA-Z0-9 é/._-]{0,6}$/)),
+          { selector: ([n]) => n, maxLength: 3 },
+        ),
+        value: fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }),
+      }),
+      { minLength: 1, maxLength: 4 },
+    ),
+  });
+  const TEXT_TYPES = ['counter', 'gauge', 'summary', 'untyped', 'histogram'];
+  const escapeValue = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  const labelText = (pairs: readonly (readonly [string, string])[]) =>
+    pairs.length === 0 ? '' : `{${pairs.map(([n, v]) => `${n}="${escapeValue(v)}"`).join(',')}}`;
+
+  /** The text format client libraries write for the family (one TYPE, samples in order). */
+  function asText(family: { name: string; type: number; series: { labels: [string, string][]; value: number }[] }) {
+    let out = `# TYPE ${family.name} ${TEXT_TYPES[family.type]}\n`;
+    for (const { labels, value } of family.series) {
+      const v = Math.abs(value);
+      if (family.type === 4) {
+        out += `${family.name}_bucket${labelText([...labels, ['le', '1']])} 1\n`;
+        out += `${family.name}_bucket${labelText([...labels, ['le', '+Inf']])} 2\n`;
+        out += `${family.name}_sum${labelText(labels)} ${v}\n${family.name}_count${labelText(labels)} 2\n`;
+      } else if (family.type === 2) {
+        out += `${family.name}${labelText([...labels, ['quantile', '0.5']])} ${v}\n`;
+        out += `${family.name}_sum${labelText(labels)} ${v}\n${family.name}_count${labelText(labels)} 1\n`;
+      } else out += `${family.name}${labelText(labels)} ${family.type === 0 ? v : value}\n`;
+    }
+    return out;
+  }
+
+  function asProtobuf(family: { name: string; type: number; series: { labels: [string, string][]; value: number }[] }) {
+    const field = ['counter', 'gauge', 'summary', 'untyped', 'histogram'][family.type] as string;
+    return delimited({
+      name: family.name,
+      type: family.type,
+      metric: family.series.map(({ labels, value }) => {
+        const v = Math.abs(value);
+        const content =
+          family.type === 4
+            ? {
+                sample_count: 2,
+                sample_sum: v,
+                bucket: [
+                  { cumulative_count: 1, upper_bound: 1 },
+                  { cumulative_count: 2, upper_bound: Number.POSITIVE_INFINITY },
+                ],
+              }
+            : family.type === 2
+              ? { sample_count: 1, sample_sum: v, quantile: [{ quantile: 0.5, value: v }] }
+              : { value: family.type === 0 ? v : value };
+        return { label: labels.map(([n, val]) => label(n, val)), [field]: content };
+      }),
+    });
+  }
+
+  it('gives the same validation outcome and state for a family pushed as text or as protobuf', () => {
+    const own = new Map<string, 'gauge'>([['go_goroutines', 'gauge']]);
+    const stored = [{ key: { job: 'other' }, families: [{ name: 'held', type: 'gauge' as const, seriesIds: [] }] }];
+    fc.assert(
+      fc.property(
+        familyArb,
+        fc.constantFrom<Record<string, string>>({ job: 'j' }, { job: 'j', zone: 'z1' }),
+        (family, key) => {
+          const outcome = (decoded: ReturnType<typeof decodePushBody>) => {
+            if (!decoded.ok) return { refused: decoded.stage };
+            const body = validatePushBody(decoded.families);
+            if (!body.ok) return { refused: 'body' };
+            const pushed = pushedFamilies(decoded.families, key);
+            const consistency = validateConsistency({ method: 'PUT', key, pushed, groups: stored, ownFamilies: own });
+            return {
+              consistent: consistency.ok,
+              state: pushed.map((f) => [f.name, f.type, [...f.seriesIds].sort()]),
+            };
+          };
+          const text = outcome(decodePushBody(undefined, undefined, Buffer.from(asText(family)), limits));
+          const proto = outcome(decodePushBody(PROTO, undefined, asProtobuf(family), limits));
+          expect(proto).toEqual(text);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
