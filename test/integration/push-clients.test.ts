@@ -163,6 +163,8 @@ async function buildGoPusher(workDir: string): Promise<string> {
       GO111MODULE: 'off',
       GOPATH: `/usr/share/gocode:${gopath}`,
       GOCACHE: path.join(workDir, 'gocache'),
+      // No user config (CI may run without HOME); nothing read or written outside the temp folder.
+      GOENV: 'off',
       GOFLAGS: '',
     },
   });
