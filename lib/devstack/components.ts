@@ -142,26 +142,16 @@ export async function startPushgateway(options: PushgatewayOptions = {}): Promis
       ? [`--persistence.file=${options.persistenceFile}`, '--persistence.interval=1s']
       : ['--persistence.file=']),
   ];
-  if (options.port === undefined) {
-    return startComponent({
-      name: 'pushgateway',
-      command: BINARIES.pushgateway.command,
-      readyPath: '/-/ready',
-      dataDir: options.dataDir,
-      onOutput: options.onOutput,
-      args,
-    });
-  }
-  const port = options.port;
-  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gl-pushgateway-'));
-  const process = await startProcess({
+  // A given port (a restart on the same address) is tried once; a data folder made here is removed on stop.
+  return startComponent({
     name: 'pushgateway',
     command: BINARIES.pushgateway.command,
-    args: args(port),
-    readyUrl: `http://127.0.0.1:${port}/-/ready`,
+    readyPath: '/-/ready',
+    dataDir: options.dataDir,
     onOutput: options.onOutput,
+    port: options.port,
+    args,
   });
-  return { ...process, port, url: `http://127.0.0.1:${port}`, dataDir };
 }
 
 export interface ExporterOptions {

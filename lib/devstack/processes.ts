@@ -61,6 +61,10 @@ export const BINARIES = {
   // Debian keeps the server binaries off PATH, per major version.
   postgres: { command: '/usr/lib/postgresql/15/bin/postgres', debianPackage: 'postgresql-15' },
   initdb: { command: '/usr/lib/postgresql/15/bin/initdb', debianPackage: 'postgresql-15' },
+  /** Builds the client_golang pusher of the client tests (with golang-github-prometheus-client-golang-dev). */
+  go: { command: 'go', debianPackage: 'golang-go golang-github-prometheus-client-golang-dev' },
+  /** Runs the prometheus_client pusher of the client tests. */
+  python3: { command: 'python3', debianPackage: 'python3-prometheus-client' },
 } as const;
 export type BinaryName = keyof typeof BINARIES;
 

@@ -1,12 +1,13 @@
-import * as zlib from 'node:zlib';
 import {
   groupExposition,
   type PushgatewayReplica,
   ReplicaUnavailableError,
   type StoredGroup,
 } from '../../adapters/pushgateway';
+import { recordRefusal } from '../../adapters/refusal-recorder';
 import { DELETE_TOMBSTONE_MS, type JournalEntry, journalId, type RepairJournal } from '../../adapters/repair-journal';
-import { formatParseError, type MetricType, parseExposition } from '../../domain/exposition/parser';
+import { decodePushBody, type RefusalStage } from '../../domain/exposition/decode';
+import type { MetricType } from '../../domain/exposition/parser';
 import { GroupIndex } from '../../domain/group-index';
 import { formatGroupingPath, groupingKeyId, parseGroupingPath } from '../../domain/grouping-key';
 import { validateConsistency, validatePushBody } from '../../domain/push-validation';
@@ -65,13 +66,8 @@ export const MISSED_HEADER = 'x-greenlang-replicas-missed';
 /** Names replicas that refused a push the others took (their state had diverged; logged as an error). */
 export const REJECTED_HEADER = 'x-greenlang-replicas-rejected';
 
-/** Refuses malformed UTF-8 instead of replacing it (one decoder: each call decodes a whole body). */
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
-
 /** Decompressed bodies are capped too (a small gzip can inflate to gigabytes). */
 const MAX_INFLATE_FACTOR = 16;
-
-const PROTOBUF = /application\/vnd\.google\.protobuf/i;
 
 function text(status: number, body: string, headers: Record<string, string> = {}): PushResponse {
   return { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body };
@@ -93,10 +89,17 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     return snapshot;
   };
   return async (request) => {
-    const key = parseGroupingPath(request.path);
-    if (!key.ok) return text(key.status, `${key.message}\n`);
-    let pushState: GroupState | undefined;
     const method = request.method.toUpperCase() as PushMethod;
+    /** The one way a push is refused with 400: every replica is left as a Pushgateway refusing it would be. */
+    const refuse = async (stage: RefusalStage, message: string): Promise<PushResponse> => {
+      if (PUSH_METHODS.includes(method)) {
+        await recordRefusal(deps.replicas, { method, rawPath: request.rawPath, stage, message }, deps.logger);
+      }
+      return text(400, `${message}\n`);
+    };
+    const key = parseGroupingPath(request.path);
+    if (!key.ok) return key.status === 400 ? refuse('parse', key.message) : text(key.status, `${key.message}\n`);
+    let pushState: GroupState | undefined;
     if (!PUSH_METHODS.includes(method)) return text(405, 'Method Not Allowed\n', { allow: PUSH_METHODS.join(', ') });
     if (request.body.byteLength > deps.maxPayloadBytes) {
       return text(
@@ -108,29 +111,16 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     const contentEncoding = request.headers['content-encoding'];
 
     if (method !== 'DELETE') {
-      if (contentType && PROTOBUF.test(contentType)) {
-        return text(415, 'only the text exposition format is accepted (protobuf pushes are not supported)\n');
+      const parsed = decodePushBody(contentType, contentEncoding, request.body, {
+        maxDecodedBytes: deps.maxPayloadBytes * MAX_INFLATE_FACTOR,
+      });
+      if (!parsed.ok) {
+        return parsed.status === 400
+          ? refuse(parsed.stage, parsed.message)
+          : text(parsed.status, `${parsed.message}\n`);
       }
-      let body: Buffer;
-      try {
-        body = decodeBody(request.body, contentEncoding, deps.maxPayloadBytes * MAX_INFLATE_FACTOR);
-      } catch (error) {
-        const message = (error as Error).message;
-        const tooLarge = /buffer|length|exceeds/i.test(message) && !/incorrect header|unexpected end/i.test(message);
-        return tooLarge
-          ? text(413, `decompressed push body exceeds ${deps.maxPayloadBytes * MAX_INFLATE_FACTOR} bytes\n`)
-          : text(400, `invalid ${contentEncoding} body: ${message}\n`);
-      }
-      let source: string;
-      try {
-        source = STRICT_UTF8.decode(body);
-      } catch {
-        return text(400, 'push body is not valid UTF-8\n');
-      }
-      const parsed = parseExposition(source);
-      if (!parsed.ok) return text(400, `text format parsing error in ${formatParseError(parsed.error)}\n`);
       const bodyCheck = validatePushBody(parsed.families);
-      if (!bodyCheck.ok) return text(400, `${bodyCheck.message}\n`);
+      if (!bodyCheck.ok) return refuse('storage', bodyCheck.message);
 
       pushState = { key: key.key, families: pushedFamilies(parsed.families, key.key) };
       const check = (state: Snapshot) =>
@@ -150,7 +140,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         if (!state) return text(503, 'no Pushgateway replica answered; nothing was applied\n');
         consistency = check(state);
       }
-      if (!consistency.ok) return text(400, `${consistency.message}\n`);
+      if (!consistency.ok) return refuse('storage', consistency.message);
     }
 
     if (method === 'DELETE') {
@@ -233,13 +223,6 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     if (rejected.length > 0) headers[REJECTED_HEADER] = rejected.map((r) => r.replica.name).join(', ');
     return { status: successStatus(method), headers, body: '' };
   };
-}
-
-function decodeBody(body: Uint8Array, encoding: string | undefined, maxOutputLength: number): Buffer {
-  const normalized = encoding?.trim().toLowerCase();
-  if (!normalized || normalized === 'identity') return Buffer.from(body);
-  if (normalized === 'gzip') return zlib.gunzipSync(body, { maxOutputLength });
-  throw new Error(`unsupported content encoding "${encoding}"`);
 }
 
 interface Snapshot {

@@ -10,6 +10,7 @@ import {
   toStoredGroup,
 } from '../../../lambdas/adapters/pushgateway';
 import { FileRepairJournal } from '../../../lambdas/adapters/repair-journal';
+import { REFUSAL_MARKER_METRIC } from '../../../lambdas/domain/push-refusal';
 import {
   type Logger,
   MISSED_HEADER,
@@ -76,13 +77,22 @@ describe('push-ingest handler', () => {
     ]);
   });
 
-  it('answers 400 naming line and column and touches no replica on a parse error', async () => {
+  /** What each replica was sent: only the marker a refusal leaves (see domain/push-refusal.ts), or nothing. */
+  const sent = () => replicas.map((r) => r.received.map((p) => [p.method, p.path, Buffer.from(p.body).toString()]));
+  const parseMarker = (method: string, p: string) => [method, p, REFUSAL_MARKER_METRIC];
+  const storageMarker = (method: string, p: string) => [
+    method,
+    p,
+    `${REFUSAL_MARKER_METRIC} 1\n${REFUSAL_MARKER_METRIC} 1\n`,
+  ];
+
+  it('answers 400 naming line and column; the replicas get only a push they refuse at parsing too', async () => {
     const response = await handle(request('PUT', '/metrics/job/batch', 'x 1\ny{a=1} 2\n'));
     expect(response.status).toBe(400);
     expect(response.body).toBe(
       `text format parsing error in line 2, column 5: expected '"' at start of label value, found '1'\n`,
     );
-    expect(replicas.every((r) => r.received.length === 0)).toBe(true);
+    expect(sent()).toEqual([[parseMarker('PUT', '/metrics/job/batch')], [parseMarker('PUT', '/metrics/job/batch')]]);
   });
 
   it('refuses a push inconsistent with what a replica holds, before touching any', async () => {
@@ -94,18 +104,26 @@ describe('push-ingest handler', () => {
     ];
     const response = await handle(request('POST', '/metrics/job/batch', '# TYPE x counter\nx 1\n'));
     expect(response.status).toBe(400);
-    expect(response.body).toMatch(
-      /^pushed metrics are invalid or inconsistent with existing metrics: metric family x is COUNTER/,
+    expect(response.body).toBe(
+      'pushed metrics are invalid or inconsistent with existing metrics: collected metric "x" { label:<name:"instance" value:"" > label:<name:"job" value:"batch" > } is not a GAUGE\n',
     );
-    expect(replicas.every((r) => r.received.length === 0)).toBe(true);
+    // Not the push: a push every Pushgateway refuses at its consistency check, recording the failure for the group.
+    expect(sent()).toEqual([
+      [storageMarker('POST', '/metrics/job/batch')],
+      [storageMarker('POST', '/metrics/job/batch')],
+    ]);
   });
 
   it('answers 413 above the payload limit, 405 for other methods, 404 off the API, 400 for a bad path', async () => {
     expect((await handle(request('PUT', '/metrics/job/batch', 'x 1\n'.repeat(300)))).status).toBe(413);
     expect((await handle(request('GET', '/metrics/job/batch'))).status).toBe(405);
     expect((await handle(request('PUT', '/other', 'x 1\n'))).status).toBe(404);
-    expect((await handle(request('PUT', '/metrics/job/batch/odd', 'x 1\n'))).status).toBe(400);
     expect(replicas.every((r) => r.received.length === 0)).toBe(true);
+    expect((await handle(request('PUT', '/metrics/job/batch/odd', 'x 1\n'))).status).toBe(400);
+    expect(sent()).toEqual([
+      [parseMarker('PUT', '/metrics/job/batch/odd')],
+      [parseMarker('PUT', '/metrics/job/batch/odd')],
+    ]);
   });
 
   it('accepts gzip bodies, refuses corrupt ones and gzip bombs', async () => {
@@ -200,8 +218,10 @@ describe('push-ingest handler', () => {
       const cached = makeHandler({ replicas, journal, maxPayloadBytes: 1024, logger, stateMaxAgeMs: 60_000 });
       const response = await cached(request('PUT', '/metrics/job/b', '# TYPE x counter\nx 1\n'));
       expect(response.status).toBe(400);
-      expect(response.body).toMatch(/COUNTER in this push but GAUGE in group \{job="a"\}/);
-      expect(replicas.every((r) => r.received.length === 0)).toBe(true);
+      expect(response.body).toMatch(/collected metric "x" \{ .*label:<name:"job" value:"b" > \} is not a GAUGE/);
+      expect(replicas.every((r) => r.received.every((p) => p.method === 'PUT' && /refused/.test(String(p.body))))).toBe(
+        true,
+      );
     });
 
     it('does not refuse on a stale snapshot: a 400 needs the current state to agree', async () => {
