@@ -51,7 +51,7 @@ export function thanosQueryUrl(env: EnvironmentName): string {
 /** Secrets Manager names; External Secrets Operator syncs the in-cluster ones into Kubernetes secrets. */
 export function secretName(
   env: EnvironmentName,
-  secret: 'alert-webhook-token' | 'slack-webhook-url' | 'pagerduty-routing-key' | 'grafana-oauth',
+  secret: 'alert-webhook-token' | 'slack-webhook-url' | 'pagerduty-routing-key' | 'grafana-oauth' | 'grafana-database',
 ): string {
   return `greenlang-${env}/${secret}`;
 }

@@ -8,7 +8,8 @@ export function alertmanagerDashboard(): DashboardSpec {
   return {
     uid: 'greenlang-alertmanager',
     title: 'GreenLang / Alertmanager',
-    description: 'Are alerts getting out: notifications sent and failed per integration, latency, and the health of the Alertmanager cluster?',
+    description:
+      'Are alerts getting out: notifications sent and failed per integration, latency, and the health of the Alertmanager cluster?',
     tags: ['greenlang', 'alertmanager'],
     rows: [
       {
@@ -19,12 +20,16 @@ export function alertmanagerDashboard(): DashboardSpec {
             description: 'Notification attempts per integration (webhook to the alert fan-out, and any others).',
             unit: 'ops',
             queries: [
-              { expr: `sum by (integration) (rate(alertmanager_notifications_total${sel(A)}[5m]))`, legend: '{{integration}}' },
+              {
+                expr: `sum by (integration) (rate(alertmanager_notifications_total${sel(A)}[5m]))`,
+                legend: '{{integration}}',
+              },
             ],
           },
           {
             title: 'Notification failures per second',
-            description: 'Failed notification attempts per integration; the AlertmanagerNotificationsFailing alert fires above 1%.',
+            description:
+              'Failed notification attempts per integration; the AlertmanagerNotificationsFailing alert fires above 1%.',
             unit: 'ops',
             queries: [
               {
@@ -57,7 +62,8 @@ export function alertmanagerDashboard(): DashboardSpec {
         panels: [
           {
             title: 'Cluster members seen by each pod',
-            description: 'Peers each Alertmanager sees in its gossip cluster; every pod should see all replicas, else notifications are sent twice.',
+            description:
+              'Peers each Alertmanager sees in its gossip cluster; every pod should see all replicas, else notifications are sent twice.',
             unit: 'short',
             queries: [{ expr: `max by (pod) (alertmanager_cluster_members${sel(A)})`, legend: '{{pod}}' }],
           },
@@ -67,7 +73,10 @@ export function alertmanagerDashboard(): DashboardSpec {
             unit: 'short',
             queries: [
               { expr: `max by (pod) (alertmanager_cluster_failed_peers${sel(A)})`, legend: 'failed peers {{pod}}' },
-              { expr: `min by (pod) (alertmanager_config_last_reload_successful${sel(A)})`, legend: 'config ok {{pod}}' },
+              {
+                expr: `min by (pod) (alertmanager_config_last_reload_successful${sel(A)})`,
+                legend: 'config ok {{pod}}',
+              },
             ],
           },
         ],

@@ -27,7 +27,8 @@ export function capacityDashboard(config: EnvironmentConfig): DashboardSpec {
   return {
     uid: 'greenlang-capacity',
     title: 'GreenLang / Capacity',
-    description: "How much headroom is left: the seed's memory and storage formulas next to measured use, and every scale trigger.",
+    description:
+      "How much headroom is left: the seed's memory and storage formulas next to measured use, and every scale trigger.",
     tags: ['greenlang', 'capacity'],
     rows: [
       {
@@ -76,7 +77,7 @@ export function capacityDashboard(config: EnvironmentConfig): DashboardSpec {
           },
           {
             title: 'Ingestion rate',
-            description: 'Samples per second per replica: the storage formula\'s input.',
+            description: "Samples per second per replica: the storage formula's input.",
             unit: 'cps',
             queries: [{ expr: `max by (pod) (${R.ingestionRatePerReplica.record}${sel()})`, legend: '{{pod}}' }],
           },

@@ -44,7 +44,8 @@ export function greenlangServicesDashboard(): DashboardSpec {
           },
           {
             title: 'Error budget remaining (30 days)',
-            description: 'Share of the 30-day error budget still left per SLO (recorded by the Thanos Ruler). Below 0 the SLO is missed.',
+            description:
+              'Share of the 30-day error budget still left per SLO (recorded by the Thanos Ruler). Below 0 the SLO is missed.',
             unit: 'percentunit',
             thresholds: [{ value: 0, color: 'red' }],
             queries: [{ expr: `min by (slo) (${BUDGET_REMAINING_RECORD}${sel()})`, legend: '{{slo}}' }],
@@ -141,7 +142,8 @@ export function greenlangServicesDashboard(): DashboardSpec {
         panels: [
           {
             title: 'Redis memory used',
-            description: 'Memory used over maxmemory per Redis instance (only where maxmemory is set); evictions start at 100%.',
+            description:
+              'Memory used over maxmemory per Redis instance (only where maxmemory is set); evictions start at 100%.',
             unit: 'percentunit',
             thresholds: [{ value: 0.9, color: 'red' }],
             queries: [

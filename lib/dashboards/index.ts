@@ -10,8 +10,8 @@ import { pushgatewayDashboard } from './pushgateway';
 import { stackOverviewDashboard } from './stack-overview';
 import { thanosDashboard } from './thanos';
 
-export { GRAFANA_UNITS, THANOS_DATASOURCE } from './model';
 export type { DashboardSpec } from './model';
+export { GRAFANA_UNITS, THANOS_DATASOURCE } from './model';
 
 /** Every dashboard as a spec, in the order Grafana's list and the README show them. */
 export function dashboardSpecs(config: EnvironmentConfig): DashboardSpec[] {

@@ -105,7 +105,8 @@ export function kubernetesDashboard(): DashboardSpec {
           },
           {
             title: 'CPU throttled',
-            description: 'Share of CFS periods in which a container was throttled, per pod; above 25% the CPU limit is too tight.',
+            description:
+              'Share of CFS periods in which a container was throttled, per pod; above 25% the CPU limit is too tight.',
             unit: 'percentunit',
             thresholds: [{ value: 0.25, color: 'orange' }],
             queries: [
@@ -119,9 +120,7 @@ export function kubernetesDashboard(): DashboardSpec {
             title: 'Memory working set per pod',
             description: 'Working-set memory per pod (what the OOM killer compares with the limit).',
             unit: 'bytes',
-            queries: [
-              { expr: `sum by (pod) (container_memory_working_set_bytes${sel(CADVISOR)})`, legend: '{{pod}}' },
-            ],
+            queries: [{ expr: `sum by (pod) (container_memory_working_set_bytes${sel(CADVISOR)})`, legend: '{{pod}}' }],
           },
           {
             title: 'Persistent volumes used',
@@ -139,7 +138,7 @@ export function kubernetesDashboard(): DashboardSpec {
           },
           {
             title: 'Failed Jobs',
-            description: 'Jobs with failed pods in the namespace, incl. the compactor CronJob\'s runs.',
+            description: "Jobs with failed pods in the namespace, incl. the compactor CronJob's runs.",
             unit: 'short',
             width: 24,
             queries: [

@@ -12,9 +12,12 @@ export function prometheusDashboard(config: EnvironmentConfig): DashboardSpec {
   return {
     uid: 'greenlang-prometheus',
     title: 'GreenLang / Prometheus',
-    description: 'Is each Prometheus replica healthy: series, ingestion, WAL, rule evaluation, scrape health and memory?',
+    description:
+      'Is each Prometheus replica healthy: series, ingestion, WAL, rule evaluation, scrape health and memory?',
     tags: ['greenlang', 'prometheus'],
-    variables: [{ name: 'pod', label: 'Replica', series: `prometheus_build_info{job="${J.prometheus}"}`, labelName: 'pod' }],
+    variables: [
+      { name: 'pod', label: 'Replica', series: `prometheus_build_info{job="${J.prometheus}"}`, labelName: 'pod' },
+    ],
     rows: [
       {
         title: 'TSDB',
@@ -31,7 +34,10 @@ export function prometheusDashboard(config: EnvironmentConfig): DashboardSpec {
             description: 'Ingestion rate of each replica (rate of prometheus_tsdb_head_samples_appended_total).',
             unit: 'cps',
             queries: [
-              { expr: `sum by (pod) (rate(prometheus_tsdb_head_samples_appended_total${sel(P)}[5m]))`, legend: '{{pod}}' },
+              {
+                expr: `sum by (pod) (rate(prometheus_tsdb_head_samples_appended_total${sel(P)}[5m]))`,
+                legend: '{{pod}}',
+              },
             ],
           },
           {
@@ -39,13 +45,19 @@ export function prometheusDashboard(config: EnvironmentConfig): DashboardSpec {
             description: 'Churn: series created minus removed explains a growing head; high churn costs memory.',
             unit: 'ops',
             queries: [
-              { expr: `sum by (pod) (rate(prometheus_tsdb_head_series_created_total${sel(P)}[5m]))`, legend: 'created {{pod}}' },
-              { expr: `sum by (pod) (rate(prometheus_tsdb_head_series_removed_total${sel(P)}[5m]))`, legend: 'removed {{pod}}' },
+              {
+                expr: `sum by (pod) (rate(prometheus_tsdb_head_series_created_total${sel(P)}[5m]))`,
+                legend: 'created {{pod}}',
+              },
+              {
+                expr: `sum by (pod) (rate(prometheus_tsdb_head_series_removed_total${sel(P)}[5m]))`,
+                legend: 'removed {{pod}}',
+              },
             ],
           },
           {
             title: 'Storage used by blocks',
-            description: 'Bytes of persisted blocks on each replica\'s volume (local retention is by size).',
+            description: "Bytes of persisted blocks on each replica's volume (local retention is by size).",
             unit: 'bytes',
             queries: [{ expr: `max by (pod) (prometheus_tsdb_storage_blocks_bytes${sel(P)})`, legend: '{{pod}}' }],
           },
@@ -59,16 +71,26 @@ export function prometheusDashboard(config: EnvironmentConfig): DashboardSpec {
             description: 'How long the WAL takes to reach disk; seconds here mean the volume is too slow.',
             unit: 's',
             queries: [
-              { expr: `max by (pod) (prometheus_tsdb_wal_fsync_duration_seconds${sel(`${P}, quantile="0.99"`)})`, legend: '{{pod}}' },
+              {
+                expr: `max by (pod) (prometheus_tsdb_wal_fsync_duration_seconds${sel(`${P}, quantile="0.99"`)})`,
+                legend: '{{pod}}',
+              },
             ],
           },
           {
             title: 'WAL corruptions and failed writes',
-            description: 'WAL corruptions and failed page flushes per second; anything above 0 risks data loss on restart.',
+            description:
+              'WAL corruptions and failed page flushes per second; anything above 0 risks data loss on restart.',
             unit: 'ops',
             queries: [
-              { expr: `sum by (pod) (rate(prometheus_tsdb_wal_corruptions_total${sel(P)}[5m]))`, legend: 'corruptions {{pod}}' },
-              { expr: `sum by (pod) (rate(prometheus_tsdb_wal_writes_failed_total${sel(P)}[5m]))`, legend: 'failed writes {{pod}}' },
+              {
+                expr: `sum by (pod) (rate(prometheus_tsdb_wal_corruptions_total${sel(P)}[5m]))`,
+                legend: 'corruptions {{pod}}',
+              },
+              {
+                expr: `sum by (pod) (rate(prometheus_tsdb_wal_writes_failed_total${sel(P)}[5m]))`,
+                legend: 'failed writes {{pod}}',
+              },
             ],
           },
         ],
@@ -78,17 +100,24 @@ export function prometheusDashboard(config: EnvironmentConfig): DashboardSpec {
         panels: [
           {
             title: 'Rule evaluation failures per second',
-            description: 'Failed rule evaluations per replica; a failing recording rule leaves gaps in recorded series.',
+            description:
+              'Failed rule evaluations per replica; a failing recording rule leaves gaps in recorded series.',
             unit: 'ops',
             queries: [
-              { expr: `sum by (pod) (rate(prometheus_rule_evaluation_failures_total${sel(P)}[5m]))`, legend: '{{pod}}' },
+              {
+                expr: `sum by (pod) (rate(prometheus_rule_evaluation_failures_total${sel(P)}[5m]))`,
+                legend: '{{pod}}',
+              },
             ],
           },
           {
             title: 'Slowest rule group',
-            description: 'Duration of the slowest rule group evaluation per replica; above the evaluation interval it misses iterations.',
+            description:
+              'Duration of the slowest rule group evaluation per replica; above the evaluation interval it misses iterations.',
             unit: 's',
-            queries: [{ expr: `max by (pod) (prometheus_rule_group_last_duration_seconds${sel(P)})`, legend: '{{pod}}' }],
+            queries: [
+              { expr: `max by (pod) (prometheus_rule_group_last_duration_seconds${sel(P)})`, legend: '{{pod}}' },
+            ],
           },
         ],
       },

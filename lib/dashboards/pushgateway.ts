@@ -13,7 +13,8 @@ export function pushgatewayDashboard(): DashboardSpec {
   return {
     uid: 'greenlang-pushgateway',
     title: 'GreenLang / Pushgateway & batch jobs',
-    description: 'Did every batch job push recently and successfully, and is the push path (ingestion → Pushgateways) healthy?',
+    description:
+      'Did every batch job push recently and successfully, and is the push path (ingestion → Pushgateways) healthy?',
     tags: ['greenlang', 'pushgateway', 'batch'],
     rows: [
       {
@@ -21,7 +22,8 @@ export function pushgatewayDashboard(): DashboardSpec {
         panels: [
           {
             title: 'Time since last successful push, per job',
-            description: 'Seconds since each pushed job last pushed successfully (newest of the replicas). A job pushing greenlang_batch_job_interval_seconds is stale past twice its interval.',
+            description:
+              'Seconds since each pushed job last pushed successfully (newest of the replicas). A job pushing greenlang_batch_job_interval_seconds is stale past twice its interval.',
             unit: 's',
             queries: [
               { expr: `time() - max by (job) (push_time_seconds${sel(`job!="${J.pushgateway}"`)})`, legend: '{{job}}' },
@@ -29,7 +31,8 @@ export function pushgatewayDashboard(): DashboardSpec {
           },
           {
             title: 'Staleness against the declared interval',
-            description: 'Age of the last push divided by the interval the job declares; above 2 the PushgatewayBatchJobStale alert fires.',
+            description:
+              'Age of the last push divided by the interval the job declares; above 2 the PushgatewayBatchJobStale alert fires.',
             unit: 'none',
             thresholds: [{ value: 2, color: 'red' }],
             queries: [
@@ -41,7 +44,8 @@ export function pushgatewayDashboard(): DashboardSpec {
           },
           {
             title: 'Jobs whose last push failed',
-            description: 'Pushed groups whose last push was refused (push_failure_time_seconds newer than push_time_seconds), per job.',
+            description:
+              'Pushed groups whose last push was refused (push_failure_time_seconds newer than push_time_seconds), per job.',
             unit: 'short',
             queries: [
               {
@@ -52,7 +56,8 @@ export function pushgatewayDashboard(): DashboardSpec {
           },
           {
             title: 'Groups held',
-            description: 'Pushed groups each Pushgateway holds (one push_time_seconds series per group); both replicas should agree.',
+            description:
+              'Pushed groups each Pushgateway holds (one push_time_seconds series per group); both replicas should agree.',
             unit: 'short',
             queries: [{ expr: `count by (pod) (push_time_seconds${sel()})`, legend: '{{pod}}' }],
           },
@@ -63,7 +68,8 @@ export function pushgatewayDashboard(): DashboardSpec {
         panels: [
           {
             title: 'Pushes and deletes per second, by code',
-            description: 'Requests the Pushgateways answered on their push and delete handlers, by HTTP code: the push ingestion\'s traffic as it arrives. 400s are refused pushes.',
+            description:
+              "Requests the Pushgateways answered on their push and delete handlers, by HTTP code: the push ingestion's traffic as it arrives. 400s are refused pushes.",
             unit: 'reqps',
             queries: [
               {

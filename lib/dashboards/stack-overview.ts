@@ -1,5 +1,5 @@
-import type { EnvironmentConfig } from '../config';
 import { CAPACITY_RECORDING_RULES } from '../../lambdas/domain/recording-rules';
+import type { EnvironmentConfig } from '../config';
 import { DASHBOARD_JOBS as J } from './jobs';
 import { type DashboardSpec, sel } from './model';
 
@@ -11,7 +11,8 @@ export function stackOverviewDashboard(config: EnvironmentConfig): DashboardSpec
   return {
     uid: 'greenlang-stack-overview',
     title: 'GreenLang / Stack overview',
-    description: 'Is every part of the monitoring stack up, how much is ingested, how close to the series trigger, and what is firing now?',
+    description:
+      'Is every part of the monitoring stack up, how much is ingested, how close to the series trigger, and what is firing now?',
     tags: ['greenlang', 'overview'],
     rows: [
       {
@@ -36,7 +37,8 @@ export function stackOverviewDashboard(config: EnvironmentConfig): DashboardSpec
           {
             kind: 'stat',
             title: 'Thanos compactor last success',
-            description: 'When the compactor CronJob last finished successfully (pushed to the Pushgateway; a run is due every 3h).',
+            description:
+              'When the compactor CronJob last finished successfully (pushed to the Pushgateway; a run is due every 3h).',
             unit: 'dateTimeFromNow',
             queries: [
               {
@@ -46,7 +48,8 @@ export function stackOverviewDashboard(config: EnvironmentConfig): DashboardSpec
           },
           {
             title: 'Share of targets up, per job',
-            description: 'For each job: targets answering / targets discovered. 100% means every replica of that component is scraped fine.',
+            description:
+              'For each job: targets answering / targets discovered. 100% means every replica of that component is scraped fine.',
             unit: 'percentunit',
             width: 24,
             min: 0,
@@ -60,7 +63,8 @@ export function stackOverviewDashboard(config: EnvironmentConfig): DashboardSpec
         panels: [
           {
             title: 'Ingestion rate per Prometheus replica',
-            description: 'Samples appended to the head per second, per Prometheus pod (recorded by capacity rules). Feeds the storage formula.',
+            description:
+              'Samples appended to the head per second, per Prometheus pod (recorded by capacity rules). Feeds the storage formula.',
             unit: 'cps',
             queries: [{ expr: `sum by (pod) (${R.ingestionRatePerReplica.record}${sel()})`, legend: '{{pod}}' }],
           },

@@ -24,7 +24,8 @@ export function thanosDashboard(config: EnvironmentConfig): DashboardSpec {
   return {
     uid: 'greenlang-thanos',
     title: 'GreenLang / Thanos',
-    description: 'Is the Thanos read and write path keeping up: query load and latency against the scale triggers, store latency, sidecar uploads and compactor runs?',
+    description:
+      'Is the Thanos read and write path keeping up: query load and latency against the scale triggers, store latency, sidecar uploads and compactor runs?',
     tags: ['greenlang', 'thanos'],
     rows: [
       {
@@ -42,7 +43,8 @@ export function thanosDashboard(config: EnvironmentConfig): DashboardSpec {
           },
           {
             title: 'Query latency (p99)',
-            description: '99th percentile latency of Thanos Query (instant + range) and of the query-frontend in front of it.',
+            description:
+              '99th percentile latency of Thanos Query (instant + range) and of the query-frontend in front of it.',
             unit: 's',
             queries: [
               { expr: p99(query), legend: 'query' },
@@ -65,7 +67,10 @@ export function thanosDashboard(config: EnvironmentConfig): DashboardSpec {
             description: 'StoreAPI endpoints each Thanos Query pod is connected to (sidecars, store gateways, rulers).',
             unit: 'short',
             queries: [
-              { expr: `sum by (pod) (thanos_store_nodes_grpc_connections${sel(`job="${J.thanosQuery}"`)})`, legend: '{{pod}}' },
+              {
+                expr: `sum by (pod) (thanos_store_nodes_grpc_connections${sel(`job="${J.thanosQuery}"`)})`,
+                legend: '{{pod}}',
+              },
             ],
           },
         ],
@@ -82,10 +87,14 @@ export function thanosDashboard(config: EnvironmentConfig): DashboardSpec {
           },
           {
             title: 'Blocks loaded by the store gateway',
-            description: 'Blocks each store gateway serves. A count that keeps growing means compaction is falling behind (backlog).',
+            description:
+              'Blocks each store gateway serves. A count that keeps growing means compaction is falling behind (backlog).',
             unit: 'short',
             queries: [
-              { expr: `max by (pod) (thanos_bucket_store_blocks_loaded${sel(`job="${J.thanosStore}"`)})`, legend: '{{pod}}' },
+              {
+                expr: `max by (pod) (thanos_bucket_store_blocks_loaded${sel(`job="${J.thanosStore}"`)})`,
+                legend: '{{pod}}',
+              },
             ],
           },
         ],
@@ -95,7 +104,8 @@ export function thanosDashboard(config: EnvironmentConfig): DashboardSpec {
         panels: [
           {
             title: 'Time since last block upload',
-            description: 'Seconds since each sidecar last uploaded a block; a 2h block is due every 2 hours, alert at 3h.',
+            description:
+              'Seconds since each sidecar last uploaded a block; a 2h block is due every 2 hours, alert at 3h.',
             unit: 's',
             thresholds: [{ value: 3 * 3600, color: 'red' }],
             queries: [
@@ -124,7 +134,8 @@ export function thanosDashboard(config: EnvironmentConfig): DashboardSpec {
           {
             kind: 'stat',
             title: 'Compactor halted',
-            description: 'Whether the newest compactor run halted (1 = halted, e.g. overlapping blocks; no compaction, downsampling or retention until fixed).',
+            description:
+              'Whether the newest compactor run halted (1 = halted, e.g. overlapping blocks; no compaction, downsampling or retention until fixed).',
             unit: 'bool',
             thresholds: [{ value: 1, color: 'red' }],
             queries: [{ expr: `max(${compactor(COMPACTOR_METRICS.halted)})` }],
@@ -139,14 +150,16 @@ export function thanosDashboard(config: EnvironmentConfig): DashboardSpec {
           {
             kind: 'stat',
             title: 'Time since last successful compaction',
-            description: 'Seconds since the last successful run. Above 6h (two missed runs) retention and downsampling lag: the backlog grows.',
+            description:
+              'Seconds since the last successful run. Above 6h (two missed runs) retention and downsampling lag: the backlog grows.',
             unit: 's',
             thresholds: [{ value: 6 * 3600, color: 'red' }],
             queries: [{ expr: `time() - max(${compactor(COMPACTOR_METRICS.lastSuccess)})` }],
           },
           {
             title: 'Compactor run duration',
-            description: 'Seconds the last run took, per Pushgateway replica holding it. Runs near 4h overlap the next schedule.',
+            description:
+              'Seconds the last run took, per Pushgateway replica holding it. Runs near 4h overlap the next schedule.',
             unit: 's',
             queries: [{ expr: `max(${compactor(COMPACTOR_METRICS.lastRunDuration)})`, legend: 'last run' }],
             width: 24,

@@ -2,7 +2,7 @@ import { alertmanagerConfig, renderAlertWebhookUrl } from '../alerting/alertmana
 import type { EnvironmentConfig } from '../config';
 import { prometheusRuleObjects } from '../rules';
 import { alertmanagerObjects } from './alertmanager';
-import { grafanaObjects } from './grafana';
+import { type GrafanaDeployInputs, grafanaObjects } from './grafana';
 import { monitorObjects } from './monitors';
 import { monitoringNamespace } from './namespace';
 import { networkPolicies } from './network-policies';
@@ -25,6 +25,8 @@ export interface KubernetesInputs {
    * fan-out URL; the default (render) uses the placeholder URL of `renderAlertWebhookUrl`.
    */
   readonly alertmanagerConfig?: object;
+  /** Grafana's deploy-time values (the load balancer's ACM certificate ARN); render uses placeholders. */
+  readonly grafana?: GrafanaDeployInputs;
 }
 
 /**
@@ -48,7 +50,7 @@ export function kubernetesObjects(config: EnvironmentConfig, inputs: KubernetesI
     ...thanosQueryObjects(config),
     ...thanosRulerObjects(config),
     ...thanosCompactorObjects(config),
-    ...grafanaObjects(config),
+    ...grafanaObjects(config, inputs.grafana),
     ...monitorObjects(config),
     ...networkPolicies(config),
     // Alerting and recording rules (lib/rules), selected by Prometheus and the Thanos Ruler by evaluator label.

@@ -28,6 +28,20 @@ export const dev: EnvironmentConfigInput = {
     maxPayloadBytes: 5 * 1024 * 1024,
     throttle: { rateLimit: 50, burstLimit: 100 },
   },
+  grafana: {
+    hostname: 'grafana.monitoring.greenlang-dev.internal',
+    certificateAuthorityArn:
+      'arn:aws:acm-pca:eu-west-1:111111111111:certificate-authority/00000000-0000-4000-8000-000000000001',
+    allowedCidrs: ['10.0.0.0/8'],
+    database: { engine: 'sqlite', storage: '5Gi' },
+  },
   retention: SEED_RETENTION_POLICY,
-  sizing: SEED_SIZING,
+  // One Grafana replica: its sqlite file lives on one PVC (grafana.database).
+  sizing: {
+    ...SEED_SIZING,
+    components: {
+      ...SEED_SIZING.components,
+      grafana: { ...SEED_SIZING.components.grafana, replicas: 1, maxReplicas: 1 },
+    },
+  },
 };
