@@ -43,7 +43,8 @@ export function dashboards(config: EnvironmentConfig): BuiltDashboard[] {
     title: spec.title,
     description: spec.description,
     fileName: `${spec.uid}.json`,
-    model: buildDashboard(spec),
+    // The plain JSON Grafana reads (the SDK's objects carry marker methods such as _implementsDataqueryVariant).
+    model: JSON.parse(JSON.stringify(buildDashboard(spec))) as Dashboard,
   }));
   const uids = new Set<string>();
   for (const d of built) {

@@ -397,7 +397,7 @@ describe('Grafana', () => {
     expect(datasources[0]).toMatchObject({
       type: 'prometheus',
       isDefault: true,
-      url: 'http://thanos-query-frontend.monitoring.svc.cluster.local:9090',
+      url: 'https://thanos-query-frontend.monitoring.svc.cluster.local:9090',
     });
   });
 
