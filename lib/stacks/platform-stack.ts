@@ -5,11 +5,14 @@ import type { Construct } from 'constructs';
 import { alertmanagerConfig, renderAlertWebhookUrl } from '../alerting/alertmanager-config';
 import type { EnvironmentConfig } from '../config';
 import { ClusterWorkloads } from '../constructs/cluster-workloads';
+import { GrafanaCertificate } from '../constructs/grafana-certificate';
+import { GrafanaDatabase } from '../constructs/grafana-database';
 import { InternalEndpointsZone } from '../constructs/internal-endpoints-zone';
 import { ObservabilityCluster } from '../constructs/observability-cluster';
 import { PlatformAddonRoles } from '../constructs/platform-addon-roles';
 import { ThanosIrsaRoles } from '../constructs/thanos-irsa-roles';
 import { helmReleases, kubernetesObjects } from '../k8s';
+import { grafanaRootUrl } from '../k8s/grafana-endpoint';
 import { MONITORING_NAMESPACE } from '../k8s/namespace';
 import { internalZoneName, irsaRoleName, thanosBucketName } from '../naming';
 import { EBS_CSI_IRSA_SUBJECT, platformAddonReleases } from '../platform/addons';
@@ -39,6 +42,9 @@ export class PlatformStack extends Stack {
   public readonly addonRoles: PlatformAddonRoles;
   public readonly internalZone: InternalEndpointsZone;
   public readonly workloads: ClusterWorkloads;
+  public readonly grafanaCertificate: GrafanaCertificate;
+  /** Grafana's shared database, when `grafana.database.engine` is `postgres`. */
+  public readonly grafanaDatabase?: GrafanaDatabase;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
@@ -83,6 +89,22 @@ export class PlatformStack extends Stack {
       internalZone: this.internalZone.zone,
     });
 
+    // Grafana: the load balancer's certificate, and the shared database when configured (grafana.database).
+    this.grafanaCertificate = new GrafanaCertificate(this, 'GrafanaCertificate', {
+      hostname: config.grafana.hostname,
+      certificateAuthorityArn: config.grafana.certificateAuthorityArn,
+    });
+    const database = config.grafana.database;
+    if (database.engine === 'postgres') {
+      this.grafanaDatabase = new GrafanaDatabase(this, 'GrafanaDatabase', {
+        env: config.name,
+        vpc: props.vpc,
+        settings: database,
+        clients: [cluster.clusterSecurityGroup],
+        removalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
+      });
+    }
+
     this.workloads = new ClusterWorkloads(this, 'Workloads', {
       cluster,
       baseObjects: platformBaseObjects(),
@@ -94,12 +116,19 @@ export class PlatformStack extends Stack {
       releases: helmReleases(config),
       objects: kubernetesObjects(config, {
         alertmanagerConfig: deployedAlertmanagerConfig(config, props.alertWebhookUrl),
+        grafana: { certificateArn: this.grafanaCertificate.certificate.certificateArn },
       }),
       // The releases' pods (and the IRSA roles their service accounts name) must exist before helm waits on them.
       releasesDependOn: [this.cluster.nodeGroup, this.cluster.ebsCsiDriver, this.thanosRoles, this.addonRoles],
     });
 
+    // The ExternalSecret of the database credentials syncs once the generated secret exists.
+    if (this.grafanaDatabase) {
+      for (const manifest of this.workloads.manifests) manifest.node.addDependency(this.grafanaDatabase);
+    }
+
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
+    new CfnOutput(this, 'GrafanaUrl', { value: grafanaRootUrl(config), description: 'Grafana (inside the VPC / VPN)' });
     new CfnOutput(this, 'InternalZoneId', { value: this.internalZone.zone.hostedZoneId });
   }
 }
