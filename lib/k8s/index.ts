@@ -2,6 +2,7 @@ import { alertmanagerConfig, renderAlertWebhookUrl } from '../alerting/alertmana
 import type { EnvironmentConfig } from '../config';
 import { prometheusRuleObjects } from '../rules';
 import { alertmanagerObjects } from './alertmanager';
+import { clusterMonitoringReleases, clusterMonitorObjects } from './cluster-monitoring';
 import { type GrafanaDeployInputs, grafanaObjects } from './grafana';
 import { monitorObjects } from './monitors';
 import { monitoringNamespace } from './namespace';
@@ -52,6 +53,8 @@ export function kubernetesObjects(config: EnvironmentConfig, inputs: KubernetesI
     ...thanosCompactorObjects(config),
     ...grafanaObjects(config, inputs.grafana),
     ...monitorObjects(config),
+    // node-exporter, kube-state-metrics, kubelet and cAdvisor (lib/k8s/cluster-monitoring.ts).
+    ...clusterMonitorObjects(config),
     ...networkPolicies(config),
     // Alerting and recording rules (lib/rules), selected by Prometheus and the Thanos Ruler by evaluator label.
     ...prometheusRuleObjects(config),
@@ -60,7 +63,11 @@ export function kubernetesObjects(config: EnvironmentConfig, inputs: KubernetesI
 
 /** Every Helm release the platform stack installs (with addHelmChart). */
 export function helmReleases(_config: EnvironmentConfig): HelmRelease[] {
-  return [prometheusOperatorRelease(), prometheusAdapterRelease(PROMETHEUS_OPERATED_SERVICE, THANOS_QUERY)];
+  return [
+    prometheusOperatorRelease(),
+    prometheusAdapterRelease(PROMETHEUS_OPERATED_SERVICE, THANOS_QUERY),
+    ...clusterMonitoringReleases(),
+  ];
 }
 
 export type { HelmRelease, KubernetesObject } from './types';
