@@ -1,3 +1,4 @@
+import { PUSHGATEWAY_REPLICA_LABEL } from '../k8s/replica-labels';
 import { BATCH_JOB_INTERVAL_METRIC } from '../rules/conventions';
 import { DASHBOARD_JOBS as J } from './jobs';
 import { type DashboardSpec, sel } from './model';
@@ -57,9 +58,14 @@ export function pushgatewayDashboard(): DashboardSpec {
           {
             title: 'Groups held',
             description:
-              'Pushed groups each Pushgateway holds (one push_time_seconds series per group); both replicas should agree.',
+              'Pushed groups each Pushgateway replica holds (one push_time_seconds series per group, by the pushgateway_replica label); both replicas should agree.',
             unit: 'short',
-            queries: [{ expr: `count by (pod) (push_time_seconds${sel()})`, legend: '{{pod}}' }],
+            queries: [
+              {
+                expr: `count by (${PUSHGATEWAY_REPLICA_LABEL}) (push_time_seconds${sel()})`,
+                legend: `{{${PUSHGATEWAY_REPLICA_LABEL}}}`,
+              },
+            ],
           },
         ],
       },

@@ -1,5 +1,6 @@
 import type { EnvironmentConfig } from '../config';
 import { internalZoneName } from '../naming';
+import { JOBS } from '../rules/conventions';
 import {
   CONTAINER_SECURITY_CONTEXT,
   componentLabels,
@@ -18,6 +19,7 @@ import {
   volumeClaimTemplate,
 } from './common';
 import { MONITORING_NAMESPACE } from './namespace';
+import { pushgatewayMetricRelabelings, pushgatewayTargetRelabelings } from './pushgateway-dedup';
 import type { KubernetesObject } from './types';
 import { IMAGES } from './versions';
 
@@ -118,7 +120,17 @@ export function pushgatewayObjects(config: EnvironmentConfig): KubernetesObject[
         // Only the headless service: the per-replica NLB services would scrape every replica twice.
         selector: { matchLabels: selectorLabels(PUSHGATEWAY), matchExpressions: [{ ...NOT_AN_NLB_SERVICE }] },
         namespaceSelector: { matchNames: [MONITORING_NAMESPACE] },
-        endpoints: [{ port: 'http', interval: config.sizing.prometheus.scrapeInterval, honorLabels: true }],
+        endpoints: [
+          {
+            port: 'http',
+            interval: config.sizing.prometheus.scrapeInterval,
+            honorLabels: true,
+            // Pushed series counted once: identical on both replicas but for pushgateway_replica (a Thanos Query
+            // replica label). lib/k8s/pushgateway-dedup.ts
+            relabelings: pushgatewayTargetRelabelings(),
+            metricRelabelings: pushgatewayMetricRelabelings(JOBS.pushgateway),
+          },
+        ],
       },
     },
   ];

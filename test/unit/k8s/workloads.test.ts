@@ -369,7 +369,9 @@ describe('Pushgateway', () => {
     const headless = find(objects, 'Service', sts.spec.serviceName);
     expect(headless.spec.clusterIP).toBe('None');
     const monitor = find(objects, 'ServiceMonitor', 'pushgateway');
-    expect(monitor.spec.endpoints).toEqual([{ port: 'http', interval: '15s', honorLabels: true }]);
+    expect(monitor.spec.endpoints).toEqual([
+      expect.objectContaining({ port: 'http', interval: '15s', honorLabels: true }),
+    ]);
     expect(matches(monitor.spec.selector.matchLabels, headless.metadata.labels)).toBe(true);
   });
 
