@@ -47,6 +47,8 @@ export const BINARIES = {
   amtool: { command: 'amtool', debianPackage: 'prometheus-alertmanager' },
   pushgateway: { command: 'prometheus-pushgateway', debianPackage: 'prometheus-pushgateway' },
   nodeExporter: { command: 'prometheus-node-exporter', debianPackage: 'prometheus-node-exporter' },
+  redisServer: { command: 'redis-server', debianPackage: 'redis-server' },
+  redisExporter: { command: 'prometheus-redis-exporter', debianPackage: 'prometheus-redis-exporter' },
 } as const;
 export type BinaryName = keyof typeof BINARIES;
 

@@ -5,7 +5,12 @@ import { stringify } from 'yaml';
 import { loadEnvironmentConfig } from '../../lib/config';
 import { dashboardQueries } from '../../lib/dashboards';
 import { DASHBOARD_JOBS } from '../../lib/dashboards/jobs';
-import { type RunningComponent, startPrometheus, startPushgateway } from '../../lib/devstack/components';
+import {
+  type RunningComponent,
+  startAlertmanager,
+  startPrometheus,
+  startPushgateway,
+} from '../../lib/devstack/components';
 import { freePort, type ManagedProcess, requireBinaries, startProcess } from '../../lib/devstack/processes';
 import { ruleFiles } from '../../lib/rules';
 import { eventually } from '../support/eventually';
@@ -13,11 +18,19 @@ import { eventually } from '../support/eventually';
 /**
  * Every panel query of every dashboard, run against a real Prometheus (Debian's 2.42) through /api/v1/query with
  * the template variables substituted: none may fail. The Prometheus scrapes itself (job `prometheus`), a real
- * Pushgateway (job `pushgateway`, honor_labels) and a real node-exporter (job `node-exporter`), and evaluates the
- * capacity recording rules, so the panels over those jobs must also return data: their metric names are real.
+ * Pushgateway (job `pushgateway`, honor_labels), a real node-exporter, Alertmanager and redis_exporter (over a real
+ * redis-server), and evaluates the capacity recording rules, so the panels over those jobs must also return data:
+ * their metric names are real.
  */
 
-const { nodeExporter } = requireBinaries(['prometheus', 'pushgateway', 'nodeExporter']);
+const { nodeExporter, redisServer, redisExporter } = requireBinaries([
+  'prometheus',
+  'pushgateway',
+  'alertmanager',
+  'nodeExporter',
+  'redisServer',
+  'redisExporter',
+]);
 const config = loadEnvironmentConfig('prod');
 
 interface QueryResult {
@@ -30,6 +43,9 @@ let dir: string;
 let prometheus: RunningComponent | undefined;
 let pushgateway: RunningComponent | undefined;
 let node: ManagedProcess | undefined;
+let alertmanager: RunningComponent | undefined;
+let redis: ManagedProcess | undefined;
+let redisMetrics: ManagedProcess | undefined;
 
 async function query(expr: string): Promise<QueryResult> {
   const url = `${prometheus?.url}/api/v1/query?query=${encodeURIComponent(expr)}`;
@@ -52,6 +68,43 @@ beforeAll(async () => {
       '--collector.filesystem',
     ],
     readyUrl: `http://127.0.0.1:${nodePort}/metrics`,
+  });
+  fs.writeFileSync(
+    path.join(dir, 'alertmanager.yml'),
+    stringify({
+      route: { receiver: 'fanout' },
+      receivers: [{ name: 'fanout', webhook_configs: [{ url: 'http://127.0.0.1:9/alerts' }] }],
+    }),
+  );
+  // Clustering on (one member): the cluster metrics exist only then.
+  alertmanager = await startAlertmanager({
+    configFile: path.join(dir, 'alertmanager.yml'),
+    clusterPort: await freePort(),
+  });
+  const redisPort = await freePort();
+  redis = await startProcess({
+    name: 'redis-server',
+    command: redisServer,
+    args: [
+      '--port',
+      String(redisPort),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory',
+      '100mb',
+    ],
+    readyPort: redisPort,
+  });
+  const redisExporterPort = await freePort();
+  redisMetrics = await startProcess({
+    name: 'redis-exporter',
+    command: redisExporter,
+    args: ['-redis.addr', `redis://127.0.0.1:${redisPort}`, '-web.listen-address', `127.0.0.1:${redisExporterPort}`],
+    readyUrl: `http://127.0.0.1:${redisExporterPort}/metrics`,
   });
   // A batch job's push, so the Pushgateway panels have a pushed group.
   const push = await fetch(`${pushgateway.url}/metrics/job/nightly-report`, {
@@ -77,6 +130,8 @@ beforeAll(async () => {
         scrape(DASHBOARD_JOBS.prometheus, `127.0.0.1:${promPort}`),
         scrape(DASHBOARD_JOBS.pushgateway, `127.0.0.1:${pushgateway.port}`, { honor_labels: true }),
         scrape(DASHBOARD_JOBS.nodeExporter, `127.0.0.1:${nodePort}`),
+        scrape(DASHBOARD_JOBS.alertmanager, `127.0.0.1:${alertmanager.port}`),
+        scrape(DASHBOARD_JOBS.redis, `127.0.0.1:${redisExporterPort}`),
       ],
     }),
   );
@@ -97,6 +152,9 @@ afterAll(async () => {
   await prometheus?.stop();
   await pushgateway?.stop();
   await node?.stop();
+  await alertmanager?.stop();
+  await redisMetrics?.stop();
+  await redis?.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -127,6 +185,13 @@ describe('dashboard queries against a real Prometheus', () => {
     ['greenlang-kubernetes', 'Node CPU busy'],
     ['greenlang-kubernetes', 'Node memory used'],
     ['greenlang-kubernetes', 'Node root filesystem used'],
+    ['greenlang-alertmanager', 'Notifications sent per second'],
+    ['greenlang-alertmanager', 'Notification failures per second'],
+    ['greenlang-alertmanager', 'Notification latency (p99)'],
+    ['greenlang-alertmanager', 'Cluster members seen by each pod'],
+    ['greenlang-alertmanager', 'Failed peers and config reloads'],
+    ['greenlang-services', 'Redis memory used'],
+    ['greenlang-services', 'Redis clients and evictions'],
   ])('%s / %s returns data from the real components', async (dashboard, panel) => {
     const queries = dashboardQueries(config).filter((q) => q.dashboard === dashboard && q.panel === panel);
     expect(queries.length).toBeGreaterThan(0);
