@@ -3,6 +3,7 @@ import {
   GraphThresholdsStyleMode,
   LegendDisplayMode,
   LegendPlacement,
+  ReduceDataOptionsBuilder,
   VizLegendOptionsBuilder,
 } from '@grafana/grafana-foundation-sdk/common';
 import {
@@ -136,6 +137,8 @@ function buildPanel(panel: PanelSpec, id: number) {
       .span(panel.width ?? 8)
       .height(panel.height ?? 4)
       .thresholds(thresholds(panel.thresholds))
+      // The newest value of each series (an instant query returns one point anyway).
+      .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
       .targets(targets(panel, true));
     if (panel.min !== undefined) stat.min(panel.min);
     if (panel.max !== undefined) stat.max(panel.max);

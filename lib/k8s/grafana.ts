@@ -98,6 +98,9 @@ export function grafanaIni(
       role_attribute_path: "contains(groups[*], 'greenlang-platform-admins') && 'Admin' || 'Viewer'",
     },
     users: { allow_sign_up: false, auto_assign_org_role: 'Viewer' },
+    // Alerting is code (Prometheus / Thanos Ruler rules → Alertmanager). Grafana-managed alerts would run on
+    // every replica and notify once per replica unless the replicas formed an HA cluster: keep them off.
+    unified_alerting: { enabled: false },
     log: { mode: 'console', level: 'info' },
   };
   if (options.saml) {
