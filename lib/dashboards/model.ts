@@ -1,4 +1,10 @@
 import {
+  MetricEditorMode,
+  MetricQueryType,
+  MetricsQueryBuilder,
+  QueryMode,
+} from '@grafana/grafana-foundation-sdk/cloudwatch';
+import {
   GraphThresholdsStyleConfigBuilder,
   GraphThresholdsStyleMode,
   LegendDisplayMode,
@@ -30,6 +36,8 @@ import * as units from '@grafana/grafana-foundation-sdk/units';
 
 /** The provisioned Thanos data source (lib/k8s/grafana.ts provisions it with this uid). */
 export const THANOS_DATASOURCE = { type: 'prometheus', uid: 'thanos' } as const;
+/** The provisioned CloudWatch data source (IRSA role of Grafana, read-only metrics of the account and region). */
+export const CLOUDWATCH_DATASOURCE = { type: 'cloudwatch', uid: 'cloudwatch' } as const;
 
 /** A Grafana unit id, one of the SDK's `units` constants (e.g. `s`, `bytes`, `percentunit`, `reqps`). */
 export type Unit = Extract<(typeof units)[keyof typeof units], string>;
@@ -48,13 +56,32 @@ export function sel(matchers = ''): string {
   return matchers ? `{${matchers}, ${ON_CLUSTER}}` : `{${ON_CLUSTER}}`;
 }
 
-export interface QuerySpec {
+/** A PromQL query through Thanos. */
+export interface PromQuerySpec {
   readonly expr: string;
   /** Legend format, e.g. `{{pod}}`. */
   readonly legend?: string;
   /** Instant query (stat panels showing "now"). @default false for time series, true for stats */
   readonly instant?: boolean;
 }
+
+/** A CloudWatch metric (for what only AWS measures, such as the bucket's size). */
+export interface CloudWatchQuerySpec {
+  readonly cloudwatch: {
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly dimensions: Readonly<Record<string, string>>;
+    readonly statistic: 'Average' | 'Sum' | 'Maximum' | 'Minimum';
+    /** e.g. `86400` for S3's daily storage metrics. */
+    readonly period: string;
+    readonly label: string;
+    /** Match series with more dimensions than given (e.g. Powertools' `service`). @default true */
+    readonly matchExact?: boolean;
+  };
+}
+
+export type QuerySpec = PromQuerySpec | CloudWatchQuerySpec;
+const isCloudWatch = (q: QuerySpec): q is CloudWatchQuerySpec => 'cloudwatch' in q;
 
 export interface Threshold {
   readonly value: number;
@@ -114,8 +141,34 @@ function thresholds(steps: readonly Threshold[] | undefined) {
 
 const REF_IDS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
+/** The one data source of a panel's queries (a panel mixing Thanos and CloudWatch is refused). */
+function datasourceOf(panel: PanelSpec) {
+  const cloudwatch = panel.queries.filter(isCloudWatch).length;
+  if (cloudwatch > 0 && cloudwatch < panel.queries.length) {
+    throw new Error(`panel "${panel.title}": mixes PromQL and CloudWatch queries`);
+  }
+  return cloudwatch > 0 ? CLOUDWATCH_DATASOURCE : THANOS_DATASOURCE;
+}
+
 function targets(panel: PanelSpec, instantByDefault: boolean) {
   return panel.queries.map((q, i) => {
+    if (isCloudWatch(q)) {
+      const c = q.cloudwatch;
+      return new MetricsQueryBuilder()
+        .datasource({ ...CLOUDWATCH_DATASOURCE })
+        .refId(REF_IDS[i] ?? `Q${i}`)
+        .queryMode(QueryMode.Metrics)
+        .metricQueryType(MetricQueryType.Search)
+        .metricEditorMode(MetricEditorMode.Builder)
+        .namespace(c.namespace)
+        .metricName(c.metricName)
+        .dimensions({ ...c.dimensions })
+        .matchExact(c.matchExact ?? true)
+        .statistic(c.statistic)
+        .period(c.period)
+        .label(c.label)
+        .region('default');
+    }
     const query = new DataqueryBuilder()
       .datasource({ ...THANOS_DATASOURCE })
       .refId(REF_IDS[i] ?? `Q${i}`)
@@ -133,7 +186,7 @@ function buildPanel(panel: PanelSpec, id: number) {
       .title(panel.title)
       .description(panel.description)
       .unit(panel.unit)
-      .datasource({ ...THANOS_DATASOURCE })
+      .datasource({ ...datasourceOf(panel) })
       .span(panel.width ?? 8)
       .height(panel.height ?? 4)
       .thresholds(thresholds(panel.thresholds))
@@ -149,7 +202,7 @@ function buildPanel(panel: PanelSpec, id: number) {
     .title(panel.title)
     .description(panel.description)
     .unit(panel.unit)
-    .datasource({ ...THANOS_DATASOURCE })
+    .datasource({ ...datasourceOf(panel) })
     .span(panel.width ?? 12)
     .height(panel.height ?? 8)
     .legend(

@@ -1,11 +1,24 @@
 import { COMPACTOR_METRICS } from '../../lambdas/domain/compactor-metrics';
 import { CAPACITY_RECORDING_RULES } from '../../lambdas/domain/recording-rules';
+import type { ReadableStorageClass } from '../../lambdas/domain/retention';
 import type { EnvironmentConfig } from '../config';
+import { thanosBucketName } from '../naming';
 import { DASHBOARD_JOBS as J } from './jobs';
 import { type DashboardSpec, sel } from './model';
 
 const p99 = (matchers: string, metric = 'http_request_duration_seconds') =>
   `histogram_quantile(0.99, sum by (le) (rate(${metric}_bucket${sel(matchers)}[5m])))`;
+/**
+ * The `StorageType` dimensions of S3's daily BucketSizeBytes for each storage class the retention tiers use
+ * (Amazon S3 user guide, "Metrics and dimensions": daily storage metrics for buckets).
+ */
+export const S3_STORAGE_TYPES: Readonly<Record<ReadableStorageClass, readonly string[]>> = {
+  STANDARD: ['StandardStorage'],
+  INTELLIGENT_TIERING: ['IntelligentTieringFAStorage', 'IntelligentTieringIAStorage', 'IntelligentTieringAIAStorage'],
+  STANDARD_IA: ['StandardIAStorage'],
+  GLACIER_IR: ['GlacierInstantRetrievalStorage'],
+};
+
 const compactor = (metric: string) => `${metric}${sel(`job="${J.thanosCompactorPush}"`)}`;
 
 /**
@@ -21,6 +34,9 @@ export function thanosDashboard(config: EnvironmentConfig): DashboardSpec {
   // Thanos v0.39 has no thanos_bucket_store_series_request_duration_seconds: Store API latency is the gRPC
   // server histogram of the Series call (docs/facts.md).
   const storeSeries = `job="${J.thanosStore}", grpc_method="Series"`;
+  const bucket = thanosBucketName(config);
+  const classes = new Set(config.retention.tiers.flatMap((t) => (t.storage === 'LOCAL_SSD' ? [] : [t.storage])));
+  const storageTypes = [...classes].flatMap((c) => S3_STORAGE_TYPES[c]);
   return {
     uid: 'greenlang-thanos',
     title: 'GreenLang / Thanos',
@@ -163,6 +179,28 @@ export function thanosDashboard(config: EnvironmentConfig): DashboardSpec {
             unit: 's',
             queries: [{ expr: `max(${compactor(COMPACTOR_METRICS.lastRunDuration)})`, legend: 'last run' }],
             width: 24,
+          },
+        ],
+      },
+      {
+        title: 'Bucket (CloudWatch)',
+        panels: [
+          {
+            title: 'Bucket size by storage class (retention tier)',
+            description:
+              "Bytes of the Thanos bucket in each S3 storage class its retention tiers use (S3 daily storage metrics, one point a day). The classes follow object age, not block resolution: a 5m or 1h block starts in STANDARD like a raw one. Block counts per resolution are in the daily bucket audit's report (audit/latest.json).",
+            unit: 'bytes',
+            width: 24,
+            queries: storageTypes.map((storageType) => ({
+              cloudwatch: {
+                namespace: 'AWS/S3',
+                metricName: 'BucketSizeBytes',
+                dimensions: { BucketName: bucket, StorageType: storageType },
+                statistic: 'Average',
+                period: '86400',
+                label: storageType,
+              },
+            })),
           },
         ],
       },

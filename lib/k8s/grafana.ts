@@ -1,7 +1,8 @@
 import { stringify } from 'yaml';
 import type { EnvironmentConfig } from '../config';
-import { THANOS_DATASOURCE } from '../dashboards/model';
+import { CLOUDWATCH_DATASOURCE, THANOS_DATASOURCE } from '../dashboards/model';
 import { secretName } from '../naming';
+import { irsaRoleArn } from '../platform/addons';
 import {
   CONTAINER_SECURITY_CONTEXT,
   componentLabels,
@@ -121,7 +122,7 @@ export function grafanaIni(
  * cert-manager certificate) and presents a client certificate from the same CA. Provisioning files expand
  * `$__file{}` (Grafana docs, "Provision Grafana": variable expansion), so no key material is in the ConfigMap.
  */
-export function grafanaDatasources(config: Pick<EnvironmentConfig, 'sizing'>) {
+export function grafanaDatasources(config: Pick<EnvironmentConfig, 'sizing' | 'region'>) {
   return {
     apiVersion: 1,
     datasources: [
@@ -146,9 +147,22 @@ export function grafanaDatasources(config: Pick<EnvironmentConfig, 'sizing'>) {
           tlsClientKey: `$__file{${THANOS_TLS_DIR}/tls.key}`,
         },
       },
+      {
+        // What only AWS measures (the bucket's size per storage class): the pod's IRSA role, read-only metrics.
+        name: 'CloudWatch',
+        uid: CLOUDWATCH_DATASOURCE.uid,
+        type: CLOUDWATCH_DATASOURCE.type,
+        access: 'proxy',
+        isDefault: false,
+        editable: false,
+        jsonData: { authType: 'default', defaultRegion: config.region },
+      },
     ],
   };
 }
+
+/** The `<identity>` of Grafana's IRSA role (`irsaRoleName(env, 'grafana')`): CloudWatch metrics read-only. */
+export const GRAFANA_ROLE_IDENTITY = 'grafana';
 
 /** Grafana's client certificate for the query-frontend, from the Thanos CA issuer (lib/k8s/thanos-tls.ts). */
 export function grafanaThanosCertificate(): KubernetesObject {
@@ -188,7 +202,7 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
   const sizing = config.sizing.components.grafana;
   const postgres = config.grafana.database.engine === 'postgres';
   return [
-    serviceAccount(GRAFANA, labels),
+    serviceAccount(GRAFANA, labels, { 'eks.amazonaws.com/role-arn': irsaRoleArn(config, GRAFANA_ROLE_IDENTITY) }),
     ...grafanaDatabaseObjects(config),
     grafanaThanosCertificate(),
     ...grafanaDashboardConfigMaps(config),

@@ -6,12 +6,14 @@ import { alertmanagerConfig, renderAlertWebhookUrl } from '../alerting/alertmana
 import type { EnvironmentConfig } from '../config';
 import { ClusterWorkloads } from '../constructs/cluster-workloads';
 import { GrafanaCertificate } from '../constructs/grafana-certificate';
+import { GrafanaCloudWatchRole } from '../constructs/grafana-cloudwatch-role';
 import { GrafanaDatabase } from '../constructs/grafana-database';
 import { InternalEndpointsZone } from '../constructs/internal-endpoints-zone';
 import { ObservabilityCluster } from '../constructs/observability-cluster';
 import { PlatformAddonRoles } from '../constructs/platform-addon-roles';
 import { ThanosIrsaRoles } from '../constructs/thanos-irsa-roles';
 import { helmReleases, kubernetesObjects } from '../k8s';
+import { GRAFANA, GRAFANA_ROLE_IDENTITY } from '../k8s/grafana';
 import { grafanaRootUrl } from '../k8s/grafana-endpoint';
 import { MONITORING_NAMESPACE } from '../k8s/namespace';
 import { internalZoneName, irsaRoleName, thanosBucketName } from '../naming';
@@ -43,6 +45,7 @@ export class PlatformStack extends Stack {
   public readonly internalZone: InternalEndpointsZone;
   public readonly workloads: ClusterWorkloads;
   public readonly grafanaCertificate: GrafanaCertificate;
+  public readonly grafanaRole: GrafanaCloudWatchRole;
   /** Grafana's shared database, when `grafana.database.engine` is `postgres`. */
   public readonly grafanaDatabase?: GrafanaDatabase;
 
@@ -93,6 +96,12 @@ export class PlatformStack extends Stack {
     this.grafanaCertificate = new GrafanaCertificate(this, 'GrafanaCertificate', {
       hostname: config.grafana.hostname,
       certificateAuthorityArn: config.grafana.certificateAuthorityArn,
+    });
+    this.grafanaRole = new GrafanaCloudWatchRole(this, 'GrafanaRole', {
+      cluster,
+      namespace: MONITORING_NAMESPACE,
+      serviceAccount: GRAFANA,
+      roleName: irsaRoleName(config.name, GRAFANA_ROLE_IDENTITY),
     });
     const database = config.grafana.database;
     if (database.engine === 'postgres') {

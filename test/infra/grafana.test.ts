@@ -75,6 +75,35 @@ describe.each(ENVIRONMENT_NAMES)('Grafana in %s', (env) => {
     template.hasOutput('GrafanaUrl', { Value: `https://${config.grafana.hostname}/` });
   });
 
+  it('reads CloudWatch through its own IRSA role, allowed to read metrics only', () => {
+    const roleName = `greenlang-${env}-grafana`;
+    const [roleId] = Object.keys(template.findResources('AWS::IAM::Role', { Properties: { RoleName: roleName } }));
+    // The trust conditions carry the OIDC issuer (a deploy-time value), resolved by a CfnJson resource.
+    const role = template.findResources('AWS::IAM::Role', { Properties: { RoleName: roleName } })[roleId ?? ''] as Json;
+    const conditionsId = role.Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals['Fn::GetAtt'][0];
+    const [, parts] = template.toJSON().Resources[conditionsId].Properties.Value['Fn::Join'];
+    const text = (parts as unknown[]).map((p) => (typeof p === 'string' ? p : '<issuer>')).join('');
+    expect(JSON.parse(text)).toEqual({
+      '<issuer>:sub': 'system:serviceaccount:monitoring:grafana',
+      '<issuer>:aud': 'sts.amazonaws.com',
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics'],
+            Resource: '*',
+          },
+        ],
+      },
+    });
+    expect(find(objects, 'ServiceAccount', 'grafana').metadata.annotations).toEqual({
+      'eks.amazonaws.com/role-arn': `arn:aws:iam::${config.account}:role/${roleName}`,
+    });
+  });
+
   it('provisions every dashboard from its ConfigMap', () => {
     const volume = podSpec.volumes.find((v: Json) => v.name === 'dashboards');
     const names = volume.projected.sources.map((s: Json) => s.configMap.name);

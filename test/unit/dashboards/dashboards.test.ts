@@ -11,7 +11,8 @@ import {
   substituteTemplateVariables,
   THANOS_DATASOURCE,
 } from '../../../lib/dashboards';
-import { buildDashboard, type DashboardSpec } from '../../../lib/dashboards/model';
+import { buildDashboard, CLOUDWATCH_DATASOURCE, type DashboardSpec } from '../../../lib/dashboards/model';
+import { thanosBucketName } from '../../../lib/naming';
 import { renderPlan } from '../../../lib/render/plan';
 import { writeRenderedFiles } from '../../../lib/render/write';
 import { dashboardSchemaErrors } from '../../support/grafana-schema';
@@ -83,17 +84,58 @@ describe('dashboards as code', () => {
     ]);
   });
 
-  it('every panel has a description, a Grafana unit, the Thanos data source and at least one query', () => {
+  it('every panel has a description, a Grafana unit, one provisioned data source and at least one query', () => {
     for (const d of built) {
       for (const panel of panelsOf(d.model as Json)) {
         const where = `${d.uid} / ${panel.title}`;
         expect(`${where}: ${panel.description?.length > 20}`).toBe(`${where}: true`);
         expect(`${where}: ${GRAFANA_UNITS.has(panel.fieldConfig?.defaults?.unit)}`).toBe(`${where}: true`);
-        expect(panel.datasource).toEqual(THANOS_DATASOURCE);
+        expect([THANOS_DATASOURCE, CLOUDWATCH_DATASOURCE]).toContainEqual(panel.datasource);
         expect(panel.targets.length).toBeGreaterThan(0);
-        for (const target of panel.targets) expect(target.datasource).toEqual(THANOS_DATASOURCE);
+        for (const target of panel.targets) expect(target.datasource).toEqual(panel.datasource);
       }
     }
+  });
+
+  it("reads the Thanos bucket's size per storage class of its retention tiers from CloudWatch", () => {
+    const thanos = built.find((d) => d.uid === 'greenlang-thanos');
+    const panel = panelsOf(thanos?.model as Json).find(
+      (p) => p.title === 'Bucket size by storage class (retention tier)',
+    );
+    expect(panel?.datasource).toEqual(CLOUDWATCH_DATASOURCE);
+    const dimensions = panel?.targets.map((t: Json) => t.dimensions);
+    // Seed tiers: STANDARD (warm), INTELLIGENT_TIERING (cool), GLACIER_IR (cold).
+    expect(dimensions.map((d: Json) => d.StorageType)).toEqual([
+      'StandardStorage',
+      'IntelligentTieringFAStorage',
+      'IntelligentTieringIAStorage',
+      'IntelligentTieringAIAStorage',
+      'GlacierInstantRetrievalStorage',
+    ]);
+    for (const d of dimensions) expect(d.BucketName).toBe(thanosBucketName(config));
+    expect(panel?.targets[0]).toMatchObject({ namespace: 'AWS/S3', metricName: 'BucketSizeBytes', period: '86400' });
+  });
+
+  it('refuses a panel mixing PromQL and CloudWatch queries', () => {
+    const [spec] = dashboardSpecs(config);
+    const cloudwatch = {
+      namespace: 'AWS/S3',
+      metricName: 'X',
+      dimensions: {},
+      statistic: 'Sum',
+      period: '60',
+      label: 'x',
+    } as const;
+    const mixed: DashboardSpec = {
+      ...(spec as DashboardSpec),
+      rows: [
+        {
+          title: 'r',
+          panels: [{ title: 'm', description: 'd', unit: 's', queries: [{ expr: 'up' }, { cloudwatch }] }],
+        },
+      ],
+    };
+    expect(() => buildDashboard(mixed)).toThrow('panel "m": mixes PromQL and CloudWatch queries');
   });
 
   it('panel ids are unique within a dashboard and panels fit the 24-column grid', () => {
@@ -107,7 +149,9 @@ describe('dashboards as code', () => {
 
   it('lists every panel query, each valid PromQL once the template variables are substituted', () => {
     const queries = dashboardQueries(config);
-    const targets = built.flatMap((d) => panelsOf(d.model as Json).flatMap((p) => p.targets));
+    const targets = built.flatMap((d) =>
+      panelsOf(d.model as Json).flatMap((p) => p.targets.filter((t: Json) => t.datasource.type === 'prometheus')),
+    );
     expect(queries).toHaveLength(targets.length);
     for (const q of queries) {
       expect(q.expr).not.toContain('$');

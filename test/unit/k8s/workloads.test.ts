@@ -395,7 +395,7 @@ describe('Grafana', () => {
   it('uses Thanos Query (through the frontend) as its default data source', () => {
     const configMap = find(objects, 'ConfigMap', 'grafana-config');
     const datasources = parse(configMap.data['datasources.yaml']).datasources;
-    expect(datasources).toHaveLength(1);
+    expect(datasources.map((d: Json) => d.type)).toEqual(['prometheus', 'cloudwatch']);
     expect(datasources[0]).toMatchObject({
       type: 'prometheus',
       isDefault: true,
