@@ -11,6 +11,7 @@ import {
   substituteTemplateVariables,
   THANOS_DATASOURCE,
 } from '../../../lib/dashboards';
+import { DASHBOARD_JOBS } from '../../../lib/dashboards/jobs';
 import { buildDashboard, CLOUDWATCH_DATASOURCE, type DashboardSpec } from '../../../lib/dashboards/model';
 import { thanosBucketName } from '../../../lib/naming';
 import { renderPlan } from '../../../lib/render/plan';
@@ -163,6 +164,15 @@ describe('dashboards as code', () => {
       expr: 'max by (pod) (prometheus_tsdb_head_series{job="prometheus", pod=~".*", cluster=~".*"})',
       rawExpr: 'max by (pod) (prometheus_tsdb_head_series{job="prometheus", pod=~"$pod", cluster=~"$cluster"})',
     });
+  });
+
+  it('filters only on job names the monitors set (lib/rules/conventions.ts, the cluster jobs, the pushed compactor job)', () => {
+    const known = new Set<string>(Object.values(DASHBOARD_JOBS));
+    const used = new Set(
+      dashboardQueries(config).flatMap((q) => [...q.expr.matchAll(/job!?="([^"]+)"/g)].map((m) => m[1])),
+    );
+    expect([...used].filter((job) => !known.has(job as string))).toEqual([]);
+    expect(used.size).toBeGreaterThan(10);
   });
 
   it('every query filters on the cluster variable, and the dashboards offer it', () => {
