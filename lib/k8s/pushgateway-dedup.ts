@@ -9,6 +9,10 @@ import { PUSHGATEWAY_REPLICA_LABEL } from './replica-labels';
  *
  * The Pushgateway's own metrics (`job` = the monitor's job) are left as they are: each replica's request counters
  * are different series and must not be merged.
+ *
+ * `replacement: ''` must reach Prometheus as written (an empty value removes the label): the operator's
+ * RelabelConfig.Replacement is a pointer and pkg/prometheus/promcfg.go writes it whenever it is set, empty or not;
+ * left out it would be Prometheus' default `$1`.
  */
 
 /** A relabeling in prometheus-operator's form (`RelabelConfig` of monitoring.coreos.com/v1). */
