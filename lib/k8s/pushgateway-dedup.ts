@@ -28,9 +28,16 @@ export interface OperatorRelabeling {
 /** StatefulSet pod names of the Pushgateway (`pushgateway-0`, `pushgateway-1`). */
 const POD_NAME = 'pushgateway-[0-9]+';
 
-/** Target relabeling: `instance` = the pod name (stable, and recognisable again in the metric relabeling). */
-export function pushgatewayTargetRelabelings(): OperatorRelabeling[] {
-  return [{ action: 'replace', sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'instance' }];
+/**
+ * Target relabeling: `job` set explicitly (the metric relabeling tells the Pushgateway's own series by it; the
+ * operator would otherwise use the Service name), `instance` = the pod name (stable, and recognisable again in
+ * the metric relabeling).
+ */
+export function pushgatewayTargetRelabelings(selfJob: string): OperatorRelabeling[] {
+  return [
+    { action: 'replace', targetLabel: 'job', replacement: selfJob },
+    { action: 'replace', sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'instance' },
+  ];
 }
 
 /**

@@ -127,7 +127,7 @@ export function pushgatewayObjects(config: EnvironmentConfig): KubernetesObject[
             honorLabels: true,
             // Pushed series counted once: identical on both replicas but for pushgateway_replica (a Thanos Query
             // replica label). lib/k8s/pushgateway-dedup.ts
-            relabelings: pushgatewayTargetRelabelings(),
+            relabelings: pushgatewayTargetRelabelings(JOBS.pushgateway),
             metricRelabelings: pushgatewayMetricRelabelings(JOBS.pushgateway),
           },
         ],

@@ -56,6 +56,8 @@ describe('cluster monitoring', () => {
     ['node-exporter', [CLUSTER_JOBS.nodeExporter]],
     ['kube-state-metrics', [CLUSTER_JOBS.kubeStateMetrics]],
     ['kubelet', [CLUSTER_JOBS.kubelet, CLUSTER_JOBS.cadvisor]],
+    // The Pushgateway's dedup relabeling tells its own series by this job.
+    ['pushgateway', ['pushgateway']],
   ])('ServiceMonitor %s sets job explicitly on every endpoint', (name, jobs) => {
     const endpoints = find(objects, 'ServiceMonitor', name).spec.endpoints as Json[];
     expect(endpoints.map((e) => e.relabelings[0])).toEqual(
