@@ -18,6 +18,7 @@ Writes, under DIR:
   kubernetes/*.yaml              every Kubernetes object the platform stack applies
   helm/<release>/values.yaml     Helm values of each release, and chart.yaml with repository, chart, version
   prometheus/rules/*.yaml        Prometheus rule files
+  grafana/dashboards/*.json      Grafana dashboards (provisioned from ConfigMaps)
   alertmanager/alertmanager.yaml the Alertmanager configuration
   render.json                    what was written (a re-render removes files it no longer writes)`;
 

@@ -54,6 +54,7 @@ export const SECRET_KINDS = [
   'slack-webhook-url',
   'pagerduty-routing-key',
   'grafana-oauth',
+  'grafana-database',
 ] as const;
 export type SecretKind = (typeof SECRET_KINDS)[number];
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { READABLE_STORAGE_CLASSES, RESOLUTIONS, retentionPolicyProblems } from '../../lambdas/domain/retention';
 import { COMPONENTS, sizingProblems } from '../../lambdas/domain/sizing';
+import { internalZoneName } from '../naming';
 
 /** The environments this app deploys. `-c env=NAME` picks one; `dev` is the default. */
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
@@ -154,6 +155,48 @@ const schedule = z.strictObject({
     .refine(isTimeZone, { error: (issue) => `not an IANA time zone: ${JSON.stringify(issue.input)}` }),
 });
 
+const cidr = text(/^(?:[0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/, 'an IPv4 CIDR like "10.0.0.0/8"');
+
+/**
+ * Where Grafana keeps users, sessions, preferences and hand-made dashboards.
+ * - `sqlite`: a file on a PersistentVolumeClaim: one replica only (the file is per pod). Cheap; a node or AZ loss
+ *   means minutes of downtime until the pod (and its EBS volume, zonal) comes back.
+ * - `postgres`: Amazon RDS for PostgreSQL shared by every replica (encrypted, in the VPC's private subnets,
+ *   credentials generated into Secrets Manager and synced by External Secrets). Costs an instance; survives pods.
+ */
+const grafanaDatabaseSchema = z.discriminatedUnion(
+  'engine',
+  [
+    z.strictObject({ engine: z.literal('sqlite'), storage: text(/^[0-9]+Gi$/, 'a volume size like "5Gi"') }),
+    z.strictObject({
+      engine: z.literal('postgres'),
+      instanceType: text(/^[a-z][a-z0-9]*\.[a-z0-9]+$/, 'an instance type without "db.", like "t4g.small"'),
+      allocatedStorageGiB: integer(20, 1000),
+      /** A standby in a second AZ (fails over in 1–2 minutes). */
+      multiAz: bool,
+      backupRetentionDays: integer(1, 35),
+      deletionProtection: bool,
+    }),
+  ],
+  { error: (issue) => `grafana.database.engine must be "sqlite" or "postgres", got ${JSON.stringify(issue.input)}` },
+);
+
+const grafanaSchema = z.strictObject({
+  /** The name people open (`https://<hostname>/`, also Grafana's root_url): in the private zone, where ExternalDNS publishes it. */
+  hostname: text(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9-]+$/, 'a lowercase DNS name'),
+  /**
+   * The AWS Private CA that issues the load balancer's ACM certificate: a name in a private zone cannot be
+   * validated by public ACM, and people's browsers trust the organisation's private CA.
+   */
+  certificateAuthorityArn: text(
+    /^arn:aws[a-z-]*:acm-pca:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]:[0-9]{12}:certificate-authority\/[0-9a-f-]{36}$/,
+    'an AWS Private CA ARN (arn:aws:acm-pca:<region>:<account>:certificate-authority/<id>)',
+  ),
+  /** Networks people reach the internal load balancer from (VPN, Direct Connect). */
+  allowedCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR' }),
+  database: grafanaDatabaseSchema,
+});
+
 /**
  * The typed shape of one environment. Every value is checked when the app starts; a bad value stops synth with a
  * message that names the field and what it accepts.
@@ -217,6 +260,7 @@ export const environmentConfigSchema = z
     sizing: sizingSchema,
     access: accessSchema,
     nodeGroups: nodeGroupsSchema,
+    grafana: grafanaSchema,
   })
   .superRefine((config, ctx) => {
     const expectedCluster = `greenlang-${config.name}`;
@@ -281,6 +325,29 @@ export const environmentConfigSchema = z
         code: 'custom',
         path: ['alerting', 'email', 'recipients'],
         message: 'criticalAlerts needs at least one recipient',
+      });
+    }
+    const zone = internalZoneName(config.name);
+    if (!config.grafana.hostname.endsWith(`.${zone}`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grafana', 'hostname'],
+        message: `must be in the private zone ${zone} (ExternalDNS publishes there only), got "${config.grafana.hostname}"`,
+      });
+    }
+    const grafanaReplicas = config.sizing.components.grafana;
+    if (config.grafana.database.engine === 'sqlite' && grafanaReplicas.maxReplicas > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sizing', 'components', 'grafana', 'maxReplicas'],
+        message: `sqlite is one file per pod: run 1 Grafana replica or use grafana.database.engine "postgres", got ${grafanaReplicas.maxReplicas}`,
+      });
+    }
+    if (config.name !== 'dev' && config.grafana.database.engine !== 'postgres') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grafana', 'database', 'engine'],
+        message: `${config.name} must use "postgres": users, sessions and dashboards must survive a pod and be shared by the replicas`,
       });
     }
     if (config.weeklySummary.enabled && config.alerting.email.recipients.length === 0) {

@@ -50,6 +50,9 @@ export function prometheusOperatorRelease(): HelmRelease {
         namespaces: {},
         resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
         serviceMonitor: { selfMonitor: true },
+        // The operator keeps a kube-system/prometheus-operator-kubelet Service with one endpoint per node; the
+        // kubelet and cAdvisor ServiceMonitor (lib/k8s/cluster-monitoring.ts) scrapes it.
+        kubeletService: { enabled: true, namespace: 'kube-system' },
       },
     },
   };

@@ -18,6 +18,7 @@ import {
   volumeClaimTemplate,
 } from './common';
 import { MONITORING_NAMESPACE } from './namespace';
+import { pushgatewayMetricRelabelings, pushgatewayTargetRelabelings } from './pushgateway-dedup';
 import type { KubernetesObject } from './types';
 import { IMAGES } from './versions';
 
@@ -125,7 +126,10 @@ export function pushgatewayObjects(config: EnvironmentConfig): KubernetesObject[
             port: 'http',
             interval: config.sizing.prometheus.scrapeInterval,
             honorLabels: true,
-            relabelings: [{ action: 'replace', targetLabel: 'job', replacement: JOBS.pushgateway }],
+            // Pushed series counted once: identical on both replicas but for pushgateway_replica (a Thanos Query
+            // replica label). lib/k8s/pushgateway-dedup.ts
+            relabelings: pushgatewayTargetRelabelings(JOBS.pushgateway),
+            metricRelabelings: pushgatewayMetricRelabelings(JOBS.pushgateway),
           },
         ],
       },

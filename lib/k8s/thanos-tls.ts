@@ -9,7 +9,9 @@ import type { KubernetesObject } from './types';
 
 export const THANOS_GRPC_SERVER_NAME = 'thanos-grpc.monitoring.svc';
 const CA_SECRET = 'thanos-grpc-ca';
-const CA_ISSUER = 'thanos-grpc-ca';
+/** The CA issuer of every Thanos certificate (also Grafana's client certificate for the query-frontend). */
+export const THANOS_CA_ISSUER = 'thanos-grpc-ca';
+const CA_ISSUER = THANOS_CA_ISSUER;
 const SELF_SIGNED_ISSUER = 'thanos-grpc-selfsigned';
 
 /** Components that hold a gRPC certificate; the Prometheus pods' sidecar is `sidecar`. */

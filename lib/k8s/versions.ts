@@ -42,6 +42,18 @@ export const CHARTS = {
     chart: 'prometheus-adapter',
     version: '5.2.0',
   },
+  /** node-exporter DaemonSet on the EC2 nodes (chart 4.45.3 ships node_exporter 1.9.1). */
+  nodeExporter: {
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'prometheus-node-exporter',
+    version: '4.45.3',
+  },
+  /** kube-state-metrics (the range kube-prometheus-stack 67.8 depends on: 5.28.*). */
+  kubeStateMetrics: {
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'kube-state-metrics',
+    version: '5.28.0',
+  },
 } as const;
 
 /** The tag of an image reference (`quay.io/thanos/thanos:v0.39.2` → `v0.39.2`). */

@@ -7,6 +7,7 @@ import { capacityRecordingRules } from './capacity-recording';
 import { runbookUrl } from './conventions';
 import { greenlangSloLongRangeRules, greenlangSloRules } from './greenlang-slo';
 import { kongRules } from './kong';
+import { kubernetesRules } from './kubernetes';
 import { longRangeRules } from './long-range';
 import { postgresRules } from './postgres';
 import { prometheusRules } from './prometheus';
@@ -30,6 +31,7 @@ export function ruleFileSpecs(config: EnvironmentConfig): RuleFileSpec[] {
     kongRules(),
     postgresRules(),
     redisRules(),
+    kubernetesRules(),
     greenlangSloLongRangeRules(),
     longRangeRules(config),
   ];

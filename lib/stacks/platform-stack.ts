@@ -5,11 +5,16 @@ import type { Construct } from 'constructs';
 import { alertmanagerConfig, renderAlertWebhookUrl } from '../alerting/alertmanager-config';
 import type { EnvironmentConfig } from '../config';
 import { ClusterWorkloads } from '../constructs/cluster-workloads';
+import { GrafanaCertificate } from '../constructs/grafana-certificate';
+import { GrafanaCloudWatchRole } from '../constructs/grafana-cloudwatch-role';
+import { GrafanaDatabase } from '../constructs/grafana-database';
 import { InternalEndpointsZone } from '../constructs/internal-endpoints-zone';
 import { ObservabilityCluster } from '../constructs/observability-cluster';
 import { PlatformAddonRoles } from '../constructs/platform-addon-roles';
 import { ThanosIrsaRoles } from '../constructs/thanos-irsa-roles';
 import { helmReleases, kubernetesObjects } from '../k8s';
+import { GRAFANA, GRAFANA_ROLE_IDENTITY } from '../k8s/grafana';
+import { grafanaRootUrl } from '../k8s/grafana-endpoint';
 import { MONITORING_NAMESPACE } from '../k8s/namespace';
 import { internalZoneName, irsaRoleName, thanosBucketName } from '../naming';
 import { ADDON_CHARTS, EBS_CSI_IRSA_SUBJECT, personRoleArn, platformAddonReleases } from '../platform/addons';
@@ -35,6 +40,10 @@ export class PlatformStack extends Stack {
   public readonly addonRoles: PlatformAddonRoles;
   public readonly internalZone: InternalEndpointsZone;
   public readonly workloads: ClusterWorkloads;
+  public readonly grafanaCertificate: GrafanaCertificate;
+  public readonly grafanaRole: GrafanaCloudWatchRole;
+  /** Grafana's shared database, when `grafana.database.engine` is `postgres`. */
+  public readonly grafanaDatabase?: GrafanaDatabase;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
@@ -96,6 +105,28 @@ export class PlatformStack extends Stack {
       internalZone: this.internalZone.zone,
     });
 
+    // Grafana: the load balancer's certificate, and the shared database when configured (grafana.database).
+    this.grafanaCertificate = new GrafanaCertificate(this, 'GrafanaCertificate', {
+      hostname: config.grafana.hostname,
+      certificateAuthorityArn: config.grafana.certificateAuthorityArn,
+    });
+    this.grafanaRole = new GrafanaCloudWatchRole(this, 'GrafanaRole', {
+      cluster,
+      namespace: MONITORING_NAMESPACE,
+      serviceAccount: GRAFANA,
+      roleName: irsaRoleName(config.name, GRAFANA_ROLE_IDENTITY),
+    });
+    const database = config.grafana.database;
+    if (database.engine === 'postgres') {
+      this.grafanaDatabase = new GrafanaDatabase(this, 'GrafanaDatabase', {
+        env: config.name,
+        vpc: props.vpc,
+        settings: database,
+        clients: [cluster.clusterSecurityGroup],
+        removalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
+      });
+    }
+
     this.workloads = new ClusterWorkloads(this, 'Workloads', {
       cluster,
       baseObjects: platformBaseObjects(),
@@ -107,12 +138,18 @@ export class PlatformStack extends Stack {
       releases: helmReleases(config),
       objects: kubernetesObjects(config, {
         alertmanagerConfig: deployedAlertmanagerConfig(config, props.alertWebhookUrl),
+        grafana: { certificateArn: this.grafanaCertificate.certificate.certificateArn },
       }),
       // Its Service-mutating webhook (failurePolicy Fail) must answer before any other chart creates a Service.
       serviceWebhookRelease: ADDON_CHARTS.awsLoadBalancerController.release,
       // The releases' pods (and the IRSA roles their service accounts name) must exist before helm waits on them.
       releasesDependOn: [...this.cluster.nodeGroups, this.cluster.ebsCsiDriver, this.thanosRoles, this.addonRoles],
     });
+
+    // The ExternalSecret of the database credentials syncs once the generated secret exists.
+    if (this.grafanaDatabase) {
+      for (const manifest of this.workloads.manifests) manifest.node.addDependency(this.grafanaDatabase);
+    }
 
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
     new CfnOutput(this, 'ClusterEndpoint', {
@@ -125,6 +162,7 @@ export class PlatformStack extends Stack {
         value: this.cluster.accessHost.instance.instanceId,
       });
     }
+    new CfnOutput(this, 'GrafanaUrl', { value: grafanaRootUrl(config), description: 'Grafana (inside the VPC / VPN)' });
     new CfnOutput(this, 'InternalZoneId', { value: this.internalZone.zone.hostedZoneId });
   }
 }

@@ -1,10 +1,10 @@
 /**
  * Polls `fn` until it returns without throwing, or throws its last error after `timeoutMs`. The way tests wait for
- * something asynchronous (never a fixed sleep).
+ * something asynchronous — a scrape, a rule evaluation, a push arriving — never a fixed sleep.
  */
 export async function eventually<T>(
   fn: () => Promise<T> | T,
-  { timeoutMs, intervalMs }: { timeoutMs: number; intervalMs: number },
+  { timeoutMs = 30_000, intervalMs = 200 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

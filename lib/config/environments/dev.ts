@@ -30,8 +30,22 @@ export const dev: EnvironmentConfigInput = {
     throttle: { rateLimit: 50, burstLimit: 100 },
   },
   runbookBaseUrl: 'https://github.com/greenlang/greenlang-observability/blob/main/docs/runbooks',
+  grafana: {
+    hostname: 'grafana.monitoring.greenlang-dev.internal',
+    certificateAuthorityArn:
+      'arn:aws:acm-pca:eu-west-1:111111111111:certificate-authority/00000000-0000-4000-8000-000000000001',
+    allowedCidrs: ['10.0.0.0/8'],
+    database: { engine: 'sqlite', storage: '5Gi' },
+  },
   retention: SEED_RETENTION_POLICY,
-  sizing: SEED_SIZING,
+  // One Grafana replica: its sqlite file lives on one PVC (grafana.database).
+  sizing: {
+    ...SEED_SIZING,
+    components: {
+      ...SEED_SIZING.components,
+      grafana: { ...SEED_SIZING.components.grafana, replicas: 1, maxReplicas: 1 },
+    },
+  },
   access: {
     // IAM roles (by name, no path) in the deploy account, created outside this app: docs/deploy.md "Access".
     adminRoleNames: ['GreenLangPlatformAdmin'],

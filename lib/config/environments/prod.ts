@@ -30,6 +30,20 @@ export const prod: EnvironmentConfigInput = {
     throttle: { rateLimit: 200, burstLimit: 400 },
   },
   runbookBaseUrl: 'https://github.com/greenlang/greenlang-observability/blob/main/docs/runbooks',
+  grafana: {
+    hostname: 'grafana.monitoring.greenlang-prod.internal',
+    certificateAuthorityArn:
+      'arn:aws:acm-pca:eu-west-1:333333333333:certificate-authority/00000000-0000-4000-8000-000000000003',
+    allowedCidrs: ['10.0.0.0/8'],
+    database: {
+      engine: 'postgres',
+      instanceType: 't4g.medium',
+      allocatedStorageGiB: 20,
+      multiAz: true,
+      backupRetentionDays: 14,
+      deletionProtection: true,
+    },
+  },
   retention: SEED_RETENTION_POLICY,
   sizing: SEED_SIZING,
   access: {

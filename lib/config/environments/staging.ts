@@ -30,6 +30,20 @@ export const staging: EnvironmentConfigInput = {
     throttle: { rateLimit: 100, burstLimit: 200 },
   },
   runbookBaseUrl: 'https://github.com/greenlang/greenlang-observability/blob/main/docs/runbooks',
+  grafana: {
+    hostname: 'grafana.monitoring.greenlang-staging.internal',
+    certificateAuthorityArn:
+      'arn:aws:acm-pca:eu-west-1:222222222222:certificate-authority/00000000-0000-4000-8000-000000000002',
+    allowedCidrs: ['10.0.0.0/8'],
+    database: {
+      engine: 'postgres',
+      instanceType: 't4g.small',
+      allocatedStorageGiB: 20,
+      multiAz: false,
+      backupRetentionDays: 7,
+      deletionProtection: false,
+    },
+  },
   retention: SEED_RETENTION_POLICY,
   sizing: SEED_SIZING,
   access: {

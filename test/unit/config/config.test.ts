@@ -27,7 +27,12 @@ describe('environment configuration', () => {
     expect(config.name).toBe(name);
     expect(config.clusterName).toBe(`greenlang-${name}`);
     expect(config.retention).toEqual(SEED_RETENTION_POLICY);
-    expect(config.sizing).toEqual(SEED_SIZING);
+    // dev runs one Grafana (sqlite on a PVC, grafana.database); everything else is the seed's sizing.
+    const grafana =
+      name === 'dev'
+        ? { ...SEED_SIZING.components.grafana, replicas: 1, maxReplicas: 1 }
+        : SEED_SIZING.components.grafana;
+    expect(config.sizing).toEqual({ ...SEED_SIZING, components: { ...SEED_SIZING.components, grafana } });
     expect(config.availabilityZones.every((zone) => zone.startsWith(config.region))).toBe(true);
   });
 

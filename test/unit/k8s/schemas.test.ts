@@ -49,6 +49,7 @@ const SCHEMAS: Record<string, Validator> = {
   'v1/ConfigMap': model(ConfigMap),
   'v1/Service': model(Service),
   'v1/ServiceAccount': model(ServiceAccount),
+  'v1/PersistentVolumeClaim': model(PersistentVolumeClaim),
   'apps/v1/Deployment': model(Deployment),
   'apps/v1/StatefulSet': model(StatefulSet),
   'batch/v1/CronJob': model(CronJob),

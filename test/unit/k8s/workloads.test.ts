@@ -453,12 +453,7 @@ describe('Pushgateway', () => {
     expect(headless.spec.clusterIP).toBe('None');
     const monitor = find(objects, 'ServiceMonitor', 'pushgateway');
     expect(monitor.spec.endpoints).toEqual([
-      {
-        port: 'http',
-        interval: '15s',
-        honorLabels: true,
-        relabelings: [{ action: 'replace', targetLabel: 'job', replacement: 'pushgateway' }],
-      },
+      expect.objectContaining({ port: 'http', interval: '15s', honorLabels: true }),
     ]);
     expect(matches(monitor.spec.selector.matchLabels, headless.metadata.labels)).toBe(true);
   });
@@ -491,11 +486,11 @@ describe('Grafana', () => {
   it('uses Thanos Query (through the frontend) as its default data source', () => {
     const configMap = find(objects, 'ConfigMap', 'grafana-config');
     const datasources = parse(configMap.data['datasources.yaml']).datasources;
-    expect(datasources).toHaveLength(1);
+    expect(datasources.map((d: Json) => d.type)).toEqual(['prometheus', 'cloudwatch']);
     expect(datasources[0]).toMatchObject({
       type: 'prometheus',
       isDefault: true,
-      url: 'http://thanos-query-frontend.monitoring.svc.cluster.local:9090',
+      url: 'https://thanos-query-frontend.monitoring.svc.cluster.local:9090',
     });
   });
 
