@@ -54,9 +54,13 @@ export const SECRET_KINDS = [
   'slack-webhook-url',
   'pagerduty-routing-key',
   'grafana-oauth',
+] as const;
+/** The secrets the stack generates itself (docs/deploy.md says not to create them). */
+export const GENERATED_SECRET_KINDS = [
+  // Grafana's RDS credentials (staging/prod): generated with the database, synced by External Secrets.
   'grafana-database',
 ] as const;
-export type SecretKind = (typeof SECRET_KINDS)[number];
+export type SecretKind = (typeof SECRET_KINDS)[number] | (typeof GENERATED_SECRET_KINDS)[number];
 
 /** Secrets Manager names; External Secrets Operator syncs the in-cluster ones into Kubernetes secrets. */
 export function secretName(env: EnvironmentName, secret: SecretKind): string {

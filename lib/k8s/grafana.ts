@@ -32,16 +32,12 @@ import {
 import { grafanaLoadBalancerService, grafanaRootUrl, renderGrafanaCertificateArn } from './grafana-endpoint';
 import { MONITORING_NAMESPACE } from './namespace';
 import { THANOS_QUERY_FRONTEND } from './thanos-query';
-import { THANOS_CA_ISSUER } from './thanos-tls';
 import type { KubernetesObject } from './types';
 import { IMAGES } from './versions';
 
 export const GRAFANA = 'grafana';
 export const GRAFANA_OAUTH_SECRET = 'grafana-oauth';
 const OAUTH_DIR = `/etc/grafana/secrets/${GRAFANA_OAUTH_SECRET}`;
-/** Grafana's client certificate for the query-frontend's HTTPS (issued by the Thanos CA; `ca.crt` verifies the server). */
-export const GRAFANA_THANOS_TLS_SECRET = 'grafana-thanos-tls';
-const THANOS_TLS_DIR = `/etc/grafana/secrets/${GRAFANA_THANOS_TLS_SECRET}`;
 /**
  * Properties of the `greenlang-<env>/grafana-oauth` Secrets Manager secret (a JSON object); ESO turns each into a
  * file that grafana.ini reads with `$__file{}`.
@@ -117,10 +113,11 @@ export function grafanaIni(
 }
 
 /**
- * The provisioned data source: Thanos Query through the query-frontend over HTTPS, the default (uid used by
- * every dashboard). Grafana verifies the frontend's certificate against the Thanos CA (`ca.crt` of its own
- * cert-manager certificate) and presents a client certificate from the same CA. Provisioning files expand
- * `$__file{}` (Grafana docs, "Provision Grafana": variable expansion), so no key material is in the ConfigMap.
+ * The provisioned data source: Thanos Query through the query-frontend, the default (uid used by every dashboard).
+ * Plain HTTP inside the cluster, a documented deviation from the seed's "TLS everywhere" (docs/deploy.md, "TLS"):
+ * Thanos 0.39's query-frontend cannot speak TLS to Query (its downstream tripper config has no tls_config), and its
+ * other client, the capacity-report Lambda behind the internal NLB, cannot trust the in-cluster CA. NetworkPolicies
+ * (enforced by the VPC CNI) admit only Grafana and the NLB to the frontend.
  */
 export function grafanaDatasources(config: Pick<EnvironmentConfig, 'sizing' | 'region'>) {
   return {
@@ -131,20 +128,13 @@ export function grafanaDatasources(config: Pick<EnvironmentConfig, 'sizing' | 'r
         uid: THANOS_DATASOURCE.uid,
         type: THANOS_DATASOURCE.type,
         access: 'proxy',
-        url: `https://${serviceHost(THANOS_QUERY_FRONTEND)}:${PORTS.queryHttp}`,
+        url: `http://${serviceHost(THANOS_QUERY_FRONTEND)}:${PORTS.queryHttp}`,
         isDefault: true,
         editable: false,
         jsonData: {
           prometheusType: 'Thanos',
           httpMethod: 'POST',
           timeInterval: config.sizing.prometheus.scrapeInterval,
-          tlsAuth: true,
-          tlsAuthWithCACert: true,
-        },
-        secureJsonData: {
-          tlsCACert: `$__file{${THANOS_TLS_DIR}/ca.crt}`,
-          tlsClientCert: `$__file{${THANOS_TLS_DIR}/tls.crt}`,
-          tlsClientKey: `$__file{${THANOS_TLS_DIR}/tls.key}`,
         },
       },
       {
@@ -164,28 +154,6 @@ export function grafanaDatasources(config: Pick<EnvironmentConfig, 'sizing' | 'r
 /** The `<identity>` of Grafana's IRSA role (`irsaRoleName(env, 'grafana')`): CloudWatch metrics read-only. */
 export const GRAFANA_ROLE_IDENTITY = 'grafana';
 
-/** Grafana's client certificate for the query-frontend, from the Thanos CA issuer (lib/k8s/thanos-tls.ts). */
-export function grafanaThanosCertificate(): KubernetesObject {
-  return {
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'Certificate',
-    metadata: {
-      name: GRAFANA_THANOS_TLS_SECRET,
-      namespace: MONITORING_NAMESPACE,
-      labels: componentLabels(GRAFANA, 'grafana'),
-    },
-    spec: {
-      secretName: GRAFANA_THANOS_TLS_SECRET,
-      commonName: 'grafana',
-      duration: '2160h',
-      renewBefore: '360h',
-      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
-      usages: ['client auth', 'digital signature', 'key encipherment'],
-      issuerRef: { name: THANOS_CA_ISSUER, kind: 'Issuer', group: 'cert-manager.io' },
-    },
-  };
-}
-
 /** Values the deployed stack knows and render does not. */
 export interface GrafanaDeployInputs {
   /** ARN of the load balancer's ACM certificate. @default renderGrafanaCertificateArn(config) */
@@ -204,7 +172,6 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
   return [
     serviceAccount(GRAFANA, labels, { 'eks.amazonaws.com/role-arn': irsaRoleArn(config, GRAFANA_ROLE_IDENTITY) }),
     ...grafanaDatabaseObjects(config),
-    grafanaThanosCertificate(),
     ...grafanaDashboardConfigMaps(config),
     externalSecret({
       name: GRAFANA_OAUTH_SECRET,
@@ -267,7 +234,6 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
                   },
                   { name: 'dashboards', mountPath: GRAFANA_DASHBOARDS_DIR, readOnly: true },
                   { name: 'oauth', mountPath: OAUTH_DIR, readOnly: true },
-                  { name: 'thanos-tls', mountPath: THANOS_TLS_DIR, readOnly: true },
                   ...(postgres ? [{ name: 'database', mountPath: GRAFANA_DATABASE_DIR, readOnly: true }] : []),
                   { name: 'data', mountPath: '/var/lib/grafana' },
                   { name: 'tmp', mountPath: '/tmp' },
@@ -278,7 +244,6 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
               { name: 'config', configMap: { name: 'grafana-config' } },
               grafanaDashboardsVolume(config),
               { name: 'oauth', secret: { secretName: GRAFANA_OAUTH_SECRET } },
-              { name: 'thanos-tls', secret: { secretName: GRAFANA_THANOS_TLS_SECRET } },
               ...(postgres ? [{ name: 'database', secret: { secretName: GRAFANA_DATABASE_SECRET } }] : []),
               grafanaDataVolume(config),
               { name: 'tmp', emptyDir: {} },

@@ -1,6 +1,5 @@
 import { parse } from 'yaml';
 import { GRAFANA_DASHBOARDS_DIR } from '../../../lib/k8s/grafana-dashboards';
-import { THANOS_CA_ISSUER } from '../../../lib/k8s/thanos-tls';
 import { container, find, type Json, objectsFor } from './support';
 
 describe.each(['dev', 'prod'] as const)('Grafana objects (%s)', (env) => {
@@ -10,19 +9,16 @@ describe.each(['dev', 'prod'] as const)('Grafana objects (%s)', (env) => {
   const mounts: Json[] = container(podSpec, 'grafana').volumeMounts;
   const mountOf = (name: string) => mounts.find((m) => m.name === name);
 
-  it('reaches the query-frontend over HTTPS, trusting the Thanos CA, with a client certificate from it', () => {
+  it('reaches the query-frontend inside the cluster (plain HTTP: the documented TLS deviation), as the default', () => {
     const [datasource] = parse(configMap.data['datasources.yaml']).datasources;
-    expect(datasource.url).toBe('https://thanos-query-frontend.monitoring.svc.cluster.local:9090');
-    expect(datasource.jsonData).toMatchObject({ tlsAuth: true, tlsAuthWithCACert: true, prometheusType: 'Thanos' });
-    const files = Object.values(datasource.secureJsonData as Record<string, string>).map(
-      (v) => /^\$__file\{(.+)\}$/.exec(v)?.[1],
-    );
-    const tlsMount = mountOf('thanos-tls');
-    expect(files.map((f) => f?.replace(`${tlsMount?.mountPath}/`, ''))).toEqual(['ca.crt', 'tls.crt', 'tls.key']);
-    expect(podSpec.volumes).toContainEqual({ name: 'thanos-tls', secret: { secretName: 'grafana-thanos-tls' } });
-    const certificate = find(objects, 'Certificate', 'grafana-thanos-tls');
-    expect(certificate.spec.issuerRef).toEqual({ name: THANOS_CA_ISSUER, kind: 'Issuer', group: 'cert-manager.io' });
-    expect(certificate.spec.usages).toContain('client auth');
+    expect(datasource).toMatchObject({
+      url: 'http://thanos-query-frontend.monitoring.svc.cluster.local:9090',
+      isDefault: true,
+      jsonData: { prometheusType: 'Thanos' },
+    });
+    // No certificate material is referenced that nothing would serve against.
+    expect(datasource.secureJsonData).toBeUndefined();
+    expect(mountOf('thanos-tls')).toBeUndefined();
   });
 
   it('provisions the dashboards from the folder the ConfigMaps are mounted in, read-only in the UI', () => {

@@ -490,7 +490,7 @@ describe('Grafana', () => {
     expect(datasources[0]).toMatchObject({
       type: 'prometheus',
       isDefault: true,
-      url: 'https://thanos-query-frontend.monitoring.svc.cluster.local:9090',
+      url: 'http://thanos-query-frontend.monitoring.svc.cluster.local:9090',
     });
   });
 
