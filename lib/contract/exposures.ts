@@ -1,4 +1,5 @@
 import { COMPACTOR_METRICS, COMPACTOR_PUSH_JOB } from '../../lambdas/domain/compactor-metrics';
+import { CLUSTER_JOBS } from '../k8s/cluster-jobs';
 import { AGENT_HEARTBEAT_METRIC, BATCH_JOB_INTERVAL_METRIC, JOBS } from '../rules/conventions';
 
 /**
@@ -48,6 +49,11 @@ const PROM_RULES =
 export const THANOS_SIDECAR_NAMES: readonly CitedName[] = [
   { name: 'thanos_sidecar_prometheus_up', source: 'thanos-io/thanos cmd/thanos/sidecar.go promUp gauge' },
   { name: 'thanos_objstore_bucket_last_successful_upload_time', source: OBJSTORE },
+  {
+    name: 'thanos_shipper_upload_failures_total',
+    source:
+      'thanos-io/thanos pkg/shipper/shipper.go newMetrics uploadFailures (the sidecar passes its registry to shipper.New)',
+  },
   { name: 'thanos_objstore_bucket_operations_total', source: OBJSTORE },
   { name: 'thanos_objstore_bucket_operation_failures_total', source: OBJSTORE },
   { name: 'process_start_time_seconds', source: GO_PROCESS },
@@ -74,6 +80,10 @@ export const THANOS_STORE_NAMES: readonly CitedName[] = [
     name: 'thanos_bucket_store_block_load_failures_total',
     source: 'thanos-io/thanos pkg/store/bucket.go newBucketStoreMetrics blockLoadFailures',
   },
+  {
+    name: 'thanos_bucket_store_blocks_loaded',
+    source: 'thanos-io/thanos pkg/store/bucket.go newBucketStoreMetrics blocksLoaded',
+  },
   { name: 'thanos_objstore_bucket_operations_total', source: OBJSTORE },
   { name: 'thanos_objstore_bucket_operation_failures_total', source: OBJSTORE },
   { name: 'http_requests_total', source: EXTPROM_HTTP },
@@ -83,6 +93,10 @@ export const THANOS_STORE_NAMES: readonly CitedName[] = [
 
 export const THANOS_RULER_NAMES: readonly CitedName[] = [
   { name: 'thanos_alert_sender_errors_total', source: 'thanos-io/thanos pkg/alert/alert.go Sender errs counter' },
+  {
+    name: 'thanos_alert_sender_alerts_dropped_total',
+    source: 'thanos-io/thanos pkg/alert/alert.go NewSender dropped counter (every Alertmanager send failed)',
+  },
   {
     name: 'thanos_alert_queue_alerts_dropped_total',
     source: 'thanos-io/thanos pkg/alert/alert.go NewQueue dropped counter',
@@ -121,6 +135,56 @@ export const POSTGRES_EXPORTER_EXTRA_NAMES: readonly CitedName[] = [
   },
 ];
 
+/**
+ * kube-state-metrics v2.14 (the app version of chart 5.28.0, lib/k8s/versions.ts). Each name from its metrics docs
+ * (one table row per metric, the `STABLE`/`EXPERIMENTAL` status there; all on by default), generated in
+ * internal/store/{pod,job,node}.go. Lines are those of the docs at the stored commit.
+ */
+const KSM_POD = 'kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md';
+const KSM_JOB = 'kubernetes/kube-state-metrics docs/metrics/workload/job-metrics.md';
+const KSM_NODE = 'kubernetes/kube-state-metrics docs/metrics/cluster/node-metrics.md';
+export const KUBE_STATE_METRICS_NAMES: readonly CitedName[] = [
+  { name: 'kube_pod_status_phase', source: `${KSM_POD}:13 (STABLE; label phase)` },
+  { name: 'kube_pod_status_ready', source: `${KSM_POD}:15 (STABLE; label condition)` },
+  { name: 'kube_pod_container_status_waiting_reason', source: `${KSM_POD}:19 (STABLE; label reason)` },
+  { name: 'kube_pod_container_status_last_terminated_reason', source: `${KSM_POD}:24 (EXPERIMENTAL; label reason)` },
+  { name: 'kube_pod_container_status_restarts_total', source: `${KSM_POD}:31 (STABLE counter)` },
+  { name: 'kube_job_status_failed', source: `${KSM_JOB}:14 (STABLE; label reason)` },
+  { name: 'kube_job_failed', source: `${KSM_JOB}:18 (STABLE; label condition)` },
+  { name: 'kube_node_status_condition', source: `${KSM_NODE}:14 (STABLE; labels condition, status)` },
+];
+
+/**
+ * The kubelet's own `/metrics` (EKS 1.35): the PVC volume stats collector, registered on that endpoint by
+ * kubernetes/kubernetes pkg/kubelet/server/server.go; names `kubelet_` + pkg/kubelet/metrics/metrics.go
+ * VolumeStats*Key. The monitor keeps only CADVISOR_METRICS / KUBELET_METRICS (lib/k8s/cluster-monitoring.ts).
+ */
+const KUBELET_VOLUME_STATS =
+  'kubernetes/kubernetes pkg/kubelet/metrics/collectors/volume_stats.go:30-47 (volumeStats{Capacity,Available,Used}BytesDesc, labels namespace, persistentvolumeclaim)';
+export const KUBELET_NAMES: readonly CitedName[] = [
+  { name: 'kubelet_volume_stats_capacity_bytes', source: KUBELET_VOLUME_STATS },
+  { name: 'kubelet_volume_stats_available_bytes', source: KUBELET_VOLUME_STATS },
+  { name: 'kubelet_volume_stats_used_bytes', source: KUBELET_VOLUME_STATS },
+];
+
+/**
+ * The kubelet's `/metrics/cadvisor`: kubernetes/kubernetes pkg/kubelet/server/server.go registers cAdvisor's
+ * metrics.NewPrometheusCollector with includedMetrics {CpuUsageMetrics, MemoryUsageMetrics, …, OOMMetrics}; the
+ * names are cAdvisor's containerMetrics in google/cadvisor metrics/prometheus.go. The CFS period counters exist only
+ * for containers with a CPU limit (`condition: s.Cpu.Quota != 0`).
+ */
+const CADVISOR = (set: string) => `google/cadvisor metrics/prometheus.go NewPrometheusCollector (${set})`;
+export const CADVISOR_NAMES: readonly CitedName[] = [
+  { name: 'container_cpu_usage_seconds_total', source: CADVISOR('CpuUsageMetrics') },
+  { name: 'container_cpu_cfs_periods_total', source: CADVISOR('CpuUsageMetrics, containers with a CPU quota') },
+  {
+    name: 'container_cpu_cfs_throttled_periods_total',
+    source: CADVISOR('CpuUsageMetrics, containers with a CPU quota'),
+  },
+  { name: 'container_memory_working_set_bytes', source: CADVISOR('MemoryUsageMetrics') },
+  { name: 'container_oom_events_total', source: CADVISOR('OOMMetrics') },
+];
+
 /** The exposure of every job a monitor in lib/k8s produces. */
 export const JOB_EXPOSURES: Readonly<Record<string, Exposure>> = {
   [JOBS.prometheus]: { scrape: 'prometheus' },
@@ -139,6 +203,12 @@ export const JOB_EXPOSURES: Readonly<Record<string, Exposure>> = {
   [JOBS.kong]: { cited: KONG_NAMES },
   [JOBS.greenlangApi]: { cited: GREENLANG_API_NAMES },
   [JOBS.greenlangAgents]: { cited: GREENLANG_AGENT_NAMES },
+  // The cluster runs node_exporter 1.9.1 (chart 4.45.3); the Debian binary scraped here is 1.5.0. The names read
+  // (node_cpu_seconds_total, node_memory_*, node_filesystem_*) are in both.
+  [CLUSTER_JOBS.nodeExporter]: { scrape: 'node-exporter' },
+  [CLUSTER_JOBS.kubeStateMetrics]: { cited: KUBE_STATE_METRICS_NAMES },
+  [CLUSTER_JOBS.kubelet]: { cited: KUBELET_NAMES },
+  [CLUSTER_JOBS.cadvisor]: { cited: CADVISOR_NAMES },
   [JOBS.grafana]: {
     cited: [
       {
@@ -148,6 +218,17 @@ export const JOB_EXPOSURES: Readonly<Record<string, Exposure>> = {
     ],
   },
 };
+
+/**
+ * The synthetic series the rule managers write for every pending or firing alert (Prometheus and the Thanos Ruler,
+ * which runs the same rules manager): prometheus/prometheus rules/alerting.go `alertMetricName = "ALERTS"`,
+ * `alertForStateMetricName = "ALERTS_FOR_STATE"` (labels: the alert's own, `alertname`, `alertstate`). Not scraped
+ * from any job: a target without `job`, matched by selectors that do not filter on it.
+ */
+export const ALERT_SERIES_NAMES: readonly CitedName[] = ['ALERTS', 'ALERTS_FOR_STATE'].map((name) => ({
+  name,
+  source: 'prometheus/prometheus rules/alerting.go alertMetricName / alertForStateMetricName',
+}));
 
 /**
  * What pushed groups carry (they keep their own `job`: honor_labels). The compactor's run results under

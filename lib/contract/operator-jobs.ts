@@ -155,6 +155,8 @@ export interface MonitorJob {
   /** The job on the scraped series; `undefined` if it depends on a name this repository does not control. */
   readonly job: string | undefined;
   readonly honorLabels: boolean;
+  /** The endpoint's `metricRelabelings` (Prometheus form): a `keep`/`drop` on `__name__` limits what is stored. */
+  readonly metricRelabelings: readonly RelabelConfig[];
 }
 
 /**
@@ -170,6 +172,7 @@ export function monitorJobs(objects: readonly KubernetesObject[]): MonitorJob[] 
     const spec = monitor.spec as { selector?: Record<string, unknown>; namespaceSelector?: Record<string, unknown> };
     endpointsOf(monitor).forEach((endpoint, index) => {
       const honorLabels = endpoint.honorLabels === true;
+      const metricRelabelings = ((endpoint.metricRelabelings ?? []) as Record<string, unknown>[]).map(toRelabelConfig);
       const candidates: DiscoveredTarget[] =
         monitor.kind === 'PodMonitor'
           ? [
@@ -201,6 +204,7 @@ export function monitorJobs(objects: readonly KubernetesObject[]): MonitorJob[] 
           endpoint: index,
           job,
           honorLabels,
+          metricRelabelings,
         });
       }
     });

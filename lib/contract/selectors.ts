@@ -112,14 +112,29 @@ export function matches(matcher: LabelMatcher, value: string): boolean {
   }
 }
 
+/** A regex that is only literal names separated by `|` (`a|b-c`): the names it matches, else `undefined`. */
+function literalAlternatives(regex: string): string[] | undefined {
+  return /^[A-Za-z0-9_:-]+(\|[A-Za-z0-9_:-]+)*$/.test(regex) ? regex.split('|') : undefined;
+}
+
+/**
+ * Whether a `job` matcher can select a pushed group. A pushed job can be named anything except what a monitor
+ * produces (and is never empty): an equality, or a regex of literal names, must name such a job; a negative matcher
+ * or a real regex (`nightly-.*`) can match one.
+ */
+function mayMatchPushedJob(matcher: LabelMatcher, scrapedJobs: ReadonlySet<string>): boolean {
+  if (matcher.op === '!=' || matcher.op === '!~') return true;
+  const names = matcher.op === '=' ? [matcher.value] : literalAlternatives(matcher.value);
+  return names === undefined || names.some((name) => name !== '' && !scrapedJobs.has(name));
+}
+
 /** The targets a selector's `job` matchers can select. A pushed group's job is any name no monitor produces. */
 function candidateTargets(selector: Selector, targets: readonly Target[]): Target[] {
   const jobMatchers = selector.matchers.filter((m) => m.name === 'job');
   const scrapedJobs = new Set(targets.flatMap((t) => (t.job === ANY_PUSHED_JOB ? [] : [t.job])));
   return targets.filter((target) => {
     if (target.job !== ANY_PUSHED_JOB) return jobMatchers.every((m) => matches(m, target.job as string));
-    // A pushed job can be named anything except what a monitor produces: an equality must name such a job.
-    return jobMatchers.every((m) => (m.op === '=' ? !scrapedJobs.has(m.value) : true));
+    return jobMatchers.every((m) => mayMatchPushedJob(m, scrapedJobs));
   });
 }
 

@@ -2,6 +2,7 @@ import { COMPACTOR_PUSH_JOB } from '../../lambdas/domain/compactor-metrics';
 import type { EnvironmentConfig } from '../config';
 import type { KubernetesObject } from '../k8s/types';
 import {
+  ALERT_SERIES_NAMES,
   type Exposure,
   JOB_EXPOSURES,
   PUSHED_BATCH_JOB_NAMES,
@@ -9,6 +10,7 @@ import {
   type ScrapableBinary,
 } from './exposures';
 import { monitorJobs } from './operator-jobs';
+import { type RelabelConfig, relabel } from './relabel';
 import { recordingRuleTargets } from './rule-queries';
 import { ANY_PUSHED_JOB, type Target } from './selectors';
 
@@ -44,9 +46,25 @@ export function exposedNames(text: string): Set<string> {
 }
 
 /**
+ * Whether a scraped series named `name` survives the endpoint's `metricRelabelings` (Prometheus applies them to
+ * every sample before storing it, prometheus/prometheus scrape/scrape.go mutateSampleLabels). Only `keep`/`drop`
+ * steps reading `__name__` alone decide by name; other steps depend on labels the contract does not model.
+ */
+export function keptByName(name: string, metricRelabelings: readonly RelabelConfig[]): boolean {
+  const byName = metricRelabelings.filter(
+    (s) =>
+      (s.action === 'keep' || s.action === 'drop') &&
+      s.source_labels?.length === 1 &&
+      s.source_labels[0] === '__name__',
+  );
+  return relabel({ __name__: name }, byName) !== undefined;
+}
+
+/**
  * The contract's targets for the rendered Kubernetes objects: one per job a monitor produces (names from the real
  * binary or the cited list of {@link JOB_EXPOSURES}, plus Prometheus' synthetic scrape series), the pushed groups,
- * and the recording rules. A job without a known exposure exposes nothing (every selector on it fails).
+ * the recording rules, and the alert series (`ALERTS`) the rule managers write. A job without a known exposure
+ * exposes nothing (every selector on it fails).
  */
 export function contractTargets(
   config: EnvironmentConfig,
@@ -55,12 +73,16 @@ export function contractTargets(
   exposures: Readonly<Record<string, Exposure>> = JOB_EXPOSURES,
 ): Target[] {
   const targets: Target[] = [];
-  for (const { job, monitor } of monitorJobs(objects)) {
+  for (const { job, monitor, metricRelabelings } of monitorJobs(objects)) {
     if (job === undefined) continue;
     const exposure = exposures[job];
+    // The synthetic series are added after metric relabeling (scrape.go addReportSample): never dropped by it.
     const names = new Set<string>(SYNTHETIC_SCRAPE_NAMES);
-    if (exposure?.scrape) for (const n of scraped.get(exposure.scrape) ?? []) names.add(n);
-    for (const cited of exposure?.cited ?? []) names.add(cited.name);
+    const exposed = [
+      ...(exposure?.scrape ? (scraped.get(exposure.scrape) ?? []) : []),
+      ...(exposure?.cited ?? []).map((c) => c.name),
+    ];
+    for (const n of exposed) if (keptByName(n, metricRelabelings)) names.add(n);
     const origin = exposure?.scrape
       ? `monitor ${monitor}: scraped from the real ${exposure.scrape}`
       : `monitor ${monitor}: cited names`;
@@ -78,5 +100,10 @@ export function contractTargets(
     origin: 'groups batch jobs push (Pushgateway adds push_time_seconds, push_failure_time_seconds)',
   });
   targets.push(...recordingRuleTargets(config));
+  targets.push({
+    job: '',
+    names: new Set(ALERT_SERIES_NAMES.map((n) => n.name)),
+    origin: 'alert series written by the rule managers (Prometheus, Thanos Ruler)',
+  });
   return targets;
 }

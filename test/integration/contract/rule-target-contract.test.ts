@@ -1,8 +1,10 @@
+import type { EnvironmentConfig } from '../../../lib/config';
 import { loadEnvironmentConfig } from '../../../lib/config';
 import { JOB_EXPOSURES } from '../../../lib/contract/exposures';
 import { monitorJobs } from '../../../lib/contract/operator-jobs';
 import { ruleQueries } from '../../../lib/contract/rule-queries';
-import { checkSelectors } from '../../../lib/contract/selectors';
+import { checkSelectors, type Query } from '../../../lib/contract/selectors';
+import { type DashboardQuery, dashboardQueries, dashboardSpecs } from '../../../lib/dashboards';
 import { kubernetesObjects } from '../../../lib/k8s';
 import type { KubernetesObject } from '../../../lib/k8s/types';
 import { contractTargets, type ScrapedBinaries, scrapeRealBinaries } from '../../support/contract-targets';
@@ -23,6 +25,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await scraped?.stop();
 });
+
+/** Every Grafana panel query as a contract query, named `dashboards/<uid>/<panel title>`. */
+function panelQueries(envConfig: EnvironmentConfig): Query[] {
+  return dashboardQueries(envConfig).map((q: DashboardQuery) => ({
+    source: `dashboards/${q.dashboard}/${q.panel}`,
+    expr: q.expr,
+  }));
+}
 
 /** The objects with one monitor's `job` relabeling replaced (or removed with `undefined`). */
 function withMonitorJob(name: string, job: string | undefined): KubernetesObject[] {
@@ -96,6 +106,52 @@ describe('rule ↔ target contract', () => {
         selector: 'pg_up{job="redis-exporter"}',
         problem: expect.stringMatching(/pg_up is exposed by none of the targets job="redis-exporter" selects/),
       },
+    ]);
+  });
+});
+
+describe('dashboard ↔ target contract (issue #16: every panel query checked)', () => {
+  it('holds for every panel query of every dashboard in every environment', () => {
+    for (const env of ['dev', 'staging', 'prod'] as const) {
+      const envConfig = loadEnvironmentConfig(env);
+      const targets = contractTargets(envConfig, kubernetesObjects(envConfig), scraped.names);
+      expect(checkSelectors(panelQueries(envConfig), targets)).toEqual([]);
+    }
+  });
+
+  it('checks the panels of every dashboard (the query list is not empty by accident)', () => {
+    const checked = new Set(panelQueries(config).map((q) => q.source.split('/')[1]));
+    expect([...checked].sort()).toEqual(
+      dashboardSpecs(config)
+        .map((d) => d.uid)
+        .sort(),
+    );
+  });
+
+  it('fails when a cluster monitor is renamed: every panel reading its job is reported', () => {
+    const targets = contractTargets(config, withMonitorJob('kube-state-metrics', 'ksm'), scraped.names);
+    const violations = checkSelectors(panelQueries(config), targets);
+    expect(violations.length).toBeGreaterThan(0);
+    expect(violations.every((v) => v.selector.includes('job="kube-state-metrics"'))).toBe(true);
+    expect(violations[0]?.problem).toMatch(/job="kube-state-metrics" is produced by no monitor/);
+  });
+
+  it('fails on a panel reading a metric its job does not expose', () => {
+    const targets = contractTargets(config, objects, scraped.names);
+    const violations = checkSelectors(
+      [
+        // A real cAdvisor series, but the cadvisor endpoint keeps only the series the alerts and dashboards read.
+        { source: 'dashboards/x/dropped by the monitor', expr: 'sum(container_memory_usage_bytes{job="cadvisor"})' },
+        { source: 'dashboards/x/typo', expr: 'sum(container_memroy_working_set_bytes{job="cadvisor"})' },
+        // ALERTS is written by the rule managers, not scraped under a job.
+        { source: 'dashboards/x/ALERTS by job', expr: 'ALERTS{job="thanos-query-frontend"}' },
+      ],
+      targets,
+    );
+    expect(violations.map((v) => v.source)).toEqual([
+      'dashboards/x/dropped by the monitor',
+      'dashboards/x/typo',
+      'dashboards/x/ALERTS by job',
     ]);
   });
 });

@@ -5,6 +5,7 @@ import { loadEnvironmentConfig } from '../../../lib/config';
 import { jobRelabelings, metaLabels, monitorJobs, targetJob } from '../../../lib/contract/operator-jobs';
 import { type RelabelConfig, relabel } from '../../../lib/contract/relabel';
 import { kubernetesObjects } from '../../../lib/k8s';
+import { CLUSTER_JOBS } from '../../../lib/k8s/cluster-jobs';
 import type { KubernetesObject } from '../../../lib/k8s/types';
 import { JOBS } from '../../../lib/rules/conventions';
 
@@ -137,10 +138,10 @@ describe('job of a target, as prometheus-operator generates it', () => {
     expect(targetJob(pm, 0, { namespace: 'default', podLabels: {} }).target).toBe('default/agents');
   });
 
-  it('every rendered monitor sets its job to the conventions name, whatever the Service is called', () => {
+  it('every rendered monitor sets its job to the conventions (or cluster-monitoring) name, whatever the Service is called', () => {
     const jobs = monitorJobs(kubernetesObjects(loadEnvironmentConfig('prod')));
     expect(jobs.every((j) => j.job !== undefined)).toBe(true);
-    expect(new Set(jobs.map((j) => j.job))).toEqual(new Set(Object.values(JOBS)));
+    expect(new Set(jobs.map((j) => j.job))).toEqual(new Set([...Object.values(JOBS), ...Object.values(CLUSTER_JOBS)]));
   });
 
   it("an application's ServiceMonitor without a job relabeling depends on a Service name nobody here controls", () => {
@@ -150,7 +151,14 @@ describe('job of a target, as prometheus-operator generates it', () => {
       endpoints: [{ port: 'metrics' }],
     });
     expect(monitorJobs([kong])).toEqual([
-      { monitor: 'kong', kind: 'ServiceMonitor', endpoint: 0, job: undefined, honorLabels: false },
+      {
+        monitor: 'kong',
+        kind: 'ServiceMonitor',
+        endpoint: 0,
+        job: undefined,
+        honorLabels: false,
+        metricRelabelings: [],
+      },
     ]);
   });
 });

@@ -68,4 +68,18 @@ describe('checkSelectors', () => {
       ['broken', expect.stringContaining('not valid PromQL')],
     ]);
   });
+
+  it('lets a pushed group answer a negative or real-regex job matcher, but not one naming only scraped jobs', () => {
+    const violations = checkSelectors(
+      [
+        { source: 'negative', expr: 'push_failure_time_seconds{job!="prometheus"}' },
+        { source: 'regex', expr: 'push_failure_time_seconds{job=~"nightly-.*"}' },
+        { source: 'one pushed name', expr: 'push_failure_time_seconds{job=~"prometheus|nightly-report"}' },
+        { source: 'scraped names only', expr: 'push_failure_time_seconds{job=~"prometheus|thanos-compactor"}' },
+        { source: 'no job', expr: 'push_failure_time_seconds{job=""}' },
+      ],
+      targets,
+    );
+    expect(violations.map((v) => v.source)).toEqual(['scraped names only', 'no job']);
+  });
 });
