@@ -136,9 +136,10 @@ export const POSTGRES_EXPORTER_EXTRA_NAMES: readonly CitedName[] = [
 ];
 
 /**
- * kube-state-metrics v2.14 (the app version of chart 5.28.0, lib/k8s/versions.ts). Each name from its metrics docs
- * (one table row per metric, the `STABLE`/`EXPERIMENTAL` status there; all on by default), generated in
- * internal/store/{pod,job,node}.go. Lines are those of the docs at the stored commit.
+ * kube-state-metrics 2.x as chart 5.28.0 (lib/k8s/versions.ts) ships it. Each name from its metrics docs (one table
+ * row per metric, with its `STABLE`/`EXPERIMENTAL` status; all on by default, none opt-in), generated in
+ * internal/store/{pod,job,node}.go. Lines are those of the docs at the stored commit; every name read here is in
+ * every 2.x release.
  */
 const KSM_POD = 'kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md';
 const KSM_JOB = 'kubernetes/kube-state-metrics docs/metrics/workload/job-metrics.md';
