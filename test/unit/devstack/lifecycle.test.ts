@@ -11,6 +11,7 @@ import {
   resetWorkDir,
 } from '../../../lib/devstack/lifecycle';
 import { isSupportedNode, unsupportedNodeMessage } from '../../../lib/node-version';
+import { eventually } from '../../support/eventually';
 
 let dir: string;
 beforeEach(() => {
@@ -70,15 +71,15 @@ describe('children', () => {
     const shell = spawn('sh', ['-c', 'sleep 30 & wait']);
     const exited = new Promise((resolve) => shell.once('exit', resolve));
     const shellPid = shell.pid ?? 0;
-    const [sleep] = await (async () => {
-      const deadline = Date.now() + 5000;
-      for (;;) {
+    // Between fork and exec the child is still a copy of `sh`: wait until it has become `sleep`.
+    const [sleep] = await eventually(
+      () => {
         const found = childProcesses(shellPid);
-        if (found.length > 0 || Date.now() > deadline) return found;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-    expect(sleep?.command).toBe('sleep');
+        expect(found.map((c) => c.command)).toEqual(['sleep']);
+        return found;
+      },
+      { timeoutMs: 5000, intervalMs: 20 },
+    );
     expect(killRemainingChildren(shellPid)).toEqual([sleep]);
     await exited; // the shell's wait returns once its child is killed
     expect(childProcesses(shellPid)).toEqual([]);

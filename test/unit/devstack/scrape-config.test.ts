@@ -43,8 +43,8 @@ describe('the local scrape configuration, derived from the rendered monitors', (
   });
 
   it('refuses a local target for a monitor the cluster does not render', () => {
-    expect(() => localScrapeConfigs(objects, { 'node-exporter': [{ address: '127.0.0.1:5', pod: 'x' }] })).toThrow(
-      'local scrape target "node-exporter": no rendered ServiceMonitor or PodMonitor has that name',
+    expect(() => localScrapeConfigs(objects, { 'memcached-exporter': [{ address: '127.0.0.1:5', pod: 'x' }] })).toThrow(
+      'local scrape target "memcached-exporter": no rendered ServiceMonitor or PodMonitor has that name',
     );
   });
 });
