@@ -102,17 +102,31 @@ export function gzipSize(file: string): number {
   return zlib.gzipSync(fs.readFileSync(file)).length;
 }
 
-/** Time to import an ES module in a fresh Node process (what a cold start pays for the code), one sample. */
-export function moduleLoadSampleMs(file: string, env: NodeJS.ProcessEnv = process.env): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(path.resolve(file))}); process.stdout.write(String(performance.now() - t));`;
+/**
+ * Time to import an ES module in a fresh Node process (what a cold start pays for the code), one sample. A list
+ * imports the files one after the other (an entry, then the chunks its first invocation imports).
+ */
+export function moduleLoadSampleMs(file: string | readonly string[], env: NodeJS.ProcessEnv = process.env): number {
+  const files = (typeof file === 'string' ? [file] : file).map((f) => JSON.stringify(path.resolve(f)));
+  const script = `const t = performance.now(); for (const f of [${files.join(',')}]) await import(f); process.stdout.write(String(performance.now() - t));`;
   return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env }));
+}
+
+/** The chunks an entry imports with `import()` (its lazily built composition root, Secrets Manager, ...). */
+export function dynamicChunks(entry: string): string[] {
+  const code = fs.readFileSync(entry, 'utf8');
+  return [...code.matchAll(/import\("(\.\/[^"]+)"\)/g)].map((m) => path.join(path.dirname(entry), m[1] ?? ''));
 }
 
 /**
  * Load times of several modules, median of `runs` each. The runs are interleaved (a, b, c, a, b, c, ...) so a
  * burst of load from other processes on the machine hits every module alike instead of one.
  */
-export function moduleLoadMs(files: readonly string[], runs = 11, env: NodeJS.ProcessEnv = process.env): number[] {
+export function moduleLoadMs(
+  files: readonly (string | readonly string[])[],
+  runs = 11,
+  env: NodeJS.ProcessEnv = process.env,
+): number[] {
   const samples = files.map(() => [] as number[]);
   for (let i = 0; i < runs; i++) {
     files.forEach((file, k) => {
