@@ -3,9 +3,9 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { PowertoolsAuditMetrics } from '../../adapters/audit-metrics';
-import { SnsAuditNotifier } from '../../adapters/audit-notifier';
 import { S3AuditStore } from '../../adapters/s3-audit-store';
 import { S3ThanosBucketReader } from '../../adapters/s3-thanos-bucket';
+import { snsPublisher } from '../../adapters/sns-publisher';
 import type { bucketAuditEnv } from '../../contracts/bucket-audit';
 import type { EnvValues } from '../../contracts/env';
 import { makeHandler } from './handler';
@@ -17,7 +17,7 @@ export function composeBucketAudit(env: EnvValues<typeof bucketAuditEnv.variable
   return makeHandler({
     thanos: new S3ThanosBucketReader(s3, env.thanosBucket),
     store: new S3AuditStore(s3, env.reportsBucket),
-    notifier: new SnsAuditNotifier(new SNSClient({}), env.summaryTopicArn),
+    notifier: snsPublisher(new SNSClient({}), env.summaryTopicArn),
     metrics: new PowertoolsAuditMetrics(metrics),
     bucket: env.thanosBucket,
     environment: env.environmentName,

@@ -4,9 +4,9 @@
  * the state, notify on warning/critical findings, emit metrics.
  */
 import type { AuditMetricsSink } from '../../adapters/audit-metrics';
-import type { AuditNotifier } from '../../adapters/audit-notifier';
 import type { AuditStore } from '../../adapters/s3-audit-store';
 import type { ThanosBucketReader } from '../../adapters/s3-thanos-bucket';
+import type { SnsPublishOnly } from '../../adapters/sns-publisher';
 import { assembleBlocks, buildAuditReport, planReads } from '../../domain/audit/audit';
 import type { BucketAuditReport } from '../../domain/audit/findings';
 import { ListingAccumulator } from '../../domain/audit/listing';
@@ -23,7 +23,7 @@ export interface BucketAuditDeps {
   readonly thanos: ThanosBucketReader;
   readonly store: AuditStore;
   /** @default no notification */
-  readonly notifier?: AuditNotifier;
+  readonly notifier?: SnsPublishOnly;
   /** @default no metrics */
   readonly metrics?: AuditMetricsSink;
   /** The Thanos bucket's name (in the report and the state key). */

@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { snsEmailPublisher } from '../../adapters/email-publisher';
 import { s3ReportStore } from '../../adapters/report-store';
+import { snsPublisher } from '../../adapters/sns-publisher';
 import type { EnvValues } from '../../contracts/env';
 import type { weeklySummaryEnv } from '../../contracts/weekly-summary';
 import { makeWeeklySummaryHandler } from './handler';
@@ -16,7 +16,7 @@ export function composeWeeklySummary(
   const bucket = env.reportsBucket;
   return makeWeeklySummaryHandler({
     store: s3ReportStore(new S3Client({}), bucket),
-    publisher: snsEmailPublisher(new SNSClient({}), env.summaryTopicArn),
+    publisher: snsPublisher(new SNSClient({}), env.summaryTopicArn),
     environment: env.environmentName,
     now: () => new Date(),
     // The bucket is private: the console link opens the object for anyone with read access to it.
