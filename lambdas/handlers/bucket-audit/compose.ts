@@ -3,6 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { PowertoolsAuditMetrics } from '../../adapters/audit-metrics';
+import { systemClock } from '../../adapters/clock';
 import { S3AuditStore } from '../../adapters/s3-audit-store';
 import { S3ThanosBucketReader } from '../../adapters/s3-thanos-bucket';
 import { snsPublisher } from '../../adapters/sns-publisher';
@@ -22,11 +23,8 @@ export function composeBucketAudit(env: EnvValues<typeof bucketAuditEnv.variable
     bucket: env.thanosBucket,
     environment: env.environmentName,
     policy: env.retentionPolicy,
-    clock: () => new Date(),
-    logger: {
-      info: (message, extra = {}) => logger.info(message, extra),
-      warn: (message, extra = {}) => logger.warn(message, extra),
-    },
+    clock: systemClock,
+    logger,
     readConcurrency: env.readConcurrency,
   });
 }

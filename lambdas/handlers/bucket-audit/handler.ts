@@ -4,6 +4,8 @@
  * the state, notify on warning/critical findings, emit metrics.
  */
 import type { AuditMetricsSink } from '../../adapters/audit-metrics';
+import type { Clock } from '../../adapters/clock';
+import type { Logger } from '../../adapters/logger';
 import type { AuditStore } from '../../adapters/s3-audit-store';
 import type { ThanosBucketReader } from '../../adapters/s3-thanos-bucket';
 import type { SnsPublishOnly } from '../../adapters/sns-publisher';
@@ -13,11 +15,6 @@ import { ListingAccumulator } from '../../domain/audit/listing';
 import { type AuditState, decodeAuditState, EMPTY_AUDIT_STATE, encodeAuditState } from '../../domain/audit/state';
 import { needsNotification, summaryMessage, summarySubject } from '../../domain/audit/summary';
 import { type RetentionPolicy, UNREADABLE_STORAGE_CLASSES } from '../../domain/retention';
-
-export interface AuditLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-}
 
 export interface BucketAuditDeps {
   readonly thanos: ThanosBucketReader;
@@ -31,8 +28,8 @@ export interface BucketAuditDeps {
   /** Environment name, in the notification subject. */
   readonly environment: string;
   readonly policy: RetentionPolicy;
-  readonly clock: () => Date;
-  readonly logger: AuditLogger;
+  readonly clock: Clock;
+  readonly logger: Logger;
   /** meta.json / deletion-mark.json reads in flight. @default 32 */
   readonly readConcurrency?: number;
 }

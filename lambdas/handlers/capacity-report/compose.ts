@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { cloudWatchBucketSize } from '../../adapters/bucket-size';
+import { systemClock } from '../../adapters/clock';
 import { prometheusApi } from '../../adapters/prometheus-api';
 import { s3ReportStore } from '../../adapters/report-store';
 import type { capacityReportEnv } from '../../contracts/capacity-report';
@@ -18,7 +19,7 @@ export function composeCapacityReport(env: EnvValues<typeof capacityReportEnv.va
     environment: config.environment,
     sizing: config.sizing,
     retention: config.retention,
-    now: () => new Date(),
+    now: systemClock,
     log: (message, extra) => logger.info(message, extra ?? {}),
   });
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../../adapters/clock';
 import type { ReportStore } from '../../adapters/report-store';
 import type { SnsPublisher } from '../../adapters/sns-publisher';
 import {
@@ -27,7 +28,7 @@ export interface WeeklySummaryDeps {
   readonly store: ReportStore;
   readonly publisher: SnsPublisher;
   readonly environment: string;
-  readonly now: () => Date;
+  readonly now: Clock;
   /** Link to a report key that a reader can open (S3 console URL in AWS, a file path locally). */
   readonly reportUrl: (key: string) => string;
   /**
