@@ -3,12 +3,11 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { alertDeliveryEnv } from '../../lambdas/contracts/alert-delivery';
 import { REPORT_PREFIXES } from '../../lambdas/domain/report-keys';
@@ -17,6 +16,7 @@ import { secretName } from '../naming';
 import { handlerEntry } from '../paths';
 import { messagesWaitingAlarm } from './alarms';
 import { type FunctionDefaults, functionDefaults, ObservabilityFunction } from './observability-function';
+import { buildEncryptedTopic, buildQueueWithDeadLetter } from './secure-defaults';
 
 export interface AlertDeliveryProps extends FunctionDefaults {
   readonly environment: EnvironmentName;
@@ -76,21 +76,15 @@ export class AlertDelivery extends Construct {
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      maxMessageSizeBytes: MAX_MESSAGE_BYTES,
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // AWS: at least six times the function timeout, so retries of a batch do not overlap a running one.
-      visibilityTimeout: Duration.seconds(DELIVERY_TIMEOUT.toSeconds() * 6),
-      retentionPeriod: Duration.days(4),
-      maxMessageSizeBytes: MAX_MESSAGE_BYTES,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = buildQueueWithDeadLetter(this, {
+      maxReceiveCount,
+      queueProps: {
+        // AWS: at least six times the function timeout, so retries of a batch do not overlap a running one.
+        visibilityTimeout: Duration.seconds(DELIVERY_TIMEOUT.toSeconds() * 6),
+        retentionPeriod: Duration.days(4),
+        maxMessageSizeBytes: MAX_MESSAGE_BYTES,
+      },
+    }));
 
     this.idempotencyTable = new dynamodb.Table(this, 'Idempotency', {
       partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
@@ -121,19 +115,12 @@ export class AlertDelivery extends Construct {
       secrets.push(pagerDuty);
     }
     if (alerting.email.criticalAlerts) {
-      const key = new kms.Key(this, 'EmailKey', {
-        description: `Encrypts the greenlang-${environment}-critical-alerts topic`,
-        enableKeyRotation: true,
-        removalPolicy,
-      });
-      this.emailTopic = new sns.Topic(this, 'EmailTopic', {
+      this.emailTopic = buildEncryptedTopic(this, {
+        idPrefix: 'Email',
         topicName: `greenlang-${environment}-critical-alerts`,
-        masterKey: key,
-        enforceSSL: true,
-      });
-      for (const email of alerting.email.recipients) {
-        this.emailTopic.addSubscription(new subscriptions.EmailSubscription(email));
-      }
+        emailRecipients: alerting.email.recipients,
+        keyRemovalPolicy: removalPolicy,
+      }).topic;
     }
     this.delivery = new ObservabilityFunction(this, 'Delivery', {
       ...functionDefaults(props),

@@ -2,7 +2,7 @@ import { Aws, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -12,6 +12,7 @@ import type { EnvironmentName } from '../config';
 import { secretName } from '../naming';
 import { handlerEntry } from '../paths';
 import { type FunctionDefaults, functionDefaults, ObservabilityFunction } from './observability-function';
+import { buildRestApiAccessLogs } from './secure-defaults';
 
 /** A request budget of API Gateway (steady rate per second, burst). */
 export interface RequestBudget {
@@ -156,10 +157,11 @@ export class AlertWebhookApi extends Construct {
     props.queue.grantSendMessages(this.webhook.role);
 
     // --- the private API ---------------------------------------------------------------------------------------
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+    const accessLogs = buildRestApiAccessLogs(this, {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
+    this.accessLogs = accessLogs.logGroup;
     const throughEndpoint = { 'aws:SourceVpce': this.endpoint.vpcEndpointId };
     this.api = new apigateway.RestApi(this, 'Api', {
       restApiName: `greenlang-${environment}-alert-webhook`,
@@ -189,8 +191,7 @@ export class AlertWebhookApi extends Construct {
         stageName: STAGE_NAME,
         throttlingRateLimit: throttle.rateLimit,
         throttlingBurstLimit: throttle.burstLimit,
-        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
-        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        ...accessLogs.stageOptions,
       },
     });
     this.stage = this.api.deploymentStage;

@@ -7,12 +7,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bundleFunction, esbuildFallbackArgs } from '../layer/bundling';
 import { PROJECT_ROOT } from '../paths';
 import { messagesWaitingAlarm } from './alarms';
 import type { RuntimeLayer } from './runtime-layer';
+import { buildEncryptedQueue } from './secure-defaults';
 
 export type PowertoolsLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -129,12 +130,7 @@ export class ObservabilityFunction extends Construct {
     }
 
     this.failureQueue =
-      props.failureQueue ??
-      new sqs.Queue(this, 'FailureQueue', {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
+      props.failureQueue ?? buildEncryptedQueue(this, 'FailureQueue', { retentionPeriod: Duration.days(14) });
 
     const external = [...(props.runtimeLayer?.externalModules ?? [])];
     const entry = props.entry;

@@ -1,9 +1,8 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { weeklySummaryEnv } from '../../lambdas/contracts/weekly-summary';
 import { AUDIT_LATEST_KEY } from '../../lambdas/domain/capacity/report-keys';
@@ -11,6 +10,7 @@ import { REPORT_PREFIXES } from '../../lambdas/domain/report-keys';
 import { objectArn, objectArnFinding } from '../nag';
 import { handlerEntry } from '../paths';
 import { type FunctionDefaults, functionDefaults, ObservabilityFunction } from './observability-function';
+import { buildEncryptedTopic } from './secure-defaults';
 import { type DayOfWeek, WeeklySchedule } from './weekly-schedule';
 
 export interface WeeklySummaryProps extends FunctionDefaults {
@@ -40,18 +40,12 @@ export class WeeklySummary extends Construct {
 
   constructor(scope: Construct, id: string, props: WeeklySummaryProps) {
     super(scope, id);
-    this.key = new kms.Key(this, 'Key', {
-      description: `Encrypts the ${props.topicName} topic`,
-      enableKeyRotation: true,
-      removalPolicy: props.keyRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    this.topic = new sns.Topic(this, 'Topic', {
+    ({ topic: this.topic, key: this.key } = buildEncryptedTopic(this, {
       topicName: props.topicName,
-      displayName: `GreenLang observability (${props.environmentName})`,
-      masterKey: this.key,
-      enforceSSL: true,
-    });
-    for (const email of props.recipients) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+      emailRecipients: props.recipients,
+      keyRemovalPolicy: props.keyRemovalPolicy,
+      topicProps: { displayName: `GreenLang observability (${props.environmentName})` },
+    }));
 
     this.fn = new ObservabilityFunction(this, 'Function', {
       entry: handlerEntry('weekly-summary'),
