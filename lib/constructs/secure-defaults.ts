@@ -47,6 +47,20 @@ export function buildQueueWithDeadLetter(
   return { queue, deadLetterQueue };
 }
 
+/** A customer-managed KMS key with yearly rotation, kept on stack deletion unless told otherwise. */
+export function buildRotatingKey(scope: Construct, id: string, props: kms.KeyProps): kms.Key {
+  return new kms.Key(scope, id, {
+    enableKeyRotation: true,
+    ...props,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+  });
+}
+
+export interface EncryptedTopic {
+  readonly topic: sns.Topic;
+  readonly key: kms.Key;
+}
+
 export interface EncryptedTopicProps {
   readonly topicName: string;
   /** @default `Encrypts the <topicName> topic` */
@@ -61,15 +75,11 @@ export interface EncryptedTopicProps {
 }
 
 /** An SNS topic encrypted with its own rotating customer-managed key, TLS only, with email subscriptions. */
-export function buildEncryptedTopic(
-  scope: Construct,
-  props: EncryptedTopicProps,
-): { readonly topic: sns.Topic; readonly key: kms.Key } {
+export function buildEncryptedTopic(scope: Construct, props: EncryptedTopicProps): EncryptedTopic {
   const prefix = props.idPrefix ?? '';
-  const key = new kms.Key(scope, `${prefix}Key`, {
+  const key = buildRotatingKey(scope, `${prefix}Key`, {
     description: props.keyDescription ?? `Encrypts the ${props.topicName} topic`,
-    enableKeyRotation: true,
-    removalPolicy: props.keyRemovalPolicy ?? RemovalPolicy.RETAIN,
+    removalPolicy: props.keyRemovalPolicy,
   });
   const topic = new sns.Topic(scope, `${prefix}Topic`, {
     topicName: props.topicName,
@@ -79,6 +89,11 @@ export function buildEncryptedTopic(
   });
   for (const email of props.emailRecipients ?? []) topic.addSubscription(new subscriptions.EmailSubscription(email));
   return { topic, key };
+}
+
+export interface KmsBucket {
+  readonly bucket: s3.Bucket;
+  readonly key: kms.Key;
 }
 
 export interface KmsBucketProps {
@@ -98,15 +113,11 @@ export interface KmsBucketProps {
  * An S3 bucket encrypted with its own rotating KMS key (bucket keys on), TLS 1.2+ only, public access blocked,
  * ACLs off, server access logs on. Construct ids: `Key`, `Bucket`.
  */
-export function buildKmsBucket(
-  scope: Construct,
-  props: KmsBucketProps,
-): { readonly bucket: s3.Bucket; readonly key: kms.Key } {
+export function buildKmsBucket(scope: Construct, props: KmsBucketProps): KmsBucket {
   const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-  const key = new kms.Key(scope, 'Key', {
+  const key = buildRotatingKey(scope, 'Key', {
     alias: props.keyAlias,
     description: props.keyDescription,
-    enableKeyRotation: true,
     removalPolicy,
   });
   const bucket = new s3.Bucket(scope, 'Bucket', {
