@@ -5,13 +5,14 @@
  * `--delete-delay`) and applies retention. Plus an in-memory implementation of the audit's S3 port.
  */
 import type { AuditStore } from '../../lambdas/adapters/s3-audit-store';
-import { AUDIT_LATEST_KEY, auditReportKey, auditStateKey } from '../../lambdas/adapters/s3-audit-store';
+import { auditReportKey, auditStateKey } from '../../lambdas/adapters/s3-audit-store';
 import type { ThanosBucketReader } from '../../lambdas/adapters/s3-thanos-bucket';
 import type { ThanosBlockMeta } from '../../lambdas/domain/audit/block-meta';
 import type { BucketConfiguration } from '../../lambdas/domain/audit/bucket-config';
 import type { BucketAuditReport } from '../../lambdas/domain/audit/findings';
 import type { ListedObject } from '../../lambdas/domain/audit/listing';
 import { makeUlid, ulidRandomness } from '../../lambdas/domain/audit/ulid';
+import { AUDIT_LATEST_KEY } from '../../lambdas/domain/capacity/report-keys';
 import {
   lifecycleTransitions,
   RESOLUTION_MILLIS,
