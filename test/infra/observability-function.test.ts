@@ -15,6 +15,23 @@ import { newTestApp, unacknowledgedNagFindings } from '../support/cdk';
 const ENTRY = path.join(PROJECT_ROOT, 'test/fixtures/lambdas/echo/index.ts');
 
 function build(options: { vpc?: boolean; bundling?: boolean; layer?: boolean } = {}) {
+  return quietly(() => buildStack(options));
+}
+
+/**
+ * Runs `fn` without the CDK's "Bundling asset ..." progress lines, which aws-cdk-lib writes straight to
+ * process.stderr (core/lib/asset-staging.js) and which would otherwise land in jest's output.
+ */
+function quietly<T>(fn: () => T): T {
+  const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    return fn();
+  } finally {
+    write.mockRestore();
+  }
+}
+
+function buildStack(options: { vpc?: boolean; bundling?: boolean; layer?: boolean }) {
   const app = newTestApp({ bundling: options.bundling });
   const stack = new Stack(app, 'FnTest', { env: { account: '111111111111', region: 'eu-west-1' } });
   const layer = options.layer ? new RuntimeLayer(stack, 'Layer') : undefined;
