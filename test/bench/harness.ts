@@ -119,19 +119,28 @@ export function dynamicChunks(entry: string): string[] {
 }
 
 /**
- * Load times of several modules, median of `runs` each. The runs are interleaved (a, b, c, a, b, c, ...) so a
- * burst of load from other processes on the machine hits every module alike instead of one.
+ * Load times of several modules, `runs` samples each. The runs are interleaved (a, b, c, a, b, c, ...) so a burst
+ * of load from other processes on the machine hits every module alike instead of one.
  */
-export function moduleLoadMs(
+export function moduleLoadSamples(
   files: readonly (string | readonly string[])[],
   runs = 11,
   env: NodeJS.ProcessEnv = process.env,
-): number[] {
+): number[][] {
   const samples = files.map(() => [] as number[]);
   for (let i = 0; i < runs; i++) {
     files.forEach((file, k) => {
       samples[k]?.push(moduleLoadSampleMs(file, env));
     });
   }
-  return samples.map(median);
+  return samples;
+}
+
+/** Median load time of each module (`moduleLoadSamples`). */
+export function moduleLoadMs(
+  files: readonly (string | readonly string[])[],
+  runs = 11,
+  env: NodeJS.ProcessEnv = process.env,
+): number[] {
+  return moduleLoadSamples(files, runs, env).map(median);
 }
