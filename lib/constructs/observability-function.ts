@@ -142,7 +142,12 @@ export class ObservabilityFunction extends Construct {
         assetHashType: AssetHashType.OUTPUT,
         bundling: {
           image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
-          command: ['bash', '-c', `npm ci --omit=optional && npx esbuild ${esbuildFallbackArgs(entry, external)}`],
+          // A copy of the project, so npm ci writes no node_modules into the mounted source.
+          command: [
+            'bash',
+            '-c',
+            `cp -r /asset-input /tmp/project && cd /tmp/project && npm ci && npx esbuild ${esbuildFallbackArgs(entry, external)}`,
+          ],
           local: {
             tryBundle(outputDir: string): boolean {
               bundleFunction(entry, outputDir, { external });

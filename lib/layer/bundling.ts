@@ -57,7 +57,7 @@ export function bundleFunction(entry: string, outdir: string, options: BundleOpt
   });
 }
 
-/** The same build as `bundleFunction`, as esbuild CLI arguments run in `/asset-input` (CDK's Docker fallback). */
+/** The same build as `bundleFunction`, as esbuild CLI arguments run from a copy of the project (CDK's Docker fallback). */
 export function esbuildFallbackArgs(entry: string, external: readonly string[] = []): string {
   const relative = path.relative(PROJECT_ROOT, entry).split(path.sep).join('/');
   return [
