@@ -1,8 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { s3AlertHistoryStore } from '../../adapters/alert-history';
+import { sqsDeadLetterStore } from '../../adapters/dead-letters';
 import { dynamoDbDeliveryGuard } from '../../adapters/delivery-guard-dynamodb';
+import { emailNotifier } from '../../adapters/notifiers/email';
 import type { Notifier } from '../../adapters/notifiers/notifier';
 import { pagerDutyNotifier } from '../../adapters/notifiers/pagerduty';
 import { retryStage } from '../../adapters/notifiers/retry';
@@ -12,7 +16,6 @@ import type { alertDeliveryEnv } from '../../contracts/alert-delivery';
 import type { EnvValues } from '../../contracts/env';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../domain/alerts/idempotency';
 import type { DeliveryTarget } from '../../domain/alerts/routing';
-import { lazy } from '../lazy';
 import { makeDeliverNotification, makeDeliveryHandler } from './handler';
 
 /** The delivery function's object graph in AWS. A target is on when its variable is set. */
@@ -22,27 +25,10 @@ export function composeAlertDelivery(env: EnvValues<typeof alertDeliveryEnv.vari
   if (env.pagerDutyRoutingKeySecretName) {
     notifiers.pagerduty = pagerDutyNotifier(secretsManagerSource(env.pagerDutyRoutingKeySecretName));
   }
-  const { alertEmailTopicArn } = env;
-  if (alertEmailTopicArn) {
-    // Critical alerts only: the SNS client and the email formatter load on the first critical alert.
-    const email = lazy(async () => {
-      const [{ SNSClient }, { emailNotifier }] = await Promise.all([
-        import('@aws-sdk/client-sns'),
-        import('../../adapters/notifiers/email'),
-      ]);
-      // maxAttempts 1: the retry stage retries, the same way for every target.
-      return emailNotifier(new SNSClient({ maxAttempts: 1 }), alertEmailTopicArn);
-    });
-    notifiers.email = { target: 'email', requests: async (notification) => (await email()).requests(notification) };
+  if (env.alertEmailTopicArn) {
+    // maxAttempts 1: the retry stage retries, the same way for every target.
+    notifiers.email = emailNotifier(new SNSClient({ maxAttempts: 1 }), env.alertEmailTopicArn);
   }
-  // Dead letters are rare: the SQS client loads on the first one.
-  const sqsDeadLetters = lazy(async () => {
-    const [{ SQSClient }, { sqsDeadLetterStore }] = await Promise.all([
-      import('@aws-sdk/client-sqs'),
-      import('../../adapters/dead-letters'),
-    ]);
-    return sqsDeadLetterStore(new SQSClient({}), env.deadLetterQueueUrl);
-  });
   const guard = dynamoDbDeliveryGuard({
     tableName: env.idempotencyTable,
     ttlSeconds: IDEMPOTENCY_TTL_SECONDS,
@@ -51,7 +37,7 @@ export function composeAlertDelivery(env: EnvValues<typeof alertDeliveryEnv.vari
   const deliver = makeDeliverNotification({
     notifiers,
     retry: retryStage({ logger }),
-    deadLetters: { put: async (letter) => (await sqsDeadLetters()).put(letter) },
+    deadLetters: sqsDeadLetterStore(new SQSClient({}), env.deadLetterQueueUrl),
     routing: { slack: !!notifiers.slack, pagerduty: !!notifiers.pagerduty, criticalEmail: !!notifiers.email },
     guard,
     history: s3AlertHistoryStore(new S3Client({}), env.reportsBucket),
