@@ -1,17 +1,15 @@
-/** Publishes the audit summary to SNS. */
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+/**
+ * @deprecated Names kept for `lambdas/local/services/audit.ts` until its in-flight change (#19) lands: use
+ * `SnsPublisher` / `snsPublisher` from `./sns-publisher`.
+ */
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { type SnsPublisher, type SnsPublishOnly, snsPublisher } from './sns-publisher';
 
-export interface AuditNotifier {
-  publish(subject: string, message: string): Promise<void>;
-}
+export type AuditNotifier = SnsPublishOnly;
 
-export class SnsAuditNotifier implements AuditNotifier {
-  constructor(
-    private readonly sns: SNSClient,
-    private readonly topicArn: string,
-  ) {}
-
-  async publish(subject: string, message: string): Promise<void> {
-    await this.sns.send(new PublishCommand({ TopicArn: this.topicArn, Subject: subject, Message: message }));
+export class SnsAuditNotifier implements SnsPublisher {
+  readonly publish: SnsPublisher['publish'];
+  constructor(sns: SNSClient, topicArn: string) {
+    this.publish = snsPublisher(sns, topicArn).publish;
   }
 }

@@ -1,15 +1,5 @@
-/** Publishes a plain-text email through an SNS topic (email subscriptions receive Subject and Message). */
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-
-export interface EmailPublisher {
-  publish(subject: string, body: string): Promise<{ readonly messageId: string }>;
-}
-
-export function snsEmailPublisher(client: SNSClient, topicArn: string): EmailPublisher {
-  return {
-    async publish(subject, body) {
-      const result = await client.send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: body }));
-      return { messageId: result.MessageId ?? '' };
-    },
-  };
-}
+/**
+ * @deprecated Names kept for `lambdas/local/services/summary.ts` until its in-flight change (#19) lands: use
+ * `SnsPublisher` / `snsPublisher` from `./sns-publisher`.
+ */
+export { type SnsPublisher as EmailPublisher, snsPublisher as snsEmailPublisher } from './sns-publisher';

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { BucketAuditReport } from '../domain/audit/findings';
+import { AUDIT_LATEST_KEY } from '../domain/capacity/report-keys';
 import { datePartition, REPORT_PREFIXES } from '../domain/report-keys';
 
 const gzipAsync = promisify(gzip);
@@ -23,8 +24,6 @@ export interface AuditStore {
 export function auditReportKey(generatedAt: Date): string {
   return `${REPORT_PREFIXES.audit}${datePartition(generatedAt)}/${generatedAt.toISOString()}.json`;
 }
-
-export const AUDIT_LATEST_KEY = `${REPORT_PREFIXES.audit}latest.json`;
 
 export function auditStateKey(thanosBucket: string): string {
   return `${REPORT_PREFIXES.auditState}${thanosBucket}/state.json.gz`;

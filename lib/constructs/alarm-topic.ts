@@ -1,9 +1,9 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { buildEncryptedTopic } from './secure-defaults';
 
 export interface AlarmTopicProps {
   readonly topicName: string;
@@ -23,21 +23,13 @@ export class AlarmTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
-    this.key = new kms.Key(this, 'Key', {
-      description: `Encrypts the ${props.topicName} topic`,
-      enableKeyRotation: true,
-      removalPolicy: props.keyRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
+    ({ topic: this.topic, key: this.key } = buildEncryptedTopic(this, {
+      topicName: props.topicName,
+      emailRecipients: props.emailRecipients,
+      keyRemovalPolicy: props.keyRemovalPolicy,
+    }));
     // CloudWatch publishes alarm notifications to the topic, so it needs the key (the AWS managed SNS key
     // would not let it).
     this.key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
-    this.topic = new sns.Topic(this, 'Topic', {
-      topicName: props.topicName,
-      masterKey: this.key,
-      enforceSSL: true,
-    });
-    for (const email of props.emailRecipients ?? []) {
-      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
-    }
   }
 }

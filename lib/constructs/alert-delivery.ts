@@ -3,36 +3,29 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { alertDeliveryEnv } from '../../lambdas/contracts/alert-delivery';
 import { REPORT_PREFIXES } from '../../lambdas/domain/report-keys';
 import type { EnvironmentConfig, EnvironmentName } from '../config';
 import { secretName } from '../naming';
 import { handlerEntry } from '../paths';
 import { messagesWaitingAlarm } from './alarms';
-import { ObservabilityFunction, type PowertoolsLogLevel } from './observability-function';
-import type { RuntimeLayer } from './runtime-layer';
+import { type FunctionDefaults, functionDefaults, ObservabilityFunction } from './observability-function';
+import { buildEncryptedTopic, buildQueueWithDeadLetter } from './secure-defaults';
 
-export interface AlertDeliveryProps {
+export interface AlertDeliveryProps extends FunctionDefaults {
   readonly environment: EnvironmentName;
   /** `config.alerting`: Slack on/off, PagerDuty on/off, critical email and its recipients. */
   readonly alerting: EnvironmentConfig['alerting'];
-  readonly runtimeLayer: RuntimeLayer;
-  /** Where the delivery alarms go (function errors, dead letters, stuck queue). */
-  readonly alarmTopic: sns.ITopic;
   /** The reports bucket's name (a literal); alert history goes under `alert-history/`. */
   readonly reportsBucketName: string;
   /** The reports bucket's key (the delivery function encrypts history objects with it). */
   readonly reportsKey: kms.IKey;
-  readonly logRetention: logs.RetentionDays;
-  /** @default 'INFO' */
-  readonly logLevel?: PowertoolsLogLevel;
   /** Of the idempotency table and the email topic's key. @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
   /** Receives of a notification that failed retryably before it goes to the dead-letter queue. @default 5 */
@@ -83,21 +76,15 @@ export class AlertDelivery extends Construct {
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      maxMessageSizeBytes: MAX_MESSAGE_BYTES,
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // AWS: at least six times the function timeout, so retries of a batch do not overlap a running one.
-      visibilityTimeout: Duration.seconds(DELIVERY_TIMEOUT.toSeconds() * 6),
-      retentionPeriod: Duration.days(4),
-      maxMessageSizeBytes: MAX_MESSAGE_BYTES,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = buildQueueWithDeadLetter(this, {
+      maxReceiveCount,
+      queueProps: {
+        // AWS: at least six times the function timeout, so retries of a batch do not overlap a running one.
+        visibilityTimeout: Duration.seconds(DELIVERY_TIMEOUT.toSeconds() * 6),
+        retentionPeriod: Duration.days(4),
+        maxMessageSizeBytes: MAX_MESSAGE_BYTES,
+      },
+    }));
 
     this.idempotencyTable = new dynamodb.Table(this, 'Idempotency', {
       partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
@@ -108,56 +95,47 @@ export class AlertDelivery extends Construct {
       removalPolicy,
     });
 
-    const deliveryEnv: Record<string, string> = {
-      REPORTS_BUCKET: props.reportsBucketName,
-      IDEMPOTENCY_TABLE: this.idempotencyTable.tableName,
-      DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
-    };
     const secrets: secretsmanager.ISecret[] = [];
+    let slack: secretsmanager.ISecret | undefined;
+    let pagerDuty: secretsmanager.ISecret | undefined;
     if (alerting.slack.enabled) {
-      const slack = secretsmanager.Secret.fromSecretNameV2(
+      slack = secretsmanager.Secret.fromSecretNameV2(
         this,
         'SlackWebhookUrl',
         secretName(environment, 'slack-webhook-url'),
       );
-      deliveryEnv.SLACK_WEBHOOK_SECRET_NAME = slack.secretName;
       secrets.push(slack);
     }
     if (alerting.pagerduty.enabled) {
-      const pd = secretsmanager.Secret.fromSecretNameV2(
+      pagerDuty = secretsmanager.Secret.fromSecretNameV2(
         this,
         'PagerDutyRoutingKey',
         secretName(environment, 'pagerduty-routing-key'),
       );
-      deliveryEnv.PAGERDUTY_ROUTING_KEY_SECRET_NAME = pd.secretName;
-      secrets.push(pd);
+      secrets.push(pagerDuty);
     }
     if (alerting.email.criticalAlerts) {
-      const key = new kms.Key(this, 'EmailKey', {
-        description: `Encrypts the greenlang-${environment}-critical-alerts topic`,
-        enableKeyRotation: true,
-        removalPolicy,
-      });
-      this.emailTopic = new sns.Topic(this, 'EmailTopic', {
+      this.emailTopic = buildEncryptedTopic(this, {
+        idPrefix: 'Email',
         topicName: `greenlang-${environment}-critical-alerts`,
-        masterKey: key,
-        enforceSSL: true,
-      });
-      for (const email of alerting.email.recipients) {
-        this.emailTopic.addSubscription(new subscriptions.EmailSubscription(email));
-      }
-      deliveryEnv.ALERT_EMAIL_TOPIC_ARN = this.emailTopic.topicArn;
+        emailRecipients: alerting.email.recipients,
+        keyRemovalPolicy: removalPolicy,
+      }).topic;
     }
     this.delivery = new ObservabilityFunction(this, 'Delivery', {
-      runtimeLayer: props.runtimeLayer,
-      alarmTopic: props.alarmTopic,
-      logRetention: props.logRetention,
-      logLevel: props.logLevel,
+      ...functionDefaults(props),
       entry: handlerEntry('alert-delivery'),
       serviceName: 'alert-delivery',
       description: 'Delivers queued Alertmanager notifications to Slack, PagerDuty and email; records alert history',
       timeout: DELIVERY_TIMEOUT,
-      environment: deliveryEnv,
+      environment: alertDeliveryEnv.render({
+        reportsBucket: props.reportsBucketName,
+        idempotencyTable: this.idempotencyTable.tableName,
+        deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
+        slackWebhookSecretName: slack?.secretName,
+        pagerDutyRoutingKeySecretName: pagerDuty?.secretName,
+        alertEmailTopicArn: this.emailTopic?.topicArn,
+      }),
     });
     for (const secret of secrets) secret.grantRead(this.delivery.role);
     if (this.emailTopic) {

@@ -4,17 +4,15 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, EnvironmentName } from '../config';
 import { AlertDelivery } from './alert-delivery';
 import { AlertWebhookApi, type RequestBudget } from './alert-webhook-api';
-import type { ObservabilityFunction, PowertoolsLogLevel } from './observability-function';
-import type { RuntimeLayer } from './runtime-layer';
+import { type FunctionDefaults, functionDefaults, type ObservabilityFunction } from './observability-function';
 
-export interface AlertFanoutProps {
+export interface AlertFanoutProps extends FunctionDefaults {
   readonly environment: EnvironmentName;
   /** `config.alerting`: Slack on/off, PagerDuty on/off, critical email and its recipients. */
   readonly alerting: EnvironmentConfig['alerting'];
@@ -22,9 +20,6 @@ export interface AlertFanoutProps {
   readonly vpc: ec2.IVpc;
   /** Who may reach the webhook's endpoint. @default the VPC's CIDR */
   readonly allowedPeer?: ec2.IPeer;
-  readonly runtimeLayer: RuntimeLayer;
-  /** Where the fan-out's own alarms go (function errors, dead letters, stuck queue). */
-  readonly alarmTopic: sns.ITopic;
   /**
    * The reports bucket's name (a literal, see `reportsBucketName`); alert history goes under `alert-history/`.
    * A name rather than the bucket: the write permission names the exact prefix ARN.
@@ -32,9 +27,6 @@ export interface AlertFanoutProps {
   readonly reportsBucketName: string;
   /** The reports bucket's key (the delivery function encrypts history objects with it). */
   readonly reportsKey: kms.IKey;
-  readonly logRetention: logs.RetentionDays;
-  /** @default 'INFO' */
-  readonly logLevel?: PowertoolsLogLevel;
   /** Of the idempotency table, the email topic's key and the access logs. @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
   /** Webhook throttling (Alertmanager sends little; this bounds abuse). @default 20 req/s, burst 40 */
@@ -72,10 +64,7 @@ export class AlertFanout extends Construct {
     super(scope, id);
     const common = {
       environment: props.environment,
-      runtimeLayer: props.runtimeLayer,
-      alarmTopic: props.alarmTopic,
-      logRetention: props.logRetention,
-      logLevel: props.logLevel,
+      ...functionDefaults(props),
       removalPolicy: props.removalPolicy,
     };
     this.deliveryPipeline = new AlertDelivery(this, 'Delivery', {

@@ -2,16 +2,17 @@ import { Aws, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { alertWebhookEnv } from '../../lambdas/contracts/alert-webhook';
+import { alertWebhookAuthorizerEnv } from '../../lambdas/contracts/alert-webhook-authorizer';
 import type { EnvironmentName } from '../config';
 import { secretName } from '../naming';
 import { handlerEntry } from '../paths';
-import { ObservabilityFunction, type PowertoolsLogLevel } from './observability-function';
-import type { RuntimeLayer } from './runtime-layer';
+import { type FunctionDefaults, functionDefaults, ObservabilityFunction } from './observability-function';
+import { buildRestApiAccessLogs } from './secure-defaults';
 
 /** A request budget of API Gateway (steady rate per second, burst). */
 export interface RequestBudget {
@@ -19,7 +20,7 @@ export interface RequestBudget {
   readonly burstLimit: number;
 }
 
-export interface AlertWebhookApiProps {
+export interface AlertWebhookApiProps extends FunctionDefaults {
   readonly environment: EnvironmentName;
   /** The cluster's VPC: the API's interface endpoint lives in its private subnets. */
   readonly vpc: ec2.IVpc;
@@ -27,11 +28,6 @@ export interface AlertWebhookApiProps {
   readonly allowedPeer?: ec2.IPeer;
   /** Where the validated notifications go. */
   readonly queue: sqs.IQueue;
-  readonly runtimeLayer: RuntimeLayer;
-  readonly alarmTopic: sns.ITopic;
-  readonly logRetention: logs.RetentionDays;
-  /** @default 'INFO' */
-  readonly logLevel?: PowertoolsLogLevel;
   /** Of the access log group. @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
   /** API Gateway's budget of `POST /alerts` (Alertmanager sends little; this bounds abuse). @default 20/s, burst 40 */
@@ -98,10 +94,7 @@ export class AlertWebhookApi extends Construct {
         throw new Error(`AlertWebhookApi ${id}: ${name} must be ≥ 1, got ${value}`);
     }
     const common = {
-      runtimeLayer: props.runtimeLayer,
-      alarmTopic: props.alarmTopic,
-      logRetention: props.logRetention,
-      logLevel: props.logLevel,
+      ...functionDefaults(props),
     };
 
     // --- the only way in: an interface endpoint in the cluster's VPC ------------------------------------------
@@ -145,7 +138,7 @@ export class AlertWebhookApi extends Construct {
       description: 'Refuses alert webhook requests without the bearer token before the webhook function runs',
       timeout: Duration.seconds(5),
       reservedConcurrentExecutions: authorizerConcurrency,
-      environment: { TOKEN_SECRET_NAME: tokenSecret.secretName },
+      environment: alertWebhookAuthorizerEnv.render({ tokenSecretName: tokenSecret.secretName }),
     });
     this.webhook = new ObservabilityFunction(this, 'Webhook', {
       ...common,
@@ -154,17 +147,21 @@ export class AlertWebhookApi extends Construct {
       description: 'Alertmanager webhook: checks the bearer token, validates, enqueues for delivery',
       timeout: Duration.seconds(10),
       reservedConcurrentExecutions: webhookConcurrency,
-      environment: { TOKEN_SECRET_NAME: tokenSecret.secretName, DELIVERY_QUEUE_URL: props.queue.queueUrl },
+      environment: alertWebhookEnv.render({
+        tokenSecretName: tokenSecret.secretName,
+        deliveryQueueUrl: props.queue.queueUrl,
+      }),
     });
     tokenSecret.grantRead(this.authorizer.role);
     tokenSecret.grantRead(this.webhook.role);
     props.queue.grantSendMessages(this.webhook.role);
 
     // --- the private API ---------------------------------------------------------------------------------------
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+    const accessLogs = buildRestApiAccessLogs(this, {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
+    this.accessLogs = accessLogs.logGroup;
     const throughEndpoint = { 'aws:SourceVpce': this.endpoint.vpcEndpointId };
     this.api = new apigateway.RestApi(this, 'Api', {
       restApiName: `greenlang-${environment}-alert-webhook`,
@@ -194,8 +191,7 @@ export class AlertWebhookApi extends Construct {
         stageName: STAGE_NAME,
         throttlingRateLimit: throttle.rateLimit,
         throttlingBurstLimit: throttle.burstLimit,
-        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
-        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        ...accessLogs.stageOptions,
       },
     });
     this.stage = this.api.deploymentStage;

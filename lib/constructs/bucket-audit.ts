@@ -5,17 +5,16 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { bucketAuditEnv } from '../../lambdas/contracts/bucket-audit';
 import { REPORT_PREFIXES } from '../../lambdas/domain/report-keys';
 import { type RetentionPolicy, retentionPolicyProblems } from '../../lambdas/domain/retention';
 import { handlerEntry } from '../paths';
-import { ObservabilityFunction, type PowertoolsLogLevel } from './observability-function';
-import type { RuntimeLayer } from './runtime-layer';
+import { type FunctionDefaults, functionDefaults, ObservabilityFunction } from './observability-function';
 
-export interface BucketAuditProps {
+export interface BucketAuditProps extends FunctionDefaults {
   /** The retention table: the audit's thresholds (passed to the function as JSON). */
   readonly retention: RetentionPolicy;
   /** Hour (UTC) of the daily run. */
@@ -32,12 +31,6 @@ export interface BucketAuditProps {
   readonly summaryTopic: sns.ITopic;
   /** Key of the summary topic, if it is encrypted with a customer-managed key. */
   readonly summaryTopicKey?: kms.IKey;
-  readonly runtimeLayer: RuntimeLayer;
-  /** Function errors and critical findings alarm here. */
-  readonly alarmTopic: sns.ITopic;
-  readonly logRetention: logs.RetentionDays;
-  /** @default 'INFO' */
-  readonly logLevel?: PowertoolsLogLevel;
   /** Sized for 100k blocks (~400k objects listed, one state document in memory). @default 2048 */
   readonly memorySize?: number;
   /** @default 15 minutes (the Lambda maximum; a first run over 100k blocks reads every meta.json) */
@@ -100,22 +93,19 @@ export class BucketAudit extends Construct {
       entry: handlerEntry('bucket-audit'),
       serviceName: SERVICE_NAME,
       description: 'Daily audit of the Thanos bucket against its retention policy (read-only)',
-      runtimeLayer: props.runtimeLayer,
-      alarmTopic: props.alarmTopic,
-      logRetention: props.logRetention,
-      logLevel: props.logLevel,
+      ...functionDefaults(props),
       memorySize: props.memorySize ?? 2048,
       timeout: props.timeout ?? Duration.minutes(15),
       // One scheduled run a day: a retry of a failed run is the next day's run (and the error alarm).
       asyncRetryAttempts: 0,
-      environment: {
-        THANOS_BUCKET: thanos.name,
-        REPORTS_BUCKET: reports.name,
-        SUMMARY_TOPIC_ARN: props.summaryTopic.topicArn,
-        RETENTION_POLICY: JSON.stringify(props.retention),
-        ENVIRONMENT_NAME: props.environmentName,
-        READ_CONCURRENCY: String(readConcurrency),
-      },
+      environment: bucketAuditEnv.render({
+        thanosBucket: thanos.name,
+        reportsBucket: reports.name,
+        summaryTopicArn: props.summaryTopic.topicArn,
+        retentionPolicy: JSON.stringify(props.retention),
+        environmentName: props.environmentName,
+        readConcurrency: String(readConcurrency),
+      }),
     });
     const role = this.fn.role;
 

@@ -2,18 +2,16 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { capacityReportEnv } from '../../lambdas/contracts/capacity-report';
 import type { CapacityConfig } from '../../lambdas/domain/capacity/capacity-config';
 import { REPORT_PREFIXES } from '../../lambdas/domain/report-keys';
 import { objectArn, objectArnFinding } from '../nag';
 import { handlerEntry } from '../paths';
-import { ObservabilityFunction, type PowertoolsLogLevel } from './observability-function';
-import type { RuntimeLayer } from './runtime-layer';
+import { type FunctionDefaults, functionDefaults, ObservabilityFunction } from './observability-function';
 import { type DayOfWeek, WeeklySchedule } from './weekly-schedule';
 
-export interface CapacityReportProps {
+export interface CapacityReportProps extends FunctionDefaults {
   /** Environment name, sizing and retention the report measures against (passed to the function as JSON). */
   readonly capacityConfig: CapacityConfig;
   /** Thanos Query's Prometheus API as seen from the VPC. */
@@ -25,10 +23,6 @@ export interface CapacityReportProps {
   /** The Thanos bucket whose CloudWatch size metrics the report reads. */
   readonly thanosBucketName: string;
   readonly schedule: { readonly dayOfWeek: DayOfWeek; readonly hour: number; readonly timezone: string };
-  readonly runtimeLayer: RuntimeLayer;
-  readonly alarmTopic: sns.ITopic;
-  readonly logRetention: logs.RetentionDays;
-  readonly logLevel?: PowertoolsLogLevel;
 }
 
 /**
@@ -52,22 +46,19 @@ export class CapacityReport extends Construct {
       entry: handlerEntry('capacity-report'),
       serviceName: 'capacity-report',
       description: 'Weekly capacity report from Thanos Query: seed formulas, scale triggers, 4-week projection',
-      runtimeLayer: props.runtimeLayer,
-      alarmTopic: props.alarmTopic,
-      logRetention: props.logRetention,
-      logLevel: props.logLevel,
+      ...functionDefaults(props),
       memorySize: 512,
       timeout: Duration.minutes(2),
       vpc: props.vpc,
       securityGroups: [this.securityGroup],
       // One report at a time: a scheduled and an on-demand run must not race on capacity/latest.*.
       reservedConcurrentExecutions: 1,
-      environment: {
-        QUERY_URL: props.queryUrl,
-        REPORTS_BUCKET: props.reportsBucketName,
-        THANOS_BUCKET: props.thanosBucketName,
-        CAPACITY_CONFIG: JSON.stringify(props.capacityConfig),
-      },
+      environment: capacityReportEnv.render({
+        queryUrl: props.queryUrl,
+        reportsBucket: props.reportsBucketName,
+        thanosBucket: props.thanosBucketName,
+        capacityConfig: JSON.stringify(props.capacityConfig),
+      }),
     });
 
     const writeReports = new iam.Policy(this, 'WriteReports', {

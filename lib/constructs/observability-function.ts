@@ -1,35 +1,52 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ESM_REQUIRE_SHIM, FUNCTION_TARGET, MAIN_FIELDS } from '../layer/bundling';
+import { bundleFunction, esbuildFallbackArgs } from '../layer/bundling';
 import { PROJECT_ROOT } from '../paths';
 import { messagesWaitingAlarm } from './alarms';
 import type { RuntimeLayer } from './runtime-layer';
+import { buildEncryptedQueue } from './secure-defaults';
 
 export type PowertoolsLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
-export interface ObservabilityFunctionProps {
-  /** The handler module (`lambdas/handlers/<fn>/index.ts`), exporting `handler`. */
-  readonly entry: string;
-  /** Powertools service name (`POWERTOOLS_SERVICE_NAME`), also the metrics namespace dimension. */
-  readonly serviceName: string;
-  readonly description: string;
-  /** The shared runtime layer: attached, and its packages are left out of the bundle. */
-  readonly runtimeLayer: RuntimeLayer;
+/**
+ * What every construct that owns functions passes down to them (the stack sets it once for all). Extend it in
+ * the construct's props instead of re-declaring the fields.
+ */
+export interface FunctionDefaults {
   /** Where the error alarm and the failure-queue alarm notify. */
   readonly alarmTopic: sns.ITopic;
   readonly logRetention: logs.RetentionDays;
   /** @default 'INFO' */
   readonly logLevel?: PowertoolsLogLevel;
+}
+
+/** The shared fields of a construct's props, to pass on to its functions. */
+export function functionDefaults(props: FunctionDefaults): FunctionDefaults {
+  return { alarmTopic: props.alarmTopic, logRetention: props.logRetention, logLevel: props.logLevel };
+}
+
+export interface ObservabilityFunctionProps extends FunctionDefaults {
+  /**
+   * @deprecated Functions are fully bundled: faster cold starts, measured by `npm run bench -- lambda-bundles`.
+   * Powertools and middy are pinned once, in the root package.json and package-lock.json (a unit test checks).
+   * When set, the layer is attached and its packages are left out of the bundle, for constructs not moved yet.
+   * @default no layer: everything bundled
+   */
+  readonly runtimeLayer?: RuntimeLayer;
+  /** The handler module (`lambdas/handlers/<fn>/index.ts`), exporting `handler`. */
+  readonly entry: string;
+  /** Powertools service name (`POWERTOOLS_SERVICE_NAME`), also the metrics namespace dimension. */
+  readonly serviceName: string;
+  readonly description: string;
   /** @default 256 */
   readonly memorySize?: number;
   /** @default Duration.seconds(30) */
@@ -52,19 +69,19 @@ export interface ObservabilityFunctionProps {
   /** @default RemovalPolicy.DESTROY for the log group */
   readonly logRemovalPolicy?: RemovalPolicy;
   /** Last-word overrides of the function props (every inner resource can be changed). */
-  readonly functionOverrides?: Partial<nodejs.NodejsFunctionProps>;
+  readonly functionOverrides?: Partial<lambda.FunctionProps>;
 }
 
 /** The runtime every function uses; the toolchain and tests run on the same Node major. */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
 /**
- * The base of every project function: Node.js 22 on arm64, bundled by esbuild (minified, source maps, ESM) with
- * the shared runtime layer, its own log group with retention, Powertools settings, a failure destination for
+ * The base of every project function: Node.js 22 on arm64, bundled by esbuild (ESM, code splitting, minified
+ * with names kept: `lib/layer/bundling.ts`), its own log group with retention, Powertools settings, a failure destination for
  * asynchronous invocations and alarms on errors and on failed events.
  */
 export class ObservabilityFunction extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
   public readonly failureQueue: sqs.IQueue;
@@ -113,16 +130,33 @@ export class ObservabilityFunction extends Construct {
     }
 
     this.failureQueue =
-      props.failureQueue ??
-      new sqs.Queue(this, 'FailureQueue', {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
+      props.failureQueue ?? buildEncryptedQueue(this, 'FailureQueue', { retentionPeriod: Duration.days(14) });
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    const external = [...(props.runtimeLayer?.externalModules ?? [])];
+    const entry = props.entry;
+    this.function = new lambda.Function(this, 'Function', {
+      // The code everything else runs is the code that was tested: esbuild bundles it with the AWS SDK clients and
+      // Powertools at the versions of package-lock.json. Local bundling never fails (pure JavaScript); the image
+      // is only CDK's fallback contract, running the same esbuild flags (`esbuildFallbackArgs`).
+      code: lambda.Code.fromAsset(PROJECT_ROOT, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
+          // A copy of the project, so npm ci writes no node_modules into the mounted source.
+          command: [
+            'bash',
+            '-c',
+            `cp -r /asset-input /tmp/project && cd /tmp/project && npm ci && npx esbuild ${esbuildFallbackArgs(entry, external)}`,
+          ],
+          local: {
+            tryBundle(outputDir: string): boolean {
+              bundleFunction(entry, outputDir, { external });
+              return true;
+            },
+          },
+        },
+      }),
+      handler: 'index.handler',
       description: props.description,
       runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -131,9 +165,7 @@ export class ObservabilityFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      layers: [props.runtimeLayer.layer],
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}/package-lock.json`,
+      layers: props.runtimeLayer ? [props.runtimeLayer.layer] : undefined,
       vpc: props.vpc,
       vpcSubnets: props.vpc ? (props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }) : undefined,
       securityGroups: props.securityGroups,
@@ -144,22 +176,7 @@ export class ObservabilityFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         POWERTOOLS_METRICS_NAMESPACE: 'GreenLang/Observability',
-        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
-      },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: FUNCTION_TARGET,
-        mainFields: MAIN_FIELDS,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        banner: ESM_REQUIRE_SHIM,
-        // esbuild's per-bundle size summary is noise in `cdk synth` (and test) output; warnings and errors still show.
-        logLevel: nodejs.LogLevel.WARNING,
-        // The layer provides these; everything else (including the AWS SDK clients) is bundled, so the code that
-        // runs is the code that was tested.
-        externalModules: [...props.runtimeLayer.externalModules],
       },
       ...props.functionOverrides,
     });

@@ -1,8 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { REPORT_PREFIXES } from '../../lambdas/domain/report-keys';
+import { buildKmsBucket } from './secure-defaults';
 
 export interface ReportsBucketProps {
   readonly bucketName: string;
@@ -25,35 +26,28 @@ export class ReportsBucket extends Construct {
   constructor(scope: Construct, id: string, props: ReportsBucketProps) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.key = new kms.Key(this, 'Key', {
-      alias: props.keyAlias,
-      description: `Encrypts ops reports in ${props.bucketName}`,
-      enableKeyRotation: true,
-      removalPolicy,
-    });
     const expiration = Duration.days(props.reportExpirationDays ?? 400);
-    this.bucket = new s3.Bucket(this, 'Bucket', {
+    ({ bucket: this.bucket, key: this.key } = buildKmsBucket(this, {
       bucketName: props.bucketName,
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: props.accessLogsBucket,
-      serverAccessLogsPrefix: `${props.bucketName}/`,
-      // Reports are small and written by code: versions protect them from a bad deploy overwriting history.
-      versioned: true,
+      keyAlias: props.keyAlias,
+      keyDescription: `Encrypts ops reports in ${props.bucketName}`,
+      accessLogsBucket: props.accessLogsBucket,
       removalPolicy,
-      lifecycleRules: [
-        { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: Duration.days(30) },
-        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
-        // Audit state is NOT expired: it is what makes the next audit incremental.
-        ...[REPORT_PREFIXES.audit, REPORT_PREFIXES.capacity, REPORT_PREFIXES.alertHistory, REPORT_PREFIXES.summary].map(
-          (prefix) => ({ id: `expire-${prefix.replace(/\/$/, '')}`, prefix, expiration }),
-        ),
-      ],
-    });
+      bucketProps: {
+        // Reports are small and written by code: versions protect them from a bad deploy overwriting history.
+        versioned: true,
+        lifecycleRules: [
+          { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: Duration.days(30) },
+          { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+          // Audit state is NOT expired: it is what makes the next audit incremental.
+          ...[
+            REPORT_PREFIXES.audit,
+            REPORT_PREFIXES.capacity,
+            REPORT_PREFIXES.alertHistory,
+            REPORT_PREFIXES.summary,
+          ].map((prefix) => ({ id: `expire-${prefix.replace(/\/$/, '')}`, prefix, expiration })),
+        ],
+      },
+    }));
   }
 }

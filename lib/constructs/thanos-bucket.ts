@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
@@ -8,6 +8,7 @@ import {
   type RetentionPolicy,
   retentionPolicyProblems,
 } from '../../lambdas/domain/retention';
+import { buildKmsBucket } from './secure-defaults';
 
 export interface ThanosBucketProps {
   /** The retention table: lifecycle transitions and multipart cleanup derive from it. */
@@ -52,46 +53,35 @@ export class ThanosBucket extends Construct {
     if (problems.length > 0) throw new Error(`ThanosBucket: invalid retention policy: ${problems.join('; ')}`);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
-    this.key = new kms.Key(this, 'Key', {
-      alias: props.keyAlias,
-      description: `Encrypts Thanos blocks in ${props.bucketName}`,
-      enableKeyRotation: true,
-      removalPolicy,
-    });
-
     this.transitions = lifecycleTransitions(props.retention);
-    this.bucket = new s3.Bucket(this, 'Bucket', {
+    ({ bucket: this.bucket, key: this.key } = buildKmsBucket(this, {
       bucketName: props.bucketName,
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: props.accessLogsBucket,
-      serverAccessLogsPrefix: `${props.bucketName}/`,
-      // No versioning: the compactor rewrites and deletes blocks constantly, and noncurrent copies of every
-      // compacted-away block would double the bill without making a deleted block readable to Thanos again.
-      versioned: false,
+      keyAlias: props.keyAlias,
+      keyDescription: `Encrypts Thanos blocks in ${props.bucketName}`,
+      accessLogsBucket: props.accessLogsBucket,
       removalPolicy,
-      lifecycleRules: [
-        {
-          id: 'thanos-storage-tiers',
-          enabled: true,
-          transitions: this.transitions.map((t) => ({
-            storageClass: STORAGE_CLASS[t.storageClass],
-            transitionAfter: Duration.days(t.afterDays),
-          })),
-        },
-        {
-          // Thanos uploads chunk files multipart; an interrupted upload leaves invisible, billed parts.
-          id: 'abort-incomplete-multipart-uploads',
-          enabled: true,
-          abortIncompleteMultipartUploadAfter: Duration.days(props.retention.abortIncompleteMultipartUploadDays),
-        },
-      ],
-      ...props.bucketOverrides,
-    });
+      bucketProps: {
+        // No versioning: the compactor rewrites and deletes blocks constantly, and noncurrent copies of every
+        // compacted-away block would double the bill without making a deleted block readable to Thanos again.
+        versioned: false,
+        lifecycleRules: [
+          {
+            id: 'thanos-storage-tiers',
+            enabled: true,
+            transitions: this.transitions.map((t) => ({
+              storageClass: STORAGE_CLASS[t.storageClass],
+              transitionAfter: Duration.days(t.afterDays),
+            })),
+          },
+          {
+            // Thanos uploads chunk files multipart; an interrupted upload leaves invisible, billed parts.
+            id: 'abort-incomplete-multipart-uploads',
+            enabled: true,
+            abortIncompleteMultipartUploadAfter: Duration.days(props.retention.abortIncompleteMultipartUploadDays),
+          },
+        ],
+        ...props.bucketOverrides,
+      },
+    }));
   }
 }

@@ -1,20 +1,19 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { weeklySummaryEnv } from '../../lambdas/contracts/weekly-summary';
 import { AUDIT_LATEST_KEY } from '../../lambdas/domain/capacity/report-keys';
 import { REPORT_PREFIXES } from '../../lambdas/domain/report-keys';
 import { objectArn, objectArnFinding } from '../nag';
 import { handlerEntry } from '../paths';
-import { ObservabilityFunction, type PowertoolsLogLevel } from './observability-function';
-import type { RuntimeLayer } from './runtime-layer';
+import { type FunctionDefaults, functionDefaults, ObservabilityFunction } from './observability-function';
+import { buildEncryptedTopic } from './secure-defaults';
 import { type DayOfWeek, WeeklySchedule } from './weekly-schedule';
 
-export interface WeeklySummaryProps {
+export interface WeeklySummaryProps extends FunctionDefaults {
   readonly environmentName: string;
   readonly topicName: string;
   /** Email addresses subscribed to the summary topic. */
@@ -24,10 +23,6 @@ export interface WeeklySummaryProps {
   readonly reportsBucketName: string;
   readonly reportsKey: kms.IKey;
   readonly schedule: { readonly dayOfWeek: DayOfWeek; readonly hour: number; readonly timezone: string };
-  readonly runtimeLayer: RuntimeLayer;
-  readonly alarmTopic: sns.ITopic;
-  readonly logRetention: logs.RetentionDays;
-  readonly logLevel?: PowertoolsLogLevel;
   /** @default RemovalPolicy.RETAIN for the topic key */
   readonly keyRemovalPolicy?: RemovalPolicy;
 }
@@ -45,34 +40,25 @@ export class WeeklySummary extends Construct {
 
   constructor(scope: Construct, id: string, props: WeeklySummaryProps) {
     super(scope, id);
-    this.key = new kms.Key(this, 'Key', {
-      description: `Encrypts the ${props.topicName} topic`,
-      enableKeyRotation: true,
-      removalPolicy: props.keyRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    this.topic = new sns.Topic(this, 'Topic', {
+    ({ topic: this.topic, key: this.key } = buildEncryptedTopic(this, {
       topicName: props.topicName,
-      displayName: `GreenLang observability (${props.environmentName})`,
-      masterKey: this.key,
-      enforceSSL: true,
-    });
-    for (const email of props.recipients) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+      emailRecipients: props.recipients,
+      keyRemovalPolicy: props.keyRemovalPolicy,
+      topicProps: { displayName: `GreenLang observability (${props.environmentName})` },
+    }));
 
     this.fn = new ObservabilityFunction(this, 'Function', {
       entry: handlerEntry('weekly-summary'),
       serviceName: 'weekly-summary',
       description: 'Weekly email summary: alerts, audit findings, capacity headline',
-      runtimeLayer: props.runtimeLayer,
-      alarmTopic: props.alarmTopic,
-      logRetention: props.logRetention,
-      logLevel: props.logLevel,
+      ...functionDefaults(props),
       timeout: Duration.minutes(2),
       reservedConcurrentExecutions: 1,
-      environment: {
-        ENVIRONMENT_NAME: props.environmentName,
-        REPORTS_BUCKET: props.reportsBucket.bucketName,
-        SUMMARY_TOPIC_ARN: this.topic.topicArn,
-      },
+      environment: weeklySummaryEnv.render({
+        environmentName: props.environmentName,
+        reportsBucket: props.reportsBucket.bucketName,
+        summaryTopicArn: this.topic.topicArn,
+      }),
     });
 
     const bucket = props.reportsBucket;

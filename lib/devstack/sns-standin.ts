@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SNS_MAX_MESSAGE_BYTES, SNS_MAX_SUBJECT } from '../../lambdas/domain/sns';
 
 /**
  * A local stand-in for Amazon SNS's Publish API (AWS Query protocol: form-encoded POST, XML answers), so the
@@ -24,11 +25,6 @@ export interface SnsStandIn {
   stop(): Promise<void>;
 }
 
-/** SNS: a message is at most 256 KB (262,144 bytes). */
-export const SNS_MAX_MESSAGE_BYTES = 262_144;
-/** SNS: Subject is at most 100 characters, printable ASCII, no line breaks. */
-export const SNS_MAX_SUBJECT_LENGTH = 100;
-
 const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
 function escapeXml(text: string): string {
@@ -49,7 +45,7 @@ export function publishProblem(params: URLSearchParams): string | undefined {
   if (Buffer.byteLength(message, 'utf8') > SNS_MAX_MESSAGE_BYTES) return 'Invalid parameter: Message too long';
   const subject = params.get('Subject');
   if (subject !== null) {
-    if (subject.length === 0 || subject.length > SNS_MAX_SUBJECT_LENGTH) {
+    if (subject.length === 0 || subject.length > SNS_MAX_SUBJECT) {
       return 'Invalid parameter: Subject must be 1 to 100 characters';
     }
     // Printable ASCII only; no line breaks.

@@ -24,7 +24,7 @@ export interface OpsStackProps extends StackProps {
 }
 
 /**
- * The serverless ops layer: the shared runtime layer, the alarm topic, and the functions built on
+ * The serverless ops layer: the alarm topic, and the functions built on
  * ObservabilityFunction (push ingestion, alert fan-out, bucket audit, capacity report, weekly summary).
  */
 export class OpsStack extends Stack {
@@ -42,6 +42,7 @@ export class OpsStack extends Stack {
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
     const { config } = props;
+    // Only the push ingestion still uses the layer (its construct moves to full bundling with #13/#14).
     this.runtimeLayer = new RuntimeLayer(this, 'RuntimeLayer');
     this.alarmTopic = new AlarmTopic(this, 'Alarms', {
       topicName: `greenlang-${config.name}-ops-alarms`,
@@ -54,7 +55,6 @@ export class OpsStack extends Stack {
       vpc: props.vpc,
       // Alertmanager runs in the cluster, whose pods take addresses of this VPC (VPC CNI).
       allowedPeer: ec2.Peer.ipv4(config.vpcCidr),
-      runtimeLayer: this.runtimeLayer,
       alarmTopic: this.alarmTopic.topic,
       reportsBucketName: reportsBucketName(config),
       reportsKey: props.reportsKey,
@@ -73,14 +73,12 @@ export class OpsStack extends Stack {
       reportsKey: props.reportsKey,
       summaryTopic: this.alarmTopic.topic,
       summaryTopicKey: this.alarmTopic.key,
-      runtimeLayer: this.runtimeLayer,
       alarmTopic: this.alarmTopic.topic,
       logRetention: config.logRetentionDays as logs.RetentionDays,
       logLevel: config.logLevel,
     });
 
     const common = {
-      runtimeLayer: this.runtimeLayer,
       alarmTopic: this.alarmTopic.topic,
       logRetention: config.logRetentionDays,
       logLevel: config.logLevel,
@@ -108,7 +106,10 @@ export class OpsStack extends Stack {
     }
     this.pushIngestion = new PushIngestion(this, 'PushIngestion', {
       vpc: props.vpc,
-      pushgatewayUrls: [0, 1].map((replica) => pushgatewayReplicaUrl(config.name, replica)),
+      // One URL per Pushgateway replica the cluster runs (lib/k8s/pushgateway.ts: pushgateway-0..N-1).
+      pushgatewayUrls: Array.from({ length: config.sizing.components.pushgateway.replicas }, (_, replica) =>
+        pushgatewayReplicaUrl(config.name, replica),
+      ),
       jwtIssuer: config.ingest.jwtIssuer,
       jwtAudience: config.ingest.jwtAudience,
       maxPayloadBytes: config.ingest.maxPayloadBytes,

@@ -49,16 +49,12 @@ export function formatTable(table: BenchTable): string {
   ].join('\n');
 }
 
-/** Bundles a function entry the way the CDK construct does (ESM, node22, minified, source maps). */
-export async function bundleFunction(
-  entry: string,
-  outfile: string,
-  external: readonly string[],
-  /** Module replacements (esbuild `alias`), e.g. to measure a function without one of its packages. */
-  alias: Record<string, string> = {},
-): Promise<void> {
+/**
+ * The bundle of round one, for comparison: one file (no code splitting), otherwise the flags of
+ * `bundleFunction` in lib/layer/bundling.ts.
+ */
+export async function bundleOneFile(entry: string, outfile: string, external: readonly string[]): Promise<void> {
   await build({
-    alias,
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -75,19 +71,76 @@ export async function bundleFunction(
   });
 }
 
+/**
+ * Size of a zip of every file under `dir` (what Lambda stores): each file deflated, plus the zip format's
+ * local header (30 bytes), central directory entry (46 bytes) and the name twice (APPNOTE.TXT 4.3.7, 4.3.12).
+ */
+export function zipSize(dir: string): number {
+  let total = 22; // end of central directory record
+  for (const name of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const file = path.join(dir, name);
+    if (!fs.statSync(file).isFile()) continue;
+    total += Math.min(zlib.deflateRawSync(fs.readFileSync(file)).length, fs.statSync(file).size) + 76 + 2 * name.length;
+  }
+  return total;
+}
+
+/** Bytes of `file` and every chunk it imports statically (what a cold start reads and evaluates). */
+export function loadedAtInitBytes(file: string, seen = new Set<string>()): number {
+  if (seen.has(file)) return 0;
+  seen.add(file);
+  const code = fs.readFileSync(file, 'utf8');
+  let total = Buffer.byteLength(code);
+  // esbuild's minified static imports of chunks: `import{...}from"./chunk-X.mjs"` or `import"./chunk-X.mjs"`.
+  for (const match of code.matchAll(/import(?:\{[^}]*\}from|\s*\*\s*as\s*\w+\s*from)?\s*"(\.\/[^"]+)"/g)) {
+    total += loadedAtInitBytes(path.join(path.dirname(file), match[1] ?? ''), seen);
+  }
+  return total;
+}
+
 export function gzipSize(file: string): number {
   return zlib.gzipSync(fs.readFileSync(file)).length;
 }
 
 /**
- * Time to import an ES module in a fresh Node process (what a cold start pays for the code), median of `runs`.
+ * Time to import an ES module in a fresh Node process (what a cold start pays for the code), one sample. A list
+ * imports the files one after the other (an entry, then the chunks its first invocation imports).
  */
-export function moduleLoadMs(file: string, runs = 11, env: NodeJS.ProcessEnv = process.env): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(path.resolve(file))}); process.stdout.write(String(performance.now() - t));`;
-  const samples: number[] = [];
+export function moduleLoadSampleMs(file: string | readonly string[], env: NodeJS.ProcessEnv = process.env): number {
+  const files = (typeof file === 'string' ? [file] : file).map((f) => JSON.stringify(path.resolve(f)));
+  const script = `const t = performance.now(); for (const f of [${files.join(',')}]) await import(f); process.stdout.write(String(performance.now() - t));`;
+  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env }));
+}
+
+/** The chunks an entry imports with `import()` (its lazily built composition root, Secrets Manager, ...). */
+export function dynamicChunks(entry: string): string[] {
+  const code = fs.readFileSync(entry, 'utf8');
+  return [...code.matchAll(/import\("(\.\/[^"]+)"\)/g)].map((m) => path.join(path.dirname(entry), m[1] ?? ''));
+}
+
+/**
+ * Load times of several modules, `runs` samples each. The runs are interleaved (a, b, c, a, b, c, ...) so a burst
+ * of load from other processes on the machine hits every module alike instead of one.
+ */
+export function moduleLoadSamples(
+  files: readonly (string | readonly string[])[],
+  runs = 11,
+  env: NodeJS.ProcessEnv = process.env,
+): number[][] {
+  const samples = files.map(() => [] as number[]);
   for (let i = 0; i < runs; i++) {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env });
-    samples.push(Number(out));
+    files.forEach((file, k) => {
+      samples[k]?.push(moduleLoadSampleMs(file, env));
+    });
   }
-  return median(samples);
+  return samples;
+}
+
+/** Median load time of each module (`moduleLoadSamples`). */
+export function moduleLoadMs(
+  files: readonly (string | readonly string[])[],
+  runs = 11,
+  env: NodeJS.ProcessEnv = process.env,
+): number[] {
+  return moduleLoadSamples(files, runs, env).map(median);
 }

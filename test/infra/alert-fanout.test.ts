@@ -5,7 +5,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AlarmTopic } from '../../lib/constructs/alarm-topic';
 import { AlertFanout, type AlertFanoutProps } from '../../lib/constructs/alert-fanout';
-import { RuntimeLayer } from '../../lib/constructs/runtime-layer';
 import { newTestApp, synthesizeEnvironment, unacknowledgedNagFindings } from '../support/cdk';
 
 const ALERTING: AlertFanoutProps['alerting'] = {
@@ -31,7 +30,6 @@ function build(alerting: AlertFanoutProps['alerting'] = ALERTING, extra: Partial
     environment: 'prod',
     alerting,
     vpc,
-    runtimeLayer: new RuntimeLayer(stack, 'Layer'),
     alarmTopic: new AlarmTopic(stack, 'Alarms', { topicName: 'test-alarms' }).topic,
     reportsBucketName: 'gl-observability-reports-prod-111111111111-eu-west-1',
     reportsKey,

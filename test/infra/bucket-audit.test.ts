@@ -8,7 +8,6 @@ import { SEED_RETENTION_POLICY } from '../../lambdas/domain/retention';
 import { loadEnvironmentConfig } from '../../lib/config';
 import { AlarmTopic } from '../../lib/constructs/alarm-topic';
 import { BucketAudit } from '../../lib/constructs/bucket-audit';
-import { RuntimeLayer } from '../../lib/constructs/runtime-layer';
 import { reportsBucketName, thanosBucketName } from '../../lib/naming';
 import { newTestApp, synthesizeEnvironment, unacknowledgedNagFindings } from '../support/cdk';
 
@@ -119,7 +118,6 @@ describe('BucketAudit props', () => {
       reportsBucket: new s3.Bucket(stack, 'Reports'),
       reportsKey: new kms.Key(stack, 'ReportsKey'),
       summaryTopic: alarms.topic,
-      runtimeLayer: new RuntimeLayer(stack, 'Layer'),
       alarmTopic: alarms.topic,
       logRetention: logs.RetentionDays.ONE_WEEK,
       ...overrides,

@@ -14,14 +14,27 @@ import { newTestApp, unacknowledgedNagFindings } from '../support/cdk';
 
 const ENTRY = path.join(PROJECT_ROOT, 'test/fixtures/lambdas/echo/index.ts');
 
-function build(options: { vpc?: boolean; bundling?: boolean } = {}) {
+function build(options: { vpc?: boolean; bundling?: boolean; layer?: boolean } = {}) {
   return quietly(() => buildStack(options));
 }
 
-function buildStack(options: { vpc?: boolean; bundling?: boolean }) {
+/**
+ * Runs `fn` without the CDK's "Bundling asset ..." progress lines, which aws-cdk-lib writes straight to
+ * process.stderr (core/lib/asset-staging.js) and which would otherwise land in jest's output.
+ */
+function quietly<T>(fn: () => T): T {
+  const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    return fn();
+  } finally {
+    write.mockRestore();
+  }
+}
+
+function buildStack(options: { vpc?: boolean; bundling?: boolean; layer?: boolean }) {
   const app = newTestApp({ bundling: options.bundling });
   const stack = new Stack(app, 'FnTest', { env: { account: '111111111111', region: 'eu-west-1' } });
-  const layer = new RuntimeLayer(stack, 'Layer');
+  const layer = options.layer ? new RuntimeLayer(stack, 'Layer') : undefined;
   const alarms = new AlarmTopic(stack, 'Alarms', { topicName: 'test-alarms' });
   const vpc = options.vpc
     ? new ec2.Vpc(stack, 'Vpc', {
@@ -43,19 +56,6 @@ function buildStack(options: { vpc?: boolean; bundling?: boolean }) {
   return { app, stack, fn, layer, alarms, template: Template.fromStack(stack) };
 }
 
-/**
- * Runs `fn` without the CDK's "Bundling asset ..." progress lines, which aws-cdk-lib writes straight to
- * process.stderr (core/lib/asset-staging.js) and which would otherwise land in jest's output.
- */
-function quietly<T>(fn: () => T): T {
-  const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    return fn();
-  } finally {
-    write.mockRestore();
-  }
-}
-
 describe('ObservabilityFunction', () => {
   const { template, app, stack } = build();
   const fnResource = () => {
@@ -64,7 +64,7 @@ describe('ObservabilityFunction', () => {
     return Object.entries(fns)[0] as [string, { Properties: Record<string, unknown> }];
   };
 
-  it('runs on nodejs22.x, arm64, with the runtime layer and Powertools settings', () => {
+  it('runs on nodejs22.x, arm64, fully bundled (no layer), with Powertools settings', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'test function',
       Runtime: 'nodejs22.x',
@@ -72,15 +72,25 @@ describe('ObservabilityFunction', () => {
       Handler: 'index.handler',
       MemorySize: 256,
       Timeout: 30,
-      Layers: [{ Ref: Match.stringLikeRegexp('^Layer') }],
+      Layers: Match.absent(),
       Environment: {
         Variables: Match.objectLike({
           POWERTOOLS_SERVICE_NAME: 'echo',
           POWERTOOLS_LOG_LEVEL: 'DEBUG',
-          NODE_OPTIONS: '--enable-source-maps',
         }),
       },
       LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.stringLikeRegexp('^EchoLogs') } },
+    });
+    // No source maps shipped, so no --enable-source-maps (it parses every map at load: a slower cold start).
+    const [, fn] = fnResource();
+    expect((fn.Properties.Environment as { Variables: Record<string, string> }).Variables.NODE_OPTIONS).toBeUndefined();
+  });
+
+  it('still attaches a runtime layer when one is given (constructs not moved to full bundling yet)', () => {
+    const legacy = build({ layer: true });
+    legacy.template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'test function',
+      Layers: [{ Ref: Match.stringLikeRegexp('^Layer') }],
     });
   });
 
@@ -165,7 +175,6 @@ describe('ObservabilityFunction', () => {
   it('rejects a service name that is not kebab-case', () => {
     const app = newTestApp();
     const s = new Stack(app, 'Bad');
-    const layer = new RuntimeLayer(s, 'Layer');
     const alarms = new AlarmTopic(s, 'Alarms', { topicName: 'x' });
     expect(
       () =>
@@ -173,7 +182,6 @@ describe('ObservabilityFunction', () => {
           entry: ENTRY,
           serviceName: 'Echo Service',
           description: 'x',
-          runtimeLayer: layer,
           alarmTopic: alarms.topic,
           logRetention: logs.RetentionDays.ONE_DAY,
         }),
@@ -195,45 +203,35 @@ describe('ObservabilityFunction bundling', () => {
     return path.join(assembly.directory, `asset.${s3Key.replace(/\.zip$/, '')}`);
   }
 
-  it('emits a minified ES module with a source map that imports middy and Powertools from the layer', () => {
+  it('emits a minified ES module, split in chunks, with middy and Powertools bundled and no source maps', () => {
     const dir = assetDir('EchoFunction', 'AWS::Lambda::Function');
+    const files = fs.readdirSync(dir);
     const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
-    expect(fs.existsSync(path.join(dir, 'index.mjs.map'))).toBe(true);
-    expect(code).toMatch(/from\s*"@middy\/core"/);
-    expect(code).toMatch(/from\s*"@aws-lambda-powertools\/logger"/);
-    // middy's own source is not inlined.
-    expect(code).not.toContain('timeoutEarlyInMillis');
-    expect(code.split('\n').length).toBeLessThan(10);
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(code).not.toMatch(/from\s*"@middy\/core"/);
+    expect(code).not.toMatch(/from\s*"@aws-lambda-powertools\/logger"/);
+    // Minified: whitespace gone, names kept (readable stack traces without source maps).
+    // (esbuild keeps the bundled packages' license comments, indented, at the end.)
+    expect(code.replace(/\/\*![\s\S]*?\*\//g, '')).not.toMatch(/\n {2}\S/);
+    expect(code).toContain('injectLambdaContext');
   });
 
-  it('runs: the bundle, placed where Lambda puts it relative to the layer, handles an event', () => {
-    // Lambda: code in /var/task, layer in /opt/nodejs/node_modules. Copy both into one tree that resolves alike.
+  it('runs: the asset, copied outside the project (no node_modules to fall back on), handles an event', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-fn-run-'));
-    fs.cpSync(assetDir('Layer', 'AWS::Lambda::LayerVersion'), root, { recursive: true });
-    fs.cpSync(assetDir('EchoFunction', 'AWS::Lambda::Function'), path.join(root, 'nodejs', 'task'), {
-      recursive: true,
-    });
-    const script =
-      `const { handler } = await import(${JSON.stringify(path.join(root, 'nodejs', 'task', 'index.mjs'))});` +
-      "const result = await handler({ hello: 'world' }, { functionName: 'echo', awsRequestId: 'r-1', getRemainingTimeInMillis: () => 1000 });" +
-      'process.stdout.write(JSON.stringify(result));';
-    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: os.tmpdir(),
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    expect(JSON.parse(output.trim().split('\n').at(-1) ?? '')).toEqual({ echoed: { hello: 'world' } });
-  });
-
-  it('builds the layer with Powertools and middy under nodejs/node_modules', () => {
-    const dir = assetDir('Layer', 'AWS::Lambda::LayerVersion');
-    for (const pkg of [
-      '@middy/core',
-      '@middy/util',
-      '@aws-lambda-powertools/logger',
-      '@aws-lambda-powertools/commons',
-    ]) {
-      expect(fs.existsSync(path.join(dir, 'nodejs', 'node_modules', pkg, 'package.json'))).toBe(true);
+    try {
+      fs.cpSync(assetDir('EchoFunction', 'AWS::Lambda::Function'), root, { recursive: true });
+      const script =
+        `const { handler } = await import(${JSON.stringify(path.join(root, 'index.mjs'))});` +
+        "const result = await handler({ hello: 'world' }, { functionName: 'echo', awsRequestId: 'r-1', getRemainingTimeInMillis: () => 1000 });" +
+        'process.stdout.write(JSON.stringify(result));';
+      const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: os.tmpdir(),
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      expect(JSON.parse(output.trim().split('\n').at(-1) ?? '')).toEqual({ echoed: { hello: 'world' } });
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });

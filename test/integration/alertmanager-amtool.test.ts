@@ -11,6 +11,8 @@ import { requireBinaries } from '../../lib/devstack/processes';
 import { ALERT_WEBHOOK_TOKEN_FILE } from '../../lib/naming';
 import { renderPlan } from '../../lib/render/plan';
 import { toYaml, writeRenderedFiles } from '../../lib/render/write';
+import { assertWebhookSettled, webhookNotificationStats } from '../support/alertmanager-metrics';
+import { eventually } from '../support/eventually';
 
 /**
  * The rendered Alertmanager configuration against the real amtool (check-config, routes test) and a real
@@ -112,6 +114,7 @@ describe('a real Alertmanager with the prod configuration', () => {
       { labels: { ...base, severity: 'warning' } },
       { labels: { ...base, service: 'prometheus', alertname: 'PrometheusConfigReloadFailed', severity: 'warning' } },
     ];
+    const before = await webhookNotificationStats(url);
     const post = await fetch(`${url}/api/v2/alerts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -130,9 +133,15 @@ describe('a real Alertmanager with the prod configuration', () => {
     expect(state('warning', 'thanos')?.inhibitedBy).toHaveLength(1);
     expect(state('warning', 'prometheus')).toEqual(expect.objectContaining({ state: 'active', inhibitedBy: [] }));
 
-    // Delivery: group_wait 1s; wait until both groups arrived (bounded), the inhibited warning never does.
-    for (let i = 0; i < 50 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 200));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Delivery: group_wait 1s for every group, so the inhibited warning's group flushes with the others. Wait until
+    // both deliveries arrived and Alertmanager has answered every notification it started: exactly two started
+    // means the inhibited warning's flush sent nothing.
+    await eventually(() => expect(received.length).toBeGreaterThanOrEqual(2), { timeoutMs: 20_000, intervalMs: 100 });
+    const settled = await eventually(() => assertWebhookSettled(url, before, 2), {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
+    expect(settled.started - before.started).toBe(2);
     const deliveries = received.map((r) => ({
       authorization: r.authorization,
       receiver: r.body.receiver,

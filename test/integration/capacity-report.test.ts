@@ -11,6 +11,7 @@ import { makeCapacityReportHandler } from '../../lambdas/handlers/capacity-repor
 import { type RunningComponent, startPrometheus, startPushgateway } from '../../lib/devstack/components';
 import { type SnsStandIn, startSnsStandIn } from '../../lib/devstack/sns-standin';
 import { PROJECT_ROOT } from '../../lib/paths';
+import { eventually } from '../support/eventually';
 
 /**
  * The capacity report and the weekly summary against a real Prometheus (Debian package) scraping real targets:
@@ -88,17 +89,20 @@ beforeAll(async () => {
   expect((await fetch(`${prometheus.url}/-/reload`, { method: 'POST' })).status).toBe(200);
 
   // Wait until both targets were scraped several times (rate() needs two samples, head series must be stable).
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const t = new Date();
-    const [self, pushed] = await Promise.all([
-      instant('count_over_time(prometheus_tsdb_head_series[1m])', t),
-      instant('count_over_time(batch_rows_processed{table="t0"}[1m])', t),
-    ]);
-    if ((self[0]?.value ?? 0) >= 5 && (pushed[0]?.value ?? 0) >= 3) break;
-    if (Date.now() > deadline) throw new Error('Prometheus did not scrape its targets within 60 s');
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  await eventually(
+    async () => {
+      const t = new Date();
+      const [self, pushed] = await Promise.all([
+        instant('count_over_time(prometheus_tsdb_head_series[1m])', t),
+        instant('count_over_time(batch_rows_processed{table="t0"}[1m])', t),
+      ]);
+      expect({ self: (self[0]?.value ?? 0) >= 5, pushed: (pushed[0]?.value ?? 0) >= 3 }).toEqual({
+        self: true,
+        pushed: true,
+      });
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
   now = new Date(Math.floor(Date.now() / 1000) * 1000);
   sns = await startSnsStandIn({ topics: [TOPIC_ARN] });
 }, 90_000);

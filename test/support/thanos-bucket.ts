@@ -3,11 +3,12 @@
  * sidecar and compactor leave) in an in-memory implementation of the audit's S3 port.
  */
 import type { AuditStore } from '../../lambdas/adapters/s3-audit-store';
-import { AUDIT_LATEST_KEY, auditReportKey, auditStateKey } from '../../lambdas/adapters/s3-audit-store';
+import { auditReportKey, auditStateKey } from '../../lambdas/adapters/s3-audit-store';
 import type { ThanosBucketReader } from '../../lambdas/adapters/s3-thanos-bucket';
 import type { BucketConfiguration } from '../../lambdas/domain/audit/bucket-config';
 import type { BucketAuditReport } from '../../lambdas/domain/audit/findings';
 import type { ListedObject } from '../../lambdas/domain/audit/listing';
+import { AUDIT_LATEST_KEY } from '../../lambdas/domain/capacity/report-keys';
 import { lifecycleTransitions, type RetentionPolicy, SEED_RETENTION_POLICY } from '../../lambdas/domain/retention';
 import {
   blockObjects,

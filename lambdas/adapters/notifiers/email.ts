@@ -1,5 +1,6 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { formatEmail } from '../../domain/alerts/email';
+import { snsPublisher } from '../sns-publisher';
 import { vendorAnswer } from './http';
 import type { Notifier } from './notifier';
 import { type AttemptOutcome, parseRetryAfter } from './retry';
@@ -33,6 +34,7 @@ export function classifySnsError(error: unknown, secrets: readonly string[], now
  */
 export function emailNotifier(sns: SNSClient, topicArn: string, options: { now?: () => number } = {}): Notifier {
   const now = options.now ?? Date.now;
+  const publisher = snsPublisher(sns, topicArn);
   return {
     target: 'email',
     async requests(notification) {
@@ -42,7 +44,7 @@ export function emailNotifier(sns: SNSClient, topicArn: string, options: { now?:
           name: 'email',
           async send() {
             try {
-              await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: email.subject, Message: email.body }));
+              await publisher.publish(email.subject, email.body);
               return { kind: 'delivered' } as const;
             } catch (error) {
               return classifySnsError(error, [topicArn], now());

@@ -12,6 +12,7 @@
  * to unrecoverable error" }`). Unlike Alertmanager, a 429 is retried after Retry-After (alertmanager#2111).
  */
 import type { AlertNotification } from '../../domain/alerts/model';
+import type { Logger } from '../logger';
 import type { Notifier, PartGuard } from './notifier';
 
 /** The outcome of one attempt, as a notifier classifies its vendor's answer. Reasons are already redacted. */
@@ -19,12 +20,6 @@ export type AttemptOutcome =
   | { readonly kind: 'delivered' }
   | { readonly kind: 'retry'; readonly reason: string; readonly retryAfterMs?: number }
   | { readonly kind: 'permanent'; readonly reason: string };
-
-/** Logs without secrets: only redacted text is passed here. Powertools' Logger fits. */
-export interface NotifierLogger {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-}
 
 export interface RetryPolicy {
   /** @default 6 */
@@ -114,7 +109,7 @@ export interface RetryStage {
 export interface RetryStageOptions {
   readonly policy?: RetryPolicy;
   readonly clock?: RetryClock;
-  readonly logger?: NotifierLogger;
+  readonly logger?: Logger;
 }
 
 /** The retry stage with the given policy (default {@link DEFAULT_RETRY_POLICY}). */

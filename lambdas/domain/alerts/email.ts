@@ -1,4 +1,5 @@
-import { SNS_MAX_MESSAGE_BYTES, SNS_MAX_SUBJECT, truncateBytes } from './limits';
+import { SNS_MAX_MESSAGE_BYTES, snsSubject } from '../sns';
+import { truncateBytes } from './limits';
 import { type AlertNotification, alertsWithStatus, notificationTitle } from './model';
 
 /** An SNS email: subject ≤ 100 printable ASCII characters without newlines, plain-text body ≤ 256 KB. */
@@ -7,14 +8,9 @@ export interface EmailMessage {
   readonly body: string;
 }
 
-/** Makes text a valid SNS subject: printable ASCII only (others become `?`), one line, ≤ 100 characters. */
-export function snsSubject(text: string): string {
-  const ascii = text
-    .replace(/[\r\n\t]+/g, ' ')
-    .replace(/[^\x20-\x7E]/gu, '?')
-    .trim();
-  const subject = ascii.length > SNS_MAX_SUBJECT ? `${ascii.slice(0, SNS_MAX_SUBJECT - 3)}...` : ascii;
-  return subject.length > 0 ? subject : 'Alert';
+/** An alert email's subject: printable ASCII (others become `?`), one line, ≤ 100 characters, never empty. */
+export function emailSubject(text: string): string {
+  return snsSubject(text, { fallback: 'Alert' });
 }
 
 function alertLines(notification: AlertNotification, status: 'firing' | 'resolved'): string[] {
@@ -48,7 +44,7 @@ export function formatEmail(notification: AlertNotification): EmailMessage {
     ...(notification.externalURL ? [`Alertmanager: ${notification.externalURL}`] : []),
   ].join('\n');
   return {
-    subject: snsSubject(`[${notification.status === 'firing' ? 'ALERT' : 'OK'}] ${title}`),
+    subject: emailSubject(`[${notification.status === 'firing' ? 'ALERT' : 'OK'}] ${title}`),
     body: truncateBytes(body, SNS_MAX_MESSAGE_BYTES),
   };
 }

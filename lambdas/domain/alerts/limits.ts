@@ -18,10 +18,7 @@ export const PAGERDUTY_MAX_DEDUP_KEY = 255;
 /** PagerDuty integration keys are 32 characters (the routing key is added by the notifier, counted here). */
 export const PAGERDUTY_ROUTING_KEY_LENGTH = 32;
 
-/** SNS Publish: "Subject ... must be ASCII text ... no line breaks or control characters ... fewer than 100 characters" (docs.aws.amazon.com/sns/latest/api/API_Publish.html). */
-export const SNS_MAX_SUBJECT = 100;
-/** SNS Publish: "Messages must be UTF-8 encoded strings and at most 256 KB in size (262,144 bytes)". */
-export const SNS_MAX_MESSAGE_BYTES = 262_144;
+/** SNS limits: `lambdas/domain/sns.ts`. */
 
 /** Byte length of a string in UTF-8, without Buffer (the domain stays runtime-neutral). */
 export function utf8Length(text: string): number {

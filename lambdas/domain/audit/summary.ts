@@ -2,23 +2,13 @@
  * The SNS summary of an audit with warning or critical findings: a subject within SNS limits and a plain-text
  * body for email subscribers. Pure.
  */
+import { snsSubject } from '../sns';
 import { type BucketAuditReport, FINDING_CODES } from './findings';
 
-/** SNS: Subject at most 100 printable ASCII characters, no newlines. */
-export const SNS_SUBJECT_MAX = 100;
-/** SNS: message at most 256 KB; keep well below it. */
-export const SNS_MESSAGE_MAX_BYTES = 200 * 1024;
+/** The summary's budget: well below SNS_MAX_MESSAGE_BYTES. */
+const MESSAGE_BUDGET_BYTES = 200 * 1024;
 /** Findings listed in the email body (the report has the rest). */
 const LISTED_FINDINGS = 30;
-
-/** Printable ASCII only, one line, at most `max` characters. */
-export function snsSafe(text: string, max: number): string {
-  const clean = text
-    .replace(/[^\x20-\x7e]/g, ' ')
-    .replace(/ {2,}/g, ' ')
-    .trim();
-  return clean.length <= max ? clean : `${clean.slice(0, max - 3)}...`;
-}
 
 /** Whether the report warrants a notification. */
 export function needsNotification(report: BucketAuditReport): boolean {
@@ -27,9 +17,9 @@ export function needsNotification(report: BucketAuditReport): boolean {
 
 export function summarySubject(report: BucketAuditReport, environment: string): string {
   const { critical, warning } = report.counts.bySeverity;
-  return snsSafe(
+  return snsSubject(
     `[${environment}] Thanos bucket audit ${report.status.toUpperCase()}: ${critical} critical, ${warning} warning - ${report.bucket}`,
-    SNS_SUBJECT_MAX,
+    { unprintable: ' ' },
   );
 }
 
@@ -51,5 +41,5 @@ export function summaryMessage(report: BucketAuditReport, reportLocation: string
   lines.push('', `Full report: ${reportLocation}`);
   const text = lines.join('\n');
   const bytes = new TextEncoder().encode(text).length;
-  return bytes <= SNS_MESSAGE_MAX_BYTES ? text : `${text.slice(0, SNS_MESSAGE_MAX_BYTES / 4)}\n... (truncated)`;
+  return bytes <= MESSAGE_BUDGET_BYTES ? text : `${text.slice(0, MESSAGE_BUDGET_BYTES / 4)}\n... (truncated)`;
 }

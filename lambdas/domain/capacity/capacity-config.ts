@@ -38,10 +38,3 @@ export function parseCapacityConfig(text: string): CapacityConfig {
   if (problems.length) throw new Error(`CAPACITY_CONFIG: ${problems.join('; ')}`);
   return { environment: v.environment, sizing: v.sizing, retention: v.retention };
 }
-
-/** Reads a required environment variable from the given map, naming it when missing. */
-export function requireEnv(env: Readonly<Record<string, string | undefined>>, name: string): string {
-  const value = env[name];
-  if (value === undefined || value === '') throw new Error(`environment variable ${name} is not set`);
-  return value;
-}

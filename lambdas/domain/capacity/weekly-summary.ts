@@ -7,9 +7,7 @@
  * a reason to drop the whole summary. Pure: no I/O.
  */
 
-/** SNS limits (FACTS.md): Subject ≤ 100 printable ASCII characters without newlines; message ≤ 256 KB. */
-export const SNS_SUBJECT_MAX_CHARS = 100;
-export const SNS_MESSAGE_MAX_BYTES = 256 * 1024;
+import { snsMessage, snsSubject } from '../sns';
 
 export interface AlertHistoryAlert {
   readonly name: string;
@@ -233,27 +231,14 @@ export interface WeeklySummary {
   readonly stats: AlertWeekStats;
 }
 
-/** Keeps printable ASCII only (SNS Subject rule), collapses whitespace and cuts at `max` with an ellipsis. */
-export function snsSubject(text: string, max = SNS_SUBJECT_MAX_CHARS): string {
-  const ascii = text
-    .normalize('NFKD')
-    .replace(/[\u2013\u2014]/g, '-')
-    .replace(/[^\x20-\x7e]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return ascii.length <= max ? ascii : `${ascii.slice(0, max - 3).trimEnd()}...`;
+/** The summary's subject: accents and dashes spelled in ASCII, other characters dropped (SNS Subject rule). */
+export function summarySubject(text: string): string {
+  return snsSubject(text, { transliterate: true, unprintable: '' });
 }
 
-/** Cuts a UTF-8 text to `maxBytes`, ending with a note, without splitting a character. */
-export function fitBytes(text: string, maxBytes = SNS_MESSAGE_MAX_BYTES): string {
-  const encoder = new TextEncoder();
-  if (encoder.encode(text).length <= maxBytes) return text;
-  const note = '\n\n[truncated: the summary exceeded the 256 KB email limit]\n';
-  const budget = maxBytes - encoder.encode(note).length;
-  let cut = text.slice(0, budget);
-  while (encoder.encode(cut).length > budget)
-    cut = cut.slice(0, -Math.max(1, Math.ceil((encoder.encode(cut).length - budget) / 4)));
-  return `${cut}${note}`;
+/** Cuts the body to the SNS message limit, without splitting a character, ending with a note. */
+export function fitBytes(text: string): string {
+  return snsMessage(text, '\n\n[truncated: the summary exceeded the 256 KB email limit]\n');
 }
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
@@ -263,7 +248,7 @@ export function composeWeeklySummary(input: WeeklySummaryInput): WeeklySummary {
   const stats = alertWeekStats(input.records, input.from, input.to, input.topAlerts ?? 5);
   const lastDay = new Date(input.to.getTime() - 1);
   const critical = stats.bySeverity.critical ?? 0;
-  const subject = snsSubject(
+  const subject = summarySubject(
     `[greenlang-${input.environment}] Weekly summary ${day(input.from)} to ${day(lastDay)}: ${stats.occurrences} alert${stats.occurrences === 1 ? '' : 's'}${critical ? `, ${critical} critical` : ''}`,
   );
   const lines: string[] = [

@@ -1,10 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { AlertHistoryStore } from '../../adapters/alert-history';
+import type { Clock } from '../../adapters/clock';
 import type { DeadLetterStore } from '../../adapters/dead-letters';
 import type { DeliveryGuard } from '../../adapters/delivery-guard';
+import type { ErrorLogger } from '../../adapters/logger';
 import type { Notifier } from '../../adapters/notifiers/notifier';
-import { DeliveryError, type NotifierLogger, type RetryStage } from '../../adapters/notifiers/retry';
+import { DeliveryError, type RetryStage } from '../../adapters/notifiers/retry';
 import { alertHistoryKey, alertHistoryRecord } from '../../domain/alerts/history';
 import { notificationKey } from '../../domain/alerts/idempotency';
 import { type AlertNotification, parseNotificationText } from '../../domain/alerts/model';
@@ -25,8 +27,8 @@ export interface DeliveryDeps {
   readonly routing: RoutingOptions;
   readonly guard: DeliveryGuard;
   readonly history: AlertHistoryStore;
-  readonly logger: NotifierLogger & { error(message: string, ...extra: Record<string, unknown>[]): void };
-  readonly now?: () => Date;
+  readonly logger: ErrorLogger;
+  readonly now?: Clock;
 }
 
 export interface DeliveryResult {

@@ -1,7 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { bearerToken, sameToken } from '../../adapters/bearer-token';
+import type { Logger } from '../../adapters/logger';
 import type { SecretSource } from '../../adapters/notifiers/notifier';
-import type { NotifierLogger } from '../../adapters/notifiers/retry';
 
 /**
  * API Gateway answers 401 when a TOKEN authorizer fails with exactly this message
@@ -15,7 +15,7 @@ export const UNAUTHORIZED = 'Unauthorized';
  * concurrency or the queue. API Gateway caches an allow for the token (5 minutes), so Alertmanager's requests
  * rarely invoke this function at all; a flood of bad tokens only exhausts this function's own small concurrency.
  */
-export function makeTokenAuthorizer(deps: { readonly token: SecretSource; readonly logger: NotifierLogger }) {
+export function makeTokenAuthorizer(deps: { readonly token: SecretSource; readonly logger: Logger }) {
   return async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
     const given = bearerToken(event.authorizationToken);
     if (given === undefined || !sameToken(given, await deps.token())) {

@@ -1,22 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import middy from '@middy/core';
+import { secretsManagerSource } from '../../adapters/secrets-manager';
+import { alertWebhookAuthorizerEnv } from '../../contracts/alert-webhook-authorizer';
 import { makeTokenAuthorizer } from './handler';
 
-/** Environment (set by the AlertWebhookApi construct): TOKEN_SECRET_NAME. */
-const env = process.env;
 const logger = new Logger();
-const tokenSecret = env.TOKEN_SECRET_NAME ?? '';
+const env = alertWebhookAuthorizerEnv.read(process.env);
 
 export const handler = middy(
-  makeTokenAuthorizer({
-    // Cached 60 s: a rotated token is honoured within a minute (plus API Gateway's authorizer cache).
-    token: async () => {
-      const value = await getSecret(tokenSecret, { maxAge: 60 });
-      if (typeof value !== 'string' || value.length === 0) throw new Error(`secret ${tokenSecret} is empty or binary`);
-      return value.trim();
-    },
-    logger,
-  }),
+  // Cached 60 s: a rotated token is honoured within a minute (plus API Gateway's authorizer cache).
+  makeTokenAuthorizer({ token: secretsManagerSource(env.tokenSecretName), logger }),
 ).use(injectLambdaContext(logger));

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { bearerToken, sameToken } from '../../adapters/bearer-token';
+import type { Logger } from '../../adapters/logger';
 import type { SecretSource } from '../../adapters/notifiers/notifier';
-import type { NotifierLogger } from '../../adapters/notifiers/retry';
 import { type AlertNotification, InvalidNotificationError, parseNotificationText } from '../../domain/alerts/model';
 
 /** SQS's message size limit (1 MiB): a notification that cannot be enqueued is refused, not lost silently. */
@@ -12,7 +12,7 @@ export interface WebhookDeps {
   readonly token: SecretSource | undefined;
   /** Hands the validated notification on (SQS in AWS, the delivery function locally). */
   readonly accept: (notification: AlertNotification, body: string) => Promise<Record<string, unknown>>;
-  readonly logger: NotifierLogger;
+  readonly logger: Logger;
 }
 
 /** What the handler reads of an API Gateway proxy event (REST v1, as the private API sends, or HTTP API v2). */

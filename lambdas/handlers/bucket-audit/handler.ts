@@ -4,9 +4,11 @@
  * the state, notify on warning/critical findings, emit metrics.
  */
 import type { AuditMetricsSink } from '../../adapters/audit-metrics';
-import type { AuditNotifier } from '../../adapters/audit-notifier';
+import type { Clock } from '../../adapters/clock';
+import type { Logger } from '../../adapters/logger';
 import type { AuditStore } from '../../adapters/s3-audit-store';
 import type { ThanosBucketReader } from '../../adapters/s3-thanos-bucket';
+import type { SnsPublishOnly } from '../../adapters/sns-publisher';
 import { assembleBlocks, buildAuditReport, planReads } from '../../domain/audit/audit';
 import type { BucketAuditReport } from '../../domain/audit/findings';
 import { ListingAccumulator } from '../../domain/audit/listing';
@@ -14,16 +16,11 @@ import { type AuditState, decodeAuditState, EMPTY_AUDIT_STATE, encodeAuditState 
 import { needsNotification, summaryMessage, summarySubject } from '../../domain/audit/summary';
 import { type RetentionPolicy, UNREADABLE_STORAGE_CLASSES } from '../../domain/retention';
 
-export interface AuditLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-}
-
 export interface BucketAuditDeps {
   readonly thanos: ThanosBucketReader;
   readonly store: AuditStore;
   /** @default no notification */
-  readonly notifier?: AuditNotifier;
+  readonly notifier?: SnsPublishOnly;
   /** @default no metrics */
   readonly metrics?: AuditMetricsSink;
   /** The Thanos bucket's name (in the report and the state key). */
@@ -31,8 +28,8 @@ export interface BucketAuditDeps {
   /** Environment name, in the notification subject. */
   readonly environment: string;
   readonly policy: RetentionPolicy;
-  readonly clock: () => Date;
-  readonly logger: AuditLogger;
+  readonly clock: Clock;
+  readonly logger: Logger;
   /** meta.json / deletion-mark.json reads in flight. @default 32 */
   readonly readConcurrency?: number;
 }

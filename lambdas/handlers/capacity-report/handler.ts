@@ -1,5 +1,6 @@
 import type { BucketSizeSource } from '../../adapters/bucket-size';
 import { collectCapacityMeasurements } from '../../adapters/capacity-measurements';
+import type { Clock } from '../../adapters/clock';
 import type { PrometheusApi } from '../../adapters/prometheus-api';
 import type { ReportStore } from '../../adapters/report-store';
 import { REPORT_FILES, REPORT_FORMATS, renderReport } from '../../domain/capacity/render';
@@ -18,7 +19,7 @@ export interface CapacityReportDeps {
   readonly environment: string;
   readonly sizing: StackSizing;
   readonly retention: RetentionPolicy;
-  readonly now: () => Date;
+  readonly now: Clock;
   readonly log?: (message: string, extra?: Record<string, unknown>) => void;
 }
 

@@ -1,5 +1,6 @@
-import type { EmailPublisher } from '../../adapters/email-publisher';
+import type { Clock } from '../../adapters/clock';
 import type { ReportStore } from '../../adapters/report-store';
+import type { SnsPublisher } from '../../adapters/sns-publisher';
 import {
   AUDIT_LATEST_KEY,
   alertHistoryPrefixes,
@@ -25,9 +26,9 @@ export interface CapacityHeadline {
 
 export interface WeeklySummaryDeps {
   readonly store: ReportStore;
-  readonly publisher: EmailPublisher;
+  readonly publisher: SnsPublisher;
   readonly environment: string;
-  readonly now: () => Date;
+  readonly now: Clock;
   /** Link to a report key that a reader can open (S3 console URL in AWS, a file path locally). */
   readonly reportUrl: (key: string) => string;
   /**

@@ -8,9 +8,9 @@ import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { cloudWatchBucketSize } from '../../../lambdas/adapters/bucket-size';
-import { snsEmailPublisher } from '../../../lambdas/adapters/email-publisher';
 import { PrometheusApiError, prometheusApi } from '../../../lambdas/adapters/prometheus-api';
 import { directoryReportStore, s3ReportStore } from '../../../lambdas/adapters/report-store';
+import { snsPublisher as snsEmailPublisher } from '../../../lambdas/adapters/sns-publisher';
 
 describe('cloudWatchBucketSize', () => {
   const cw = mockClient(CloudWatchClient);

@@ -1,8 +1,8 @@
 import type { BucketConfiguration } from '../../../lambdas/domain/audit/bucket-config';
 import type { AuditFinding, BucketAuditReport, FindingCode } from '../../../lambdas/domain/audit/findings';
-import { SNS_SUBJECT_MAX } from '../../../lambdas/domain/audit/summary';
 import { makeUlid, ulidRandomness } from '../../../lambdas/domain/audit/ulid';
 import { SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
+import { SNS_MAX_SUBJECT } from '../../../lambdas/domain/sns';
 import { type BucketAuditDeps, runAudit } from '../../../lambdas/handlers/bucket-audit/handler';
 import {
   DAY,
@@ -326,7 +326,7 @@ describe.each(defects)('$code fires on $name', ({ code, apply }) => {
     expect(report.status).not.toBe('ok');
     expect(published).toHaveLength(1);
     const subject = published[0]?.subject ?? '';
-    expect(subject.length).toBeLessThanOrEqual(SNS_SUBJECT_MAX);
+    expect(subject.length).toBeLessThanOrEqual(SNS_MAX_SUBJECT);
     expect(subject).toMatch(/^[\x20-\x7e]+$/);
     expect(published[0]?.message).toContain(`${code}: ${found.length}`);
   });

@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import { labelsKey, parseBlockMeta, parseDeletionMark } from '../../../lambdas/domain/audit/block-meta';
 import { parseRetentionPolicy } from '../../../lambdas/domain/audit/policy';
 import { decodeAuditState, encodeAuditState, type StoredBlock } from '../../../lambdas/domain/audit/state';
-import { snsSafe, summarySubject } from '../../../lambdas/domain/audit/summary';
+import { summarySubject } from '../../../lambdas/domain/audit/summary';
 import { isUlid, makeUlid, prefixCanMatchBlocks, ulidRandomness, ulidTime } from '../../../lambdas/domain/audit/ulid';
 import { SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
+import { snsSubject } from '../../../lambdas/domain/sns';
 import { mapWithConcurrency } from '../../../lambdas/handlers/bucket-audit/handler';
 import { blockMeta } from '../../support/thanos-bucket';
 
@@ -209,7 +210,7 @@ describe('SNS subject', () => {
         expect(subject).toMatch(/^[\x20-\x7e]*$/);
       }),
     );
-    expect(snsSafe('a\nb\u00e9c', 100)).toBe('a b c');
+    expect(snsSubject('a\nb\u00e9c', { unprintable: ' ' })).toBe('a b c');
   });
 });
 

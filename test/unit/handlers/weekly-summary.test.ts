@@ -1,4 +1,4 @@
-import type { EmailPublisher } from '../../../lambdas/adapters/email-publisher';
+import type { SnsPublisher as EmailPublisher } from '../../../lambdas/adapters/sns-publisher';
 import { makeWeeklySummaryHandler } from '../../../lambdas/handlers/weekly-summary/handler';
 import { memoryStore } from '../../support/capacity-fakes';
 

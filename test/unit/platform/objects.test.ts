@@ -54,10 +54,28 @@ describe.each(ENVIRONMENT_NAMES)('the Secrets Manager store of %s', (env) => {
   });
 });
 
+/** API groups the API server serves without a CRD (the core group is ''). */
+const BUILT_IN_GROUPS = new Set(['', 'apps', 'batch', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io']);
+const needsCrd = (apiVersion: string) =>
+  !BUILT_IN_GROUPS.has(apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '');
+
 describe('the platform add-on objects', () => {
-  it('are applied after the add-on releases that bring their CRDs', () => {
+  it('are the objects whose CRDs the add-on releases bring', () => {
     const config = loadEnvironmentConfig('dev');
     expect(platformAddonObjects(config).map((o) => o.kind)).toEqual(['ClusterSecretStore']);
-    expect(platformKubernetesObjects(config)).toEqual([...platformBaseObjects(), ...platformAddonObjects(config)]);
+    expect(platformAddonObjects(config).every((o) => needsCrd(o.apiVersion))).toBe(true);
+  });
+});
+
+describe.each(ENVIRONMENT_NAMES)('every platform object of %s', (env) => {
+  it('comes in apply order: objects of built-in kinds first, then those whose CRDs the add-on charts bring', () => {
+    const objects = platformKubernetesObjects(loadEnvironmentConfig(env));
+    expect(objects.map((o) => `${o.apiVersion} ${o.kind}`)).toEqual([
+      'storage.k8s.io/v1 StorageClass',
+      'external-secrets.io/v1 ClusterSecretStore',
+    ]);
+    const firstCrdBacked = objects.findIndex((o) => needsCrd(o.apiVersion));
+    expect(objects.slice(firstCrdBacked).every((o) => needsCrd(o.apiVersion))).toBe(true);
+    expect(objects.slice(0, firstCrdBacked).some((o) => needsCrd(o.apiVersion))).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { formatEmail, snsSubject } from '../../../../lambdas/domain/alerts/email';
+import { formatEmail, emailSubject as snsSubject } from '../../../../lambdas/domain/alerts/email';
 import { alertHistoryKey, alertHistoryRecord } from '../../../../lambdas/domain/alerts/history';
 import { notificationKey } from '../../../../lambdas/domain/alerts/idempotency';
 import { deliveryTargets } from '../../../../lambdas/domain/alerts/routing';

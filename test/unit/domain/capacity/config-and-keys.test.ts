@@ -1,4 +1,4 @@
-import { parseCapacityConfig, requireEnv } from '../../../../lambdas/domain/capacity/capacity-config';
+import { parseCapacityConfig } from '../../../../lambdas/domain/capacity/capacity-config';
 import {
   alertHistoryPrefixes,
   capacityReportKeys,
@@ -36,12 +36,6 @@ describe('parseCapacityConfig', () => {
     ],
   ])('rejects %s', (text, message) => {
     expect(() => parseCapacityConfig(text)).toThrow(message);
-  });
-
-  it('requireEnv names the missing variable', () => {
-    expect(requireEnv({ A: 'x' }, 'A')).toBe('x');
-    expect(() => requireEnv({ A: '' }, 'A')).toThrow('environment variable A is not set');
-    expect(() => requireEnv({}, 'QUERY_URL')).toThrow('environment variable QUERY_URL is not set');
   });
 });
 

@@ -6,9 +6,9 @@ import {
   formatDuration,
   parseAlertHistoryRecord,
   parseAuditReport,
-  SNS_MESSAGE_MAX_BYTES,
-  snsSubject,
+  summarySubject as snsSubject,
 } from '../../../../lambdas/domain/capacity/weekly-summary';
+import { SNS_MAX_MESSAGE_BYTES as SNS_MESSAGE_MAX_BYTES } from '../../../../lambdas/domain/sns';
 
 const FROM = new Date('2026-11-16T07:00:00Z');
 const TO = new Date('2026-11-23T07:00:00Z');

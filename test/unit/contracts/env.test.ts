@@ -1,0 +1,137 @@
+import { alertDeliveryEnv } from '../../../lambdas/contracts/alert-delivery';
+import { alertWebhookEnv } from '../../../lambdas/contracts/alert-webhook';
+import { alertWebhookAuthorizerEnv } from '../../../lambdas/contracts/alert-webhook-authorizer';
+import { bucketAuditEnv } from '../../../lambdas/contracts/bucket-audit';
+import { capacityReportEnv } from '../../../lambdas/contracts/capacity-report';
+import { envContract, optionalStringVar, parsedVar, positiveIntVar, stringVar } from '../../../lambdas/contracts/env';
+import { weeklySummaryEnv } from '../../../lambdas/contracts/weekly-summary';
+import { SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
+import { SEED_SIZING } from '../../../lambdas/domain/sizing';
+
+describe('environment variables', () => {
+  it('a required string names the missing variable', () => {
+    expect(stringVar('A').parse('x')).toBe('x');
+    expect(() => stringVar('A').parse('')).toThrow('environment variable A is not set');
+    expect(() => stringVar('QUERY_URL').parse(undefined)).toThrow('environment variable QUERY_URL is not set');
+  });
+
+  it('an optional string is undefined when unset or empty', () => {
+    expect(optionalStringVar('A').parse(undefined)).toBeUndefined();
+    expect(optionalStringVar('A').parse('')).toBeUndefined();
+    expect(optionalStringVar('A').parse('arn:x')).toBe('arn:x');
+  });
+
+  it.each([
+    [undefined, 32],
+    ['', 32],
+    ['8', 8],
+  ])('a positive integer reads %p as %p', (raw, value) => {
+    expect(positiveIntVar('READ_CONCURRENCY', 32).parse(raw)).toBe(value);
+  });
+
+  it.each(['0', '-1', '2.5', 'many'])('a positive integer refuses %p, naming the variable', (raw) => {
+    expect(() => positiveIntVar('READ_CONCURRENCY', 32).parse(raw)).toThrow(
+      `environment variable READ_CONCURRENCY must be a positive integer, got ${JSON.stringify(raw)}`,
+    );
+  });
+
+  it('a parsed variable is required and passes its text to the parser', () => {
+    const v = parsedVar('N', (text) => Number.parseInt(text, 10));
+    expect(v.parse('42')).toBe(42);
+    expect(() => v.parse(undefined)).toThrow('environment variable N is not set');
+  });
+});
+
+describe('envContract', () => {
+  const contract = envContract({ table: stringVar('TABLE_NAME'), topic: optionalStringVar('TOPIC_ARN') });
+
+  it('renders the variable names the reader reads; unset optional ones are left out', () => {
+    expect(contract.render({ table: 't' })).toEqual({ TABLE_NAME: 't' });
+    expect(contract.render({ table: 't', topic: 'arn' })).toEqual({ TABLE_NAME: 't', TOPIC_ARN: 'arn' });
+    expect(contract.read(contract.render({ table: 't', topic: 'arn' }))).toEqual({ table: 't', topic: 'arn' });
+  });
+
+  it('fails on the first missing variable, naming it', () => {
+    expect(() => contract.read({ TOPIC_ARN: 'arn' })).toThrow('environment variable TABLE_NAME is not set');
+  });
+});
+
+/** What each construct renders (placeholder values) is what the handler's contract reads back. */
+describe('function contracts', () => {
+  it('alert-webhook and its authorizer', () => {
+    const env = alertWebhookEnv.render({ tokenSecretName: 'greenlang-dev/token', deliveryQueueUrl: 'https://q' });
+    expect(env).toEqual({ TOKEN_SECRET_NAME: 'greenlang-dev/token', DELIVERY_QUEUE_URL: 'https://q' });
+    expect(alertWebhookEnv.read(env)).toEqual({
+      tokenSecretName: 'greenlang-dev/token',
+      deliveryQueueUrl: 'https://q',
+    });
+    expect(alertWebhookAuthorizerEnv.read(env)).toEqual({ tokenSecretName: 'greenlang-dev/token' });
+  });
+
+  it('alert-delivery: a target is on when its variable is set', () => {
+    const env = alertDeliveryEnv.render({
+      reportsBucket: 'b',
+      idempotencyTable: 't',
+      deadLetterQueueUrl: 'https://dlq',
+      slackWebhookSecretName: 'greenlang-dev/slack',
+    });
+    expect(env).toEqual({
+      REPORTS_BUCKET: 'b',
+      IDEMPOTENCY_TABLE: 't',
+      DEAD_LETTER_QUEUE_URL: 'https://dlq',
+      SLACK_WEBHOOK_SECRET_NAME: 'greenlang-dev/slack',
+    });
+    expect(alertDeliveryEnv.read(env)).toEqual({
+      reportsBucket: 'b',
+      idempotencyTable: 't',
+      deadLetterQueueUrl: 'https://dlq',
+      slackWebhookSecretName: 'greenlang-dev/slack',
+      pagerDutyRoutingKeySecretName: undefined,
+      alertEmailTopicArn: undefined,
+    });
+    expect(() => alertDeliveryEnv.read({ ...env, IDEMPOTENCY_TABLE: '' })).toThrow(
+      'environment variable IDEMPOTENCY_TABLE is not set',
+    );
+  });
+
+  it('bucket-audit parses the retention table and the read concurrency', () => {
+    const env = bucketAuditEnv.render({
+      thanosBucket: 'a',
+      reportsBucket: 'b',
+      summaryTopicArn: 'arn',
+      retentionPolicy: JSON.stringify(SEED_RETENTION_POLICY),
+      environmentName: 'dev',
+      readConcurrency: '16',
+    });
+    expect(bucketAuditEnv.read(env)).toMatchObject({ retentionPolicy: SEED_RETENTION_POLICY, readConcurrency: 16 });
+    expect(() => bucketAuditEnv.read({ ...env, RETENTION_POLICY: '{' })).toThrow(/^RETENTION_POLICY: not valid JSON/);
+    expect(() => bucketAuditEnv.read({ ...env, ENVIRONMENT_NAME: undefined })).toThrow(
+      'environment variable ENVIRONMENT_NAME is not set',
+    );
+  });
+
+  it('capacity-report parses the capacity config', () => {
+    const capacityConfig = { environment: 'dev', sizing: SEED_SIZING, retention: SEED_RETENTION_POLICY };
+    const env = capacityReportEnv.render({
+      queryUrl: 'http://q',
+      reportsBucket: 'b',
+      thanosBucket: 'a',
+      capacityConfig: JSON.stringify(capacityConfig),
+    });
+    expect(capacityReportEnv.read(env)).toEqual({
+      queryUrl: 'http://q',
+      reportsBucket: 'b',
+      thanosBucket: 'a',
+      capacityConfig,
+    });
+    expect(() => capacityReportEnv.read({ ...env, QUERY_URL: undefined })).toThrow(
+      'environment variable QUERY_URL is not set',
+    );
+  });
+
+  it('weekly-summary', () => {
+    const env = weeklySummaryEnv.render({ environmentName: 'dev', reportsBucket: 'b', summaryTopicArn: 'arn' });
+    expect(env).toEqual({ ENVIRONMENT_NAME: 'dev', REPORTS_BUCKET: 'b', SUMMARY_TOPIC_ARN: 'arn' });
+    expect(weeklySummaryEnv.read(env)).toEqual({ environmentName: 'dev', reportsBucket: 'b', summaryTopicArn: 'arn' });
+  });
+});
