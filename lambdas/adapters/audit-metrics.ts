@@ -6,29 +6,14 @@
  */
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type BucketAuditReport, FINDING_CODES } from '../domain/audit/findings';
+import { AUDIT_METRICS } from '../domain/audit/metric-names';
 import { RESOLUTIONS } from '../domain/retention';
 
 export interface AuditMetricsSink {
   record(report: BucketAuditReport): void;
 }
 
-/** Metric names the construct's alarm and dashboards use. */
-export const AUDIT_METRICS = {
-  critical: 'AuditCriticalFindings',
-  warning: 'AuditWarningFindings',
-  findingsByCode: 'AuditFindings',
-  blocks: 'AuditBlocks',
-  bytes: 'AuditBucketBytes',
-  metaReads: 'AuditMetaJsonReads',
-  /** Dimension `resolution`. */
-  resolutionBlocks: 'AuditResolutionBlocks',
-  /** Dimension `resolution`. */
-  resolutionBytes: 'AuditResolutionBytes',
-  compactionBacklogBlocks: 'AuditCompactionBacklogBlocks',
-  compactionBacklogBytes: 'AuditCompactionBacklogBytes',
-  downsamplingBacklogBlocks: 'AuditDownsamplingBacklogBlocks',
-  downsamplingBacklogBytes: 'AuditDownsamplingBacklogBytes',
-} as const;
+export { AUDIT_METRICS };
 
 export class PowertoolsAuditMetrics implements AuditMetricsSink {
   constructor(private readonly metrics: Metrics) {}
