@@ -2,6 +2,7 @@ import { compactorBacklog } from '../../../lambdas/domain/audit/backlog';
 import { parseBlockMeta } from '../../../lambdas/domain/audit/block-meta';
 import type { AuditedBlock } from '../../../lambdas/domain/audit/checks';
 import { ListingAccumulator } from '../../../lambdas/domain/audit/listing';
+import { summaryMessage } from '../../../lambdas/domain/audit/summary';
 import { makeUlid, ulidRandomness } from '../../../lambdas/domain/audit/ulid';
 import { RESOLUTIONS, SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
 import { runAudit } from '../../../lambdas/handlers/bucket-audit/handler';
@@ -117,7 +118,7 @@ describe('compactor backlog (Thanos planner rule)', () => {
     expect(compactorBacklog(audited([eight, ...sourcesMarked], skipped), at).compaction.blocks).toBe(0);
   });
 
-  it('plans a lone 2h block in a 2-day window once a later window has blocks (gap after a restart)', () => {
+  it('leaves a lone 2h block in its windows alone, as Thanos does, and counts a pair once a later block made it due', () => {
     // One block at [0,2h), then nothing until [48h,52h): the 8h window [0,8h) holds one block (never compacted
     // at 8h), the 2d window [0,48h) too. So Thanos leaves it alone: no backlog.
     const lone = twoHour(T0);
@@ -208,5 +209,13 @@ describe('audit report: size by resolution and backlog', () => {
       blocks: expected.length,
       bytes: expected.reduce((sum, b) => sum + folderBytes(b), 0),
     });
+    // The SNS summary carries the figures on one line.
+    const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
+    expect(summaryMessage(report, 's3://r/audit/latest.json')).toContain(
+      `Compactor backlog (> 6h): 12 uncompacted 2h blocks (${gib(12 * perBlock)}), 0 blocks awaiting downsampling (0.0 GiB).`,
+    );
+    expect(summaryMessage(report, 's3://r/audit/latest.json')).toContain(
+      `By resolution: raw ${gib(report.inventory.bytesByResolution.raw)} (${report.inventory.blocksByResolution.raw} blocks), 5m `,
+    );
   });
 });
