@@ -2,16 +2,19 @@
  * The compactor's backlog, from the bucket inventory: work Thanos would have done by now and has not.
  *
  * - Compaction: level-1 raw blocks (the 2h blocks sidecars upload) that Thanos' planner would already have
- *   picked. The planner (thanos pkg/compact/planner.go, the rule of prometheus tsdb/compact.go `selectDirs`) works
- *   per stream on the blocks not marked for deletion or no-compact, leaves out the newest one, splits the rest
- *   into windows aligned to each compaction range after the first (8h, 2d, 14d: Thanos' default ranges, see
- *   lib/devstack/thanos-blocks.ts and docs/facts.md "Compaction levels"), and compacts a window holding more than
- *   one block once it spans the whole range or ends at or before the start of the newest block it considers
- *   (`highTime`). Thanos docs/components/compact.md: the compactor "applies the compaction procedure of the
- *   Prometheus 2.0 storage engine to block data stored in object storage". A block counts once its window has
- *   been due for {@link AUDIT_MARGINS.compactionBacklogHours} (upload, `--consistency-delay`, hourly runs).
- *   Only 8h and 2d windows are judged: the compactor never runs below level 3 (2 days,
- *   lambdas/domain/compactor-scratch.ts), so 14-day windows may legitimately stay uncompacted.
+ *   picked. thanos pkg/compact/planner.go (`plan`, `selectMetas`, `splitByRange`, copied from prometheus
+ *   tsdb/compact.go `selectDirs`), per stream: the newest block is never planned; the others are split into
+ *   windows aligned to each compaction range after the first (8h, 2d, 14d: Thanos' default ranges, see
+ *   lib/devstack/thanos-blocks.ts and docs/facts.md "Compaction levels"; a block longer than the window is
+ *   skipped); a window holding at least two blocks is compacted once it spans the whole range or ends at or before
+ *   the start of the newest planned block (`highTime`). Blocks marked no-compact stay in the windows but split
+ *   them: each run of two or more unmarked neighbours is compacted. Blocks marked for deletion are left out (the
+ *   compactor's deduplication filter drops compaction sources its result covers). Thanos docs/components/compact.md:
+ *   the compactor "applies the compaction procedure of the Prometheus 2.0 storage engine to block data stored in
+ *   object storage". A block counts once its window has been due for {@link AUDIT_MARGINS.compactionBacklogHours}
+ *   (upload, `--consistency-delay`, hourly runs). Only 8h and 2d windows are judged: the compactor never runs
+ *   below level 3 (2 days, lambdas/domain/compactor-scratch.ts), so 14-day windows may legitimately stay
+ *   uncompacted. Not modelled: `compaction.failed` in meta.json (the planner skips such windows).
  * - Downsampling: raw blocks spanning at least 40h without a 5m twin and 5m blocks spanning at least 10 days
  *   without a 1h twin (docs/components/compact.md: "creating 5m downsampling for blocks larger than 40 hours",
  *   "1h downsampling for blocks larger than 10 days"), created more than the same margin ago.
@@ -74,7 +77,16 @@ function dueTimes(planned: readonly AuditedBlock[], newestCreated: number): Map<
       if (maxt - mint === range) at = maxt;
       else if (maxt <= highTime) at = newestCreated;
       if (at === undefined) continue;
-      for (const b of group) if (!due.has(b)) due.set(b, at);
+      // No-compact blocks split the window: runs of two or more other blocks are compacted (selectMetas).
+      let run: AuditedBlock[] = [];
+      for (const b of [...group, undefined]) {
+        if (b && !b.listing.noCompactMark) {
+          run.push(b);
+          continue;
+        }
+        if (run.length > 1) for (const r of run) if (!due.has(r)) due.set(r, at);
+        run = [];
+      }
     }
   }
   return due;
@@ -87,7 +99,7 @@ export function compactorBacklog(blocks: readonly AuditedBlock[], now: number): 
   const byStream = new Map<string, AuditedBlock[]>();
   for (const block of blocks) {
     const r = block.record;
-    if (r.resolution !== 'raw' || block.deletionTime !== undefined || block.listing.noCompactMark) continue;
+    if (r.resolution !== 'raw' || block.deletionTime !== undefined) continue;
     let stream = byStream.get(r.labelsKey);
     if (!stream) {
       stream = [];
@@ -100,7 +112,7 @@ export function compactorBacklog(blocks: readonly AuditedBlock[], now: number): 
   for (const stream of byStream.values()) {
     stream.sort((a, b) => a.record.minTime - b.record.minTime || a.record.maxTime - b.record.maxTime);
     const newest = stream[stream.length - 1] as AuditedBlock;
-    // Thanos' planner never plans the newest block (it may still be joined by the next upload).
+    // Thanos' planner never plans the newest block, no-compact or not (it may still be joined by the next upload).
     const planned = stream.slice(0, -1);
     const newestCreated = newest.listing.newestModified;
     for (const [block, at] of dueTimes(planned, newestCreated)) {

@@ -111,11 +111,17 @@ describe('compactor backlog (Thanos planner rule)', () => {
       blocks: 4,
       bytes: 4 * perBlock,
     });
-    // The compactor skips no-compact blocks: the [8h,16h) window keeps nothing to plan.
+    // No-compact blocks split their window: all four marked leave nothing; one marked at the window's end leaves
+    // the run of the three before it, still due.
     const skipped = new Set(
       day.filter((b) => b.minTime >= T0 + 8 * HOUR && b.maxTime <= T0 + 16 * HOUR).map((b) => b.ulid),
     );
     expect(compactorBacklog(audited([eight, ...sourcesMarked], skipped), at).compaction.blocks).toBe(0);
+    const last = day.find((b) => b.minTime === T0 + 14 * HOUR) as FixtureBlock;
+    expect(compactorBacklog(audited([eight, ...sourcesMarked], new Set([last.ulid])), at).compaction.blocks).toBe(3);
+    const second = day.find((b) => b.minTime === T0 + 10 * HOUR) as FixtureBlock;
+    // [8h,10h) alone before it (no run), [12h,16h) a run of two.
+    expect(compactorBacklog(audited([eight, ...sourcesMarked], new Set([second.ulid])), at).compaction.blocks).toBe(2);
   });
 
   it('leaves a lone 2h block in its windows alone, as Thanos does, and counts a pair once a later block made it due', () => {
