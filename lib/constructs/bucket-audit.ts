@@ -62,8 +62,12 @@ function bucketArn(bucket: s3.IBucket): { arn: string; nag: string; name: string
 
 /** Metric the function emits (Powertools EMF, dimension `service`); the critical-findings alarm watches it. */
 export const AUDIT_CRITICAL_METRIC = 'AuditCriticalFindings';
-const SERVICE_NAME = 'bucket-audit';
-const METRICS_NAMESPACE = 'GreenLang/Observability';
+/** Powertools service name of the audit function: the `service` dimension of every metric it emits. */
+export const BUCKET_AUDIT_SERVICE_NAME = 'bucket-audit';
+/** Namespace of the audit's EMF metrics (ObservabilityFunction's POWERTOOLS_METRICS_NAMESPACE); the dashboards read it. */
+export const BUCKET_AUDIT_METRICS_NAMESPACE = 'GreenLang/Observability';
+const SERVICE_NAME = BUCKET_AUDIT_SERVICE_NAME;
+const METRICS_NAMESPACE = BUCKET_AUDIT_METRICS_NAMESPACE;
 
 /**
  * The daily Thanos bucket audit: a function that reads the Thanos bucket read-only (list, meta.json, deletion

@@ -1,7 +1,10 @@
+import { AUDIT_METRICS } from '../../lambdas/domain/audit/metric-names';
 import { COMPACTOR_METRICS } from '../../lambdas/domain/compactor-metrics';
 import { CAPACITY_RECORDING_RULES } from '../../lambdas/domain/recording-rules';
 import type { ReadableStorageClass } from '../../lambdas/domain/retention';
+import { RESOLUTIONS } from '../../lambdas/domain/retention';
 import type { EnvironmentConfig } from '../config';
+import { BUCKET_AUDIT_METRICS_NAMESPACE, BUCKET_AUDIT_SERVICE_NAME } from '../constructs/bucket-audit';
 import { thanosBucketName } from '../naming';
 import { DASHBOARD_JOBS as J } from './jobs';
 import { type DashboardSpec, sel } from './model';
@@ -20,6 +23,21 @@ export const S3_STORAGE_TYPES: Readonly<Record<ReadableStorageClass, readonly st
 };
 
 const compactor = (metric: string) => `${metric}${sel(`job="${J.thanosCompactorPush}"`)}`;
+
+/**
+ * A metric of the daily bucket audit (Powertools EMF: namespace and `service` dimension of the BucketAudit
+ * construct, lambdas/adapters/audit-metrics.ts), one point a day. `matchExact`: exactly these dimensions.
+ */
+const auditMetric = (metricName: string, label: string, dimensions: Readonly<Record<string, string>> = {}) => ({
+  cloudwatch: {
+    namespace: BUCKET_AUDIT_METRICS_NAMESPACE,
+    metricName,
+    dimensions: { service: BUCKET_AUDIT_SERVICE_NAME, ...dimensions },
+    statistic: 'Maximum' as const,
+    period: '86400',
+    label,
+  },
+});
 
 /**
  * Thanos: query and frontend load against the 100 QPS trigger, store gateway latency against the 10 s trigger,
@@ -104,7 +122,7 @@ export function thanosDashboard(config: EnvironmentConfig): DashboardSpec {
           {
             title: 'Blocks loaded by the store gateway',
             description:
-              'Blocks each store gateway serves. A count that keeps growing means compaction is falling behind (backlog).',
+              "Blocks each store gateway serves (index headers held in memory and disk). The compactor's backlog itself is measured by the daily bucket audit: see the Compactor row.",
             unit: 'short',
             queries: [
               {
@@ -180,17 +198,45 @@ export function thanosDashboard(config: EnvironmentConfig): DashboardSpec {
             queries: [{ expr: `max(${compactor(COMPACTOR_METRICS.lastRunDuration)})`, legend: 'last run' }],
             width: 24,
           },
+          {
+            title: 'Compactor backlog (bytes, daily bucket audit)',
+            description:
+              "Bytes of work the compactor has not done, from the daily bucket audit's inventory (CloudWatch, one point a day): 2h blocks Thanos' planner would have compacted more than 6h ago, and blocks spanning 40h (raw) or 10 days (5m) still without their downsampled twin 6h after creation. Anything above 0 for two days: the compactor is halted, failing or too slow.",
+            unit: 'bytes',
+            queries: [
+              auditMetric(AUDIT_METRICS.compactionBacklogBytes, 'uncompacted 2h blocks'),
+              auditMetric(AUDIT_METRICS.downsamplingBacklogBytes, 'awaiting downsampling'),
+            ],
+          },
+          {
+            title: 'Compactor backlog (blocks, daily bucket audit)',
+            description:
+              "Blocks behind the backlog bytes (same daily audit): uncompacted 2h blocks past their window, and blocks awaiting their downsampled twin. Details per block: the audit's report (audit/latest.json, inventory.backlog) and its DOWNSAMPLING_LAG findings.",
+            unit: 'short',
+            queries: [
+              auditMetric(AUDIT_METRICS.compactionBacklogBlocks, 'uncompacted 2h blocks'),
+              auditMetric(AUDIT_METRICS.downsamplingBacklogBlocks, 'awaiting downsampling'),
+            ],
+          },
         ],
       },
       {
         title: 'Bucket (CloudWatch)',
         panels: [
           {
+            title: 'Bucket size by resolution',
+            description:
+              "Bytes of the Thanos bucket's blocks at each resolution (raw, 5m, 1h), every object of each block folder, blocks marked for deletion included: the daily bucket audit's inventory (CloudWatch, one point a day).",
+            unit: 'bytes',
+            queries: RESOLUTIONS.map((resolution) =>
+              auditMetric(AUDIT_METRICS.resolutionBytes, resolution, { resolution }),
+            ),
+          },
+          {
             title: 'Bucket size by storage class (retention tier)',
             description:
-              "Bytes of the Thanos bucket in each S3 storage class its retention tiers use (S3 daily storage metrics, one point a day). The classes follow object age, not block resolution: a 5m or 1h block starts in STANDARD like a raw one. Block counts per resolution are in the daily bucket audit's report (audit/latest.json).",
+              'Bytes of the Thanos bucket in each S3 storage class its retention tiers use (S3 daily storage metrics, one point a day). The classes follow object age, not block resolution: a 5m or 1h block starts in STANDARD like a raw one.',
             unit: 'bytes',
-            width: 24,
             queries: storageTypes.map((storageType) => ({
               cloudwatch: {
                 namespace: 'AWS/S3',

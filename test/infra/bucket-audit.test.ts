@@ -7,7 +7,11 @@ import { parseRetentionPolicy } from '../../lambdas/domain/audit/policy';
 import { SEED_RETENTION_POLICY } from '../../lambdas/domain/retention';
 import { loadEnvironmentConfig } from '../../lib/config';
 import { AlarmTopic } from '../../lib/constructs/alarm-topic';
-import { BucketAudit } from '../../lib/constructs/bucket-audit';
+import {
+  BUCKET_AUDIT_METRICS_NAMESPACE,
+  BUCKET_AUDIT_SERVICE_NAME,
+  BucketAudit,
+} from '../../lib/constructs/bucket-audit';
 import { reportsBucketName, thanosBucketName } from '../../lib/naming';
 import { newTestApp, synthesizeEnvironment, unacknowledgedNagFindings } from '../support/cdk';
 
@@ -86,6 +90,20 @@ describe('BucketAudit in the prod ops stack', () => {
     expect(vars.REPORTS_BUCKET).toBe(reportsBucketName(config));
     expect(parseRetentionPolicy(vars.RETENTION_POLICY as string)).toEqual(config.retention);
     expect(vars.ENVIRONMENT_NAME).toBe('prod');
+  });
+
+  it("emits its metrics in the namespace and service the Thanos dashboard's CloudWatch panels select", () => {
+    const fns = ops.findResources('AWS::Lambda::Function', {
+      Properties: {
+        Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: BUCKET_AUDIT_SERVICE_NAME }) },
+      },
+    });
+    const vars = Object.values(fns).map(
+      (f) =>
+        (f as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables,
+    );
+    expect(vars).toHaveLength(1);
+    expect(vars[0]?.POWERTOOLS_METRICS_NAMESPACE).toBe(BUCKET_AUDIT_METRICS_NAMESPACE);
   });
 
   it('alarms to the alarm topic when an audit reports critical findings', () => {

@@ -31,6 +31,8 @@ let endpoint: string;
 let s3: S3Client;
 let fixture: { bucket: FakeThanosBucket; blocks: FixtureBlock[] };
 const defects: { partial?: string; overlap?: string; staleMark?: string } = {};
+/** Bytes of each object as uploaded to s3rver. */
+const uploaded = new Map<string, number>();
 
 /** The test's environment without AWS credentials or endpoints: the command must work from flags alone. */
 function withoutAwsSettings(): NodeJS.ProcessEnv {
@@ -112,6 +114,7 @@ beforeAll(async () => {
       keys.slice(i, i + 32).map(async (key) => {
         const object = bucket.objects.get(key);
         const Body = object?.body ? object.body() : `block data of ${key}\n`;
+        uploaded.set(key, Buffer.byteLength(Body));
         await s3.send(new PutObjectCommand({ Bucket: 'thanos', Key: key, Body }));
       }),
     );
@@ -161,6 +164,22 @@ describe('npm run local -- audit, against s3rver holding a real Thanos bucket', 
     expect(first.skippedChecks[0]?.reason).toMatch(/^NotImplemented/);
     expect(first.inventory.blocks).toBe(fixture.blocks.length + 1);
     expect(first.reads.metaJson).toBe(fixture.blocks.length + 1);
+    // Bytes per resolution: every object of each block with a meta.json, as s3rver lists them.
+    const resolutionOf = new Map(fixture.blocks.map((b) => [b.ulid, b.resolution] as const));
+    resolutionOf.set(defects.overlap as string, 'raw');
+    const expected = { raw: 0, '5m': 0, '1h': 0 };
+    for (const [key, size] of uploaded) {
+      const resolution = resolutionOf.get(key.slice(0, key.indexOf('/')));
+      if (resolution) expected[resolution] += size;
+    }
+    expect(expected.raw).toBeGreaterThan(0);
+    expect(first.inventory.bytesByResolution).toEqual(expected);
+    // The compactor left nothing behind in the fixture (the duplicate sits in the newest, open 8h window).
+    expect(first.inventory.backlog).toEqual({
+      compaction: { blocks: 0, bytes: 0 },
+      downsampling: { blocks: 0, bytes: 0 },
+      graceHours: 6,
+    });
   });
 
   it('wrote the same report to audit/latest.json and a dated key, and its state to audit-state/', async () => {

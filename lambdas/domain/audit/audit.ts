@@ -3,6 +3,7 @@
  * already hold), assemble blocks from the state and the reads, run the checks, build the report.
  */
 import { RESOLUTIONS, type Resolution, type RetentionPolicy } from '../retention';
+import { compactorBacklog } from './backlog';
 import { parseBlockMeta, parseDeletionMark } from './block-meta';
 import { type BucketConfiguration, checkBucketConfiguration } from './bucket-config';
 import { type AuditedBlock, type BlockCheckInput, checkBlocks } from './checks';
@@ -135,12 +136,14 @@ export function buildAuditReport(input: ReportInput): BucketAuditReport {
   }
 
   const blocksByResolution = Object.fromEntries(RESOLUTIONS.map((r) => [r, 0])) as Record<Resolution, number>;
+  const bytesByResolution = Object.fromEntries(RESOLUTIONS.map((r) => [r, 0])) as Record<Resolution, number>;
   const streams = new Set<string>();
   let oldest = Number.POSITIVE_INFINITY;
   let newest = Number.NEGATIVE_INFINITY;
   let marked = 0;
-  for (const { record, deletionTime } of assembled.blocks) {
+  for (const { record, listing: folder, deletionTime } of assembled.blocks) {
     blocksByResolution[record.resolution] += 1;
+    bytesByResolution[record.resolution] += folder.bytes;
     streams.add(record.labelsKey);
     oldest = Math.min(oldest, record.minTime);
     newest = Math.max(newest, record.maxTime);
@@ -160,6 +163,8 @@ export function buildAuditReport(input: ReportInput): BucketAuditReport {
     inventory: {
       blocks: assembled.blocks.length,
       blocksByResolution,
+      bytesByResolution,
+      backlog: compactorBacklog(assembled.blocks, now),
       markedForDeletion: marked,
       streams: streams.size,
       objects: listing.objects,

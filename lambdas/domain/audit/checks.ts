@@ -2,13 +2,7 @@
  * Checks over the blocks of a Thanos bucket, with thresholds from the retention table (the same one the bucket
  * lifecycle and the compactor flags come from). Pure: no I/O; `now` is a parameter.
  */
-import {
-  DOWNSAMPLING,
-  localRetentionDays,
-  type RESOLUTIONS,
-  type Resolution,
-  type RetentionPolicy,
-} from '../retention';
+import { DOWNSAMPLING, localRetentionDays, type Resolution, type RetentionPolicy } from '../retention';
 import type { BlockRecord } from './block-meta';
 import type { AuditFinding } from './findings';
 import type { BlockListing } from './listing';
@@ -32,6 +26,12 @@ export const AUDIT_MARGINS = {
    * raw block normally ends less than ~3h ago: twice that means the sidecar stopped uploading.
    */
   uploadStallHours: 6,
+  /**
+   * A compaction window is due once its blocks are in the bucket: the last 2h block lands ~1h after the window
+   * ends, the compactor waits `--consistency-delay` (30m) and runs hourly (lib/k8s/thanos-compactor.ts). Blocks
+   * still uncompacted this long after their window ended are backlog; the same margin applies to downsampling.
+   */
+  compactionBacklogHours: 6,
 } as const;
 
 /** A block with a readable meta.json, as the checks see it. */
@@ -214,42 +214,65 @@ function covered(sorted: readonly BlockRecord[], prefixMax: readonly number[], m
   return last >= 0 && (prefixMax[last] ?? 0) >= maxTime;
 }
 
+/** A downsampling step of the Thanos compactor: source blocks spanning at least `minSpan` get a `to` twin. */
+export interface DownsamplingStep {
+  readonly from: Resolution;
+  readonly to: Resolution;
+  readonly minSpan: number;
+  readonly label: string;
+}
+
+export const DOWNSAMPLING_STEPS: readonly DownsamplingStep[] = [
+  { from: 'raw', to: '5m', minSpan: DOWNSAMPLING.rawToFiveMinuteMinSpanHours * HOUR, label: '40h' },
+  { from: '5m', to: '1h', minSpan: DOWNSAMPLING.fiveMinuteToOneHourMinSpanDays * DAY, label: '10 days' },
+];
+
 /**
- * DOWNSAMPLING_LAG: raw blocks spanning at least 40h without a 5m twin, and 5m blocks spanning at least 10 days
- * without a 1h twin, a grace period after the block was created.
+ * Unmarked blocks that span a downsampling step's minimum and were created more than `graceMs` ago, but whose
+ * time range no twin of the next resolution (same stream) covers: downsampling the compactor has not done.
  */
-export function checkDownsampling({ blocks, now }: BlockCheckInput): AuditFinding[] {
+export function missingTwins(
+  blocks: readonly AuditedBlock[],
+  now: number,
+  graceMs: number,
+): { readonly block: AuditedBlock; readonly step: DownsamplingStep; readonly created: number }[] {
   const all = new Map<string, { sorted: BlockRecord[]; prefixMax: number[] }>();
   for (const [key, sorted] of streams(blocks, () => true)) {
     let max = Number.NEGATIVE_INFINITY;
     all.set(key, { sorted, prefixMax: sorted.map((t) => (max = Math.max(max, t.maxTime))) });
   }
-  const steps: { from: (typeof RESOLUTIONS)[number]; to: Resolution; minSpan: number; label: string }[] = [
-    { from: 'raw', to: '5m', minSpan: DOWNSAMPLING.rawToFiveMinuteMinSpanHours * HOUR, label: '40h' },
-    { from: '5m', to: '1h', minSpan: DOWNSAMPLING.fiveMinuteToOneHourMinSpanDays * DAY, label: '10 days' },
-  ];
-  const findings: AuditFinding[] = [];
-  const grace = AUDIT_MARGINS.downsamplingGraceHours * HOUR;
-  for (const step of steps) {
+  const missing: { block: AuditedBlock; step: DownsamplingStep; created: number }[] = [];
+  for (const step of DOWNSAMPLING_STEPS) {
     for (const block of blocks) {
       const r = block.record;
       if (r.resolution !== step.from || block.deletionTime !== undefined) continue;
       if (r.maxTime - r.minTime < step.minSpan) continue;
       const created = ulidTime(r.ulid);
-      if (now - created <= grace) continue;
+      if (now - created <= graceMs) continue;
       const twins = all.get(`${step.to}|${r.labelsKey}`);
       if (twins && covered(twins.sorted, twins.prefixMax, r.minTime, r.maxTime)) continue;
-      findings.push({
-        code: 'DOWNSAMPLING_LAG',
-        severity: 'warning',
-        message: `Block ${r.ulid} (${r.resolution}, spanning ${hours(r.maxTime - r.minTime)}h, created ${hours(now - created)}h ago) has no ${step.to} twin although it spans at least ${step.label}: downsampling is not running (compactor halted, or run with --downsampling.disable?).`,
-        block: r.ulid,
-        labels: r.labels,
-        details: { ...blockDetails(r), missing: step.to, createdAt: iso(created) },
-      });
+      missing.push({ block, step, created });
     }
   }
-  return findings;
+  return missing;
+}
+
+/**
+ * DOWNSAMPLING_LAG: raw blocks spanning at least 40h without a 5m twin, and 5m blocks spanning at least 10 days
+ * without a 1h twin, a grace period after the block was created.
+ */
+export function checkDownsampling({ blocks, now }: BlockCheckInput): AuditFinding[] {
+  return missingTwins(blocks, now, AUDIT_MARGINS.downsamplingGraceHours * HOUR).map(({ block, step, created }) => {
+    const r = block.record;
+    return {
+      code: 'DOWNSAMPLING_LAG',
+      severity: 'warning',
+      message: `Block ${r.ulid} (${r.resolution}, spanning ${hours(r.maxTime - r.minTime)}h, created ${hours(now - created)}h ago) has no ${step.to} twin although it spans at least ${step.label}: downsampling is not running (compactor halted, or run with --downsampling.disable?).`,
+      block: r.ulid,
+      labels: r.labels,
+      details: { ...blockDetails(r), missing: step.to, createdAt: iso(created) },
+    } satisfies AuditFinding;
+  });
 }
 
 /**

@@ -3,6 +3,7 @@
  * writes to the reports bucket (`audit/latest.json`, read by the weekly summary). Pure: no I/O.
  */
 import type { Resolution } from '../retention';
+import type { CompactorBacklog } from './backlog';
 
 /** Every finding code, in report order. */
 export const FINDING_CODES = [
@@ -60,6 +61,10 @@ export interface BucketAuditReport {
     /** Block folders with a readable meta.json. */
     readonly blocks: number;
     readonly blocksByResolution: Readonly<Record<Resolution, number>>;
+    /** Bytes of those blocks' folders (every object, from the listing), by resolution. */
+    readonly bytesByResolution: Readonly<Record<Resolution, number>>;
+    /** Work the compactor has not done yet (lambdas/domain/audit/backlog.ts). */
+    readonly backlog: CompactorBacklog;
     readonly markedForDeletion: number;
     /** Distinct external label sets (one per Prometheus replica or ruler). */
     readonly streams: number;

@@ -2,6 +2,8 @@
  * The SNS summary of an audit with warning or critical findings: a subject within SNS limits and a plain-text
  * body for email subscribers. Pure.
  */
+
+import { RESOLUTIONS } from '../retention';
 import { snsSubject } from '../sns';
 import { type BucketAuditReport, FINDING_CODES } from './findings';
 
@@ -23,10 +25,21 @@ export function summarySubject(report: BucketAuditReport, environment: string): 
   );
 }
 
+const GIB = 1024 ** 3;
+const gib = (bytes: number) => `${(bytes / GIB).toFixed(1)} GiB`;
+
+/** Bucket size by resolution and the compactor's backlog, one line. */
+function backlogLine(report: BucketAuditReport): string {
+  const { bytesByResolution: bytes, blocksByResolution: blocks, backlog } = report.inventory;
+  const sizes = RESOLUTIONS.map((r) => `${r} ${gib(bytes[r])} (${blocks[r]} blocks)`).join(', ');
+  return `By resolution: ${sizes}. Compactor backlog (> ${backlog.graceHours}h): ${backlog.compaction.blocks} uncompacted 2h blocks (${gib(backlog.compaction.bytes)}), ${backlog.downsampling.blocks} blocks awaiting downsampling (${gib(backlog.downsampling.bytes)}).`;
+}
+
 export function summaryMessage(report: BucketAuditReport, reportLocation: string): string {
   const lines = [
     `Thanos bucket audit of ${report.bucket} at ${report.generatedAt}: ${report.status.toUpperCase()}`,
     `${report.counts.bySeverity.critical} critical, ${report.counts.bySeverity.warning} warning, ${report.counts.bySeverity.info} info findings over ${report.inventory.blocks} blocks.`,
+    backlogLine(report),
     '',
     'Findings by code:',
     ...FINDING_CODES.filter((c) => report.counts.byCode[c] > 0).map((c) => `  ${c}: ${report.counts.byCode[c]}`),

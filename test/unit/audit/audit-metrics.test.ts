@@ -16,7 +16,7 @@ describe('PowertoolsAuditMetrics', () => {
     jest.restoreAllMocks();
   });
 
-  it('emits EMF: severity totals, blocks, reads, and one finding count per code with a code dimension', async () => {
+  it('emits EMF: severity totals, blocks, reads, backlog, one finding count per code (dimension code), blocks and bytes per resolution (dimension resolution)', async () => {
     process.env.POWERTOOLS_DEV = 'true'; // write EMF through the global console, which the test reads
     process.env.POWERTOOLS_METRICS_DISABLED = 'false';
     const lines: string[] = [];
@@ -29,7 +29,7 @@ describe('PowertoolsAuditMetrics', () => {
       ...bucket.configurationValue,
       encryption: { state: 'present', value: [{ algorithm: 'AES256' }] },
     };
-    await runAudit({
+    const report = await runAudit({
       thanos: bucket,
       store: new MemoryAuditStore(),
       metrics: new PowertoolsAuditMetrics(metrics),
@@ -52,5 +52,31 @@ describe('PowertoolsAuditMetrics', () => {
     expect(totals?.service).toBe('bucket-audit');
     expect(totals?._aws.CloudWatchMetrics[0]?.Namespace).toBe('GreenLang/Observability');
     expect(totals?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']]);
+    // The healthy bucket has no backlog: both figures emitted as 0, with the totals' dimensions.
+    expect(totals?.[AUDIT_METRICS.compactionBacklogBlocks]).toBe(0);
+    expect(totals?.[AUDIT_METRICS.compactionBacklogBytes]).toBe(0);
+    expect(totals?.[AUDIT_METRICS.downsamplingBacklogBlocks]).toBe(0);
+    expect(totals?.[AUDIT_METRICS.downsamplingBacklogBytes]).toBe(0);
+    const units = Object.fromEntries(
+      (totals?._aws.CloudWatchMetrics[0]?.Metrics ?? []).map((m) => [m.Name, (m as { Unit?: string }).Unit]),
+    );
+    expect(units[AUDIT_METRICS.compactionBacklogBytes]).toBe('Bytes');
+    expect(units[AUDIT_METRICS.downsamplingBacklogBlocks]).toBe('Count');
+
+    // One document per resolution and metric, dimensions service + resolution (what the dashboard selects).
+    const byResolution = docs.filter((d) => d._aws.CloudWatchMetrics[0]?.Dimensions[0]?.includes('resolution'));
+    expect(byResolution.map((d) => `${d.resolution}:${d._aws.CloudWatchMetrics[0]?.Metrics[0]?.Name}`).sort()).toEqual(
+      ['1h', '5m', 'raw']
+        .flatMap((r) => [`${r}:${AUDIT_METRICS.resolutionBlocks}`, `${r}:${AUDIT_METRICS.resolutionBytes}`])
+        .sort(),
+    );
+    for (const d of byResolution) {
+      expect(d._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'resolution']]);
+      expect(d.service).toBe('bucket-audit');
+      expect(d._aws.CloudWatchMetrics[0]?.Namespace).toBe('GreenLang/Observability');
+    }
+    const rawBytes = byResolution.find((d) => d.resolution === 'raw' && AUDIT_METRICS.resolutionBytes in d);
+    expect(rawBytes?.[AUDIT_METRICS.resolutionBytes]).toBe(report.inventory.bytesByResolution.raw);
+    expect(report.inventory.bytesByResolution.raw).toBeGreaterThan(0);
   });
 });

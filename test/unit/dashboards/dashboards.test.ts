@@ -117,6 +117,44 @@ describe('dashboards as code', () => {
     expect(panel?.targets[0]).toMatchObject({ namespace: 'AWS/S3', metricName: 'BucketSizeBytes', period: '86400' });
   });
 
+  it("reads bucket size by resolution and the compactor's backlog from the bucket audit's EMF metrics", () => {
+    const thanos = panelsOf(built.find((d) => d.uid === 'greenlang-thanos')?.model as Json);
+    // What the audit emits (lambdas/adapters/audit-metrics.ts, checked against Powertools' real EMF output in
+    // test/unit/audit/audit-metrics.test.ts) in the construct's namespace and service (test/infra/bucket-audit.test.ts).
+    const audit = { namespace: 'GreenLang/Observability', period: '86400', statistic: 'Maximum', matchExact: true };
+    const byResolution = thanos.find((p) => p.title === 'Bucket size by resolution');
+    expect(byResolution?.datasource).toEqual(CLOUDWATCH_DATASOURCE);
+    expect(byResolution?.fieldConfig.defaults.unit).toBe('bytes');
+    expect(byResolution?.targets.map((t: Json) => [t.metricName, t.dimensions, t.label])).toEqual(
+      ['raw', '5m', '1h'].map((resolution) => [
+        'AuditResolutionBytes',
+        { service: 'bucket-audit', resolution },
+        resolution,
+      ]),
+    );
+    for (const t of byResolution?.targets ?? []) expect(t).toMatchObject(audit);
+
+    const backlog = (title: string) => thanos.find((p) => p.title === title);
+    const bytes = backlog('Compactor backlog (bytes, daily bucket audit)');
+    const blocks = backlog('Compactor backlog (blocks, daily bucket audit)');
+    expect([bytes?.fieldConfig.defaults.unit, blocks?.fieldConfig.defaults.unit]).toEqual(['bytes', 'short']);
+    expect(bytes?.targets.map((t: Json) => t.metricName)).toEqual([
+      'AuditCompactionBacklogBytes',
+      'AuditDownsamplingBacklogBytes',
+    ]);
+    expect(blocks?.targets.map((t: Json) => t.metricName)).toEqual([
+      'AuditCompactionBacklogBlocks',
+      'AuditDownsamplingBacklogBlocks',
+    ]);
+    for (const t of [...(bytes?.targets ?? []), ...(blocks?.targets ?? [])]) {
+      expect(t).toMatchObject({ ...audit, dimensions: { service: 'bucket-audit' } });
+      expect(t.datasource).toEqual(CLOUDWATCH_DATASOURCE);
+    }
+    // No panel claims a backlog from a proxy any more.
+    const proxy = thanos.find((p) => p.title === 'Blocks loaded by the store gateway');
+    expect(proxy?.description).not.toMatch(/falling behind/);
+  });
+
   it('refuses a panel mixing PromQL and CloudWatch queries', () => {
     const [spec] = dashboardSpecs(config);
     const cloudwatch = {
