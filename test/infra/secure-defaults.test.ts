@@ -66,7 +66,8 @@ describe('secure-defaults builders', () => {
 
   it('a KMS bucket: bucket key, TLS 1.2, public access blocked, access logs under its name, overrides last', () => {
     const s = stack();
-    const logsBucket = s3.Bucket.fromBucketName(s, 'Logs', 'access-logs');
+    // A real logs bucket: an imported one makes CDK warn (on the console) that it cannot add the log-delivery policy.
+    const logsBucket = new s3.Bucket(s, 'Logs', { bucketName: 'access-logs', enforceSSL: true });
     buildKmsBucket(s, {
       bucketName: 'gl-test-bucket',
       keyDescription: 'd',
@@ -83,7 +84,10 @@ describe('secure-defaults builders', () => {
         IgnorePublicAcls: true,
         RestrictPublicBuckets: true,
       },
-      LoggingConfiguration: { DestinationBucketName: 'access-logs', LogFilePrefix: 'gl-test-bucket/' },
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: s.getLogicalId(logsBucket.node.defaultChild as s3.CfnBucket) },
+        LogFilePrefix: 'gl-test-bucket/',
+      },
       VersioningConfiguration: { Status: 'Enabled' },
     });
     t.hasResource('AWS::KMS::Key', {
