@@ -2,9 +2,10 @@ import type { MetricFamily } from './exposition/parser';
 
 /**
  * What one push, and one group, may hold. A push is parsed, validated, stored and written to every replica in
- * memory, and every later scrape of the Pushgateways carries the group: the defaults keep one push well inside the
- * 1 GB the ingest function has (a 5 MiB body, 20,000 series: about 150 MB of parsed state at the worst measured
- * ratio) and keep a group small enough to be rewritten to a replica on every push to it.
+ * memory: the defaults keep one push well inside the 1 GB the ingest function has (a 5 MiB body, 10,000 series).
+ * They also bound what a push costs every later push: the Pushgateway checks each push by gathering every group it
+ * holds, so its latency grows with what it holds (1.5.1, measured here: a small push takes 2.4 ms with nothing else
+ * held, 5.6 ms beside one 5,000-series group, 22 ms beside one 18,000-series group).
  */
 export interface PushLimits {
   /** Body as sent (compressed or not). 413 above. */
@@ -24,8 +25,8 @@ export interface PushLimits {
 export const DEFAULT_PUSH_LIMITS: PushLimits = {
   maxBodyBytes: 5 * 1024 * 1024,
   maxDecompressedBytes: 16 * 1024 * 1024,
-  maxSeriesPerPush: 20_000,
-  maxSeriesPerGroup: 20_000,
+  maxSeriesPerPush: 10_000,
+  maxSeriesPerGroup: 10_000,
   maxLabelsPerSeries: 64,
   maxLabelValueLength: 4096,
 };
