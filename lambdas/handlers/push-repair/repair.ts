@@ -25,7 +25,7 @@ export interface RepairDeps {
   readonly timing: SyncTiming;
   readonly logger: Logger;
   readonly now?: () => number;
-  /** Groups written at once. @default 8 */
+  /** Groups written at once. @default 16 */
   readonly concurrency?: number;
 }
 
@@ -54,7 +54,7 @@ const incarnationKey = (replica: string) => `incarnation/${replica}`;
  */
 export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
   const now = deps.now ?? Date.now;
-  const concurrency = deps.concurrency ?? 8;
+  const concurrency = deps.concurrency ?? 16;
   return async () => {
     const initialized = (await deps.store.getMeta(INITIALIZED)) !== undefined || (await bootstrapStore(deps));
     const restarted: string[] = [];
@@ -136,11 +136,11 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
       });
       if (answer.status === 202) removed++;
     }
-    for (const entry of await deps.store.all()) {
+    await forEachConcurrently(await deps.store.all(), concurrency, async (entry) => {
       await updateEntry(deps.store, entry.record.id, (current) =>
         current ? { entry: invalidateReplica(current, replica.name), result: undefined } : undefined,
       );
-    }
+    });
     return removed;
   }
 }
