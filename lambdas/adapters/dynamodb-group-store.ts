@@ -9,15 +9,14 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { GroupRecord } from '../domain/group-record';
+import { GROUP_STORE_SCHEMA } from '../domain/group-store-schema';
 import type { GroupEntry } from '../domain/group-sync';
 import { type GroupStore, GroupTooLargeError, type OwedPredicate } from './group-store';
 
 /** Partition key prefixes: a group's entry, or a named value of the store. */
 const GROUP = 'g#';
 const META = 'm#';
-/** The sparse index of entries the repair has work on (only those carry the attribute). */
-export const OWED_INDEX = 'owed';
-export const OWED_ATTRIBUTE = 'owed';
+const { owedIndex: OWED_INDEX, owedAttribute: OWED_ATTRIBUTE } = GROUP_STORE_SCHEMA;
 /**
  * DynamoDB's item limit is 400 KB (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html);
  * the record's content is stored gzipped and must leave room for the sync state.

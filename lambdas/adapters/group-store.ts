@@ -175,8 +175,16 @@ export class FileGroupStore implements GroupStore {
     const current = this.entries.get(id);
     if (current?.rev !== expectedRev) return Promise.resolve(false);
     this.entries.set(id, entry);
-    const lines = entryLines(entry, current?.record !== entry.record);
-    return this.append(lines).then(() => true);
+    const recordChanged = current?.record !== entry.record;
+    const written = this.append(entryLines(entry, recordChanged));
+    // Only a new record must be on disk before anyone relies on it. A change of sync state alone may be lost in a
+    // crash: the state before it is safe to resume from (more owed, writers abandoned with a lease on reload), and
+    // any later fsync of this file covers it.
+    if (!recordChanged) {
+      written.catch(() => {});
+      return Promise.resolve(true);
+    }
+    return written.then(() => true);
   }
 
   remove(id: string, expectedRev: number): Promise<boolean> {

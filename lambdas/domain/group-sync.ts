@@ -138,9 +138,11 @@ export function invalidateReplica(entry: GroupEntry, replica: string): GroupEntr
   return { ...entry, rev: entry.rev + 1, begins: entry.begins + 1, synced };
 }
 
-/** After a restart of the process that held these writers: they are dead, their writes possibly still travelling. */
+/**
+ * After a restart of the process that wrote the group: its writers are dead and any write it sent may still be
+ * travelling, recorded or not (a writer's begin need not reach the disk), so nothing is proven for a lease.
+ */
 export function abandonWriters(entry: GroupEntry, now: number, timing: SyncTiming): GroupEntry {
-  if (Object.keys(entry.writers).length === 0) return entry;
   return {
     ...entry,
     rev: entry.rev + 1,

@@ -58,7 +58,6 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
   // Writers of a previous run died with it; what they sent may still land until the lease runs out.
   const started = Date.now();
   for (const entry of await store.all()) {
-    if (Object.keys(entry.writers).length === 0) continue;
     await updateEntry(store, entry.record.id, (current) =>
       current ? { entry: abandonWriters(current, started, timing), result: undefined } : undefined,
     );

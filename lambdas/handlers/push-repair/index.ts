@@ -40,6 +40,7 @@ async function repairHandler(_event: unknown, context: Context): Promise<RepairS
     collected: 0,
     unreachable: [],
   };
+  let unreachableThroughout: string[] | undefined;
   while (context.getRemainingTimeInMillis() > RESERVE_MS) {
     const started = Date.now();
     const report = await repair();
@@ -50,10 +51,18 @@ async function repairHandler(_event: unknown, context: Context): Promise<RepairS
     total.removedStray += report.removedStray;
     total.collected += report.collected;
     total.unreachable = report.unreachable;
+    unreachableThroughout = (unreachableThroughout ?? report.unreachable).filter((r) => report.unreachable.includes(r));
     const wait = PASS_INTERVAL_MS - (Date.now() - started);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
   logger.info('repair passes done', { ...total });
+  // Fails the invocation (the function's error alarm) when a replica could not be reached in any pass: it is
+  // serving stale data or none, and the repair cannot bring it back by itself.
+  if (unreachableThroughout && unreachableThroughout.length > 0) {
+    throw new Error(
+      `Pushgateway replicas unreachable for a whole repair invocation: ${unreachableThroughout.join(', ')}`,
+    );
+  }
   return total;
 }
 
