@@ -98,10 +98,10 @@ describe('PushIngestion in the ops stack', () => {
       .filter((statement) => JSON.stringify(statement.Resource).includes('GroupStore'));
     expect(storeStatements.length).toBe(2);
     for (const statement of storeStatements) {
-      expect(statement.Action).toEqual([
+      expect([...(statement.Action as string[])].sort()).toEqual([
+        'dynamodb:DeleteItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
-        'dynamodb:DeleteItem',
         'dynamodb:Query',
         'dynamodb:Scan',
       ]);
