@@ -9,6 +9,10 @@ import { type GroupState, pushedFamilies } from '../../domain/pushgateway-semant
 /**
  * What validation checks a push against: the groups of the store's records, indexed by family name and kept
  * current with every commit of this process (never re-read per push), and the Pushgateway's own families.
+ * Locally one process commits everything, so the view is exact. In AWS each Lambda instance loads it at its cold
+ * start and then sees only its own commits: a push that conflicts with another instance's later commit passes here,
+ * is refused by the replicas' own consistency check, and the handler then reverts its record and answers that 400
+ * (nothing applied).
  */
 export class GroupView {
   readonly index = new GroupIndex();
