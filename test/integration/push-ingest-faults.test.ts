@@ -6,7 +6,7 @@ import { type RunningComponent, startPushgateway } from '../../lib/devstack/comp
 import { freePort, type ManagedProcess, requireBinaries, startProcess } from '../../lib/devstack/processes';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { eventually } from '../support/eventually';
-import { differences, median, replicaState, send, startLoad, startStream } from '../support/push-load';
+import { differences, groupPath, median, replicaState, send, startLoad, startStream } from '../support/push-load';
 
 /**
  * The ingestion's promise under faults, against two real Pushgateways: no acknowledged push is lost and the
@@ -152,16 +152,22 @@ describe('catch-up while pushes continue', () => {
       repairIntervalMs: 500,
     });
     try {
-      // 1,000 groups first, then a steady stream of 100 pushes a second (4 writers, one push each 40 ms).
-      const fill = startLoad({ ingestUrl: () => ingest.url, writers: WRITERS, groups: GROUPS, deleteShare: 0 });
-      await acknowledgedMore(fill, 3000);
-      await fill.stop();
+      // 1,000 groups first, then a steady stream of 100 pushes a second.
+      const fill: Map<string, Map<string, string>> = new Map();
+      for (let i = 0; i < GROUPS; i += 32) {
+        await Promise.all(
+          Array.from({ length: Math.min(32, GROUPS - i) }, async (_, j) => {
+            const answer = await send(ingest.url, 'PUT', groupPath(i + j), `load_a 0\n`);
+            expect(answer.status).toBe(200);
+            fill.set(`load/g${i + j}`, new Map([['load_a', '0']]));
+          }),
+        );
+      }
       const stream = startStream({ ingestUrl: () => ingest.url, groups: GROUPS, ratePerSecond: 100 });
       await acknowledgedMore(stream, 100);
       await killHard(victim);
       victim = await startPushgateway({ port });
       const back = Date.now();
-      const pushesBefore = stream.started();
       // Equal to the other replica, except groups written in the last second (their pushes are in flight).
       await eventually(
         async () => {
@@ -174,7 +180,6 @@ describe('catch-up while pushes continue', () => {
         { timeoutMs: 60_000, intervalMs: 200 },
       );
       const caughtUpMs = Date.now() - back;
-      const rate = ((stream.started() - pushesBefore) * 1000) / Math.max(caughtUpMs, 1);
       // The floor on this machine, measured under the same stream: the replica taking 1,000 group PUTs straight
       // from a client, 16 at a time (each costs the Pushgateway a gather of everything it holds).
       const floorStarted = Date.now();
@@ -187,10 +192,9 @@ describe('catch-up while pushes continue', () => {
       }
       const floorMs = Date.now() - floorStarted;
       await stream.stop();
-      expect(rate).toBeGreaterThan(90); // the stream kept its pace (it does not wait for answers)
       // Within 15 s, or within twice the floor when the machine cannot take 1,000 PUTs that fast.
       expect({ caughtUpMs, floorMs, ok: caughtUpMs <= Math.max(15_000, 2 * floorMs) }).toMatchObject({ ok: true });
-      await replicasEqualModel([stable.url, victim.url], mergeModels(fill.model, stream.model), 5000);
+      await replicasEqualModel([stable.url, victim.url], mergeModels(fill, stream.model), 5000);
     } finally {
       await ingest.close();
       await Promise.all([stable.stop(), victim.stop()]);
