@@ -22,3 +22,17 @@ export function newestCopies<T extends ReplicaCopy>(listings: readonly (readonly
   }
   return [...newest.values()];
 }
+
+/** JSON with object keys sorted, so equal content gives equal text (copies compared across replicas). */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record)
+      .filter((k) => record[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -15,7 +15,7 @@ import {
   type SyncTiming,
 } from '../../domain/group-sync';
 import { formatGroupingPath, groupingKeyId } from '../../domain/grouping-key';
-import { newestCopies } from '../../domain/reconciliation';
+import { canonicalJson, newestCopies } from '../../domain/reconciliation';
 import type { Logger } from '../push-ingest/handler';
 import { syncGroup } from '../push-ingest/replica-writes';
 
@@ -152,17 +152,22 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
  */
 export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store' | 'logger'>): Promise<boolean> {
   if ((await deps.store.getMeta(INITIALIZED)) !== undefined) return false;
-  const copies: StoredGroup[][] = [];
+  const listings: { replica: string; incarnation: string; groups: StoredGroup[] }[] = [];
   for (const replica of deps.replicas) {
     try {
-      copies.push(await replica.groups());
+      // The run first: a restart after it shows as a new run on the next pass, and is resynchronised then.
+      const incarnation = await replica.incarnation();
+      listings.push({ replica: replica.name, incarnation, groups: await replica.groups() });
     } catch (error) {
       if (!(error instanceof ReplicaUnavailableError)) throw error;
     }
   }
-  if (copies.length === 0) return false; // nothing to learn from yet: try again on the next pass
+  if (listings.length === 0) return false; // nothing to learn from yet: try again on the next pass
+  const copies = new Map(
+    listings.map((l) => [l.replica, new Map(l.groups.map((g) => [groupingKeyId(g.key), canonicalJson(g.raw)]))]),
+  );
   let imported = 0;
-  for (const group of newestCopies(copies)) {
+  for (const group of newestCopies(listings.map((l) => l.groups))) {
     const parsed = parseExposition(groupExposition(group));
     if (!parsed.ok) {
       deps.logger.error('could not import a group from a replica', { group: group.key, error: parsed.error.message });
@@ -171,16 +176,21 @@ export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store'
     const families = storedFamilies(parsed.families);
     if (families.length === 0) continue; // only the record of a failed push
     const id = groupingKeyId(group.key);
+    // Replicas holding this very content hold version 1: nothing was written through the store yet.
+    const content = canonicalJson(group.raw);
+    const synced: Record<string, number> = {};
+    for (const [replica, held] of copies) if (held.get(id) === content) synced[replica] = 1;
     const entry: GroupEntry = {
       record: { id, key: group.key, version: 1, deleted: false, families },
       rev: 1,
       begins: 0,
       writers: {},
       abandonedUntil: 0,
-      synced: {},
+      synced,
     };
     if (await deps.store.put(entry, undefined)) imported++;
   }
+  for (const listing of listings) await deps.store.putMeta(incarnationKey(listing.replica), listing.incarnation);
   await deps.store.putMeta(INITIALIZED, new Date().toISOString());
   deps.logger.info('repair store initialised from the replicas', { imported });
   return true;
