@@ -9,6 +9,7 @@ import {
   type ReplicaAnswer,
   ReplicaUnavailableError,
   type StoredGroup,
+  toStoredGroup,
 } from '../../../lambdas/adapters/pushgateway';
 import { needsRepair, type SyncTiming } from '../../../lambdas/domain/group-sync';
 import { groupingKeyId } from '../../../lambdas/domain/grouping-key';
@@ -20,7 +21,7 @@ import {
   makeHandler,
   type PushRequest,
 } from '../../../lambdas/handlers/push-ingest/handler';
-import { makeRepair } from '../../../lambdas/handlers/push-repair/repair';
+import { bootstrapStore, makeRepair } from '../../../lambdas/handlers/push-repair/repair';
 
 /**
  * A replica in memory: keeps what it was last PUT per group (the Pushgateway replaces the group on PUT and removes
@@ -42,8 +43,10 @@ class FakeReplica implements PushgatewayReplica {
     if (this.state === 'slow') throw new ReplicaUnavailableError(`${this.name}: no answer within 5000 ms`, true);
     return { status: request.method === 'DELETE' ? 202 : 200, body: '' };
   }
+  /** Groups it held before the store existed (as `/api/v1/metrics` shows them). */
+  before: StoredGroup[] = [];
   async groups(): Promise<StoredGroup[]> {
-    return [];
+    return this.before;
   }
   async ownFamilies() {
     if (this.state === 'down') throw new ReplicaUnavailableError(`${this.name}: connection refused`);
@@ -224,5 +227,28 @@ describe('push-ingest handler', () => {
     // A write without an answer may still land: nobody is trusted with the group until the lease runs out.
     expect(entry?.abandonedUntil).toBe(clock + TIMING.leaseMs);
     expect(entry?.synced).toEqual({});
+  });
+
+  it('imports what the replicas hold into a new store once, trusting only the replicas holding that very content', async () => {
+    const group = (value: string, pushed: number) =>
+      toStoredGroup({
+        labels: { job: 'old' },
+        m: { type: 'GAUGE', metrics: [{ labels: { instance: '', job: 'old' }, value }] },
+        push_time_seconds: {
+          type: 'GAUGE',
+          metrics: [{ labels: { instance: '', job: 'old' }, value: String(pushed) }],
+        },
+      });
+    replicas[0].before = [group('1', 100)];
+    replicas[1].before = [group('2', 200)];
+    expect(await bootstrapStore({ replicas, store, logger })).toBe(true);
+    const entry = await store.get(groupingKeyId({ job: 'old' }));
+    expect(entry?.record.families.map((f) => f.text)).toEqual(['# TYPE m gauge\nm{instance="",job="old"} 2\n']);
+    expect(entry?.synced).toEqual({ 'pushgateway-1': 1 });
+    expect(await bootstrapStore({ replicas, store, logger })).toBe(false);
+    // The first pass knows both runs already: it only brings pushgateway-0 to the newest copy.
+    const report = await makeRepair({ replicas, store, timing: TIMING, logger, now: () => clock })();
+    expect([report.restarted, report.synced]).toEqual([[], 1]);
+    expect(replicas[0].held.get('/metrics/job@base64/b2xk')).toBe('# TYPE m gauge\nm{instance="",job="old"} 2\n');
   });
 });
