@@ -163,6 +163,9 @@ export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store'
     }
   }
   if (listings.length === 0) return false; // nothing to learn from yet: try again on the next pass
+  // Pushes already went through the store (it was used before this first pass): what a replica held then may have
+  // been proven on a run that has since ended, so trust nothing and let the first pass resynchronise every replica.
+  const fresh = (await deps.store.all()).length === 0;
   const copies = new Map(
     listings.map((l) => [l.replica, new Map(l.groups.map((g) => [groupingKeyId(g.key), canonicalJson(g.raw)]))]),
   );
@@ -179,7 +182,7 @@ export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store'
     // Replicas holding this very content hold version 1: nothing was written through the store yet.
     const content = canonicalJson(group.raw);
     const synced: Record<string, number> = {};
-    for (const [replica, held] of copies) if (held.get(id) === content) synced[replica] = 1;
+    if (fresh) for (const [replica, held] of copies) if (held.get(id) === content) synced[replica] = 1;
     const entry: GroupEntry = {
       record: { id, key: group.key, version: 1, deleted: false, families },
       rev: 1,
@@ -190,7 +193,9 @@ export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store'
     };
     if (await deps.store.put(entry, undefined)) imported++;
   }
-  for (const listing of listings) await deps.store.putMeta(incarnationKey(listing.replica), listing.incarnation);
+  if (fresh) {
+    for (const listing of listings) await deps.store.putMeta(incarnationKey(listing.replica), listing.incarnation);
+  }
   await deps.store.putMeta(INITIALIZED, new Date().toISOString());
   deps.logger.info('repair store initialised from the replicas', { imported });
   return true;
