@@ -39,5 +39,8 @@ const project = (name, extra = {}) => ({
 module.exports = {
   // A global option (Jest ignores it per project): synth and real binaries take seconds, not milliseconds.
   testTimeout: 120_000,
+  // Every temp file of the run (tests, the CDK's cdk.out* folders, binaries) goes to one folder, removed at the end.
+  globalSetup: '<rootDir>/test/support/jest-global-setup.js',
+  globalTeardown: '<rootDir>/test/support/jest-global-teardown.js',
   projects: [project('unit'), project('infra'), project('integration')],
 };

@@ -3,6 +3,7 @@
  * `npm run bench`: runs every benchmark in `test/bench/*.bench.ts` and prints each as a table, our figures side
  * by side with a peer measured in the same run. `npm run bench -- NAME...` runs only the named ones.
  */
+import './check-node';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Benchmark, formatTable } from '../test/bench/harness';

@@ -4,6 +4,7 @@
  * coordinates), Prometheus rule file and the Alertmanager config the app applies, as plain YAML.
  * Stdout: one JSON line describing what was written. Errors: stderr, non-zero exit.
  */
+import './check-node';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +18,7 @@ Writes, under DIR:
   kubernetes/*.yaml              every Kubernetes object the platform stack applies
   helm/<release>/values.yaml     Helm values of each release, and chart.yaml with repository, chart, version
   prometheus/rules/*.yaml        Prometheus rule files
+  grafana/dashboards/*.json      Grafana dashboards (provisioned from ConfigMaps)
   alertmanager/alertmanager.yaml the Alertmanager configuration
   render.json                    what was written (a re-render removes files it no longer writes)`;
 

@@ -48,11 +48,22 @@ export function thanosQueryUrl(env: EnvironmentName): string {
   return `http://thanos-query.${internalZoneName(env)}:9090`;
 }
 
+/** The secrets a deployer creates (docs/deploy.md lists each; a test keeps the list in step). */
+export const SECRET_KINDS = [
+  'alert-webhook-token',
+  'slack-webhook-url',
+  'pagerduty-routing-key',
+  'grafana-oauth',
+] as const;
+/** The secrets the stack generates itself (docs/deploy.md says not to create them). */
+export const GENERATED_SECRET_KINDS = [
+  // Grafana's RDS credentials (staging/prod): generated with the database, synced by External Secrets.
+  'grafana-database',
+] as const;
+export type SecretKind = (typeof SECRET_KINDS)[number] | (typeof GENERATED_SECRET_KINDS)[number];
+
 /** Secrets Manager names; External Secrets Operator syncs the in-cluster ones into Kubernetes secrets. */
-export function secretName(
-  env: EnvironmentName,
-  secret: 'alert-webhook-token' | 'slack-webhook-url' | 'pagerduty-routing-key' | 'grafana-oauth',
-): string {
+export function secretName(env: EnvironmentName, secret: SecretKind): string {
   return `greenlang-${env}/${secret}`;
 }
 

@@ -17,8 +17,50 @@ export const COMPACTOR_METRICS = {
   lastSuccess: 'greenlang_thanos_compactor_last_success_timestamp_seconds',
   /** 1 if the last run exited 0, else 0. */
   lastRunSuccess: 'greenlang_thanos_compactor_last_run_success',
-  /** 1 if the last run halted (`thanos_compact_halted 1`, e.g. overlapping blocks), else 0. */
+  /** 1 if the last run failed with one of Thanos' halt errors ({@link classifyCompactorRun}), else 0. */
   halted: 'greenlang_thanos_compactor_halted',
+  /** Failed runs in a row (0 after a success), carried over from the previous push. */
+  consecutiveFailures: 'greenlang_thanos_compactor_consecutive_failures',
   /** Seconds the last run took. */
   lastRunDuration: 'greenlang_thanos_compactor_last_run_duration_seconds',
 } as const;
+
+/**
+ * Error texts of Thanos v0.39's halt class, as they appear in the error `thanos compact` logs when it exits.
+ *
+ * In job mode (no `--wait`) Thanos returns the run's error and exits 1 (cmd/thanos/compact.go: `if !conf.wait {
+ * return compactMainFn() }`); only `--wait` mode logs "critical error detected; halting" and sets
+ * `thanos_compact_halted`. So a wrapper must recognise the halt errors themselves. Each text below is the message
+ * pkg/compact/compact.go wraps into a `halt(...)` error (or, for out-of-order chunks, an error that recurs on every
+ * run until a person marks the block no-compact):
+ */
+export const COMPACTOR_HALT_TEXTS = [
+  // Group.compact: `halt(errors.Wrap(err, "pre compaction overlap check"))`; areBlocksOverlapping:
+  // `errors.Errorf("overlaps found while gathering blocks. %s", overlaps)`.
+  'pre compaction overlap check',
+  'overlaps found while gathering blocks',
+  // DefaultCompactionLifecycleCallback.PreCompactionCallback: `halt(errors.Errorf("overlapping sources detected for plan %v", ...))`.
+  'overlapping sources detected for plan',
+  // Group.compact: `halt(errors.Wrapf(err, "block with not healthy index found %s; Compaction level %v; Labels: %v", ...))`.
+  'block with not healthy index found',
+  // Group.compact: `halt(errors.Wrapf(err, "compact blocks %v", toCompactDirs))` (TSDB compaction itself failed).
+  'compact blocks [',
+  // Group.compact: `halt(errors.Wrapf(err, "invalid result block %s", bdir))`.
+  'invalid result block',
+  // Group.compact: `halt(errors.Wrapf(err, "resulted compacted block %s overlaps with something", bdir))`.
+  'overlaps with something',
+  // Group.compact: `outOfOrderChunkError(errors.Wrapf(err, "blocks with out-of-order chunks are dropped from compaction:  %s", bdir), ...)`.
+  'blocks with out-of-order chunks are dropped from compaction',
+] as const;
+
+export type CompactorRunOutcome = 'success' | 'halted' | 'failed';
+
+/**
+ * A run's outcome from `thanos compact`'s exit code and output: 0 is success (whatever was logged); a non-zero
+ * exit whose output carries a halt text is a halt (needs a person: it fails the same way every run); any other
+ * non-zero exit (bucket errors, OOM kill, eviction) is a failure the next run may not repeat.
+ */
+export function classifyCompactorRun(exitCode: number, output: string): CompactorRunOutcome {
+  if (exitCode === 0) return 'success';
+  return COMPACTOR_HALT_TEXTS.some((text) => output.includes(text)) ? 'halted' : 'failed';
+}

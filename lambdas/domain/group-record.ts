@@ -1,4 +1,6 @@
-import type { MetricFamily, MetricType } from './exposition/parser';
+import { type MetricFamily, type MetricType, parseExposition } from './exposition/parser';
+import { protobufMessage } from './exposition/protobuf';
+import { delimitedBody, textFamilyMessage } from './exposition/protobuf-encode';
 import { type GroupingKey, groupingKeyId } from './grouping-key';
 import type { PushMethod } from './pushgateway-semantics';
 
@@ -18,21 +20,41 @@ export interface GroupRecord {
   readonly families: readonly StoredFamily[];
 }
 
-/** One metric family of a group, as text the Pushgateway parses back to the same family. */
+/**
+ * One metric family of a group. `text` is what validation reads back (HELP, TYPE and sample lines); a family pushed
+ * as protobuf also keeps its message as pushed, since the text rendering loses what only protobuf carries (native
+ * histograms, gauge histograms, exemplars): the replicas are sent that message, so they hold what a Pushgateway
+ * sent the same push holds.
+ */
 export interface StoredFamily {
   readonly name: string;
   readonly type: MetricType;
   readonly sampleCount: number;
   /** HELP, TYPE and sample lines, each ending in `\n`. */
   readonly text: string;
+  /** Base64 of the `io.prometheus.client.MetricFamily` message as pushed (protobuf pushes only). */
+  readonly protobuf?: string;
 }
 
-/** The families of a parsed push as the record stores them (families without samples add nothing, as in expfmt). */
+/** The families of a parsed push as the record stores them (text families without samples add nothing, as in expfmt). */
 export function storedFamilies(families: readonly MetricFamily[]): StoredFamily[] {
   const stored: StoredFamily[] = [];
   for (const family of families) {
-    if (family.sampleCount === 0) continue;
-    stored.push({ name: family.name, type: family.type, sampleCount: family.sampleCount, text: familyText(family) });
+    const message = protobufMessage(family);
+    // A protobuf family without metrics is stored by the Pushgateway (its API shows it): kept, with no text.
+    if (family.sampleCount === 0 && message === undefined) continue;
+    const text = family.sampleCount === 0 ? '' : familyText(family);
+    stored.push(
+      message === undefined
+        ? { name: family.name, type: family.type, sampleCount: family.sampleCount, text }
+        : {
+            name: family.name,
+            type: family.type,
+            sampleCount: family.sampleCount,
+            text,
+            protobuf: Buffer.from(message).toString('base64'),
+          },
+    );
   }
   return stored;
 }
@@ -79,6 +101,41 @@ export function recordExposition(record: GroupRecord): string {
   let text = '';
   for (const family of record.families) text += family.text;
   return text;
+}
+
+/** What a replica is sent to hold the record (a PUT to the group's path). */
+export interface RecordBody {
+  readonly body: Uint8Array;
+  readonly contentType: string;
+}
+
+/** The delimited protobuf media type the Pushgateway reads (expfmt.FmtProtoDelim). */
+export const PROTOBUF_DELIMITED =
+  'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
+
+/**
+ * The record as one body: text when every family came as text (what it always was), else delimited protobuf, the
+ * protobuf families as pushed and the text ones as the Pushgateway's text parser makes them (protobuf-encode.ts).
+ */
+export function recordBody(record: GroupRecord): RecordBody {
+  if (!record.families.some((f) => f.protobuf !== undefined)) {
+    return {
+      body: Buffer.from(recordExposition(record), 'utf8'),
+      contentType: 'text/plain; version=0.0.4; charset=utf-8',
+    };
+  }
+  const messages = record.families.map((family) => {
+    if (family.protobuf !== undefined) return new Uint8Array(Buffer.from(family.protobuf, 'base64'));
+    return textFamilyMessage(textFamily(family));
+  });
+  return { body: delimitedBody(messages), contentType: PROTOBUF_DELIMITED };
+}
+
+function textFamily(family: StoredFamily): MetricFamily {
+  const parsed = parseExposition(family.text);
+  const found = parsed.ok ? parsed.families.find((f) => f.name === family.name) : undefined;
+  if (!found) throw new Error(`stored family ${family.name} does not parse back`);
+  return found;
 }
 
 /** Text format 0.0.4 of one family (prometheus/common expfmt/text_create.go: HELP escapes `\\` and `\n`). */

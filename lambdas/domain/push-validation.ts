@@ -1,13 +1,8 @@
 import type { MetricFamily, MetricType } from './exposition/parser';
 import { GroupIndex } from './group-index';
 import { type GroupingKey, groupingKeyId } from './grouping-key';
-import {
-  type FamilyState,
-  formatLabelSetId,
-  type GroupState,
-  isGroupMetaFamily,
-  type PushMethod,
-} from './pushgateway-semantics';
+import { collectedMetric, seriesIdLabels } from './pushgateway-messages';
+import { type FamilyState, type GroupState, isGroupMetaFamily, type PushMethod } from './pushgateway-semantics';
 
 /**
  * The Pushgateway's consistency rules, checked before any replica is touched: the push merged with what the
@@ -29,7 +24,7 @@ export function validatePushBody(families: readonly MetricFamily[]): ValidationR
       for (let i = 0; i < labels.length; i++) {
         const name = (labels[i] as readonly [string, string])[0];
         if (name.charCodeAt(0) === 95 && name.charCodeAt(1) === 95) {
-          return fail(`metric "${sample.name}" (line ${sample.line}) has a label with an invalid name: ${name}`);
+          return fail(`${collectedMetric(sample.name, labels)} has a label with an invalid name: ${name}`);
         }
       }
     }
@@ -66,9 +61,9 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
     }
     const other = index?.typeElsewhere(name, targetId);
     if (other && other.type !== family.type) {
-      return fail(
-        `metric family ${name} is ${upper(family.type)} in this push but ${upper(other.type)} in group {${other.where}}`,
-      );
+      // The Pushgateway names either side (Go map order); we name the pushed series and the type held elsewhere.
+      const first = family.seriesIds[0] ?? '';
+      return fail(`${collectedMetric(name, seriesIdLabels(first))} is not a ${upper(other.type)}`);
     }
     // A push holds each family name once (the parser merges a name's lines), so duplicates are per family.
     const held = index?.heldElsewhere(name, targetId);
@@ -77,7 +72,7 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
     for (const seriesId of family.seriesIds) {
       if (seen.has(seriesId) || held?.(seriesId)) {
         return fail(
-          `collected metric "${name}" ${formatLabelSetId(seriesId)} was collected before with the same name and label values`,
+          `${collectedMetric(name, seriesIdLabels(seriesId))} was collected before with the same name and label values`,
         );
       }
       seen.add(seriesId);

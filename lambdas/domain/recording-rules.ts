@@ -29,10 +29,14 @@ export const CAPACITY_RECORDING_RULES = {
     record: 'job:thanos_query_requests:rate5m',
     expr: 'sum by (job) (rate(http_requests_total{job="thanos-query", handler=~"query|query_range"}[5m]))',
   },
-  /** Store gateway p99 series-request latency in seconds (scale trigger: historical query latency > 10s). */
+  /**
+   * Store gateway p99 Store API `Series` latency in seconds (scale trigger: historical query latency > 10s). Thanos
+   * v0.39 has no `thanos_bucket_store_series_request_duration_seconds`; the gRPC server histogram of the `Series`
+   * call is what a historical query waits for.
+   */
   storeLatencyP99: {
     record: 'job:thanos_store_series_request_duration_seconds:p99_5m',
-    expr: 'histogram_quantile(0.99, sum by (job, le) (rate(thanos_bucket_store_series_request_duration_seconds_bucket{job="thanos-store"}[5m])))',
+    expr: 'histogram_quantile(0.99, sum by (job, le) (rate(grpc_server_handling_seconds_bucket{job="thanos-store", grpc_service="thanos.Store", grpc_method="Series"}[5m])))',
   },
   /** Resident memory per Prometheus pod, bytes (against the 8Gi limit). */
   prometheusMemoryPerReplica: {

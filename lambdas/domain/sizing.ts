@@ -1,3 +1,5 @@
+import { compactorScratchPlan } from './compactor-scratch';
+
 /**
  * The seed's sizing: replicas, resources ("Vertical Scaling"), scale triggers ("Horizontal Scaling") and the
  * storage numbers of each component. The Kubernetes builders render them and the capacity report measures
@@ -94,7 +96,9 @@ export const SEED_SIZING: StackSizing = {
     grafana: { replicas: 2, maxReplicas: 2, resources: res('100m', '256Mi', '500m', '1Gi') },
   },
   prometheus: { scrapeInterval: '15s', evaluationInterval: '15s', retentionSize: '50GB', storage: '100Gi' },
-  thanosStore: { indexCacheSize: '1GB', chunkCacheSize: '2GB', storage: '50Gi' },
+  // The seed's 1GB index + 2GB chunk cache do not fit its own 4Gi store gateway limit with a working set
+  // (storeGatewayMemoryProblems): the index cache keeps the seed's 1GB, the chunk cache gives up 1GB.
+  thanosStore: { indexCacheSize: '1GB', chunkCacheSize: '1GB', storage: '50Gi' },
   thanosCompactor: { ephemeralStorage: '100Gi' },
   alertmanager: { storage: '2Gi' },
   pushgateway: { storage: '2Gi' },
@@ -135,6 +139,75 @@ export function parseByteSize(text: string): number | undefined {
   if (!match) return undefined;
   const power = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'].indexOf(match[2] ?? '');
   return Number(match[1]) * 1024 ** power;
+}
+
+/**
+ * The store gateway's memory budget. Thanos' in-memory caches count only their entries against `max_size`
+ * (thanos-io/thanos pkg/store/cache/inmemory.go `InMemoryIndexCacheConfig`, pkg/cache/inmemory.go
+ * `InMemoryCacheConfig`: "overall maximum number of bytes cache can contain"), and the caches are live memory the
+ * garbage collector cannot free. Next to them a Series call needs postings, series and chunks buffers and gRPC
+ * frames: {@link STORE_GATEWAY_WORKING_SET_BYTES}. `GOMEMLIMIT` at {@link STORE_GATEWAY_GOMEMLIMIT_RATIO} of the
+ * container limit makes the Go GC work harder before the kernel OOM-kills the pod, leaving the rest for
+ * non-heap memory (goroutine stacks, mmap'd index-headers' touched pages).
+ */
+export const STORE_GATEWAY_GOMEMLIMIT_RATIO = 0.9;
+/** Working set of concurrent Series requests next to the caches (a judgement: 1 GiB for the seed's query load). */
+export const STORE_GATEWAY_WORKING_SET_BYTES = 2 ** 30;
+
+export interface StoreGatewayMemoryBudget {
+  readonly limitBytes: number;
+  readonly cacheBytes: number;
+  readonly goMemLimitBytes: number;
+  /** What is left for the working set under GOMEMLIMIT. */
+  readonly headroomBytes: number;
+}
+
+export function storeGatewayMemoryBudget(sizing: StackSizing): StoreGatewayMemoryBudget {
+  const limitBytes = parseQuantity(sizing.components.thanosStore.resources.limits.memory) ?? Number.NaN;
+  const cacheBytes =
+    (parseByteSize(sizing.thanosStore.indexCacheSize) ?? Number.NaN) +
+    (parseByteSize(sizing.thanosStore.chunkCacheSize) ?? Number.NaN);
+  const goMemLimitBytes = Math.floor(limitBytes * STORE_GATEWAY_GOMEMLIMIT_RATIO);
+  return { limitBytes, cacheBytes, goMemLimitBytes, headroomBytes: goMemLimitBytes - cacheBytes };
+}
+
+/** The `GOMEMLIMIT` value of the store gateway container (whole MiB, as the Go runtime reads it). */
+export function storeGatewayGoMemLimit(sizing: StackSizing): string {
+  return `${Math.floor(storeGatewayMemoryBudget(sizing).goMemLimitBytes / 2 ** 20)}MiB`;
+}
+
+/** Caches + working set must fit under GOMEMLIMIT; empty when they do (or when a size is unparseable: reported elsewhere). */
+export function storeGatewayMemoryProblems(sizing: StackSizing): string[] {
+  const budget = storeGatewayMemoryBudget(sizing);
+  if (Number.isNaN(budget.headroomBytes)) return [];
+  if (budget.headroomBytes >= STORE_GATEWAY_WORKING_SET_BYTES) return [];
+  const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)}GiB`;
+  return [
+    `thanosStore: caches ${sizing.thanosStore.indexCacheSize} + ${sizing.thanosStore.chunkCacheSize} leave ${gib(budget.headroomBytes)} under GOMEMLIMIT ${gib(budget.goMemLimitBytes)} (${STORE_GATEWAY_GOMEMLIMIT_RATIO * 100}% of the ${sizing.components.thanosStore.resources.limits.memory} limit); queries need ${gib(STORE_GATEWAY_WORKING_SET_BYTES)}: shrink the caches, raise the limit or move the caches to memcached`,
+  ];
+}
+
+/** Seconds of a Prometheus duration like `15s`, `1m`, `500ms`; undefined when invalid. */
+export function durationSeconds(text: string): number | undefined {
+  const match = /^([0-9]+)(ms|s|m|h)$/.exec(text);
+  if (!match) return undefined;
+  return Number(match[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+}
+
+/** The compactor's scratch space must fit its ephemeral storage at 2-day blocks at least (compactor-scratch.ts). */
+function compactorScratchProblem(sizing: StackSizing, availableBytes: number): string | undefined {
+  const scrapeIntervalSeconds = durationSeconds(sizing.prometheus.scrapeInterval);
+  if (scrapeIntervalSeconds === undefined) return undefined; // reported below
+  try {
+    compactorScratchPlan({
+      seriesPerReplica: sizing.scaleTriggers.prometheusSeriesPerReplica,
+      scrapeIntervalSeconds,
+      availableBytes,
+    });
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /** Checks the sizing invariants. Returns problems as `path: message` strings; empty means valid. */
@@ -184,6 +257,9 @@ export function sizingProblems(sizing: StackSizing): string[] {
     problems.push(
       `thanosCompactor.ephemeralStorage: Fargate allows at most 175Gi, got ${sizing.thanosCompactor.ephemeralStorage}`,
     );
+  } else {
+    const problem = compactorScratchProblem(sizing, ephemeral);
+    if (problem) problems.push(problem);
   }
   for (const [path, value] of [
     ['prometheus.retentionSize', sizing.prometheus.retentionSize],
@@ -200,6 +276,7 @@ export function sizingProblems(sizing: StackSizing): string[] {
   ] as const) {
     if (parseQuantity(value) === undefined) problems.push(`${path}: not a Kubernetes quantity: "${value}"`);
   }
+  problems.push(...storeGatewayMemoryProblems(sizing));
   const retention = parseByteSize(sizing.prometheus.retentionSize);
   const volume = parseQuantity(sizing.prometheus.storage);
   if (retention !== undefined && volume !== undefined && volume < retention) {

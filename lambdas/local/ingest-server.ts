@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import { bearerToken, sameToken } from '../adapters/bearer-token';
 import { FileGroupStore, updateEntry } from '../adapters/group-store';
 import { pushgatewayReplica } from '../adapters/pushgateway';
 import { abandonWriters, needsRepair, type SyncTiming } from '../domain/group-sync';
@@ -97,7 +98,9 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       reply(200, { 'content-type': 'text/plain; charset=utf-8' }, 'OK\n');
       return;
     }
-    if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
+    const given = bearerToken(req.headers.authorization);
+    // Constant-time: digests of equal length through timingSafeEqual (bearer-token.ts).
+    if (options.token !== undefined && (given === undefined || !sameToken(given, options.token))) {
       reply(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer' }, 'unauthorized\n');
       req.resume();
       return;

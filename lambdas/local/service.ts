@@ -28,9 +28,45 @@ export interface LocalService {
   run(argv: readonly string[], output: LocalOutput, signal: AbortSignal): Promise<void>;
 }
 
-/** Bad flags: the runner prints the message and the service's usage, and exits with 2. */
+/** Bad flags: the runner prints the message on one line with where to find the flags, and exits with 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/**
+ * A failure the user can fix (a server that does not answer, a missing setting): the runner prints the message as
+ * one line, without a stack trace, and exits with 1. The message says what is wrong and how to fix it.
+ */
+export class CommandError extends Error {
+  override readonly name = 'CommandError';
+}
+
+/**
+ * One line for any error: the message, then each `cause` (Node's fetch hides the reason, e.g. ECONNREFUSED, there),
+ * with newlines folded. No stack trace: a command-line error names what is wrong, not where in the code.
+ */
+export function oneLineError(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
+    if (current instanceof Error) {
+      const code = (current as { code?: unknown }).code;
+      const named =
+        current instanceof UsageError || current instanceof CommandError || current.name === 'Error'
+          ? current.message
+          : `${current.name}: ${current.message}`;
+      const text = typeof code === 'string' && !named.includes(code) ? `${named} (${code})` : named;
+      if (!parts.some((p) => p.includes(text))) parts.push(text);
+      current = current.cause;
+    } else {
+      parts.push(String(current));
+      break;
+    }
+  }
+  return parts
+    .join(': ')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
 }
 
 /** A service's flags, parsed strictly (no positionals); an unknown or malformed flag is a {@link UsageError}. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { READABLE_STORAGE_CLASSES, RESOLUTIONS, retentionPolicyProblems } from '../../lambdas/domain/retention';
 import { COMPONENTS, sizingProblems } from '../../lambdas/domain/sizing';
+import { internalZoneName } from '../naming';
 
 /** The environments this app deploys. `-c env=NAME` picks one; `dev` is the default. */
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
@@ -107,6 +108,43 @@ const sizingSchema = z
     for (const problem of sizingProblems(sizing)) ctx.addIssue(problemIssue(problem));
   });
 
+/** An IAM role name (no path: EKS access entries and the docs' commands name roles by `role/<name>`). */
+const roleName = text(/^[\w+=,.@-]{1,64}$/, 'an IAM role name like "GreenLangPlatformAdmin" (no path)');
+
+const ipv4Cidr = text(
+  /^(?:[0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/,
+  'an IPv4 CIDR like "203.0.113.0/24"',
+);
+
+/**
+ * Who may use the cluster and how they reach its API. EKS access entries give the named roles (in the deploy
+ * account) cluster-wide admin or view rights; the way in is Session Manager port forwarding through a small
+ * instance in the VPC and/or a public endpoint restricted to `publicEndpointCidrs`.
+ */
+const accessSchema = z.strictObject({
+  /** Roles with AmazonEKSClusterAdminPolicy (cluster scope): the platform team. */
+  adminRoleNames: z.array(roleName).min(1, { error: 'must name at least one admin role (nobody could run kubectl)' }),
+  /** Roles with AmazonEKSViewPolicy (cluster scope): read-only, no Secrets. */
+  readOnlyRoleNames: z.array(roleName),
+  /** Run the Session Manager port-forwarding instance (private endpoint reachable without a VPN). */
+  sessionManagerHost: bool,
+  /** CIDRs allowed to the public API endpoint; empty keeps the endpoint private only. */
+  publicEndpointCidrs: z.array(ipv4Cidr),
+});
+
+/**
+ * The stateful node groups: one managed node group per availability zone (so an EBS volume's zone always has a
+ * group the Cluster Autoscaler can grow), each `minPerZone`..`maxPerZone` nodes.
+ */
+const nodeGroupsSchema = z.strictObject({
+  /** Instance types (same shape, so the autoscaler's simulation holds for each); the first is priced in docs. */
+  instanceTypes: z.array(text(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'an EC2 instance type like "m6i.xlarge"')).min(1),
+  minPerZone: integer(1, 10),
+  maxPerZone: integer(1, 20),
+  /** Encrypted gp3 root volume (images, logs; metrics live on their own EBS volumes). */
+  rootVolumeGiB: integer(20, 500),
+});
+
 const schedule = z.strictObject({
   /** Day of week the job runs (EventBridge Scheduler, in `timezone`). */
   dayOfWeek: oneOf(DAYS_OF_WEEK),
@@ -115,6 +153,48 @@ const schedule = z.strictObject({
   timezone: z
     .string()
     .refine(isTimeZone, { error: (issue) => `not an IANA time zone: ${JSON.stringify(issue.input)}` }),
+});
+
+const cidr = text(/^(?:[0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/, 'an IPv4 CIDR like "10.0.0.0/8"');
+
+/**
+ * Where Grafana keeps users, sessions, preferences and hand-made dashboards.
+ * - `sqlite`: a file on a PersistentVolumeClaim: one replica only (the file is per pod). Cheap; a node or AZ loss
+ *   means minutes of downtime until the pod (and its EBS volume, zonal) comes back.
+ * - `postgres`: Amazon RDS for PostgreSQL shared by every replica (encrypted, in the VPC's private subnets,
+ *   credentials generated into Secrets Manager and synced by External Secrets). Costs an instance; survives pods.
+ */
+const grafanaDatabaseSchema = z.discriminatedUnion(
+  'engine',
+  [
+    z.strictObject({ engine: z.literal('sqlite'), storage: text(/^[0-9]+Gi$/, 'a volume size like "5Gi"') }),
+    z.strictObject({
+      engine: z.literal('postgres'),
+      instanceType: text(/^[a-z][a-z0-9]*\.[a-z0-9]+$/, 'an instance type without "db.", like "t4g.small"'),
+      allocatedStorageGiB: integer(20, 1000),
+      /** A standby in a second AZ (fails over in 1–2 minutes). */
+      multiAz: bool,
+      backupRetentionDays: integer(1, 35),
+      deletionProtection: bool,
+    }),
+  ],
+  { error: (issue) => `grafana.database.engine must be "sqlite" or "postgres", got ${JSON.stringify(issue.input)}` },
+);
+
+const grafanaSchema = z.strictObject({
+  /** The name people open (`https://<hostname>/`, also Grafana's root_url): in the private zone, where ExternalDNS publishes it. */
+  hostname: text(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9-]+$/, 'a lowercase DNS name'),
+  /**
+   * The AWS Private CA that issues the load balancer's ACM certificate: a name in a private zone cannot be
+   * validated by public ACM, and people's browsers trust the organisation's private CA.
+   */
+  certificateAuthorityArn: text(
+    /^arn:aws[a-z-]*:acm-pca:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]:[0-9]{12}:certificate-authority\/[0-9a-f-]{36}$/,
+    'an AWS Private CA ARN (arn:aws:acm-pca:<region>:<account>:certificate-authority/<id>)',
+  ),
+  /** Networks people reach the internal load balancer from (VPN, Direct Connect). */
+  allowedCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR' }),
+  database: grafanaDatabaseSchema,
 });
 
 /**
@@ -171,8 +251,16 @@ export const environmentConfigSchema = z
       maxPayloadBytes: integer(1024, 10 * 1024 * 1024),
       throttle: z.strictObject({ rateLimit: integer(1, 10_000), burstLimit: integer(1, 5_000) }),
     }),
+    /** Where docs/runbooks/ is published: every alert's `runbook_url` is `<runbookBaseUrl>/<page>.md#<alert>`. */
+    runbookBaseUrl: z.url({
+      protocol: /^https$/,
+      error: (issue) => `expected an https URL, got ${JSON.stringify(issue.input)}`,
+    }),
     retention: retentionSchema,
     sizing: sizingSchema,
+    access: accessSchema,
+    nodeGroups: nodeGroupsSchema,
+    grafana: grafanaSchema,
   })
   .superRefine((config, ctx) => {
     const expectedCluster = `greenlang-${config.name}`;
@@ -202,6 +290,29 @@ export const environmentConfigSchema = z
         message: `must be at most the number of availability zones (${config.availabilityZones.length})`,
       });
     }
+    if (config.nodeGroups.maxPerZone < config.nodeGroups.minPerZone) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['nodeGroups', 'maxPerZone'],
+        message: `must be at least minPerZone (${config.nodeGroups.minPerZone})`,
+      });
+    }
+    if (!config.access.sessionManagerHost && config.access.publicEndpointCidrs.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['access'],
+        message: 'no way in: turn sessionManagerHost on or list publicEndpointCidrs (the API endpoint is private)',
+      });
+    }
+    config.access.publicEndpointCidrs.forEach((cidr, i) => {
+      if (cidr.endsWith('/0')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['access', 'publicEndpointCidrs', i],
+          message: `"${cidr}" opens the API endpoint to the internet: list your office or VPN ranges`,
+        });
+      }
+    });
     if (config.name === 'prod' && config.removalPolicy !== 'retain') {
       ctx.addIssue({
         code: 'custom',
@@ -214,6 +325,29 @@ export const environmentConfigSchema = z
         code: 'custom',
         path: ['alerting', 'email', 'recipients'],
         message: 'criticalAlerts needs at least one recipient',
+      });
+    }
+    const zone = internalZoneName(config.name);
+    if (!config.grafana.hostname.endsWith(`.${zone}`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grafana', 'hostname'],
+        message: `must be in the private zone ${zone} (ExternalDNS publishes there only), got "${config.grafana.hostname}"`,
+      });
+    }
+    const grafanaReplicas = config.sizing.components.grafana;
+    if (config.grafana.database.engine === 'sqlite' && grafanaReplicas.maxReplicas > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sizing', 'components', 'grafana', 'maxReplicas'],
+        message: `sqlite is one file per pod: run 1 Grafana replica or use grafana.database.engine "postgres", got ${grafanaReplicas.maxReplicas}`,
+      });
+    }
+    if (config.name !== 'dev' && config.grafana.database.engine !== 'postgres') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grafana', 'database', 'engine'],
+        message: `${config.name} must use "postgres": users, sessions and dashboards must survive a pod and be shared by the replicas`,
       });
     }
     if (config.weeklySummary.enabled && config.alerting.email.recipients.length === 0) {

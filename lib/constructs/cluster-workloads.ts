@@ -19,6 +19,12 @@ export interface ClusterWorkloadsProps {
   readonly releases: readonly HelmRelease[];
   /** The workload objects (`kubernetesObjects(config)`), in apply order. */
   readonly objects: readonly KubernetesObject[];
+  /**
+   * The add-on release whose Service-mutating webhook every Service goes through (the AWS Load Balancer
+   * Controller's `mservice.elbv2.k8s.aws`, failurePolicy Fail): installed and waited for before every other
+   * release and object, so no Service is created while the webhook has no endpoints.
+   */
+  readonly serviceWebhookRelease?: string;
   /** What every release waits for (e.g. the node group its pods need). */
   readonly releasesDependOn?: readonly IDependable[];
 }
@@ -28,12 +34,15 @@ export interface ClusterWorkloadsProps {
  *
  * 1. namespaces and base objects;
  * 2. add-on Helm releases (CRDs, webhooks, controllers), `wait`ed so their webhooks answer before anything else;
+ *    the Service webhook's release (load balancer controller) first, then the others;
  * 3. add-on objects (need the add-on CRDs) and the workload Helm releases (need the load balancer webhook);
  * 4. every other workload object, in chunks (CRDs such as the prometheus-operator's come from the releases).
  */
 export class ClusterWorkloads extends Construct {
   public readonly baseManifest: eks.KubernetesManifest;
   public readonly addonCharts: eks.HelmChart[];
+  /** The release every other release and object waits for (see `serviceWebhookRelease`). */
+  public readonly serviceWebhookChart?: eks.HelmChart;
   public readonly addonManifest?: eks.KubernetesManifest;
   public readonly charts: eks.HelmChart[];
   public readonly manifests: eks.KubernetesManifest[];
@@ -68,6 +77,19 @@ export class ClusterWorkloads extends Construct {
     };
 
     this.addonCharts = props.addonReleases.map(chart);
+    const gateIndex = props.serviceWebhookRelease
+      ? props.addonReleases.findIndex((r) => r.release === props.serviceWebhookRelease)
+      : -1;
+    if (props.serviceWebhookRelease && gateIndex < 0) {
+      throw new Error(
+        `ClusterWorkloads ${id}: serviceWebhookRelease "${props.serviceWebhookRelease}" is not one of the add-on releases`,
+      );
+    }
+    const gate = this.addonCharts[gateIndex];
+    if (gate) {
+      this.serviceWebhookChart = gate;
+      for (const other of this.addonCharts) if (other !== gate) other.node.addDependency(gate);
+    }
     if (props.addonObjects.length > 0) {
       this.addonManifest = cluster.addManifest('AddonObjects', ...props.addonObjects);
       this.addonManifest.node.addDependency(...this.addonCharts);

@@ -155,6 +155,8 @@ export class ObservabilityFunction extends Construct {
         sourceMap: true,
         sourcesContent: false,
         banner: ESM_REQUIRE_SHIM,
+        // esbuild's per-bundle size summary is noise in `cdk synth` (and test) output; warnings and errors still show.
+        logLevel: nodejs.LogLevel.WARNING,
         // The layer provides these; everything else (including the AWS SDK clients) is bundled, so the code that
         // runs is the code that was tested.
         externalModules: [...props.runtimeLayer.externalModules],

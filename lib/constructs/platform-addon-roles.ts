@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentName } from '../config';
 import { irsaRoleName } from '../naming';
 import {
+  clusterAutoscalerStatements,
   externalDnsStatements,
   externalSecretsStatements,
   loadBalancerControllerStatements,
@@ -17,6 +18,8 @@ import { IrsaRole } from './irsa-role';
 export interface PlatformAddonRolesProps {
   readonly env: EnvironmentName;
   readonly cluster: eks.Cluster;
+  /** The cluster's name as a literal (policy resources and tag conditions name it). */
+  readonly clusterName: string;
   /** The private zone ExternalDNS writes to. */
   readonly internalZone: route53.IHostedZone;
 }
@@ -29,12 +32,14 @@ const WILDCARD_REASONS = {
 
 /**
  * IRSA roles of the add-ons that call AWS: the load balancer controller (NLBs it tags and owns), ExternalDNS
- * (records of the one private zone) and External Secrets Operator (`greenlang-<env>/*` secrets, read-only).
+ * (records of the one private zone), External Secrets Operator (`greenlang-<env>/*` secrets, read-only) and the
+ * Cluster Autoscaler (sizes of this cluster's node group ASGs).
  */
 export class PlatformAddonRoles extends Construct {
   public readonly loadBalancerController: iam.Role;
   public readonly externalDns: iam.Role;
   public readonly externalSecrets: iam.Role;
+  public readonly clusterAutoscaler: iam.Role;
 
   constructor(scope: Construct, id: string, props: PlatformAddonRolesProps) {
     super(scope, id);
@@ -58,6 +63,12 @@ export class PlatformAddonRoles extends Construct {
       props,
       ADDON_IRSA_SUBJECTS.externalSecrets,
       externalSecretsStatements({ ...scopeOfPolicy, env: props.env }),
+    );
+    this.clusterAutoscaler = this.role(
+      'ClusterAutoscaler',
+      props,
+      ADDON_IRSA_SUBJECTS.clusterAutoscaler,
+      clusterAutoscalerStatements({ ...scopeOfPolicy, clusterName: props.clusterName }),
     );
   }
 

@@ -1,24 +1,38 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import S3rver from 's3rver';
 import { stringify } from 'yaml';
 import { alertmanagerConfig } from '../alerting/alertmanager-config';
 import { type EnvironmentConfig, type EnvironmentName, loadEnvironmentConfig } from '../config';
+import { kubernetesObjects } from '../k8s';
 import { ALERT_WEBHOOK_TOKEN_FILE } from '../naming';
 import { type RuleGroup, ruleFiles } from '../rules';
 import { type RunningComponent, startAlertmanager, startPrometheus, startPushgateway } from './components';
 import { type LocalServiceProcess, startLocalService } from './local-service';
+import {
+  type LocalTargets,
+  localMonitorTargets,
+  type Restartable,
+  restartable,
+  startLocalTargets,
+} from './local-targets';
 import { NotificationLog, type ReceivedNotification } from './notification-log';
-import { freePort, requireBinaries } from './processes';
+import { type BinaryName, freePort, requireBinaries } from './processes';
+import { S3RVER_CREDENTIALS, startS3StandIn } from './s3-standin';
 import { type RecordedRequest, type SaasStandIn, startPagerDutyStandIn, startSlackStandIn } from './saas-standins';
+import { localScrapeConfigs } from './scrape-config';
 import { type PublishedMessage, type SnsStandIn, startSnsStandIn } from './sns-standin';
 
 /** What `npm start` runs, and where. Written to `<workDir>/endpoints.json`. */
 export interface LocalEndpoints {
   readonly env: EnvironmentName;
   readonly prometheus: string;
+  /** Alertmanager replica 0 (the replicas form one gossip cluster, as in the cluster). */
   readonly alertmanager: string;
+  readonly alertmanagers: readonly string[];
+  /** The exporters the cluster scrapes, against a local PostgreSQL and Redis (data in `<workDir>/data`). */
+  readonly exporters: { readonly postgres: string; readonly redis: string };
+  readonly databases: { readonly postgres: string; readonly redis: string };
   /** The push ingestion (Pushgateway API, writes every replica). */
   readonly ingest: string;
   /** The alert fan-out (Alertmanager's webhook target: `<alerts>/alerts`). */
@@ -26,14 +40,21 @@ export interface LocalEndpoints {
   readonly pushgateways: readonly string[];
   /** The stand-ins for Slack, PagerDuty and SNS (email). */
   readonly sinks: { readonly slack: string; readonly pagerduty: string; readonly sns: string };
-  /** An S3 stand-in (path-style, any credentials `S3RVER`/`S3RVER`) with a Thanos and a reports bucket. */
+  /** An S3 stand-in (path-style, credentials `S3RVER`/`S3RVER`) with a seeded Thanos bucket and a reports bucket. */
   readonly s3: { readonly url: string; readonly thanosBucket: string; readonly reportsBucket: string };
+  /** SNS topics the stand-in accepts: the weekly summary's and, when the config emails critical alerts, theirs. */
+  readonly topics: { readonly summary: string; readonly criticalEmail?: string };
+  /** `export AWS_...` lines pointing the AWS SDK at the stand-ins (`source` it before `npm run -s local`). */
+  readonly awsEnv: string;
   readonly notifications: string;
 }
 
 export interface LocalStack {
   readonly endpoints: LocalEndpoints;
-  readonly components: readonly (RunningComponent | LocalServiceProcess)[];
+  readonly components: readonly (RunningComponent | LocalServiceProcess | Restartable)[];
+  /** The scrape targets that can be stopped and started again on the same port (to watch their alerts). */
+  readonly targets: LocalTargets;
+  readonly pushgateways: readonly Restartable[];
   readonly notifications: NotificationLog;
   stop(): Promise<void>;
 }
@@ -54,11 +75,15 @@ export interface LocalStackOptions {
   readonly maxFor?: string;
 }
 
+/** The Debian binaries the local loop runs (`npm start` checks them before anything starts). */
+export const LOCAL_STACK_BINARIES: readonly BinaryName[] = ['prometheus', 'alertmanager', 'pushgateway'];
+
 /** Scrape and evaluation interval of the local Prometheus (the cluster's is 15s). */
 const LOCAL_INTERVAL = '2s';
 /** A PagerDuty routing key is 32 characters; the stand-in checks it. */
 const LOCAL_ROUTING_KEY = 'greenlanglocalroutingkey00000000';
-const LOCAL_TOPIC_ARN = 'arn:aws:sns:eu-west-1:000000000000:greenlang-local-critical-email';
+/** SNS topic ARNs of the local loop (the stand-in accepts any; the account is a placeholder). */
+const localTopicArn = (region: string, name: string) => `arn:aws:sns:${region}:000000000000:greenlang-local-${name}`;
 const LOCAL_THANOS_BUCKET = 'greenlang-local-thanos';
 const LOCAL_REPORTS_BUCKET = 'greenlang-local-reports';
 
@@ -143,7 +168,7 @@ function followStandIn(
  * `env`; Prometheus with the project's rules scraping it all. Everything stops with `stop()`.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  requireBinaries(['prometheus', 'alertmanager', 'pushgateway']);
+  requireBinaries(LOCAL_STACK_BINARIES);
   const env = options.env ?? 'dev';
   const config = loadEnvironmentConfig(env);
   const workDir = path.resolve(options.workDir);
@@ -153,7 +178,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   fs.mkdirSync(dataDir, { recursive: true });
   const notifications = new NotificationLog(path.join(workDir, 'notifications.jsonl'), options.onNotification);
 
-  const components: (RunningComponent | LocalServiceProcess)[] = [];
+  const components: (RunningComponent | LocalServiceProcess | Restartable)[] = [];
   const standIns: { stop(): Promise<void> }[] = [];
   const unfollow: (() => void)[] = [];
   const log = (name: string) => (chunk: string) => {
@@ -177,28 +202,49 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           payload: message,
         }),
     });
-    const s3Dir = path.join(dataDir, 's3');
-    fs.mkdirSync(s3Dir, { recursive: true });
-    const s3 = new S3rver({
-      address: '127.0.0.1',
-      port: await freePort(),
-      directory: s3Dir,
-      silent: true,
-      configureBuckets: [LOCAL_THANOS_BUCKET, LOCAL_REPORTS_BUCKET].map((name) => ({ name, configs: [] })),
+    const s3 = await startS3StandIn({
+      directory: path.join(dataDir, 's3'),
+      thanosBucket: LOCAL_THANOS_BUCKET,
+      reportsBucket: LOCAL_REPORTS_BUCKET,
+      labels: { cluster: config.clusterName, region: config.region, prometheus: 'monitoring/prometheus' },
     });
-    const s3Address = await s3.run();
-    standIns.push(slack, pagerduty, sns, { stop: () => s3.close() });
+    standIns.push(slack, pagerduty, sns, s3);
+    // One set of AWS settings for every local command: the same stand-ins, the same dummy credentials.
+    const awsSettings = {
+      AWS_ENDPOINT_URL_S3: s3.url,
+      AWS_ENDPOINT_URL_SNS: sns.url,
+      AWS_REGION: config.region,
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    };
+    const topics = {
+      summary: localTopicArn(config.region, 'weekly-summary'),
+      // As in AWS: critical alerts are emailed only where the config says so (dev and staging do not).
+      ...(config.alerting.email.criticalAlerts
+        ? { criticalEmail: localTopicArn(config.region, 'critical-email') }
+        : {}),
+    };
     unfollow.push(followStandIn(slack, 'slack', notifications, summarizeSlack));
     unfollow.push(followStandIn(pagerduty, 'pagerduty', notifications, summarizePagerDuty));
 
-    const pushgateways: RunningComponent[] = [];
+    const pushgateways: Restartable[] = [];
     for (const replica of [0, 1]) {
       const dir = path.join(dataDir, `pushgateway-${replica}`);
       fs.mkdirSync(dir, { recursive: true });
-      const pushgateway = await startPushgateway({
-        persistenceFile: path.join(dir, 'metrics.db'),
-        dataDir: dir,
-        onOutput: log(`pushgateway-${replica}`),
+      const port = await freePort();
+      // Restartable on the same port and persistence file: stop one to watch PushgatewayDown fire and resolve.
+      const pushgateway = await restartable({
+        name: `pushgateway-${replica}`,
+        pod: `pushgateway-${replica}`,
+        port,
+        url: `http://127.0.0.1:${port}`,
+        start: () =>
+          startPushgateway({
+            port,
+            persistenceFile: path.join(dir, 'metrics.db'),
+            dataDir: dir,
+            onOutput: log(`pushgateway-${replica}`),
+          }),
       });
       components.push(pushgateway);
       pushgateways.push(pushgateway);
@@ -220,16 +266,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     fs.writeFileSync(tokenFile, token, { mode: 0o600 });
     const alerts = await startLocalService({
       service: 'alerts',
-      args: ['--token', token, '--history-dir', path.join(workDir, 'reports')],
+      // From the file Alertmanager reads too: a token on the command line would show in ps. Alert history goes
+      // where it goes in AWS, the reports bucket, so the weekly summary finds it there.
+      args: ['--token-file', tokenFile, '--history-bucket', LOCAL_REPORTS_BUCKET],
       env: {
         SLACK_WEBHOOK_URL: slack.url,
         PAGERDUTY_EVENTS_URL: pagerduty.url,
         PAGERDUTY_ROUTING_KEY: LOCAL_ROUTING_KEY,
-        ALERT_EMAIL_TOPIC_ARN: LOCAL_TOPIC_ARN,
-        AWS_ENDPOINT_URL_SNS: sns.url,
-        AWS_REGION: 'eu-west-1',
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
+        ...(topics.criticalEmail ? { ALERT_EMAIL_TOPIC_ARN: topics.criticalEmail } : {}),
+        ...awsSettings,
       },
       onOutput: log('alerts'),
     });
@@ -242,12 +287,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     const alertmanagerData = path.join(dataDir, 'alertmanager');
     fs.mkdirSync(alertmanagerData, { recursive: true });
+    // As in the cluster: Alertmanager replicas in one gossip cluster (the other replicas join replica 0).
+    const alertmanagerClusterPort = await freePort();
     const alertmanager = await startAlertmanager({
       configFile: alertmanagerFile,
       dataDir: alertmanagerData,
+      clusterPort: alertmanagerClusterPort,
       onOutput: log('alertmanager'),
     });
     components.push(alertmanager);
+    const targets = await startLocalTargets({
+      dataDir,
+      alertmanager: {
+        configFile: alertmanagerFile,
+        peer: `127.0.0.1:${alertmanagerClusterPort}`,
+        replicas: config.sizing.components.alertmanager.replicas,
+      },
+      log,
+    });
+    components.push(...targets.all);
 
     const rulesDir = path.join(configDir, 'rules');
     fs.rmSync(rulesDir, { recursive: true, force: true });
@@ -274,21 +332,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           },
         },
         rule_files: [path.join(rulesDir, '*.yaml')],
-        alerting: { alertmanagers: [{ static_configs: [{ targets: [hostPort(alertmanager.url)] }] }] },
-        scrape_configs: [
-          { job_name: 'prometheus', static_configs: [{ targets: [`127.0.0.1:${prometheusPort}`] }] },
-          { job_name: 'alertmanager', static_configs: [{ targets: [hostPort(alertmanager.url)] }] },
-          // As in the cluster: the Pushgateways' own labels (job, instance of the pushing job) are kept.
-          {
-            job_name: 'pushgateway',
-            honor_labels: true,
-            // In the cluster the ServiceMonitor adds `pod`; it keeps the two replicas' copies of a group apart.
-            static_configs: pushgateways.map((p, i) => ({
-              targets: [hostPort(p.url)],
-              labels: { pod: `pushgateway-${i}` },
-            })),
-          },
-        ],
+        alerting: {
+          alertmanagers: [
+            {
+              static_configs: [{ targets: [alertmanager, ...targets.alertmanagers].map((a) => hostPort(a.url)) }],
+            },
+          ],
+        },
+        // What the cluster scrapes, with its job names: derived from the rendered monitors (scrape-config.ts).
+        scrape_configs: localScrapeConfigs(
+          kubernetesObjects(config),
+          localMonitorTargets({
+            prometheus: { address: `127.0.0.1:${prometheusPort}` },
+            alertmanagers: [
+              { address: hostPort(alertmanager.url), pod: 'alertmanager-greenlang-0' },
+              ...targets.alertmanagers.map((a) => ({ address: hostPort(a.url), pod: a.pod })),
+            ],
+            // In the cluster the monitor adds `pod`; it keeps the two replicas' copies of a group apart.
+            pushgateways: pushgateways.map((p) => ({ address: hostPort(p.url), pod: p.pod })),
+            targets,
+          }),
+        ),
       }),
     );
     const prometheusData = path.join(dataDir, 'prometheus');
@@ -305,19 +369,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       env,
       prometheus: prometheus.url,
       alertmanager: alertmanager.url,
+      alertmanagers: [alertmanager, ...targets.alertmanagers].map((a) => a.url),
+      exporters: { postgres: targets.postgresExporter.url, redis: targets.redisExporter.url },
+      databases: { postgres: targets.postgres.url, redis: targets.redis.url },
       ingest: ingest.url,
       alerts: alerts.url,
       pushgateways: pushgateways.map((p) => p.url),
       sinks: { slack: slack.url, pagerduty: pagerduty.url, sns: sns.url },
-      s3: {
-        url: `http://127.0.0.1:${s3Address.port}`,
-        thanosBucket: LOCAL_THANOS_BUCKET,
-        reportsBucket: LOCAL_REPORTS_BUCKET,
-      },
+      s3: { url: s3.url, thanosBucket: s3.thanosBucket, reportsBucket: s3.reportsBucket },
+      topics,
+      awsEnv: path.join(workDir, 'aws.env'),
       notifications: notifications.file,
     };
+    fs.writeFileSync(
+      endpoints.awsEnv,
+      `${Object.entries(awsSettings)
+        .map(([name, value]) => `export ${name}=${value}`)
+        .join('\n')}\n`,
+    );
     fs.writeFileSync(path.join(workDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
-    return { endpoints, components, notifications, stop };
+    return { endpoints, components, targets, pushgateways, notifications, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -26,6 +26,14 @@ export async function freePort(): Promise<number> {
 
 /** Finds an executable on PATH. */
 export function findBinary(name: string, searchPath = process.env.PATH ?? ''): string | undefined {
+  if (path.isAbsolute(name)) {
+    try {
+      fs.accessSync(name, fs.constants.X_OK);
+      return name;
+    } catch {
+      return undefined;
+    }
+  }
   for (const dir of searchPath.split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);
@@ -47,6 +55,16 @@ export const BINARIES = {
   amtool: { command: 'amtool', debianPackage: 'prometheus-alertmanager' },
   pushgateway: { command: 'prometheus-pushgateway', debianPackage: 'prometheus-pushgateway' },
   nodeExporter: { command: 'prometheus-node-exporter', debianPackage: 'prometheus-node-exporter' },
+  postgresExporter: { command: 'prometheus-postgres-exporter', debianPackage: 'prometheus-postgres-exporter' },
+  redisExporter: { command: 'prometheus-redis-exporter', debianPackage: 'prometheus-redis-exporter' },
+  redis: { command: 'redis-server', debianPackage: 'redis-server' },
+  // Debian keeps the server binaries off PATH, per major version.
+  postgres: { command: '/usr/lib/postgresql/15/bin/postgres', debianPackage: 'postgresql-15' },
+  initdb: { command: '/usr/lib/postgresql/15/bin/initdb', debianPackage: 'postgresql-15' },
+  /** Builds the client_golang pusher of the client tests (with golang-github-prometheus-client-golang-dev). */
+  go: { command: 'go', debianPackage: 'golang-go golang-github-prometheus-client-golang-dev' },
+  /** Runs the prometheus_client pusher of the client tests. */
+  python3: { command: 'python3', debianPackage: 'python3-prometheus-client' },
 } as const;
 export type BinaryName = keyof typeof BINARIES;
 

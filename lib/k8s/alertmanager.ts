@@ -14,12 +14,40 @@ import {
 } from './common';
 import { externalSecret } from './external-secrets';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
+import { webServerCertificate } from './thanos-tls';
 import type { KubernetesObject } from './types';
 import { IMAGES, imageTag } from './versions';
 
 export const ALERTMANAGER_NAME = 'greenlang';
 /** The headless service prometheus-operator creates (ports `web` 9093, `tcp-mesh`/`udp-mesh` 9094). */
 export const ALERTMANAGER_SERVICE = 'alertmanager-operated';
+
+/** Alertmanager's web (9093) certificate, from the in-cluster CA (`webServerCertificate`). */
+export const ALERTMANAGER_WEB_TLS_SECRET = 'alertmanager-web-tls';
+/**
+ * The name every client verifies: Prometheus and the Ruler dial pod IPs (found through the governing service),
+ * so the certificate cannot be checked against the address dialled.
+ */
+export const ALERTMANAGER_WEB_SERVER_NAME = `${ALERTMANAGER_SERVICE}.${MONITORING_NAMESPACE}.svc`;
+/** The operator's client TLS settings (Prometheus `alerting.alertmanagers[].tlsConfig`, ServiceMonitor endpoints). */
+export const ALERTMANAGER_CLIENT_TLS_CONFIG = {
+  ca: { secret: { name: ALERTMANAGER_WEB_TLS_SECRET, key: 'ca.crt' } },
+  serverName: ALERTMANAGER_WEB_SERVER_NAME,
+} as const;
+
+/**
+ * The Alertmanager web certificate: the service name clients verify, every pod's DNS name, and localhost for the
+ * operator's config reloader (it calls `https://<localhost>:9093/-/reload` once web TLS is on:
+ * prometheus-operator pkg/alertmanager/statefulset.go, `alertmanagerURIScheme`).
+ */
+export function alertmanagerWebCertificate(): KubernetesObject {
+  const service = `${ALERTMANAGER_SERVICE}.${MONITORING_NAMESPACE}.svc`;
+  return webServerCertificate({
+    secretName: ALERTMANAGER_WEB_TLS_SECRET,
+    dnsNames: [service, `${service}.cluster.local`, `*.${service}`, `*.${service}.cluster.local`, 'localhost'],
+    ipAddresses: ['127.0.0.1'],
+  });
+}
 export const ALERTMANAGER_POD_SELECTOR = {
   'app.kubernetes.io/name': 'alertmanager',
   alertmanager: ALERTMANAGER_NAME,
@@ -43,6 +71,7 @@ export function alertmanagerObjects(config: EnvironmentConfig, alertmanagerConfi
   const { sizing } = config;
   return [
     serviceAccount('alertmanager', labels),
+    alertmanagerWebCertificate(),
     {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -65,6 +94,14 @@ export function alertmanagerObjects(config: EnvironmentConfig, alertmanagerConfi
         replicas: sizing.components.alertmanager.replicas,
         serviceAccountName: 'alertmanager',
         configSecret: ALERTMANAGER_CONFIG_SECRET,
+        // HTTPS on 9093: the operator turns the probes and the config reloader to https with it
+        // (pkg/alertmanager/statefulset.go `isHTTPS`, Alertmanager >= 0.22).
+        web: {
+          tlsConfig: {
+            cert: { secret: { name: ALERTMANAGER_WEB_TLS_SECRET, key: 'tls.crt' } },
+            keySecret: { name: ALERTMANAGER_WEB_TLS_SECRET, key: 'tls.key' },
+          },
+        },
         secrets: [ALERT_WEBHOOK_TOKEN_SECRET],
         // Names the gossip cluster so that a peer of another cluster can never join it.
         clusterLabel: `${config.clusterName}/${MONITORING_NAMESPACE}/${ALERTMANAGER_NAME}`,

@@ -116,16 +116,6 @@ export function volumeClaimTemplate(name: string, storage: string): Record<strin
   };
 }
 
-/** Annotations of an internal NLB (AWS Load Balancer Controller, IP targets) published by ExternalDNS. */
-export function internalNlbAnnotations(hostname: string): Record<string, string> {
-  return {
-    'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
-    'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
-    'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
-    'external-dns.alpha.kubernetes.io/hostname': hostname,
-  };
-}
-
 /** Security context for pods that run as a non-root user and write to a volume owned by `fsGroup`. */
 export function podSecurityContext(uid: number, gid = uid): Record<string, unknown> {
   return {

@@ -1,6 +1,8 @@
 import { stringify } from 'yaml';
 import type { EnvironmentConfig } from '../config';
+import { CLOUDWATCH_DATASOURCE, THANOS_DATASOURCE } from '../dashboards/model';
 import { secretName } from '../naming';
+import { irsaRoleArn } from '../platform/addons';
 import {
   CONTAINER_SECURITY_CONTEXT,
   componentLabels,
@@ -14,6 +16,20 @@ import {
   serviceHost,
 } from './common';
 import { externalSecret } from './external-secrets';
+import {
+  GRAFANA_DASHBOARDS_DIR,
+  grafanaDashboardConfigMaps,
+  grafanaDashboardProvider,
+  grafanaDashboardsVolume,
+} from './grafana-dashboards';
+import {
+  GRAFANA_DATABASE_DIR,
+  GRAFANA_DATABASE_SECRET,
+  grafanaDatabaseIni,
+  grafanaDatabaseObjects,
+  grafanaDataVolume,
+} from './grafana-database';
+import { grafanaLoadBalancerService, grafanaRootUrl, renderGrafanaCertificateArn } from './grafana-endpoint';
 import { MONITORING_NAMESPACE } from './namespace';
 import { THANOS_QUERY_FRONTEND } from './thanos-query';
 import type { KubernetesObject } from './types';
@@ -42,12 +58,24 @@ const file = (key: (typeof GRAFANA_OAUTH_KEYS)[number]) => `$__file{${OAUTH_DIR}
 
 /**
  * grafana.ini: single sign-on through the identity provider with generic OAuth2 (client and endpoints from the
- * ExternalSecret), local login off. SAML is a Grafana Enterprise feature: `saml: true` adds its section, reading
- * `idp_metadata_url`, `certificate` and `private_key` from the same secret.
+ * ExternalSecret), local login off; `root_url` is the load balancer's name (`grafana.hostname`) so the OAuth
+ * redirect comes back there; `[database]` from `grafana.database`. SAML is a Grafana Enterprise feature:
+ * `saml: true` adds its section, reading `idp_metadata_url`, `certificate` and `private_key` from the same secret.
  */
-export function grafanaIni(options: { saml?: boolean } = {}): Record<string, IniSection> {
+export function grafanaIni(
+  config: Pick<EnvironmentConfig, 'grafana'>,
+  options: { saml?: boolean } = {},
+): Record<string, IniSection> {
   const sections: Record<string, IniSection> = {
-    server: { http_port: PORTS.grafana },
+    server: {
+      http_port: PORTS.grafana,
+      domain: config.grafana.hostname,
+      root_url: grafanaRootUrl(config),
+      enforce_domain: false,
+    },
+    database: grafanaDatabaseIni(config),
+    // Sessions are cookies signed by the shared database's data: any replica serves any user.
+    security: { cookie_secure: true, cookie_samesite: 'lax', disable_gravatar: true },
     analytics: { reporting_enabled: false, check_for_updates: false, check_for_plugin_updates: false },
     auth: { disable_login_form: true, oauth_allow_insecure_email_lookup: false },
     'auth.anonymous': { enabled: false },
@@ -67,6 +95,9 @@ export function grafanaIni(options: { saml?: boolean } = {}): Record<string, Ini
       role_attribute_path: "contains(groups[*], 'greenlang-platform-admins') && 'Admin' || 'Viewer'",
     },
     users: { allow_sign_up: false, auto_assign_org_role: 'Viewer' },
+    // Alerting is code (Prometheus / Thanos Ruler rules → Alertmanager). Grafana-managed alerts would run on
+    // every replica and notify once per replica unless the replicas formed an HA cluster: keep them off.
+    unified_alerting: { enabled: false },
     log: { mode: 'console', level: 'info' },
   };
   if (options.saml) {
@@ -81,15 +112,21 @@ export function grafanaIni(options: { saml?: boolean } = {}): Record<string, Ini
   return sections;
 }
 
-/** The provisioned data source: Thanos Query through the query-frontend, the default. */
-export function grafanaDatasources(config: Pick<EnvironmentConfig, 'sizing'>) {
+/**
+ * The provisioned data source: Thanos Query through the query-frontend, the default (uid used by every dashboard).
+ * Plain HTTP inside the cluster, a documented deviation from the seed's "TLS everywhere" (docs/deploy.md, "TLS"):
+ * Thanos 0.39's query-frontend cannot speak TLS to Query (its downstream tripper config has no tls_config), and its
+ * other client, the capacity-report Lambda behind the internal NLB, cannot trust the in-cluster CA. NetworkPolicies
+ * (enforced by the VPC CNI) admit only Grafana and the NLB to the frontend.
+ */
+export function grafanaDatasources(config: Pick<EnvironmentConfig, 'sizing' | 'region'>) {
   return {
     apiVersion: 1,
     datasources: [
       {
         name: 'Thanos',
-        uid: 'thanos',
-        type: 'prometheus',
+        uid: THANOS_DATASOURCE.uid,
+        type: THANOS_DATASOURCE.type,
         access: 'proxy',
         url: `http://${serviceHost(THANOS_QUERY_FRONTEND)}:${PORTS.queryHttp}`,
         isDefault: true,
@@ -100,19 +137,42 @@ export function grafanaDatasources(config: Pick<EnvironmentConfig, 'sizing'>) {
           timeInterval: config.sizing.prometheus.scrapeInterval,
         },
       },
+      {
+        // What only AWS measures (the bucket's size per storage class): the pod's IRSA role, read-only metrics.
+        name: 'CloudWatch',
+        uid: CLOUDWATCH_DATASOURCE.uid,
+        type: CLOUDWATCH_DATASOURCE.type,
+        access: 'proxy',
+        isDefault: false,
+        editable: false,
+        jsonData: { authType: 'default', defaultRegion: config.region },
+      },
     ],
   };
 }
 
+/** The `<identity>` of Grafana's IRSA role (`irsaRoleName(env, 'grafana')`): CloudWatch metrics read-only. */
+export const GRAFANA_ROLE_IDENTITY = 'grafana';
+
+/** Values the deployed stack knows and render does not. */
+export interface GrafanaDeployInputs {
+  /** ARN of the load balancer's ACM certificate. @default renderGrafanaCertificateArn(config) */
+  readonly certificateArn?: string;
+}
+
 /**
- * Grafana as plain manifests (upstream image). Note: with more than one replica, Grafana's sessions and users
- * must live in a shared database ([database] section); sqlite in an emptyDir is per pod.
+ * Grafana as plain manifests (upstream image): its config, data source and dashboards provisioned from
+ * ConfigMaps, its database per `grafana.database` (RDS PostgreSQL shared by the replicas, or sqlite on a PVC with
+ * one replica), reachable by people through an internal TLS load balancer at `grafana.hostname`.
  */
-export function grafanaObjects(config: EnvironmentConfig): KubernetesObject[] {
+export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployInputs = {}): KubernetesObject[] {
   const labels = componentLabels(GRAFANA, 'grafana');
   const sizing = config.sizing.components.grafana;
+  const postgres = config.grafana.database.engine === 'postgres';
   return [
-    serviceAccount(GRAFANA, labels),
+    serviceAccount(GRAFANA, labels, { 'eks.amazonaws.com/role-arn': irsaRoleArn(config, GRAFANA_ROLE_IDENTITY) }),
+    ...grafanaDatabaseObjects(config),
+    ...grafanaDashboardConfigMaps(config),
     externalSecret({
       name: GRAFANA_OAUTH_SECRET,
       component: 'grafana',
@@ -123,8 +183,9 @@ export function grafanaObjects(config: EnvironmentConfig): KubernetesObject[] {
       kind: 'ConfigMap',
       metadata: { name: 'grafana-config', namespace: MONITORING_NAMESPACE, labels },
       data: {
-        'grafana.ini': renderIni(grafanaIni()),
+        'grafana.ini': renderIni(grafanaIni(config)),
         'datasources.yaml': stringify(grafanaDatasources(config)),
+        'dashboards.yaml': stringify(grafanaDashboardProvider()),
       },
     },
     {
@@ -133,6 +194,10 @@ export function grafanaObjects(config: EnvironmentConfig): KubernetesObject[] {
       metadata: { name: GRAFANA, namespace: MONITORING_NAMESPACE, labels },
       spec: {
         replicas: sizing.replicas,
+        // sqlite: the volume is ReadWriteOnce and the file single-writer: stop the old pod before the new one.
+        strategy: postgres
+          ? { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } }
+          : { type: 'Recreate' },
         selector: { matchLabels: selectorLabels(GRAFANA) },
         template: {
           metadata: { labels },
@@ -161,7 +226,15 @@ export function grafanaObjects(config: EnvironmentConfig): KubernetesObject[] {
                     subPath: 'datasources.yaml',
                     readOnly: true,
                   },
+                  {
+                    name: 'config',
+                    mountPath: '/etc/grafana/provisioning/dashboards/dashboards.yaml',
+                    subPath: 'dashboards.yaml',
+                    readOnly: true,
+                  },
+                  { name: 'dashboards', mountPath: GRAFANA_DASHBOARDS_DIR, readOnly: true },
                   { name: 'oauth', mountPath: OAUTH_DIR, readOnly: true },
+                  ...(postgres ? [{ name: 'database', mountPath: GRAFANA_DATABASE_DIR, readOnly: true }] : []),
                   { name: 'data', mountPath: '/var/lib/grafana' },
                   { name: 'tmp', mountPath: '/tmp' },
                 ],
@@ -169,8 +242,10 @@ export function grafanaObjects(config: EnvironmentConfig): KubernetesObject[] {
             ],
             volumes: [
               { name: 'config', configMap: { name: 'grafana-config' } },
+              grafanaDashboardsVolume(config),
               { name: 'oauth', secret: { secretName: GRAFANA_OAUTH_SECRET } },
-              { name: 'data', emptyDir: {} },
+              ...(postgres ? [{ name: 'database', secret: { secretName: GRAFANA_DATABASE_SECRET } }] : []),
+              grafanaDataVolume(config),
               { name: 'tmp', emptyDir: {} },
             ],
           },
@@ -183,12 +258,11 @@ export function grafanaObjects(config: EnvironmentConfig): KubernetesObject[] {
       metadata: { name: GRAFANA, namespace: MONITORING_NAMESPACE, labels },
       spec: {
         type: 'ClusterIP',
-        // Sessions live in each pod's own sqlite until a shared database is configured: keep a client on one pod.
-        sessionAffinity: 'ClientIP',
         selector: selectorLabels(GRAFANA),
         ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
       },
     },
+    grafanaLoadBalancerService(config, deploy.certificateArn ?? renderGrafanaCertificateArn(config)),
     podDisruptionBudget(GRAFANA, labels, selectorLabels(GRAFANA)),
   ];
 }

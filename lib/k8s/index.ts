@@ -2,7 +2,8 @@ import { alertmanagerConfig, renderAlertWebhookUrl } from '../alerting/alertmana
 import type { EnvironmentConfig } from '../config';
 import { prometheusRuleObjects } from '../rules';
 import { alertmanagerObjects } from './alertmanager';
-import { grafanaObjects } from './grafana';
+import { clusterMonitoringReleases, clusterMonitorObjects } from './cluster-monitoring';
+import { type GrafanaDeployInputs, grafanaObjects } from './grafana';
 import { monitorObjects } from './monitors';
 import { monitoringNamespace } from './namespace';
 import { networkPolicies } from './network-policies';
@@ -12,7 +13,7 @@ import { prometheusAdapterRelease } from './prometheus-adapter';
 import { prometheusOperatorRelease } from './prometheus-operator';
 import { pushgatewayObjects } from './pushgateway';
 import { thanosCompactorObjects } from './thanos-compactor';
-import { THANOS_QUERY, thanosQueryObjects } from './thanos-query';
+import { thanosQueryObjects } from './thanos-query';
 import { thanosRulerObjects } from './thanos-ruler';
 import { thanosStoreObjects } from './thanos-store';
 import { thanosTlsObjects } from './thanos-tls';
@@ -25,6 +26,8 @@ export interface KubernetesInputs {
    * fan-out URL; the default (render) uses the placeholder URL of `renderAlertWebhookUrl`.
    */
   readonly alertmanagerConfig?: object;
+  /** Grafana's deploy-time values (the load balancer's ACM certificate ARN); render uses placeholders. */
+  readonly grafana?: GrafanaDeployInputs;
 }
 
 /**
@@ -48,8 +51,10 @@ export function kubernetesObjects(config: EnvironmentConfig, inputs: KubernetesI
     ...thanosQueryObjects(config),
     ...thanosRulerObjects(config),
     ...thanosCompactorObjects(config),
-    ...grafanaObjects(config),
+    ...grafanaObjects(config, inputs.grafana),
     ...monitorObjects(config),
+    // node-exporter, kube-state-metrics, kubelet and cAdvisor (lib/k8s/cluster-monitoring.ts).
+    ...clusterMonitorObjects(config),
     ...networkPolicies(config),
     // Alerting and recording rules (lib/rules), selected by Prometheus and the Thanos Ruler by evaluator label.
     ...prometheusRuleObjects(config),
@@ -58,7 +63,11 @@ export function kubernetesObjects(config: EnvironmentConfig, inputs: KubernetesI
 
 /** Every Helm release the platform stack installs (with addHelmChart). */
 export function helmReleases(_config: EnvironmentConfig): HelmRelease[] {
-  return [prometheusOperatorRelease(), prometheusAdapterRelease(PROMETHEUS_OPERATED_SERVICE, THANOS_QUERY)];
+  return [
+    prometheusOperatorRelease(),
+    prometheusAdapterRelease(PROMETHEUS_OPERATED_SERVICE),
+    ...clusterMonitoringReleases(),
+  ];
 }
 
 export type { HelmRelease, KubernetesObject } from './types';

@@ -1,32 +1,54 @@
 import type { EnvironmentConfig } from '../config';
-import { ALERTMANAGER_SERVICE } from './alertmanager';
-import { NOT_AN_NLB_SERVICE, THANOS_PART_OF } from './common';
+import { JOBS } from '../rules/conventions';
+import { ALERTMANAGER_CLIENT_TLS_CONFIG, ALERTMANAGER_POD_SELECTOR } from './alertmanager';
+import { NOT_AN_NLB_SERVICE, PORTS, selectorLabels } from './common';
 import { GRAFANA } from './grafana';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
+import { PROMETHEUS_POD_SELECTOR } from './prometheus';
+import { THANOS_QUERY, THANOS_QUERY_FRONTEND } from './thanos-query';
+import { THANOS_RULER_POD_SELECTOR } from './thanos-ruler';
+import { THANOS_STORE } from './thanos-store';
 import type { KubernetesObject } from './types';
 
 /**
- * The seed's scrape targets. Label convention for application teams (also what the scrape NetworkPolicy template
- * opens): workloads carry the labels below and expose metrics on a port NAMED `metrics`; the exporters are
- * selected by their upstream chart names and scraped on their well-known container ports (9187, 9121).
+ * Every scrape target as data: which pods or Services, which port, and the `job` it gets. prometheus-operator
+ * would name the job after the Service (ServiceMonitor) or `<namespace>/<name>` (PodMonitor)
+ * (pkg/prometheus/promcfg.go; lib/contract/operator-jobs.ts); each monitor here sets it explicitly with a
+ * relabeling to the conventions' name (lib/rules/conventions.ts `JOBS`), so the rules never depend on a Service
+ * name someone else chooses. The local loop (lib/devstack/scrape-config.ts) scrapes with the same job names.
+ *
+ * Label contract for application teams (docs/metrics-conventions.md): workloads carry the labels below and expose
+ * metrics on a port NAMED `metrics`; the exporters are selected by their upstream chart names and scraped on their
+ * well-known container ports (9187, 9121).
  */
 export interface ScrapeTarget {
+  /** The monitor's name. */
   readonly name: string;
   readonly kind: 'ServiceMonitor' | 'PodMonitor';
+  /** The `job` every series of this target carries (set by relabeling). */
+  readonly job: string;
   readonly matchLabels: Readonly<Record<string, string>>;
+  /** Only Services in the monitoring namespace that are not an internal NLB (the stack's own components). */
+  readonly own?: boolean;
   /** A named port (service port for ServiceMonitors, container port for PodMonitors)... */
   readonly port?: string;
   /** ...or the container's port number. */
   readonly targetPort?: number;
   readonly path?: string;
+  /** Keep the scraped `job`/`instance` (the Pushgateway: pushed groups keep their own job). */
+  readonly honorLabels?: boolean;
+  /** Scrape over HTTPS, verifying with these operator TLS settings (SafeTLSConfig). @default plain HTTP */
+  readonly tlsConfig?: Readonly<Record<string, unknown>>;
 }
 
 export const METRICS_PORT_NAME = 'metrics';
 
+/** The applications the seed lists: the GreenLang API, 47+ agents, Kong, PostgreSQL and Redis exporters. */
 export const SCRAPE_TARGETS: readonly ScrapeTarget[] = [
   {
     name: 'greenlang-api',
     kind: 'ServiceMonitor',
+    job: JOBS.greenlangApi,
     matchLabels: { 'app.kubernetes.io/name': 'greenlang-api' },
     port: METRICS_PORT_NAME,
   },
@@ -34,37 +56,131 @@ export const SCRAPE_TARGETS: readonly ScrapeTarget[] = [
   {
     name: 'greenlang-agents',
     kind: 'PodMonitor',
+    job: JOBS.greenlangAgents,
     matchLabels: { 'greenlang.io/component': 'agent' },
     port: METRICS_PORT_NAME,
   },
-  { name: 'kong', kind: 'ServiceMonitor', matchLabels: { 'app.kubernetes.io/name': 'kong' }, port: METRICS_PORT_NAME },
+  {
+    name: 'kong',
+    kind: 'ServiceMonitor',
+    job: JOBS.kong,
+    matchLabels: { 'app.kubernetes.io/name': 'kong' },
+    port: METRICS_PORT_NAME,
+  },
   {
     name: 'postgres-exporter',
     kind: 'ServiceMonitor',
+    job: JOBS.postgres,
     matchLabels: { 'app.kubernetes.io/name': 'prometheus-postgres-exporter' },
     targetPort: 9187,
   },
   {
     name: 'redis-exporter',
     kind: 'ServiceMonitor',
+    job: JOBS.redis,
     matchLabels: { 'app.kubernetes.io/name': 'prometheus-redis-exporter' },
     targetPort: 9121,
   },
 ];
+
+/**
+ * The stack watching itself. Prometheus, its Thanos sidecar (HTTP 10902 in the same pods), the Ruler and
+ * Alertmanager are operator-managed pods: PodMonitors on the pod labels the operator sets, the sidecar and Ruler by
+ * port number (the operator names their HTTP container port `http`; pkg/prometheus/statefulset.go,
+ * pkg/thanos/statefulset.go). Query, Query frontend, Store and Grafana: ServiceMonitors on their own Services.
+ */
+export const SELF_MONITORING_TARGETS: readonly ScrapeTarget[] = [
+  {
+    name: 'prometheus',
+    kind: 'PodMonitor',
+    job: JOBS.prometheus,
+    matchLabels: { ...PROMETHEUS_POD_SELECTOR },
+    // The Prometheus CR's `portName` (lib/k8s/prometheus.ts).
+    port: 'http-web',
+  },
+  {
+    name: 'thanos-sidecar',
+    kind: 'PodMonitor',
+    job: JOBS.thanosSidecar,
+    matchLabels: { ...PROMETHEUS_POD_SELECTOR },
+    targetPort: PORTS.thanosHttp,
+  },
+  {
+    name: 'thanos-ruler',
+    kind: 'PodMonitor',
+    job: JOBS.thanosRuler,
+    matchLabels: { ...THANOS_RULER_POD_SELECTOR },
+    targetPort: PORTS.thanosHttp,
+  },
+  {
+    name: 'alertmanager',
+    kind: 'PodMonitor',
+    job: JOBS.alertmanager,
+    matchLabels: { ...ALERTMANAGER_POD_SELECTOR },
+    // Alertmanager serves HTTPS (web TLS): scraped with the CA of its certificate.
+    tlsConfig: ALERTMANAGER_CLIENT_TLS_CONFIG,
+    targetPort: PORTS.alertmanagerHttp,
+  },
+  {
+    name: THANOS_QUERY,
+    kind: 'ServiceMonitor',
+    job: JOBS.thanosQuery,
+    matchLabels: selectorLabels(THANOS_QUERY),
+    own: true,
+    port: 'http',
+  },
+  {
+    name: THANOS_QUERY_FRONTEND,
+    kind: 'ServiceMonitor',
+    job: JOBS.thanosQueryFrontend,
+    matchLabels: selectorLabels(THANOS_QUERY_FRONTEND),
+    own: true,
+    port: 'http',
+  },
+  {
+    name: THANOS_STORE,
+    kind: 'ServiceMonitor',
+    job: JOBS.thanosStore,
+    matchLabels: selectorLabels(THANOS_STORE),
+    own: true,
+    port: 'http',
+  },
+  {
+    name: GRAFANA,
+    kind: 'ServiceMonitor',
+    job: JOBS.grafana,
+    matchLabels: selectorLabels(GRAFANA),
+    own: true,
+    port: 'http',
+  },
+];
+
+/** The endpoint relabeling that sets `job` (after the operator's own job steps, so it wins). */
+export function jobRelabeling(job: string): Record<string, unknown> {
+  return { action: 'replace', targetLabel: 'job', replacement: job };
+}
 
 function endpoint(target: ScrapeTarget, interval: string): Record<string, unknown> {
   return {
     ...(target.port ? { port: target.port } : { targetPort: target.targetPort }),
     path: target.path ?? '/metrics',
     interval,
+    ...(target.honorLabels ? { honorLabels: true } : {}),
+    ...(target.tlsConfig ? { scheme: 'https', tlsConfig: { ...target.tlsConfig } } : {}),
+    relabelings: [jobRelabeling(target.job)],
   };
 }
 
-/** A monitor for one scrape target, selecting across every namespace. */
+/** The ServiceMonitor or PodMonitor of one scrape target. */
 export function scrapeTargetMonitor(target: ScrapeTarget, interval: string): KubernetesObject {
+  const selector = {
+    matchLabels: { ...target.matchLabels },
+    ...(target.own && target.kind === 'ServiceMonitor' ? { matchExpressions: [{ ...NOT_AN_NLB_SERVICE }] } : {}),
+  };
+  const inMonitoring = target.own || SELF_MONITORING_TARGETS.includes(target);
   const spec = {
-    selector: { matchLabels: { ...target.matchLabels } },
-    namespaceSelector: { any: true },
+    selector,
+    namespaceSelector: inMonitoring ? { matchNames: [MONITORING_NAMESPACE] } : { any: true },
     ...(target.kind === 'ServiceMonitor'
       ? { endpoints: [endpoint(target, interval)] }
       : { podMetricsEndpoints: [endpoint(target, interval)] }),
@@ -72,29 +188,17 @@ export function scrapeTargetMonitor(target: ScrapeTarget, interval: string): Kub
   return {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: target.kind,
-    metadata: { name: target.name, namespace: MONITORING_NAMESPACE, labels: commonLabels('scrape-targets') },
+    metadata: {
+      name: target.name,
+      namespace: MONITORING_NAMESPACE,
+      labels: commonLabels(inMonitoring ? 'self-monitoring' : 'scrape-targets'),
+    },
     spec,
   };
 }
 
-/** ServiceMonitors/PodMonitors for the applications and for the stack's own components. */
+/** ServiceMonitors/PodMonitors for the applications and for the stack's own components (Pushgateway: its file). */
 export function monitorObjects(config: EnvironmentConfig): KubernetesObject[] {
   const interval = config.sizing.prometheus.scrapeInterval;
-  const own = (name: string, matchLabels: Record<string, string>, port: string): KubernetesObject => ({
-    apiVersion: 'monitoring.coreos.com/v1',
-    kind: 'ServiceMonitor',
-    metadata: { name, namespace: MONITORING_NAMESPACE, labels: commonLabels('self-monitoring') },
-    spec: {
-      selector: { matchLabels, matchExpressions: [{ ...NOT_AN_NLB_SERVICE }] },
-      namespaceSelector: { matchNames: [MONITORING_NAMESPACE] },
-      endpoints: [{ port, interval }],
-    },
-  });
-  return [
-    ...SCRAPE_TARGETS.map((t) => scrapeTargetMonitor(t, interval)),
-    // Thanos query, query-frontend and store gateway services (their HTTP port is named `http`).
-    own('thanos', { ...THANOS_PART_OF }, 'http'),
-    own(ALERTMANAGER_SERVICE, { 'operated-alertmanager': 'true' }, 'web'),
-    own(GRAFANA, { 'app.kubernetes.io/name': GRAFANA }, 'http'),
-  ];
+  return [...SCRAPE_TARGETS, ...SELF_MONITORING_TARGETS].map((t) => scrapeTargetMonitor(t, interval));
 }

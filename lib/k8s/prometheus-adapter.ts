@@ -1,3 +1,4 @@
+import { JOBS } from '../rules/conventions';
 import { PORTS, serviceHost } from './common';
 import { MONITORING_NAMESPACE } from './namespace';
 import type { HelmRelease } from './types';
@@ -8,12 +9,23 @@ export const PROMETHEUS_ADAPTER_RELEASE = 'prometheus-adapter';
 /** The per-pod custom metric the Thanos Query HPA reads: queries per second served by that pod. */
 export const QUERY_QPS_METRIC = 'thanos_query_requests_per_second';
 
+/** The per-pod custom metric the store gateway HPA reads: p99 seconds of its Store API `Series` calls. */
+export const STORE_SERIES_P99_METRIC = 'thanos_store_series_p99_seconds';
+
 /**
- * prometheus-adapter serving {@link QUERY_QPS_METRIC} from Prometheus: the rate of Thanos Query's instant and range
- * query requests per pod (`job` is the service the `thanos` ServiceMonitor scrapes). It reads Prometheus directly,
- * not Thanos Query, so the HPA of Query does not depend on Query.
+ * Thanos v0.39 exports no `thanos_bucket_store_series_request_duration_seconds`: the store gateway's historical
+ * query latency is the gRPC server handling time of the Store API `Series` call
+ * (`grpc_server_handling_seconds{grpc_service="thanos.Store",grpc_method="Series"}`, go-grpc-middleware's server
+ * metrics that Thanos registers with the handling-time histogram, pkg/server/grpc/grpc.go).
  */
-export function prometheusAdapterRelease(prometheusService: string, queryService: string): HelmRelease {
+export const STORE_SERIES_MATCHERS = 'grpc_service="thanos.Store",grpc_method="Series"';
+
+/**
+ * prometheus-adapter serving the two custom metrics from Prometheus, per pod, on the jobs the monitors set
+ * (lib/k8s/monitors.ts): Query's instant and range query rate, and the store gateway's p99 `Series` latency. It
+ * reads Prometheus directly, not Thanos Query, so the autoscalers do not depend on Query.
+ */
+export function prometheusAdapterRelease(prometheusService: string): HelmRelease {
   return {
     release: PROMETHEUS_ADAPTER_RELEASE,
     namespace: MONITORING_NAMESPACE,
@@ -26,10 +38,16 @@ export function prometheusAdapterRelease(prometheusService: string, queryService
         resource: {},
         custom: [
           {
-            seriesQuery: `http_requests_total{job="${queryService}",namespace!="",pod!=""}`,
+            seriesQuery: `http_requests_total{job="${JOBS.thanosQuery}",namespace!="",pod!=""}`,
             resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
             name: { matches: '^http_requests_total$', as: QUERY_QPS_METRIC },
             metricsQuery: `sum(rate(<<.Series>>{<<.LabelMatchers>>,handler=~"query|query_range"}[2m])) by (<<.GroupBy>>)`,
+          },
+          {
+            seriesQuery: `grpc_server_handling_seconds_bucket{job="${JOBS.thanosStore}",${STORE_SERIES_MATCHERS},namespace!="",pod!=""}`,
+            resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
+            name: { matches: '^grpc_server_handling_seconds_bucket$', as: STORE_SERIES_P99_METRIC },
+            metricsQuery: `histogram_quantile(0.99, sum(rate(<<.Series>>{<<.LabelMatchers>>,${STORE_SERIES_MATCHERS}}[5m])) by (le, <<.GroupBy>>))`,
           },
         ],
       },

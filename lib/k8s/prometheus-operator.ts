@@ -1,6 +1,6 @@
 import { MONITORING_NAMESPACE } from './namespace';
 import type { HelmRelease } from './types';
-import { CHARTS } from './versions';
+import { CHARTS, CRD_UPGRADE_IMAGES } from './versions';
 
 /**
  * prometheus-operator through the kube-prometheus-stack chart: the operator and its CRDs only (the CRDs are too
@@ -16,7 +16,19 @@ export function prometheusOperatorRelease(): HelmRelease {
     ...CHARTS.kubePrometheusStack,
     values: {
       fullnameOverride: 'prometheus-operator',
-      crds: { enabled: true },
+      crds: {
+        enabled: true,
+        // Helm installs a chart's crds/ once and never upgrades them; the chart's pre-install/pre-upgrade Job
+        // applies them server-side on every release (prometheus-community/helm-charts
+        // charts/kube-prometheus-stack/charts/crds/templates/upgrade/job.yaml). Images pinned, none from Docker Hub.
+        upgradeJob: {
+          enabled: true,
+          image: {
+            busybox: { ...CRD_UPGRADE_IMAGES.busybox },
+            kubectl: { ...CRD_UPGRADE_IMAGES.kubectl },
+          },
+        },
+      },
       defaultRules: { create: false },
       prometheus: { enabled: false },
       alertmanager: { enabled: false },
@@ -38,6 +50,9 @@ export function prometheusOperatorRelease(): HelmRelease {
         namespaces: {},
         resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
         serviceMonitor: { selfMonitor: true },
+        // The operator keeps a kube-system/prometheus-operator-kubelet Service with one endpoint per node; the
+        // kubelet and cAdvisor ServiceMonitor (lib/k8s/cluster-monitoring.ts) scrapes it.
+        kubeletService: { enabled: true, namespace: 'kube-system' },
       },
     },
   };

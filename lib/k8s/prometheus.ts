@@ -1,7 +1,7 @@
 import { localRetentionDays } from '../../lambdas/domain/retention';
 import type { EnvironmentConfig } from '../config';
 import { RULE_EVALUATOR_LABEL, type RuleEvaluator, SERVICE_ACCOUNTS } from '../naming';
-import { ALERTMANAGER_SERVICE } from './alertmanager';
+import { ALERTMANAGER_CLIENT_TLS_CONFIG, ALERTMANAGER_SERVICE } from './alertmanager';
 import {
   containerResources,
   irsaServiceAccount,
@@ -95,7 +95,14 @@ export function prometheusObjects(config: EnvironmentConfig): KubernetesObject[]
         ruleNamespaceSelector: {},
         alerting: {
           alertmanagers: [
-            { namespace: MONITORING_NAMESPACE, name: ALERTMANAGER_SERVICE, port: 'web', apiVersion: 'v2' },
+            {
+              namespace: MONITORING_NAMESPACE,
+              name: ALERTMANAGER_SERVICE,
+              port: 'web',
+              apiVersion: 'v2',
+              scheme: 'https',
+              tlsConfig: { ...ALERTMANAGER_CLIENT_TLS_CONFIG },
+            },
           ],
         },
         thanos: {

@@ -1,11 +1,11 @@
 import type { EnvironmentConfig } from '../config';
-import { internalZoneName } from '../naming';
+import { INTERNAL_NLB_CLASS, internalLoadBalancerAnnotations } from '../platform/addons';
+import { JOBS } from '../rules/conventions';
 import {
   CONTAINER_SECURITY_CONTEXT,
   componentLabels,
   containerResources,
   httpProbes,
-  internalNlbAnnotations,
   NLB_SERVICE_LABEL,
   NOT_AN_NLB_SERVICE,
   PORTS,
@@ -18,6 +18,7 @@ import {
   volumeClaimTemplate,
 } from './common';
 import { MONITORING_NAMESPACE } from './namespace';
+import { pushgatewayMetricRelabelings, pushgatewayTargetRelabelings } from './pushgateway-dedup';
 import type { KubernetesObject } from './types';
 import { IMAGES } from './versions';
 
@@ -49,10 +50,11 @@ export function pushgatewayObjects(config: EnvironmentConfig): KubernetesObject[
       name: `${PUSHGATEWAY}-${i}`,
       namespace: MONITORING_NAMESPACE,
       labels: { ...labels, [NLB_SERVICE_LABEL.key]: NLB_SERVICE_LABEL.value },
-      annotations: internalNlbAnnotations(`pushgateway-${i}.${internalZoneName(config.name)}`),
+      annotations: internalLoadBalancerAnnotations(config, `pushgateway-${i}`),
     },
     spec: {
       type: 'LoadBalancer',
+      loadBalancerClass: INTERNAL_NLB_CLASS,
       selector: { ...selectorLabels(PUSHGATEWAY), 'statefulset.kubernetes.io/pod-name': `${PUSHGATEWAY}-${i}` },
       ports: [{ name: 'http', port: PORTS.pushgateway, targetPort: 'http', protocol: 'TCP' }],
     },
@@ -118,7 +120,18 @@ export function pushgatewayObjects(config: EnvironmentConfig): KubernetesObject[
         // Only the headless service: the per-replica NLB services would scrape every replica twice.
         selector: { matchLabels: selectorLabels(PUSHGATEWAY), matchExpressions: [{ ...NOT_AN_NLB_SERVICE }] },
         namespaceSelector: { matchNames: [MONITORING_NAMESPACE] },
-        endpoints: [{ port: 'http', interval: config.sizing.prometheus.scrapeInterval, honorLabels: true }],
+        // honorLabels keeps a pushed group's own `job`; the relabeled job names the Pushgateway's own series and `up`.
+        endpoints: [
+          {
+            port: 'http',
+            interval: config.sizing.prometheus.scrapeInterval,
+            honorLabels: true,
+            // Pushed series counted once: identical on both replicas but for pushgateway_replica (a Thanos Query
+            // replica label). lib/k8s/pushgateway-dedup.ts
+            relabelings: pushgatewayTargetRelabelings(JOBS.pushgateway),
+            metricRelabelings: pushgatewayMetricRelabelings(JOBS.pushgateway),
+          },
+        ],
       },
     },
   ];

@@ -14,5 +14,11 @@ export const PROMETHEUS_REPLICA_LABEL = 'prometheus_replica';
  */
 export const RULER_REPLICA_LABEL = 'thanos_ruler_replica';
 
+/**
+ * Added to every series PUSHED to a Pushgateway replica (its pod name), by the Pushgateway monitor's metric
+ * relabeling (lib/k8s/pushgateway-dedup.ts): both replicas hold the same pushed groups, and Thanos Query keeps one.
+ */
+export const PUSHGATEWAY_REPLICA_LABEL = 'pushgateway_replica';
+
 /** What Thanos Query deduplicates on (`--query.replica-label`, one flag each). */
-export const QUERY_REPLICA_LABELS = [PROMETHEUS_REPLICA_LABEL, RULER_REPLICA_LABEL] as const;
+export const QUERY_REPLICA_LABELS = [PROMETHEUS_REPLICA_LABEL, RULER_REPLICA_LABEL, PUSHGATEWAY_REPLICA_LABEL] as const;

@@ -1,4 +1,10 @@
+import {
+  type CompactorScratchPlan,
+  compactorScratchPlan,
+  DEFAULT_MAX_COMPACTION_LEVEL,
+} from '../../lambdas/domain/compactor-scratch';
 import { compactorRetentionArgs } from '../../lambdas/domain/retention';
+import { durationSeconds, parseQuantity } from '../../lambdas/domain/sizing';
 import type { EnvironmentConfig } from '../config';
 import { COMPACTOR_POD_LABELS, SERVICE_ACCOUNTS } from '../naming';
 import { CONTAINER_SECURITY_CONTEXT, irsaServiceAccount, PORTS, thanosLabels } from './common';
@@ -16,12 +22,32 @@ const DATA_DIR = '/var/thanos/compact';
 const BIN_DIR = '/opt/thanos/bin';
 
 /**
- * One compaction run: NO `--wait` (job mode: run once, exit), retention from the retention table (the same one
- * the bucket lifecycle is derived from), downsampling on (the default: `--downsampling.disable` is never set),
- * delete-delay from the table (48h). `--no-debug.halt-on-error`: in job mode Thanos' halt would otherwise block
- * forever after "critical error detected; halting"; this way it exits non-zero and the wrapper reports halted=1.
+ * The scratch space plan of the compactor (lambdas/domain/compactor-scratch.ts): the largest compaction level whose
+ * ~2× source blocks of one stream fit the pod's ephemeral storage. Config validation already refused sizings
+ * where not even 2-day blocks fit, so this only throws for a config that skipped validation.
  */
-export function thanosCompactArgs(config: Pick<EnvironmentConfig, 'retention'>): string[] {
+export function compactorScratch(config: Pick<EnvironmentConfig, 'sizing'>): CompactorScratchPlan {
+  const { sizing } = config;
+  const availableBytes = parseQuantity(sizing.thanosCompactor.ephemeralStorage);
+  const scrapeIntervalSeconds = durationSeconds(sizing.prometheus.scrapeInterval);
+  if (availableBytes === undefined || scrapeIntervalSeconds === undefined) {
+    throw new Error('thanosCompactor.ephemeralStorage / prometheus.scrapeInterval: invalid, validate the config');
+  }
+  return compactorScratchPlan({
+    seriesPerReplica: sizing.scaleTriggers.prometheusSeriesPerReplica,
+    scrapeIntervalSeconds,
+    availableBytes,
+  });
+}
+
+/**
+ * One compaction run: NO `--wait` (job mode: run once, exit non-zero with the run's error, which the wrapper
+ * classifies), retention from the retention table (the same one the bucket lifecycle is derived from),
+ * downsampling on (the default: `--downsampling.disable` is never set), delete-delay from the table (48h), and
+ * `--debug.max-compaction-level` when the default 14-day blocks would not fit the scratch space.
+ */
+export function thanosCompactArgs(config: Pick<EnvironmentConfig, 'retention' | 'sizing'>): string[] {
+  const { maxCompactionLevel } = compactorScratch(config);
   return [
     'compact',
     '--log.format=json',
@@ -30,7 +56,9 @@ export function thanosCompactArgs(config: Pick<EnvironmentConfig, 'retention'>):
     `--http-address=0.0.0.0:${PORTS.thanosHttp}`,
     ...compactorRetentionArgs(config.retention),
     '--compact.concurrency=1',
-    '--no-debug.halt-on-error',
+    ...(maxCompactionLevel < DEFAULT_MAX_COMPACTION_LEVEL
+      ? [`--debug.max-compaction-level=${maxCompactionLevel}`]
+      : []),
   ];
 }
 

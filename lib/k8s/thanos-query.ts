@@ -1,11 +1,11 @@
+import { stringify } from 'yaml';
 import type { EnvironmentConfig } from '../config';
-import { internalZoneName } from '../naming';
+import { INTERNAL_NLB_CLASS, internalLoadBalancerAnnotations } from '../platform/addons';
 import {
   CONTAINER_SECURITY_CONTEXT,
   containerResources,
   dnsSrvGrpc,
   httpProbes,
-  internalNlbAnnotations,
   NLB_SERVICE_LABEL,
   PORTS,
   podDisruptionBudget,
@@ -36,13 +36,23 @@ export function queryEndpoints(): string[] {
   return [PROMETHEUS_OPERATED_SERVICE, THANOS_STORE_SERVICE, THANOS_RULER_SERVICE].map(dnsSrvGrpc);
 }
 
+/**
+ * `--endpoint.sd-config` content: `--endpoint` is deprecated in Thanos 0.39. The config's shape is
+ * thanos-io/thanos cmd/thanos/endpointset.go `EndpointConfig` (`endpoints: [{address, ...}]`); the flag is a
+ * path-or-content flag (`extflag.RegisterPathOrContent(cmd, "endpoint.sd-config", ...)` in cmd/thanos/query.go).
+ * DNS-SD addresses (`dnssrv+`) dial with the global `--grpc-client-tls-*` options.
+ */
+export function queryEndpointConfig(): { endpoints: { address: string }[] } {
+  return { endpoints: queryEndpoints().map((address) => ({ address })) };
+}
+
 export function thanosQueryArgs(): string[] {
   return [
     'query',
     '--log.format=json',
     `--http-address=0.0.0.0:${PORTS.queryHttp}`,
     `--grpc-address=0.0.0.0:${PORTS.thanosGrpc}`,
-    ...queryEndpoints().map((e) => `--endpoint=${e}`),
+    `--endpoint.sd-config=${stringify(queryEndpointConfig())}`,
     ...QUERY_REPLICA_LABELS.map((l) => `--query.replica-label=${l}`),
     '--query.partial-response',
     '--query.auto-downsampling',
@@ -180,10 +190,11 @@ export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[
         name: THANOS_QUERY_NLB_SERVICE,
         namespace: MONITORING_NAMESPACE,
         labels: { ...frontendLabels, [NLB_SERVICE_LABEL.key]: NLB_SERVICE_LABEL.value },
-        annotations: internalNlbAnnotations(`thanos-query.${internalZoneName(config.name)}`),
+        annotations: internalLoadBalancerAnnotations(config, 'thanos-query'),
       },
       spec: {
         type: 'LoadBalancer',
+        loadBalancerClass: INTERNAL_NLB_CLASS,
         selector: selectorLabels(THANOS_QUERY_FRONTEND),
         ports: [{ name: 'http', port: PORTS.queryHttp, targetPort: 'http', protocol: 'TCP' }],
       },

@@ -1,6 +1,7 @@
+import { stringify } from 'yaml';
 import type { EnvironmentConfig } from '../config';
 import { RULE_EVALUATOR_LABEL, type RuleEvaluator, SERVICE_ACCOUNTS } from '../naming';
-import { ALERTMANAGER_SERVICE } from './alertmanager';
+import { ALERTMANAGER_SERVICE, ALERTMANAGER_WEB_SERVER_NAME } from './alertmanager';
 import {
   containerResources,
   irsaServiceAccount,
@@ -13,15 +14,27 @@ import {
   serviceHost,
   THANOS_PART_OF,
   thanosLabels,
+  volumeClaimTemplate,
 } from './common';
 import { MONITORING_NAMESPACE } from './namespace';
 import { OBJSTORE_SECRET } from './objstore';
 import { RULER_REPLICA_LABEL } from './replica-labels';
-import { THANOS_GRPC_SERVER_TLS_CONFIG, THANOS_TLS_VOLUME_MOUNT, thanosTlsVolume } from './thanos-tls';
+import {
+  THANOS_GRPC_SERVER_TLS_CONFIG,
+  THANOS_TLS_FILES,
+  THANOS_TLS_VOLUME_MOUNT,
+  thanosTlsVolume,
+} from './thanos-tls';
 import type { KubernetesObject } from './types';
 import { IMAGES, imageTag } from './versions';
 
 export const THANOS_RULER_NAME = 'greenlang';
+/**
+ * Each Ruler replica's volume: its TSDB holds evaluated samples until the 2h block is uploaded, and its WAL keeps
+ * them across restarts (without a volume the operator uses an emptyDir, and a restart loses up to 2h of rule
+ * results). Small: recording-rule output of a few thousand series.
+ */
+export const THANOS_RULER_STORAGE = '10Gi';
 /** The headless service prometheus-operator creates for ThanosRulers (ports `grpc` 10901, `web` 10902). */
 export const THANOS_RULER_SERVICE = 'thanos-ruler-operated';
 export const THANOS_RULER_POD_SELECTOR = {
@@ -30,6 +43,28 @@ export const THANOS_RULER_POD_SELECTOR = {
 } as const;
 
 const ruleEvaluator: RuleEvaluator = 'thanos-ruler';
+
+/** The Ruler's `--alertmanagers.config` (Secret key the operator mounts through `alertmanagersConfig`). */
+export const THANOS_RULER_ALERTMANAGERS_SECRET = { name: 'thanos-ruler-alertmanagers', key: 'alertmanagers.yaml' };
+
+/**
+ * Thanos' alerting config (thanos-io/thanos pkg/alert/config.go `AlertingConfig`; `static_configs` take DNS-SD
+ * prefixes; `http_config.tls_config` as pkg/httpconfig). HTTPS to Alertmanager's web TLS, verified with the CA
+ * in the Ruler's own mounted Thanos TLS secret (one CA signs both). `api_version` v2 explicitly: the config form
+ * defaults to v1, which Alertmanager 0.27+ no longer serves.
+ */
+export function rulerAlertmanagersConfig(): object {
+  return {
+    alertmanagers: [
+      {
+        scheme: 'https',
+        api_version: 'v2',
+        static_configs: [`dnssrv+_web._tcp.${serviceHost(ALERTMANAGER_SERVICE)}`],
+        http_config: { tls_config: { ca_file: THANOS_TLS_FILES.ca, server_name: ALERTMANAGER_WEB_SERVER_NAME } },
+      },
+    ],
+  };
+}
 
 /**
  * Thanos Ruler x2 as a ThanosRuler CR: evaluates rules labelled for it against Thanos Query (long-range rules),
@@ -40,6 +75,13 @@ export function thanosRulerObjects(config: EnvironmentConfig): KubernetesObject[
   const sizing = config.sizing.components.thanosRuler;
   return [
     irsaServiceAccount(config, 'thanosRuler', SERVICE_ACCOUNTS.thanosRuler, labels),
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: THANOS_RULER_ALERTMANAGERS_SECRET.name, namespace: MONITORING_NAMESPACE, labels },
+      type: 'Opaque',
+      stringData: { [THANOS_RULER_ALERTMANAGERS_SECRET.key]: stringify(rulerAlertmanagersConfig()) },
+    },
     {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'ThanosRuler',
@@ -54,13 +96,15 @@ export function thanosRulerObjects(config: EnvironmentConfig): KubernetesObject[
         ruleNamespaceSelector: {},
         // The Ruler queries through Thanos Query's HTTP API (service port `http`).
         queryEndpoints: [`dnssrv+_http._tcp.${serviceHost('thanos-query')}`],
-        alertmanagersUrl: [`dnssrv+http://_web._tcp.${serviceHost(ALERTMANAGER_SERVICE)}`],
+        alertmanagersConfig: { ...THANOS_RULER_ALERTMANAGERS_SECRET },
         labels: { cluster: config.clusterName, region: config.region },
         // The operator always adds and drops thanos_ruler_replica; stated here so the convention is visible.
         alertDropLabels: [RULER_REPLICA_LABEL],
         evaluationInterval: config.sizing.prometheus.evaluationInterval,
         objectStorageConfig: { name: OBJSTORE_SECRET.name, key: OBJSTORE_SECRET.key },
         grpcServerTlsConfig: { ...THANOS_GRPC_SERVER_TLS_CONFIG },
+        // The operator's StorageSpec: a PVC per replica from this template (gp3, bound in the pod's zone).
+        storage: { volumeClaimTemplate: volumeClaimTemplate('data', THANOS_RULER_STORAGE) },
         volumes: [thanosTlsVolume('ruler')],
         volumeMounts: [{ ...THANOS_TLS_VOLUME_MOUNT }],
         affinity: requiredAntiAffinity({ ...THANOS_RULER_POD_SELECTOR }),

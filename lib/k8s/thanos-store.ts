@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { storeGatewayGoMemLimit } from '../../lambdas/domain/sizing';
 import type { EnvironmentConfig } from '../config';
 import { SERVICE_ACCOUNTS } from '../naming';
 import {
@@ -16,6 +17,7 @@ import {
 } from './common';
 import { MONITORING_NAMESPACE } from './namespace';
 import { OBJSTORE_FILE, OBJSTORE_VOLUME, OBJSTORE_VOLUME_MOUNT } from './objstore';
+import { STORE_SERIES_P99_METRIC } from './prometheus-adapter';
 import { grpcServerTlsArgs, THANOS_TLS_VOLUME_MOUNT, thanosTlsVolume } from './thanos-tls';
 import type { KubernetesObject } from './types';
 import { IMAGES } from './versions';
@@ -92,6 +94,8 @@ export function thanosStoreObjects(config: EnvironmentConfig): KubernetesObject[
                 name: 'store',
                 image: IMAGES.thanos,
                 args: thanosStoreArgs(config),
+                // The GC works harder before the kernel OOM-kills; the budget is checked at synth (sizing).
+                env: [{ name: 'GOMEMLIMIT', value: storeGatewayGoMemLimit(config.sizing) }],
                 ports: [
                   { name: 'grpc', containerPort: PORTS.thanosGrpc, protocol: 'TCP' },
                   { name: 'http', containerPort: PORTS.thanosHttp, protocol: 'TCP' },
@@ -113,5 +117,38 @@ export function thanosStoreObjects(config: EnvironmentConfig): KubernetesObject[
       },
     },
     podDisruptionBudget(THANOS_STORE, labels, selectorLabels(THANOS_STORE)),
+    storeAutoscaler(config, labels),
   ];
+}
+
+/**
+ * The seed's store gateway scaling: 2 → `maxReplicas` (4) when the p99 of the Store API `Series` calls per pod
+ * exceeds `scaleTriggers.storeGatewayLatencySeconds` (served by prometheus-adapter as {@link STORE_SERIES_P99_METRIC}),
+ * or on 70% CPU. Every replica serves all blocks (no sharding), so a new replica adds cache and CPU for the load
+ * Thanos Query sends it; it does not split one query's blocks.
+ */
+function storeAutoscaler(config: EnvironmentConfig, labels: Record<string, string>): KubernetesObject {
+  const { components, scaleTriggers } = config.sizing;
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: THANOS_STORE, namespace: MONITORING_NAMESPACE, labels },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: THANOS_STORE },
+      minReplicas: components.thanosStore.replicas,
+      maxReplicas: components.thanosStore.maxReplicas,
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+        {
+          type: 'Pods',
+          pods: {
+            metric: { name: STORE_SERIES_P99_METRIC },
+            target: { type: 'AverageValue', averageValue: String(scaleTriggers.storeGatewayLatencySeconds) },
+          },
+        },
+      ],
+      // Scale down slowly: a new replica needs minutes to load the index headers before it helps.
+      behavior: { scaleDown: { stabilizationWindowSeconds: 900 } },
+    },
+  };
 }

@@ -9,7 +9,9 @@ import type { KubernetesObject } from './types';
 
 export const THANOS_GRPC_SERVER_NAME = 'thanos-grpc.monitoring.svc';
 const CA_SECRET = 'thanos-grpc-ca';
-const CA_ISSUER = 'thanos-grpc-ca';
+/** The CA issuer of every Thanos certificate (also Grafana's client certificate for the query-frontend). */
+export const THANOS_CA_ISSUER = 'thanos-grpc-ca';
+const CA_ISSUER = THANOS_CA_ISSUER;
 const SELF_SIGNED_ISSUER = 'thanos-grpc-selfsigned';
 
 /** Components that hold a gRPC certificate; the Prometheus pods' sidecar is `sidecar`. */
@@ -63,6 +65,34 @@ export function thanosTlsVolume(component: ThanosTlsComponent): Record<string, u
 }
 
 export const THANOS_TLS_VOLUME_MOUNT = { name: THANOS_TLS_VOLUME, mountPath: THANOS_TLS_DIR, readOnly: true } as const;
+
+/**
+ * A server certificate for an HTTPS endpoint (Alertmanager's web TLS), signed by the same in-cluster CA as the
+ * Thanos gRPC certificates: every client that already mounts a Thanos TLS secret (`ca.crt`) can verify it, and
+ * clients configured through the operator read `ca.crt` from this certificate's own secret.
+ */
+export function webServerCertificate(props: {
+  readonly secretName: string;
+  readonly dnsNames: readonly string[];
+  readonly ipAddresses?: readonly string[];
+}): KubernetesObject {
+  return {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { name: props.secretName, namespace: MONITORING_NAMESPACE, labels: commonLabels('web-tls') },
+    spec: {
+      secretName: props.secretName,
+      commonName: props.dnsNames[0],
+      dnsNames: [...props.dnsNames],
+      ...(props.ipAddresses ? { ipAddresses: [...props.ipAddresses] } : {}),
+      duration: '2160h',
+      renewBefore: '360h',
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      usages: ['server auth', 'digital signature', 'key encipherment'],
+      issuerRef: { name: CA_ISSUER, kind: 'Issuer', group: 'cert-manager.io' },
+    },
+  };
+}
 
 /** The cert-manager objects: self-signed issuer → CA certificate → CA issuer → one certificate per component. */
 export function thanosTlsObjects(): KubernetesObject[] {

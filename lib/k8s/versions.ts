@@ -9,8 +9,23 @@ export const IMAGES = {
   alertmanager: 'quay.io/prometheus/alertmanager:v0.28.1',
   pushgateway: 'quay.io/prometheus/pushgateway:v1.11.1',
   grafana: 'docker.io/grafana/grafana:12.1.1',
-  /** Runs the compactor wrapper script (POSIX sh + curl to PUT to the Pushgateway; busybox wget cannot PUT). */
-  curl: 'docker.io/curlimages/curl:8.15.0',
+  /**
+   * Runs the compactor wrapper script (POSIX sh + curl to PUT to the Pushgateway; busybox wget cannot PUT). The
+   * curl project's own registry (quay.io/curl/curl, the same images as docker.io/curlimages/curl): the hourly
+   * Fargate pull (no image cache on Fargate) never meets Docker Hub's anonymous pull limit.
+   */
+  curl: 'quay.io/curl/curl:8.16.0',
+} as const;
+
+/**
+ * The kube-prometheus-stack CRD upgrade Job's images (registry/repository/tag as the chart's values take them):
+ * busybox from the Docker official-images mirror on ECR Public instead of Docker Hub; kubectl pinned to the
+ * control plane's minor (the chart would default to the cluster's full version string, e.g. `v1.35.x-eks-…`, which
+ * registry.k8s.io does not publish).
+ */
+export const CRD_UPGRADE_IMAGES = {
+  busybox: { registry: 'public.ecr.aws', repository: 'docker/library/busybox', tag: '1.37.0' },
+  kubectl: { registry: 'registry.k8s.io', repository: 'kubectl', tag: 'v1.35.0' },
 } as const;
 
 /** Helm charts (repository, chart, version). */
@@ -26,6 +41,18 @@ export const CHARTS = {
     repository: 'https://prometheus-community.github.io/helm-charts',
     chart: 'prometheus-adapter',
     version: '5.2.0',
+  },
+  /** node-exporter DaemonSet on the EC2 nodes (chart 4.45.3 ships node_exporter 1.9.1). */
+  nodeExporter: {
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'prometheus-node-exporter',
+    version: '4.45.3',
+  },
+  /** kube-state-metrics (the range kube-prometheus-stack 67.8 depends on: 5.28.*). */
+  kubeStateMetrics: {
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'kube-state-metrics',
+    version: '5.28.0',
   },
 } as const;
 

@@ -224,3 +224,46 @@ export function externalSecretsStatements(scope: AddonPolicyScope & { readonly e
     },
   ];
 }
+
+/**
+ * Cluster Autoscaler (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md, "IAM Policy"): read
+ * the Auto Scaling groups, instance types and node groups; change the size only of groups tagged as this
+ * cluster's (`k8s.io/cluster-autoscaler/<cluster>`, which EKS puts on every managed node group's ASG).
+ */
+export function clusterAutoscalerStatements(
+  scope: AddonPolicyScope & { readonly clusterName: string },
+): PolicyStatementJson[] {
+  const { partition, region, account, clusterName } = scope;
+  return [
+    {
+      Sid: 'DescribeGroupsAndInstanceTypes',
+      Effect: 'Allow',
+      // Describe calls support no resource-level permissions.
+      Action: [
+        'autoscaling:DescribeAutoScalingGroups',
+        'autoscaling:DescribeAutoScalingInstances',
+        'autoscaling:DescribeLaunchConfigurations',
+        'autoscaling:DescribeScalingActivities',
+        'autoscaling:DescribeTags',
+        'ec2:DescribeImages',
+        'ec2:DescribeInstanceTypes',
+        'ec2:DescribeLaunchTemplateVersions',
+        'ec2:GetInstanceTypesFromInstanceRequirements',
+      ],
+      Resource: '*',
+    },
+    {
+      Sid: 'DescribeThisClustersNodeGroups',
+      Effect: 'Allow',
+      Action: ['eks:DescribeNodegroup'],
+      Resource: `arn:${partition}:eks:${region}:${account}:nodegroup/${clusterName}/*`,
+    },
+    {
+      Sid: 'ResizeThisClustersGroups',
+      Effect: 'Allow',
+      Action: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+      Resource: `arn:${partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/*`,
+      Condition: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]: 'owned' } },
+    },
+  ];
+}

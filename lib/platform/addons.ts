@@ -10,6 +10,7 @@ import { internalZoneName, irsaRoleName } from '../naming';
  * - ExternalDNS: publishes those NLBs as `pushgateway-N` / `thanos-query` in the private zone.
  * - External Secrets Operator: syncs `greenlang-<env>/*` from Secrets Manager into Kubernetes secrets.
  * - cert-manager: issues the Thanos gRPC TLS certificates.
+ * - Cluster Autoscaler: grows the per-zone node groups up to their maxSize (and shrinks them back).
  */
 
 /** Chart coordinates, pinned in this one place (no `latest`). */
@@ -42,8 +43,30 @@ export const ADDON_CHARTS = {
     chart: 'cert-manager',
     version: 'v1.18.2',
   },
+  clusterAutoscaler: {
+    release: 'cluster-autoscaler',
+    namespace: 'kube-system',
+    repository: 'https://kubernetes.github.io/autoscaler',
+    chart: 'cluster-autoscaler',
+    // kubernetes/autoscaler charts/cluster-autoscaler/Chart.yaml 9.43.1; the image is pinned below to the
+    // autoscaler minor that matches the control plane (the autoscaler's own version-compatibility rule).
+    version: '9.43.1',
+  },
 } as const;
+
+/** Cluster Autoscaler image: minor = Kubernetes minor (1.35), from registry.k8s.io (no anonymous pull limits). */
+export const CLUSTER_AUTOSCALER_IMAGE = {
+  repository: 'registry.k8s.io/autoscaling/cluster-autoscaler',
+  tag: 'v1.35.0',
+};
 export type PlatformAddon = keyof typeof ADDON_CHARTS;
+
+/**
+ * `configurationValues` of the `vpc-cni` EKS add-on: the network policy agent enforces NetworkPolicies only with
+ * `enableNetworkPolicy` on (a string in the add-on's schema; off by default — EKS user guide "Configure your
+ * cluster for Kubernetes network policies"). Pods on Fargate are never enforced.
+ */
+export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
 
 /** A Kubernetes service account that assumes an IAM role (IRSA) and the role name it assumes. */
 export interface IrsaSubject {
@@ -69,6 +92,11 @@ export const ADDON_IRSA_SUBJECTS = {
     namespace: ADDON_CHARTS.externalSecrets.namespace,
     serviceAccount: 'external-secrets',
     roleIdentity: 'external-secrets',
+  },
+  clusterAutoscaler: {
+    namespace: ADDON_CHARTS.clusterAutoscaler.namespace,
+    serviceAccount: 'cluster-autoscaler',
+    roleIdentity: 'cluster-autoscaler',
   },
 } as const satisfies Partial<Record<PlatformAddon, IrsaSubject>>;
 
@@ -100,6 +128,11 @@ export function irsaRoleArn(
   return `arn:${partitionOf(config.region)}:iam::${config.account}:role/${irsaRoleName(config.name, roleIdentity)}`;
 }
 
+/** The ARN of a person's IAM role (by name, in the deploy account) that an EKS access entry names. */
+export function personRoleArn(config: Pick<EnvironmentConfig, 'account' | 'region'>, roleName: string): string {
+  return `arn:${partitionOf(config.region)}:iam::${config.account}:role/${roleName}`;
+}
+
 /** Values known only at deploy time; render leaves them out (the charts then discover them). */
 export interface AddonDeployValues {
   /** VPC id for the load balancer controller (it would otherwise read it from the instance metadata). */
@@ -114,21 +147,15 @@ const serviceAccount = (config: EnvironmentConfig, subject: IrsaSubject) => ({
   annotations: { 'eks.amazonaws.com/role-arn': irsaRoleArn(config, subject.roleIdentity) },
 });
 
-/** The four add-on releases, in install order (cert-manager first: nothing else depends on the others). */
+/**
+ * The add-on releases, in install order: the load balancer controller first (its Service-mutating webhook has
+ * failurePolicy Fail and selects every Service but its own, so any chart creating a Service before its pods are
+ * ready fails: aws/eks-charts stable/aws-load-balancer-controller/templates/webhook.yaml, `mservice.elbv2.k8s.aws`;
+ * aws-load-balancer-controller#4140). The platform stack makes every other release depend on it.
+ */
 export function platformAddonReleases(config: EnvironmentConfig, deploy: AddonDeployValues = {}): HelmRelease[] {
   const zone = internalZoneName(config.name);
   return [
-    {
-      ...ADDON_CHARTS.certManager,
-      values: {
-        crds: { enabled: true, keep: true },
-        replicaCount: 2,
-        podDisruptionBudget: { enabled: true, minAvailable: 1 },
-        webhook: { replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } },
-        // No ACME: the Thanos gRPC certificates come from an in-cluster CA; cert-manager needs no AWS access.
-        prometheus: { enabled: true },
-      },
-    },
     {
       ...ADDON_CHARTS.awsLoadBalancerController,
       values: {
@@ -142,6 +169,17 @@ export function platformAddonReleases(config: EnvironmentConfig, deploy: AddonDe
         enableShield: false,
         enableWaf: false,
         enableWafv2: false,
+      },
+    },
+    {
+      ...ADDON_CHARTS.certManager,
+      values: {
+        crds: { enabled: true, keep: true },
+        replicaCount: 2,
+        podDisruptionBudget: { enabled: true, minAvailable: 1 },
+        webhook: { replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } },
+        // No ACME: the Thanos gRPC certificates come from an in-cluster CA; cert-manager needs no AWS access.
+        prometheus: { enabled: true },
       },
     },
     {
@@ -171,8 +209,31 @@ export function platformAddonReleases(config: EnvironmentConfig, deploy: AddonDe
         serviceAccount: serviceAccount(config, ADDON_IRSA_SUBJECTS.externalSecrets),
       },
     },
+    {
+      ...ADDON_CHARTS.clusterAutoscaler,
+      values: {
+        cloudProvider: 'aws',
+        awsRegion: config.region,
+        // Finds the managed node groups' Auto Scaling groups by the tags EKS puts on them
+        // (k8s.io/cluster-autoscaler/enabled, k8s.io/cluster-autoscaler/<cluster>).
+        autoDiscovery: { clusterName: config.clusterName },
+        image: { ...CLUSTER_AUTOSCALER_IMAGE },
+        rbac: { serviceAccount: serviceAccount(config, ADDON_IRSA_SUBJECTS.clusterAutoscaler) },
+        extraArgs: {
+          // One group per zone: keep the zones even, so losing one zone loses a third of the capacity.
+          'balance-similar-node-groups': true,
+          expander: 'least-waste',
+          // The add-ons in kube-system must not pin a node forever; PDBs still protect them.
+          'skip-nodes-with-system-pods': false,
+        },
+        resources: { requests: { cpu: '100m', memory: '300Mi' }, limits: { cpu: '500m', memory: '600Mi' } },
+      },
+    },
   ];
 }
+
+/** The Service class the AWS Load Balancer Controller provisions NLBs for (it ignores other LoadBalancer Services). */
+export const INTERNAL_NLB_CLASS = 'service.k8s.aws/nlb';
 
 /**
  * Annotations of a Service the VPC reaches through an internal NLB (the Pushgateway replicas, Thanos Query):

@@ -9,8 +9,9 @@ import { SERVICE_ACCOUNTS, type ThanosIdentity } from '../naming';
  * - The compactor rewrites, downsamples and deletes blocks (retention, `--delete-delay`): read/write/delete.
  *
  * Thanos' objstore S3 client needs ListBucket (bucket ARN) and Get/Put/DeleteObject (object ARNs); with SSE-KMS,
- * writers need GenerateDataKey (+ Encrypt) and readers Decrypt (multipart uploads read back parts, hence
- * writers also Decrypt).
+ * writers need GenerateDataKey and readers Decrypt (multipart uploads read back parts, hence writers also
+ * Decrypt). No kms:Encrypt: S3 encrypts each object under a data key from GenerateDataKey and never calls Encrypt
+ * for the caller (Amazon S3 user guide, "Using server-side encryption with AWS KMS keys", required permissions).
  */
 export interface ThanosBucketAccess {
   /** Actions on the bucket ARN itself. */
@@ -30,13 +31,13 @@ const READ: ThanosBucketAccess = {
 const READ_WRITE: ThanosBucketAccess = {
   bucketActions: ['s3:ListBucket'],
   objectActions: ['s3:GetObject', 's3:PutObject'],
-  keyActions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+  keyActions: ['kms:Decrypt', 'kms:GenerateDataKey'],
 };
 
 const READ_WRITE_DELETE: ThanosBucketAccess = {
   bucketActions: ['s3:ListBucket'],
   objectActions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-  keyActions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+  keyActions: ['kms:Decrypt', 'kms:GenerateDataKey'],
 };
 
 /** The access of every identity in `SERVICE_ACCOUNTS`. */

@@ -8,6 +8,14 @@ export function toYaml(documents: readonly unknown[]): string {
   return documents.map((doc) => stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
 
+/** A JSON file holds exactly one document (JSON has no multi-document form). */
+function toJson(file: RenderedFile): string {
+  if (file.documents.length !== 1) {
+    throw new Error(`render: ${file.path} is JSON and needs exactly one document, got ${file.documents.length}`);
+  }
+  return `${JSON.stringify(file.documents[0], null, 2)}\n`;
+}
+
 /** Writes the files under `outDir` (created if missing) and returns their paths relative to it. */
 export function writeRenderedFiles(files: readonly RenderedFile[], outDir: string): string[] {
   const seen = new Set<string>();
@@ -18,7 +26,7 @@ export function writeRenderedFiles(files: readonly RenderedFile[], outDir: strin
   for (const file of files) {
     const target = path.join(outDir, file.path);
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, toYaml(file.documents));
+    fs.writeFileSync(target, file.format === 'json' ? toJson(file) : toYaml(file.documents));
   }
   return files.map((f) => f.path);
 }

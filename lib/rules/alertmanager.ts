@@ -116,6 +116,22 @@ export function alertmanagerRules(): RuleFileSpec {
               labels: { job },
             },
           },
+          {
+            alert: 'AlertmanagerDown',
+            // The scrape itself fails (target down, port closed): without this, every alert built on the
+            // exporter's series goes silent instead of firing.
+            expr: `up{${sel}} == 0`,
+            for: '5m',
+            severity: 'critical',
+            summary: 'Alertmanager {{ $labels.pod }} cannot be scraped',
+            description:
+              'Prometheus cannot scrape Alertmanager {{ $labels.pod }}: the replica is down or unreachable. Alerts still reach the other replica, but the cluster has lost its redundancy.',
+            test: {
+              firing: [series('up', am0, '0x40')],
+              healthy: [series('up', am0, '1x40')],
+              labels: am0,
+            },
+          },
         ],
       },
     ],

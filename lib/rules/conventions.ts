@@ -1,6 +1,7 @@
 /**
- * The metric and label conventions the rules rely on (docs/metrics-conventions.md explains them; the platform's
- * ServiceMonitors and PodMonitors set these job names).
+ * The metric and label conventions the rules rely on (docs/metrics-conventions.md explains them). Every
+ * ServiceMonitor and PodMonitor (lib/k8s/monitors.ts) sets `job` to one of these by relabeling, so no job depends
+ * on a Service name (the operator's default) or `<namespace>/<PodMonitor>` (its PodMonitor default).
  */
 
 /** `job` label of each scrape target. */
@@ -9,11 +10,13 @@ export const JOBS = {
   /** Sidecar metrics are scraped from the Prometheus pods, under their own job. */
   thanosSidecar: 'thanos-sidecar',
   thanosQuery: 'thanos-query',
+  thanosQueryFrontend: 'thanos-query-frontend',
   thanosStore: 'thanos-store',
   thanosRuler: 'thanos-ruler',
   alertmanager: 'alertmanager',
   /** The Pushgateway's own metrics; pushed groups keep their own `job` (scraped with `honor_labels: true`). */
   pushgateway: 'pushgateway',
+  grafana: 'grafana',
   greenlangApi: 'greenlang-api',
   greenlangAgents: 'greenlang-agents',
   kong: 'kong',
@@ -33,10 +36,11 @@ export const EXPECTED_AGENTS = 47;
  */
 export const BATCH_JOB_INTERVAL_METRIC = 'greenlang_batch_job_interval_seconds';
 
-/** Where runbooks live on GitHub (every alert's `runbook_url` points into docs/runbooks/). */
-export const RUNBOOK_BASE_URL = 'https://github.com/greenlang/greenlang-observability/blob/main/docs/runbooks';
-
-/** GitHub's heading anchor of an alert name heading (`## ThanosCompactorHalted` → `thanoscompactorhalted`). */
-export function runbookUrl(page: string, alert: string): string {
-  return `${RUNBOOK_BASE_URL}/${page}.md#${alert.toLowerCase()}`;
+/**
+ * An alert's `runbook_url`: `<base>/<page>.md#<anchor>`, where `base` is the environment's `runbookBaseUrl` (where
+ * docs/runbooks/ is published) and the anchor is GitHub's for the alert name heading (`## ThanosCompactorHalted` →
+ * `thanoscompactorhalted`).
+ */
+export function runbookUrl(baseUrl: string, page: string, alert: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/${page}.md#${alert.toLowerCase()}`;
 }

@@ -7,6 +7,7 @@ import { capacityRecordingRules } from './capacity-recording';
 import { runbookUrl } from './conventions';
 import { greenlangSloLongRangeRules, greenlangSloRules } from './greenlang-slo';
 import { kongRules } from './kong';
+import { kubernetesRules } from './kubernetes';
 import { longRangeRules } from './long-range';
 import { postgresRules } from './postgres';
 import { prometheusRules } from './prometheus';
@@ -19,7 +20,7 @@ export type { AlertingRule, RecordingRule, Rule, RuleGroup } from './types';
 
 /** Every rule file as typed specs (with each alert's unit test). Order: Prometheus files first, then the Ruler's. */
 export function ruleFileSpecs(config: EnvironmentConfig): RuleFileSpec[] {
-  return [
+  const files: RuleFileSpec[] = [
     capacityRecordingRules(),
     prometheusRules(config),
     thanosRules(config),
@@ -30,13 +31,21 @@ export function ruleFileSpecs(config: EnvironmentConfig): RuleFileSpec[] {
     kongRules(),
     postgresRules(),
     redisRules(),
+    kubernetesRules(),
     greenlangSloLongRangeRules(),
     longRangeRules(config),
   ];
+  return files.map((file) => ({ ...file, runbookBaseUrl: config.runbookBaseUrl }));
+}
+
+function requireRunbookBaseUrl(file: Pick<RuleFileSpec, 'name' | 'runbookBaseUrl'>): string {
+  if (!file.runbookBaseUrl)
+    throw new Error(`rule file ${file.name}: runbookBaseUrl is not set (ruleFileSpecs sets it)`);
+  return file.runbookBaseUrl;
 }
 
 /** Turns one spec into the rule written to the file: static labels severity + service, the three annotations. */
-export function toRule(spec: RuleSpec, file: Pick<RuleFileSpec, 'runbook' | 'service'>) {
+export function toRule(spec: RuleSpec, file: Pick<RuleFileSpec, 'name' | 'runbook' | 'service' | 'runbookBaseUrl'>) {
   if (!isAlertSpec(spec)) {
     return { record: spec.record, expr: spec.expr, ...(spec.labels ? { labels: { ...spec.labels } } : {}) };
   }
@@ -48,7 +57,7 @@ export function toRule(spec: RuleSpec, file: Pick<RuleFileSpec, 'runbook' | 'ser
     annotations: {
       summary: spec.summary,
       description: spec.description,
-      runbook_url: runbookUrl(file.runbook, spec.alert),
+      runbook_url: runbookUrl(requireRunbookBaseUrl(file), file.runbook, spec.alert),
     },
   };
   return rule;

@@ -5,6 +5,7 @@ import type { RuleFileSpec } from './types';
 const job = JOBS.postgres;
 const sel = `job="${job}"`;
 const db = { job, instance: 'greenlang-db:5432' };
+const exporter = { job, pod: 'postgres-exporter-0' };
 
 /** PostgreSQL through postgres_exporter. */
 export function postgresRules(): RuleFileSpec {
@@ -77,6 +78,22 @@ export function postgresRules(): RuleFileSpec {
               firing: [series('pg_replication_lag_seconds', db, '120x40')],
               healthy: [series('pg_replication_lag_seconds', db, '1x40')],
               labels: db,
+            },
+          },
+          {
+            alert: 'PostgresExporterDown',
+            // The scrape itself fails (target down, port closed): without this, every alert built on the
+            // exporter's series goes silent instead of firing.
+            expr: `up{${sel}} == 0`,
+            for: '5m',
+            severity: 'critical',
+            summary: 'postgres_exporter {{ $labels.pod }} cannot be scraped',
+            description:
+              'Prometheus cannot scrape postgres_exporter {{ $labels.pod }}: every PostgreSQL alert (PostgresDown included) is blind until it is back.',
+            test: {
+              firing: [series('up', exporter, '0x40')],
+              healthy: [series('up', exporter, '1x40')],
+              labels: exporter,
             },
           },
         ],

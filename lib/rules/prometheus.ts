@@ -88,44 +88,6 @@ export function prometheusRules(config: EnvironmentConfig): RuleFileSpec {
             },
           },
           {
-            alert: 'PrometheusRemoteStorageFailures',
-            expr:
-              `sum by (job, pod, remote_name, url) (rate(prometheus_remote_storage_samples_failed_total{${sel}}[5m]))` +
-              ` / sum by (job, pod, remote_name, url) (rate(prometheus_remote_storage_samples_total{${sel}}[5m])) > 0.01`,
-            for: '15m',
-            severity: 'critical',
-            summary: 'Prometheus {{ $labels.pod }} fails to send samples to {{ $labels.remote_name }}',
-            description:
-              'More than 1% of the samples {{ $labels.pod }} sends to remote storage {{ $labels.url }} fail; the remote copy has gaps.',
-            test: {
-              firing: [
-                series(
-                  'prometheus_remote_storage_samples_failed_total',
-                  { ...target, remote_name: 'archive', url: 'https://archive.example/write' },
-                  '0+10x40',
-                ),
-                series(
-                  'prometheus_remote_storage_samples_total',
-                  { ...target, remote_name: 'archive', url: 'https://archive.example/write' },
-                  '0+100x40',
-                ),
-              ],
-              healthy: [
-                series(
-                  'prometheus_remote_storage_samples_failed_total',
-                  { ...target, remote_name: 'archive', url: 'https://archive.example/write' },
-                  '0x40',
-                ),
-                series(
-                  'prometheus_remote_storage_samples_total',
-                  { ...target, remote_name: 'archive', url: 'https://archive.example/write' },
-                  '0+100x40',
-                ),
-              ],
-              labels: { ...target, remote_name: 'archive', url: 'https://archive.example/write' },
-            },
-          },
-          {
             alert: 'PrometheusNotificationsFailing',
             expr:
               `sum by (job, pod, alertmanager) (rate(prometheus_notifications_errors_total{${sel}}[5m]))` +

@@ -5,6 +5,7 @@ import type { RuleFileSpec } from './types';
 const job = JOBS.redis;
 const sel = `job="${job}"`;
 const node = { job, instance: 'greenlang-redis:6379' };
+const exporter = { job, pod: 'redis-exporter-0' };
 
 /** Redis through redis_exporter. */
 export function redisRules(): RuleFileSpec {
@@ -97,6 +98,22 @@ export function redisRules(): RuleFileSpec {
               firing: [series('redis_evicted_keys_total', node, '0+5x40')],
               healthy: [series('redis_evicted_keys_total', node, '0x40')],
               labels: node,
+            },
+          },
+          {
+            alert: 'RedisExporterDown',
+            // The scrape itself fails (target down, port closed): without this, every alert built on the
+            // exporter's series goes silent instead of firing.
+            expr: `up{${sel}} == 0`,
+            for: '5m',
+            severity: 'critical',
+            summary: 'redis_exporter {{ $labels.pod }} cannot be scraped',
+            description:
+              'Prometheus cannot scrape redis_exporter {{ $labels.pod }}: every Redis alert (RedisDown included) is blind until it is back.',
+            test: {
+              firing: [series('up', exporter, '0x40')],
+              healthy: [series('up', exporter, '1x40')],
+              labels: exporter,
             },
           },
         ],

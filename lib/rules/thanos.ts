@@ -7,9 +7,10 @@ import type { RuleFileSpec } from './types';
 
 /**
  * What the compactor alerts expect of the compactor CronJob (the platform's schedule must match): it starts at
- * least every `intervalHours` and a run takes at most `maxRunHours`.
+ * least every `intervalHours`, a run takes at most `maxRunHours`, and `maxConsecutiveFailures` failed runs in a row
+ * are no longer a passing bucket or network error.
  */
-export const COMPACTOR_EXPECTATIONS = { intervalHours: 3, maxRunHours: 4 } as const;
+export const COMPACTOR_EXPECTATIONS = { intervalHours: 3, maxRunHours: 4, maxConsecutiveFailures: 3 } as const;
 
 /** The sidecar uploads a 2h block every 2 hours; more than 3h without an upload means blocks are stuck. */
 export const SIDECAR_MAX_UPLOAD_AGE_SECONDS = 3 * 3600;
@@ -18,6 +19,9 @@ const sidecar = { job: JOBS.thanosSidecar, pod: 'prometheus-0' };
 const query = { job: JOBS.thanosQuery, pod: 'thanos-query-0' };
 const store = { job: JOBS.thanosStore, pod: 'thanos-store-0' };
 const ruler = { job: JOBS.thanosRuler, pod: 'thanos-ruler-0' };
+/** The Store API `Series` call's gRPC handling time (what Thanos v0.39 exports for historical query latency). */
+const STORE_SERIES_SECONDS = 'grpc_server_handling_seconds_bucket';
+const storeSeries = { ...store, grpc_service: 'thanos.Store', grpc_method: 'Series', grpc_type: 'server_stream' };
 const compactor = { job: COMPACTOR_PUSH_JOB };
 
 /**
@@ -242,20 +246,23 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
             description: `Historical queries are slow (p99 above ${scaleTriggers.storeGatewayLatencySeconds}s, sizing.scaleTriggers.storeGatewayLatencySeconds): add store gateway replicas or grow its caches.`,
             test: {
               firing: [
-                series('thanos_bucket_store_series_request_duration_seconds_bucket', { ...store, le: '1' }, '0x40'),
-                series('thanos_bucket_store_series_request_duration_seconds_bucket', { ...store, le: '30' }, '0x40'),
-                series(
-                  'thanos_bucket_store_series_request_duration_seconds_bucket',
-                  { ...store, le: '+Inf' },
-                  '0+10x40',
-                ),
+                series(STORE_SERIES_SECONDS, { ...storeSeries, le: '1' }, '0x40'),
+                series(STORE_SERIES_SECONDS, { ...storeSeries, le: '30' }, '0x40'),
+                series(STORE_SERIES_SECONDS, { ...storeSeries, le: '+Inf' }, '0+10x40'),
               ],
               healthy: [
-                series('thanos_bucket_store_series_request_duration_seconds_bucket', { ...store, le: '1' }, '0+10x40'),
-                series('thanos_bucket_store_series_request_duration_seconds_bucket', { ...store, le: '30' }, '0+10x40'),
+                series(STORE_SERIES_SECONDS, { ...storeSeries, le: '1' }, '0+10x40'),
+                series(STORE_SERIES_SECONDS, { ...storeSeries, le: '30' }, '0+10x40'),
+                series(STORE_SERIES_SECONDS, { ...storeSeries, le: '+Inf' }, '0+10x40'),
+                // Other Store API calls may be slow without making historical queries slow.
                 series(
-                  'thanos_bucket_store_series_request_duration_seconds_bucket',
-                  { ...store, le: '+Inf' },
+                  STORE_SERIES_SECONDS,
+                  { ...store, grpc_service: 'thanos.Store', grpc_method: 'LabelValues', le: '30' },
+                  '0x40',
+                ),
+                series(
+                  STORE_SERIES_SECONDS,
+                  { ...store, grpc_service: 'thanos.Store', grpc_method: 'LabelValues', le: '+Inf' },
                   '0+10x40',
                 ),
               ],
@@ -383,10 +390,24 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
             severity: 'warning',
             summary: 'The last Thanos compactor run failed',
             description:
-              'The last compactor run exited non-zero. One failure is tolerable; repeated failures end in ThanosCompactorLastSuccessTooOld.',
+              'The last compactor run exited non-zero. One failure is tolerable; repeated failures raise ThanosCompactorFailingRepeatedly and then ThanosCompactorLastSuccessTooOld.',
             test: {
               firing: runResults(m.lastRunSuccess, ['1x10 0x30', '1x40']),
               healthy: runResults(m.lastRunSuccess, ['1x40', '0x40']),
+              labels: compactor,
+            },
+          },
+          {
+            alert: 'ThanosCompactorFailingRepeatedly',
+            expr: `max by (job) (${fromNewestRun(m.consecutiveFailures)}) >= ${COMPACTOR_EXPECTATIONS.maxConsecutiveFailures}`,
+            severity: 'critical',
+            summary: `The Thanos compactor failed ${COMPACTOR_EXPECTATIONS.maxConsecutiveFailures} or more runs in a row`,
+            description:
+              'Several compactor runs in a row exited non-zero without a halt error: bucket access, the IRSA role or KMS key, scratch space or memory (OOM kill) is failing every run. Nothing is compacted, downsampled or deleted meanwhile.',
+            test: {
+              // The older result on the other replica (2 failures) must not decide.
+              firing: runResults(m.consecutiveFailures, ['0x10 3x30', '2x40']),
+              healthy: runResults(m.consecutiveFailures, ['2x40', '5x40']),
               labels: compactor,
             },
           },

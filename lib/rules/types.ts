@@ -81,6 +81,8 @@ export interface RuleFileSpec {
   readonly runbook: string;
   readonly service: string;
   readonly groups: readonly RuleGroupSpec[];
+  /** Where docs/runbooks/ is published (the environment's `runbookBaseUrl`; set by `ruleFileSpecs`). */
+  readonly runbookBaseUrl?: string;
 }
 
 /** A plain Prometheus alerting rule, as written to the rule file. */

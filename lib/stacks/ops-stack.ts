@@ -1,5 +1,5 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -51,6 +51,9 @@ export class OpsStack extends Stack {
     this.alertFanout = new AlertFanout(this, 'AlertFanout', {
       environment: config.name,
       alerting: config.alerting,
+      vpc: props.vpc,
+      // Alertmanager runs in the cluster, whose pods take addresses of this VPC (VPC CNI).
+      allowedPeer: ec2.Peer.ipv4(config.vpcCidr),
       runtimeLayer: this.runtimeLayer,
       alarmTopic: this.alarmTopic.topic,
       reportsBucketName: reportsBucketName(config),

@@ -1,24 +1,25 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { alertmanagerConfig, renderAlertWebhookUrl } from '../alerting/alertmanager-config';
 import type { EnvironmentConfig } from '../config';
 import { ClusterWorkloads } from '../constructs/cluster-workloads';
+import { GrafanaCertificate } from '../constructs/grafana-certificate';
+import { GrafanaCloudWatchRole } from '../constructs/grafana-cloudwatch-role';
+import { GrafanaDatabase } from '../constructs/grafana-database';
 import { InternalEndpointsZone } from '../constructs/internal-endpoints-zone';
 import { ObservabilityCluster } from '../constructs/observability-cluster';
 import { PlatformAddonRoles } from '../constructs/platform-addon-roles';
 import { ThanosIrsaRoles } from '../constructs/thanos-irsa-roles';
 import { helmReleases, kubernetesObjects } from '../k8s';
+import { GRAFANA, GRAFANA_ROLE_IDENTITY } from '../k8s/grafana';
+import { grafanaRootUrl } from '../k8s/grafana-endpoint';
 import { MONITORING_NAMESPACE } from '../k8s/namespace';
 import { internalZoneName, irsaRoleName, thanosBucketName } from '../naming';
-import { EBS_CSI_IRSA_SUBJECT, platformAddonReleases } from '../platform/addons';
+import { ADDON_CHARTS, EBS_CSI_IRSA_SUBJECT, personRoleArn, platformAddonReleases } from '../platform/addons';
 import { nodeGroupProblems } from '../platform/node-capacity';
 import { platformAddonObjects, platformBaseObjects } from '../platform/objects';
-
-/** The node group's sizing, checked against the environment's sizing table (`nodeGroupProblems`). */
-const STATEFUL_INSTANCE_TYPE = 'm6i.xlarge';
-const STATEFUL_MIN_NODES = 3;
 
 export interface PlatformStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -39,15 +40,24 @@ export class PlatformStack extends Stack {
   public readonly addonRoles: PlatformAddonRoles;
   public readonly internalZone: InternalEndpointsZone;
   public readonly workloads: ClusterWorkloads;
+  public readonly grafanaCertificate: GrafanaCertificate;
+  public readonly grafanaRole: GrafanaCloudWatchRole;
+  /** Grafana's shared database, when `grafana.database.engine` is `postgres`. */
+  public readonly grafanaDatabase?: GrafanaDatabase;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
     const { config } = props;
-    // The node group is sized for the seed's requests; a sizing that no longer fits stops synth here.
-    const problems = nodeGroupProblems(config.sizing, {
-      instanceType: STATEFUL_INSTANCE_TYPE,
-      minSize: STATEFUL_MIN_NODES,
-    });
+    // The node groups are sized for the seed's requests; a sizing that no longer fits stops synth here. Every
+    // instance type is checked (a group may come up with any of them).
+    const nodesAtRest = config.nodeGroups.minPerZone * config.availabilityZones.length;
+    const problems = [
+      ...new Set(
+        config.nodeGroups.instanceTypes.flatMap((instanceType) =>
+          nodeGroupProblems(config.sizing, { instanceType, minSize: nodesAtRest }),
+        ),
+      ),
+    ];
     if (problems.length > 0) {
       throw new Error(
         `${id}: the stateful node group does not fit the sizing of ${config.name}:\n- ${problems.join('\n- ')}`,
@@ -58,7 +68,18 @@ export class PlatformStack extends Stack {
       clusterName: config.clusterName,
       vpc: props.vpc,
       monitoringNamespace: MONITORING_NAMESPACE,
-      nodeGroup: { minSize: STATEFUL_MIN_NODES },
+      nodeGroup: {
+        instanceTypes: [...config.nodeGroups.instanceTypes],
+        minPerZone: config.nodeGroups.minPerZone,
+        maxPerZone: config.nodeGroups.maxPerZone,
+        rootVolume: Size.gibibytes(config.nodeGroups.rootVolumeGiB),
+      },
+      access: {
+        adminRoleArns: config.access.adminRoleNames.map((name) => personRoleArn(config, name)),
+        readOnlyRoleArns: config.access.readOnlyRoleNames.map((name) => personRoleArn(config, name)),
+        publicEndpointCidrs: config.access.publicEndpointCidrs,
+        sessionManagerHost: config.access.sessionManagerHost,
+      },
       ebsCsiRoleName: irsaRoleName(config.name, EBS_CSI_IRSA_SUBJECT.roleIdentity),
       secretsKeyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
@@ -80,8 +101,31 @@ export class PlatformStack extends Stack {
     this.addonRoles = new PlatformAddonRoles(this, 'AddonRoles', {
       env: config.name,
       cluster,
+      clusterName: config.clusterName,
       internalZone: this.internalZone.zone,
     });
+
+    // Grafana: the load balancer's certificate, and the shared database when configured (grafana.database).
+    this.grafanaCertificate = new GrafanaCertificate(this, 'GrafanaCertificate', {
+      hostname: config.grafana.hostname,
+      certificateAuthorityArn: config.grafana.certificateAuthorityArn,
+    });
+    this.grafanaRole = new GrafanaCloudWatchRole(this, 'GrafanaRole', {
+      cluster,
+      namespace: MONITORING_NAMESPACE,
+      serviceAccount: GRAFANA,
+      roleName: irsaRoleName(config.name, GRAFANA_ROLE_IDENTITY),
+    });
+    const database = config.grafana.database;
+    if (database.engine === 'postgres') {
+      this.grafanaDatabase = new GrafanaDatabase(this, 'GrafanaDatabase', {
+        env: config.name,
+        vpc: props.vpc,
+        settings: database,
+        clients: [cluster.clusterSecurityGroup],
+        removalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
+      });
+    }
 
     this.workloads = new ClusterWorkloads(this, 'Workloads', {
       cluster,
@@ -94,12 +138,31 @@ export class PlatformStack extends Stack {
       releases: helmReleases(config),
       objects: kubernetesObjects(config, {
         alertmanagerConfig: deployedAlertmanagerConfig(config, props.alertWebhookUrl),
+        grafana: { certificateArn: this.grafanaCertificate.certificate.certificateArn },
       }),
+      // Its Service-mutating webhook (failurePolicy Fail) must answer before any other chart creates a Service.
+      serviceWebhookRelease: ADDON_CHARTS.awsLoadBalancerController.release,
       // The releases' pods (and the IRSA roles their service accounts name) must exist before helm waits on them.
-      releasesDependOn: [this.cluster.nodeGroup, this.cluster.ebsCsiDriver, this.thanosRoles, this.addonRoles],
+      releasesDependOn: [...this.cluster.nodeGroups, this.cluster.ebsCsiDriver, this.thanosRoles, this.addonRoles],
     });
 
+    // The ExternalSecret of the database credentials syncs once the generated secret exists.
+    if (this.grafanaDatabase) {
+      for (const manifest of this.workloads.manifests) manifest.node.addDependency(this.grafanaDatabase);
+    }
+
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
+    new CfnOutput(this, 'ClusterEndpoint', {
+      description: 'API endpoint (private unless access.publicEndpointCidrs is set); docs/deploy.md "Get in"',
+      value: cluster.clusterEndpoint,
+    });
+    if (this.cluster.accessHost) {
+      new CfnOutput(this, 'AccessHostInstanceId', {
+        description: 'Session Manager port forwarding host (docs/deploy.md "Get in")',
+        value: this.cluster.accessHost.instance.instanceId,
+      });
+    }
+    new CfnOutput(this, 'GrafanaUrl', { value: grafanaRootUrl(config), description: 'Grafana (inside the VPC / VPN)' });
     new CfnOutput(this, 'InternalZoneId', { value: this.internalZone.zone.hostedZoneId });
   }
 }

@@ -1,6 +1,8 @@
+import { memoryDeadLetterStore } from '../../lambdas/adapters/dead-letters';
 import { memoryDeliveryGuard } from '../../lambdas/adapters/delivery-guard';
 import { emailNotifier } from '../../lambdas/adapters/notifiers/email';
 import { pagerDutyNotifier } from '../../lambdas/adapters/notifiers/pagerduty';
+import { retryStage } from '../../lambdas/adapters/notifiers/retry';
 import { slackNotifier } from '../../lambdas/adapters/notifiers/slack';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../lambdas/domain/alerts/idempotency';
 import { parseNotificationText } from '../../lambdas/domain/alerts/model';
@@ -22,14 +24,15 @@ const fastSns = { send: async () => ({ MessageId: 'm' }) } as unknown as Constru
 function fanoutHandler() {
   const deliver = makeDeliverNotification({
     notifiers: {
-      slack: slackNotifier(async () => 'http://sink/slack', { fetch: fastFetch, logger: silent }),
+      slack: slackNotifier(async () => 'http://sink/slack', { fetch: fastFetch }),
       pagerduty: pagerDutyNotifier(async () => 'R0UT1NGKEY0123456789abcdefABCDEF', {
         fetch: fastFetch,
         eventsUrl: 'http://sink/pd',
-        logger: silent,
       }),
-      email: emailNotifier(fastSns as never, 'arn:aws:sns:eu-west-1:111111111111:t', { logger: silent }),
+      email: emailNotifier(fastSns as never, 'arn:aws:sns:eu-west-1:111111111111:t'),
     },
+    retry: retryStage({ logger: silent }),
+    deadLetters: memoryDeadLetterStore(),
     routing: { slack: true, pagerduty: true, criticalEmail: true },
     guard: memoryDeliveryGuard(IDEMPOTENCY_TTL_SECONDS),
     history: { put: async () => undefined },

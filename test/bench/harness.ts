@@ -50,8 +50,15 @@ export function formatTable(table: BenchTable): string {
 }
 
 /** Bundles a function entry the way the CDK construct does (ESM, node22, minified, source maps). */
-export async function bundleFunction(entry: string, outfile: string, external: readonly string[]): Promise<void> {
+export async function bundleFunction(
+  entry: string,
+  outfile: string,
+  external: readonly string[],
+  /** Module replacements (esbuild `alias`), e.g. to measure a function without one of its packages. */
+  alias: Record<string, string> = {},
+): Promise<void> {
   await build({
+    alias,
     entryPoints: [entry],
     outfile,
     bundle: true,

@@ -2,8 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { Reader, Root } from 'protobufjs/light';
 import { ownFamilyTypes } from '../../lambdas/adapters/pushgateway';
+import { decodePushBody } from '../../lambdas/domain/exposition/decode';
 import { type MetricType, parseExposition } from '../../lambdas/domain/exposition/parser';
+import { METRICS_PROTO_DESCRIPTOR } from '../../lambdas/domain/exposition/protobuf-descriptor';
 import { GroupIndex } from '../../lambdas/domain/group-index';
 import { validateConsistency, validatePushBody } from '../../lambdas/domain/push-validation';
 import { type GroupState, pushedFamilies } from '../../lambdas/domain/pushgateway-semantics';
@@ -11,7 +14,7 @@ import { startIngestServer } from '../../lambdas/local/ingest-server';
 import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
 import { BINARIES, freePort, type ManagedProcess, startProcess } from '../../lib/devstack/processes';
 import { consistentByScan } from '../support/consistency-scan';
-import { startExporters } from '../support/exporter-output';
+import { PROTOBUF_ACCEPT, startExporters } from '../support/exporter-output';
 import { type Benchmark, fmt, median, percentile } from './harness';
 
 /** Several MB of real exporter output: repeated snapshots of Prometheus, Pushgateway and node exporter. */
@@ -33,6 +36,33 @@ function parseAndValidate(text: string, ownFamilies: ReadonlyMap<string, MetricT
     groups: [],
     ownFamilies,
   }).ok;
+}
+
+/** The protobuf path of the same work: decode (delimited MetricFamily messages), then the same validation. */
+function decodeAndValidate(body: Uint8Array, ownFamilies: ReadonlyMap<string, MetricType>): boolean {
+  const decoded = decodePushBody(PROTOBUF_ACCEPT, undefined, body, { maxDecodedBytes: 1 << 30 });
+  if (!decoded.ok) return false;
+  if (!validatePushBody(decoded.families).ok) return false;
+  const key = { job: 'bench' };
+  return validateConsistency({
+    method: 'PUT',
+    key,
+    pushed: pushedFamilies(decoded.families, key),
+    groups: [],
+    ownFamilies,
+  }).ok;
+}
+
+/** The protobuf peer: protobufjs decoding every message of the body into MetricFamily objects, nothing more. */
+const peerFamilyType = Root.fromJSON(METRICS_PROTO_DESCRIPTOR).lookupType('io.prometheus.client.MetricFamily');
+function protobufjsDecodeOnly(body: Uint8Array): number {
+  const reader = Reader.create(body);
+  let count = 0;
+  while (reader.pos < reader.len) {
+    peerFamilyType.decodeDelimited(reader);
+    count++;
+  }
+  return count;
 }
 
 /** Seconds one pass over the corpus takes. */
@@ -235,7 +265,9 @@ export const benchmark: Benchmark = {
   async run() {
     const exporters = await startExporters();
     const documents: string[] = [];
+    const protobufDocuments: Uint8Array[] = [];
     let corpusBytes = 0;
+    let protobufBytes = 0;
     // Validation checks types against the Pushgateway's own families, as the ingestion does.
     let own: ReadonlyMap<string, MetricType> = new Map();
     try {
@@ -245,6 +277,11 @@ export const benchmark: Benchmark = {
           corpusBytes += Buffer.byteLength(output.text);
           if (output.name === 'pushgateway' && own.size === 0) own = ownFamilyTypes(output.text);
         }
+        // The same exporters, as client_golang pushes by default.
+        for (const output of await exporters.captureProtobuf()) {
+          protobufDocuments.push(output.bytes);
+          protobufBytes += output.bytes.byteLength;
+        }
         await new Promise((r) => setTimeout(r, 200));
       }
     } finally {
@@ -253,17 +290,33 @@ export const benchmark: Benchmark = {
     if (own.size === 0) throw new Error('no Pushgateway output to read its own families from');
     const invalid = documents.filter((d) => !parseAndValidate(d, own)).length;
     if (invalid > 0) throw new Error(`${invalid} corpus documents did not validate`);
+    const invalidProtobuf = protobufDocuments.filter((d) => !decodeAndValidate(d, own)).length;
+    if (invalidProtobuf > 0) throw new Error(`${invalidProtobuf} protobuf corpus documents did not validate`);
 
     // Rounds alternate ours and the peer, so load on the machine hits both alike; figures are medians.
     const oursSeconds: number[] = [];
     const peerSeconds: number[] = [];
     const roundRatios: number[] = [];
+    const protobufSeconds: number[] = [];
+    const protobufPeerSeconds: number[] = [];
+    const protobufRatios: number[] = [];
     // Untimed rounds first, so both are measured compiled and warm (regular expressions included).
     for (let round = 0; round < WARMUP_ROUNDS; round++) {
       for (const d of documents) parseAndValidate(d, own);
       for (const d of documents) parsePrometheusTextFormat(d);
+      for (const d of protobufDocuments) decodeAndValidate(d, own);
+      for (const d of protobufDocuments) protobufjsDecodeOnly(d);
     }
     for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+      const po = timeOnce(() => {
+        for (const d of protobufDocuments) decodeAndValidate(d, own);
+      });
+      const pp = timeOnce(() => {
+        for (const d of protobufDocuments) protobufjsDecodeOnly(d);
+      });
+      protobufSeconds.push(po);
+      protobufPeerSeconds.push(pp);
+      protobufRatios.push(pp / po);
       const o = timeOnce(() => {
         for (const d of documents) parseAndValidate(d, own);
       });
@@ -277,6 +330,10 @@ export const benchmark: Benchmark = {
     const megabytes = corpusBytes / 1024 / 1024;
     const ours = megabytes / median(oursSeconds);
     const peer = megabytes / median(peerSeconds);
+    const protobufMegabytes = protobufBytes / 1024 / 1024;
+    const protobufOurs = protobufMegabytes / median(protobufSeconds);
+    const protobufPeer = protobufMegabytes / median(protobufPeerSeconds);
+    const documentsPerSecond = (count: number, seconds: number[]) => `${(count / median(seconds)).toFixed(0)} docs/s`;
 
     // A typical batch-job push (what push_to_gateway sends): a few families, a dozen series.
     const jobPush = [
@@ -348,6 +405,30 @@ export const benchmark: Benchmark = {
           fmt.ratio(ratio),
           '>= 5x',
           ratio >= 5 ? 'yes' : 'NO',
+        ],
+        [
+          '  the same text corpus, in documents per second',
+          documentsPerSecond(documents.length, oursSeconds),
+          documentsPerSecond(documents.length, peerSeconds),
+          '',
+          '',
+          '',
+        ],
+        [
+          `protobuf parse+validate throughput (same exporters, delimited protobuf, ${protobufMegabytes.toFixed(1)} MB)`,
+          `${protobufOurs.toFixed(1)} MB/s`,
+          `${protobufPeer.toFixed(1)} MB/s (protobufjs decode only, no validation)`,
+          fmt.ratio(median(protobufRatios)),
+          '',
+          '',
+        ],
+        [
+          '  the same protobuf corpus, in documents per second (vs our text path)',
+          documentsPerSecond(protobufDocuments.length, protobufSeconds),
+          `${documentsPerSecond(documents.length, oursSeconds)} (text)`,
+          fmt.ratio(median(oursSeconds) / documents.length / (median(protobufSeconds) / protobufDocuments.length)),
+          '',
+          '',
         ],
         [
           `p50 latency, small push x${through.length}: ingestion vs the same push written by the client to both replicas at once (interleaved)`,

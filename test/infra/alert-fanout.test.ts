@@ -1,5 +1,6 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AlarmTopic } from '../../lib/constructs/alarm-topic';
@@ -17,9 +18,19 @@ function build(alerting: AlertFanoutProps['alerting'] = ALERTING, extra: Partial
   const app = newTestApp();
   const stack = new Stack(app, 'FanoutTest', { env: { account: '111111111111', region: 'eu-west-1' } });
   const reportsKey = new kms.Key(stack, 'ReportsKey', { enableKeyRotation: true });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    ipAddresses: ec2.IpAddresses.cidr('10.40.0.0/16'),
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    natGateways: 1,
+  });
+  Validations.of(vpc).acknowledge({
+    id: 'AwsSolutions-VPC7',
+    reason: 'A test VPC: the real one (NetworkStack) has flow logs.',
+  });
   const fanout = new AlertFanout(stack, 'AlertFanout', {
     environment: 'prod',
     alerting,
+    vpc,
     runtimeLayer: new RuntimeLayer(stack, 'Layer'),
     alarmTopic: new AlarmTopic(stack, 'Alarms', { topicName: 'test-alarms' }).topic,
     reportsBucketName: 'gl-observability-reports-prod-111111111111-eu-west-1',
@@ -33,18 +44,117 @@ function build(alerting: AlertFanoutProps['alerting'] = ALERTING, extra: Partial
 describe('AlertFanout', () => {
   const { template, fanout, stack } = build();
 
-  it('serves POST /alerts on an HTTP API with throttling and access logs', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /alerts' });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
-      StageName: '$default',
-      AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
-      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+  const ref = (construct: { node: { defaultChild?: unknown } }) =>
+    stack.resolve((construct.node.defaultChild as { ref: string }).ref) as { Ref: string };
+  const endpointRef = ref(fanout.webhookApi.endpoint);
+
+  describe('the webhook is not publicly invocable', () => {
+    it('is a PRIVATE REST API bound to its VPC endpoint, and there is no public HTTP API or function URL', () => {
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+        EndpointConfiguration: { Types: ['PRIVATE'], VpcEndpointIds: [endpointRef] },
+      });
+      template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+      template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+      template.resourceCountIs('AWS::Lambda::Url', 0);
     });
-    const apiId = stack.resolve(fanout.api.apiId);
-    expect(stack.resolve(fanout.alertWebhookUrl)).toEqual({
-      'Fn::Join': ['', [{ 'Fn::GetAtt': [apiId.Ref, 'ApiEndpoint'] }, '/alerts']],
+
+    it('allows execute-api:Invoke only through that endpoint and denies everything else', () => {
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+        Policy: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: '*' },
+              Action: 'execute-api:Invoke',
+              Resource: 'execute-api:/*',
+              Condition: { StringEquals: { 'aws:SourceVpce': endpointRef } },
+            },
+            {
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 'execute-api:Invoke',
+              Resource: 'execute-api:/*',
+              Condition: { StringNotEquals: { 'aws:SourceVpce': endpointRef } },
+            },
+          ],
+        },
+      });
+    });
+
+    it('puts the endpoint in the private subnets, without private DNS, open to HTTPS from the VPC only', () => {
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        ServiceName: 'com.amazonaws.eu-west-1.execute-api',
+        VpcEndpointType: 'Interface',
+        PrivateDnsEnabled: false,
+      });
+      const groupId = stack.resolve(fanout.webhookApi.endpointSecurityGroup.securityGroupId);
+      const groups = template.findResources('AWS::EC2::SecurityGroup');
+      const group = groups[groupId['Fn::GetAtt'][0]] as { Properties: { SecurityGroupIngress: unknown[] } };
+      expect(group.Properties.SecurityGroupIngress).toEqual([
+        expect.objectContaining({
+          CidrIp: { 'Fn::GetAtt': [expect.stringMatching(/^Vpc/), 'CidrBlock'] },
+          FromPort: 443,
+          ToPort: 443,
+          IpProtocol: 'tcp',
+        }),
+      ]);
+      expect(JSON.stringify(groups)).not.toContain('0.0.0.0/0');
+    });
+
+    it('refuses requests without the bearer token in a TOKEN authorizer before the webhook function runs', () => {
+      const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as {
+        Properties: { HttpMethod: string; AuthorizationType: string; AuthorizerId?: unknown };
+      }[];
+      expect(methods.map((m) => [m.Properties.HttpMethod, m.Properties.AuthorizationType])).toEqual([
+        ['POST', 'CUSTOM'],
+      ]);
+      template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+        Type: 'TOKEN',
+        IdentitySource: 'method.request.header.Authorization',
+        AuthorizerResultTtlInSeconds: 300,
+      });
+      template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'alerts' });
+    });
+
+    it('lets only this API invoke the webhook function', () => {
+      const permissions = Object.values(template.findResources('AWS::Lambda::Permission')) as {
+        Properties: { FunctionName: unknown; Principal: string; SourceArn?: unknown };
+      }[];
+      const webhookFn = stack.resolve(fanout.webhook.function.functionArn);
+      const forWebhook = permissions.filter(
+        (p) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(webhookFn),
+      );
+      expect(forWebhook.length).toBeGreaterThan(0);
+      for (const p of forWebhook) {
+        expect(p.Properties.Principal).toBe('apigateway.amazonaws.com');
+        expect(JSON.stringify(p.Properties.SourceArn)).toContain(ref(fanout.api).Ref);
+      }
+    });
+
+    it('gives Alertmanager the endpoint-specific URL: <api-id>-<vpce-id>.execute-api.<region>/<stage>/alerts', () => {
+      const url = JSON.stringify(stack.resolve(fanout.alertWebhookUrl));
+      expect(url).toContain(ref(fanout.api).Ref);
+      expect(url).toContain(endpointRef.Ref);
+      expect(url).toMatch(/\.execute-api\./);
+      expect(url).toMatch(/\/alerts\/alerts"/);
+    });
+  });
+
+  it('keeps separate budgets: the stage throttle, the authorizer (unknown tokens) and the webhook (Alertmanager)', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'alerts',
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 }),
+      ]),
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'alert-webhook-authorizer' }) },
+      ReservedConcurrentExecutions: 2,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'alert-webhook' }) },
+      ReservedConcurrentExecutions: 5,
     });
   });
 
@@ -73,10 +183,50 @@ describe('AlertFanout', () => {
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
       SqsManagedSseEnabled: true,
     });
+  });
+
+  it('alarms on the dead-letter queue itself as soon as one message is visible, to the alarm topic', () => {
+    const dlqName = stack.resolve(fanout.deadLetterQueue.queueName);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmDescription: Match.stringLikeRegexp('dead-letter queue'),
-      Threshold: 1,
+      Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: dlqName }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [Match.objectLike({ Ref: Match.stringLikeRegexp('^Alarms') })],
+    });
+    // The dead-letter queue is the main queue's redrive target AND where the function sends permanent refusals,
+    // so both paths reach the message the alarm watches.
+    const dlqArn = stack.resolve(fanout.deadLetterQueue.queueArn);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: dlqArn, maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      MaximumMessageSize: 1_048_576,
+      MessageRetentionPeriod: 1_209_600,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'alert-delivery',
+          DEAD_LETTER_QUEUE_URL: stack.resolve(fanout.deadLetterQueue.queueUrl),
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Resource: Match.arrayWith([dlqArn]),
+          }),
+        ]),
+      },
+      Roles: [stack.resolve(fanout.delivery.role.roleName)],
     });
   });
 
@@ -169,9 +319,9 @@ describe('OpsStack wiring', () => {
     for (const env of ['dev', 'prod'] as const) {
       const { stacks } = synthesizeEnvironment(env);
       expect(stacks.ops.alertWebhookUrl).toBe(stacks.ops.alertFanout.alertWebhookUrl);
-      expect(stacks.ops.resolve(stacks.ops.alertWebhookUrl)).toMatchObject({
-        'Fn::Join': ['', expect.arrayContaining(['/alerts'])],
-      });
+      const url = stacks.ops.resolve(stacks.ops.alertWebhookUrl) as { 'Fn::Join': [string, unknown[]] };
+      expect(url['Fn::Join'][1][0]).toBe('https://');
+      expect(url['Fn::Join'][1].at(-1)).toBe('/alerts/alerts');
     }
   });
 });

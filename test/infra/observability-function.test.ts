@@ -15,6 +15,10 @@ import { newTestApp, unacknowledgedNagFindings } from '../support/cdk';
 const ENTRY = path.join(PROJECT_ROOT, 'test/fixtures/lambdas/echo/index.ts');
 
 function build(options: { vpc?: boolean; bundling?: boolean } = {}) {
+  return quietly(() => buildStack(options));
+}
+
+function buildStack(options: { vpc?: boolean; bundling?: boolean }) {
   const app = newTestApp({ bundling: options.bundling });
   const stack = new Stack(app, 'FnTest', { env: { account: '111111111111', region: 'eu-west-1' } });
   const layer = new RuntimeLayer(stack, 'Layer');
@@ -37,6 +41,19 @@ function build(options: { vpc?: boolean; bundling?: boolean } = {}) {
     vpc,
   });
   return { app, stack, fn, layer, alarms, template: Template.fromStack(stack) };
+}
+
+/**
+ * Runs `fn` without the CDK's "Bundling asset ..." progress lines, which aws-cdk-lib writes straight to
+ * process.stderr (core/lib/asset-staging.js) and which would otherwise land in jest's output.
+ */
+function quietly<T>(fn: () => T): T {
+  const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    return fn();
+  } finally {
+    write.mockRestore();
+  }
 }
 
 describe('ObservabilityFunction', () => {

@@ -10,9 +10,12 @@ describe('Alertmanager in the cluster', () => {
     const config = platform.slice(start, platform.indexOf('inhibit_rules', start) + 2000);
     expect(config).toContain('receiver: slack-default');
     expect(config).toContain('name: pagerduty-critical');
-    // The URL is the ops stack's HTTP API endpoint (a deploy-time value), not the render placeholder.
+    // The URL is the ops stack's private webhook API through its VPC endpoint (deploy-time values), not the render
+    // placeholder: https://<api-id>-<vpce-id>.execute-api.<region>.<suffix>/alerts/alerts.
     expect(config).not.toContain('.invalid/alerts');
-    expect(config).toMatch(/"OutputName":"[^"]*AlertFanoutApi[^"]*ApiEndpoint[^"]*"\}\},"\/alerts/);
+    expect(config).toMatch(
+      /url: https:\/\/",\{"Fn::GetStackOutput":\{[^}]*"OutputName":"[^"]*AlertFanoutWebhookApi[^"]*"\}\},"-",\{"Fn::GetStackOutput":\{[^}]*"OutputName":"[^"]*AlertFanoutWebhookEndpoint[^"]*"\}\},"\.execute-api\.",\{"Ref":"AWS::Region"\},"\.",\{"Ref":"AWS::URLSuffix"\},"\/alerts\/alerts/,
+    );
   });
 
   it('is deployed after the ops stack that owns the fan-out', () => {

@@ -64,17 +64,31 @@ describe.each(ENVIRONMENT_NAMES)('the %s platform stack', (env) => {
     expect(rendered).not.toMatch(/publicSubnet/);
   });
 
-  it('has no default capacity but one on-demand managed node group for the stateful components, 3+ nodes across the private subnets', () => {
+  it("has no default capacity but one on-demand managed node group per zone, each in that zone's private subnet", () => {
     expect(Object.keys(template.findResources('AWS::AutoScaling::AutoScalingGroup'))).toEqual([]);
-    const [, nodegroup] = only(template, 'AWS::EKS::Nodegroup');
-    expect(nodegroup.Properties).toMatchObject({
-      NodegroupName: `${config.clusterName}-stateful`,
-      AmiType: 'AL2023_x86_64_STANDARD',
-      CapacityType: 'ON_DEMAND',
-      InstanceTypes: ['m6i.xlarge', 'm7i.xlarge'],
-      ScalingConfig: { MinSize: 3, DesiredSize: 3, MaxSize: 6 },
-    });
-    expect(nodegroup.Properties.Subnets).toEqual(privateSubnets);
+    const groups = Object.values(template.findResources('AWS::EKS::Nodegroup')) as Resource[];
+    expect(groups.map((g) => g.Properties.NodegroupName).sort()).toEqual(
+      config.availabilityZones.map((zone) => `${config.clusterName}-stateful-${zone}`).sort(),
+    );
+    for (const group of groups) {
+      expect(group.Properties).toMatchObject({
+        AmiType: 'AL2023_x86_64_STANDARD',
+        CapacityType: 'ON_DEMAND',
+        InstanceTypes: config.nodeGroups.instanceTypes,
+        ScalingConfig: {
+          MinSize: config.nodeGroups.minPerZone,
+          DesiredSize: config.nodeGroups.minPerZone,
+          MaxSize: config.nodeGroups.maxPerZone,
+        },
+      });
+      const subnets = group.Properties.Subnets as unknown[];
+      expect(subnets).toHaveLength(1);
+      expect(privateSubnets).toContainEqual(subnets[0]);
+    }
+    // Every private subnet (zone) has exactly one group.
+    expect(groups.map((g) => JSON.stringify((g.Properties.Subnets as unknown[])[0])).sort()).toEqual(
+      privateSubnets.map((s) => JSON.stringify(s)).sort(),
+    );
   });
 
   it('selects exactly the compactor pods for Fargate, in the private subnets only', () => {
@@ -146,14 +160,10 @@ describe.each(ENVIRONMENT_NAMES)('the %s platform stack', (env) => {
       statements.filter((s) => s.Resource === resource).flatMap((s) => asList(s.Action));
 
     it.each([
-      ['prometheus', ['s3:GetObject', 's3:PutObject'], ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']],
-      ['thanos-ruler', ['s3:GetObject', 's3:PutObject'], ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']],
+      ['prometheus', ['s3:GetObject', 's3:PutObject'], ['kms:Decrypt', 'kms:GenerateDataKey']],
+      ['thanos-ruler', ['s3:GetObject', 's3:PutObject'], ['kms:Decrypt', 'kms:GenerateDataKey']],
       ['thanos-store', ['s3:GetObject'], ['kms:Decrypt']],
-      [
-        'thanos-compactor',
-        ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
-      ],
+      ['thanos-compactor', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], ['kms:Decrypt', 'kms:GenerateDataKey']],
     ])(
       '%s: objects %j, key %j (through S3 only), ListBucket on the bucket, nothing else',
       (sa, objectActions, keyActions) => {

@@ -30,7 +30,7 @@ function build(objects: KubernetesObject[], releases: HelmRelease[]) {
     availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
     natGateways: 1,
   });
-  const { cluster, nodeGroup } = new ObservabilityCluster(stack, 'Eks', {
+  const { cluster, nodeGroups } = new ObservabilityCluster(stack, 'Eks', {
     clusterName: 'greenlang-test',
     vpc,
     ebsCsiRoleName: 'greenlang-test-ebs-csi-driver',
@@ -38,11 +38,16 @@ function build(objects: KubernetesObject[], releases: HelmRelease[]) {
   const workloads = new ClusterWorkloads(stack, 'Workloads', {
     cluster,
     baseObjects: [object('storage.k8s.io/v1', 'StorageClass', 'gp3')],
-    addonReleases: [release('cert-manager', 'cert-manager'), release('external-secrets', 'external-secrets')],
+    addonReleases: [
+      release('cert-manager', 'cert-manager'),
+      release('aws-load-balancer-controller', 'kube-system'),
+      release('external-secrets', 'external-secrets'),
+    ],
     addonObjects: [object('external-secrets.io/v1', 'ClusterSecretStore', 'aws-secrets-manager')],
     releases,
     objects,
-    releasesDependOn: [nodeGroup],
+    serviceWebhookRelease: 'aws-load-balancer-controller',
+    releasesDependOn: nodeGroups,
   });
   const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources as Record<string, Resource>;
@@ -52,7 +57,7 @@ function build(objects: KubernetesObject[], releases: HelmRelease[]) {
     if (!resource) throw new Error(`no CloudFormation resource under ${construct.node.path}`);
     return stack.getLogicalId(resource);
   };
-  return { stack, workloads, template, resources, idOf, nodeGroupId: idOf(nodeGroup) };
+  return { stack, workloads, template, resources, idOf, nodeGroupIds: nodeGroups.map(idOf) };
 }
 
 function defined<T>(value: T | undefined, what: string): T {
@@ -82,9 +87,45 @@ describe('ClusterWorkloads', () => {
 
   it('installs every release after the base manifest and the node group its pods run on, waiting under 15 minutes', () => {
     for (const chart of [...workloads.addonCharts, ...workloads.charts]) {
-      expect(dependsOn(chart)).toEqual(expect.arrayContaining([idOf(workloads.baseManifest), built.nodeGroupId]));
+      expect(dependsOn(chart)).toEqual(expect.arrayContaining([idOf(workloads.baseManifest), ...built.nodeGroupIds]));
       expect(resources[idOf(chart)]?.Properties).toMatchObject({ Wait: true, Timeout: '600s', CreateNamespace: true });
     }
+  });
+
+  it('installs the load balancer controller (Service webhook, failurePolicy Fail) before every other add-on release', () => {
+    const gate = defined(workloads.serviceWebhookChart, 'the Service webhook chart');
+    expect(resources[idOf(gate)]?.Properties.Release).toBe('aws-load-balancer-controller');
+    const others = workloads.addonCharts.filter((c) => c !== gate);
+    expect(others).toHaveLength(2);
+    for (const other of others) {
+      expect(dependsOn(other)).toContain(idOf(gate));
+      expect(dependsOn(gate)).not.toContain(idOf(other));
+    }
+  });
+
+  it('refuses a Service webhook release that is not an add-on release', () => {
+    const app = newTestApp();
+    const stack = new Stack(app, 'Gate', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['eu-west-1a', 'eu-west-1b'], natGateways: 1 });
+    const { cluster } = new ObservabilityCluster(stack, 'Eks', {
+      clusterName: 'greenlang-test',
+      vpc,
+      ebsCsiRoleName: 'greenlang-test-ebs-csi-driver',
+    });
+    expect(
+      () =>
+        new ClusterWorkloads(stack, 'Workloads', {
+          cluster,
+          baseObjects: [],
+          addonReleases: [release('cert-manager', 'cert-manager')],
+          addonObjects: [],
+          releases: [],
+          objects: [namespace],
+          serviceWebhookRelease: 'aws-load-balancer-controller',
+        }),
+    ).toThrow(
+      'ClusterWorkloads Workloads: serviceWebhookRelease "aws-load-balancer-controller" is not one of the add-on releases',
+    );
   });
 
   it('installs the workload releases after every add-on release (CRDs and the load balancer webhook)', () => {

@@ -1,6 +1,7 @@
 /**
  * `npm run local -- alerts` as a user runs it: a separate process configured by environment variables, with the
- * Slack and PagerDuty stand-ins and a small SNS endpoint (AWS_ENDPOINT_URL_SNS) as sinks, and --history-dir.
+ * Slack and PagerDuty stand-ins and a small SNS endpoint (AWS_ENDPOINT_URL_SNS) as sinks, --history-dir,
+ * --dead-letter-dir, and the bearer token from a file (not on the command line, where `ps` shows it).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,6 +12,7 @@ import { type SaasStandIn, startPagerDutyStandIn, startSlackStandIn } from '../.
 import { type SnsStandIn, startSnsStandIn } from '../../lib/devstack/sns-standin';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { notification } from '../support/alerts';
+import { eventually } from '../support/eventually';
 
 jest.setTimeout(60_000);
 
@@ -20,7 +22,9 @@ describe('npm run local -- alerts', () => {
   let sns: SnsStandIn;
   let child: ChildProcess;
   let historyDir: string;
+  let work: string;
   let url: string;
+  const token = 'local-token-from-a-file-0123456789';
   let stdout = '';
   let stderr = '';
 
@@ -28,7 +32,10 @@ describe('npm run local -- alerts', () => {
     slack = await startSlackStandIn();
     pagerduty = await startPagerDutyStandIn();
     sns = await startSnsStandIn();
-    historyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-alert-history-'));
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-alert-local-'));
+    historyDir = path.join(work, 'history');
+    const tokenFile = path.join(work, 'token');
+    fs.writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
     const port = await freePort();
     url = `http://127.0.0.1:${port}/alerts`;
     child = spawn(
@@ -41,10 +48,12 @@ describe('npm run local -- alerts', () => {
         'alerts',
         '--port',
         String(port),
-        '--token',
-        'local-token',
+        '--token-file',
+        tokenFile,
         '--history-dir',
         historyDir,
+        '--dead-letter-dir',
+        path.join(work, 'dead'),
       ],
       {
         cwd: PROJECT_ROOT,
@@ -68,11 +77,13 @@ describe('npm run local -- alerts', () => {
     child.stderr?.on('data', (c: Buffer) => {
       stderr += c.toString();
     });
-    const deadline = Date.now() + 30_000;
-    while (!stdout.includes('"url"')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`local alerts did not start:\n${stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually(
+      () => {
+        if (child.exitCode !== null) throw new Error(`local alerts exited:\n${stderr}`);
+        if (!stdout.includes('"url"')) throw new Error(`local alerts not started yet:\n${stderr}`);
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
   });
 
   afterAll(async () => {
@@ -84,7 +95,7 @@ describe('npm run local -- alerts', () => {
     await slack?.stop();
     await pagerduty?.stop();
     await sns?.stop();
-    if (historyDir) fs.rmSync(historyDir, { recursive: true, force: true });
+    if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
   it('prints its URL and targets as the one JSON result on stdout', () => {
@@ -95,7 +106,7 @@ describe('npm run local -- alerts', () => {
     const n = notification(2, { receiver: 'pagerduty-critical' });
     const r = await fetch(url, {
       method: 'POST',
-      headers: { authorization: 'Bearer local-token' },
+      headers: { authorization: `Bearer ${token}` },
       body: JSON.stringify(n),
     });
     expect(r.status).toBe(202);
@@ -121,11 +132,59 @@ describe('npm run local -- alerts', () => {
     const body = JSON.stringify(notification(1, { receiver: 'slack-warnings', groupKey: 'other' }));
     expect((await fetch(url, { method: 'POST', body })).status).toBe(401);
     slack.failNext(...Array.from({ length: 6 }, () => ({ status: 500 })));
-    const r = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer local-token' }, body });
+    const r = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
     expect(r.status).toBe(503);
     expect(((await r.json()) as { error: string }).error).toContain(
       'slack message 1/1: gave up after 6 attempts: HTTP 500',
     );
     expect(stderr).not.toContain(slack.url);
+  });
+
+  it('dead-letters a permanent Slack 400 (one call, answer redacted, 202 so Alertmanager does not resend)', async () => {
+    const secretPath = new URL(slack.url).pathname;
+    const before = slack.requests.length;
+    slack.failNext({ status: 400, body: `invalid_token: ${'y'.repeat(195)}${secretPath}` });
+    const n = notification(1, { receiver: 'slack-warnings', groupKey: 'revoked' });
+    const r = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify(n),
+    });
+    expect(r.status).toBe(202);
+    const body = (await r.json()) as { deadLettered: { target: string; answer: string }[]; delivered: string[] };
+    expect(body.delivered).toEqual([]);
+    expect(body.deadLettered.map((d) => d.target)).toEqual(['slack']);
+    expect(slack.requests.length - before).toBe(1);
+    const dead = path.join(work, 'dead', 'dead-letters');
+    const files = fs
+      .readdirSync(dead, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('-slack.json'));
+    expect(files).toHaveLength(1);
+    const letter = fs.readFileSync(path.join(dead, files[0] ?? ''), 'utf8');
+    expect(JSON.parse(letter)).toMatchObject({ target: 'slack', attempts: 1, notification: { groupKey: 'revoked' } });
+    expect(JSON.parse(letter).answer).toMatch(/^HTTP 400 invalid_token: y+/);
+    for (const part of secretPath.split('/').slice(2)) {
+      expect(letter).not.toContain(part);
+      expect(stderr).not.toContain(part);
+      expect(JSON.stringify(body)).not.toContain(part);
+    }
+  });
+
+  it('takes the token from the file: no process of the service has it on its command line (what ps shows)', () => {
+    // Every process of the service's group (npm, tsx, node), from /proc: field 5 of /proc/<pid>/stat is the group.
+    const group = fs
+      .readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ')[2] === String(child.pid);
+        } catch {
+          return false;
+        }
+      })
+      .map((p) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' '));
+    expect(group.some((cmd) => cmd.includes('--token-file'))).toBe(true);
+    for (const cmd of group) expect(cmd).not.toContain(token);
   });
 });

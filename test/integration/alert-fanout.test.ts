@@ -1,8 +1,10 @@
 /**
  * Real Alertmanagers (Debian package) with the seed's routes send real notifications to the local fan-out, which
  * delivers to the Slack and PagerDuty stand-ins. Two independent Alertmanagers with the same config play the HA
- * pair: both send every notification, and each must arrive once.
+ * pair: both send every notification, and each must arrive once. Tests wait until both Alertmanagers say every
+ * notification they started was answered (their own metrics), never for a fixed time.
  */
+
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,6 +17,13 @@ import {
   startPagerDutyStandIn,
   startSlackStandIn,
 } from '../../lib/devstack/saas-standins';
+import {
+  assertWebhookSettled,
+  type WebhookNotificationStats,
+  webhookNotificationStats,
+} from '../support/alertmanager-metrics';
+import { captureLogger } from '../support/alerts';
+import { eventually } from '../support/eventually';
 
 jest.setTimeout(60_000);
 
@@ -70,14 +79,28 @@ function sectionsOf(r: RecordedRequest): string[] {
 function headerOf(r: RecordedRequest): string {
   return (r.json as { blocks: { text: { text: string } }[] }).blocks[0]?.text.text ?? '';
 }
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const WAIT = { timeoutMs: 20_000, intervalMs: 100 };
 
 describe('alert fan-out with real Alertmanagers', () => {
   let slack: SaasStandIn;
   let pagerduty: SaasStandIn;
   let fanout: AlertFanoutServer;
+  const logger = captureLogger();
   const alertmanagers: RunningComponent[] = [];
   let work: string;
+  /** Each Alertmanager's webhook counters now, to compare against later. */
+  const baselines = () => Promise.all(alertmanagers.map((am) => webhookNotificationStats(am.url)));
+  /** Waits until each Alertmanager has started `atLeast` more notifications and has none in flight. */
+  const settled = (base: WebhookNotificationStats[], atLeast: number, only = alertmanagers) =>
+    eventually(
+      () =>
+        Promise.all(
+          only.map((am) =>
+            assertWebhookSettled(am.url, base[alertmanagers.indexOf(am)] as WebhookNotificationStats, atLeast),
+          ),
+        ),
+      WAIT,
+    );
   const startsAt = new Date(Date.now() - 60_000).toISOString();
 
   beforeAll(async () => {
@@ -92,6 +115,7 @@ describe('alert fan-out with real Alertmanagers', () => {
       pagerDutyRoutingKey: ROUTING_KEY,
       historyDir: path.join(work, 'history'),
       retryPolicy: { maxAttempts: 5, baseDelayMs: 50, maxDelayMs: 500, deadlineMs: 10_000 },
+      logger,
     });
     const configFile = path.join(work, 'alertmanager.yml');
     fs.writeFileSync(configFile, alertmanagerConfig(fanout.url));
@@ -118,11 +142,11 @@ describe('alert fan-out with real Alertmanagers', () => {
 
   it('pages PagerDuty and posts to Slack once for a critical alert sent by both replicas, then resolves both', async () => {
     const endsAt = new Date(Date.now() + 3_600_000).toISOString();
+    const base = await baselines();
     for (const am of alertmanagers) await postAlerts(am, [{ ...critical, endsAt }]);
 
-    await pagerduty.waitFor((rs) => rs.length >= 1);
-    await slack.waitFor((rs) => rs.some((r) => headerOf(r).includes('ThanosCompactHalted')));
-    await sleep(3000); // a few group intervals: any duplicate would have arrived by now
+    // Both replicas' notifications answered: any duplicate would have reached the stand-ins by now.
+    await settled(base, 1);
     const triggers = pagerduty
       .accepted()
       .map((r) => r.json as { event_action: string; dedup_key: string; routing_key: string });
@@ -140,9 +164,7 @@ describe('alert fan-out with real Alertmanagers', () => {
     // Resolve: endsAt in the past.
     const resolvedAt = new Date().toISOString();
     for (const am of alertmanagers) await postAlerts(am, [{ ...critical, endsAt: resolvedAt }]);
-    await pagerduty.waitFor((rs) => rs.length >= 2);
-    await slack.waitFor((rs) => rs.some((r) => headerOf(r).startsWith('✅')));
-    await sleep(3000);
+    await settled(base, 2);
     const events = pagerduty.accepted().map((r) => r.json as { event_action: string; dedup_key: string });
     expect(events.map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
     expect(events[1]?.dedup_key).toBe(events[0]?.dedup_key);
@@ -167,6 +189,7 @@ describe('alert fan-out with real Alertmanagers', () => {
     const before = slack.requests.length;
     const pagesBefore = pagerduty.requests.length;
     const endsAt = new Date(Date.now() + 3_600_000).toISOString();
+    const base = await baselines();
     const alerts: PostedAlert[] = Array.from({ length: 150 }, (_, i) => ({
       labels: { alertname: 'PushgatewayStale', severity: 'warning', cluster: 'greenlang-dev', job: `batch-${i}` },
       annotations: { summary: `Job batch-${i} has not pushed for 2h`, description: 'd'.repeat(600) },
@@ -180,7 +203,7 @@ describe('alert fan-out with real Alertmanagers', () => {
     const complete = (rs: readonly RecordedRequest[]) =>
       rs.slice(before).filter((r) => headerOf(r).includes('PushgatewayStale') && contextOf(r).includes(' of 150'));
     await slack.waitFor((rs) => complete(rs).some((r) => contextOf(r).includes('message 3 of 3')));
-    await sleep(3000);
+    await settled(base, 1);
     const messages = complete(slack.requests);
     // ~700 chars per alert: 4 alerts per 3000-char section, under 40,000 chars per message → 3 messages, once.
     expect(messages.length).toBe(3);
@@ -196,6 +219,7 @@ describe('alert fan-out with real Alertmanagers', () => {
 
   it('retries through a Slack 429 (Retry-After) and a 503 without losing or duplicating the message', async () => {
     const before = slack.accepted().length;
+    const base = await baselines();
     slack.failNext({ status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited' }, { status: 503 });
     const info: PostedAlert = {
       labels: { alertname: 'InfoOnly', severity: 'info', cluster: 'greenlang-dev' },
@@ -203,13 +227,41 @@ describe('alert fan-out with real Alertmanagers', () => {
       endsAt: new Date(Date.now() + 3_600_000).toISOString(),
     };
     await postAlerts(alertmanagers[0] as RunningComponent, [info]);
-    await slack.waitFor((rs) => rs.filter((r) => r.status === 200 && headerOf(r).includes('InfoOnly')).length >= 1);
-    await sleep(3000);
+    await settled(base, 1, [alertmanagers[0] as RunningComponent]);
     const infos = slack.requests.filter((r) => headerOf(r).includes('InfoOnly'));
     expect(infos.map((r) => r.status)).toEqual([429, 503, 200]);
     const gap = (infos[1]?.at ?? 0) - (infos[0]?.at ?? 0);
     expect(gap).toBeGreaterThanOrEqual(950);
     expect(slack.accepted().length).toBe(before + 1);
+  });
+
+  it('dead-letters a permanent Slack 400 after exactly ONE Slack call; both replicas get 2xx and do not resend', async () => {
+    const base = await baselines();
+    const slackPath = new URL(slack.url).pathname;
+    const token = slackPath.split('/').at(-1) as string;
+    // A vendor answer that echoes the credential (the webhook path) past the 200-character cut.
+    slack.failNext({ status: 400, body: `invalid_token ${'x'.repeat(180)} for ${slackPath}; token ${token}` });
+    const revoked: PostedAlert = {
+      labels: { alertname: 'SlackRevoked', severity: 'warning', cluster: 'greenlang-dev', service: 'slack' },
+      startsAt,
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    };
+    for (const am of alertmanagers) await postAlerts(am, [revoked]);
+    const after = await settled(base, 1);
+
+    const calls = slack.requests.filter((r) => headerOf(r).includes('SlackRevoked'));
+    expect(calls.map((r) => r.status)).toEqual([400]);
+    expect(fanout.deadLetters).toHaveLength(1);
+    const letter = fanout.deadLetters[0];
+    expect(letter).toMatchObject({ target: 'slack', receiver: 'slack-warnings', attempts: 1, status: 'firing' });
+    expect(letter?.answer).toMatch(/^HTTP 400 invalid_token x+/);
+    expect(letter?.notification.alerts.map((a) => a.labels.alertname)).toEqual(['SlackRevoked']);
+    const text = [JSON.stringify(letter), ...logger.lines].join('\n');
+    expect(logger.lines.join('\n')).toContain('dead-lettered, not retried');
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(token.slice(0, 8));
+    // Alertmanager saw success (2xx): nothing failed, so it logs the notification as sent and does not resend it.
+    expect(after.map((stats) => stats.failed)).toEqual(base.map((stats) => stats.failed));
   });
 
   it('refuses a webhook call without the bearer token (401) and a malformed one (400)', async () => {

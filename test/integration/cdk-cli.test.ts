@@ -4,12 +4,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/paths';
 
+/** Temp folders of this file (a synthesized assembly is ~70 MB), removed after each test. */
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 /** The environment of a machine with no AWS credentials or profile at all. */
 function credentialFreeEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env))
     if (!key.startsWith('AWS_') && !key.startsWith('CDK_')) env[key] = value;
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-nocreds-'));
+  made.push(home);
   return {
     ...env,
     HOME: home,
@@ -21,6 +28,7 @@ function credentialFreeEnv(): NodeJS.ProcessEnv {
 
 function cdkSynth(args: string[]) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-cdk-out-'));
+  made.push(out);
   const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', out, ...args], {
     cwd: PROJECT_ROOT,
     env: credentialFreeEnv(),
@@ -50,6 +58,26 @@ describe('npx cdk synth without credentials', () => {
       missing?: unknown[];
     };
     expect(manifest.missing ?? []).toEqual([]);
+  });
+
+  it('deploys to the account given with -c account (access entries name roles in it)', () => {
+    const result = cdkSynth(['-c', 'env=dev', '-c', 'account=444455556666']);
+    expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({
+      status: 0,
+      stderr: '',
+    });
+    const platform = JSON.parse(
+      fs.readFileSync(path.join(result.out, 'greenlang-dev-platform.template.json'), 'utf8'),
+    ) as { Resources: Record<string, { Type: string; Properties: { PrincipalArn?: string } }> };
+    const principals = Object.values(platform.Resources)
+      .filter((r) => r.Type === 'AWS::EKS::AccessEntry')
+      .map((r) => r.Properties.PrincipalArn)
+      .sort();
+    expect(principals).toEqual([
+      'arn:aws:iam::444455556666:role/GreenLangPlatformAdmin',
+      'arn:aws:iam::444455556666:role/GreenLangReadOnly',
+    ]);
+    fs.rmSync(result.out, { recursive: true, force: true });
   });
 
   it('stops with one clear message for an unknown environment', () => {

@@ -12,13 +12,15 @@ describe('devstack processes', () => {
 
   it('names the missing binaries and the apt-get command that installs them', () => {
     const saved = process.env.PATH;
-    process.env.PATH = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-empty-path-'));
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-empty-path-'));
+    process.env.PATH = empty;
     try {
       expect(() => requireBinaries(['prometheus', 'alertmanager'])).toThrow(
         'Not found on PATH: prometheus, prometheus-alertmanager. Install them with: sudo apt-get install -y prometheus prometheus-alertmanager',
       );
     } finally {
       process.env.PATH = saved;
+      fs.rmSync(empty, { recursive: true, force: true });
     }
     expect(findBinary('prometheus', '/nonexistent')).toBeUndefined();
   });

@@ -1,10 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { BucketAuditReport } from '../../lambdas/domain/audit/findings';
 import type { LocalEndpoints } from '../../lib/devstack/local-stack';
 import type { ReceivedNotification } from '../../lib/devstack/notification-log';
 import { PROJECT_ROOT } from '../../lib/paths';
+
+const run = promisify(execFile);
 
 /** Polls `check` until it returns a value, or fails with what it last saw. */
 async function eventually<T>(
@@ -28,143 +32,285 @@ async function eventually<T>(
 
 interface Started {
   child: ChildProcess;
-  output: () => string;
+  stdout: () => string;
+  stderr: () => string;
   endpoints: LocalEndpoints;
+  exited: Promise<number | NodeJS.Signals | null>;
 }
 
-/** `npm start` as a user runs it, in its own process group so Ctrl-C (SIGINT to the group) can be sent. */
-async function npmStart(workDir: string): Promise<Started> {
-  fs.rmSync(path.join(workDir, 'endpoints.json'), { force: true });
-  const child = spawn('npm', ['start', '--', '--work-dir', workDir], {
+/** `npm start -s` as a user runs it, as the leader of its own process group (as a shell runs a job). */
+function spawnNpmStart(workDir: string): Omit<Started, 'endpoints'> {
+  const child = spawn('npm', ['start', '-s', '--', '--work-dir', workDir], {
     cwd: PROJECT_ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
+  let stdout = '';
+  let stderr = '';
   child.stdout?.on('data', (c: Buffer) => {
-    output += c.toString();
+    stdout += c.toString();
   });
   child.stderr?.on('data', (c: Buffer) => {
-    output += c.toString();
+    stderr += c.toString();
   });
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal)),
+  );
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+async function npmStart(workDir: string): Promise<Started> {
+  const started = spawnNpmStart(workDir);
+  const file = path.join(workDir, 'endpoints.json');
   const endpoints = await eventually('endpoints.json', () => {
-    if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
-    const file = path.join(workDir, 'endpoints.json');
-    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as LocalEndpoints) : undefined;
+    if (started.child.exitCode !== null)
+      throw new Error(`npm start exited ${started.child.exitCode}:\n${started.stderr()}`);
+    // Written last, once everything answers; the table on stdout follows it.
+    if (!fs.existsSync(file) || !started.stdout().includes('Ctrl-C stops everything')) return undefined;
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as LocalEndpoints;
   });
-  return { child, output: () => output, endpoints };
+  return { ...started, endpoints };
+}
+
+/** Every process in the group of `pgid` (Linux /proc), with its command name; zombies are gone already. */
+function processGroup(pgid: number): { pid: number; command: string }[] {
+  const out: { pid: number; command: string }[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(group) === pgid && state !== 'Z') {
+        out.push({ pid: Number(entry), command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) });
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
 
 /**
- * Ctrl-C: SIGINT to the whole process group, as a terminal sends it. npm itself dies of the signal; the start
- * script stops every component and exits. Resolves with npm's exit code or signal.
+ * Sends `signal` to the npm process only, or to its whole process group (what a terminal does on Ctrl-C or when it
+ * closes), and checks that everything it started goes away.
  */
-async function ctrlC(started: Started): Promise<number | NodeJS.Signals | null> {
-  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
-    started.child.once('exit', (code, signal) => resolve(code ?? signal)),
+async function stopWith(started: Started, signal: NodeJS.Signals, to: 'npm' | 'group' = 'npm'): Promise<void> {
+  const pgid = started.child.pid ?? 0;
+  const before = processGroup(pgid);
+  const commands = before.map((p) => p.command).join(' ');
+  // npm, the start script, 2 Pushgateways, 2 local services, Alertmanager, Prometheus.
+  expect(commands).toMatch(/npm/);
+  expect(commands).toMatch(/prometheus-aler/);
+  expect(before.length).toBeGreaterThanOrEqual(8);
+  process.kill(to === 'npm' ? pgid : -pgid, signal);
+  const code = await started.exited;
+  expect([0, signal]).toContain(code);
+  await eventually(
+    `every process of npm start to exit after ${signal}`,
+    () => (processGroup(pgid).length === 0 ? true : undefined),
+    20_000,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; left: ${JSON.stringify(processGroup(pgid))}`);
+  });
+  for (const url of [started.endpoints.prometheus, started.endpoints.alertmanager, started.endpoints.ingest]) {
+    await expect(fetch(url, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+  }
+  // SIGHUP to npm alone kills npm (it forwards only SIGINT and SIGTERM): the start script notices its parent went.
+  expect(started.stderr()).toMatch(
+    to === 'npm' && signal === 'SIGHUP' ? /Stopping \(npm went away\)/ : /Stopping \((SIG|npm went away)/,
   );
-  if (started.child.pid) process.kill(-started.child.pid, 'SIGINT');
-  return exited;
 }
 
-async function refused(url: string): Promise<boolean> {
-  try {
-    await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return false;
-  } catch {
-    return true;
+/** `npm run -s local -- ...` with the AWS settings `npm start` wrote to aws.env (as `source .local/aws.env`). */
+async function local(endpoints: LocalEndpoints, ...args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const line of fs.readFileSync(endpoints.awsEnv, 'utf8').split('\n')) {
+    const match = /^export ([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (match?.[1]) env[match[1]] = match[2];
   }
+  return run('npm', ['run', '-s', 'local', '--', ...args], { cwd: PROJECT_ROOT, env, encoding: 'utf8' });
+}
+
+function notifications(endpoints: LocalEndpoints): ReceivedNotification[] {
+  if (!fs.existsSync(endpoints.notifications)) return [];
+  return fs
+    .readFileSync(endpoints.notifications, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ReceivedNotification);
+}
+
+async function query(
+  prometheus: string,
+  expr: string,
+): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const body = (await (await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as {
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
+  return body.data.result;
 }
 
 describe('npm start: the whole loop on one machine', () => {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-npm-start-'));
-  let first: Started | undefined;
+  const running: Started[] = [];
 
   afterAll(async () => {
-    try {
-      if (first?.child.pid) process.kill(-first.child.pid, 'SIGKILL');
-    } catch {
-      // already gone
+    for (const started of running) {
+      try {
+        if (started.child.pid) process.kill(-started.child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     }
+    fs.rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('writes every endpoint, and a pushed metric travels to a notification', async () => {
-    first = await npmStart(workDir);
-    const { endpoints } = first;
-    expect(Object.keys(endpoints)).toEqual(
-      expect.arrayContaining(['prometheus', 'alertmanager', 'ingest', 'alerts', 'pushgateways']),
-    );
-    expect(endpoints.pushgateways).toHaveLength(2);
-    expect(first.output()).toContain(endpoints.prometheus);
+  let first: Started;
 
-    // A batch job pushes through the ingestion, as with curl --data-binary.
+  it('writes every endpoint, keeps stdout for results, and a pushed metric travels to a notification', async () => {
+    first = await npmStart(workDir);
+    running.push(first);
+    const { endpoints } = first;
+    expect(endpoints.pushgateways).toHaveLength(2);
+    // Stdout: the URL table, nothing of npm's and no log lines; progress went to stderr.
+    expect(first.stdout()).toMatch(/^env dev\n {2}prometheus {9}http:\/\/127\.0\.0\.1:\d+\n/);
+    expect(first.stdout()).not.toMatch(/^> |^\{/m);
+    expect(first.stderr()).toContain('clean state; --keep-data keeps history');
+
     const push = await fetch(`${endpoints.ingest}/metrics/job/thanos-compactor`, {
       method: 'POST',
       // What a halted compactor run pushes (the rule reads the group of the newest finished run).
       body: `greenlang_thanos_compactor_halted 1\ngreenlang_thanos_compactor_last_run_end_timestamp_seconds ${Math.floor(Date.now() / 1000)}\n`,
     });
     expect(push.status).toBe(200);
-
-    // Both Pushgateways hold it, and Prometheus scrapes it with the pushed job label (honor_labels).
     for (const pushgateway of endpoints.pushgateways) {
       const metrics = await (await fetch(`${pushgateway}/metrics`)).text();
       expect(metrics).toMatch(/^greenlang_thanos_compactor_halted\{instance="",job="thanos-compactor"\} 1$/m);
     }
-    const series = await eventually('the metric in Prometheus', async () => {
-      const query = encodeURIComponent('greenlang_thanos_compactor_halted{job="thanos-compactor"}');
-      const body = (await (await fetch(`${endpoints.prometheus}/api/v1/query?query=${query}`)).json()) as {
-        data: { result: { value: [number, string] }[] };
-      };
-      return body.data.result[0];
-    });
-    expect(series.value[1]).toBe('1');
 
-    // The project's rule fires and Alertmanager holds the alert, routed by the project's config.
     const alert = await eventually('ThanosCompactorHalted in Alertmanager', async () => {
       const alerts = (await (
         await fetch(`${endpoints.alertmanager}/api/v2/alerts?filter=alertname%3D%22ThanosCompactorHalted%22`)
-      ).json()) as {
-        labels: Record<string, string>;
-        receivers: { name: string }[];
-      }[];
+      ).json()) as { labels: Record<string, string>; receivers: { name: string }[] }[];
       return alerts[0];
     });
     expect(alert.labels).toEqual(expect.objectContaining({ severity: 'critical', cluster: 'greenlang-dev' }));
     expect(alert.receivers.map((r) => r.name)).toEqual(['slack-critical']);
 
-    // The fan-out delivered it to the Slack stand-in, and the sink recorded it.
     const notification = await eventually('the Slack notification in notifications.jsonl', () =>
-      fs
-        .readFileSync(endpoints.notifications, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as ReceivedNotification)
-        .find((n) => n.sink === 'slack' && n.summary.includes('ThanosCompactorHalted')),
+      notifications(endpoints).find((n) => n.sink === 'slack' && n.summary.includes('ThanosCompactorHalted')),
     );
     expect(notification.summary).toContain('FIRING');
     expect(JSON.stringify(notification.payload)).toContain('Thanos compactor halted');
+    await eventually('the notification on stdout', () =>
+      first.stdout().match(/^notification .*slack .*ThanosCompactorHalted/m) ? true : undefined,
+    );
   });
 
-  it('stops everything on Ctrl-C, and a second npm start works', async () => {
-    if (!first) throw new Error('the first test did not start the stack');
+  it('the walkthrough: the audit judges the seeded bucket, the summary reports alerts and audit from the same bucket', async () => {
     const { endpoints } = first;
-    expect([0, 'SIGINT']).toContain(await ctrlC(first));
-    for (const url of [
-      endpoints.prometheus,
-      endpoints.alertmanager,
-      endpoints.ingest,
-      endpoints.alerts,
-      ...endpoints.pushgateways,
-    ]) {
-      await eventually(`${url} to stop`, async () => ((await refused(url)) ? true : undefined), 20_000);
-    }
+    const audit = await local(
+      endpoints,
+      'audit',
+      '--bucket',
+      endpoints.s3.thanosBucket,
+      '--report-bucket',
+      endpoints.s3.reportsBucket,
+    );
+    const report = JSON.parse(audit.stdout) as BucketAuditReport;
+    expect(report.inventory.blocks).toBeGreaterThan(20);
+    expect(report.inventory.streams).toBe(2);
+    expect(report.findings.map((f) => f.code)).toEqual(['STALE_DELETION_MARK']);
 
-    const second = await npmStart(workDir);
-    try {
-      const ready = await fetch(`${second.endpoints.prometheus}/-/ready`);
-      expect(ready.status).toBe(200);
-    } finally {
-      expect([0, 'SIGINT']).toContain(await ctrlC(second));
+    // Pipe-clean: stdout of `npm run -s local` is the result alone, here the capacity report as JSON.
+    const capacity = await local(endpoints, 'capacity', '--query-url', endpoints.prometheus, '--format', 'json');
+    const capacityReport = JSON.parse(capacity.stdout) as { headline: string; recommendations: { code: string }[] };
+    expect(capacityReport.recommendations.map((r) => r.code)).toContain('NO_DATA');
+    expect(capacityReport.headline).toMatch(/^Capacity: no data for Thanos Query, the store gateway; [\d,]+ series/);
+
+    const summary = await local(
+      endpoints,
+      'summary',
+      '--query-url',
+      endpoints.prometheus,
+      '--topic-arn',
+      endpoints.topics.summary,
+      '--reports',
+      `s3://${endpoints.s3.reportsBucket}`,
+    );
+    const printed = JSON.parse(summary.stdout) as { subject: string; body: string; savedAs: string };
+    expect(printed.subject).toMatch(/^\[greenlang-local\] Weekly summary .*: \d+ alerts?, 1 critical$/);
+    expect(printed.body).toMatch(/ThanosCompactorHalted \(critical\) x1/);
+    expect(printed.body).toMatch(/BUCKET AUDIT\n {2}Latest audit \([^)]+\): 1 finding/);
+    expect(printed.body).toContain('STALE_DELETION_MARK');
+    expect(printed.savedAs).toMatch(/^s3:\/\/greenlang-local-reports\//);
+
+    // The email went through the SNS stand-in; dev does not email critical alerts (email.criticalAlerts: false).
+    const emails = await eventually('the summary email', () => {
+      const sent = notifications(endpoints).filter((n) => n.sink === 'email');
+      return sent.length > 0 ? sent : undefined;
+    });
+    expect(emails.map((e) => e.summary)).toEqual([printed.subject]);
+    expect(endpoints.topics.criticalEmail).toBeUndefined();
+  });
+
+  it('refuses a second npm start in the same folder, with one line naming the running one', async () => {
+    const endpointsBefore = fs.readFileSync(path.join(workDir, 'endpoints.json'), 'utf8');
+    const second = spawnNpmStart(workDir);
+    expect(await second.exited).toBe(1);
+    expect(second.stdout()).toBe('');
+    expect(second.stderr()).toMatch(/^start: another npm start \(pid \d+\) is running with .*: stop it first .*\n$/);
+    expect(fs.readFileSync(path.join(workDir, 'endpoints.json'), 'utf8')).toBe(endpointsBefore);
+  });
+
+  it('SIGTERM to npm stops every process it started', async () => {
+    await stopWith(first, 'SIGTERM');
+  });
+
+  let restarted: Started;
+
+  it('a restart is clean: nothing from the last run is left to fire', async () => {
+    restarted = await npmStart(workDir);
+    running.push(restarted);
+    const { prometheus } = restarted.endpoints;
+    // Let Prometheus evaluate every rule for longer than the longest local `for:` (10 s), a few times over.
+    await eventually(
+      'Prometheus to have evaluated its rules for 20 s',
+      async () => {
+        const [up] = await query(prometheus, 'time() - process_start_time_seconds{job="prometheus"}');
+        return Number(up?.value[1] ?? 0) > 20 ? true : undefined;
+      },
+      60_000,
+    );
+    const alerts = await query(prometheus, 'ALERTS');
+    const names = alerts.map((a) => a.metric.alertname);
+    expect(names).not.toContain('ThanosCompactorHalted');
+    expect(names).not.toContain('AlertmanagerConfigInconsistent');
+    // No series of the previous run's targets (other ports) is left in the TSDB.
+    const oldAlertmanager = first.endpoints.alertmanager.replace('http://', '');
+    expect(await query(prometheus, `count({instance="${oldAlertmanager}"})`)).toEqual([]);
+    // And the previous run's pushes are gone from the Pushgateways.
+    for (const pushgateway of restarted.endpoints.pushgateways) {
+      expect(await (await fetch(`${pushgateway}/metrics`)).text()).not.toContain('greenlang_thanos_compactor_halted');
     }
+  });
+
+  it('SIGINT to npm stops every process it started', async () => {
+    await stopWith(restarted, 'SIGINT');
+  });
+
+  it('SIGHUP to npm alone (npm dies of it) stops every process it started', async () => {
+    const third = await npmStart(workDir);
+    running.push(third);
+    await stopWith(third, 'SIGHUP');
+  });
+
+  it.each([
+    ['SIGHUP', 'the terminal closed'],
+    ['SIGINT', 'Ctrl-C'],
+  ] as const)('%s to the whole process group (%s) stops every process', async (signal, _why) => {
+    const started = await npmStart(workDir);
+    running.push(started);
+    await stopWith(started, signal, 'group');
   });
 });

@@ -1,18 +1,23 @@
 /**
- * Polls `fn` until it returns without throwing, and returns its value; after `timeoutMs`, throws its last error.
- * Tests wait with this, never with a fixed sleep.
+ * Polls `fn` until it returns without throwing, or throws its last error after `timeoutMs`. The way tests wait for
+ * something asynchronous — a scrape, a rule evaluation, a push arriving — never a fixed sleep.
  */
 export async function eventually<T>(
   fn: () => Promise<T> | T,
-  { timeoutMs = 10_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
+  { timeoutMs = 30_000, intervalMs = 200 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
     try {
       return await fn();
     } catch (error) {
-      if (Date.now() >= deadline) throw error;
+      lastError = error;
     }
+    if (Date.now() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+  throw lastError instanceof Error
+    ? new Error(`not true after ${timeoutMs} ms: ${lastError.message}`)
+    : new Error(`not true after ${timeoutMs} ms`);
 }

@@ -10,9 +10,15 @@ export interface ExporterOutput {
   readonly text: string;
 }
 
+/** The delimited protobuf a client_golang exporter serves when asked for it (what client_golang pushes). */
+export const PROTOBUF_ACCEPT =
+  'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
+
 export interface RunningExporters {
   /** One snapshot of every exporter's `/metrics`. */
   capture(): Promise<ExporterOutput[]>;
+  /** One snapshot of every exporter's `/metrics` in delimited protobuf. */
+  captureProtobuf(): Promise<{ readonly name: string; readonly bytes: Uint8Array }[]>;
   stop(): Promise<void>;
 }
 
@@ -52,6 +58,16 @@ export async function startExporters(): Promise<RunningExporters> {
   return {
     async capture() {
       return Promise.all(targets.map(async (t) => ({ name: t.name, text: await (await fetch(t.url)).text() })));
+    },
+    async captureProtobuf() {
+      return Promise.all(
+        targets.map(async (t) => {
+          const response = await fetch(t.url, { headers: { accept: PROTOBUF_ACCEPT } });
+          const type = response.headers.get('content-type') ?? '';
+          if (!type.includes('encoding=delimited')) throw new Error(`${t.name} served ${type}, not delimited protobuf`);
+          return { name: t.name, bytes: new Uint8Array(await response.arrayBuffer()) };
+        }),
+      );
     },
     async stop() {
       await Promise.all(running.map((r) => r.stop()));

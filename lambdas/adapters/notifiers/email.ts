@@ -1,20 +1,13 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { formatEmail } from '../../domain/alerts/email';
+import { vendorAnswer } from './http';
 import type { Notifier } from './notifier';
-import {
-  type AttemptOutcome,
-  type NotifierLogger,
-  parseRetryAfter,
-  type RetryClock,
-  type RetryPolicy,
-  redact,
-  SYSTEM_CLOCK,
-  withRetry,
-} from './retry';
+import { type AttemptOutcome, parseRetryAfter } from './retry';
 
 /**
- * Classifies an SNS SDK error with the shared policy: throttling (429, honouring a Retry-After header when the
- * response has one) and 5xx retry, other 4xx are permanent. The reason names the HTTP status and error name.
+ * Classifies an SNS SDK error like an HTTP answer: throttling (429, honouring a Retry-After header when the
+ * response has one) and 5xx retry, other 4xx are permanent. The reason names the HTTP status and error name; the
+ * whole message is redacted before it is cut.
  */
 export function classifySnsError(error: unknown, secrets: readonly string[], now = Date.now()): AttemptOutcome {
   const e = error as {
@@ -25,7 +18,7 @@ export function classifySnsError(error: unknown, secrets: readonly string[], now
     $response?: { headers?: Record<string, string | undefined> };
   };
   const status = e.$metadata?.httpStatusCode;
-  const reason = redact(`HTTP ${status ?? '(none)'} ${e.name ?? 'Error'}: ${e.message ?? ''}`.slice(0, 200), secrets);
+  const reason = `HTTP ${status ?? '(none)'} ${vendorAnswer(`${e.name ?? 'Error'}: ${e.message ?? ''}`, secrets)}`;
   if (status === 429 || /^Throttl/.test(e.name ?? '')) {
     return { kind: 'retry', reason, retryAfterMs: parseRetryAfter(e.$response?.headers?.['retry-after'], now) };
   }
@@ -34,32 +27,29 @@ export function classifySnsError(error: unknown, secrets: readonly string[], now
 }
 
 /**
- * Critical-alert email through an SNS topic (email subscriptions get the plain-text body). The SDK's own retries
- * are off in the client we are given; the shared policy retries instead, so all notifiers behave the same.
+ * Critical-alert email through an SNS topic (email subscriptions get the plain-text body): one publish per
+ * notification. The client must have the SDK's own retries off (`maxAttempts: 1`): the retry stage retries, the
+ * same way for every target.
  */
-export function emailNotifier(
-  sns: SNSClient,
-  topicArn: string,
-  options: { policy?: RetryPolicy; clock?: RetryClock; logger?: NotifierLogger } = {},
-): Notifier {
-  const clock = options.clock ?? SYSTEM_CLOCK;
+export function emailNotifier(sns: SNSClient, topicArn: string, options: { now?: () => number } = {}): Notifier {
+  const now = options.now ?? Date.now;
   return {
     target: 'email',
-    async notify(notification) {
+    async requests(notification) {
       const email = formatEmail(notification);
-      const { attempts } = await withRetry(
-        'email',
-        async () => {
-          try {
-            await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: email.subject, Message: email.body }));
-            return { kind: 'delivered' };
-          } catch (error) {
-            return classifySnsError(error, [topicArn], clock.now());
-          }
+      return [
+        {
+          name: 'email',
+          async send() {
+            try {
+              await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: email.subject, Message: email.body }));
+              return { kind: 'delivered' } as const;
+            } catch (error) {
+              return classifySnsError(error, [topicArn], now());
+            }
+          },
         },
-        { policy: options.policy, clock, logger: options.logger },
-      );
-      options.logger?.info('email: published', { attempts });
+      ];
     },
   };
 }

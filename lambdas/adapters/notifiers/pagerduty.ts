@@ -1,38 +1,31 @@
 import { pagerDutyEvent } from '../../domain/alerts/pagerduty';
+import { postJsonOnce } from './http';
 import type { HttpNotifierOptions, Notifier, SecretSource } from './notifier';
-import { postJson, SYSTEM_CLOCK, withRetry } from './retry';
 
 /** PagerDuty's Events API v2 endpoint. */
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
-/** PagerDuty Events API v2: trigger while firing, resolve once resolved, same dedup key for both. */
+/**
+ * PagerDuty Events API v2: one event per notification (trigger while firing, resolve once resolved, same dedup
+ * key for both). PagerDuty documents 202 accepted, 400 "do not retry", 429 and 5xx retry
+ * (developer.pagerduty.com/docs/events-api-v2/overview), which is what the shared classification does. The
+ * routing key is redacted from every answer.
+ */
 export function pagerDutyNotifier(
   routingKey: SecretSource,
   options: HttpNotifierOptions & { readonly eventsUrl?: string } = {},
 ): Notifier {
-  const clock = options.clock ?? SYSTEM_CLOCK;
   const fetchFn = options.fetch ?? fetch;
   const url = options.eventsUrl ?? PAGERDUTY_EVENTS_URL;
   return {
     target: 'pagerduty',
-    async notify(notification) {
+    async requests(notification) {
       const key = await routingKey();
       const event = pagerDutyEvent(notification);
       const body = JSON.stringify({ routing_key: key, ...event });
-      const { attempts } = await withRetry(
-        `pagerduty ${event.event_action}`,
-        () => postJson(fetchFn, url, body, [key], clock),
-        {
-          policy: options.policy,
-          clock,
-          logger: options.logger,
-        },
-      );
-      options.logger?.info('pagerduty: event accepted', {
-        action: event.event_action,
-        dedupKey: event.dedup_key,
-        attempts,
-      });
+      return [
+        { name: `pagerduty ${event.event_action}`, send: () => postJsonOnce(fetchFn, url, body, [key], options.now) },
+      ];
     },
   };
 }

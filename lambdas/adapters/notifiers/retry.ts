@@ -1,17 +1,26 @@
 /**
- * The ONE retry policy every notifier uses: 5xx and network errors are retried with exponential backoff and full
- * jitter, a 429 waits for its Retry-After (seconds or an HTTP date) and retries, any other 4xx is permanent, and
- * nothing is tried after the deadline. What cannot be delivered in time throws {@link DeliveryError}; its
- * `retryable` flag tells the caller (the queue consumer) whether a later attempt can succeed.
+ * THE retry stage: notifiers make one attempt per vendor request and classify it ({@link AttemptOutcome}); this
+ * stage alone applies the shared policy to every notifier. 5xx and network errors are retried with exponential
+ * backoff and full jitter, a 429 waits for its Retry-After (seconds or an HTTP date), a permanent refusal stops at
+ * once, and nothing is tried after the deadline. What cannot be delivered throws {@link DeliveryError}; its
+ * `retryable` flag tells the caller whether a later attempt can succeed (the delivery function dead-letters the
+ * permanent ones at once).
+ *
+ * The split follows Alertmanager's notify/: a Notifier returns `(retry bool, err error)` for ONE attempt and
+ * `RetryStage.exec` owns the backoff loop (prometheus/alertmanager notify/notify.go, `RetryStage.exec`, commit
+ * 00c66763: `retry, err := r.integration.Notify(ctx, sent...)`; `if !retry { return ... "notify retry canceled due
+ * to unrecoverable error" }`). Unlike Alertmanager, a 429 is retried after Retry-After (alertmanager#2111).
  */
+import type { AlertNotification } from '../../domain/alerts/model';
+import type { Notifier, PartGuard } from './notifier';
 
-/** The outcome of one attempt, as a notifier classifies its vendor's answer. */
+/** The outcome of one attempt, as a notifier classifies its vendor's answer. Reasons are already redacted. */
 export type AttemptOutcome =
   | { readonly kind: 'delivered' }
   | { readonly kind: 'retry'; readonly reason: string; readonly retryAfterMs?: number }
   | { readonly kind: 'permanent'; readonly reason: string };
 
-/** Logs without secrets: notifiers only ever pass redacted text here. Powertools' Logger fits. */
+/** Logs without secrets: only redacted text is passed here. Powertools' Logger fits. */
 export interface NotifierLogger {
   info(message: string, ...extra: Record<string, unknown>[]): void;
   warn(message: string, ...extra: Record<string, unknown>[]): void;
@@ -24,7 +33,7 @@ export interface RetryPolicy {
   readonly baseDelayMs: number;
   /** Cap of one backoff. @default 10 s */
   readonly maxDelayMs: number;
-  /** Total time for one delivery, waits included. @default 20 s (under the delivery function's timeout) */
+  /** Total time for one vendor request, waits included. @default 20 s (under the delivery function's timeout) */
   readonly deadlineMs: number;
 }
 
@@ -48,7 +57,7 @@ export const SYSTEM_CLOCK: RetryClock = {
   random: Math.random,
 };
 
-/** A notification a target did not accept. The message never holds a secret (URLs and keys are redacted). */
+/** A notification a target did not accept. Message and answer never hold a secret (they are redacted). */
 export class DeliveryError extends Error {
   override readonly name = 'DeliveryError';
   constructor(
@@ -56,6 +65,8 @@ export class DeliveryError extends Error {
     /** Whether a later attempt may succeed (5xx, 429, network, deadline) or not (400, 403, 404...). */
     readonly retryable: boolean,
     readonly attempts: number,
+    /** The vendor's last answer as classified (`HTTP 400 invalid_blocks`), redacted and cut. */
+    readonly answer = '',
   ) {
     super(message);
   }
@@ -63,7 +74,7 @@ export class DeliveryError extends Error {
 
 /**
  * `Retry-After` in milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). Undefined when absent or
- * unreadable (the caller falls back to backoff).
+ * unreadable (the stage falls back to backoff).
  */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
   if (value === null || value === undefined) return undefined;
@@ -77,85 +88,95 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   return Math.max(0, date - now);
 }
 
-/** Classifies an HTTP status the way every vendor here documents it. */
+/**
+ * Classifies an HTTP status the way every vendor here documents it: 2xx delivered; 429 (after Retry-After), 408
+ * and 5xx retried; any other status permanent. Alertmanager's `Retrier.Check` is the same minus 429/408
+ * (prometheus/alertmanager notify/util.go L183-207 @00c66763: `retry := statusCode/100 == 5`).
+ */
 export function classifyHttpStatus(status: number, retryAfterMs: number | undefined, reason: string): AttemptOutcome {
   if (status >= 200 && status < 300) return { kind: 'delivered' };
-  if (status === 429) return { kind: 'retry', reason: `HTTP 429 ${reason}`.trim(), retryAfterMs };
-  if (status >= 500 || status === 408) return { kind: 'retry', reason: `HTTP ${status} ${reason}`.trim() };
-  return { kind: 'permanent', reason: `HTTP ${status} ${reason}`.trim() };
+  const text = `HTTP ${status} ${reason}`.trim();
+  if (status === 429) return { kind: 'retry', reason: text, retryAfterMs };
+  if (status >= 500 || status === 408) return { kind: 'retry', reason: text };
+  return { kind: 'permanent', reason: text };
 }
 
-/**
- * Runs `attempt` until it is delivered, permanently refused, out of attempts or past the deadline.
- * @param target names the target in logs and errors (`slack`, `pagerduty`...), never a URL.
- */
-export async function withRetry(
-  target: string,
-  attempt: () => Promise<AttemptOutcome>,
-  options: { policy?: RetryPolicy; clock?: RetryClock; logger?: NotifierLogger } = {},
-): Promise<{ attempts: number }> {
+/** Applies the shared policy to every vendor request of any notifier. */
+export interface RetryStage {
+  /**
+   * Sends each of the notifier's requests for `notification` in order, each retried under the policy; a request
+   * with a `part` runs through `parts` (so a retry does not repeat a part already delivered).
+   * @throws DeliveryError on the first request that is refused or runs out of attempts or time.
+   */
+  deliver(notifier: Notifier, notification: AlertNotification, parts?: PartGuard): Promise<{ attempts: number }>;
+}
+
+export interface RetryStageOptions {
+  readonly policy?: RetryPolicy;
+  readonly clock?: RetryClock;
+  readonly logger?: NotifierLogger;
+}
+
+/** The retry stage with the given policy (default {@link DEFAULT_RETRY_POLICY}). */
+export function retryStage(options: RetryStageOptions = {}): RetryStage {
   const policy = options.policy ?? DEFAULT_RETRY_POLICY;
   const clock = options.clock ?? SYSTEM_CLOCK;
-  const deadline = clock.now() + policy.deadlineMs;
-  let last = '';
-  for (let n = 1; n <= policy.maxAttempts; n++) {
-    const outcome = await attempt();
-    if (outcome.kind === 'delivered') return { attempts: n };
-    if (outcome.kind === 'permanent') {
-      throw new DeliveryError(`${target}: refused, not retried: ${outcome.reason}`, false, n);
+  const logger = options.logger;
+
+  /** Runs one request until delivered, permanently refused, out of attempts or past the deadline. */
+  async function untilSettled(name: string, send: () => Promise<AttemptOutcome>): Promise<number> {
+    const deadline = clock.now() + policy.deadlineMs;
+    let last = '';
+    for (let n = 1; n <= policy.maxAttempts; n++) {
+      let outcome: AttemptOutcome;
+      try {
+        outcome = await send();
+      } catch (error) {
+        // A notifier classifies its answers; a throw is a bug or a broken dependency. Its message may hold a URL,
+        // so only its name goes on.
+        outcome = { kind: 'retry', reason: `unexpected ${error instanceof Error ? error.name : 'error'}` };
+      }
+      if (outcome.kind === 'delivered') return n;
+      if (outcome.kind === 'permanent') {
+        throw new DeliveryError(`${name}: refused, not retried: ${outcome.reason}`, false, n, outcome.reason);
+      }
+      last = outcome.reason;
+      if (n === policy.maxAttempts) break;
+      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (n - 1));
+      const wait = outcome.retryAfterMs ?? Math.round(clock.random() * backoff);
+      if (clock.now() + wait > deadline) {
+        throw new DeliveryError(
+          `${name}: ${last}; next attempt in ${wait} ms would pass the ${policy.deadlineMs} ms deadline`,
+          true,
+          n,
+          last,
+        );
+      }
+      logger?.warn(`${name}: attempt ${n} failed, retrying`, { reason: last, waitMs: wait });
+      await clock.sleep(wait);
     }
-    last = outcome.reason;
-    if (n === policy.maxAttempts) break;
-    const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (n - 1));
-    const wait = outcome.retryAfterMs ?? Math.round(clock.random() * backoff);
-    if (clock.now() + wait > deadline) {
-      throw new DeliveryError(
-        `${target}: ${last}; next attempt in ${wait} ms would pass the ${policy.deadlineMs} ms deadline`,
-        true,
-        n,
-      );
-    }
-    options.logger?.warn(`${target}: attempt ${n} failed, retrying`, { reason: last, waitMs: wait });
-    await clock.sleep(wait);
+    throw new DeliveryError(
+      `${name}: gave up after ${policy.maxAttempts} attempts: ${last}`,
+      true,
+      policy.maxAttempts,
+      last,
+    );
   }
-  throw new DeliveryError(`${target}: gave up after ${policy.maxAttempts} attempts: ${last}`, true, policy.maxAttempts);
-}
 
-/** Network failures as text without the URL (undici's messages can include it). */
-export function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return `network error${cause?.code ? ` ${cause.code}` : ''}`;
-}
-
-/** Removes every occurrence of the given secrets from a text (vendor answers can echo a request). */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length > 0) out = out.split(s).join('[redacted]');
-  return out;
-}
-
-export type Fetch = typeof fetch;
-
-/** POSTs JSON, returning status, Retry-After and a short redacted reason; network errors become `retry`. */
-export async function postJson(
-  fetchFn: Fetch,
-  url: string,
-  body: string,
-  secrets: readonly string[],
-  clock: RetryClock,
-): Promise<AttemptOutcome> {
-  let response: Response;
-  try {
-    response = await fetchFn(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (error) {
-    return { kind: 'retry', reason: networkReason(error) };
-  }
-  const text = await response.text().catch(() => '');
-  const reason = redact(text.slice(0, 200), secrets).replace(/\s+/g, ' ');
-  return classifyHttpStatus(response.status, parseRetryAfter(response.headers.get('retry-after'), clock.now()), reason);
+  return {
+    async deliver(notifier, notification, parts) {
+      const requests = await notifier.requests(notification);
+      let total = 0;
+      for (const request of requests) {
+        const send = async () => {
+          const attempts = await untilSettled(request.name, request.send);
+          total += attempts;
+          logger?.info(`${request.name}: delivered`, { target: notifier.target, attempts });
+        };
+        if (parts && request.part !== undefined) await parts(request.part, send);
+        else await send();
+      }
+      return { attempts: total };
+    },
+  };
 }

@@ -57,7 +57,7 @@ export function renderMarkdown(report: CapacityReport): string {
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...report.prometheus.replicas.map(
       (r) =>
-        `| ${md(r.replica)} | ${formatNumber(r.headSeries)} | ${formatNumber(r.seriesTrigger)} | ${formatNumber(r.samplesPerSecond)} | ${orDash(r.memoryBytes, formatBytes)} | ${formatBytes(r.estimatedMemoryBytes)} | ${md(r.memoryLimit)} | ${formatBytes(r.estimatedLocalStorageBytes)} | ${md(r.localStorageLimit)} | ${describeProjection(r.seriesProjection)} |`,
+        `| ${md(r.replica)} | ${formatNumber(r.headSeries)} | ${formatNumber(r.seriesTrigger)} | ${formatNumber(r.samplesPerSecond)} | ${orDash(r.memoryBytes, formatBytes)} | ${formatBytes(r.estimatedMemoryBytes)} | ${formatBytes(r.memoryLimitBytes)} | ${formatBytes(r.estimatedLocalStorageBytes)} | ${formatBytes(r.localStorageLimitBytes)} | ${describeProjection(r.seriesProjection)} |`,
     ),
     '',
     '## Thanos',
@@ -216,7 +216,6 @@ export function renderHtml(report: CapacityReport): string {
   const replicas = report.prometheus.replicas;
   const limitSeries = replicas[0]?.seriesTrigger ?? 0;
   const storageLimit = replicas[0]?.localStorageLimitBytes ?? 0;
-  const storageLimitText = replicas[0]?.localStorageLimit ?? '';
   const charts = replicas.length
     ? [
         renderChart({
@@ -232,7 +231,7 @@ export function renderHtml(report: CapacityReport): string {
           title: `Local storage per replica (samples/s × ${report.localRetentionDays} d × 1.5 B × 2)`,
           series: replicas.map((r) => ({ name: r.replica, points: r.storageHistory, projection: r.storageProjection })),
           limit: storageLimit,
-          limitLabel: `retentionSize ${storageLimitText} (${formatBytes(storageLimit)})`,
+          limitLabel: `retentionSize ${formatBytes(storageLimit)}`,
           now,
           horizonDays: report.horizonDays,
           format: formatBytes,
@@ -242,7 +241,7 @@ export function renderHtml(report: CapacityReport): string {
   const rows = replicas
     .map(
       (r) =>
-        `<tr><td>${esc(r.replica)}</td><td class="num">${formatNumber(r.headSeries)}</td><td class="num">${formatNumber(r.samplesPerSecond)}</td><td class="num">${orDash(r.memoryBytes, formatBytes)}</td><td class="num">${formatBytes(r.estimatedMemoryBytes)}</td><td class="num">${esc(r.memoryLimit)}</td><td class="num">${formatBytes(r.estimatedLocalStorageBytes)}</td><td class="num">${esc(r.localStorageLimit)}</td></tr>`,
+        `<tr><td>${esc(r.replica)}</td><td class="num">${formatNumber(r.headSeries)}</td><td class="num">${formatNumber(r.samplesPerSecond)}</td><td class="num">${orDash(r.memoryBytes, formatBytes)}</td><td class="num">${formatBytes(r.estimatedMemoryBytes)}</td><td class="num">${formatBytes(r.memoryLimitBytes)}</td><td class="num">${formatBytes(r.estimatedLocalStorageBytes)}</td><td class="num">${formatBytes(r.localStorageLimitBytes)}</td></tr>`,
     )
     .join('');
   const bucket = report.bucket

@@ -250,27 +250,27 @@ export function recommend(report: ReportFacts, actWithinDays: number): Recommend
       out.push({
         code: 'RAISE_LIMIT',
         component: 'prometheus',
-        message: `${r.replica}: memory ${formatBytes(memoryUse)} (${r.memoryBytes !== null && r.memoryBytes >= r.estimatedMemoryBytes ? 'measured' : 'series × 3 KB × 2 + 1 GB'}) exceeds the ${r.memoryLimit} limit (${formatBytes(r.memoryLimitBytes)}): raise the memory limit to at least ${formatBytes(memoryUse)}.`,
+        message: `${r.replica}: memory ${formatBytes(memoryUse)} (${r.memoryBytes !== null && r.memoryBytes >= r.estimatedMemoryBytes ? 'measured' : 'series × 3 KB × 2 + 1 GB'}) exceeds the memory limit of ${formatBytes(r.memoryLimitBytes)}: raise the memory limit to at least ${formatBytes(memoryUse)}.`,
       });
     }
     if (r.estimatedLocalStorageBytes > r.localStorageLimitBytes) {
       out.push({
         code: 'RAISE_LIMIT',
         component: 'prometheus',
-        message: `${r.replica}: ${formatNumber(r.samplesPerSecond)} samples/s × ${report.localRetentionDays} d needs ${formatBytes(r.estimatedLocalStorageBytes)} of local storage, above the ${r.localStorageLimit} retentionSize (${formatBytes(r.localStorageLimitBytes)}): raise retentionSize and the volume.`,
+        message: `${r.replica}: ${formatNumber(r.samplesPerSecond)} samples/s × ${report.localRetentionDays} d needs ${formatBytes(r.estimatedLocalStorageBytes)} of local storage, above the retentionSize of ${formatBytes(r.localStorageLimitBytes)}: raise retentionSize and the volume.`,
       });
     } else if (r.storageProjection.kind === 'crosses' && r.storageProjection.daysFromNow <= actWithinDays) {
       out.push({
         code: 'RAISE_LIMIT',
         component: 'prometheus',
-        message: `${r.replica}: local storage reaches the ${r.localStorageLimit} retentionSize around ${r.storageProjection.at.slice(0, 10)}: raise retentionSize and the volume.`,
+        message: `${r.replica}: local storage reaches the retentionSize of ${formatBytes(r.localStorageLimitBytes)} around ${r.storageProjection.at.slice(0, 10)}: raise retentionSize and the volume.`,
       });
     }
     if (out.length === before) {
       out.push({
         code: 'FINE',
         component: 'prometheus',
-        message: `${r.replica}: ${formatNumber(r.headSeries)} head series (${percent(r.headSeries, r.seriesTrigger)} of the trigger), memory estimate ${formatBytes(r.estimatedMemoryBytes)} of the ${r.memoryLimit} limit; ${describeProjection(r.seriesProjection)}.`,
+        message: `${r.replica}: ${formatNumber(r.headSeries)} head series (${percent(r.headSeries, r.seriesTrigger)} of the trigger), memory estimate ${formatBytes(r.estimatedMemoryBytes)} of the ${formatBytes(r.memoryLimitBytes)} limit; ${describeProjection(r.seriesProjection)}.`,
       });
     }
   }
@@ -328,6 +328,14 @@ function scaleByTrigger(
   };
 }
 
+/** How the headline names a component. */
+const COMPONENT_LABELS: Record<CapacityComponent, string> = {
+  prometheus: 'Prometheus',
+  thanosQuery: 'Thanos Query',
+  thanosStore: 'the store gateway',
+  thanosBucket: 'the Thanos bucket',
+};
+
 function headline(report: ReportFacts, recommendations: readonly Recommendation[]): string {
   const action = recommendations.filter((r) => r.code === 'SCALE_OUT' || r.code === 'RAISE_LIMIT');
   const maxSeries = Math.max(0, ...report.prometheus.replicas.map((r) => r.headSeries));
@@ -340,8 +348,13 @@ function headline(report: ReportFacts, recommendations: readonly Recommendation[
     .filter((p): p is Extract<Projection, { kind: 'crosses' }> => p.kind === 'crosses')
     .sort((a, b) => a.daysFromNow - b.daysFromNow)[0];
   const projection = soonest ? `, trigger reached ~${soonest.at.slice(0, 10)}` : '';
-  const status =
-    action.length === 0 ? 'all fine' : `${action.length} action${action.length === 1 ? '' : 's'} recommended`;
+  // "all fine" only when every check measured something and found it fine: a check without data is never fine.
+  const noData = recommendations.filter((r) => r.code === 'NO_DATA').map((r) => COMPONENT_LABELS[r.component]);
+  const parts = [
+    ...(action.length > 0 ? [`${action.length} action${action.length === 1 ? '' : 's'} recommended`] : []),
+    ...(noData.length > 0 ? [`no data for ${[...new Set(noData)].join(', ')}`] : []),
+  ];
+  const status = parts.length === 0 ? 'all fine' : parts.join(', ');
   return `Capacity: ${status}; ${series}${projection}.`;
 }
 

@@ -1,17 +1,27 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { AlertHistoryStore } from '../../adapters/alert-history';
+import type { DeadLetterStore } from '../../adapters/dead-letters';
 import type { DeliveryGuard } from '../../adapters/delivery-guard';
 import type { Notifier } from '../../adapters/notifiers/notifier';
-import { DeliveryError, type NotifierLogger } from '../../adapters/notifiers/retry';
+import { DeliveryError, type NotifierLogger, type RetryStage } from '../../adapters/notifiers/retry';
 import { alertHistoryKey, alertHistoryRecord } from '../../domain/alerts/history';
 import { notificationKey } from '../../domain/alerts/idempotency';
 import { type AlertNotification, parseNotificationText } from '../../domain/alerts/model';
-import { type DeliveryTarget, deliveryTargets, type RoutingOptions } from '../../domain/alerts/routing';
+import {
+  DELIVERY_TARGETS,
+  type DeliveryTarget,
+  deliveryTargets,
+  type RoutingOptions,
+} from '../../domain/alerts/routing';
 
 export interface DeliveryDeps {
   /** One notifier per target the routing can select. */
   readonly notifiers: Partial<Record<DeliveryTarget, Notifier>>;
+  /** The one retry policy applied to every notifier's attempts. */
+  readonly retry: RetryStage;
+  /** Where a permanently refused delivery goes at once (not retried). */
+  readonly deadLetters: DeadLetterStore;
   readonly routing: RoutingOptions;
   readonly guard: DeliveryGuard;
   readonly history: AlertHistoryStore;
@@ -27,16 +37,31 @@ export interface DeliveryResult {
   readonly delivered: readonly DeliveryTarget[];
   /** Targets that had already got it (a duplicate within the idempotency window). */
   readonly duplicates: readonly DeliveryTarget[];
+  /** Targets that refused it for good: recorded in the dead-letter store, not retried. */
+  readonly deadLettered: readonly { readonly target: DeliveryTarget; readonly answer: string }[];
   readonly historyKey: string;
 }
 
-export type DeliverNotification = (notification: AlertNotification) => Promise<DeliveryResult>;
+/** Options of one delivery. */
+export interface DeliverOptions {
+  /** Deliver only to these of the routed targets (a redriven dead letter names the target that refused it). */
+  readonly only?: readonly DeliveryTarget[];
+}
+
+export type DeliverNotification = (
+  notification: AlertNotification,
+  options?: DeliverOptions,
+) => Promise<DeliveryResult>;
 
 /**
  * THE delivery function (the queue consumer in AWS, in-process locally): routes the notification, delivers it to
- * each target at most once per idempotency window (each target guarded on its own, so a retry after a PagerDuty
- * failure does not post to Slack again), records it as alert history, and throws DeliveryError if a target
- * failed (after recording what did get through).
+ * each target through the retry stage at most once per idempotency window (each target guarded on its own, so a
+ * retry after a PagerDuty failure does not post to Slack again), records it as alert history, and:
+ * - dead-letters a target that refused it for good (a permanent 4xx) at once, with the vendor's redacted answer;
+ *   that target counts as settled (a duplicate from the other Alertmanager replica does not call the vendor again)
+ *   and the notification as a whole does not fail for it, so neither SQS nor Alertmanager resends it;
+ * - throws a retryable DeliveryError when a target may still accept it later (5xx, 429, network, deadline), after
+ *   recording what did get through.
  */
 export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification {
   const enabled = (['slack', 'pagerduty', 'email'] as const).filter((t) =>
@@ -46,29 +71,50 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
   if (missing.length > 0) throw new Error(`alert delivery: targets enabled without a notifier: ${missing.join(', ')}`);
   const now = deps.now ?? (() => new Date());
 
-  return async (notification) => {
+  return async (notification, options = {}) => {
     const key = notificationKey(notification);
-    const targets = deliveryTargets(notification, deps.routing);
-    const settled = await Promise.allSettled(
-      targets.map(async (target) => {
-        const notifier = deps.notifiers[target] as Notifier;
-        const guarded = `${key}#${target}`;
-        const parts = (part: string, send: () => Promise<void>) => deps.guard.once(`${guarded}#${part}`, send);
-        return { target, ran: await deps.guard.once(guarded, () => notifier.notify(notification, parts)) };
-      }),
+    const targets = deliveryTargets(notification, deps.routing).filter(
+      (t) => !options.only || options.only.includes(t),
     );
+    const deadLettered: { target: DeliveryTarget; answer: string }[] = [];
+    const deliverTo = async (target: DeliveryTarget) => {
+      const notifier = deps.notifiers[target] as Notifier;
+      const guarded = `${key}#${target}`;
+      const parts = (part: string, send: () => Promise<void>) => deps.guard.once(`${guarded}#${part}`, send);
+      try {
+        await deps.retry.deliver(notifier, notification, parts);
+      } catch (error) {
+        if (!(error instanceof DeliveryError) || error.retryable) throw error;
+        // Permanent: record it now (a failed write throws, so the notification is retried, not lost).
+        await deps.deadLetters.put({
+          key,
+          target,
+          receiver: notification.receiver,
+          status: notification.status,
+          attempts: error.attempts,
+          reason: error.message,
+          answer: error.answer,
+          at: now().toISOString(),
+          notification,
+        });
+        deadLettered.push({ target, answer: error.answer });
+      }
+    };
+    const settled = await Promise.allSettled(targets.map((t) => deps.guard.once(`${key}#${t}`, () => deliverTo(t))));
     const delivered: DeliveryTarget[] = [];
     const duplicates: DeliveryTarget[] = [];
     const failures: { target: DeliveryTarget; error: unknown }[] = [];
     settled.forEach((s, i) => {
       const target = targets[i] as DeliveryTarget;
-      if (s.status === 'fulfilled') (s.value.ran ? delivered : duplicates).push(target);
-      else failures.push({ target, error: s.reason });
+      if (s.status === 'rejected') failures.push({ target, error: s.reason });
+      else if (!s.value) duplicates.push(target);
+      else if (!deadLettered.some((d) => d.target === target)) delivered.push(target);
     });
     const at = now();
     const historyKey = alertHistoryKey(at, key);
     // Only a fresh delivery is recorded: a duplicate's record was written by the first copy.
-    if (delivered.length > 0 || (failures.length > 0 && duplicates.length === 0) || targets.length === 0) {
+    const fresh = delivered.length > 0 || deadLettered.length > 0;
+    if (fresh || (failures.length > 0 && duplicates.length === 0) || targets.length === 0) {
       await deps.history.put(historyKey, alertHistoryRecord(notification, [...duplicates, ...delivered], at));
     }
     const summary = {
@@ -78,21 +124,30 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
       alerts: notification.alerts.length,
       delivered,
       duplicates,
+      deadLettered: deadLettered.map((d) => d.target),
     };
+    if (deadLettered.length > 0) {
+      deps.logger.error('alert delivery refused for good: dead-lettered, not retried', {
+        ...summary,
+        answers: deadLettered,
+      });
+    }
     if (failures.length > 0) {
       const messages = failures.map((f) => (f.error instanceof Error ? f.error.message : String(f.error)));
       deps.logger.error('alert delivery failed', { ...summary, failures: messages });
-      const retryable = failures.some((f) => !(f.error instanceof DeliveryError) || f.error.retryable);
-      throw new DeliveryError(`delivery failed: ${messages.join('; ')}`, retryable, 0);
+      // Only retryable failures are left here: permanent ones were dead-lettered above.
+      throw new DeliveryError(`delivery failed: ${messages.join('; ')}`, true, 0);
     }
-    deps.logger.info('alert delivered', summary);
-    return { key, targets, delivered, duplicates, historyKey };
+    if (deadLettered.length === 0) deps.logger.info('alert delivered', summary);
+    return { key, targets, delivered, duplicates, deadLettered, historyKey };
   };
 }
 
 /**
- * The queue consumer: each SQS record holds one validated notification (the webhook's JSON). Failed records are
- * reported as batch item failures, so only they are retried and, after maxReceiveCount, go to the DLQ.
+ * The queue consumer: each SQS record holds one validated notification (the webhook's JSON). A permanent refusal
+ * was dead-lettered by `deliver` and does not fail the record (it is not rethrown, so not received again); records
+ * that failed retryably are reported as batch item failures, so only they are retried and, after
+ * maxReceiveCount, go to the DLQ by the queue's redrive policy.
  */
 export function makeDeliveryHandler(
   deliver: DeliverNotification,
@@ -102,7 +157,11 @@ export function makeDeliveryHandler(
     hooks.beforeBatch?.(context);
     const processor = new BatchProcessor(EventType.SQS);
     const recordHandler = async (record: SQSRecord) => {
-      await deliver(parseNotificationText(record.body));
+      // A dead letter redriven from the DLQ carries the target that refused it (sqsDeadLetterStore): deliver it
+      // to that target only, not again to those that accepted it.
+      const target = record.messageAttributes?.target?.stringValue;
+      const only = DELIVERY_TARGETS.find((t) => t === target);
+      await deliver(parseNotificationText(record.body), only ? { only: [only] } : {});
     };
     return processPartialResponse(event, recordHandler, processor, { context });
   };

@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { bearerToken, sameToken } from '../../adapters/bearer-token';
 import type { SecretSource } from '../../adapters/notifiers/notifier';
 import type { NotifierLogger } from '../../adapters/notifiers/retry';
 import { type AlertNotification, InvalidNotificationError, parseNotificationText } from '../../domain/alerts/model';
@@ -15,6 +15,7 @@ export interface WebhookDeps {
   readonly logger: NotifierLogger;
 }
 
+/** What the handler reads of an API Gateway proxy event (REST v1, as the private API sends, or HTTP API v2). */
 export type WebhookEvent = Pick<APIGatewayProxyEventV2, 'headers' | 'body' | 'isBase64Encoded'>;
 
 function reply(statusCode: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
@@ -25,24 +26,19 @@ function reply(statusCode: number, body: Record<string, unknown>, headers: Recor
   } satisfies APIGatewayProxyStructuredResultV2;
 }
 
-function sameToken(given: string, expected: string): boolean {
-  // Compare digests: constant time and independent of the lengths.
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
 /**
  * POST /alerts: checks the bearer token, validates the Alertmanager v4 payload and hands it on. 401 without a
- * valid token, 400 naming the bad fields, 413 when too large to enqueue, 202 once accepted. Alertmanager retries
- * non-2xx answers, so anything not accepted is retried by the sender.
+ * valid token, 400 naming the bad fields, 413 when too large to enqueue, 202 once accepted. Alertmanager's
+ * webhook notifier retries 5xx answers only (prometheus/alertmanager notify/webhook/webhook.go L53-59 @01b7141f: a
+ * `notify.Retrier` without RetryCodes; notify/util.go L183-207 @00c66763: `retry := statusCode/100 == 5`), so
+ * these 4xx answers are final, and a failure of `accept` (a 500) is retried by the sender.
  */
 export function makeWebhookHandler(deps: WebhookDeps) {
   return async (event: WebhookEvent): Promise<APIGatewayProxyStructuredResultV2> => {
     if (deps.token) {
       const header = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
-      const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-      if (!match?.[1]) {
+      const given = bearerToken(header);
+      if (given === undefined) {
         return reply(
           401,
           { error: 'missing bearer token: send "Authorization: Bearer <token>"' },
@@ -51,7 +47,7 @@ export function makeWebhookHandler(deps: WebhookDeps) {
           },
         );
       }
-      if (!sameToken(match[1], await deps.token())) {
+      if (!sameToken(given, await deps.token())) {
         deps.logger.warn('alert webhook: invalid bearer token');
         return reply(401, { error: 'invalid bearer token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
       }

@@ -5,7 +5,11 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import { makeWebhookHandler } from './handler';
 
-/** Environment (set by the AlertFanout construct): TOKEN_SECRET_NAME, DELIVERY_QUEUE_URL. */
+/**
+ * Environment (set by the AlertWebhookApi construct): TOKEN_SECRET_NAME, DELIVERY_QUEUE_URL. Behind the private API,
+ * the TOKEN authorizer has already refused requests without the token; the handler checks it again (the same code
+ * serves locally, where there is no authorizer).
+ */
 const env = process.env;
 const logger = new Logger();
 const sqs = new SQSClient({});

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type GroupStore, GroupTooLargeError, updateEntry } from '../../adapters/group-store';
 import type { PushgatewayReplica } from '../../adapters/pushgateway';
+import { recordRefusal } from '../../adapters/refusal-recorder';
+import { decodePushBody, type RefusalStage } from '../../domain/exposition/decode';
 import {
   type GroupRecord,
   nextRecord,
@@ -11,6 +13,7 @@ import {
 import { commitEntry, finishEntry, type GroupEntry, type SyncTiming, type Writer } from '../../domain/group-sync';
 import { formatGroupingPath, groupingKeyId, parseGroupingPath } from '../../domain/grouping-key';
 import { checkGroupSize, checkPushLimits, type PushLimits } from '../../domain/push-limits';
+import { REFUSAL_MARKER_METRIC } from '../../domain/push-refusal';
 import { validateConsistency, validatePushBody } from '../../domain/push-validation';
 import {
   applyPush,
@@ -22,7 +25,6 @@ import {
   successStatus,
 } from '../../domain/pushgateway-semantics';
 import { accepted, type PushResponse, redirectUncleanPath, refuse } from './answers';
-import { parsePushBody } from './body';
 import { type GroupView, stateOf } from './group-view';
 import { outcomesOf, type WriteResult, writeAll } from './replica-writes';
 
@@ -58,6 +60,9 @@ export interface PushIngestDeps {
   readonly now?: () => number;
 }
 
+/** Where the refusal of a push with a malformed path is recorded (a parse-stage marker: no group is touched). */
+export const PATH_REFUSAL_TARGET = `/metrics/job/${REFUSAL_MARKER_METRIC}`;
+
 /** Commit attempts before answering 503 (each lost to a concurrent writer of the same group). */
 const COMMIT_ATTEMPTS = 20;
 
@@ -72,12 +77,37 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
   const now = deps.now ?? Date.now;
   const { store, view, limits, timing } = deps;
   return async (request) => {
+    const method = request.method.toUpperCase() as PushMethod;
+    /**
+     * The one way a push is answered 400 by the ingestion itself: nothing is committed (the record is untouched),
+     * and every replica is left as a Pushgateway refusing the push at `stage` would be (refusal-recorder.ts): the
+     * 400 counted, and for `storage` the group's failure time set. The markers are pushes the replicas refuse, so
+     * they never become content, and the repair, which writes only records, never copies them. 405, 413 and 301
+     * leave no trace, as on a Pushgateway (they are answered before its push handler).
+     */
+    const badRequest = async (
+      stage: RefusalStage,
+      message: string,
+      rawPath = request.rawPath,
+    ): Promise<PushResponse> => {
+      if (PUSH_METHODS.includes(method)) {
+        await recordRefusal(deps.replicas, { method, rawPath, stage, message }, deps.logger);
+      }
+      return refuse(400, message);
+    };
     const cleaned = cleanRequestPath(request.path);
     if (cleaned !== request.path) return redirectUncleanPath(request.path, cleaned);
     const parsedKey = parseGroupingPath(request.path);
-    if (!parsedKey.ok) return refuse(parsedKey.status, parsedKey.message);
+    if (!parsedKey.ok) {
+      // A path the replicas would refuse gets its marker on a valid path: the refusal is counted the same
+      // (handler "push"), and no malformed path reaches a replica (after a push to `/metrics/job@base64/!!`,
+      // Pushgateway 1.5.1 leaves every later push to a `job@base64` path, the form the records are written in,
+      // without an answer; checked against the binary).
+      return parsedKey.status === 400
+        ? badRequest('parse', parsedKey.message, PATH_REFUSAL_TARGET)
+        : refuse(parsedKey.status, parsedKey.message);
+    }
     const key = parsedKey.key;
-    const method = request.method.toUpperCase() as PushMethod;
     if (!PUSH_METHODS.includes(method)) return refuse(405, 'Method Not Allowed', { allow: PUSH_METHODS.join(', ') });
     if (request.body.byteLength > limits.maxBodyBytes) {
       return refuse(
@@ -89,17 +119,19 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     let pushState: GroupState | undefined;
     let families: ReturnType<typeof storedFamilies> = [];
     if (method !== 'DELETE') {
-      const body = parsePushBody(
-        request.headers['content-type'],
-        request.headers['content-encoding'],
-        request.body,
-        limits.maxDecompressedBytes,
-      );
-      if (!body.ok) return refuse(body.status, body.message);
+      const body = decodePushBody(request.headers['content-type'], request.headers['content-encoding'], request.body, {
+        maxDecodedBytes: limits.maxDecompressedBytes,
+      });
+      if (!body.ok)
+        return body.status === 400 ? badRequest(body.stage, body.message) : refuse(body.status, body.message);
       const limited = checkPushLimits(body.families, limits);
-      if (!limited.ok) return refuse(limited.status, limited.message);
+      if (!limited.ok) {
+        return limited.status === 400
+          ? badRequest('storage', limited.message)
+          : refuse(limited.status, limited.message);
+      }
       const bodyCheck = validatePushBody(body.families);
-      if (!bodyCheck.ok) return refuse(400, bodyCheck.message);
+      if (!bodyCheck.ok) return badRequest('storage', bodyCheck.message);
       pushState = { key, families: pushedFamilies(body.families, key) };
       families = storedFamilies(body.families);
     }
@@ -120,13 +152,16 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       if (method !== 'DELETE' && pushState && own) {
         const colliding = view.index.collidingGroup(key);
         if (colliding !== undefined) {
-          return refuse(
-            400,
+          // Recorded at the parse stage: counted as a 400, but no group created. A Pushgateway refusing this push
+          // creates the group with its failure time, and that group alone makes every replica's /metrics fail.
+          return badRequest(
+            'parse',
             `pushed metrics are invalid or inconsistent with existing metrics: group {${id}} would expose the same push_time_seconds series as group {${colliding}} (the Pushgateway adds instance="" to the one without instance); delete one of them first`,
           );
         }
         const size = checkGroupSize(recordSampleCount(record), limits);
-        if (!size.ok) return refuse(size.status, size.message);
+        if (!size.ok)
+          return size.status === 400 ? badRequest('storage', size.message) : refuse(size.status, size.message);
         const consistency = validateConsistency({
           method,
           key,
@@ -134,7 +169,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
           groups: view.index,
           ownFamilies: own,
         });
-        if (!consistency.ok) return refuse(400, consistency.message);
+        if (!consistency.ok) return badRequest('storage', consistency.message);
         shown = applyPush(method, before?.record.deleted ? undefined : previousState, pushState);
       }
       const { entry, writer } = commitEntry(before, record, `push-${randomUUID()}`, now(), timing);
@@ -163,6 +198,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       // No replica has it or can get it by itself: put the record back as it was, and say so.
       const reverted = await revert(commit, results);
       if (reverted) {
+        // The replicas refused the record themselves, so each already holds the trace of it: not recorded again.
         const first = rejected[0]?.answer;
         if (first) return refuse(first.status, first.body);
         return refuse(503, 'no Pushgateway replica took the push; nothing was applied, retry');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type GroupStore, updateEntry } from '../../adapters/group-store';
 import { type PushgatewayReplica, type ReplicaAnswer, ReplicaUnavailableError } from '../../adapters/pushgateway';
-import { type GroupRecord, recordExposition } from '../../domain/group-record';
+import { type GroupRecord, recordBody } from '../../domain/group-record';
 import {
   beginEntry,
   canBeAlone,
@@ -26,12 +26,12 @@ export interface WriteResult {
  */
 export async function writeRecord(replica: PushgatewayReplica, record: GroupRecord): Promise<WriteResult> {
   try {
-    const answer = await replica.push({
-      method: record.deleted ? 'DELETE' : 'PUT',
-      path: formatGroupingPath(record.key),
-      body: record.deleted ? new Uint8Array() : Buffer.from(recordExposition(record), 'utf8'),
-      contentType: 'text/plain; version=0.0.4; charset=utf-8',
-    });
+    const path = formatGroupingPath(record.key);
+    const answer = await replica.push(
+      record.deleted
+        ? { method: 'DELETE', path, body: new Uint8Array() }
+        : { method: 'PUT', path, ...recordBody(record) },
+    );
     const applied = answer.status >= 200 && answer.status < 300;
     return { replica: replica.name, outcome: applied ? 'applied' : 'not-applied', answer };
   } catch (error) {

@@ -1,19 +1,31 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { type AlertHistoryStore, fileAlertHistoryStore } from '../../adapters/alert-history';
+import { type AlertHistoryStore, fileAlertHistoryStore, s3AlertHistoryStore } from '../../adapters/alert-history';
+import { type DeadLetterStore, fileDeadLetterStore, memoryDeadLetterStore } from '../../adapters/dead-letters';
 import { memoryDeliveryGuard } from '../../adapters/delivery-guard';
 import { emailNotifier } from '../../adapters/notifiers/email';
 import type { Notifier } from '../../adapters/notifiers/notifier';
 import { PAGERDUTY_EVENTS_URL, pagerDutyNotifier } from '../../adapters/notifiers/pagerduty';
-import { DeliveryError, type RetryPolicy } from '../../adapters/notifiers/retry';
+import { type RetryPolicy, retryStage } from '../../adapters/notifiers/retry';
 import { slackNotifier } from '../../adapters/notifiers/slack';
+import type { DeadLetter } from '../../domain/alerts/dead-letter';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../domain/alerts/idempotency';
 import type { DeliveryTarget } from '../../domain/alerts/routing';
-import { type DeliverNotification, makeDeliverNotification } from '../../handlers/alert-delivery/handler';
+import {
+  type DeliverNotification,
+  type DeliveryDeps,
+  makeDeliverNotification,
+} from '../../handlers/alert-delivery/handler';
 import { makeWebhookHandler } from '../../handlers/alert-webhook/handler';
+import { awsClientConfig } from '../aws';
 import { type LocalService, parseFlags, UsageError } from '../service';
+import { localToken, TOKEN_FLAGS, tokenUsage } from '../token';
+
+/** The environment variable the bearer token can come from (kept out of `ps`, unlike --token). */
+export const ALERTS_TOKEN_ENV = 'ALERT_WEBHOOK_TOKEN';
 
 export interface AlertFanoutServerOptions {
   /** @default a free port */
@@ -28,9 +40,15 @@ export interface AlertFanoutServerOptions {
   readonly emailTopicArn?: string;
   /** Write alert history as `<dir>/alert-history/<yyyy>/<mm>/<dd>/<key>.json`. @default not recorded */
   readonly historyDir?: string;
+  /** Or write it to this bucket, as in AWS (`AWS_ENDPOINT_URL_S3` for a local S3). */
+  readonly historyBucket?: string;
+  /** Also write dead letters as `<dir>/dead-letters/<yyyy>/<mm>/<dd>/<key>-<target>.json`. @default memory only */
+  readonly deadLetterDir?: string;
   readonly retryPolicy?: RetryPolicy;
   /** Replaces the delivery function (benchmarks with no-op sinks). */
   readonly deliver?: DeliverNotification;
+  /** Where the fan-out logs (redacted text only). @default a Powertools Logger (JSON lines) */
+  readonly logger?: DeliveryDeps['logger'];
 }
 
 export interface AlertFanoutServer {
@@ -38,35 +56,53 @@ export interface AlertFanoutServer {
   readonly port: number;
   /** Targets switched on. */
   readonly targets: readonly DeliveryTarget[];
+  /** Notifications a target refused for good, in order (also in `deadLetterDir` when set). */
+  readonly deadLetters: readonly DeadLetter[];
   stop(): Promise<void>;
 }
 
 /**
  * The fan-out on loopback: POST /alerts runs the webhook handler, and delivery runs in-process through the same
- * delivery function the queue consumer uses. The answer waits for delivery, so a failed delivery answers 503 and
- * Alertmanager retries it (there is no queue locally).
+ * delivery function the queue consumer uses (there is no queue locally), so the answer waits for delivery:
+ * - delivered, or refused for good by a target and dead-lettered → 202 (the body lists `deadLettered`). A 2xx is
+ *   the one answer after which Alertmanager does not send the notification again: a 4xx is not retried at once
+ *   (notify/util.go L183-207 @00c66763) but, not being logged as sent, it goes out again at the next
+ *   group_interval (notify/notify.go `DedupStage.needsUpdate`: `if entry == nil { return len(firing) > 0 }`);
+ * - a retryable failure (5xx, 429, network, deadline) → 503, which Alertmanager retries, as before.
  */
 export async function startAlertFanoutServer(options: AlertFanoutServerOptions): Promise<AlertFanoutServer> {
-  const logger = new Logger({ serviceName: 'alert-fanout-local' });
+  const logger = options.logger ?? new Logger({ serviceName: 'alert-fanout-local' });
   const notifiers: Partial<Record<DeliveryTarget, Notifier>> = {};
-  const { slackWebhookUrl, pagerDutyRoutingKey, emailTopicArn, retryPolicy: policy } = options;
-  if (slackWebhookUrl) notifiers.slack = slackNotifier(async () => slackWebhookUrl, { logger, policy });
+  const { slackWebhookUrl, pagerDutyRoutingKey, emailTopicArn } = options;
+  if (slackWebhookUrl) notifiers.slack = slackNotifier(async () => slackWebhookUrl);
   if (pagerDutyRoutingKey) {
     notifiers.pagerduty = pagerDutyNotifier(async () => pagerDutyRoutingKey, {
-      logger,
-      policy,
       eventsUrl: options.pagerDutyEventsUrl ?? PAGERDUTY_EVENTS_URL,
     });
   }
-  if (emailTopicArn)
-    notifiers.email = emailNotifier(new SNSClient({ maxAttempts: 1 }), emailTopicArn, { logger, policy });
-  const history: AlertHistoryStore = options.historyDir
-    ? fileAlertHistoryStore(options.historyDir)
-    : { put: async () => undefined };
+  if (emailTopicArn) notifiers.email = emailNotifier(new SNSClient({ maxAttempts: 1 }), emailTopicArn);
+  const history: AlertHistoryStore = options.historyBucket
+    ? s3AlertHistoryStore(
+        new S3Client(awsClientConfig('S3', { endpointFlag: 'AWS_ENDPOINT_URL_S3' })),
+        options.historyBucket,
+      )
+    : options.historyDir
+      ? fileAlertHistoryStore(options.historyDir)
+      : { put: async () => undefined };
+  const remembered = memoryDeadLetterStore();
+  const onDisk = options.deadLetterDir ? fileDeadLetterStore(options.deadLetterDir) : undefined;
+  const deadLetters: DeadLetterStore = {
+    async put(letter) {
+      await onDisk?.put(letter);
+      await remembered.put(letter);
+    },
+  };
   const deliver =
     options.deliver ??
     makeDeliverNotification({
       notifiers,
+      retry: retryStage({ policy: options.retryPolicy, logger }),
+      deadLetters,
       routing: { slack: !!notifiers.slack, pagerduty: !!notifiers.pagerduty, criticalEmail: !!notifiers.email },
       guard: memoryDeliveryGuard(IDEMPOTENCY_TTL_SECONDS),
       history,
@@ -77,7 +113,12 @@ export async function startAlertFanoutServer(options: AlertFanoutServerOptions):
     token: token ? async () => token : undefined,
     accept: async (notification) => {
       const result = await deliver(notification);
-      return { key: result.key, delivered: result.delivered, duplicates: result.duplicates };
+      return {
+        key: result.key,
+        delivered: result.delivered,
+        duplicates: result.duplicates,
+        deadLettered: result.deadLettered,
+      };
     },
     logger,
   });
@@ -99,11 +140,11 @@ export async function startAlertFanoutServer(options: AlertFanoutServerOptions):
       webhook({ headers, body: Buffer.concat(chunks).toString('utf8'), isBase64Encoded: false }).then(
         (r) => send(r.statusCode ?? 200, r.body ?? '', (r.headers ?? {}) as Record<string, string>),
         (error: unknown) => {
+          // Permanent refusals were dead-lettered and answered 202; what is thrown may succeed later: 503, which
+          // Alertmanager retries. Messages of DeliveryError are redacted.
           const message = error instanceof Error ? error.message : String(error);
-          const retryable = !(error instanceof DeliveryError) || error.retryable;
-          logger.error('alert delivery failed', { message, retryable });
-          // 503 for what may succeed later (Alertmanager retries); 500 otherwise (it retries too, but it is a bug).
-          send(retryable ? 503 : 500, JSON.stringify({ error: message }));
+          logger.error('alert delivery failed, Alertmanager will retry', { message });
+          send(503, JSON.stringify({ error: message }));
         },
       );
     });
@@ -117,6 +158,7 @@ export async function startAlertFanoutServer(options: AlertFanoutServerOptions):
     url: `http://127.0.0.1:${port}/alerts`,
     port,
     targets: Object.keys(notifiers) as DeliveryTarget[],
+    deadLetters: remembered.letters,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -129,11 +171,13 @@ export const service: LocalService = {
   name: 'alerts',
   summary: 'alert fan-out: POST /alerts (Alertmanager webhook) → Slack, PagerDuty, SNS email',
   usage: [
-    '--port P [--token T] [--history-dir DIR]',
+    '--port P [--token-file F | --token T] [--history-dir DIR | --history-bucket NAME] [--dead-letter-dir DIR]',
     '',
     '  --port P           listen on 127.0.0.1:P (required)',
-    '  --token T          require "Authorization: Bearer T"',
+    ...tokenUsage(ALERTS_TOKEN_ENV),
     '  --history-dir DIR  write alert history as JSON under DIR (same layout as the reports bucket)',
+    '  --history-bucket NAME  write it to this reports bucket (AWS_ENDPOINT_URL_S3 for a local S3)',
+    '  --dead-letter-dir DIR  write notifications a target refused for good under DIR/dead-letters/',
     '',
     'Environment: SLACK_WEBHOOK_URL (Slack on when set), PAGERDUTY_ROUTING_KEY (PagerDuty on when set),',
     `PAGERDUTY_EVENTS_URL (default ${PAGERDUTY_EVENTS_URL}), ALERT_EMAIL_TOPIC_ARN + AWS_ENDPOINT_URL_SNS (email).`,
@@ -141,24 +185,30 @@ export const service: LocalService = {
   async run(argv, output, signal) {
     const values = parseFlags(argv, {
       port: { type: 'string' },
-      token: { type: 'string' },
+      ...TOKEN_FLAGS,
       'history-dir': { type: 'string' },
+      'dead-letter-dir': { type: 'string' },
+      'history-bucket': { type: 'string' },
     });
+    if (values['history-dir'] !== undefined && values['history-bucket'] !== undefined) {
+      throw new UsageError('--history-dir and --history-bucket exclude each other: pick where alert history goes');
+    }
     if (values.port === undefined) throw new UsageError('--port is required');
     const port = Number(values.port);
     if (!/^\d+$/.test(values.port) || port < 1 || port > 65_535) {
       throw new UsageError(`--port must be a port number 1..65535, got "${values.port}"`);
     }
-    if (values.token === '') throw new UsageError('--token must not be empty');
     const env = process.env;
     const server = await startAlertFanoutServer({
       port,
-      token: values.token,
+      token: localToken(values, ALERTS_TOKEN_ENV, env),
       slackWebhookUrl: env.SLACK_WEBHOOK_URL || undefined,
       pagerDutyEventsUrl: env.PAGERDUTY_EVENTS_URL || undefined,
       pagerDutyRoutingKey: env.PAGERDUTY_ROUTING_KEY || undefined,
       emailTopicArn: env.ALERT_EMAIL_TOPIC_ARN || undefined,
       historyDir: values['history-dir'],
+      deadLetterDir: values['dead-letter-dir'],
+      historyBucket: values['history-bucket'],
     });
     output.info(`alerts: POST ${server.url} → ${server.targets.join(', ') || 'no targets (set SLACK_WEBHOOK_URL...)'}`);
     output.result({ url: server.url, targets: server.targets });

@@ -1,7 +1,8 @@
 /**
- * `npm run local -- audit --bucket NAME --report-bucket NAME --s3-endpoint URL [--now ISO]`: one bucket audit
- * against an S3-compatible endpoint (path-style), with the same handler code as the Lambda. Prints the report
- * JSON on stdout; writes it and the audit state to the report bucket like the Lambda does.
+ * `npm run -s local -- audit --bucket NAME --report-bucket NAME [--s3-endpoint URL | --region R] [--now ISO]`: one
+ * bucket audit against an S3-compatible endpoint (path-style), or real AWS in the region given, with the same handler
+ * code as the Lambda. Prints the report JSON on stdout; writes it and the audit state to the report bucket like the
+ * Lambda does.
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -11,11 +12,13 @@ import { S3ThanosBucketReader } from '../../adapters/s3-thanos-bucket';
 import { parseRetentionPolicy } from '../../domain/audit/policy';
 import { SEED_RETENTION_POLICY } from '../../domain/retention';
 import { runAudit } from '../../handlers/bucket-audit/handler';
+import { awsClientConfig } from '../aws';
 import { type LocalOutput, type LocalService, parseFlags, UsageError } from '../service';
 
 const USAGE =
-  '--bucket NAME --report-bucket NAME [--s3-endpoint URL] [--now ISO] [--topic-arn ARN] [--environment NAME] [--concurrency N]\n' +
+  '--bucket NAME --report-bucket NAME [--s3-endpoint URL | --region R] [--now ISO] [--topic-arn ARN] [--environment NAME] [--concurrency N]\n' +
   '  --s3-endpoint   S3-compatible endpoint, path-style (default: $AWS_ENDPOINT_URL_S3, then $AWS_ENDPOINT_URL)\n' +
+  '  --region        without an endpoint: real AWS in this region (default: $AWS_REGION; one of the two is required)\n' +
   '  --now           the audit clock, ISO 8601 (default: now)\n' +
   '  --topic-arn     publish the summary to this SNS topic ($AWS_ENDPOINT_URL_SNS is honoured); default: stderr\n' +
   '  The retention table is $RETENTION_POLICY (JSON) if set, else the seed table.';
@@ -25,21 +28,12 @@ function options(argv: readonly string[]) {
     bucket: { type: 'string' },
     'report-bucket': { type: 'string' },
     's3-endpoint': { type: 'string' },
+    region: { type: 'string' },
     now: { type: 'string' },
     'topic-arn': { type: 'string' },
     environment: { type: 'string' },
     concurrency: { type: 'string' },
   });
-}
-
-/**
- * Dummy credentials when none are set: the SDK needs some. s3rver accepts only its own pair (S3RVER/S3RVER);
- * other stand-ins accept anything.
- */
-function credentials() {
-  return process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE
-    ? {}
-    : { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const };
 }
 
 export const service: LocalService = {
@@ -54,11 +48,11 @@ export const service: LocalService = {
     if (!reportBucket) throw new UsageError('--report-bucket is required');
     if (bucket === reportBucket)
       throw new UsageError('--report-bucket must differ from --bucket (the audit never writes there)');
-    const endpoint =
-      values['s3-endpoint'] || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
+    const endpoint = values['s3-endpoint'];
     if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
       throw new UsageError(`--s3-endpoint must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
     }
+    if (values.region === '') throw new UsageError('--region must not be empty');
     let now = new Date();
     if (values.now !== undefined) {
       now = new Date(values.now);
@@ -76,16 +70,14 @@ export const service: LocalService = {
       ? parseRetentionPolicy(process.env.RETENTION_POLICY)
       : SEED_RETENTION_POLICY;
 
-    const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
-    const s3 = new S3Client({
-      region,
-      forcePathStyle: true,
-      ...(endpoint ? { endpoint } : {}),
-      ...credentials(),
-    });
+    const s3Config = awsClientConfig('S3', { endpoint, region: values.region, endpointFlag: '--s3-endpoint' });
+    const s3 = new S3Client(s3Config);
     const topicArn = values['topic-arn'];
     const notifier: AuditNotifier = topicArn
-      ? new SnsAuditNotifier(new SNSClient({ region, ...credentials() }), topicArn)
+      ? new SnsAuditNotifier(
+          new SNSClient(awsClientConfig('SNS', { region: s3Config.region, endpointFlag: 'AWS_ENDPOINT_URL_SNS' })),
+          topicArn,
+        )
       : { publish: async (subject, message) => output.info(`summary (not published): ${subject}\n${message}`) };
 
     const log = (level: string) => (message: string, extra?: Record<string, unknown>) =>

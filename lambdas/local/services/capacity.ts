@@ -4,7 +4,7 @@ import { REPORT_FORMATS, type ReportFormat, renderReport } from '../../domain/ca
 import { SEED_RETENTION_POLICY } from '../../domain/retention';
 import { SEED_SIZING } from '../../domain/sizing';
 import { makeCapacityReportHandler } from '../../handlers/capacity-report/handler';
-import { type LocalService, parseFlags, UsageError } from '../service';
+import { CommandError, type LocalService, parseFlags, UsageError } from '../service';
 
 /** Parses `--now`, naming the flag when it is not a timestamp. */
 export function parseNow(text: string | undefined): Date | undefined {
@@ -27,6 +27,25 @@ export function parseQueryUrl(text: string | undefined): string {
     throw new UsageError(`--query-url: expected http:// or https://, got ${JSON.stringify(text)}`);
   }
   return text;
+}
+
+/**
+ * Fails with one line naming the flag when nothing answers at `baseUrl` (connection refused, unknown host,
+ * timeout), before the report's dozen queries each fail with the same network error. Any HTTP answer is fine here:
+ * the queries report API errors themselves.
+ */
+export async function requireReachable(baseUrl: string, flag = '--query-url'): Promise<void> {
+  try {
+    const response = await fetch(baseUrl, { method: 'GET', signal: AbortSignal.timeout(5000), redirect: 'manual' });
+    await response.body?.cancel();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new CommandError(
+      `nothing answers at ${flag} ${baseUrl} (${reason}): start Prometheus or Thanos Query there, or pass the URL ` +
+        'npm start printed (jq -r .prometheus .local/endpoints.json)',
+    );
+  }
 }
 
 export const service: LocalService = {
@@ -54,6 +73,7 @@ export const service: LocalService = {
     }
     const baseUrl = parseQueryUrl(values['query-url']);
     const now = parseNow(values.now);
+    await requireReachable(baseUrl);
     const run = makeCapacityReportHandler({
       prometheus: prometheusApi({ baseUrl }),
       ...(values.out ? { store: directoryReportStore(values.out) } : {}),

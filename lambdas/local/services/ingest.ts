@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { startIngestServer } from '../ingest-server';
 import { type LocalService, parseFlags, UsageError } from '../service';
+import { localToken, TOKEN_FLAGS } from '../token';
 
 /** `npm run local -- ingest --port P --pushgateway URL --pushgateway URL2 [--token T]` */
 export const service: LocalService = {
@@ -10,18 +11,22 @@ export const service: LocalService = {
     '--port P --pushgateway URL [--pushgateway URL2 ...] [--token T] [--store FILE] [--max-payload-bytes N]\n' +
     '  --port               listen on 127.0.0.1:P (0 = any free port)\n' +
     '  --pushgateway        a replica URL; repeat for each replica (named pushgateway-0, pushgateway-1, ...)\n' +
-    '  --token              require "Authorization: Bearer T" (no auth without it)\n' +
+    '  --token              require "Authorization: Bearer T" (no auth without it; shows in ps)\n' +
+    '  --token-file F       the same, the token read from file F (or set INGEST_TOKEN)\n' +
     "  --store              the repair store: every group's record (default .local/ingest-store-<port>.jsonl)\n" +
     '  --max-payload-bytes  largest push body (default 5242880)',
   async run(argv, output, signal) {
     const values = parseFlags(argv, {
       port: { type: 'string' },
       pushgateway: { type: 'string', multiple: true },
-      token: { type: 'string' },
+      ...TOKEN_FLAGS,
       store: { type: 'string' },
       'max-payload-bytes': { type: 'string' },
     });
-    if (values.port === undefined || !/^\d+$/.test(values.port) || Number(values.port) > 65535) {
+    if (values.port === undefined) {
+      throw new UsageError('--port is required: the port to listen on, e.g. --port 9091 (0 = any free port)');
+    }
+    if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) {
       throw new UsageError(`--port must be a port number 0..65535, got ${JSON.stringify(values.port)}`);
     }
     const pushgateways = values.pushgateway ?? [];
@@ -29,7 +34,7 @@ export const service: LocalService = {
     for (const url of pushgateways) {
       if (!/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`--pushgateway must be an http(s) URL, got "${url}"`);
     }
-    if (values.token === '') throw new UsageError('--token must not be empty');
+    const token = localToken(values, 'INGEST_TOKEN');
     const maxPayload = values['max-payload-bytes'];
     if (maxPayload !== undefined && !/^[1-9]\d*$/.test(maxPayload)) {
       throw new UsageError(`--max-payload-bytes must be a positive integer, got "${maxPayload}"`);
@@ -39,12 +44,12 @@ export const service: LocalService = {
     const server = await startIngestServer({
       port: Number(values.port),
       pushgateways,
-      token: values.token,
+      token,
       storeFile: values.store ?? path.join('.local', `ingest-store-${values.port}.jsonl`),
       limits: maxPayload === undefined ? undefined : { maxBodyBytes: Number(maxPayload) },
       logger: { info: log('info'), warn: log('warn'), error: log('error') },
     });
-    output.result({ url: server.url, pushgateways, auth: values.token !== undefined, groups: server.store.size() });
+    output.result({ url: server.url, pushgateways, auth: token !== undefined, groups: server.store.size() });
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });

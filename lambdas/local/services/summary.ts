@@ -1,6 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { snsEmailPublisher } from '../../adapters/email-publisher';
@@ -10,17 +8,11 @@ import { SEED_RETENTION_POLICY } from '../../domain/retention';
 import { SEED_SIZING } from '../../domain/sizing';
 import { makeCapacityReportHandler } from '../../handlers/capacity-report/handler';
 import { makeWeeklySummaryHandler } from '../../handlers/weekly-summary/handler';
+import { awsClientConfig } from '../aws';
 import { type LocalService, parseFlags, UsageError } from '../service';
-import { parseNow, parseQueryUrl } from './capacity';
+import { parseNow, parseQueryUrl, requireReachable } from './capacity';
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):[0-9]{12}:[A-Za-z0-9_-]{1,256}$/;
-
-/** Local endpoints (AWS_ENDPOINT_URL*) accept any credentials: give the SDK some when none are configured. */
-function localCredentials(service: 'SNS' | 'S3') {
-  const endpoint = process.env[`AWS_ENDPOINT_URL_${service}`] ?? process.env.AWS_ENDPOINT_URL;
-  if (!endpoint || process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE) return {};
-  return { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
-}
 
 /** `--reports`: an existing directory, `s3://bucket[/]`, or a bucket name. */
 export function reportStoreFor(spec: string, region: string): ReportStore {
@@ -39,19 +31,18 @@ export function reportStoreFor(spec: string, region: string): ReportStore {
 }
 
 function s3Store(bucket: string, region: string): ReportStore {
-  const local = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
-  return s3ReportStore(new S3Client({ region, forcePathStyle: local, ...localCredentials('S3') }), bucket);
+  return s3ReportStore(new S3Client(awsClientConfig('S3', { region, endpointFlag: 'AWS_ENDPOINT_URL_S3' })), bucket);
 }
 
 export const service: LocalService = {
   name: 'summary',
   summary: 'Weekly email summary: alert history, audit findings, capacity headline, published through SNS',
   usage:
-    '--query-url URL --topic-arn ARN [--reports DIR_OR_BUCKET] [--now ISO]\n' +
+    '--query-url URL --topic-arn ARN --reports DIR_OR_BUCKET [--now ISO]\n' +
     '  --query-url  Prometheus HTTP API base URL (for a live capacity report when none is stored from this week)\n' +
     '  --topic-arn  SNS topic to publish to (AWS_ENDPOINT_URL_SNS points the client at a local SNS)\n' +
-    '  --reports    directory laid out like the reports bucket, s3://BUCKET or a bucket name\n' +
-    '               (AWS_ENDPOINT_URL_S3 for a local S3); default: a new empty temporary directory\n' +
+    '  --reports    where alert history and audit reports are: s3://BUCKET or a bucket name (AWS_ENDPOINT_URL_S3\n' +
+    "               for a local S3, e.g. npm start's: source .local/aws.env), or a directory laid out like the bucket\n" +
     '  --now        summarise the week before this time (default: now)',
   async run(argv, output) {
     const values = parseFlags(argv, {
@@ -66,7 +57,13 @@ export const service: LocalService = {
     const region = TOPIC_ARN.exec(topicArn)?.[1];
     if (!region) throw new UsageError(`--topic-arn: not an SNS topic ARN: ${JSON.stringify(topicArn)}`);
     const now = parseNow(values.now);
-    const store = reportStoreFor(values.reports ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gl-reports-')), region);
+    if (!values.reports) {
+      throw new UsageError(
+        "--reports is required: the reports bucket (s3://BUCKET; npm start's is s3://greenlang-local-reports) or a directory laid out like it",
+      );
+    }
+    const store = reportStoreFor(values.reports, region);
+    await requireReachable(baseUrl);
 
     const capacity = makeCapacityReportHandler({
       prometheus: prometheusApi({ baseUrl }),
@@ -78,7 +75,10 @@ export const service: LocalService = {
     });
     const run = makeWeeklySummaryHandler({
       store,
-      publisher: snsEmailPublisher(new SNSClient({ region, ...localCredentials('SNS') }), topicArn),
+      publisher: snsEmailPublisher(
+        new SNSClient(awsClientConfig('SNS', { region, endpointFlag: 'AWS_ENDPOINT_URL_SNS' })),
+        topicArn,
+      ),
       environment: 'local',
       now: () => now ?? new Date(),
       reportUrl: (key) => store.location(key),

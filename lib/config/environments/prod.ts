@@ -5,6 +5,7 @@ import type { EnvironmentConfigInput } from '../schema';
 /** Production: a NAT gateway per AZ, everything retained, PagerDuty for critical alerts. */
 export const prod: EnvironmentConfigInput = {
   name: 'prod',
+  // Placeholder: `-c account=` or CDK_DEFAULT_ACCOUNT replaces it (docs/deploy.md).
   account: '333333333333',
   region: 'eu-west-1',
   availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
@@ -28,6 +29,30 @@ export const prod: EnvironmentConfigInput = {
     maxPayloadBytes: 5 * 1024 * 1024,
     throttle: { rateLimit: 200, burstLimit: 400 },
   },
+  runbookBaseUrl: 'https://github.com/greenlang/greenlang-observability/blob/main/docs/runbooks',
+  grafana: {
+    hostname: 'grafana.monitoring.greenlang-prod.internal',
+    certificateAuthorityArn:
+      'arn:aws:acm-pca:eu-west-1:333333333333:certificate-authority/00000000-0000-4000-8000-000000000003',
+    allowedCidrs: ['10.0.0.0/8'],
+    database: {
+      engine: 'postgres',
+      instanceType: 't4g.medium',
+      allocatedStorageGiB: 20,
+      multiAz: true,
+      backupRetentionDays: 14,
+      deletionProtection: true,
+    },
+  },
   retention: SEED_RETENTION_POLICY,
   sizing: SEED_SIZING,
+  access: {
+    // IAM roles (by name, no path) in the deploy account, created outside this app: docs/deploy.md "Access".
+    adminRoleNames: ['GreenLangPlatformAdmin'],
+    readOnlyRoleNames: ['GreenLangReadOnly'],
+    sessionManagerHost: true,
+    publicEndpointCidrs: [],
+  },
+  // One group per zone: 3 nodes at rest (the seed sizing fits 2 after losing one), up to 2 per zone.
+  nodeGroups: { instanceTypes: ['m6i.xlarge', 'm7i.xlarge'], minPerZone: 1, maxPerZone: 2, rootVolumeGiB: 50 },
 };

@@ -10,23 +10,40 @@ import { compactorRunScript } from '../../../lib/k8s/compactor-script';
 import { thanosCompactArgs } from '../../../lib/k8s/thanos-compactor';
 
 /**
- * Runs the GENERATED compactor wrapper with `sh`, a fake `thanos` first on PATH and two real Pushgateways, and
+ * Runs the GENERATED compactor wrapper with `sh`, a stand-in `thanos` first on PATH and two real Pushgateways, and
  * reads back what each Pushgateway holds.
+ *
+ * The stand-in behaves as `thanos compact` does in job mode (no `--wait`), which the wrapper must classify:
+ * - cmd/thanos/compact.go: `if !conf.wait { return compactMainFn() }` — the run's error is returned, never the
+ *   `--wait`-only "critical error detected; halting" log line;
+ * - cmd/thanos/main.go: `level.Error(logger).Log("err", fmt.Sprintf("%+v", errors.Wrapf(err, "%s command
+ *   failed", cmd)))` then `os.Exit(1)`, printed as JSON with `--log.format=json`;
+ * - the error texts: the overlap halt is quoted from thanos docs/operating/troubleshooting.md ("Overlaps": the
+ *   error of compactMainFn, `compaction failed: compaction: pre compaction overlap check: overlaps found while
+ *   gathering blocks. [...]`); the retriable failure is built from pkg/compact/compact.go's wraps
+ *   (`errors.Wrap(err, "compaction")`, `errors.Wrapf(err, "group %s", g.Key())` with DefaultGroupKey's
+ *   `<resolution>@<labels hash>`, `retry(errors.Wrapf(err, "download block %s", meta.ULID))`) around Go's
+ *   context.DeadlineExceeded text;
+ * - an OOM kill is a SIGKILL: the shell reports exit 137 and Thanos prints nothing.
  */
-
-// The fake thanos: records its arguments and what the Pushgateway held while it ran, then behaves as told.
-const FAKE_THANOS = `#!/bin/sh
-printf '%s\\n' "$@" > "$FAKE_DIR/args"
-curl -fsS "$FAKE_OBSERVE_URL/metrics" > "$FAKE_DIR/during-run.prom"
-case "$FAKE_MODE" in
-  success) echo 'level=info msg="compaction iterations done"'; exit 0 ;;
-  failure) echo 'level=error msg="running command failed" err="get objects: access denied"' >&2; exit 1 ;;
-  halt) echo 'level=error msg="critical error detected; halting" err="compaction: pre compaction overlap check: overlaps found while gathering blocks"' >&2; exit 1 ;;
+const OVERLAP_HALT =
+  'compaction failed: compaction: pre compaction overlap check: overlaps found while gathering blocks. [mint: 1555128000000, maxt: 1555135200000, range: 2h0m0s, blocks: 2]: <ulid: 01D94ZRM050JQK6NDYNVBNR6WQ, mint: 1555128000000, maxt: 1555135200000, range: 2h0m0s>, <ulid: 01D8AQXTF2X914S419TYTD4P5B, mint: 1555128000000, maxt: 1555135200000, range: 2h0m0s>';
+const DOWNLOAD_FAILURE =
+  'compaction: group 0@5679675083797525161: download block 01D94ZRM050JQK6NDYNVBNR6WQ: context deadline exceeded';
+const STANDIN_THANOS = `#!/bin/sh
+printf '%s\\n' "$@" > "$STANDIN_DIR/args"
+curl -fsS "$STANDIN_OBSERVE_URL/metrics" > "$STANDIN_DIR/during-run.prom"
+exit_with() { printf '{"caller":"main.go:161","err":"compact command failed: %s","level":"error","ts":"2026-11-30T10:00:00Z"}\\n' "$1" >&2; exit 1; }
+case "$STANDIN_MODE" in
+  success) echo '{"caller":"compact.go:492","level":"info","msg":"downsampling iterations done","ts":"2026-11-30T10:00:00Z"}'; exit 0 ;;
+  failure) exit_with '${DOWNLOAD_FAILURE}' ;;
+  halt) exit_with '${OVERLAP_HALT}' ;;
+  oom) kill -9 $$ ;;
 esac
 exit 3
 `;
 
-type Mode = 'success' | 'failure' | 'halt';
+type Mode = 'success' | 'failure' | 'halt' | 'oom';
 
 let gateways: RunningComponent[] = [];
 let binDir: string;
@@ -34,12 +51,13 @@ const config = loadEnvironmentConfig('prod');
 
 beforeAll(async () => {
   gateways = await Promise.all([startPushgateway(), startPushgateway()]);
-  binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-fake-thanos-'));
-  fs.writeFileSync(path.join(binDir, 'thanos'), FAKE_THANOS, { mode: 0o755 });
+  binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-standin-thanos-'));
+  fs.writeFileSync(path.join(binDir, 'thanos'), STANDIN_THANOS, { mode: 0o755 });
 });
 
 afterAll(async () => {
   await Promise.all(gateways.map((g) => g.stop()));
+  fs.rmSync(binDir, { recursive: true, force: true });
 });
 
 beforeEach(async () => {
@@ -58,7 +76,7 @@ interface Run {
 }
 
 async function runScript(mode: Mode, urls: string[] = gateways.map((g) => g.url)): Promise<Run> {
-  const fakeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-compactor-run-'));
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-compactor-run-'));
   const script = compactorRunScript({ pushgatewayUrls: urls, thanosArgs: thanosCompactArgs(config) });
   const before = Math.floor(Date.now() / 1000);
   const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -68,18 +86,19 @@ async function runScript(mode: Mode, urls: string[] = gateways.map((g) => g.url)
       {
         env: {
           PATH: `${binDir}:${process.env.PATH}`,
-          TMPDIR: fakeDir,
-          FAKE_DIR: fakeDir,
-          FAKE_MODE: mode,
-          FAKE_OBSERVE_URL: gateways[0]?.url ?? '',
+          TMPDIR: runDir,
+          STANDIN_DIR: runDir,
+          STANDIN_MODE: mode,
+          STANDIN_OBSERVE_URL: gateways[0]?.url ?? '',
         },
       },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
   });
   const after = Math.ceil(Date.now() / 1000);
-  const args = fs.readFileSync(path.join(fakeDir, 'args'), 'utf8').trimEnd().split('\n');
-  const duringRun = groupValues(fs.readFileSync(path.join(fakeDir, 'during-run.prom'), 'utf8'));
+  const args = fs.readFileSync(path.join(runDir, 'args'), 'utf8').trimEnd().split('\n');
+  const duringRun = groupValues(fs.readFileSync(path.join(runDir, 'during-run.prom'), 'utf8'));
+  fs.rmSync(runDir, { recursive: true, force: true });
   return { ...result, before, after, args, duringRun };
 }
 
@@ -106,7 +125,7 @@ describe('the generated compactor wrapper, against real Pushgateways', () => {
     const run = await runScript('success');
     expect(run.code).toBe(0);
     expect(run.args).toEqual(thanosCompactArgs(config));
-    expect(run.stdout).toContain('compaction iterations done');
+    expect(run.stdout).toContain('downsampling iterations done');
     for (const gateway of gateways) {
       const v = await held(gateway);
       const start = v.get(M.lastRunStart) ?? Number.NaN;
@@ -165,15 +184,50 @@ describe('the generated compactor wrapper, against real Pushgateways', () => {
     }
   });
 
-  it('reports a halt (critical error, e.g. overlapping blocks) as halted=1 and fails the job', async () => {
+  it('reports the overlap halt of job mode (no "critical error detected" line) as halted=1 and fails the job', async () => {
     const run = await runScript('halt');
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('critical error detected; halting');
+    expect(run.stdout).not.toContain('critical error detected');
+    expect(run.stdout).toContain('pre compaction overlap check');
     for (const gateway of gateways) {
       const v = await held(gateway);
       expect(v.get(M.halted)).toBe(1);
       expect(v.get(M.lastRunSuccess)).toBe(0);
+      expect(v.get(M.consecutiveFailures)).toBe(1);
     }
+  });
+
+  it('a retriable bucket error or an OOM kill fails the run without a halt, keeping the exit code', async () => {
+    const failed = await runScript('failure');
+    expect(failed.code).toBe(1);
+    expect((await held(gateways[0] as RunningComponent)).get(M.halted)).toBe(0);
+    const killed = await runScript('oom');
+    expect(killed.code).toBe(137);
+    const v = await held(gateways[1] as RunningComponent);
+    expect(v.get(M.halted)).toBe(0);
+    expect(v.get(M.lastRunSuccess)).toBe(0);
+  });
+
+  it('counts failed runs in a row on every replica and resets the count on success', async () => {
+    for (const [mode, expected] of [
+      ['failure', 1],
+      ['oom', 2],
+      ['halt', 3],
+      ['success', 0],
+      ['failure', 1],
+    ] as const) {
+      await runScript(mode);
+      for (const gateway of gateways) expect((await held(gateway)).get(M.consecutiveFailures)).toBe(expected);
+    }
+  });
+
+  it('continues the count from the replica that holds the highest one', async () => {
+    const [a, b] = gateways as [RunningComponent, RunningComponent];
+    const seed = (value: number) => `# TYPE ${M.consecutiveFailures} gauge\n${M.consecutiveFailures} ${value}\n`;
+    await fetch(`${a.url}/metrics/job/${COMPACTOR_PUSH_JOB}`, { method: 'PUT', body: seed(4) });
+    await fetch(`${b.url}/metrics/job/${COMPACTOR_PUSH_JOB}`, { method: 'PUT', body: seed(2) });
+    await runScript('failure');
+    for (const gateway of gateways) expect((await held(gateway)).get(M.consecutiveFailures)).toBe(5);
   });
 
   it('still pushes to the reachable replica when another one is down, and keeps thanos exit code', async () => {

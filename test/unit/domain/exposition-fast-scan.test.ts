@@ -143,7 +143,7 @@ describe('fast scanner edge cases', () => {
     expect(result).toEqual({
       ok: false,
       message:
-        'pushed metrics are invalid or inconsistent with existing metrics: collected metric "a" {instance="",job="j",x="2"} was collected before with the same name and label values',
+        'pushed metrics are invalid or inconsistent with existing metrics: collected metric "a" { label:<name:"instance" value:"" > label:<name:"job" value:"j" > label:<name:"x" value:"2" > } was collected before with the same name and label values',
     });
   });
 });

@@ -3,8 +3,12 @@ import {
   parseByteSize,
   parseQuantity,
   SEED_SIZING,
+  STORE_GATEWAY_WORKING_SET_BYTES,
   type StackSizing,
   sizingProblems,
+  storeGatewayGoMemLimit,
+  storeGatewayMemoryBudget,
+  storeGatewayMemoryProblems,
 } from '../../../lambdas/domain/sizing';
 
 describe('parseQuantity', () => {
@@ -80,7 +84,45 @@ describe('the seed sizing', () => {
       thanosQueryQps: 100,
       storeGatewayLatencySeconds: 10,
     });
-    expect(SEED_SIZING.thanosStore).toEqual({ indexCacheSize: '1GB', chunkCacheSize: '2GB', storage: '50Gi' });
+    // The seed's 2GB chunk cache does not fit the seed's 4Gi limit next to the index cache and a working set.
+    expect(SEED_SIZING.thanosStore).toEqual({ indexCacheSize: '1GB', chunkCacheSize: '1GB', storage: '50Gi' });
+  });
+});
+
+describe('the store gateway memory budget', () => {
+  it('fits the configured caches under GOMEMLIMIT (90% of the 4Gi limit) with 1GiB for queries', () => {
+    const budget = storeGatewayMemoryBudget(SEED_SIZING);
+    expect(budget.limitBytes).toBe(4 * 2 ** 30);
+    expect(budget.cacheBytes).toBe(2 * 2 ** 30);
+    expect(budget.goMemLimitBytes).toBe(Math.floor(0.9 * 4 * 2 ** 30));
+    expect(budget.headroomBytes).toBeGreaterThanOrEqual(STORE_GATEWAY_WORKING_SET_BYTES);
+    expect(storeGatewayGoMemLimit(SEED_SIZING)).toBe('3686MiB');
+    expect(storeGatewayMemoryProblems(SEED_SIZING)).toEqual([]);
+  });
+
+  it("refuses the seed's literal 1GB + 2GB in-memory caches inside a 4Gi limit", () => {
+    const seedLiteral = structuredClone(SEED_SIZING) as { -readonly [K in keyof StackSizing]: StackSizing[K] };
+    seedLiteral.thanosStore = { ...seedLiteral.thanosStore, chunkCacheSize: '2GB' };
+    expect(storeGatewayMemoryProblems(seedLiteral)).toEqual([
+      'thanosStore: caches 1GB + 2GB leave 0.60GiB under GOMEMLIMIT 3.60GiB (90% of the 4Gi limit); queries need 1.00GiB: shrink the caches, raise the limit or move the caches to memcached',
+    ]);
+    expect(sizingProblems(seedLiteral)).toEqual(storeGatewayMemoryProblems(seedLiteral));
+  });
+
+  it('accepts the seed caches with a limit raised to 5Gi', () => {
+    const store = SEED_SIZING.components.thanosStore;
+    const raised: StackSizing = {
+      ...SEED_SIZING,
+      thanosStore: { ...SEED_SIZING.thanosStore, chunkCacheSize: '2GB' },
+      components: {
+        ...SEED_SIZING.components,
+        thanosStore: {
+          ...store,
+          resources: { ...store.resources, limits: { ...store.resources.limits, memory: '5Gi' } },
+        },
+      },
+    };
+    expect(storeGatewayMemoryProblems(raised)).toEqual([]);
   });
 });
 

@@ -1,28 +1,44 @@
 import type { Context, SQSEvent } from 'aws-lambda';
 import type { AlertHistoryStore } from '../../../lambdas/adapters/alert-history';
+import { memoryDeadLetterStore } from '../../../lambdas/adapters/dead-letters';
 import { memoryDeliveryGuard } from '../../../lambdas/adapters/delivery-guard';
 import type { Notifier } from '../../../lambdas/adapters/notifiers/notifier';
-import { DeliveryError } from '../../../lambdas/adapters/notifiers/retry';
+import { type AttemptOutcome, DeliveryError, retryStage } from '../../../lambdas/adapters/notifiers/retry';
 import { slackNotifier } from '../../../lambdas/adapters/notifiers/slack';
 import type { AlertHistoryRecord } from '../../../lambdas/domain/alerts/history';
 import type { AlertNotification } from '../../../lambdas/domain/alerts/model';
 import type { DeliveryTarget } from '../../../lambdas/domain/alerts/routing';
 import { makeDeliverNotification, makeDeliveryHandler } from '../../../lambdas/handlers/alert-delivery/handler';
 import { startSlackStandIn } from '../../../lib/devstack/saas-standins';
-import { captureLogger, notification } from '../../support/alerts';
+import { captureLogger, fakeClock, notification } from '../../support/alerts';
 
-/** A notifier that records what it got and fails as told. */
+/** One attempt per request, no waiting: what a test scripts is what the stage sees. */
+const ONE_ATTEMPT = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, deadlineMs: 1000 };
+
+/** A notifier whose one request records what it got and answers as told (an outcome, or a throw). */
 function fakeNotifier(target: DeliveryTarget) {
   const received: AlertNotification[] = [];
-  const failures: Error[] = [];
-  const notifier: Notifier & { received: AlertNotification[]; failures: Error[] } = {
+  const failures: (AttemptOutcome | Error)[] = [];
+  let calls = 0;
+  const notifier: Notifier & { received: AlertNotification[]; failures: typeof failures; calls: () => number } = {
     target,
     received,
     failures,
-    async notify(n) {
-      const failure = failures.shift();
-      if (failure) throw failure;
-      received.push(n);
+    calls: () => calls,
+    async requests(n) {
+      return [
+        {
+          name: target,
+          async send() {
+            calls++;
+            const failure = failures.shift();
+            if (failure instanceof Error) throw failure;
+            if (failure) return failure;
+            received.push(n);
+            return { kind: 'delivered' };
+          },
+        },
+      ];
     },
   };
   return notifier;
@@ -36,16 +52,19 @@ function setup(routing = { slack: true, pagerduty: true, criticalEmail: true }) 
   };
   const history = new Map<string, AlertHistoryRecord>();
   const store: AlertHistoryStore = { put: async (key, record) => void history.set(key, record) };
+  const deadLetters = memoryDeadLetterStore();
   let now = Date.parse('2026-11-24T02:00:00Z');
   const deliver = makeDeliverNotification({
     notifiers,
+    retry: retryStage({ policy: ONE_ATTEMPT, clock: fakeClock() }),
+    deadLetters,
     routing,
     guard: memoryDeliveryGuard(90, () => now),
     history: store,
     logger: captureLogger(),
     now: () => new Date(now),
   });
-  return { notifiers, history, deliver, advance: (ms: number) => (now += ms) };
+  return { notifiers, history, deadLetters, deliver, advance: (ms: number) => (now += ms) };
 }
 
 describe('makeDeliverNotification', () => {
@@ -80,7 +99,7 @@ describe('makeDeliverNotification', () => {
 
   it('after a PagerDuty failure, a retry pages once and does not post to Slack again', async () => {
     const { notifiers, history, deliver } = setup();
-    notifiers.pagerduty.failures.push(new DeliveryError('pagerduty: HTTP 503', true, 6));
+    notifiers.pagerduty.failures.push({ kind: 'retry', reason: 'HTTP 503' });
     const error = await deliver(notification(1)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeliveryError);
     expect((error as DeliveryError).retryable).toBe(true);
@@ -94,20 +113,74 @@ describe('makeDeliverNotification', () => {
     expect([...history.values()][0]?.deliveredTo).toEqual(['slack', 'email', 'pagerduty']);
   });
 
-  it('reports a permanent failure as not retryable', async () => {
-    const { notifiers, deliver } = setup();
-    notifiers.slack.failures.push(new DeliveryError('slack: HTTP 400 invalid_blocks', false, 1));
-    const error = (await deliver(notification(1, { receiver: 'slack-warnings' })).catch(
-      (e: unknown) => e,
-    )) as DeliveryError;
-    expect(error.retryable).toBe(false);
-    expect(error.message).toContain('invalid_blocks');
+  it('dead-letters a permanent refusal at once with the answer, does not fail, and does not call again', async () => {
+    const { notifiers, deliver, deadLetters, history } = setup();
+    notifiers.slack.failures.push({ kind: 'permanent', reason: 'HTTP 400 invalid_blocks' });
+    const n = notification(1, { receiver: 'slack-warnings' });
+    const result = await deliver(n);
+    expect(result.delivered).toEqual([]);
+    expect(result.deadLettered).toEqual([{ target: 'slack', answer: 'HTTP 400 invalid_blocks' }]);
+    expect(notifiers.slack.calls()).toBe(1);
+    expect(deadLetters.letters).toEqual([
+      expect.objectContaining({
+        key: result.key,
+        target: 'slack',
+        receiver: 'slack-warnings',
+        attempts: 1,
+        answer: 'HTTP 400 invalid_blocks',
+        reason: 'slack: refused, not retried: HTTP 400 invalid_blocks',
+        notification: n,
+      }),
+    ]);
+    // Recorded, delivered to nobody.
+    expect(history.get(result.historyKey)?.deliveredTo).toEqual([]);
+    // The other Alertmanager replica's copy: no second vendor call, no second dead letter.
+    const second = await deliver(n);
+    expect(second.duplicates).toEqual(['slack']);
+    expect(notifiers.slack.calls()).toBe(1);
+    expect(deadLetters.letters).toHaveLength(1);
+  });
+
+  it('with one permanent and one retryable failure: dead-letters the first, throws retryable for the second', async () => {
+    const { notifiers, deliver, deadLetters } = setup();
+    notifiers.slack.failures.push({ kind: 'permanent', reason: 'HTTP 404 no_service' });
+    notifiers.pagerduty.failures.push({ kind: 'retry', reason: 'HTTP 502' });
+    const error = (await deliver(notification(1)).catch((e: unknown) => e)) as DeliveryError;
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain('pagerduty: gave up after 1 attempts: HTTP 502');
+    expect(deadLetters.letters.map((l) => l.target)).toEqual(['slack']);
+    const retry = await deliver(notification(1));
+    expect(retry.delivered).toEqual(['pagerduty']);
+    expect(retry.duplicates).toEqual(['slack', 'email']);
+    expect(notifiers.slack.calls()).toBe(1);
+  });
+
+  it('fails (so the notification is retried, not lost) when the dead letter cannot be written', async () => {
+    const notifier = fakeNotifier('slack');
+    notifier.failures.push({ kind: 'permanent', reason: 'HTTP 400 invalid_payload' });
+    const deliver = makeDeliverNotification({
+      notifiers: { slack: notifier },
+      retry: retryStage({ policy: ONE_ATTEMPT, clock: fakeClock() }),
+      deadLetters: {
+        put: async () => {
+          throw new Error('SQS unavailable');
+        },
+      },
+      routing: { slack: true, pagerduty: false, criticalEmail: false },
+      guard: memoryDeliveryGuard(90),
+      history: { put: async () => undefined },
+      logger: captureLogger(),
+    });
+    await expect(deliver(notification(1, { receiver: 'slack-warnings' }))).rejects.toThrow('SQS unavailable');
   });
 
   it('refuses to start when a target is enabled without a notifier', () => {
     expect(() =>
       makeDeliverNotification({
         notifiers: {},
+        retry: retryStage(),
+        deadLetters: memoryDeadLetterStore(),
         routing: { slack: true, pagerduty: false, criticalEmail: false },
         guard: memoryDeliveryGuard(90),
         history: { put: async () => undefined },
@@ -121,20 +194,44 @@ describe('makeDeliveryHandler (SQS, partial batch failures)', () => {
   const record = (id: string, body: string) => ({ messageId: id, body }) as SQSEvent['Records'][number];
   const context = { getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 
-  it('reports only the records that failed, so only they are retried', async () => {
-    const { notifiers, deliver } = setup();
+  it('reports only the records that failed retryably, so only they are retried', async () => {
+    const { notifiers, deliver, deadLetters } = setup();
     const handler = makeDeliveryHandler(deliver);
-    notifiers.slack.failures.push(new Error('boom'));
+    notifiers.slack.failures.push(new Error('boom'), { kind: 'permanent', reason: 'HTTP 403 invalid_token' });
     const event = {
       Records: [
         record('fails', JSON.stringify(notification(1, { receiver: 'slack-warnings', groupKey: 'a' }))),
+        record('refused', JSON.stringify(notification(1, { receiver: 'slack-warnings', groupKey: 'c' }))),
         record('ok', JSON.stringify(notification(1, { receiver: 'slack-warnings', groupKey: 'b' }))),
         record('invalid', '{"version":"3"}'),
       ],
     } as SQSEvent;
     const response = await handler(event, context);
+    // The permanent refusal is not rethrown: dead-lettered directly, not received 5 more times.
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['fails', 'invalid']);
+    expect(deadLetters.letters.map((l) => l.notification.groupKey)).toEqual(['c']);
     expect(notifiers.slack.received.map((n) => n.groupKey)).toEqual(['b']);
+  });
+});
+
+describe('redriven dead letters', () => {
+  it('deliver only to the target named by the record, not again to those that accepted it', async () => {
+    const { notifiers, deliver } = setup();
+    const handler = makeDeliveryHandler(deliver);
+    const event = {
+      Records: [
+        {
+          messageId: 'redriven',
+          body: JSON.stringify(notification(1)),
+          messageAttributes: { target: { stringValue: 'slack', dataType: 'String' } },
+        },
+      ],
+    } as unknown as SQSEvent;
+    const response = await handler(event, { getRemainingTimeInMillis: () => 30_000 } as unknown as Context);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(notifiers.slack.received).toHaveLength(1);
+    expect(notifiers.pagerduty.calls()).toBe(0);
+    expect(notifiers.email.calls()).toBe(0);
   });
 });
 
@@ -143,11 +240,9 @@ describe('multi-message Slack notifications', () => {
     const standIn = await startSlackStandIn();
     try {
       const deliver = makeDeliverNotification({
-        notifiers: {
-          slack: slackNotifier(async () => standIn.url, {
-            policy: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, deadlineMs: 1000 },
-          }),
-        },
+        notifiers: { slack: slackNotifier(async () => standIn.url) },
+        retry: retryStage({ policy: ONE_ATTEMPT }),
+        deadLetters: memoryDeadLetterStore(),
         routing: { slack: true, pagerduty: false, criticalEmail: false },
         guard: memoryDeliveryGuard(90),
         history: { put: async () => undefined },

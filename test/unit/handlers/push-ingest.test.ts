@@ -14,6 +14,7 @@ import {
 import { needsRepair, type SyncTiming } from '../../../lambdas/domain/group-sync';
 import { groupingKeyId } from '../../../lambdas/domain/grouping-key';
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from '../../../lambdas/domain/push-limits';
+import { REFUSAL_MARKER_METRIC } from '../../../lambdas/domain/push-refusal';
 import { GroupView } from '../../../lambdas/handlers/push-ingest/group-view';
 import {
   type Logger,
@@ -38,6 +39,8 @@ class FakeReplica implements PushgatewayReplica {
     if (this.state === 'down') throw new ReplicaUnavailableError(`${this.name}: connection refused`, false);
     if (this.state === 'refusing') return { status: 400, body: 'pushed metrics are invalid or inconsistent' };
     this.received.push(request);
+    // A refusal marker (domain/push-refusal.ts) is a push every Pushgateway refuses.
+    if (Buffer.from(request.body).includes(REFUSAL_MARKER_METRIC)) return { status: 400, body: 'refused' };
     if (request.method === 'DELETE') this.held.delete(request.path);
     else this.held.set(request.path, Buffer.from(request.body).toString('utf8'));
     if (this.state === 'slow') throw new ReplicaUnavailableError(`${this.name}: no answer within 5000 ms`, true);
@@ -114,6 +117,15 @@ describe('push-ingest handler', () => {
     expect(entry?.synced).toEqual({ 'pushgateway-0': 1, 'pushgateway-1': 1 });
   });
 
+  /** What each replica was sent: only the marker a refusal leaves (see domain/push-refusal.ts), or nothing. */
+  const sent = () => replicas.map((r) => r.received.map((p) => [p.method, p.path, Buffer.from(p.body).toString()]));
+  const parseMarker = (method: string, p: string) => [method, p, REFUSAL_MARKER_METRIC];
+  const storageMarker = (method: string, p: string) => [
+    method,
+    p,
+    `${REFUSAL_MARKER_METRIC} 1\n${REFUSAL_MARKER_METRIC} 1\n`,
+  ];
+
   it('sends a POST as the whole merged group, so a replica that missed earlier pushes still ends right', async () => {
     await handle(request('PUT', '/metrics/job/batch', 'x 1\ny 2\n'));
     replicas[1].held.clear(); // as if it had restarted
@@ -121,11 +133,13 @@ describe('push-ingest handler', () => {
     for (const replica of replicas) expect(replica.held.get(BATCH)).toBe('x 1\ny 3\nz 4\n');
   });
 
-  it('answers 400 naming line and column on a parse error, touching no replica and storing nothing', async () => {
+  it('answers 400 naming line and column; the replicas get only a push they refuse at parsing too', async () => {
     const response = await handle(request('PUT', '/metrics/job/batch', 'x 1\ny{a=1} 2\n'));
     expect(response.status).toBe(400);
-    expect(response.body).toMatch(/^text format parsing error in line 2, column \d+: /);
-    expect(replicas.map((r) => r.received.length)).toEqual([0, 0]);
+    expect(response.body).toBe(
+      `text format parsing error in line 2, column 5: expected '"' at start of label value, found '1'\n`,
+    );
+    expect(sent()).toEqual([[parseMarker('PUT', '/metrics/job/batch')], [parseMarker('PUT', '/metrics/job/batch')]]);
     expect(store.size()).toBe(0);
   });
 
@@ -133,8 +147,15 @@ describe('push-ingest handler', () => {
     await handle(request('PUT', '/metrics/job/a', '# TYPE m counter\nm 1\n'));
     const response = await handle(request('PUT', '/metrics/job/b', '# TYPE m gauge\nm 1\n'));
     expect(response.status).toBe(400);
-    expect(response.body).toMatch(/metric family m is GAUGE in this push but COUNTER in group \{job="a"\}/);
-    expect(replicas.map((r) => r.received.length)).toEqual([1, 1]);
+    expect(response.body).toBe(
+      'pushed metrics are invalid or inconsistent with existing metrics: collected metric "m" { label:<name:"instance" value:"" > label:<name:"job" value:"b" > } is not a COUNTER\n',
+    );
+    // Not the push: a push every Pushgateway refuses at its consistency check, recording the failure for the group.
+    expect(sent()).toEqual([
+      [['PUT', '/metrics/job@base64/YQ', '# TYPE m counter\nm 1\n'], storageMarker('PUT', '/metrics/job/b')],
+      [['PUT', '/metrics/job@base64/YQ', '# TYPE m counter\nm 1\n'], storageMarker('PUT', '/metrics/job/b')],
+    ]);
+    expect(store.size()).toBe(1);
   });
 
   it('refuses a grouping key that would expose the same push_time_seconds series as another group', async () => {
@@ -143,6 +164,11 @@ describe('push-ingest handler', () => {
     expect(response.status).toBe(400);
     expect(response.body).toMatch(/same push_time_seconds series as group \{job="p"\}/);
     expect(store.size()).toBe(1);
+    // Counted as a refused push, but at the parse stage: a failure record would create the poisoning group.
+    expect(sent().map((r) => r[1])).toEqual([
+      parseMarker('PUT', '/metrics/job/p/instance@base64/='),
+      parseMarker('PUT', '/metrics/job/p/instance@base64/='),
+    ]);
   });
 
   it('answers 301 to the cleaned path for dot segments, like the Pushgateway, and applies nothing', async () => {

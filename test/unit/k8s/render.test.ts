@@ -39,6 +39,6 @@ describe('npm run render -- --env prod', () => {
       version: expect.stringMatching(/^\d+\.\d+\.\d+$/),
     });
     const values = parseAllDocuments(fs.readFileSync(path.join(out, 'helm/prometheus-operator/values.yaml'), 'utf8'));
-    expect(values[0]?.toJS().crds).toEqual({ enabled: true });
+    expect(values[0]?.toJS().crds).toMatchObject({ enabled: true, upgradeJob: { enabled: true } });
   });
 });

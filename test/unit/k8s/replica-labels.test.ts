@@ -1,4 +1,4 @@
-import { QUERY_REPLICA_LABELS, RULER_REPLICA_LABEL } from '../../../lib/k8s/replica-labels';
+import { PUSHGATEWAY_REPLICA_LABEL, QUERY_REPLICA_LABELS, RULER_REPLICA_LABEL } from '../../../lib/k8s/replica-labels';
 import { thanosCompactArgs } from '../../../lib/k8s/thanos-compactor';
 import { container, ENVIRONMENTS, find, flagValues, objectsFor } from './support';
 
@@ -14,10 +14,17 @@ describe.each(ENVIRONMENTS)('replica labels in %s', (env) => {
   const queryLabels = flagValues(queryArgs, '--query.replica-label');
 
   // What each HA pair adds per pod: Prometheus its replicaExternalLabelName; the operator gives every ThanosRuler
-  // pod `thanos_ruler_replica` (fixed name, not configurable).
-  const addedByReplicas = [prometheus.spec.replicaExternalLabelName, RULER_REPLICA_LABEL];
+  // pod `thanos_ruler_replica` (fixed name, not configurable); the Pushgateway monitor's metric relabeling gives
+  // every pushed series `pushgateway_replica` (lib/k8s/pushgateway-dedup.ts).
+  const pushgatewayMonitor = find(objects, 'ServiceMonitor', 'pushgateway');
+  const pushgatewayLabel = pushgatewayMonitor.spec.endpoints[0].metricRelabelings[0].targetLabel;
+  const addedByReplicas = [prometheus.spec.replicaExternalLabelName, RULER_REPLICA_LABEL, pushgatewayLabel];
 
-  it('Query deduplicates on exactly the labels Prometheus and the Ruler add per replica', () => {
+  it('the Pushgateway replica label is the one the Pushgateway monitor sets', () => {
+    expect(pushgatewayLabel).toBe(PUSHGATEWAY_REPLICA_LABEL);
+  });
+
+  it('Query deduplicates on exactly the labels Prometheus, the Ruler and the Pushgateway monitor add per replica', () => {
     expect(new Set(queryLabels)).toEqual(new Set(addedByReplicas));
     expect(queryLabels).toHaveLength(addedByReplicas.length);
     expect(queryLabels).toEqual([...QUERY_REPLICA_LABELS]);

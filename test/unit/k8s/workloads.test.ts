@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { compactorRetentionArgs } from '../../../lambdas/domain/retention';
-import { helmReleases } from '../../../lib/k8s';
+import { type HelmRelease, helmReleases } from '../../../lib/k8s';
 import { thanosCompactArgs } from '../../../lib/k8s/thanos-compactor';
 import { IMAGES } from '../../../lib/k8s/versions';
 import { COMPACTOR_POD_LABELS, pushgatewayReplicaUrl, thanosQueryUrl } from '../../../lib/naming';
@@ -88,7 +88,18 @@ describe('Prometheus', () => {
     expect(prometheus.spec.serviceMonitorSelector).toEqual({});
     expect(prometheus.spec.podMonitorNamespaceSelector).toEqual({});
     expect(prometheus.spec.alerting.alertmanagers).toEqual([
-      { namespace: 'monitoring', name: 'alertmanager-operated', port: 'web', apiVersion: 'v2' },
+      {
+        namespace: 'monitoring',
+        name: 'alertmanager-operated',
+        port: 'web',
+        apiVersion: 'v2',
+        // Alertmanager serves HTTPS: verified against its certificate's CA and service name.
+        scheme: 'https',
+        tlsConfig: {
+          ca: { secret: { name: 'alertmanager-web-tls', key: 'ca.crt' } },
+          serverName: 'alertmanager-operated.monitoring.svc',
+        },
+      },
     ]);
     const binding = find(objects, 'ClusterRoleBinding', 'greenlang-prometheus');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'prometheus', namespace: 'monitoring' }]);
@@ -130,12 +141,17 @@ describe('Thanos Query and query-frontend', () => {
     expect(args).toContain('--query.partial-response');
   });
 
-  it('discovers sidecars, store gateways and rulers by DNS SRV on their grpc ports (no --store)', () => {
+  it('discovers sidecars, store gateways and rulers by DNS SRV on their grpc ports (--endpoint.sd-config, no --store or --endpoint)', () => {
     expect(args.some((a) => a.startsWith('--store=') || a === '--store')).toBe(false);
-    expect(flagValues(args, '--endpoint')).toEqual([
-      'dnssrv+_grpc._tcp.prometheus-operated.monitoring.svc.cluster.local',
-      'dnssrv+_grpc._tcp.thanos-store.monitoring.svc.cluster.local',
-      'dnssrv+_grpc._tcp.thanos-ruler-operated.monitoring.svc.cluster.local',
+    expect(flagValues(args, '--endpoint')).toEqual([]);
+    expect(flagValues(args, '--endpoint.sd-config').map((c) => parse(c))).toEqual([
+      {
+        endpoints: [
+          { address: 'dnssrv+_grpc._tcp.prometheus-operated.monitoring.svc.cluster.local' },
+          { address: 'dnssrv+_grpc._tcp.thanos-store.monitoring.svc.cluster.local' },
+          { address: 'dnssrv+_grpc._tcp.thanos-ruler-operated.monitoring.svc.cluster.local' },
+        ],
+      },
     ]);
     const store = find(objects, 'Service', 'thanos-store');
     expect(store.spec.clusterIP).toBe('None');
@@ -168,12 +184,11 @@ describe('Thanos Query and query-frontend', () => {
     const values = adapter?.values as Json;
     const rule = values.rules.custom.find((r: Json) => r.name.as === hpa.spec.metrics[1].pods.metric.name);
     expect(rule.resources.overrides.pod).toEqual({ resource: 'pod' });
-    // The `thanos` ServiceMonitor scrapes the thanos-query Service: its job label is the service name.
+    // The thanos-query ServiceMonitor scrapes the thanos-query Service and relabels job to the adapter's job.
     const queryService = find(objects, 'Service', 'thanos-query');
-    expect(rule.seriesQuery).toContain(`job="${queryService.metadata.name}"`);
-    expect(
-      matches(find(objects, 'ServiceMonitor', 'thanos').spec.selector.matchLabels, queryService.metadata.labels),
-    ).toBe(true);
+    const monitor = find(objects, 'ServiceMonitor', 'thanos-query');
+    expect(matches(monitor.spec.selector.matchLabels, queryService.metadata.labels)).toBe(true);
+    expect(rule.seriesQuery).toContain(`job="${monitor.spec.endpoints[0].relabelings[0].replacement}"`);
     expect(values.prometheus).toEqual({
       url: 'http://prometheus-operated.monitoring.svc.cluster.local',
       port: 9090,
@@ -184,13 +199,16 @@ describe('Thanos Query and query-frontend', () => {
   it('publishes the frontend on an internal NLB at thanos-query.<internal zone>:9090', () => {
     const nlb = find(objects, 'Service', 'thanos-query-internal');
     const url = new URL(thanosQueryUrl('prod'));
+    // The same helper as the Pushgateway NLBs: VPC-only source range, cross-zone load balancing.
     expect(nlb.metadata.annotations).toEqual({
-      'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
       'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
       'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
+      'service.beta.kubernetes.io/load-balancer-source-ranges': config.vpcCidr,
+      'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
       'external-dns.alpha.kubernetes.io/hostname': url.hostname,
     });
     expect(nlb.spec.type).toBe('LoadBalancer');
+    expect(nlb.spec.loadBalancerClass).toBe('service.k8s.aws/nlb');
     expect(nlb.spec.ports.map((p: Json) => p.port)).toEqual([Number(url.port)]);
     const frontend = find(objects, 'Deployment', 'thanos-query-frontend');
     expect(matches(nlb.spec.selector, frontend.spec.template.metadata.labels)).toBe(true);
@@ -217,13 +235,14 @@ describe('Thanos store gateway', () => {
     expect(requiredHostnameAntiAffinity(store.spec.template.spec.affinity)).toEqual(['kubernetes.io/hostname']);
   });
 
-  it('caches the index in memory (1GB) and chunks in a 2GB caching bucket', () => {
+  it('caches the index in memory (1GB) and chunks in a 1GB caching bucket, under GOMEMLIMIT (90% of 4Gi)', () => {
     expect(flagValues(main.args, '--index-cache.config').map((c) => parse(c))).toEqual([
       { type: 'IN-MEMORY', config: { max_size: '1GB' } },
     ]);
     expect(flagValues(main.args, '--store.caching-bucket.config').map((c) => parse(c))).toEqual([
-      { type: 'IN-MEMORY', config: { max_size: '2GB' } },
+      { type: 'IN-MEMORY', config: { max_size: '1GB' } },
     ]);
+    expect(main.env).toEqual([{ name: 'GOMEMLIMIT', value: '3686MiB' }]);
   });
 
   it('serves all blocks on both replicas (no hashmod sharding) as the read-only IRSA identity', () => {
@@ -246,9 +265,41 @@ describe('Thanos ruler', () => {
     expect(queryService.spec.ports).toContainEqual({ name: 'http', port: 9090, targetPort: 'http', protocol: 'TCP' });
     expect(ruler.spec.objectStorageConfig).toEqual({ name: 'thanos-objstore', key: 'objstore.yml' });
     expect(ruler.spec.serviceAccountName).toBe('thanos-ruler');
-    expect(ruler.spec.alertmanagersUrl).toEqual([
-      'dnssrv+http://_web._tcp.alertmanager-operated.monitoring.svc.cluster.local',
-    ]);
+    expect(ruler.spec.alertmanagersUrl).toBeUndefined();
+    expect(ruler.spec.alertmanagersConfig).toEqual({ name: 'thanos-ruler-alertmanagers', key: 'alertmanagers.yaml' });
+  });
+
+  it('alerts the Alertmanagers over HTTPS (API v2), verifying them with the CA of its mounted Thanos TLS secret', () => {
+    const secret = find(objects, 'Secret', 'thanos-ruler-alertmanagers');
+    expect(parse(secret.stringData['alertmanagers.yaml'])).toEqual({
+      alertmanagers: [
+        {
+          scheme: 'https',
+          api_version: 'v2',
+          static_configs: ['dnssrv+_web._tcp.alertmanager-operated.monitoring.svc.cluster.local'],
+          http_config: {
+            tls_config: { ca_file: '/etc/thanos/grpc-tls/ca.crt', server_name: 'alertmanager-operated.monitoring.svc' },
+          },
+        },
+      ],
+    });
+    // The CA file is there: the Ruler mounts its gRPC TLS secret (same CA issuer as Alertmanager's certificate).
+    expect(ruler.spec.volumeMounts).toContainEqual({
+      name: 'thanos-grpc-tls',
+      mountPath: '/etc/thanos/grpc-tls',
+      readOnly: true,
+    });
+    const rulerCert = find(objects, 'Certificate', 'thanos-ruler-grpc-tls');
+    expect(find(objects, 'Certificate', 'alertmanager-web-tls').spec.issuerRef).toEqual(rulerCert.spec.issuerRef);
+  });
+
+  it('keeps its TSDB and WAL on a 10Gi gp3 volume per replica (a restart loses no rule results)', () => {
+    expect(ruler.spec.storage).toEqual({
+      volumeClaimTemplate: {
+        metadata: { name: 'data' },
+        spec: { storageClassName: 'gp3', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } },
+      },
+    });
   });
 });
 
@@ -338,6 +389,38 @@ describe('Alertmanager', () => {
     );
   });
 
+  it('serves its web port over TLS with a certificate from the in-cluster CA, scraped over HTTPS', () => {
+    expect(am.spec.web).toEqual({
+      tlsConfig: {
+        cert: { secret: { name: 'alertmanager-web-tls', key: 'tls.crt' } },
+        keySecret: { name: 'alertmanager-web-tls', key: 'tls.key' },
+      },
+    });
+    const cert = find(objects, 'Certificate', 'alertmanager-web-tls');
+    expect(cert.spec.secretName).toBe('alertmanager-web-tls');
+    expect(cert.spec.issuerRef).toEqual({ name: 'thanos-grpc-ca', kind: 'Issuer', group: 'cert-manager.io' });
+    // The name clients verify, each pod's DNS name, and localhost for the operator's config reloader.
+    expect(cert.spec.dnsNames).toEqual(
+      expect.arrayContaining([
+        'alertmanager-operated.monitoring.svc',
+        '*.alertmanager-operated.monitoring.svc.cluster.local',
+        'localhost',
+      ]),
+    );
+    expect(cert.spec.ipAddresses).toEqual(['127.0.0.1']);
+    expect(cert.spec.usages).toContain('server auth');
+    const monitor = find(objects, 'PodMonitor', 'alertmanager');
+    expect(monitor.spec.podMetricsEndpoints).toEqual([
+      expect.objectContaining({
+        scheme: 'https',
+        tlsConfig: {
+          ca: { secret: { name: 'alertmanager-web-tls', key: 'ca.crt' } },
+          serverName: 'alertmanager-operated.monitoring.svc',
+        },
+      }),
+    ]);
+  });
+
   it('lets the replicas gossip on 9094 over TCP and UDP, and takes alerts on 9093', () => {
     const policy = find(objects, 'NetworkPolicy', 'alertmanager');
     const ports = policy.spec.ingress.flatMap((r: Json) => r.ports);
@@ -369,7 +452,9 @@ describe('Pushgateway', () => {
     const headless = find(objects, 'Service', sts.spec.serviceName);
     expect(headless.spec.clusterIP).toBe('None');
     const monitor = find(objects, 'ServiceMonitor', 'pushgateway');
-    expect(monitor.spec.endpoints).toEqual([{ port: 'http', interval: '15s', honorLabels: true }]);
+    expect(monitor.spec.endpoints).toEqual([
+      expect.objectContaining({ port: 'http', interval: '15s', honorLabels: true }),
+    ]);
     expect(matches(monitor.spec.selector.matchLabels, headless.metadata.labels)).toBe(true);
   });
 
@@ -378,7 +463,15 @@ describe('Pushgateway', () => {
     const url = new URL(pushgatewayReplicaUrl('prod', i));
     expect(service.spec.selector['statefulset.kubernetes.io/pod-name']).toBe(`pushgateway-${i}`);
     expect(service.metadata.annotations['external-dns.alpha.kubernetes.io/hostname']).toBe(url.hostname);
-    expect(service.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme']).toBe('internal');
+    expect(service.metadata.annotations).toEqual({
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
+      // Only the VPC reaches the NLB; cross-zone so one zone's replica answers from every zone's address.
+      'service.beta.kubernetes.io/load-balancer-source-ranges': config.vpcCidr,
+      'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
+      'external-dns.alpha.kubernetes.io/hostname': url.hostname,
+    });
+    expect(service.spec.loadBalancerClass).toBe('service.k8s.aws/nlb');
     expect(service.spec.ports.map((p: Json) => p.port)).toEqual([Number(url.port)]);
     // The ServiceMonitor must not scrape the NLB services (each replica would be scraped twice).
     const monitor = find(objects, 'ServiceMonitor', 'pushgateway');
@@ -393,7 +486,7 @@ describe('Grafana', () => {
   it('uses Thanos Query (through the frontend) as its default data source', () => {
     const configMap = find(objects, 'ConfigMap', 'grafana-config');
     const datasources = parse(configMap.data['datasources.yaml']).datasources;
-    expect(datasources).toHaveLength(1);
+    expect(datasources.map((d: Json) => d.type)).toEqual(['prometheus', 'cloudwatch']);
     expect(datasources[0]).toMatchObject({
       type: 'prometheus',
       isDefault: true,
@@ -431,21 +524,89 @@ describe('Grafana', () => {
 });
 
 describe('scrape targets', () => {
+  const job = (name: string) => [{ action: 'replace', targetLabel: 'job', replacement: name }];
   it.each([
-    ['ServiceMonitor', 'greenlang-api', { port: 'metrics' }],
-    ['PodMonitor', 'greenlang-agents', { port: 'metrics' }],
-    ['ServiceMonitor', 'kong', { port: 'metrics' }],
-    ['ServiceMonitor', 'postgres-exporter', { targetPort: 9187 }],
-    ['ServiceMonitor', 'redis-exporter', { targetPort: 9121 }],
-  ])('%s %s selects across namespaces and scrapes %j every 15s', (kind, name, port) => {
+    ['ServiceMonitor', 'greenlang-api', { port: 'metrics' }, 'greenlang-api'],
+    ['PodMonitor', 'greenlang-agents', { port: 'metrics' }, 'greenlang-agents'],
+    ['ServiceMonitor', 'kong', { port: 'metrics' }, 'kong'],
+    ['ServiceMonitor', 'postgres-exporter', { targetPort: 9187 }, 'postgres-exporter'],
+    ['ServiceMonitor', 'redis-exporter', { targetPort: 9121 }, 'redis-exporter'],
+  ])('%s %s selects across namespaces, scrapes %j every 15s as job %s', (kind, name, port, jobName) => {
     const monitor = find(objects, kind, name);
     expect(monitor.spec.namespaceSelector).toEqual({ any: true });
     const endpoints = kind === 'PodMonitor' ? monitor.spec.podMetricsEndpoints : monitor.spec.endpoints;
-    expect(endpoints).toEqual([{ ...port, path: '/metrics', interval: '15s' }]);
+    expect(endpoints).toEqual([{ ...port, path: '/metrics', interval: '15s', relabelings: job(jobName) }]);
+  });
+
+  it.each([
+    ['PodMonitor', 'prometheus', 'prometheus-greenlang-0', { port: 'http-web' }],
+    ['PodMonitor', 'thanos-sidecar', 'prometheus-greenlang-0', { targetPort: 10902 }],
+    ['PodMonitor', 'thanos-ruler', 'thanos-ruler-greenlang-0', { targetPort: 10902 }],
+    [
+      'PodMonitor',
+      'alertmanager',
+      'alertmanager-greenlang-0',
+      {
+        targetPort: 9093,
+        // Alertmanager serves HTTPS (web TLS): the scrape verifies its certificate.
+        scheme: 'https',
+        tlsConfig: {
+          ca: { secret: { name: 'alertmanager-web-tls', key: 'ca.crt' } },
+          serverName: 'alertmanager-operated.monitoring.svc',
+        },
+      },
+    ],
+  ])("%s %s selects the operator's pods (%s) in monitoring on %j", (kind, name, _pod, port) => {
+    const monitor = find(objects, kind, name);
+    expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['monitoring'] });
+    expect(monitor.spec.podMetricsEndpoints).toEqual([
+      { ...port, path: '/metrics', interval: '15s', relabelings: job(name) },
+    ]);
+  });
+
+  it.each(['thanos-query', 'thanos-query-frontend', 'thanos-store', 'grafana'])(
+    'ServiceMonitor %s selects only its own Service (never the internal NLB) and sets its job',
+    (name) => {
+      const monitor = find(objects, 'ServiceMonitor', name);
+      const selected = objects.filter(
+        (o) =>
+          o.kind === 'Service' &&
+          matches(monitor.spec.selector.matchLabels, o.metadata.labels ?? {}) &&
+          !('greenlang.io/exposure' in (o.metadata.labels ?? {})),
+      );
+      expect(selected.map((o) => o.metadata.name)).toEqual([name]);
+      expect(monitor.spec.endpoints[0].relabelings).toEqual(job(name));
+    },
+  );
+});
+
+describe('store gateway autoscaling', () => {
+  it('scales the StatefulSet 2 → 4 on the p99 Store API Series latency served by prometheus-adapter', () => {
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'thanos-store');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'thanos-store' });
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 4]);
+    const latency = hpa.spec.metrics.find((m: Json) => m.type === 'Pods');
+    expect(latency.pods.target).toEqual({ type: 'AverageValue', averageValue: '10' });
+    const adapter = helmReleases(config).find((r) => r.chart === 'prometheus-adapter');
+    const values = (adapter as HelmRelease).values as Json;
+    const rule = values.rules.custom.find((r: Json) => r.name.as === latency.pods.metric.name);
+    expect(rule.seriesQuery).toBe(
+      'grpc_server_handling_seconds_bucket{job="thanos-store",grpc_service="thanos.Store",grpc_method="Series",namespace!="",pod!=""}',
+    );
+    expect(rule.metricsQuery).toMatch(
+      /^histogram_quantile\(0\.99, sum\(rate\(<<\.Series>>\{.*grpc_method="Series"\}\[5m\]\)\) by \(le, <<\.GroupBy>>\)\)$/,
+    );
   });
 });
 
 describe('versions', () => {
+  it('pulls nothing the hourly compactor runs from Docker Hub (Fargate keeps no image cache; anonymous pull limits)', () => {
+    const spec = find(objects, 'CronJob', 'thanos-compactor').spec.jobTemplate.spec.template.spec;
+    const images = [...spec.initContainers, ...spec.containers].map((c: Json) => c.image as string);
+    expect(images).toEqual([IMAGES.thanos, 'quay.io/curl/curl:8.16.0']);
+    for (const image of images) expect(image).not.toMatch(/^docker\.io\//);
+  });
+
   it('pins every image and chart, with no latest and no Bitnami', () => {
     const images = new Set<string>();
     const collect = (value: unknown): void => {
@@ -471,6 +632,14 @@ describe('versions', () => {
     expect(operator?.chart).toBe('kube-prometheus-stack');
     const values = operator?.values as Json;
     expect(values.crds.enabled).toBe(true);
+    // CRDs are upgraded with the chart (Helm never upgrades crds/), by a Job whose images avoid Docker Hub.
+    expect(values.crds.upgradeJob).toEqual({
+      enabled: true,
+      image: {
+        busybox: { registry: 'public.ecr.aws', repository: 'docker/library/busybox', tag: '1.37.0' },
+        kubectl: { registry: 'registry.k8s.io', repository: 'kubectl', tag: 'v1.35.0' },
+      },
+    });
     expect(values.prometheusOperator.enabled).toBe(true);
     for (const off of ['prometheus', 'alertmanager', 'grafana', 'thanosRuler', 'kubeStateMetrics', 'nodeExporter']) {
       expect(`${off}: ${values[off].enabled}`).toBe(`${off}: false`);

@@ -5,7 +5,7 @@ const output = { result() {}, info() {} };
 
 describe('npm run local -- ingest: flags', () => {
   it.each([
-    [[], '--port must be a port number 0..65535, got undefined'],
+    [[], '--port is required: the port to listen on, e.g. --port 9091 (0 = any free port)'],
     [['--port', 'x', '--pushgateway', 'http://a:9091'], '--port must be a port number 0..65535, got "x"'],
     [['--port', '70000', '--pushgateway', 'http://a:9091'], '--port must be a port number 0..65535, got "70000"'],
     [['--port', '0'], 'at least one --pushgateway URL is required'],

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { localServices } from '../../../lambdas/local/registry';
+import { oneLineError, UsageError } from '../../../lambdas/local/service';
 import { PROJECT_ROOT } from '../../../lib/paths';
 
 const local = (...args: string[]) =>
@@ -12,7 +13,7 @@ describe('npm run local', () => {
   it('--help prints the usage and every service, on stdout', () => {
     const result = local('--help');
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('Usage: npm run local -- <service> [flags]');
+    expect(result.stdout).toContain('Usage: npm run -s local -- <service> [flags]');
     for (const service of localServices())
       expect(result.stdout).toContain(`  ${service.name.padEnd(12)} ${service.summary}`);
   });
@@ -21,7 +22,9 @@ describe('npm run local', () => {
     const result = local('no-such-service');
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('local: unknown service "no-such-service"');
+    expect(result.stderr).toMatch(
+      /^local: unknown service "no-such-service": use one of [a-z, ]+ \(npm run -s local -- --help describes them\)\n$/,
+    );
   });
 });
 
@@ -39,5 +42,22 @@ describe('localServices', () => {
     expect(localServices(dir).map((s) => s.name)).toEqual(['a', 'b']);
     fs.writeFileSync(path.join(dir, 'c.ts'), 'exports.other = 1;');
     expect(() => localServices(dir)).toThrow(`${path.join(dir, 'c.ts')} must export "service"`);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('oneLineError', () => {
+  it('folds the message and its causes into one line, naming error types but not plain Errors, with no stack', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    const fetchFailed = new TypeError('fetch failed', { cause: refused });
+    expect(oneLineError(new Error('request to http://x failed', { cause: fetchFailed }))).toBe(
+      'request to http://x failed: TypeError: fetch failed: connect ECONNREFUSED 127.0.0.1:9',
+    );
+    const sdk = Object.assign(new Error('The AWS Access Key Id you provided\ndoes not exist.'), {
+      name: 'InvalidAccessKeyId',
+    });
+    expect(oneLineError(sdk)).toBe('InvalidAccessKeyId: The AWS Access Key Id you provided does not exist.');
+    expect(oneLineError(new UsageError('--port is required'))).toBe('--port is required');
+    expect(oneLineError('a string')).toBe('a string');
   });
 });

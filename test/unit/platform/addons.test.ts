@@ -27,12 +27,13 @@ describe.each(ENVIRONMENT_NAMES)('platformAddonReleases(%s)', (env) => {
     return release as typeof release & { values: Values };
   };
 
-  it('installs the four add-ons from their upstream repositories at pinned versions', () => {
+  it('installs the add-ons from their upstream repositories at pinned versions, the load balancer controller first', () => {
     expect(releases.map(({ values: _values, ...coordinates }) => coordinates)).toEqual([
-      ADDON_CHARTS.certManager,
       ADDON_CHARTS.awsLoadBalancerController,
+      ADDON_CHARTS.certManager,
       ADDON_CHARTS.externalDns,
       ADDON_CHARTS.externalSecrets,
+      ADDON_CHARTS.clusterAutoscaler,
     ]);
     for (const release of releases) {
       expect(release.version).toMatch(/^v?\d+\.\d+\.\d+$/);

@@ -17,7 +17,7 @@ describe('Thanos bucket access per identity', () => {
       expect(thanosBucketAccess(identity)).toEqual({
         bucketActions: ['s3:ListBucket'],
         objectActions: ['s3:GetObject', 's3:PutObject'],
-        keyActions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        keyActions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       });
     }
   });

@@ -128,6 +128,7 @@ describe('alert rules', () => {
   it('builds the compactor alerts on the pushed run results, never on absent(up)', () => {
     const compactor = alertsOf(prod).filter((a) => a.rule.alert.startsWith('ThanosCompactor'));
     expect(compactor.map((a) => a.rule.alert).sort()).toEqual([
+      'ThanosCompactorFailingRepeatedly',
       'ThanosCompactorHalted',
       'ThanosCompactorLastRunFailed',
       'ThanosCompactorLastSuccessTooOld',
@@ -141,6 +142,11 @@ describe('alert rules', () => {
     const byName = Object.fromEntries(compactor.map((a) => [a.rule.alert, a.rule]));
     expect(byName.ThanosCompactorHalted?.expr).toContain(COMPACTOR_METRICS.halted);
     expect(byName.ThanosCompactorHalted?.expr).toMatch(/== 1$/);
+    // N failed runs in a row, from the newest run's group.
+    expect(byName.ThanosCompactorFailingRepeatedly?.expr).toContain(COMPACTOR_METRICS.consecutiveFailures);
+    expect(byName.ThanosCompactorFailingRepeatedly?.expr).toMatch(
+      new RegExp(`>= ${COMPACTOR_EXPECTATIONS.maxConsecutiveFailures}$`),
+    );
     // Last success older than twice the schedule.
     expect(byName.ThanosCompactorLastSuccessTooOld?.expr).toContain(COMPACTOR_METRICS.lastSuccess);
     expect(byName.ThanosCompactorLastSuccessTooOld?.expr).toMatch(

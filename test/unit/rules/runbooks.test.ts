@@ -3,7 +3,6 @@ import * as path from 'node:path';
 import { loadEnvironmentConfig } from '../../../lib/config';
 import { PROJECT_ROOT } from '../../../lib/paths';
 import { ruleFiles } from '../../../lib/rules';
-import { RUNBOOK_BASE_URL } from '../../../lib/rules/conventions';
 
 /** GitHub's heading anchor: lower case, punctuation except `-` and `_` removed, spaces to `-`. */
 function githubAnchor(heading: string): string {
@@ -28,7 +27,9 @@ describe('runbooks', () => {
   it.each(['dev', 'staging', 'prod'] as const)(
     '%s: every runbook_url points to an existing file and heading',
     (env) => {
-      const alerts = ruleFiles(loadEnvironmentConfig(env)).flatMap((f) =>
+      const config = loadEnvironmentConfig(env);
+      const RUNBOOK_BASE_URL = config.runbookBaseUrl;
+      const alerts = ruleFiles(config).flatMap((f) =>
         f.groups.flatMap((g) => g.rules.flatMap((r) => ('alert' in r ? [r] : []))),
       );
       const unresolved: string[] = [];
@@ -44,6 +45,15 @@ describe('runbooks', () => {
       expect(unresolved).toEqual([]);
     },
   );
+
+  it("links every alert to the environment's runbookBaseUrl, not a hard-coded host", () => {
+    const config = { ...loadEnvironmentConfig('prod'), runbookBaseUrl: 'https://runbooks.internal.example/obs/' };
+    const urls = ruleFiles(config).flatMap((f) =>
+      f.groups.flatMap((g) => g.rules.flatMap((r) => ('alert' in r ? [r.annotations.runbook_url] : []))),
+    );
+    expect(urls.length).toBeGreaterThan(50);
+    for (const url of urls) expect(url).toMatch(/^https:\/\/runbooks\.internal\.example\/obs\/[a-z-]+\.md#[a-z0-9]+$/);
+  });
 
   it('has no runbook section for an alert that does not exist (stale pages mislead on-call)', () => {
     const names = new Set(

@@ -77,7 +77,7 @@ describe('buildCapacityReport', () => {
   it('measured memory over the limit: raise the memory limit', () => {
     const report = build({ replicas: [replica({ memoryBytes: 9e9 })] });
     const raise = report.recommendations.find((r) => r.code === 'RAISE_LIMIT');
-    expect(raise?.message).toMatch(/memory 9.00 GB \(measured\) exceeds the 8Gi limit \(8.59 GB\)/);
+    expect(raise?.message).toMatch(/memory 9.00 GB \(measured\) exceeds the memory limit of 8.59 GB/);
   });
 
   it('ingestion whose 7-day storage exceeds retentionSize: raise retentionSize', () => {
@@ -85,7 +85,7 @@ describe('buildCapacityReport', () => {
     const report = build({ replicas: [replica({ samplesPerSecond: 40_000 })] });
     const raise = report.recommendations.find((r) => r.code === 'RAISE_LIMIT');
     expect(raise?.message).toMatch(
-      /40,000 samples\/s × 7 d needs 72.58 GB of local storage, above the 50GB retentionSize \(53.69 GB\)/,
+      /40,000 samples\/s × 7 d needs 72.58 GB of local storage, above the retentionSize of 53.69 GB/,
     );
   });
 
@@ -107,6 +107,19 @@ describe('buildCapacityReport', () => {
     const report = build({ replicas: [], queryRate: undefined, storeLatencyP99Seconds: undefined });
     expect(report.recommendations.map((r) => r.code)).toEqual(['NO_DATA', 'NO_DATA', 'NO_DATA']);
     expect(report.thanosQuery.qps).toBeNull();
+    // The headline never calls unmeasured checks fine.
+    expect(report.headline).toMatch(
+      /^Capacity: no data for Prometheus, Thanos Query, the store gateway; no series data/,
+    );
+  });
+
+  it('the headline names an action and the checks without data together, never "all fine"', () => {
+    const report = build({
+      replicas: [replica({ headSeries: 600_000, headSeriesHistory: history(() => 600_000) })],
+      queryRate: undefined,
+    });
+    expect(report.headline).toMatch(/^Capacity: 1 action recommended, no data for Thanos Query; 600,000 series/);
+    expect(report.headline).not.toContain('all fine');
   });
 
   it('keeps only the window of history and sums the bucket by storage class', () => {
@@ -155,7 +168,7 @@ describe('renderers', () => {
     expect(html).not.toMatch(/(src|href)=["']?https?:/i);
     expect(html).toContain('a&lt;script&gt;');
     expect(html).toContain('scale trigger 500,000 series/replica');
-    expect(html).toContain('retentionSize 50GB (53.69 GB)');
+    expect(html).toContain('retentionSize 53.69 GB');
     // The projection is drawn dashed and the crossing marked.
     expect(html).toContain('stroke-dasharray="6 4"');
     expect(html).toMatch(/<circle [^>]*stroke="#dc2626"/);

@@ -1,0 +1,58 @@
+import type { EnvironmentConfig } from '../config';
+import { INTERNAL_NLB_CLASS, internalLoadBalancerAnnotations } from '../platform/addons';
+import { componentLabels, NLB_SERVICE_LABEL, selectorLabels } from './common';
+import { MONITORING_NAMESPACE } from './namespace';
+import type { KubernetesObject } from './types';
+
+/** The internal load balancer Service people reach Grafana through. */
+export const GRAFANA_LB_SERVICE = 'grafana-lb';
+/** TLS 1.2/1.3 only on the listener (ELB security policy name). */
+export const GRAFANA_TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+/** `https://<grafana.hostname>/`: Grafana's root_url, so the OAuth redirect and links point where people are. */
+export function grafanaRootUrl(config: Pick<EnvironmentConfig, 'grafana'>): string {
+  return `https://${config.grafana.hostname}/`;
+}
+
+/** The certificate ARN render writes where the deployed stack puts the ACM certificate's ARN (a deploy-time token). */
+export function renderGrafanaCertificateArn(config: Pick<EnvironmentConfig, 'account' | 'region' | 'name'>): string {
+  return `arn:aws:acm:${config.region}:${config.account}:certificate/render-placeholder-grafana-${config.name}`;
+}
+
+/**
+ * An internal NLB (AWS Load Balancer Controller, IP targets) with a TLS listener on 443 that terminates with the
+ * ACM certificate and forwards to Grafana's HTTP port; only `grafana.allowedCidrs` may connect; ExternalDNS
+ * publishes `grafana.hostname` in the private zone. Annotations: aws-load-balancer-controller
+ * docs/guide/service/annotations.md (ssl-cert, ssl-ports, ssl-negotiation-policy, load-balancer-source-ranges).
+ */
+export function grafanaLoadBalancerService(config: EnvironmentConfig, certificateArn: string): KubernetesObject {
+  const labels = componentLabels('grafana', 'grafana');
+  const hostname = config.grafana.hostname;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: GRAFANA_LB_SERVICE,
+      namespace: MONITORING_NAMESPACE,
+      labels: { ...labels, [NLB_SERVICE_LABEL.key]: NLB_SERVICE_LABEL.value },
+      annotations: {
+        // The stack's internal-NLB settings (internal scheme, IP targets, cross-zone), published under Grafana's own
+        // hostname and open to `grafana.allowedCidrs` (below) rather than the whole VPC.
+        ...internalLoadBalancerAnnotations(config, 'grafana'),
+        'external-dns.alpha.kubernetes.io/hostname': hostname,
+        'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': certificateArn,
+        'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': 'https',
+        'service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy': GRAFANA_TLS_POLICY,
+        'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'tcp',
+        'service.beta.kubernetes.io/load-balancer-source-ranges': config.grafana.allowedCidrs.join(','),
+        'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
+      },
+    },
+    spec: {
+      type: 'LoadBalancer',
+      loadBalancerClass: INTERNAL_NLB_CLASS,
+      selector: selectorLabels('grafana'),
+      ports: [{ name: 'https', port: 443, targetPort: 'http', protocol: 'TCP' }],
+    },
+  };
+}
