@@ -128,6 +128,9 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
     const held = await replica.groups();
     let removed = 0;
     for (const group of held) {
+      // A group never pushed successfully (push_time_seconds 0) and holding nothing is the trace of a refused push
+      // (refusal-recorder.ts): not data, and a Pushgateway keeps it, so it stays.
+      if (group.families.length === 0 && group.pushTimeSeconds === 0) continue;
       if (await deps.store.get(groupingKeyId(group.key))) continue;
       const answer = await replica.push({
         method: 'DELETE',

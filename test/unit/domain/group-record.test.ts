@@ -1,12 +1,16 @@
 import fc from 'fast-check';
 import { parseExposition } from '../../../lambdas/domain/exposition/parser';
+import { decodeDelimitedProtobuf } from '../../../lambdas/domain/exposition/protobuf';
 import {
   familyText,
   nextRecord,
+  PROTOBUF_DELIMITED,
+  recordBody,
   recordExposition,
   revertedRecord,
   storedFamilies,
 } from '../../../lambdas/domain/group-record';
+import { delimited } from '../../support/push-corpus';
 
 function families(text: string) {
   const parsed = parseExposition(text);
@@ -51,4 +55,35 @@ describe('group records', () => {
     expect(revertedRecord(v4, v3)).toEqual({ ...v3, version: 5 });
     expect(revertedRecord(v1, undefined)).toMatchObject({ version: 2, deleted: true });
   });
+
+  it('writes a group as text until it holds a protobuf family, then as delimited protobuf, pushed messages as sent', () => {
+    const key = { job: 'm' };
+    const text = nextRecord(undefined, 'PUT', key, storedFamilies(families(TEXT)));
+    expect(recordBody(text).contentType).toMatch(/^text\/plain/);
+    const pushed = delimited({
+      name: 'gh',
+      type: 5,
+      metric: [{ histogram: { sample_count: 2, sample_sum: 2, bucket: [{ cumulative_count: 2, upper_bound: 5 }] } }],
+    });
+    const decoded = decodeDelimitedProtobuf(pushed);
+    if (!decoded.ok) throw new Error(decoded.message);
+    const mixed = nextRecord(text, 'POST', key, storedFamilies(decoded.families));
+    const body = recordBody(mixed);
+    expect(body.contentType).toBe(PROTOBUF_DELIMITED);
+    // The pushed message is sent byte for byte (after the text families).
+    expect(Buffer.from(body.body).subarray(body.body.length - pushed.length)).toEqual(pushed);
+    const back = decodeDelimitedProtobuf(body.body);
+    if (!back.ok) throw new Error(back.message);
+    const samples = (
+      fs: readonly { name: string; samples: readonly { name: string; labels: unknown; value: string }[] }[],
+    ) => fs.map((f) => [f.name, f.samples.map((x) => [x.name, x.labels, x.value])]);
+    // The text families come back as the same samples (values in Go's spelling of the same numbers).
+    expect(samples(back.families.slice(0, 3))).toEqual(samples(families(TEXT)));
+    expect(back.families.map((f) => f.type)).toEqual(['summary', 'histogram', 'counter', 'gauge_histogram']);
+  });
 });
+
+const TEXT =
+  '# TYPE s summary\ns{quantile="0.5"} 0.2\ns_sum 1.5\ns_count 7\n' +
+  '# TYPE h histogram\nh_bucket{b="x",le="1"} 1\nh_bucket{b="x",le="+Inf"} 2\nh_sum{b="x"} 3.5\nh_count{b="x"} 2\n' +
+  '# HELP c A counter.\n# TYPE c counter\nc{a="q\\"uote"} 3\n';

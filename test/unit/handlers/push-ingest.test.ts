@@ -20,6 +20,7 @@ import {
   type Logger,
   MISSED_HEADER,
   makeHandler,
+  PATH_REFUSAL_TARGET,
   type PushRequest,
 } from '../../../lambdas/handlers/push-ingest/handler';
 import { bootstrapStore, makeRepair } from '../../../lambdas/handlers/push-repair/repair';
@@ -183,7 +184,11 @@ describe('push-ingest handler', () => {
     expect((await handle(request('PUT', '/metrics/job/a', 'x'.repeat(2000)))).status).toBe(413);
     expect((await handle(request('PATCH', '/metrics/job/a', 'x 1\n'))).status).toBe(405);
     expect((await handle(request('PUT', '/metrics', 'x 1\n'))).status).toBe(404);
+    await handle(request('PUT', '/metrics/job/x/a/..', 'x 1\n'));
+    expect(sent()).toEqual([[], []]); // 413, 405, 404 and 301 leave no trace, as on a Pushgateway
     expect((await handle(request('PUT', '/metrics/job/a/b', 'x 1\n'))).status).toBe(400);
+    // A malformed path's refusal is counted through a valid path (see PATH_REFUSAL_TARGET).
+    expect(sent()).toEqual([[parseMarker('PUT', PATH_REFUSAL_TARGET)], [parseMarker('PUT', PATH_REFUSAL_TARGET)]]);
   });
 
   it('accepts gzip bodies, refuses corrupt ones (400) and bombs (413)', async () => {
