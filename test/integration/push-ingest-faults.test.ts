@@ -65,7 +65,7 @@ async function replicasEqualModel(
 describe.each([
   ['empty', false],
   ['from its persistence file', true],
-])('a replica killed -9 under %s writers and restarted %s', (_how, persistent) => {
+])('a replica killed -9 under 8 writers and restarted %s', (_how, persistent) => {
   it(`loses no acknowledged value of ${GROUPS} groups written by ${WRITERS} writers`, async () => {
     const dir = fs.mkdtempSync(path.join(workDir, 'replica-'));
     const persistence = persistent ? { persistenceFile: path.join(dir, 'metrics.db'), dataDir: dir } : {};
