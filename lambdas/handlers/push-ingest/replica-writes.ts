@@ -6,6 +6,7 @@ import {
   beginEntry,
   canBeAlone,
   finishEntry,
+  owedReplicas,
   type SyncTiming,
   type WriteOutcome,
   type Writer,
@@ -78,18 +79,33 @@ export async function syncGroup(
   timing: SyncTiming,
 ): Promise<{ result: SyncResult; results: WriteResult[] }> {
   const token = `repair-${randomUUID()}`;
+  let settled = false;
   const begun = await updateEntry(store, id, (current) => {
+    settled = false;
     if (!current || !canBeAlone(current, now(), timing)) return undefined;
+    // A push may have brought them meanwhile: write only to those still owing it.
+    const owing = owedReplicas(
+      current,
+      replicas.map((r) => r.name),
+    );
+    if (owing.length === 0) {
+      settled = true;
+      return undefined;
+    }
     const { entry, writer } = beginEntry(current, token, now(), timing);
-    return { entry, result: { writer, record: entry.record } };
+    return { entry, result: { writer, record: entry.record, owing } };
   });
+  if (settled) return { result: 'synced', results: [] };
   if (!begun) return { result: (await store.get(id)) ? 'busy' : 'gone', results: [] };
-  const { writer, record } = begun.result;
+  const { writer, record, owing } = begun.result;
   if (!writer.alone) {
     await finishWriter(store, writer, [], now, timing);
     return { result: 'busy', results: [] };
   }
-  const results = await writeAll(replicas, record);
+  const results = await writeAll(
+    replicas.filter((r) => owing.includes(r.name)),
+    record,
+  );
   await finishWriter(store, writer, results, now, timing);
   return { result: results.every((r) => r.outcome === 'applied') ? 'synced' : 'failed', results };
 }
