@@ -5,7 +5,7 @@ import { type FamilyState, type GroupState, type Labels, labelSetId } from '../d
 
 /** One Pushgateway replica over HTTP: apply a push as received, read every group, read its own metric types. */
 export interface PushgatewayReplica {
-  /** Stable name used in headers and the repair journal, e.g. `pushgateway-1`. */
+  /** Stable name used in headers and the group store, e.g. `pushgateway-1`. */
   readonly name: string;
   readonly url: string;
   /** Forwards a push as is. Throws {@link ReplicaUnavailableError} when the replica cannot take it (network, 5xx). */
