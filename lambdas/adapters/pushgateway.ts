@@ -5,7 +5,7 @@ import { type FamilyState, type GroupState, type Labels, labelSetId } from '../d
 
 /** One Pushgateway replica over HTTP: apply a push as received, read every group, read its own metric types. */
 export interface PushgatewayReplica {
-  /** Stable name used in headers and the repair journal, e.g. `pushgateway-1`. */
+  /** Stable name used in headers and the group store, e.g. `pushgateway-1`. */
   readonly name: string;
   readonly url: string;
   /** Forwards a push as is. Throws {@link ReplicaUnavailableError} when the replica cannot take it (network, 5xx). */
@@ -14,6 +14,11 @@ export interface PushgatewayReplica {
   groups(): Promise<StoredGroup[]>;
   /** Types of the replica's own metric families (no `job` label), read once and cached. */
   ownFamilies(): Promise<ReadonlyMap<string, MetricType>>;
+  /**
+   * Which run of the replica answers: its start time (`/api/v1/status`). A new value means it restarted and holds
+   * only what its persistence file had, if anything. Throws {@link ReplicaUnavailableError}.
+   */
+  incarnation(): Promise<string>;
 }
 
 export interface ForwardedPush {
@@ -40,7 +45,19 @@ export interface StoredGroup extends GroupState {
 
 export class ReplicaUnavailableError extends Error {
   override readonly name = 'ReplicaUnavailableError';
+  /**
+   * Whether the replica may still apply the request: true when it got no answer after sending (timeout, reset);
+   * false when the connection was refused or the replica answered an error.
+   */
+  readonly maybeApplied: boolean;
+  constructor(message: string, maybeApplied = false) {
+    super(message);
+    this.maybeApplied = maybeApplied;
+  }
 }
+
+/** Errors raised before a request could reach the replica (nothing was sent). */
+const NOT_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
 
 export interface PushgatewayClientOptions {
   /** @default 5000 */
@@ -116,7 +133,8 @@ export function pushgatewayReplica(
     init: { method: string; headers?: Record<string, string>; body?: Buffer },
   ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
-      const unavailable = (message: string) => reject(new ReplicaUnavailableError(`${name}: ${message}`));
+      const unavailable = (message: string, maybeApplied = false) =>
+        reject(new ReplicaUnavailableError(`${name}: ${message}`, maybeApplied));
       const req = transport.request(
         {
           protocol: target.protocol,
@@ -131,7 +149,7 @@ export function pushgatewayReplica(
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', (error) => unavailable(error.message));
+          res.on('error', (error) => unavailable(error.message, true));
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             const body = Buffer.concat(chunks).toString('utf8');
@@ -141,9 +159,10 @@ export function pushgatewayReplica(
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      req.on('error', (error) =>
-        unavailable(error.message || (error as NodeJS.ErrnoException).code || 'request failed'),
-      );
+      req.on('error', (error) => {
+        const code = (error as NodeJS.ErrnoException).code ?? '';
+        unavailable(error.message || code || 'request failed', !NOT_SENT.has(code));
+      });
       req.end(init.body);
     });
   }
@@ -172,6 +191,20 @@ export function pushgatewayReplica(
         throw new ReplicaUnavailableError(`${name}: /api/v1/metrics is not JSON: ${(error as Error).message}`);
       }
       return (json.data ?? []).map(toStoredGroup);
+    },
+    async incarnation() {
+      const response = await call('/api/v1/status', { method: 'GET' });
+      const started = (() => {
+        try {
+          return (JSON.parse(response.body) as { data?: { start_time?: unknown } }).data?.start_time;
+        } catch {
+          return undefined;
+        }
+      })();
+      if (response.status !== 200 || typeof started !== 'string') {
+        throw new ReplicaUnavailableError(`${name}: /api/v1/status answered ${response.status} without a start time`);
+      }
+      return started;
     },
     ownFamilies() {
       own ??= (async () => ownFamilyTypes((await call('/metrics', { method: 'GET' })).body))();

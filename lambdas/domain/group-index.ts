@@ -1,6 +1,6 @@
 import type { MetricType } from './exposition/parser';
-import { groupingKeyId } from './grouping-key';
-import type { FamilyState, GroupState } from './pushgateway-semantics';
+import { type GroupingKey, groupingKeyId } from './grouping-key';
+import { type FamilyState, type GroupState, groupLabelSetId } from './pushgateway-semantics';
 
 /**
  * The groups the replicas hold, indexed by family name, so a push is checked only against the groups that hold
@@ -18,6 +18,8 @@ export class GroupIndex {
    * push first needs it.
    */
   private readonly series = new Map<string, Map<string, Holders>>();
+  /** The label set each group's own series (`push_time_seconds`...) carry → the group. */
+  private readonly byLabelSet = new Map<string, string>();
 
   /** An index of `groups`; several entries with the same key are versions of one group. */
   static of(groups: Iterable<GroupState>): GroupIndex {
@@ -46,6 +48,8 @@ export class GroupIndex {
   set(id: string, versions: readonly GroupState[]): void {
     this.delete(id);
     this.groups.set(id, versions);
+    const first = versions[0];
+    if (first) this.byLabelSet.set(groupLabelSetId(first.key), id);
     for (const version of versions) {
       for (const family of version.families) {
         let holders = this.byName.get(family.name);
@@ -66,6 +70,9 @@ export class GroupIndex {
     const versions = this.groups.get(id);
     if (!versions) return;
     this.groups.delete(id);
+    const first = versions[0];
+    if (first && this.byLabelSet.get(groupLabelSetId(first.key)) === id)
+      this.byLabelSet.delete(groupLabelSetId(first.key));
     const names = new Set<string>();
     for (const version of versions) for (const family of version.families) names.add(family.name);
     for (const name of names) {
@@ -82,6 +89,15 @@ export class GroupIndex {
       if (series)
         for (const family of families) for (const seriesId of family.seriesIds) removeHolder(series, seriesId, id);
     }
+  }
+
+  /**
+   * Another group whose own series would carry the same labels as a group of `key` (`{job="p"}` and
+   * `{job="p",instance=""}`: the Pushgateway adds `instance=""` to both), or undefined.
+   */
+  collidingGroup(key: GroupingKey): string | undefined {
+    const other = this.byLabelSet.get(groupLabelSetId(key));
+    return other === undefined || other === groupingKeyId(key) ? undefined : other;
   }
 
   /** The type of family `name` in some group other than `exceptId`, and that group's id. */

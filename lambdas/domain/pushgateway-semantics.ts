@@ -195,6 +195,35 @@ export function applyPush(method: 'PUT' | 'POST', existing: GroupState | undefin
   return { key: push.key, families: [...existing.families.filter((f) => !replaced.has(f.name)), ...push.families] };
 }
 
+/**
+ * The labels of a group's own series (`push_time_seconds`, `push_failure_time_seconds`): its grouping key with
+ * `instance=""` added when absent, as for every pushed series. Two groups with the same id make every gather of
+ * the Pushgateway fail ("collected before with the same name and label values": 500 on `/metrics`, 400 on every
+ * later push), so no push may create the second one.
+ */
+export function groupLabelSetId(key: GroupingKey): string {
+  return labelSetId(key.instance === undefined ? { ...key, instance: '' } : key);
+}
+
+/**
+ * The path as Go's `http.ServeMux` cleans it before routing (net/http/server.go `cleanPath`: `path.Clean`, keeping
+ * a trailing slash): the Pushgateway answers 301 to the cleaned path for any other (dot segments `.`/`..`, `//`),
+ * so a push to such a path never reaches its handler. Checked against prometheus-pushgateway 1.5.1 (Go 1.19).
+ */
+export function cleanRequestPath(p: string): string {
+  if (p === '') return '/';
+  const rooted = p.startsWith('/') ? p : `/${p}`;
+  const out: string[] = [];
+  for (const segment of rooted.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') out.pop();
+    else out.push(segment);
+  }
+  let cleaned = `/${out.join('/')}`;
+  if (rooted.endsWith('/') && cleaned !== '/') cleaned += '/';
+  return cleaned;
+}
+
 /** A stable id of a label set (sorted pairs). */
 export function labelSetId(labels: Labels): string {
   return pairsId(Object.keys(labels).map((name) => [name, labels[name] ?? '']));

@@ -1,63 +1,29 @@
+import { type GroupingKey, groupingKeyId } from './grouping-key';
+
 /**
- * State-based reconciliation of Pushgateway replicas, the second half of the repair (the first replays the
- * journal of missed pushes). It covers what no journal can: a replica that restarted empty, or was written to
- * directly. For each group, the replica holding the newest `push_time_seconds` is the source; every replica that
- * lacks the group or holds other content gets the source's copy. Groups deleted recently are never re-created.
+ * What the replicas hold is never copied between them: they are caches of the store's records (see
+ * `group-sync.ts`). Once only, when a store is first used in front of replicas that already hold groups, their
+ * groups become records: of the copies of a group, the one pushed last (`push_time_seconds`).
  */
-
-export interface ReplicaGroupView {
-  /** `groupingKeyId` of the group. */
-  readonly id: string;
+export interface ReplicaCopy {
+  readonly key: GroupingKey;
   readonly pushTimeSeconds: number;
-  /** Canonical content (families, without push-time metadata); equal fingerprints = identical groups. */
-  readonly fingerprint: string;
 }
 
-export interface ReplicaView {
-  readonly replica: string;
-  readonly groups: readonly ReplicaGroupView[];
-}
-
-export interface ReconcileAction {
-  readonly groupId: string;
-  readonly source: string;
-  readonly target: string;
-  readonly sourcePushTimeSeconds: number;
-}
-
-/** The copies that make every replica hold the newest version of every group (pure; see the module comment). */
-export function planReconciliation(
-  views: readonly ReplicaView[],
-  recentlyDeleted: ReadonlySet<string> = new Set(),
-): ReconcileAction[] {
-  const byReplica = views.map((v) => ({ replica: v.replica, groups: new Map(v.groups.map((g) => [g.id, g])) }));
-  const ids = new Set(views.flatMap((v) => v.groups.map((g) => g.id)));
-  const actions: ReconcileAction[] = [];
-  for (const id of [...ids].sort()) {
-    if (recentlyDeleted.has(id)) continue;
-    let source: { replica: string; group: ReplicaGroupView } | undefined;
-    for (const { replica, groups } of byReplica) {
-      const group = groups.get(id);
-      if (group && (!source || group.pushTimeSeconds > source.group.pushTimeSeconds)) source = { replica, group };
-    }
-    if (!source) continue;
-    for (const { replica, groups } of byReplica) {
-      if (replica === source.replica) continue;
-      const group = groups.get(id);
-      if (!group || group.fingerprint !== source.group.fingerprint) {
-        actions.push({
-          groupId: id,
-          source: source.replica,
-          target: replica,
-          sourcePushTimeSeconds: source.group.pushTimeSeconds,
-        });
-      }
+/** One copy per group: the newest across the replicas' listings (the first listed on a tie). */
+export function newestCopies<T extends ReplicaCopy>(listings: readonly (readonly T[])[]): T[] {
+  const newest = new Map<string, T>();
+  for (const listing of listings) {
+    for (const copy of listing) {
+      const id = groupingKeyId(copy.key);
+      const known = newest.get(id);
+      if (!known || copy.pushTimeSeconds > known.pushTimeSeconds) newest.set(id, copy);
     }
   }
-  return actions;
+  return [...newest.values()];
 }
 
-/** JSON with object keys sorted, so equal content gives equal text. */
+/** JSON with object keys sorted, so equal content gives equal text (copies compared across replicas). */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {

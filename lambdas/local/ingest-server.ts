@@ -1,8 +1,12 @@
 import * as http from 'node:http';
 import { bearerToken, sameToken } from '../adapters/bearer-token';
+import { FileGroupStore, updateEntry } from '../adapters/group-store';
 import { pushgatewayReplica } from '../adapters/pushgateway';
-import { FileRepairJournal } from '../adapters/repair-journal';
-import { type Logger, makeHandler, makeRepair, type PushRequest } from '../handlers/push-ingest/handler';
+import { abandonWriters, needsRepair, type SyncTiming } from '../domain/group-sync';
+import { DEFAULT_PUSH_LIMITS, type PushLimits } from '../domain/push-limits';
+import { GroupView } from '../handlers/push-ingest/group-view';
+import { type Logger, makeHandler, type PushRequest } from '../handlers/push-ingest/handler';
+import { bootstrapStore, makeRepair, type RepairReport } from '../handlers/push-repair/repair';
 
 export interface IngestServerOptions {
   /** @default 0 (any free port) */
@@ -10,60 +14,81 @@ export interface IngestServerOptions {
   readonly pushgateways: readonly string[];
   /** Required as `Authorization: Bearer <token>` when set. */
   readonly token?: string;
-  readonly journalFile: string;
-  /** @default 2000 (the issue asks for at most 5 s) */
+  /** The repair store (the groups' records), kept across restarts. */
+  readonly storeFile: string;
+  /** @default 1000 */
   readonly repairIntervalMs?: number;
-  /** @default 5 MiB */
-  readonly maxPayloadBytes?: number;
-  /** Age limit of the replicas' state used to validate (see `PushIngestDeps.stateMaxAgeMs`). @default 1000 */
-  readonly stateMaxAgeMs?: number;
+  /** Overrides of {@link DEFAULT_PUSH_LIMITS}. */
+  readonly limits?: Partial<PushLimits>;
+  /** How long the ingestion waits for a replica. @default 5000 */
+  readonly replicaTimeoutMs?: number;
   readonly logger?: Logger;
 }
 
 export interface IngestServer {
   readonly url: string;
   readonly port: number;
-  readonly journal: FileRepairJournal;
-  /** Runs the repair now (tests). */
-  repairNow(): Promise<void>;
+  readonly store: FileGroupStore;
+  /** Runs a repair pass now (or joins the one running). */
+  repairNow(): Promise<RepairReport | undefined>;
   close(): Promise<void>;
 }
 
 const silent: Logger = { info() {}, warn() {}, error() {} };
 
+/** Lease and writer expiry for a replica timeout: a request unanswered after its timeout is given 2 s more to land. */
+export function syncTiming(replicaTimeoutMs: number): SyncTiming {
+  return { leaseMs: replicaTimeoutMs + 2000, writerExpiryMs: 60_000 };
+}
+
 /**
- * The push ingestion on 127.0.0.1, with the same handler as the Lambda: HTTP requests become {@link PushRequest}s,
- * replicas are named `pushgateway-<i>` in the order given, and the repair runs every `repairIntervalMs`.
+ * The push ingestion on 127.0.0.1, with the same handler and repair as the Lambdas: HTTP requests become
+ * {@link PushRequest}s, replicas are named `pushgateway-<i>` in the order given, the store is a local file, and a
+ * repair pass runs every `repairIntervalMs`, beside the pushes.
  */
 export async function startIngestServer(options: IngestServerOptions): Promise<IngestServer> {
   const logger = options.logger ?? silent;
-  const maxPayloadBytes = options.maxPayloadBytes ?? 5 * 1024 * 1024;
-  const replicas = options.pushgateways.map((url, i) => pushgatewayReplica(`pushgateway-${i}`, url));
-  const journal = new FileRepairJournal(options.journalFile);
-  const handle = makeHandler({
-    replicas,
-    journal,
-    maxPayloadBytes,
-    logger,
-    stateMaxAgeMs: options.stateMaxAgeMs ?? 1000,
-  });
-  const repair = makeRepair({ replicas, journal, logger });
+  const limits: PushLimits = { ...DEFAULT_PUSH_LIMITS, ...options.limits };
+  const replicaTimeoutMs = options.replicaTimeoutMs ?? 5000;
+  const timing = syncTiming(replicaTimeoutMs);
+  const replicas = options.pushgateways.map((url, i) =>
+    pushgatewayReplica(`pushgateway-${i}`, url, { timeoutMs: replicaTimeoutMs }),
+  );
+  const names = replicas.map((r) => r.name);
+  const store = new FileGroupStore(options.storeFile, (entry) => needsRepair(entry, names));
+  // Writers of a previous run died with it; what they sent may still land until the lease runs out.
+  const started = Date.now();
+  for (const entry of await store.all()) {
+    await updateEntry(store, entry.record.id, (current) =>
+      current ? { entry: abandonWriters(current, started, timing), result: undefined } : undefined,
+    );
+  }
+  await bootstrapStore({ replicas, store, logger });
+  const view = await GroupView.load(store);
+  const handle = makeHandler({ replicas, store, view, limits, timing, logger });
+  const repair = makeRepair({ replicas, store, timing, logger });
 
-  let repairing: Promise<void> | undefined;
+  let repairing: Promise<RepairReport | undefined> | undefined;
   const repairNow = () => {
     repairing ??= repair()
-      .then((report) => {
-        if (report.replayed > 0 || report.dropped > 0) logger.info('repair', { ...report });
+      .then(async (report) => {
+        if (report.synced > 0 || report.restarted.length > 0) logger.info('repair', { ...report });
+        await store.compact();
+        return report;
       })
-      .catch((error) => logger.error('repair failed', { error: String(error) }))
+      .catch((error) => {
+        logger.error('repair failed', { error: String(error) });
+        return undefined;
+      })
       .finally(() => {
         repairing = undefined;
       });
     return repairing;
   };
-  const timer = setInterval(() => void repairNow(), options.repairIntervalMs ?? 2000);
+  const timer = setInterval(() => void repairNow(), options.repairIntervalMs ?? 1000);
   timer.unref();
 
+  const inFlight = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
     const reply = (status: number, headers: Record<string, string>, body: string) => {
       res.writeHead(status, headers);
@@ -85,7 +110,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     let tooLarge = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxPayloadBytes) tooLarge = true;
+      if (size > limits.maxBodyBytes) tooLarge = true;
       else chunks.push(chunk);
     });
     req.on('end', () => {
@@ -93,7 +118,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
         reply(
           413,
           { 'content-type': 'text/plain; charset=utf-8' },
-          `push body exceeds the limit of ${maxPayloadBytes} bytes\n`,
+          `push body exceeds the limit of ${limits.maxBodyBytes} bytes\n`,
         );
         return;
       }
@@ -112,13 +137,15 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
         headers: req.headers as Record<string, string | undefined>,
         body: Buffer.concat(chunks),
       };
-      handle(request).then(
+      const handling = handle(request).then(
         (response) => reply(response.status, response.headers, response.body),
         (error) => {
           logger.error('push failed', { error: String(error) });
           reply(500, { 'content-type': 'text/plain; charset=utf-8' }, 'internal error\n');
         },
       );
+      inFlight.add(handling);
+      void handling.finally(() => inFlight.delete(handling));
     });
   });
   server.keepAliveTimeout = 65_000;
@@ -131,7 +158,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    journal,
+    store,
     repairNow,
     async close() {
       clearInterval(timer);
@@ -139,7 +166,9 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await Promise.all([...inFlight]);
       await repairing;
+      await store.close();
     },
   };
 }

@@ -3,15 +3,19 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { GROUP_STORE_SCHEMA } from '../../lambdas/domain/group-store-schema';
+import type { PushLimits } from '../../lambdas/domain/push-limits';
 import { handlerEntry } from '../paths';
 import { messagesWaitingAlarm } from './alarms';
 import { ObservabilityFunction, type PowertoolsLogLevel } from './observability-function';
@@ -28,13 +32,15 @@ export interface PushIngestionProps {
   readonly jwtAudience: readonly string[];
   /** Largest push body accepted; the handler answers 413 above it (HTTP APIs cap payloads at 10 MB). */
   readonly maxPayloadBytes: number;
+  /** Overrides of the other per-push and per-group limits. @default DEFAULT_PUSH_LIMITS of the domain */
+  readonly limits?: Partial<Omit<PushLimits, 'maxBodyBytes'>>;
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   readonly runtimeLayer: RuntimeLayer;
   readonly alarmTopic: sns.ITopic;
   readonly logRetention: logs.RetentionDays;
   /** @default 'INFO' */
   readonly logLevel?: PowertoolsLogLevel;
-  /** Of the repair journal table and the log groups. @default RemovalPolicy.DESTROY */
+  /** Of the group store table and the log groups. @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
   /** @default 'greenlang-push' */
   readonly apiName?: string;
@@ -42,21 +48,26 @@ export interface PushIngestionProps {
 
 /**
  * The push ingestion: a Pushgateway-compatible HTTP API (JWT authorizer, stage throttling, access logs) in front of
- * a Lambda in the VPC that validates each push and writes every Pushgateway replica; a DynamoDB journal of the
- * pushes a replica missed; and a repair function, started every minute, that replays the journal and reconciles
- * the replicas' groups every 5 seconds.
+ * a Lambda in the VPC that validates each push, commits it as the next version of its group's record in a DynamoDB
+ * table (the truth), and writes the group to every Pushgateway replica; and a repair function, started every
+ * minute, that brings replicas to the records every 2 seconds (restarted replicas are resynchronised whole).
+ * Alarms: either function's errors (the repair fails an invocation when a replica stayed unreachable), the API's
+ * 5xx answers (pushes refused because no replica could take them), and undelivered repair schedules.
  */
 export class PushIngestion extends Construct {
   public readonly api: apigwv2.HttpApi;
   public readonly stage: apigwv2.HttpStage;
   public readonly ingest: ObservabilityFunction;
   public readonly repair: ObservabilityFunction;
-  public readonly journal: dynamodb.TableV2;
+  /** The groups' records (partition `id`), with the sparse index `owed` of those a replica still owes. */
+  public readonly groupStore: dynamodb.TableV2;
   public readonly securityGroup: ec2.SecurityGroup;
   public readonly accessLogs: logs.LogGroup;
   /** Where the schedule puts repair invocations it could not deliver. */
   public readonly scheduleDeadLetterQueue: sqs.Queue;
   public readonly scheduleDeadLetterAlarm: cloudwatch.Alarm;
+  /** The API answered 5xx: pushes no replica could take (clients must retry them). */
+  public readonly serverErrorAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: PushIngestionProps) {
     super(scope, id);
@@ -83,19 +94,32 @@ export class PushIngestion extends Construct {
       'DynamoDB and CloudWatch endpoints (HTTPS)',
     );
 
-    this.journal = new dynamodb.TableV2(this, 'RepairJournal', {
-      partitionKey: { name: 'replica', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+    this.groupStore = new dynamodb.TableV2(this, 'GroupStore', {
+      partitionKey: { name: GROUP_STORE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'expiresAt',
+      globalSecondaryIndexes: [
+        {
+          indexName: GROUP_STORE_SCHEMA.owedIndex,
+          partitionKey: { name: GROUP_STORE_SCHEMA.owedAttribute, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: GROUP_STORE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+        },
+      ],
       removalPolicy,
     });
 
+    const limits = props.limits ?? {};
+    const limit = (name: string, value: number | undefined) => (value === undefined ? {} : { [name]: String(value) });
     const environment = {
       PUSHGATEWAY_URLS: props.pushgatewayUrls.join(','),
-      REPAIR_JOURNAL_TABLE: this.journal.tableName,
+      GROUP_STORE_TABLE: this.groupStore.tableName,
       MAX_PAYLOAD_BYTES: String(props.maxPayloadBytes),
+      ...limit('MAX_DECOMPRESSED_BYTES', limits.maxDecompressedBytes),
+      ...limit('MAX_SERIES_PER_PUSH', limits.maxSeriesPerPush),
+      ...limit('MAX_SERIES_PER_GROUP', limits.maxSeriesPerGroup),
+      ...limit('MAX_LABELS_PER_SERIES', limits.maxLabelsPerSeries),
+      ...limit('MAX_LABEL_VALUE_LENGTH', limits.maxLabelValueLength),
     };
     const common = {
       runtimeLayer: props.runtimeLayer,
@@ -111,7 +135,7 @@ export class PushIngestion extends Construct {
       ...common,
       entry: handlerEntry('push-ingest'),
       serviceName: 'push-ingest',
-      description: 'Pushgateway-compatible push API: validates each push and writes every replica',
+      description: 'Pushgateway-compatible push API: validates each push, stores it, writes every replica',
       // Bodies up to 10 MB are parsed in memory; more memory also means more CPU for the parser.
       memorySize: 1024,
       // API Gateway gives an integration at most 30 s.
@@ -121,14 +145,19 @@ export class PushIngestion extends Construct {
       ...common,
       entry: handlerEntry('push-repair'),
       serviceName: 'push-repair',
-      description: 'Replays pushes a Pushgateway replica missed and reconciles the replicas every 5 s',
+      description: 'Brings the Pushgateway replicas to the stored group records every 2 s',
       memorySize: 512,
       timeout: Duration.seconds(70),
-      // One repair at a time: two would replay the same journal entries concurrently.
+      // One repair at a time: a restarted replica is resynchronised once, not by several invocations at once.
       reservedConcurrentExecutions: 1,
     });
-    this.journal.grantReadWriteData(this.ingest.function);
-    this.journal.grantReadWriteData(this.repair.function);
+    // Exactly the calls the store adapter makes, on the table and its one index (no `index/*` wildcard).
+    const storeAccess = new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'],
+      resources: [this.groupStore.tableArn, `${this.groupStore.tableArn}/index/${GROUP_STORE_SCHEMA.owedIndex}`],
+    });
+    this.ingest.function.addToRolePolicy(storeAccess);
+    this.repair.function.addToRolePolicy(storeAccess);
 
     this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -136,7 +165,7 @@ export class PushIngestion extends Construct {
       retentionPeriod: Duration.days(14),
     });
     new events.Rule(this, 'RepairSchedule', {
-      description: 'Starts the push repair every minute (it runs passes every 5 s within the minute)',
+      description: 'Starts the push repair every minute (it runs passes every 2 s within the minute)',
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [
         new targets.LambdaFunction(this.repair.function, {
@@ -183,5 +212,16 @@ export class PushIngestion extends Construct {
       description: 'push-repair: the schedule could not start the repair function (the replicas may drift apart)',
       topic: props.alarmTopic,
     });
+    this.serverErrorAlarm = this.api
+      .metricServerError({ period: Duration.minutes(5), statistic: 'Sum' })
+      .createAlarm(this, 'ServerErrorsAlarm', {
+        alarmDescription:
+          'push-ingest: pushes answered 5xx (no Pushgateway replica could take them; nothing was applied)',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    this.serverErrorAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
   }
 }

@@ -63,7 +63,7 @@ export function acquireInstanceLock(workDir: string, pid = process.pid): Instanc
 
 /**
  * What a clean start removes: the previous run's data (Prometheus TSDB, Alertmanager state, Pushgateway
- * persistence, S3 stand-in, ingest journal), configs, notification log and endpoints. Old series of the previous
+ * persistence, S3 stand-in, ingest store), configs, notification log and endpoints. Old series of the previous
  * run's targets (other ports, so other `instance` labels) would otherwise stay queryable for Prometheus' 5-minute
  * lookback and raise alerts such as AlertmanagerConfigInconsistent, and pushed metrics (a halted compactor) would
  * fire again.

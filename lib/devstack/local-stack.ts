@@ -254,8 +254,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       service: 'ingest',
       args: [
         ...pushgateways.flatMap((p) => ['--pushgateway', p.url]),
-        '--journal',
-        path.join(dataDir, 'ingest-journal.jsonl'),
+        '--store',
+        path.join(dataDir, 'ingest-store.jsonl'),
       ],
       onOutput: log('ingest'),
     });

@@ -12,6 +12,7 @@ import { validateConsistency, validatePushBody } from '../../lambdas/domain/push
 import { type GroupState, pushedFamilies } from '../../lambdas/domain/pushgateway-semantics';
 import { startIngestServer } from '../../lambdas/local/ingest-server';
 import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
+import { BINARIES, freePort, type ManagedProcess, startProcess } from '../../lib/devstack/processes';
 import { consistentByScan } from '../support/consistency-scan';
 import { PROTOBUF_ACCEPT, startExporters } from '../support/exporter-output';
 import { type Benchmark, fmt, median, percentile } from './harness';
@@ -156,6 +157,109 @@ function stateRows(jobPush: string): string[][] {
   return rows;
 }
 
+/** Groups held by the replicas when small pushes are measured. */
+const HELD = [0, 1_000, 10_000];
+const HELD_ROUNDS = 4;
+
+/** A Pushgateway on `port` keeping its groups in `file`; `checked` false skips its per-push consistency check. */
+function startReplica(port: number, file: string, checked: boolean): Promise<ManagedProcess> {
+  return startProcess({
+    name: 'pushgateway',
+    command: BINARIES.pushgateway.command,
+    args: [
+      `--web.listen-address=127.0.0.1:${port}`,
+      // Written at shutdown (the loaders stop with SIGTERM); no periodic rewrite of a 6 MB file while measuring.
+      `--persistence.file=${file}`,
+      ...(checked ? [] : ['--push.disable-consistency-check']),
+    ],
+    readyUrl: `http://127.0.0.1:${port}/-/ready`,
+  });
+}
+
+async function heldGroups(url: string): Promise<number> {
+  const response = await fetch(`${url}/api/v1/metrics`);
+  const json = (await response.json()) as { data: { labels: Record<string, string> }[] };
+  return json.data.filter((g) => g.labels.job === 'held').length;
+}
+
+/**
+ * Small pushes with 0, 1,000 and 10,000 groups held, through the ingestion and (the floor) written by the client to
+ * both replicas at once, interleaved; and, at 1,000 groups, how long a replica restarted empty takes to hold them
+ * all again. The groups are loaded into the replicas without their consistency check (fast), persisted, and the
+ * replicas restarted from their files with it; the ingestion imports them into a fresh store at start.
+ */
+async function heldRows(jobPush: string): Promise<{ rows: string[][]; convergeMs: number }> {
+  const rows: string[][] = [];
+  let convergeMs = Number.NaN;
+  for (const held of HELD) {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-ingest-held-'));
+    const ports = [await freePort(), await freePort()];
+    const files = ports.map((_, i) => path.join(work, `replica-${i}.db`));
+    const running: ManagedProcess[] = [];
+    try {
+      if (held > 0) {
+        const loaders = await Promise.all(ports.map((port, i) => startReplica(port, files[i] as string, false)));
+        for (let i = 0; i < held; i += 32) {
+          await Promise.all(
+            ports.flatMap((port) =>
+              Array.from({ length: Math.min(32, held - i) }, (_, j) =>
+                fetch(`http://127.0.0.1:${port}/metrics/job/held/instance/g${i + j}`, {
+                  method: 'PUT',
+                  body: `held_x{kind="a"} ${i + j}\nheld_y ${j}\n`,
+                }).then((r) => r.arrayBuffer()),
+              ),
+            ),
+          );
+        }
+        await Promise.all(loaders.map((l) => l.stop()));
+      }
+      running.push(...(await Promise.all(ports.map((port, i) => startReplica(port, files[i] as string, true)))));
+      const urls = ports.map((port) => `http://127.0.0.1:${port}`);
+      const ingest = await startIngestServer({
+        pushgateways: urls,
+        storeFile: path.join(work, 'store.jsonl'),
+        repairIntervalMs: 500,
+      });
+      try {
+        await pushLatencies(ingest.url, jobPush, 30);
+        await pushLatencies(urls, jobPush, 30);
+        const through: number[] = [];
+        const floor: number[] = [];
+        for (let round = 0; round < HELD_ROUNDS; round++) {
+          through.push(...(await pushLatencies(ingest.url, jobPush, 25)));
+          floor.push(...(await pushLatencies(urls, jobPush, 25)));
+        }
+        rows.push([
+          `small push with ${held.toLocaleString('en')} groups held: p50 (p99), ingestion vs both replicas written directly`,
+          `${fmt.ms(median(through))} (${fmt.ms(percentile(through, 99))})`,
+          `${fmt.ms(median(floor))} (${fmt.ms(percentile(floor, 99))})`,
+          fmt.ratio(median(through) / median(floor)),
+          '',
+          '',
+        ]);
+        if (held === 1_000) {
+          const victim = running.pop() as ManagedProcess;
+          victim.child.kill('SIGKILL');
+          await victim.exited;
+          const started = Date.now();
+          running.push(await startReplica(ports[1] as number, '', true));
+          while ((await heldGroups(urls[1] as string)) < held) {
+            if (Date.now() - started > 120_000) throw new Error('the restarted replica did not converge in 120 s');
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          convergeMs = Date.now() - started;
+        }
+      } finally {
+        await ingest.close();
+      }
+    } finally {
+      await Promise.all(running.map((r) => r.stop()));
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }
+  return { rows, convergeMs };
+}
+
 export const benchmark: Benchmark = {
   name: 'ingest',
   async run() {
@@ -259,7 +363,7 @@ export const benchmark: Benchmark = {
       components.push(straight, replica0, replica1);
       const ingest = await startIngestServer({
         pushgateways: [replica0.url, replica1.url],
-        journalFile: path.join(work, 'journal.jsonl'),
+        storeFile: path.join(work, 'store.jsonl'),
       });
       try {
         // Warm up both paths (connections, JIT), then interleave so drift hits both alike.
@@ -285,6 +389,7 @@ export const benchmark: Benchmark = {
       fs.rmSync(work, { recursive: true, force: true });
     }
 
+    const held = await heldRows(jobPush);
     const ratio = median(roundRatios);
     const latencyRatio = median(through) / median(direct);
     const pairRatio = median(pair) / median(direct);
@@ -326,26 +431,26 @@ export const benchmark: Benchmark = {
           '',
         ],
         [
-          `p50 latency, small push x${direct.length} (ingestion, 2 replicas vs 1 Pushgateway)`,
+          `p50 latency, small push x${through.length}: ingestion vs the same push written by the client to both replicas at once (interleaved)`,
+          fmt.ms(median(through)),
+          fmt.ms(median(pair)),
+          fmt.ratio(median(through) / median(pair)),
+          '<= 1.3x',
+          median(through) / median(pair) <= 1.3 ? 'yes' : 'NO',
+        ],
+        [
+          '  for reference: the same push to one Pushgateway directly',
           fmt.ms(median(through)),
           fmt.ms(median(direct)),
           fmt.ratio(latencyRatio),
-          '<= 1.5x',
-          latencyRatio <= 1.5 ? 'yes' : 'NO',
+          '',
+          '',
         ],
         [
-          '  floor: the same push to both Pushgateways in parallel, no ingestion',
+          '  the floor itself: both replicas written in parallel, no ingestion, vs one Pushgateway',
           fmt.ms(median(pair)),
           fmt.ms(median(direct)),
           fmt.ratio(pairRatio),
-          '',
-          '',
-        ],
-        [
-          '  ingestion over that floor (its own cost: HTTP hop, validation, journal check)',
-          fmt.ms(median(through) - median(pair)),
-          '',
-          fmt.ratio(median(through) / median(pair)),
           '',
           '',
         ],
@@ -366,14 +471,25 @@ export const benchmark: Benchmark = {
           '',
         ],
         ...stateRows(jobPush),
+        ...held.rows,
+        [
+          'a replica killed -9 and restarted empty, 1,000 groups held: until it holds them all again',
+          fmt.ms(held.convergeMs),
+          '',
+          '',
+          '<= 15 s',
+          held.convergeMs <= 15_000 ? 'yes' : 'NO',
+        ],
       ],
       notes: [
         "Throughput: the ingestion parses and validates against the Pushgateway's own families, as in service; the",
         'expressions it builds per label-name sequence are compiled once per process (the first round pays for them).',
-        'Latency: the ingestion validates against a snapshot of both replicas (refreshed each second), then writes both',
-        'in parallel; the direct push is one request to one Pushgateway. All on loopback, interleaved in the same run.',
-        `The floor row is what two replicas cost on this machine before any ingestion work (${os.cpus().length} CPUs`,
-        'shared by the client, the ingestion and three Pushgateways); the 1.5x target is below it when that ratio is.',
+        'Latency: the ingestion validates against its index of the stored groups (no replica read per push), stores the',
+        'push (one fsync), then writes both replicas in parallel. All on loopback, interleaved in the same run.',
+        'Groups held: the Pushgateway gathers every group it holds on each push (its consistency check), so the floor',
+        'itself grows with what the replicas hold; the ingestion adds no per-push cost of its own that grows with it.',
+        `The floor is what two replicas cost on this machine before any ingestion work (${os.cpus().length} CPUs shared by`,
+        'the client, the ingestion and three Pushgateways): the warm-push target is stated against it.',
         `Load average when done: ${os
           .loadavg()
           .map((l) => l.toFixed(1))

@@ -39,7 +39,7 @@ const FUNCTION_ENV: NodeJS.ProcessEnv = {
   CAPACITY_CONFIG: JSON.stringify({ environment: 'dev', sizing: SEED_SIZING, retention: SEED_RETENTION_POLICY }),
   QUERY_URL: 'http://127.0.0.1:9090',
   PUSHGATEWAY_URLS: 'http://127.0.0.1:9091,http://127.0.0.1:9092',
-  REPAIR_JOURNAL_TABLE: 'bench-journal',
+  GROUP_STORE_TABLE: 'bench-groups',
   MAX_PAYLOAD_BYTES: '5242880',
   TOKEN_SECRET_NAME: 'greenlang-dev/alert-webhook-token',
   DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/111111111111/bench',

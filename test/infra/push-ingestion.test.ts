@@ -54,7 +54,7 @@ describe('PushIngestion in the ops stack', () => {
           POWERTOOLS_SERVICE_NAME: 'push-ingest',
           PUSHGATEWAY_URLS: `${pushgatewayReplicaUrl('prod', 0)},${pushgatewayReplicaUrl('prod', 1)}`,
           MAX_PAYLOAD_BYTES: String(config.ingest.maxPayloadBytes),
-          REPAIR_JOURNAL_TABLE: Match.anyValue(),
+          GROUP_STORE_TABLE: Match.anyValue(),
         }),
       },
       VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() }),
@@ -72,17 +72,52 @@ describe('PushIngestion in the ops stack', () => {
     });
   });
 
-  it('keeps the repair journal in a DynamoDB table with point-in-time recovery and TTL, retained in prod', () => {
+  it('keeps the group records in a DynamoDB table with point-in-time recovery and a sparse index of owed groups, retained in prod', () => {
     template.hasResource('AWS::DynamoDB::GlobalTable', {
       Properties: Match.objectLike({
-        KeySchema: [
-          { AttributeName: 'replica', KeyType: 'HASH' },
-          { AttributeName: 'id', KeyType: 'RANGE' },
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          Match.objectLike({
+            IndexName: 'owed',
+            KeySchema: [
+              { AttributeName: 'owed', KeyType: 'HASH' },
+              { AttributeName: 'id', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          }),
         ],
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
       }),
       DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('lets both functions make exactly the store calls, on the table and its owed index only', () => {
+    const storeStatements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[])
+      .filter((statement) => JSON.stringify(statement.Resource).includes('GroupStore'));
+    expect(storeStatements.length).toBe(2);
+    for (const statement of storeStatements) {
+      expect([...(statement.Action as string[])].sort()).toEqual([
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+      ]);
+      const resources = JSON.stringify(statement.Resource);
+      expect(resources).toMatch(/GroupStore/);
+      expect(resources).toMatch(/\/index\/owed/);
+      expect(resources).not.toMatch(/\*/);
+    }
+  });
+
+  it('alarms on the API answering 5xx (pushes no replica could take)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: '5xx',
+      Namespace: 'AWS/ApiGateway',
+      Threshold: 1,
+      AlarmActions: [Match.anyValue()],
     });
   });
 

@@ -369,10 +369,43 @@ export function protobufCorpus(): PushCase[] {
         'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; encoding=delimited',
     }),
     { ...pb('POST', '/metrics/job/pb', pbGauge('pb_gauge', 2)), method: 'POST' },
+    // One group fed in both formats: text families beside protobuf ones (the ingestion then writes the group as
+    // protobuf, the text families encoded as the Pushgateway's text parser reads them).
+    {
+      name: 'protobuf: text PUT of every text type, then protobuf and text POSTs to the same group',
+      method: 'PUT',
+      path: '/metrics/job/pb-mixed/instance/m',
+      body: Buffer.from(
+        '# HELP mx_total Mixed.\n# TYPE mx_total counter\nmx_total{a="1"} 3\n' +
+          '# TYPE mx_seconds summary\nmx_seconds{quantile="0.5"} 0.2\nmx_seconds{quantile="0.9"} NaN\nmx_seconds_sum 1.5\nmx_seconds_count 7\n' +
+          '# TYPE mx_size histogram\nmx_size_bucket{b="x",le="1"} 1\nmx_size_bucket{b="x",le="+Inf"} 2\nmx_size_sum{b="x"} 3.5\nmx_size_count{b="x"} 2\n' +
+          'mx_untyped{c="q\\"uote"} -1e-3\n',
+      ),
+    },
+    {
+      ...pb(
+        'POST of a gauge histogram to a group pushed as text',
+        '/metrics/job/pb-mixed/instance/m',
+        delimited({
+          name: 'mx_gh',
+          type: GAUGE_HISTOGRAM,
+          metric: [
+            { histogram: { sample_count: 2, sample_sum: 2, bucket: [{ cumulative_count: 2, upper_bound: 5 }] } },
+          ],
+        }),
+      ),
+      method: 'POST',
+    },
+    {
+      name: 'protobuf: text POST to a group holding a protobuf family',
+      method: 'POST',
+      path: '/metrics/job/pb-mixed/instance/m',
+      body: Buffer.from('# TYPE mx_total counter\nmx_total{a="2"} 4\n# TYPE mx_gauge gauge\nmx_gauge 1\n'),
+    },
     // Groups only protobuf can hold (gauge histograms, a family without name, a gauge histogram holding a gauge, a
     // metric name text cannot write): the repair copies groups as text (groupExposition), so the outage test that
     // follows would see them mangled. Deleting them after protobuf pushes is a case too.
-    ...['pb', 'pb-zero', 'pb-gh', 'pb-name'].map(
+    ...['pb', 'pb-zero', 'pb-gh', 'pb-name', 'pb-mixed/instance/m'].map(
       (job): PushCase => ({
         name: `protobuf: DELETE /metrics/job/${job}`,
         method: 'DELETE',

@@ -58,7 +58,7 @@ export function decodePushBody(
       const message = (error as Error).message;
       const tooLarge = /buffer|length|exceeds/i.test(message) && !/incorrect header|unexpected end/i.test(message);
       return tooLarge
-        ? refuse(413, 'encoding', `decompressed push body exceeds ${limits.maxDecodedBytes} bytes`)
+        ? refuse(413, 'encoding', `decompressed push body exceeds the limit of ${limits.maxDecodedBytes} bytes`)
         : refuse(400, 'encoding', `invalid ${contentEncoding} body: ${message}`);
     }
   } else return refuse(400, 'encoding', `unsupported content encoding "${contentEncoding}"`);
@@ -74,17 +74,38 @@ export function decodePushBody(
         );
   }
   let source: string;
+  let lenient = false;
   try {
     source = STRICT_UTF8.decode(body);
   } catch {
-    // The Pushgateway reads text as bytes: malformed UTF-8 in a HELP text or comment is stored as is (200), in a
-    // label value it is a parsing error. Read with replacement characters, such a body passes here and goes to the
-    // replicas as received, which then answer exactly as a Pushgateway does.
+    // The Pushgateway reads text as bytes: malformed UTF-8 in a HELP text or comment is stored (200; its JSON API
+    // then shows U+FFFD, as the replacement here does), in a label value it is a parsing error ("invalid label
+    // value"). The replicas are sent the group's record, not this body, so the label values are judged here.
     source = LENIENT_UTF8.decode(body);
+    lenient = true;
   }
   const parsed = parseExposition(source);
   if (!parsed.ok) return refuse(400, 'parse', `text format parsing error in ${formatParseError(parsed.error)}`);
+  if (lenient) {
+    const malformed = malformedLabelValue(parsed.families, source);
+    if (malformed) return refuse(400, 'parse', `text format parsing error in ${malformed}`);
+  }
   return { ok: true, format: 'text', families: parsed.families };
+}
+
+/** Where a label value holds malformed UTF-8 (a replacement character after lenient decoding), as a parse error. */
+function malformedLabelValue(families: readonly MetricFamily[], source: string): string | undefined {
+  for (const family of families) {
+    for (const sample of family.samples) {
+      for (const [name, value] of sample.labels) {
+        if (!value.includes('\uFFFD')) continue;
+        const text = source.split('\n')[sample.line - 1] ?? '';
+        const column = Math.max(text.indexOf('\uFFFD'), 0) + 1;
+        return `line ${sample.line}, column ${column}: invalid label value for label ${name} (not UTF-8)`;
+      }
+    }
+  }
+  return undefined;
 }
 
 function refuse(status: 400 | 413, stage: RefusalStage, message: string): DecodedPushBody {

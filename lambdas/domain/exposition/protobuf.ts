@@ -92,6 +92,11 @@ function protobufDecoder(): Decoder {
   return decoder;
 }
 
+/** The MetricFamily message type (label values as bytes), for encoding families as the replicas are sent them. */
+export function metricFamilyType(): Protobuf.Type {
+  return protobufDecoder().type;
+}
+
 /** Whether a decoded message carries an optional field (protobufjs sets present fields as own properties). */
 function isSet(message: object, field: string): boolean {
   return Object.hasOwn(message, field) && (message as Record<string, unknown>)[field] != null;
@@ -113,7 +118,7 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  */
 export function decodeDelimitedProtobuf(body: Uint8Array): ProtobufDecodeResult {
   const { type, reader: readerOf } = protobufDecoder();
-  const byName = new Map<string, MetricFamilyMessage>();
+  const byName = new Map<string, { family: MetricFamilyMessage; message: Uint8Array }>();
   // One reader for the whole body, bounded to each message in turn (its public pos and len): a message that
   // claims more than its length fails as it would alone, and no view or reader is made per message.
   const reader = readerOf(body);
@@ -146,12 +151,12 @@ export function decodeDelimitedProtobuf(body: Uint8Array): ProtobufDecodeResult 
     } catch (error) {
       return { ok: false, stage: 'parse', message: `proto: ${(error as Error).message}` };
     }
-    byName.set(family.name, family);
+    byName.set(family.name, { family, message: body.subarray(prefixEnd, prefixEnd + length) });
     at = prefixEnd + length;
   }
   const families: MetricFamily[] = [];
-  for (const family of byName.values()) {
-    const converted = toFamily(family);
+  for (const { family, message } of byName.values()) {
+    const converted = toFamily(family, message);
     if (typeof converted === 'string') return { ok: false, stage: 'storage', message: converted };
     families.push(converted);
   }
@@ -163,7 +168,7 @@ export function decodeDelimitedProtobuf(body: Uint8Array): ProtobufDecodeResult 
  * pass checks every metric and gathers the {@link FamilyFacts} validation relies on; the samples (the text
  * rendering's, histogram and summary samples included) are built only if validation asks for them.
  */
-function toFamily(family: MetricFamilyMessage): MetricFamily | string {
+function toFamily(family: MetricFamilyMessage, message: Uint8Array): MetricFamily | string {
   const typeIndex = family.type;
   const type = TYPES[typeIndex] ?? 'untyped';
   const typeName = TYPE_NAMES[typeIndex] ?? String(typeIndex);
@@ -220,8 +225,14 @@ function toFamily(family: MetricFamilyMessage): MetricFamily | string {
   const facts = factual
     ? { labelNames, seriesDistinct: keys === undefined || keys.size === metrics.length }
     : undefined;
-  return new ProtobufFamily(name, isSet(family, 'help') ? family.help : undefined, type, sampleCount, facts, () =>
-    buildSamples(name, type, metrics, labelSets),
+  return new ProtobufFamily(
+    name,
+    isSet(family, 'help') ? family.help : undefined,
+    type,
+    sampleCount,
+    facts,
+    message,
+    () => buildSamples(name, type, metrics, labelSets),
   );
 }
 
@@ -236,6 +247,8 @@ class ProtobufFamily implements MetricFamily {
     readonly type: MetricType,
     readonly sampleCount: number,
     readonly facts: FamilyFacts | undefined,
+    /** The family's message as pushed (without its length prefix): what the replicas are sent to hold it. */
+    readonly message: Uint8Array,
     private readonly build: () => Sample[],
   ) {}
 
@@ -243,6 +256,15 @@ class ProtobufFamily implements MetricFamily {
     this.built ??= this.build();
     return this.built;
   }
+}
+
+/**
+ * The pushed message of a family decoded from protobuf (undefined for a text family). The group record keeps it, so
+ * the replicas get what the client sent — native histogram fields, gauge histograms, exemplars and all — not the
+ * text rendering, which cannot carry them.
+ */
+export function protobufMessage(family: MetricFamily): Uint8Array | undefined {
+  return family instanceof ProtobufFamily ? family.message : undefined;
 }
 
 /** The samples of the family's text rendering (what the text parser returns for it). */

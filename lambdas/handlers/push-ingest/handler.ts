@@ -1,42 +1,45 @@
-import {
-  groupExposition,
-  type PushgatewayReplica,
-  ReplicaUnavailableError,
-  type StoredGroup,
-} from '../../adapters/pushgateway';
+import { randomUUID } from 'node:crypto';
+import { type GroupStore, GroupTooLargeError, updateEntry } from '../../adapters/group-store';
+import type { PushgatewayReplica } from '../../adapters/pushgateway';
 import { recordRefusal } from '../../adapters/refusal-recorder';
-import { DELETE_TOMBSTONE_MS, type JournalEntry, journalId, type RepairJournal } from '../../adapters/repair-journal';
 import { decodePushBody, type RefusalStage } from '../../domain/exposition/decode';
-import type { MetricType } from '../../domain/exposition/parser';
-import { GroupIndex } from '../../domain/group-index';
+import {
+  type GroupRecord,
+  nextRecord,
+  recordSampleCount,
+  revertedRecord,
+  storedFamilies,
+} from '../../domain/group-record';
+import { commitEntry, finishEntry, type GroupEntry, type SyncTiming, type Writer } from '../../domain/group-sync';
 import { formatGroupingPath, groupingKeyId, parseGroupingPath } from '../../domain/grouping-key';
+import { checkGroupSize, checkPushLimits, type PushLimits } from '../../domain/push-limits';
+import { REFUSAL_MARKER_METRIC } from '../../domain/push-refusal';
 import { validateConsistency, validatePushBody } from '../../domain/push-validation';
 import {
   applyPush,
+  cleanRequestPath,
   type GroupState,
   PUSH_METHODS,
   type PushMethod,
   pushedFamilies,
   successStatus,
 } from '../../domain/pushgateway-semantics';
-import { canonicalJson, planReconciliation, type ReconcileAction, type ReplicaView } from '../../domain/reconciliation';
+import { accepted, type PushResponse, redirectUncleanPath, refuse } from './answers';
+import { type GroupView, stateOf } from './group-view';
+import { outcomesOf, type WriteResult, writeAll } from './replica-writes';
+
+export { MISSED_HEADER, type PushResponse, REJECTED_HEADER } from './answers';
 
 /** The request shape both API Gateway (v2 events) and the local HTTP server adapt to. */
 export interface PushRequest {
   readonly method: string;
   /** Percent-decoded path, as the Pushgateway's router sees it. */
   readonly path: string;
-  /** The path as received (still percent-encoded), forwarded to the replicas. */
+  /** The path as received (still percent-encoded). */
   readonly rawPath: string;
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: Uint8Array;
-}
-
-export interface PushResponse {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
 }
 
 export interface Logger {
@@ -47,338 +50,212 @@ export interface Logger {
 
 export interface PushIngestDeps {
   readonly replicas: readonly PushgatewayReplica[];
-  readonly journal: RepairJournal;
-  /** Largest body accepted (compressed as sent); larger → 413. */
-  readonly maxPayloadBytes: number;
+  /** The truth: every group's record, and what each replica is proven to hold. */
+  readonly store: GroupStore;
+  /** The store's groups as validation sees them (loaded at start-up, kept current by this handler). */
+  readonly view: GroupView;
+  readonly limits: PushLimits;
+  readonly timing: SyncTiming;
   readonly logger: Logger;
-  readonly now?: () => Date;
-  /**
-   * How old the snapshot of the replicas' groups may be for validation. Our own writes are applied to it as they
-   * succeed; a push it finds inconsistent is checked again against a fresh read before the 400, and a push it
-   * wrongly accepts is refused by the replicas themselves (their check is atomic), so nothing wrong is applied.
-   * @default 0 (read the replicas on every push)
-   */
-  readonly stateMaxAgeMs?: number;
+  readonly now?: () => number;
 }
 
-/** Names the replicas that did not take the push now; the repair brings them in step. */
-export const MISSED_HEADER = 'x-greenlang-replicas-missed';
-/** Names replicas that refused a push the others took (their state had diverged; logged as an error). */
-export const REJECTED_HEADER = 'x-greenlang-replicas-rejected';
+/** Where the refusal of a push with a malformed path is recorded (a parse-stage marker: no group is touched). */
+export const PATH_REFUSAL_TARGET = `/metrics/job/${REFUSAL_MARKER_METRIC}`;
 
-/** Decompressed bodies are capped too (a small gzip can inflate to gigabytes). */
-const MAX_INFLATE_FACTOR = 16;
-
-function text(status: number, body: string, headers: Record<string, string> = {}): PushResponse {
-  return { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body };
-}
+/** Commit attempts before answering 503 (each lost to a concurrent writer of the same group). */
+const COMMIT_ATTEMPTS = 20;
 
 /**
- * The push API: validates fully (path, size, encoding, text format, consistency with what the replicas hold),
- * then writes every replica in parallel; 2xx once one replica applied it, with the misses journaled durably first.
+ * The push API. A push is checked completely (path, limits, format, consistency with every group the store
+ * holds), then committed as the next version of its group's record in the store (the linearisation point: the
+ * store serialises writers of one group), then written to every replica as the whole group. 2xx once a replica
+ * applied it or may have (the store holds it and the repair owns the rest); refused pushes touch nothing; a 5xx
+ * only when no replica can have applied it, after the record is put back as it was.
  */
 export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Promise<PushResponse> {
-  const now = deps.now ?? (() => new Date());
-  const maxAgeMs = deps.stateMaxAgeMs ?? 0;
-  let snapshot: Snapshot | undefined;
-  const currentState = async (fresh: boolean): Promise<Snapshot | undefined> => {
-    if (!fresh && snapshot && Date.now() - snapshot.takenAt <= maxAgeMs) return snapshot;
-    const read = await readState(deps.replicas);
-    if (!read) return undefined;
-    snapshot = { groups: GroupIndex.of(read.groups), ownFamilies: read.ownFamilies, takenAt: Date.now() };
-    return snapshot;
-  };
+  const now = deps.now ?? Date.now;
+  const { store, view, limits, timing } = deps;
   return async (request) => {
     const method = request.method.toUpperCase() as PushMethod;
-    /** The one way a push is refused with 400: every replica is left as a Pushgateway refusing it would be. */
-    const refuse = async (stage: RefusalStage, message: string): Promise<PushResponse> => {
+    /**
+     * The one way a push is answered 400 by the ingestion itself: nothing is committed (the record is untouched),
+     * and every replica is left as a Pushgateway refusing the push at `stage` would be (refusal-recorder.ts): the
+     * 400 counted, and for `storage` the group's failure time set. The markers are pushes the replicas refuse, so
+     * they never become content, and the repair, which writes only records, never copies them. 405, 413 and 301
+     * leave no trace, as on a Pushgateway (they are answered before its push handler).
+     */
+    const badRequest = async (
+      stage: RefusalStage,
+      message: string,
+      rawPath = request.rawPath,
+    ): Promise<PushResponse> => {
       if (PUSH_METHODS.includes(method)) {
-        await recordRefusal(deps.replicas, { method, rawPath: request.rawPath, stage, message }, deps.logger);
+        await recordRefusal(deps.replicas, { method, rawPath, stage, message }, deps.logger);
       }
-      return text(400, `${message}\n`);
+      return refuse(400, message);
     };
-    const key = parseGroupingPath(request.path);
-    if (!key.ok) return key.status === 400 ? refuse('parse', key.message) : text(key.status, `${key.message}\n`);
-    let pushState: GroupState | undefined;
-    if (!PUSH_METHODS.includes(method)) return text(405, 'Method Not Allowed\n', { allow: PUSH_METHODS.join(', ') });
-    if (request.body.byteLength > deps.maxPayloadBytes) {
-      return text(
+    const cleaned = cleanRequestPath(request.path);
+    if (cleaned !== request.path) return redirectUncleanPath(request.path, cleaned);
+    const parsedKey = parseGroupingPath(request.path);
+    if (!parsedKey.ok) {
+      // A path the replicas would refuse gets its marker on a valid path: the refusal is counted the same
+      // (handler "push"), and no malformed path reaches a replica (after a push to `/metrics/job@base64/!!`,
+      // Pushgateway 1.5.1 leaves every later push to a `job@base64` path, the form the records are written in,
+      // without an answer; checked against the binary).
+      return parsedKey.status === 400
+        ? badRequest('parse', parsedKey.message, PATH_REFUSAL_TARGET)
+        : refuse(parsedKey.status, parsedKey.message);
+    }
+    const key = parsedKey.key;
+    if (!PUSH_METHODS.includes(method)) return refuse(405, 'Method Not Allowed', { allow: PUSH_METHODS.join(', ') });
+    if (request.body.byteLength > limits.maxBodyBytes) {
+      return refuse(
         413,
-        `push body of ${request.body.byteLength} bytes exceeds the limit of ${deps.maxPayloadBytes} bytes\n`,
+        `push body of ${request.body.byteLength} bytes exceeds the limit of ${limits.maxBodyBytes} bytes`,
       );
     }
-    const contentType = request.headers['content-type'];
-    const contentEncoding = request.headers['content-encoding'];
-
+    const id = groupingKeyId(key);
+    let pushState: GroupState | undefined;
+    let families: ReturnType<typeof storedFamilies> = [];
     if (method !== 'DELETE') {
-      const parsed = decodePushBody(contentType, contentEncoding, request.body, {
-        maxDecodedBytes: deps.maxPayloadBytes * MAX_INFLATE_FACTOR,
+      const body = decodePushBody(request.headers['content-type'], request.headers['content-encoding'], request.body, {
+        maxDecodedBytes: limits.maxDecompressedBytes,
       });
-      if (!parsed.ok) {
-        return parsed.status === 400
-          ? refuse(parsed.stage, parsed.message)
-          : text(parsed.status, `${parsed.message}\n`);
+      if (!body.ok)
+        return body.status === 400 ? badRequest(body.stage, body.message) : refuse(body.status, body.message);
+      const limited = checkPushLimits(body.families, limits);
+      if (!limited.ok) {
+        return limited.status === 400
+          ? badRequest('storage', limited.message)
+          : refuse(limited.status, limited.message);
       }
-      const bodyCheck = validatePushBody(parsed.families);
-      if (!bodyCheck.ok) return refuse('storage', bodyCheck.message);
+      const bodyCheck = validatePushBody(body.families);
+      if (!bodyCheck.ok) return badRequest('storage', bodyCheck.message);
+      pushState = { key, families: pushedFamilies(body.families, key) };
+      families = storedFamilies(body.families);
+    }
+    const own = method === 'DELETE' ? undefined : await view.ownFamilies(deps.replicas);
+    if (method !== 'DELETE' && !own) return refuse(503, 'no Pushgateway replica answered; nothing was applied');
 
-      pushState = { key: key.key, families: pushedFamilies(parsed.families, key.key) };
-      const check = (state: Snapshot) =>
-        validateConsistency({
+    // Commit: validate against the view and take the next version, in one turn; retry if another writer of the
+    // group committed first.
+    let commit: { record: GroupRecord; before: GroupEntry | undefined; writer: Writer; shown: GroupState | undefined };
+    for (let attempt = 0; ; attempt++) {
+      if (attempt >= COMMIT_ATTEMPTS) {
+        return refuse(503, `group ${id} is being written by others without pause; nothing was applied, retry`);
+      }
+      const before = await store.get(id);
+      const record = nextRecord(before?.record, method, key, families);
+      const previousState = view.current(id);
+      let shown: GroupState | undefined;
+      if (method !== 'DELETE' && pushState && own) {
+        const colliding = view.index.collidingGroup(key);
+        if (colliding !== undefined) {
+          // Recorded at the parse stage: counted as a 400, but no group created. A Pushgateway refusing this push
+          // creates the group with its failure time, and that group alone makes every replica's /metrics fail.
+          return badRequest(
+            'parse',
+            `pushed metrics are invalid or inconsistent with existing metrics: group {${id}} would expose the same push_time_seconds series as group {${colliding}} (the Pushgateway adds instance="" to the one without instance); delete one of them first`,
+          );
+        }
+        const size = checkGroupSize(recordSampleCount(record), limits);
+        if (!size.ok)
+          return size.status === 400 ? badRequest('storage', size.message) : refuse(size.status, size.message);
+        const consistency = validateConsistency({
           method,
-          key: key.key,
-          pushed: pushState?.families ?? [],
-          groups: state.groups,
-          ownFamilies: state.ownFamilies,
+          key,
+          pushed: pushState.families,
+          groups: view.index,
+          ownFamilies: own,
         });
-      let state = await currentState(false);
-      if (!state) return text(503, 'no Pushgateway replica answered; nothing was applied\n');
-      let consistency = check(state);
-      if (!consistency.ok && maxAgeMs > 0) {
-        // Refuse only on what the replicas hold now, not on a snapshot.
-        state = await currentState(true);
-        if (!state) return text(503, 'no Pushgateway replica answered; nothing was applied\n');
-        consistency = check(state);
+        if (!consistency.ok) return badRequest('storage', consistency.message);
+        shown = applyPush(method, before?.record.deleted ? undefined : previousState, pushState);
       }
-      if (!consistency.ok) return refuse('storage', consistency.message);
-    }
-
-    if (method === 'DELETE') {
-      // Before any replica deletes it, so the reconciliation never copies the group back from a slower replica.
-      await deps.journal.noteDeleted(groupingKeyId(key.key), now());
-    }
-    const forwarded = {
-      method,
-      path: request.rawPath,
-      body: request.body,
-      contentType,
-      contentEncoding,
-    };
-    const results = await Promise.all(
-      deps.replicas.map(async (replica) => {
-        // A replica that still owes journaled pushes gets this one after them, in order.
-        if (await deps.journal.hasPending(replica.name)) return { replica, outcome: 'deferred' as const };
-        try {
-          const answer = await replica.push(forwarded);
-          if (answer.status >= 200 && answer.status < 300) return { replica, outcome: 'applied' as const, answer };
-          return { replica, outcome: 'rejected' as const, answer };
-        } catch (error) {
-          if (!(error instanceof ReplicaUnavailableError)) throw error;
-          deps.logger.warn('replica missed a push', { replica: replica.name, error: error.message });
-          return { replica, outcome: 'unavailable' as const };
-        }
-      }),
-    );
-    const applied = results.filter((r) => r.outcome === 'applied');
-    const rejected = results.filter((r) => r.outcome === 'rejected');
-    if (applied.length === 0) {
-      snapshot = undefined;
-      const first = rejected[0];
-      if (first?.answer) return text(first.answer.status, first.answer.body);
-      return text(503, 'no Pushgateway replica took the push; nothing was acknowledged, retry\n');
-    }
-    if (rejected.length > 0) snapshot = undefined;
-    else if (snapshot) {
-      const id = groupingKeyId(key.key);
-      if (method === 'DELETE') snapshot.groups.delete(id);
-      else if (pushState) {
-        const push = pushState;
-        const versions = snapshot.groups.versions(id);
-        snapshot.groups.set(
-          id,
-          versions.length === 0 ? [push] : versions.map((existing) => applyPush(method, existing, push)),
-        );
-      }
-    }
-    const missed = results.filter((r) => r.outcome === 'unavailable' || r.outcome === 'deferred');
-    if (missed.length > 0) {
-      const receivedAt = now();
-      const entries: JournalEntry[] = missed.map((m) => ({
-        id: journalId(receivedAt),
-        replica: m.replica.name,
-        method,
-        path: request.rawPath,
-        body: Buffer.from(request.body).toString('base64'),
-        contentType,
-        contentEncoding,
-        receivedAt: receivedAt.toISOString(),
-      }));
+      const { entry, writer } = commitEntry(before, record, `push-${randomUUID()}`, now(), timing);
+      view.showState(id, shown);
+      let stored: boolean;
       try {
-        await deps.journal.append(entries);
+        stored = await store.put(entry, before?.rev);
       } catch (error) {
-        deps.logger.error('could not journal a missed push; not acknowledging it', {
-          error: (error as Error).message,
-          replicas: missed.map((m) => m.replica.name),
-        });
-        return text(503, 'the push reached some replicas but could not be journaled for the others; retry it\n');
+        view.show(before?.record, id);
+        if (error instanceof GroupTooLargeError) return refuse(413, error.message);
+        throw error;
       }
+      if (stored) {
+        commit = { record, before, writer, shown };
+        break;
+      }
+      // Lost to a concurrent writer: show what the store holds now, and start over.
+      view.show((await store.get(id))?.record, id);
     }
-    if (rejected.length > 0) {
-      deps.logger.error('replicas diverged: some refused a push others applied', {
-        rejected: rejected.map((r) => ({ replica: r.replica.name, status: r.answer?.status, body: r.answer?.body })),
+
+    const results = await writeAll(deps.replicas, commit.record);
+    const applied = results.filter((r) => r.outcome === 'applied');
+    const unknown = results.filter((r) => r.outcome === 'unknown');
+    const rejected = results.filter((r) => r.outcome === 'not-applied' && r.answer !== undefined);
+    if (applied.length === 0 && unknown.length === 0) {
+      // No replica has it or can get it by itself: put the record back as it was, and say so.
+      const reverted = await revert(commit, results);
+      if (reverted) {
+        // The replicas refused the record themselves, so each already holds the trace of it: not recorded again.
+        const first = rejected[0]?.answer;
+        if (first) return refuse(first.status, first.body);
+        return refuse(503, 'no Pushgateway replica took the push; nothing was applied, retry');
+      }
+      deps.logger.error('no replica took a push that a later push already built on; the repair owns it', {
+        group: id,
+        results,
       });
+    } else {
+      await finish(commit.writer, results);
     }
-    const headers: Record<string, string> = {};
-    if (missed.length > 0) headers[MISSED_HEADER] = missed.map((m) => m.replica.name).join(', ');
-    if (rejected.length > 0) headers[REJECTED_HEADER] = rejected.map((r) => r.replica.name).join(', ');
-    return { status: successStatus(method), headers, body: '' };
-  };
-}
-
-interface Snapshot {
-  readonly groups: GroupIndex;
-  readonly ownFamilies: ReadonlyMap<string, MetricType>;
-  readonly takenAt: number;
-}
-
-interface ReplicaState {
-  readonly groups: StoredGroup[];
-  readonly ownFamilies: ReadonlyMap<string, MetricType>;
-}
-
-/** What the replicas hold, as a union (a lagging replica may miss groups the other has). */
-async function readState(replicas: readonly PushgatewayReplica[]): Promise<ReplicaState | undefined> {
-  const answers = await Promise.allSettled(
-    replicas.map(async (r) => ({ groups: await r.groups(), own: await r.ownFamilies() })),
-  );
-  const groups: StoredGroup[] = [];
-  let ownFamilies: ReadonlyMap<string, MetricType> | undefined;
-  for (const answer of answers) {
-    if (answer.status !== 'fulfilled') continue;
-    groups.push(...answer.value.groups);
-    ownFamilies ??= answer.value.own;
-  }
-  return ownFamilies ? { groups, ownFamilies } : undefined;
-}
-
-export interface RepairReport {
-  readonly replayed: number;
-  readonly dropped: number;
-  /** Groups copied by the state-based reconciliation. */
-  readonly reconciled: number;
-  /** Replicas still owing entries after this run (unreachable). */
-  readonly behind: string[];
-}
-
-/**
- * Replays journaled pushes to the replicas that missed them, oldest first; stops at a replica's first failure so
- * order is kept. An entry the replica refuses (4xx) is dropped with an error log: replaying it again cannot help.
- */
-export function makeRepair(
-  deps: Pick<PushIngestDeps, 'replicas' | 'journal' | 'logger' | 'now'>,
-): () => Promise<RepairReport> {
-  const now = deps.now ?? (() => new Date());
-  return async () => {
-    let replayed = 0;
-    let dropped = 0;
-    const behind: string[] = [];
-    await Promise.all(
-      deps.replicas.map(async (replica) => {
-        for (;;) {
-          const entries = await deps.journal.pending(replica.name, 100);
-          if (entries.length === 0) return;
-          for (const entry of entries) {
-            try {
-              const answer = await replica.push({
-                method: entry.method,
-                path: entry.path,
-                body: Buffer.from(entry.body, 'base64'),
-                contentType: entry.contentType,
-                contentEncoding: entry.contentEncoding,
-              });
-              if (answer.status < 200 || answer.status >= 300) {
-                dropped++;
-                deps.logger.error('replica refused a journaled push; dropped', {
-                  replica: replica.name,
-                  id: entry.id,
-                  status: answer.status,
-                  body: answer.body,
-                });
-              } else {
-                replayed++;
-              }
-              await deps.journal.remove(entry);
-            } catch (error) {
-              if (!(error instanceof ReplicaUnavailableError)) throw error;
-              behind.push(replica.name);
-              return;
-            }
-          }
-        }
-      }),
+    const missed = results.filter((r) => r.outcome !== 'applied');
+    for (const miss of missed) {
+      const extra = {
+        replica: miss.replica,
+        group: formatGroupingPath(key),
+        outcome: miss.outcome,
+        status: miss.answer?.status,
+        body: miss.answer?.body,
+        error: miss.error,
+      };
+      // A replica refusing what the record holds had diverged (an error); one unreachable is an outage (a warning).
+      if (miss.answer)
+        deps.logger.error('replica refused a push the others took; the repair will bring it to the record', extra);
+      else deps.logger.warn('replica missed a push; the repair will bring it to the record', extra);
+    }
+    return accepted(
+      successStatus(method),
+      missed.map((m) => m.replica),
+      rejected.map((r) => r.replica),
     );
-    let reconciled = 0;
-    if (behind.length === 0) {
-      const owing = await Promise.all(deps.replicas.map((r) => deps.journal.hasPending(r.name)));
-      if (!owing.some(Boolean)) reconciled = await reconcile(deps.replicas, deps.journal, deps.logger, now);
-    }
-    return { replayed, dropped, reconciled, behind };
   };
-}
 
-async function readAll(replicas: readonly PushgatewayReplica[]): Promise<Map<string, StoredGroup[]> | undefined> {
-  try {
-    const all = await Promise.all(replicas.map(async (r) => [r.name, await r.groups()] as const));
-    return new Map(all);
-  } catch (error) {
-    if (error instanceof ReplicaUnavailableError) return undefined;
-    throw error;
+  async function finish(writer: Writer, results: readonly WriteResult[]): Promise<void> {
+    const outcomes = outcomesOf(results);
+    await updateEntry(store, writer.id, (current) =>
+      current ? { entry: finishEntry(current, writer, outcomes, now(), timing), result: undefined } : undefined,
+    );
   }
-}
 
-function views(state: Map<string, StoredGroup[]>): ReplicaView[] {
-  return [...state].map(([replica, groups]) => ({
-    replica,
-    groups: groups.map((g) => ({
-      id: groupingKeyId(g.key),
-      pushTimeSeconds: g.pushTimeSeconds,
-      fingerprint: canonicalJson(g.raw),
-    })),
-  }));
-}
-
-const actionId = (a: ReconcileAction) => `${a.groupId}|${a.source}|${a.target}|${a.sourcePushTimeSeconds}`;
-
-/**
- * Copies groups to replicas that lack them or hold older content. Two reads must agree before anything is copied
- * (a push being fanned out looks like a difference for a moment), and recently deleted groups are left alone.
- */
-async function reconcile(
-  replicas: readonly PushgatewayReplica[],
-  journal: RepairJournal,
-  logger: Logger,
-  now: () => Date,
-): Promise<number> {
-  const first = await readAll(replicas);
-  if (!first) return 0;
-  const since = new Date(now().getTime() - DELETE_TOMBSTONE_MS);
-  const planned = planReconciliation(views(first), await journal.recentlyDeleted(since));
-  if (planned.length === 0) return 0;
-  const second = await readAll(replicas);
-  if (!second) return 0;
-  const confirmed = new Set(planned.map(actionId));
-  const actions = planReconciliation(views(second), await journal.recentlyDeleted(since)).filter((a) =>
-    confirmed.has(actionId(a)),
-  );
-  let copied = 0;
-  for (const action of actions) {
-    const source = second.get(action.source)?.find((g) => groupingKeyId(g.key) === action.groupId);
-    const target = replicas.find((r) => r.name === action.target);
-    if (!source || !target) continue;
-    try {
-      const answer = await target.push({
-        method: 'PUT',
-        path: formatGroupingPath(source.key),
-        body: Buffer.from(groupExposition(source), 'utf8'),
-        contentType: 'text/plain; version=0.0.4',
-      });
-      if (answer.status >= 200 && answer.status < 300) copied++;
-      else logger.error('reconciliation copy refused', { ...action, status: answer.status, body: answer.body });
-    } catch (error) {
-      if (!(error instanceof ReplicaUnavailableError)) throw error;
-      return copied;
+  /** Puts the group's record back as it was before `commit`, unless a later write already built on it. */
+  async function revert(
+    commit: { record: GroupRecord; before: GroupEntry | undefined; writer: Writer },
+    results: readonly WriteResult[],
+  ): Promise<boolean> {
+    const outcomes = outcomesOf(results);
+    const done = await updateEntry(deps.store, commit.writer.id, (current) => {
+      if (!current || current.record.version !== commit.record.version) return undefined;
+      const finished = finishEntry(current, commit.writer, outcomes, now(), timing);
+      return { entry: { ...finished, record: revertedRecord(commit.record, commit.before?.record) }, result: true };
+    });
+    if (!done) {
+      await finish(commit.writer, results);
+      return false;
     }
+    const restored = done.entry.record;
+    deps.view.showState(restored.id, restored.deleted ? undefined : stateOf(restored));
+    return true;
   }
-  if (copied > 0) logger.info('reconciled replicas', { copied, actions: actions.length });
-  return copied;
 }

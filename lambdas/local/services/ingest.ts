@@ -8,19 +8,19 @@ export const service: LocalService = {
   name: 'ingest',
   summary: 'the push API (Pushgateway-compatible) in front of real Pushgateways, keeping them in step',
   usage:
-    '--port P --pushgateway URL [--pushgateway URL2 ...] [--token T] [--journal FILE] [--max-payload-bytes N]\n' +
+    '--port P --pushgateway URL [--pushgateway URL2 ...] [--token T] [--store FILE] [--max-payload-bytes N]\n' +
     '  --port               listen on 127.0.0.1:P (0 = any free port)\n' +
     '  --pushgateway        a replica URL; repeat for each replica (named pushgateway-0, pushgateway-1, ...)\n' +
     '  --token              require "Authorization: Bearer T" (no auth without it; shows in ps)\n' +
     '  --token-file F       the same, the token read from file F (or set INGEST_TOKEN)\n' +
-    '  --journal            file of pushes owed to replicas (default .local/ingest-journal-<port>.jsonl)\n' +
+    "  --store              the repair store: every group's record (default .local/ingest-store-<port>.jsonl)\n" +
     '  --max-payload-bytes  largest push body (default 5242880)',
   async run(argv, output, signal) {
     const values = parseFlags(argv, {
       port: { type: 'string' },
       pushgateway: { type: 'string', multiple: true },
       ...TOKEN_FLAGS,
-      journal: { type: 'string' },
+      store: { type: 'string' },
       'max-payload-bytes': { type: 'string' },
     });
     if (values.port === undefined) {
@@ -45,11 +45,11 @@ export const service: LocalService = {
       port: Number(values.port),
       pushgateways,
       token,
-      journalFile: values.journal ?? path.join('.local', `ingest-journal-${values.port}.jsonl`),
-      maxPayloadBytes: maxPayload === undefined ? undefined : Number(maxPayload),
+      storeFile: values.store ?? path.join('.local', `ingest-store-${values.port}.jsonl`),
+      limits: maxPayload === undefined ? undefined : { maxBodyBytes: Number(maxPayload) },
       logger: { info: log('info'), warn: log('warn'), error: log('error') },
     });
-    output.result({ url: server.url, pushgateways, auth: token !== undefined, owed: server.journal.size() });
+    output.result({ url: server.url, pushgateways, auth: token !== undefined, groups: server.store.size() });
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });

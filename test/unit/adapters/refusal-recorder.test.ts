@@ -24,6 +24,9 @@ function replica(name: string, answer: () => ReplicaAnswer): PushgatewayReplica 
     async ownFamilies() {
       return new Map();
     },
+    async incarnation() {
+      return 'run-1';
+    },
   };
 }
 

@@ -2,48 +2,70 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { FileGroupStore } from '../../../lambdas/adapters/group-store';
 import {
   type ForwardedPush,
   type PushgatewayReplica,
+  type ReplicaAnswer,
   ReplicaUnavailableError,
   type StoredGroup,
   toStoredGroup,
 } from '../../../lambdas/adapters/pushgateway';
-import { FileRepairJournal } from '../../../lambdas/adapters/repair-journal';
+import { needsRepair, type SyncTiming } from '../../../lambdas/domain/group-sync';
+import { groupingKeyId } from '../../../lambdas/domain/grouping-key';
+import { DEFAULT_PUSH_LIMITS, type PushLimits } from '../../../lambdas/domain/push-limits';
 import { REFUSAL_MARKER_METRIC } from '../../../lambdas/domain/push-refusal';
+import { GroupView } from '../../../lambdas/handlers/push-ingest/group-view';
 import {
   type Logger,
   MISSED_HEADER,
   makeHandler,
-  makeRepair,
+  PATH_REFUSAL_TARGET,
   type PushRequest,
 } from '../../../lambdas/handlers/push-ingest/handler';
+import { bootstrapStore, makeRepair } from '../../../lambdas/handlers/push-repair/repair';
 
-/** A replica in memory: records what it was sent, can be taken down. */
+/**
+ * A replica in memory: keeps what it was last PUT per group (the Pushgateway replaces the group on PUT and removes
+ * it on DELETE), can be taken down, can refuse, can apply and then not answer in time.
+ */
 class FakeReplica implements PushgatewayReplica {
   readonly url = 'http://fake';
   received: ForwardedPush[] = [];
-  stateReads = 0;
-  down = false;
-  groupsHeld: StoredGroup[] = [];
+  held = new Map<string, string>();
+  state: 'up' | 'down' | 'refusing' | 'slow' = 'up';
+  run = 1;
   constructor(readonly name: string) {}
-  async push(request: ForwardedPush) {
-    if (this.down) throw new ReplicaUnavailableError(`${this.name}: connection refused`);
+  async push(request: ForwardedPush): Promise<ReplicaAnswer> {
+    if (this.state === 'down') throw new ReplicaUnavailableError(`${this.name}: connection refused`, false);
+    if (this.state === 'refusing') return { status: 400, body: 'pushed metrics are invalid or inconsistent' };
     this.received.push(request);
+    // A refusal marker (domain/push-refusal.ts) is a push every Pushgateway refuses.
+    if (Buffer.from(request.body).includes(REFUSAL_MARKER_METRIC)) return { status: 400, body: 'refused' };
+    if (request.method === 'DELETE') this.held.delete(request.path);
+    else this.held.set(request.path, Buffer.from(request.body).toString('utf8'));
+    if (this.state === 'slow') throw new ReplicaUnavailableError(`${this.name}: no answer within 5000 ms`, true);
     return { status: request.method === 'DELETE' ? 202 : 200, body: '' };
   }
-  async groups() {
-    if (this.down) throw new ReplicaUnavailableError(`${this.name}: connection refused`);
-    this.stateReads++;
-    return this.groupsHeld;
+  /** Groups it held before the store existed (as `/api/v1/metrics` shows them). */
+  before: StoredGroup[] = [];
+  async groups(): Promise<StoredGroup[]> {
+    return this.before;
   }
   async ownFamilies() {
-    if (this.down) throw new ReplicaUnavailableError(`${this.name}: connection refused`);
+    if (this.state === 'down') throw new ReplicaUnavailableError(`${this.name}: connection refused`);
     return new Map([['go_goroutines', 'gauge' as const]]);
+  }
+  async incarnation() {
+    if (this.state === 'down') throw new ReplicaUnavailableError(`${this.name}: connection refused`);
+    return `run-${this.run}`;
   }
 }
 
 const logger: Logger = { info() {}, warn() {}, error() {} };
+const TIMING: SyncTiming = { leaseMs: 7000, writerExpiryMs: 60_000 };
+/** The canonical path the ingestion writes a group to (every value base64). */
+const BATCH = '/metrics/job@base64/YmF0Y2g';
 
 function request(
   method: string,
@@ -56,25 +78,44 @@ function request(
 
 describe('push-ingest handler', () => {
   let dir: string;
-  let journal: FileRepairJournal;
+  let store: FileGroupStore;
   let replicas: [FakeReplica, FakeReplica];
+  let clock: number;
   let handle: ReturnType<typeof makeHandler>;
+  const build = async (limits: Partial<PushLimits> = {}) => {
+    const view = await GroupView.load(store);
+    handle = makeHandler({
+      replicas,
+      store,
+      view,
+      limits: { ...DEFAULT_PUSH_LIMITS, maxBodyBytes: 1024, ...limits },
+      timing: TIMING,
+      logger,
+      now: () => clock,
+    });
+  };
 
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-journal-'));
-    journal = new FileRepairJournal(path.join(dir, 'journal.jsonl'));
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-ingest-unit-'));
     replicas = [new FakeReplica('pushgateway-0'), new FakeReplica('pushgateway-1')];
-    handle = makeHandler({ replicas, journal, maxPayloadBytes: 1024, logger });
+    store = new FileGroupStore(path.join(dir, 'store.jsonl'), (e) =>
+      needsRepair(e, ['pushgateway-0', 'pushgateway-1']),
+    );
+    clock = 1_000_000;
+    await build();
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
-  it('writes every replica and answers 200 without a missed header', async () => {
+  it('stores the push as version 1 of its group and PUTs the group to every replica', async () => {
     const response = await handle(request('PUT', '/metrics/job/batch', 'x 1\n'));
     expect(response).toEqual({ status: 200, headers: {}, body: '' });
-    expect(replicas.map((r) => r.received.map((p) => [p.method, p.path]))).toEqual([
-      [['PUT', '/metrics/job/batch']],
-      [['PUT', '/metrics/job/batch']],
-    ]);
+    for (const replica of replicas) expect([...replica.held]).toEqual([[BATCH, 'x 1\n']]);
+    const entry = await store.get(groupingKeyId({ job: 'batch' }));
+    expect(entry?.record.version).toBe(1);
+    expect(entry?.synced).toEqual({ 'pushgateway-0': 1, 'pushgateway-1': 1 });
   });
 
   /** What each replica was sent: only the marker a refusal leaves (see domain/push-refusal.ts), or nothing. */
@@ -86,6 +127,13 @@ describe('push-ingest handler', () => {
     `${REFUSAL_MARKER_METRIC} 1\n${REFUSAL_MARKER_METRIC} 1\n`,
   ];
 
+  it('sends a POST as the whole merged group, so a replica that missed earlier pushes still ends right', async () => {
+    await handle(request('PUT', '/metrics/job/batch', 'x 1\ny 2\n'));
+    replicas[1].held.clear(); // as if it had restarted
+    expect((await handle(request('POST', '/metrics/job/batch', 'y 3\nz 4\n'))).status).toBe(200);
+    for (const replica of replicas) expect(replica.held.get(BATCH)).toBe('x 1\ny 3\nz 4\n');
+  });
+
   it('answers 400 naming line and column; the replicas get only a push they refuse at parsing too', async () => {
     const response = await handle(request('PUT', '/metrics/job/batch', 'x 1\ny{a=1} 2\n'));
     expect(response.status).toBe(400);
@@ -93,147 +141,145 @@ describe('push-ingest handler', () => {
       `text format parsing error in line 2, column 5: expected '"' at start of label value, found '1'\n`,
     );
     expect(sent()).toEqual([[parseMarker('PUT', '/metrics/job/batch')], [parseMarker('PUT', '/metrics/job/batch')]]);
+    expect(store.size()).toBe(0);
   });
 
-  it('refuses a push inconsistent with what a replica holds, before touching any', async () => {
-    replicas[1].groupsHeld = [
-      toStoredGroup({
-        labels: { job: 'other' },
-        x: { type: 'GAUGE', metrics: [{ labels: { job: 'other', instance: '' }, value: '1' }] },
-      }),
-    ];
-    const response = await handle(request('POST', '/metrics/job/batch', '# TYPE x counter\nx 1\n'));
+  it('refuses a push inconsistent with another group before touching any replica', async () => {
+    await handle(request('PUT', '/metrics/job/a', '# TYPE m counter\nm 1\n'));
+    const response = await handle(request('PUT', '/metrics/job/b', '# TYPE m gauge\nm 1\n'));
     expect(response.status).toBe(400);
     expect(response.body).toBe(
-      'pushed metrics are invalid or inconsistent with existing metrics: collected metric "x" { label:<name:"instance" value:"" > label:<name:"job" value:"batch" > } is not a GAUGE\n',
+      'pushed metrics are invalid or inconsistent with existing metrics: collected metric "m" { label:<name:"instance" value:"" > label:<name:"job" value:"b" > } is not a COUNTER\n',
     );
     // Not the push: a push every Pushgateway refuses at its consistency check, recording the failure for the group.
     expect(sent()).toEqual([
-      [storageMarker('POST', '/metrics/job/batch')],
-      [storageMarker('POST', '/metrics/job/batch')],
+      [['PUT', '/metrics/job@base64/YQ', '# TYPE m counter\nm 1\n'], storageMarker('PUT', '/metrics/job/b')],
+      [['PUT', '/metrics/job@base64/YQ', '# TYPE m counter\nm 1\n'], storageMarker('PUT', '/metrics/job/b')],
+    ]);
+    expect(store.size()).toBe(1);
+  });
+
+  it('refuses a grouping key that would expose the same push_time_seconds series as another group', async () => {
+    await handle(request('PUT', '/metrics/job/p', 'a 1\n'));
+    const response = await handle(request('PUT', '/metrics/job/p/instance@base64/=', 'b 1\n'));
+    expect(response.status).toBe(400);
+    expect(response.body).toMatch(/same push_time_seconds series as group \{job="p"\}/);
+    expect(store.size()).toBe(1);
+    // Counted as a refused push, but at the parse stage: a failure record would create the poisoning group.
+    expect(sent().map((r) => r[1])).toEqual([
+      parseMarker('PUT', '/metrics/job/p/instance@base64/='),
+      parseMarker('PUT', '/metrics/job/p/instance@base64/='),
     ]);
   });
 
-  it('answers 413 above the payload limit, 405 for other methods, 404 off the API, 400 for a bad path', async () => {
-    expect((await handle(request('PUT', '/metrics/job/batch', 'x 1\n'.repeat(300)))).status).toBe(413);
-    expect((await handle(request('GET', '/metrics/job/batch'))).status).toBe(405);
-    expect((await handle(request('PUT', '/other', 'x 1\n'))).status).toBe(404);
-    expect(replicas.every((r) => r.received.length === 0)).toBe(true);
-    expect((await handle(request('PUT', '/metrics/job/batch/odd', 'x 1\n'))).status).toBe(400);
-    expect(sent()).toEqual([
-      [parseMarker('PUT', '/metrics/job/batch/odd')],
-      [parseMarker('PUT', '/metrics/job/batch/odd')],
-    ]);
+  it('answers 301 to the cleaned path for dot segments, like the Pushgateway, and applies nothing', async () => {
+    const response = await handle(request('PUT', '/metrics/job/x/a/..', 'x 1\n'));
+    expect(response.status).toBe(301);
+    expect(response.headers.location).toBe('/metrics/job/x');
+    expect(response.body).toMatch(/dot segments/);
+    expect(store.size()).toBe(0);
   });
 
-  it('accepts gzip bodies, refuses corrupt ones and gzip bombs', async () => {
-    const gz = zlib.gzipSync('x 1\n');
-    expect((await handle(request('PUT', '/metrics/job/g', gz, { 'content-encoding': 'gzip' }))).status).toBe(200);
-    expect(replicas[0].received[0]?.contentEncoding).toBe('gzip');
-    expect((await handle(request('PUT', '/metrics/job/g', 'x 1\n', { 'content-encoding': 'gzip' }))).status).toBe(400);
-    const bomb = zlib.gzipSync(`${'# '.padEnd(100_000, 'a')}\n`);
-    expect(bomb.byteLength).toBeLessThan(1024);
-    expect((await handle(request('PUT', '/metrics/job/g', bomb, { 'content-encoding': 'gzip' }))).status).toBe(413);
+  it('answers 413 above the body limit, 405 for other methods, 404 off the API, 400 for a bad path', async () => {
+    expect((await handle(request('PUT', '/metrics/job/a', 'x'.repeat(2000)))).status).toBe(413);
+    expect((await handle(request('PATCH', '/metrics/job/a', 'x 1\n'))).status).toBe(405);
+    expect((await handle(request('PUT', '/metrics', 'x 1\n'))).status).toBe(404);
+    await handle(request('PUT', '/metrics/job/x/a/..', 'x 1\n'));
+    expect(sent()).toEqual([[], []]); // 413, 405, 404 and 301 leave no trace, as on a Pushgateway
+    expect((await handle(request('PUT', '/metrics/job/a/b', 'x 1\n'))).status).toBe(400);
+    // A malformed path's refusal is counted through a valid path (see PATH_REFUSAL_TARGET).
+    expect(sent()).toEqual([[parseMarker('PUT', PATH_REFUSAL_TARGET)], [parseMarker('PUT', PATH_REFUSAL_TARGET)]]);
   });
 
-  it('acknowledges when one replica is down, names it, journals the push, and the repair replays it in order', async () => {
-    replicas[1].down = true;
-    const first = await handle(request('PUT', '/metrics/job/batch', 'x 1\n'));
-    expect(first.status).toBe(200);
-    expect(first.headers[MISSED_HEADER]).toBe('pushgateway-1');
-    const second = await handle(request('DELETE', '/metrics/job/batch'));
-    expect(second.status).toBe(202);
-    expect(second.headers[MISSED_HEADER]).toBe('pushgateway-1');
-    expect((await journal.pending('pushgateway-1')).map((e) => e.method)).toEqual(['PUT', 'DELETE']);
-
-    // A journal reopened from its file (a restart) still owes both pushes.
-    const reopened = new FileRepairJournal(path.join(dir, 'journal.jsonl'));
-    expect(reopened.size()).toBe(2);
-
-    replicas[1].down = false;
-    // The replica is back but owes pushes: a new push waits behind them, in order.
-    const third = await handle(request('PUT', '/metrics/job/later', 'y 1\n'));
-    expect(third.headers[MISSED_HEADER]).toBe('pushgateway-1');
-    expect(replicas[1].received).toEqual([]);
-
-    const report = await makeRepair({ replicas, journal, logger })();
-    expect(report).toEqual({ replayed: 3, dropped: 0, reconciled: 0, behind: [] });
-    expect(replicas[1].received.map((p) => [p.method, p.path, Buffer.from(p.body).toString()])).toEqual([
-      ['PUT', '/metrics/job/batch', 'x 1\n'],
-      ['DELETE', '/metrics/job/batch', ''],
-      ['PUT', '/metrics/job/later', 'y 1\n'],
-    ]);
-    expect(journal.size()).toBe(0);
+  it('accepts gzip bodies, refuses corrupt ones (400) and bombs (413)', async () => {
+    const gzip = { 'content-encoding': 'gzip' };
+    expect((await handle(request('PUT', '/metrics/job/a', zlib.gzipSync('x 1\n'), gzip))).status).toBe(200);
+    expect((await handle(request('PUT', '/metrics/job/a', Buffer.from('not gzip'), gzip))).status).toBe(400);
+    await build({ maxDecompressedBytes: 4096 });
+    const bomb = await handle(request('PUT', '/metrics/job/a', zlib.gzipSync(`x 1\n${'#'.repeat(100_000)}\n`), gzip));
+    expect(bomb.status).toBe(413);
+    expect(bomb.body).toMatch(/decompressed push body exceeds the limit of 4096 bytes/);
   });
 
-  it('answers 503 and journals nothing when no replica takes the push', async () => {
-    replicas[0].down = true;
-    replicas[1].down = true;
+  it('names each limit it enforces: series per push and per group (413), labels and label values (400)', async () => {
+    await build({ maxSeriesPerPush: 3, maxSeriesPerGroup: 4, maxLabelsPerSeries: 2, maxLabelValueLength: 5 });
+    const series = await handle(request('PUT', '/metrics/job/a', 'a 1\nb 1\nc 1\nd 1\n'));
+    expect([series.status, series.body]).toEqual([413, 'push holds 4 series, above the limit of 3 series per push\n']);
+    expect((await handle(request('PUT', '/metrics/job/a', 'a 1\nb 1\nc 1\n'))).status).toBe(200);
+    const group = await handle(request('POST', '/metrics/job/a', 'd 1\ne 1\n'));
+    expect(group.status).toBe(413);
+    expect(group.body).toMatch(/the group would hold 5 series after this push, above the limit of 4 series per group/);
+    const labels = await handle(request('PUT', '/metrics/job/b', 'a{x="1",y="2",z="3"} 1\n'));
+    expect(labels.status).toBe(400);
+    expect(labels.body).toMatch(/has 3 labels, above the limit of 2 labels per series/);
+    const value = await handle(request('PUT', '/metrics/job/b', 'a{x="123456"} 1\n'));
+    expect(value.status).toBe(400);
+    expect(value.body).toMatch(/label x .* is 6 characters long, above the limit of 5 characters per label value/);
+  });
+
+  it('acknowledges with one replica down, names it, and the repair brings it to the record', async () => {
+    replicas[1].state = 'down';
     const response = await handle(request('PUT', '/metrics/job/batch', 'x 1\n'));
-    expect(response.status).toBe(503);
-    expect(journal.size()).toBe(0);
+    expect(response.status).toBe(200);
+    expect(response.headers[MISSED_HEADER]).toBe('pushgateway-1');
+    expect((await handle(request('POST', '/metrics/job/batch', 'y 2\n'))).headers[MISSED_HEADER]).toBe('pushgateway-1');
+    const repair = makeRepair({ replicas, store, timing: TIMING, logger, now: () => clock });
+    expect((await repair()).unreachable).toEqual(['pushgateway-1']);
+    replicas[1].state = 'up';
+    await repair();
+    expect(replicas[1].held.get(BATCH)).toBe('x 1\ny 2\n');
+    expect((await store.owed(10)).length).toBe(0);
   });
 
-  it('does not acknowledge a push it could not journal for the replica that missed it', async () => {
-    replicas[1].down = true;
-    const failing = Object.assign(Object.create(journal), {
-      append: async () => {
-        throw new Error('disk full');
-      },
-    }) as FileRepairJournal;
-    const response = await makeHandler({ replicas, journal: failing, maxPayloadBytes: 1024, logger })(
-      request('PUT', '/metrics/job/batch', 'x 1\n'),
-    );
-    expect(response.status).toBe(503);
-  });
-
-  it('repair keeps entries while the replica is still down', async () => {
-    replicas[1].down = true;
+  it('answers 503 when no replica can have applied the push, and puts the record back', async () => {
     await handle(request('PUT', '/metrics/job/batch', 'x 1\n'));
-    const report = await makeRepair({ replicas, journal, logger })();
-    expect(report).toEqual({ replayed: 0, dropped: 0, reconciled: 0, behind: ['pushgateway-1'] });
-    expect(journal.size()).toBe(1);
+    for (const replica of replicas) replica.state = 'down';
+    const response = await handle(request('POST', '/metrics/job/batch', 'y 2\n'));
+    expect(response.status).toBe(503);
+    const entry = await store.get(groupingKeyId({ job: 'batch' }));
+    expect(entry?.record.families.map((f) => f.text)).toEqual(['x 1\n']);
+    expect(entry?.record.version).toBe(3);
   });
 
-  describe('with a snapshot of the replicas (stateMaxAgeMs)', () => {
-    const gauge = (job: string) =>
+  it("answers the replicas' 400 when every replica refuses what validation let through, and reverts", async () => {
+    for (const replica of replicas) replica.state = 'refusing';
+    const response = await handle(request('PUT', '/metrics/job/batch', 'x 1\n'));
+    expect(response.status).toBe(400);
+    expect(response.body).toBe('pushed metrics are invalid or inconsistent\n');
+    expect((await store.get(groupingKeyId({ job: 'batch' })))?.record.deleted).toBe(true);
+  });
+
+  it('acknowledges a push the replicas may have applied but did not answer in time, naming them as missed', async () => {
+    for (const replica of replicas) replica.state = 'slow';
+    const response = await handle(request('PUT', '/metrics/job/batch', 'x 1\n'));
+    expect(response.status).toBe(200);
+    expect(response.headers[MISSED_HEADER]).toBe('pushgateway-0, pushgateway-1');
+    const entry = await store.get(groupingKeyId({ job: 'batch' }));
+    // A write without an answer may still land: nobody is trusted with the group until the lease runs out.
+    expect(entry?.abandonedUntil).toBe(clock + TIMING.leaseMs);
+    expect(entry?.synced).toEqual({});
+  });
+
+  it('imports what the replicas hold into a new store once, trusting only the replicas holding that very content', async () => {
+    const group = (value: string, pushed: number) =>
       toStoredGroup({
-        labels: { job },
-        x: { type: 'GAUGE', metrics: [{ labels: { job, instance: '' }, value: '1' }] },
+        labels: { job: 'old' },
+        m: { type: 'GAUGE', metrics: [{ labels: { instance: '', job: 'old' }, value }] },
+        push_time_seconds: {
+          type: 'GAUGE',
+          metrics: [{ labels: { instance: '', job: 'old' }, value: String(pushed) }],
+        },
       });
-
-    it('validates consecutive pushes against the snapshot, kept current with its own writes', async () => {
-      const cached = makeHandler({ replicas, journal, maxPayloadBytes: 1024, logger, stateMaxAgeMs: 60_000 });
-      expect((await cached(request('PUT', '/metrics/job/a', '# TYPE x gauge\nx 1\n'))).status).toBe(200);
-      expect((await cached(request('PUT', '/metrics/job/c', 'z 1\n'))).status).toBe(200);
-      expect(replicas[0].stateReads).toBe(1);
-      // The snapshot holds x as a gauge in job=a (our own write), so a counter x looks inconsistent: the state is read
-      // again before refusing. These fake replicas never store pushes, so the fresh state has no x: accepted.
-      expect((await cached(request('PUT', '/metrics/job/b', '# TYPE x counter\nx 1\n'))).status).toBe(200);
-      expect(replicas[0].stateReads).toBe(2);
-    });
-
-    it('refuses when the fresh state confirms the conflict', async () => {
-      replicas[0].groupsHeld = [gauge('a')];
-      const cached = makeHandler({ replicas, journal, maxPayloadBytes: 1024, logger, stateMaxAgeMs: 60_000 });
-      const response = await cached(request('PUT', '/metrics/job/b', '# TYPE x counter\nx 1\n'));
-      expect(response.status).toBe(400);
-      expect(response.body).toMatch(/collected metric "x" \{ .*label:<name:"job" value:"b" > \} is not a GAUGE/);
-      expect(replicas.every((r) => r.received.every((p) => p.method === 'PUT' && /refused/.test(String(p.body))))).toBe(
-        true,
-      );
-    });
-
-    it('does not refuse on a stale snapshot: a 400 needs the current state to agree', async () => {
-      replicas[0].groupsHeld = [gauge('old')];
-      replicas[1].groupsHeld = [gauge('old')];
-      const cached = makeHandler({ replicas, journal, maxPayloadBytes: 1024, logger, stateMaxAgeMs: 60_000 });
-      expect((await cached(request('PUT', '/metrics/job/first', 'y 1\n'))).status).toBe(200);
-      // The conflicting group disappears behind our back (another writer deleted it).
-      replicas[0].groupsHeld = [];
-      replicas[1].groupsHeld = [];
-      const response = await cached(request('PUT', '/metrics/job/b', '# TYPE x counter\nx 1\n'));
-      expect(response.status).toBe(200);
-    });
+    replicas[0].before = [group('1', 100)];
+    replicas[1].before = [group('2', 200)];
+    expect(await bootstrapStore({ replicas, store, logger })).toBe(true);
+    const entry = await store.get(groupingKeyId({ job: 'old' }));
+    expect(entry?.record.families.map((f) => f.text)).toEqual(['# TYPE m gauge\nm{instance="",job="old"} 2\n']);
+    expect(entry?.synced).toEqual({ 'pushgateway-1': 1 });
+    expect(await bootstrapStore({ replicas, store, logger })).toBe(false);
+    // The first pass knows both runs already: it only brings pushgateway-0 to the newest copy.
+    const report = await makeRepair({ replicas, store, timing: TIMING, logger, now: () => clock })();
+    expect([report.restarted, report.synced]).toEqual([[], 1]);
+    expect(replicas[0].held.get('/metrics/job@base64/b2xk')).toBe('# TYPE m gauge\nm{instance="",job="old"} 2\n');
   });
 });

@@ -1,0 +1,249 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { GroupRecord } from '../domain/group-record';
+import type { GroupEntry } from '../domain/group-sync';
+
+/**
+ * The repair store: the record of every group (the truth the replicas are brought to) and which replica is proven
+ * to hold which version. DynamoDB in AWS (`dynamodb-group-store.ts`), a local file for `npm run local`.
+ * Writes are conditional on the entry's `rev`, so concurrent writers of one group are serialised here.
+ */
+export interface GroupStore {
+  get(id: string): Promise<GroupEntry | undefined>;
+  /**
+   * Stores `entry` if the stored entry still has rev `expectedRev` (undefined: none stored); false when another
+   * write came first. Durable when it resolves true.
+   */
+  put(entry: GroupEntry, expectedRev: number | undefined): Promise<boolean>;
+  /** Removes the entry if it still has rev `expectedRev`. */
+  remove(id: string, expectedRev: number): Promise<boolean>;
+  /** Every entry, tombstones included (start-up and full synchronisation only: never per push). */
+  all(): Promise<GroupEntry[]>;
+  /** Entries some replica is not proven to hold (what the repair works on), at most `limit`. */
+  owed(limit: number): Promise<GroupEntry[]>;
+  getMeta(name: string): Promise<string | undefined>;
+  putMeta(name: string, value: string): Promise<void>;
+}
+
+/** The group's record does not fit the store (the push that would make it so is answered 413). */
+export class GroupTooLargeError extends Error {
+  override readonly name = 'GroupTooLargeError';
+}
+
+/**
+ * Applies `change` to the stored entry of `id`, retrying on concurrent writes. `change` returns the new entry, or
+ * undefined to leave the entry as it is. Resolves with what was stored (or the unchanged entry).
+ */
+export async function updateEntry<T>(
+  store: GroupStore,
+  id: string,
+  change: (current: GroupEntry | undefined) => { entry: GroupEntry; result: T } | undefined,
+  attempts = 50,
+): Promise<{ entry: GroupEntry; result: T } | undefined> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const current = await store.get(id);
+    const next = change(current);
+    if (!next) return undefined;
+    if (await store.put(next.entry, current?.rev)) return next;
+  }
+  throw new Error(`group ${id}: ${attempts} concurrent updates in a row; giving up`);
+}
+
+/** Whether the entry leaves a replica owed (the store keeps the answer next to the entry, for `owed`). */
+export type OwedPredicate = (entry: GroupEntry) => boolean;
+
+type LogLine =
+  | { readonly r: GroupRecord }
+  | { readonly s: Omit<GroupEntry, 'record'> & { readonly id: string } }
+  | { readonly x: string }
+  | { readonly m: string; readonly v: string };
+
+/**
+ * The repair store in one local append-only file (JSON lines: a record when its content changes, its sync state
+ * on every change), written with group commit: each `put` resolves once its line is fsynced, and lines of
+ * concurrent puts share one fsync. Everything is held in memory; the file is rewritten compactly when mostly stale.
+ * A torn last line (a crash mid-write) belongs to a put that never resolved, and is ignored.
+ */
+export class FileGroupStore implements GroupStore {
+  private readonly entries = new Map<string, GroupEntry>();
+  private readonly meta = new Map<string, string>();
+  private queue: string[] = [];
+  private queued = 0;
+  private pumping = false;
+  private waiters: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
+  private fd: number;
+  private written = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly isOwed: OwedPredicate,
+  ) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (fs.existsSync(file)) this.load(fs.readFileSync(file, 'utf8'));
+    this.fd = this.rewrite();
+  }
+
+  private load(text: string): void {
+    const records = new Map<string, GroupRecord>();
+    const states = new Map<string, Omit<GroupEntry, 'record'>>();
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      let parsed: LogLine;
+      try {
+        parsed = JSON.parse(line) as LogLine;
+      } catch {
+        continue;
+      }
+      if ('r' in parsed) records.set(parsed.r.id, parsed.r);
+      else if ('s' in parsed) {
+        const { id, ...state } = parsed.s;
+        states.set(id, state);
+      } else if ('x' in parsed) {
+        records.delete(parsed.x);
+        states.delete(parsed.x);
+      } else if ('m' in parsed) this.meta.set(parsed.m, parsed.v);
+    }
+    for (const [id, record] of records) {
+      const state = states.get(id);
+      // A record is always written with its state; one without is from a torn write and was never acknowledged.
+      if (state) this.entries.set(id, { record, ...state });
+    }
+  }
+
+  /** Writes the live entries to a fresh file and returns a descriptor appending to it. */
+  private rewrite(): number {
+    const temp = `${this.file}.tmp`;
+    const lines: string[] = [];
+    for (const [name, value] of this.meta) lines.push(JSON.stringify({ m: name, v: value }));
+    for (const entry of this.entries.values()) lines.push(...entryLines(entry, true));
+    const text = lines.length > 0 ? `${lines.join('\n')}\n` : '';
+    const fd = fs.openSync(temp, 'w');
+    try {
+      fs.writeSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, this.file);
+    this.written = text.length;
+    return fs.openSync(this.file, 'a');
+  }
+
+  private append(lines: readonly string[], durable = true): Promise<void> {
+    for (const line of lines) this.queue.push(`${line}\n`);
+    const seq = ++this.queued;
+    if (!durable) {
+      // Written with the next round, fsynced by the next durable one (the file is appended in order).
+      this.pump();
+      return Promise.resolve();
+    }
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
+    this.pump();
+    return done;
+  }
+
+  /** Writes and fsyncs everything queued; lines queued meanwhile share the next round (group commit). */
+  private pump(): void {
+    if (this.pumping || this.queue.length === 0) return;
+    this.pumping = true;
+    const batch = this.queue.join('');
+    this.queue = [];
+    const upto = this.queued;
+    this.written += batch.length;
+    const settle = (error: Error | null) => {
+      const settled = this.waiters.filter((w) => w.seq <= upto);
+      this.waiters = this.waiters.filter((w) => w.seq > upto);
+      for (const waiter of settled) {
+        if (error) waiter.reject(error);
+        else waiter.resolve();
+      }
+      this.pumping = false;
+      this.pump();
+    };
+    const durable = this.waiters.some((w) => w.seq <= upto);
+    fs.write(this.fd, batch, (writeError) => {
+      if (writeError) settle(writeError);
+      else if (durable) fs.fdatasync(this.fd, settle);
+      else settle(null);
+    });
+  }
+
+  async get(id: string): Promise<GroupEntry | undefined> {
+    return this.entries.get(id);
+  }
+
+  /** The entry as held now, without waiting (the ingestion validates and commits in one turn of the event loop). */
+  peek(id: string): GroupEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  put(entry: GroupEntry, expectedRev: number | undefined): Promise<boolean> {
+    const id = entry.record.id;
+    const current = this.entries.get(id);
+    if (current?.rev !== expectedRev) return Promise.resolve(false);
+    this.entries.set(id, entry);
+    const recordChanged = current?.record !== entry.record;
+    // Only a new record must be on disk before anyone relies on it. A change of sync state alone may be lost in a
+    // crash: the state before it is safe to resume from (more owed, writers abandoned with a lease on reload), and
+    // any later fsync of this file covers it.
+    return this.append(entryLines(entry, recordChanged), recordChanged).then(() => true);
+  }
+
+  remove(id: string, expectedRev: number): Promise<boolean> {
+    if (this.entries.get(id)?.rev !== expectedRev) return Promise.resolve(false);
+    this.entries.delete(id);
+    return this.append([JSON.stringify({ x: id })]).then(() => true);
+  }
+
+  async all(): Promise<GroupEntry[]> {
+    return [...this.entries.values()];
+  }
+
+  async owed(limit: number): Promise<GroupEntry[]> {
+    const owed: GroupEntry[] = [];
+    for (const entry of this.entries.values()) {
+      if (owed.length >= limit) break;
+      if (this.isOwed(entry)) owed.push(entry);
+    }
+    return owed;
+  }
+
+  async getMeta(name: string): Promise<string | undefined> {
+    return this.meta.get(name);
+  }
+
+  async putMeta(name: string, value: string): Promise<void> {
+    this.meta.set(name, value);
+    await this.append([JSON.stringify({ m: name, v: value })]);
+  }
+
+  /** Rewrites the file when it holds mostly superseded lines (called between repair passes). */
+  async compact(): Promise<void> {
+    if (this.queue.length > 0 || this.pumping) return;
+    let live = 0;
+    for (const entry of this.entries.values()) live += entryLines(entry, true).reduce((n, l) => n + l.length + 1, 0);
+    if (this.written < 4 * live + 1024 * 1024) return;
+    fs.closeSync(this.fd);
+    this.fd = this.rewrite();
+  }
+
+  /** Groups held (tests and status). */
+  size(): number {
+    return this.entries.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.pumping || this.queue.length > 0) {
+      await new Promise<void>((resolve) => this.waiters.push({ seq: this.queued, resolve, reject: () => resolve() }));
+    }
+    fs.closeSync(this.fd);
+  }
+}
+
+function entryLines(entry: GroupEntry, withRecord: boolean): string[] {
+  const { record, ...state } = entry;
+  const lines: string[] = [];
+  if (withRecord) lines.push(JSON.stringify({ r: record }));
+  lines.push(JSON.stringify({ s: { id: record.id, ...state } }));
+  return lines;
+}

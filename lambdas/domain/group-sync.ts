@@ -1,0 +1,181 @@
+import type { GroupRecord } from './group-record';
+
+/**
+ * Which replicas hold which version of a group, kept next to the record, and the rule that decides when a
+ * replica may be trusted to hold it. Replicas are caches written by whole-group PUTs; writes of one group may reach
+ * a replica in any order, so a write alone proves nothing. A writer (a push, or the repair) proves its version is
+ * on a replica only when it was alone on the group: no other writer in flight when it began, none begun before it
+ * finished, and no abandoned write possibly still travelling. Then its PUT was the last one the replica applied.
+ * Everything else leaves the replica owed, and the repair brings it to the record when it can be alone.
+ */
+export interface GroupEntry {
+  readonly record: GroupRecord;
+  /** Changes of the entry (optimistic concurrency of the store). */
+  readonly rev: number;
+  /** Writers begun so far. */
+  readonly begins: number;
+  /** Writers in flight: token → start time (ms). */
+  readonly writers: Readonly<Record<string, number>>;
+  /** Until then a write may still be travelling to a replica (a timed-out request, a crashed writer). */
+  readonly abandonedUntil: number;
+  /** Replica → the version it is proven to hold. */
+  readonly synced: Readonly<Record<string, number>>;
+}
+
+/** A writer's claim on a group: which version it writes and whether it began alone. */
+export interface Writer {
+  readonly token: string;
+  readonly id: string;
+  readonly version: number;
+  readonly alone: boolean;
+  /** `begins` after this writer began. */
+  readonly begins: number;
+}
+
+/** What a write did on one replica. */
+export type WriteOutcome =
+  /** The replica answered 2xx. */
+  | 'applied'
+  /** The replica refused it (4xx) or could not be reached: it did not apply it. */
+  | 'not-applied'
+  /** No answer (timeout, connection reset): it may apply it later. */
+  | 'unknown';
+
+export interface SyncTiming {
+  /** How long an unanswered write may still reach a replica (longer than the replica request timeout). */
+  readonly leaseMs: number;
+  /** A writer older than this is dead (its process crashed): longer than the longest push handling. */
+  readonly writerExpiryMs: number;
+}
+
+/** Writers still alive at `now`; dead ones become abandoned writes. */
+function live(entry: GroupEntry, now: number, timing: SyncTiming): Pick<GroupEntry, 'writers' | 'abandonedUntil'> {
+  let abandonedUntil = entry.abandonedUntil;
+  const writers: Record<string, number> = {};
+  for (const [token, startedAt] of Object.entries(entry.writers)) {
+    if (now - startedAt > timing.writerExpiryMs)
+      abandonedUntil = Math.max(abandonedUntil, startedAt + timing.writerExpiryMs + timing.leaseMs);
+    else writers[token] = startedAt;
+  }
+  return { writers, abandonedUntil };
+}
+
+/** The entry of a new record version, with its writer begun. `previous` is the stored entry (none for a new group). */
+export function commitEntry(
+  previous: GroupEntry | undefined,
+  record: GroupRecord,
+  token: string,
+  now: number,
+  timing: SyncTiming,
+): { entry: GroupEntry; writer: Writer } {
+  const base: GroupEntry = previous ?? {
+    record,
+    rev: 0,
+    begins: 0,
+    writers: {},
+    abandonedUntil: 0,
+    synced: {},
+  };
+  return begin({ ...base, record }, token, now, timing);
+}
+
+/** A writer begins on the current record (the repair, bringing replicas to it). */
+export function beginEntry(
+  entry: GroupEntry,
+  token: string,
+  now: number,
+  timing: SyncTiming,
+): { entry: GroupEntry; writer: Writer } {
+  return begin(entry, token, now, timing);
+}
+
+function begin(
+  entry: GroupEntry,
+  token: string,
+  now: number,
+  timing: SyncTiming,
+): { entry: GroupEntry; writer: Writer } {
+  const { writers, abandonedUntil } = live(entry, now, timing);
+  const alone = Object.keys(writers).length === 0 && now >= abandonedUntil;
+  const begins = entry.begins + 1;
+  return {
+    entry: {
+      ...entry,
+      rev: entry.rev + 1,
+      begins,
+      writers: { ...writers, [token]: now },
+      abandonedUntil,
+    },
+    writer: { token, id: entry.record.id, version: entry.record.version, alone, begins },
+  };
+}
+
+/**
+ * The writer is done. Replicas it proved (alone throughout, answered 2xx) are marked as holding its version; a
+ * write left unanswered may still land, so the group counts as possibly written until the lease runs out.
+ */
+export function finishEntry(
+  entry: GroupEntry,
+  writer: Writer,
+  outcomes: Readonly<Record<string, WriteOutcome>>,
+  now: number,
+  timing: SyncTiming,
+): GroupEntry {
+  const { [writer.token]: _done, ...writers } = entry.writers;
+  let abandonedUntil = entry.abandonedUntil;
+  const proven = writer.alone && entry.begins === writer.begins && entry.record.version === writer.version;
+  const synced: Record<string, number> = { ...entry.synced };
+  for (const [replica, outcome] of Object.entries(outcomes)) {
+    if (outcome === 'unknown') abandonedUntil = Math.max(abandonedUntil, now + timing.leaseMs);
+    else if (outcome === 'applied' && proven) synced[replica] = writer.version;
+  }
+  return { ...entry, rev: entry.rev + 1, writers, abandonedUntil, synced };
+}
+
+/** The replica lost what it held (it restarted): nothing on it is proven any more, and no writer in flight can prove it. */
+export function invalidateReplica(entry: GroupEntry, replica: string): GroupEntry {
+  const { [replica]: _lost, ...synced } = entry.synced;
+  return { ...entry, rev: entry.rev + 1, begins: entry.begins + 1, synced };
+}
+
+/**
+ * After a restart of the process that wrote the group: its writers are dead and any write it sent may still be
+ * travelling, recorded or not (a writer's begin need not reach the disk), so nothing is proven for a lease.
+ */
+export function abandonWriters(entry: GroupEntry, now: number, timing: SyncTiming): GroupEntry {
+  return {
+    ...entry,
+    rev: entry.rev + 1,
+    writers: {},
+    abandonedUntil: Math.max(entry.abandonedUntil, now + timing.leaseMs),
+  };
+}
+
+/** Replicas not proven to hold the record's version. */
+export function owedReplicas(entry: GroupEntry, replicas: readonly string[]): string[] {
+  return replicas.filter((r) => (entry.synced[r] ?? 0) !== entry.record.version);
+}
+
+/** Whether a writer beginning now would be alone (the repair only writes then: otherwise it could prove nothing). */
+export function canBeAlone(entry: GroupEntry, now: number, timing: SyncTiming): boolean {
+  const { writers, abandonedUntil } = live(entry, now, timing);
+  return Object.keys(writers).length === 0 && now >= abandonedUntil;
+}
+
+/**
+ * A tombstone every replica is proven not to hold, with nobody writing: it can go (a later push starts the group
+ * again at version 1, and no older write can still arrive).
+ */
+export function isCollectable(
+  entry: GroupEntry,
+  replicas: readonly string[],
+  now: number,
+  timing: SyncTiming,
+): boolean {
+  return entry.record.deleted && owedReplicas(entry, replicas).length === 0 && canBeAlone(entry, now, timing);
+}
+
+/** Whether the repair has work on the entry: a replica owes it, or it is a tombstone to drop once proven. */
+export function needsRepair(entry: GroupEntry, replicas: readonly string[]): boolean {
+  return entry.record.deleted || owedReplicas(entry, replicas).length > 0;
+}

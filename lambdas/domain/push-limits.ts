@@ -1,0 +1,90 @@
+import type { MetricFamily } from './exposition/parser';
+
+/**
+ * What one push, and one group, may hold. A push is parsed, validated, stored and written to every replica in
+ * memory: the defaults keep one push well inside the 1 GB the ingest function has (a 5 MiB body, 10,000 series).
+ * They also bound what a push costs every later push: the Pushgateway checks each push by gathering every group it
+ * holds, so its latency grows with what it holds (1.5.1, measured here: a small push takes 2.4 ms with nothing else
+ * held, 5.6 ms beside one 5,000-series group, 22 ms beside one 18,000-series group).
+ */
+export interface PushLimits {
+  /** Body as sent (compressed or not). 413 above. */
+  readonly maxBodyBytes: number;
+  /** Body after decompression. 413 above. */
+  readonly maxDecompressedBytes: number;
+  /** Sample lines in one push (each a series of the exposition). 413 above. */
+  readonly maxSeriesPerPush: number;
+  /** Sample lines a group holds after the push (a POST adds to what it has). 413 above. */
+  readonly maxSeriesPerGroup: number;
+  /** Labels on one sample, grouping labels not counted. 400 above. */
+  readonly maxLabelsPerSeries: number;
+  /** Characters in one label value. 400 above. */
+  readonly maxLabelValueLength: number;
+}
+
+export const DEFAULT_PUSH_LIMITS: PushLimits = {
+  maxBodyBytes: 5 * 1024 * 1024,
+  maxDecompressedBytes: 16 * 1024 * 1024,
+  maxSeriesPerPush: 10_000,
+  maxSeriesPerGroup: 10_000,
+  maxLabelsPerSeries: 64,
+  maxLabelValueLength: 4096,
+};
+
+export type LimitResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly status: 400 | 413; readonly message: string };
+
+const OK: LimitResult = { ok: true };
+
+/** Checks the series count of a parsed push, then labels per series and label value lengths. */
+export function checkPushLimits(families: readonly MetricFamily[], limits: PushLimits): LimitResult {
+  let series = 0;
+  for (const family of families) series += family.sampleCount;
+  if (series > limits.maxSeriesPerPush) {
+    return {
+      ok: false,
+      status: 413,
+      message: `push holds ${series} series, above the limit of ${limits.maxSeriesPerPush} series per push`,
+    };
+  }
+  for (const family of families) {
+    for (const sample of family.samples) {
+      const labels = sample.labels;
+      if (labels.length > limits.maxLabelsPerSeries) {
+        return {
+          ok: false,
+          status: 400,
+          message: `metric "${sample.name}" (line ${sample.line}) has ${labels.length} labels, above the limit of ${limits.maxLabelsPerSeries} labels per series`,
+        };
+      }
+      for (const [name, value] of labels) {
+        if (value.length > limits.maxLabelValueLength) {
+          return {
+            ok: false,
+            status: 400,
+            message: `label ${name} of metric "${sample.name}" (line ${sample.line}) is ${value.length} characters long, above the limit of ${limits.maxLabelValueLength} characters per label value`,
+          };
+        }
+      }
+    }
+  }
+  return OK;
+}
+
+/** The group after the push must stay within the per-group limit. */
+export function checkGroupSize(seriesAfter: number, limits: PushLimits): LimitResult {
+  if (seriesAfter <= limits.maxSeriesPerGroup) return OK;
+  return {
+    ok: false,
+    status: 413,
+    message: `the group would hold ${seriesAfter} series after this push, above the limit of ${limits.maxSeriesPerGroup} series per group`,
+  };
+}
+
+/** Reads a limits override, naming the variable and the value when it is not a positive integer. */
+export function parseLimit(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^[1-9]\d*$/.test(value)) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  return Number(value);
+}

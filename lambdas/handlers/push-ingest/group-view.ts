@@ -1,0 +1,68 @@
+import type { GroupStore } from '../../adapters/group-store';
+import type { PushgatewayReplica } from '../../adapters/pushgateway';
+import type { MetricType } from '../../domain/exposition/parser';
+import { parseExposition } from '../../domain/exposition/parser';
+import { GroupIndex } from '../../domain/group-index';
+import { type GroupRecord, recordExposition } from '../../domain/group-record';
+import { type GroupState, pushedFamilies } from '../../domain/pushgateway-semantics';
+
+/**
+ * What validation checks a push against: the groups of the store's records, indexed by family name and kept
+ * current with every commit of this process (never re-read per push), and the Pushgateway's own families.
+ * Locally one process commits everything, so the view is exact. In AWS each Lambda instance loads it at its cold
+ * start and then sees only its own commits: a push that conflicts with another instance's later commit passes here,
+ * is refused by the replicas' own consistency check, and the handler then reverts its record and answers that 400
+ * (nothing applied).
+ */
+export class GroupView {
+  readonly index = new GroupIndex();
+  private own: ReadonlyMap<string, MetricType> | undefined;
+
+  /** Indexes every live record of the store (at start-up). */
+  static async load(store: GroupStore): Promise<GroupView> {
+    const view = new GroupView();
+    for (const entry of await store.all()) view.show(entry.record);
+    return view;
+  }
+
+  /** Makes the index hold `record` (a tombstone removes the group). */
+  show(record: GroupRecord | undefined, id = record?.id): void {
+    if (id === undefined) return;
+    const state = record ? stateOf(record) : undefined;
+    if (state) this.index.set(id, [state]);
+    else this.index.delete(id);
+  }
+
+  /** Makes the index hold `state` for group `id` (undefined removes it). */
+  showState(id: string, state: GroupState | undefined): void {
+    if (state) this.index.set(id, [state]);
+    else this.index.delete(id);
+  }
+
+  /** The group as the index holds it. */
+  current(id: string): GroupState | undefined {
+    return this.index.versions(id)[0];
+  }
+
+  /** Types of the Pushgateway's own families, from the first replica that answers (read once). */
+  async ownFamilies(replicas: readonly PushgatewayReplica[]): Promise<ReadonlyMap<string, MetricType> | undefined> {
+    if (this.own) return this.own;
+    for (const replica of replicas) {
+      try {
+        this.own = await replica.ownFamilies();
+        return this.own;
+      } catch {
+        // try the next replica
+      }
+    }
+    return undefined;
+  }
+}
+
+/** The consistency view of a record (undefined for a tombstone). */
+export function stateOf(record: GroupRecord): GroupState | undefined {
+  if (record.deleted) return undefined;
+  const parsed = parseExposition(recordExposition(record));
+  if (!parsed.ok) throw new Error(`group ${record.id}: stored exposition does not parse: ${parsed.error.message}`);
+  return { key: record.key, families: pushedFamilies(parsed.families, record.key) };
+}

@@ -1,0 +1,220 @@
+import { type GroupStore, updateEntry } from '../../adapters/group-store';
+import {
+  groupExposition,
+  type PushgatewayReplica,
+  ReplicaUnavailableError,
+  type StoredGroup,
+} from '../../adapters/pushgateway';
+import { parseExposition } from '../../domain/exposition/parser';
+import { storedFamilies } from '../../domain/group-record';
+import {
+  type GroupEntry,
+  invalidateReplica,
+  isCollectable,
+  owedReplicas,
+  type SyncTiming,
+} from '../../domain/group-sync';
+import { formatGroupingPath, groupingKeyId } from '../../domain/grouping-key';
+import { canonicalJson, newestCopies } from '../../domain/reconciliation';
+import type { Logger } from '../push-ingest/handler';
+import { syncGroup } from '../push-ingest/replica-writes';
+
+export interface RepairDeps {
+  readonly replicas: readonly PushgatewayReplica[];
+  readonly store: GroupStore;
+  readonly timing: SyncTiming;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  /** Groups written at once. @default 16 */
+  readonly concurrency?: number;
+}
+
+export interface RepairReport {
+  /** Groups brought to their record on every replica owing them. */
+  readonly synced: number;
+  /** Groups left for the next pass: someone was writing them, or a replica did not take them. */
+  readonly deferred: number;
+  /** Replicas found restarted (or seen for the first time) and fully resynchronised. */
+  readonly restarted: string[];
+  /** Groups a restarted replica held that no record has (deleted there). */
+  readonly removedStray: number;
+  /** Tombstones dropped once every replica was proven not to hold the group. */
+  readonly collected: number;
+  readonly unreachable: string[];
+}
+
+const INITIALIZED = 'initialized';
+const incarnationKey = (replica: string) => `incarnation/${replica}`;
+
+/**
+ * One repair pass: replicas that restarted since the last pass lose every proof (their content is whatever their
+ * persistence file had) and drop groups no record has; then every group some replica owes is written to it, when
+ * nobody else is writing it. Runs beside the pushes, never behind them: the store, not the order of arrival,
+ * decides what a replica must hold.
+ */
+export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
+  const now = deps.now ?? Date.now;
+  const concurrency = deps.concurrency ?? 16;
+  return async () => {
+    const initialized = (await deps.store.getMeta(INITIALIZED)) !== undefined || (await bootstrapStore(deps));
+    const restarted: string[] = [];
+    const unreachable: string[] = [];
+    let removedStray = 0;
+    const reachable: PushgatewayReplica[] = [];
+    for (const replica of deps.replicas) {
+      let incarnation: string;
+      try {
+        incarnation = await replica.incarnation();
+      } catch (error) {
+        if (!(error instanceof ReplicaUnavailableError)) throw error;
+        unreachable.push(replica.name);
+        continue;
+      }
+      // Before the store knows the replicas' groups, a resynchronisation would delete them: wait for it.
+      if (!initialized) {
+        unreachable.push(replica.name);
+        continue;
+      }
+      if ((await deps.store.getMeta(incarnationKey(replica.name))) !== incarnation) {
+        try {
+          removedStray += await resynchronise(replica);
+        } catch (error) {
+          if (!(error instanceof ReplicaUnavailableError)) throw error;
+          unreachable.push(replica.name);
+          continue;
+        }
+        await deps.store.putMeta(incarnationKey(replica.name), incarnation);
+        restarted.push(replica.name);
+        deps.logger.info('replica restarted: resynchronising it from the store', { replica: replica.name });
+      }
+      reachable.push(replica);
+    }
+
+    let synced = 0;
+    let deferred = 0;
+    let collected = 0;
+    const owed = await deps.store.owed(Number.MAX_SAFE_INTEGER);
+    const names = deps.replicas.map((r) => r.name);
+    await forEachConcurrently(owed, concurrency, async (entry) => {
+      const targets = reachable.filter((r) => owedReplicas(entry, names).includes(r.name));
+      if (targets.length > 0) {
+        const { result, results } = await syncGroup(deps.store, entry.record.id, targets, now, deps.timing);
+        if (result === 'synced') synced++;
+        else if (result !== 'gone') deferred++;
+        for (const r of results) {
+          if (r.answer && r.outcome === 'not-applied') {
+            deps.logger.error('replica refused a group record', {
+              replica: r.replica,
+              group: formatGroupingPath(entry.record.key),
+              status: r.answer.status,
+              body: r.answer.body,
+            });
+          }
+        }
+      }
+      const current = await deps.store.get(entry.record.id);
+      if (current && isCollectable(current, names, now(), deps.timing)) {
+        if (await deps.store.remove(current.record.id, current.rev)) collected++;
+      }
+    });
+    return { synced, deferred, restarted, removedStray, collected, unreachable };
+  };
+
+  /**
+   * A restarted replica: drops the groups it holds that the store has no record of (left by an old persistence
+   * file or written to it directly), then nothing on it counts as proven, so the passes rewrite every group.
+   */
+  async function resynchronise(replica: PushgatewayReplica): Promise<number> {
+    const held = await replica.groups();
+    let removed = 0;
+    for (const group of held) {
+      // A group never pushed successfully (push_time_seconds 0) and holding nothing is the trace of a refused push
+      // (refusal-recorder.ts): not data, and a Pushgateway keeps it, so it stays.
+      if (group.families.length === 0 && group.pushTimeSeconds === 0) continue;
+      if (await deps.store.get(groupingKeyId(group.key))) continue;
+      const answer = await replica.push({
+        method: 'DELETE',
+        path: formatGroupingPath(group.key),
+        body: new Uint8Array(),
+      });
+      if (answer.status === 202) removed++;
+    }
+    await forEachConcurrently(await deps.store.all(), concurrency, async (entry) => {
+      await updateEntry(deps.store, entry.record.id, (current) =>
+        current ? { entry: invalidateReplica(current, replica.name), result: undefined } : undefined,
+      );
+    });
+    return removed;
+  }
+}
+
+/**
+ * A store used for the first time in front of replicas that already hold groups (an upgrade, or a new store):
+ * the groups become records (the newest copy of each, by `push_time_seconds`), so the first resynchronisation does
+ * not delete them. Done once per store; true when this call did it.
+ */
+export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store' | 'logger'>): Promise<boolean> {
+  if ((await deps.store.getMeta(INITIALIZED)) !== undefined) return false;
+  const listings: { replica: string; incarnation: string; groups: StoredGroup[] }[] = [];
+  for (const replica of deps.replicas) {
+    try {
+      // The run first: a restart after it shows as a new run on the next pass, and is resynchronised then.
+      const incarnation = await replica.incarnation();
+      listings.push({ replica: replica.name, incarnation, groups: await replica.groups() });
+    } catch (error) {
+      if (!(error instanceof ReplicaUnavailableError)) throw error;
+    }
+  }
+  if (listings.length === 0) return false; // nothing to learn from yet: try again on the next pass
+  // Pushes already went through the store (it was used before this first pass): what a replica held then may have
+  // been proven on a run that has since ended, so trust nothing and let the first pass resynchronise every replica.
+  const fresh = (await deps.store.all()).length === 0;
+  const copies = new Map(
+    listings.map((l) => [l.replica, new Map(l.groups.map((g) => [groupingKeyId(g.key), canonicalJson(g.raw)]))]),
+  );
+  let imported = 0;
+  for (const group of newestCopies(listings.map((l) => l.groups))) {
+    const parsed = parseExposition(groupExposition(group));
+    if (!parsed.ok) {
+      deps.logger.error('could not import a group from a replica', { group: group.key, error: parsed.error.message });
+      continue;
+    }
+    const families = storedFamilies(parsed.families);
+    if (families.length === 0) continue; // only the record of a failed push
+    const id = groupingKeyId(group.key);
+    // Replicas holding this very content hold version 1: nothing was written through the store yet.
+    const content = canonicalJson(group.raw);
+    const synced: Record<string, number> = {};
+    if (fresh) for (const [replica, held] of copies) if (held.get(id) === content) synced[replica] = 1;
+    const entry: GroupEntry = {
+      record: { id, key: group.key, version: 1, deleted: false, families },
+      rev: 1,
+      begins: 0,
+      writers: {},
+      abandonedUntil: 0,
+      synced,
+    };
+    if (await deps.store.put(entry, undefined)) imported++;
+  }
+  if (fresh) {
+    for (const listing of listings) await deps.store.putMeta(incarnationKey(listing.replica), listing.incarnation);
+  }
+  await deps.store.putMeta(INITIALIZED, new Date().toISOString());
+  deps.logger.info('repair store initialised from the replicas', { imported });
+  return true;
+}
+
+async function forEachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await run(item);
+    }
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,77 @@
+import type { GroupRecord } from '../../../lambdas/domain/group-record';
+import {
+  abandonWriters,
+  beginEntry,
+  canBeAlone,
+  commitEntry,
+  finishEntry,
+  type GroupEntry,
+  invalidateReplica,
+  isCollectable,
+  owedReplicas,
+  type SyncTiming,
+} from '../../../lambdas/domain/group-sync';
+
+const timing: SyncTiming = { leaseMs: 5000, writerExpiryMs: 60_000 };
+const R = ['pushgateway-0', 'pushgateway-1'];
+const record = (version: number, deleted = false): GroupRecord => ({
+  id: 'job="a"',
+  key: { job: 'a' },
+  version,
+  deleted,
+  families: [],
+});
+const applied = { 'pushgateway-0': 'applied', 'pushgateway-1': 'applied' } as const;
+
+describe('group sync: when a replica may be trusted to hold a version', () => {
+  it('proves the replicas a lone writer wrote', () => {
+    const { entry, writer } = commitEntry(undefined, record(1), 'w1', 0, timing);
+    expect(writer.alone).toBe(true);
+    const done = finishEntry(entry, writer, applied, 10, timing);
+    expect(done.synced).toEqual({ 'pushgateway-0': 1, 'pushgateway-1': 1 });
+    expect(owedReplicas(done, R)).toEqual([]);
+  });
+
+  it('proves nothing for overlapping writers: either write may have landed last', () => {
+    const first = commitEntry(undefined, record(1), 'w1', 0, timing);
+    const second = commitEntry(first.entry, record(2), 'w2', 1, timing);
+    expect(second.writer.alone).toBe(false);
+    let entry = finishEntry(second.entry, second.writer, applied, 2, timing);
+    entry = finishEntry(entry, first.writer, applied, 3, timing);
+    expect(owedReplicas(entry, R)).toEqual(R);
+    // The first writer began alone, but another began before it finished: its write may be the older one landing last.
+    expect(entry.synced).toEqual({});
+  });
+
+  it('keeps a group untrusted for the lease after a write went unanswered (it may still land)', () => {
+    const { entry, writer } = commitEntry(undefined, record(1), 'w1', 0, timing);
+    const done = finishEntry(entry, writer, { 'pushgateway-0': 'applied', 'pushgateway-1': 'unknown' }, 100, timing);
+    expect(done.synced).toEqual({ 'pushgateway-0': 1 });
+    expect(canBeAlone(done, 100 + timing.leaseMs - 1, timing)).toBe(false);
+    expect(canBeAlone(done, 100 + timing.leaseMs, timing)).toBe(true);
+    expect(beginEntry(done, 'repair', 200, timing).writer.alone).toBe(false);
+  });
+
+  it('treats writers older than the expiry as dead, their writes possibly travelling for a lease more', () => {
+    const { entry } = commitEntry(undefined, record(1), 'crashed', 0, timing);
+    expect(canBeAlone(entry, timing.writerExpiryMs, timing)).toBe(false);
+    expect(canBeAlone(entry, timing.writerExpiryMs + timing.leaseMs, timing)).toBe(true);
+    const restarted = abandonWriters(entry, 10, timing);
+    expect(restarted.writers).toEqual({});
+    expect(canBeAlone(restarted, 10 + timing.leaseMs, timing)).toBe(true);
+  });
+
+  it('forgets what a restarted replica held, and a writer in flight across the restart proves nothing', () => {
+    const { entry, writer } = commitEntry(undefined, record(1), 'w1', 0, timing);
+    const restarted = invalidateReplica(entry, 'pushgateway-1');
+    const done = finishEntry(restarted, writer, applied, 1, timing);
+    expect(owedReplicas(done, R)).toEqual(R);
+  });
+
+  it('drops a tombstone only once every replica is proven not to hold the group and nobody writes it', () => {
+    const { entry, writer } = commitEntry(undefined, record(2, true), 'w1', 0, timing);
+    expect(isCollectable(entry, R, 1, timing)).toBe(false);
+    const done: GroupEntry = finishEntry(entry, writer, applied, 1, timing);
+    expect(isCollectable(done, R, 2, timing)).toBe(true);
+  });
+});
