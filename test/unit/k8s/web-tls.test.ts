@@ -173,7 +173,8 @@ describe('Prometheus web TLS (operator web.tlsConfig)', () => {
     const url = new URL(`${values.prometheus.url}:${values.prometheus.port}${values.prometheus.path}`);
     expect(url.protocol).toBe('https:');
     expect(cert.spec.dnsNames).toContain(url.hostname);
-    const [caFile] = flagValues(values.extraArguments, '--prometheus-ca-file');
+    const caFile = flagValues(values.extraArguments, '--prometheus-ca-file')[0] ?? '';
+    expect(caFile).not.toBe('');
     const mount = values.extraVolumeMounts.find((m: Json) => caFile.startsWith(`${m.mountPath}/`));
     expect(values.extraVolumes.find((v: Json) => v.name === mount.name).secret).toEqual({
       secretName: 'prometheus-web-tls',
