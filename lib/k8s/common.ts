@@ -148,11 +148,16 @@ export function preferredAntiAffinity(matchLabels: Record<string, string>): Reco
   };
 }
 
-/** Readiness and liveness on the Prometheus-style `/-/ready` and `/-/healthy` endpoints of a named port. */
-export function httpProbes(port: string): Record<string, unknown> {
+/**
+ * Readiness and liveness on the Prometheus-style `/-/ready` and `/-/healthy` endpoints of a named port. `HTTPS` for a
+ * port serving TLS: the kubelet does not verify the certificate of an HTTPS probe (Kubernetes docs, "Configure
+ * Liveness, Readiness and Startup Probes": "the kubelet [...] skip[s] the certificate verification").
+ */
+export function httpProbes(port: string, scheme: 'HTTP' | 'HTTPS' = 'HTTP'): Record<string, unknown> {
+  const httpGet = (path: string) => ({ path, port, ...(scheme === 'HTTPS' ? { scheme } : {}) });
   return {
-    readinessProbe: { httpGet: { path: '/-/ready', port }, periodSeconds: 5, failureThreshold: 3 },
-    livenessProbe: { httpGet: { path: '/-/healthy', port }, periodSeconds: 30, failureThreshold: 4 },
+    readinessProbe: { httpGet: httpGet('/-/ready'), periodSeconds: 5, failureThreshold: 3 },
+    livenessProbe: { httpGet: httpGet('/-/healthy'), periodSeconds: 30, failureThreshold: 4 },
   };
 }
 

@@ -115,9 +115,9 @@ export function grafanaIni(
 /**
  * The provisioned data source: Thanos Query through the query-frontend, the default (uid used by every dashboard).
  * Plain HTTP inside the cluster, a documented deviation from the seed's "TLS everywhere" (docs/deploy.md, "TLS"):
- * Thanos 0.39's query-frontend cannot speak TLS to Query (its downstream tripper config has no tls_config), and its
- * other client, the capacity-report Lambda behind the internal NLB, cannot trust the in-cluster CA. NetworkPolicies
- * (enforced by the VPC CNI) admit only Grafana and the NLB to the frontend.
+ * the frontend has one listener, and its other client, the capacity-report Lambda behind the internal NLB, cannot
+ * trust the in-cluster CA; the frontend → Query hop behind it is HTTPS. NetworkPolicies (enforced by the VPC CNI)
+ * admit only Grafana, the monitoring namespace and the NLB to the frontend.
  */
 export function grafanaDatasources(config: Pick<EnvironmentConfig, 'sizing' | 'region'>) {
   return {

@@ -8,11 +8,12 @@ import { monitorObjects } from './monitors';
 import { monitoringNamespace } from './namespace';
 import { networkPolicies } from './network-policies';
 import { objstoreSecret } from './objstore';
-import { PROMETHEUS_OPERATED_SERVICE, prometheusObjects } from './prometheus';
+import { PROMETHEUS_OPERATED_SERVICE, PROMETHEUS_WEB_TLS_SECRET, prometheusObjects } from './prometheus';
 import { prometheusAdapterRelease } from './prometheus-adapter';
 import { prometheusOperatorRelease } from './prometheus-operator';
 import { pushgatewayObjects } from './pushgateway';
 import { thanosCompactorObjects } from './thanos-compactor';
+import { thanosHttpConfigMap } from './thanos-http-tls';
 import { thanosQueryObjects } from './thanos-query';
 import { thanosRulerObjects } from './thanos-ruler';
 import { thanosStoreObjects } from './thanos-store';
@@ -40,6 +41,7 @@ export function kubernetesObjects(config: EnvironmentConfig, inputs: KubernetesI
   return [
     monitoringNamespace(),
     ...thanosTlsObjects(),
+    thanosHttpConfigMap(),
     objstoreSecret(config),
     ...alertmanagerObjects(
       config,
@@ -65,7 +67,7 @@ export function kubernetesObjects(config: EnvironmentConfig, inputs: KubernetesI
 export function helmReleases(_config: EnvironmentConfig): HelmRelease[] {
   return [
     prometheusOperatorRelease(),
-    prometheusAdapterRelease(PROMETHEUS_OPERATED_SERVICE),
+    prometheusAdapterRelease(PROMETHEUS_OPERATED_SERVICE, PROMETHEUS_WEB_TLS_SECRET),
     ...clusterMonitoringReleases(),
   ];
 }

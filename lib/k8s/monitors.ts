@@ -4,9 +4,10 @@ import { ALERTMANAGER_CLIENT_TLS_CONFIG, ALERTMANAGER_POD_SELECTOR } from './ale
 import { NOT_AN_NLB_SERVICE, PORTS, selectorLabels } from './common';
 import { GRAFANA } from './grafana';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
-import { PROMETHEUS_POD_SELECTOR } from './prometheus';
+import { PROMETHEUS_CLIENT_TLS_CONFIG, PROMETHEUS_POD_SELECTOR } from './prometheus';
+import { thanosHttpScrapeTlsConfig } from './thanos-http-tls';
 import { THANOS_QUERY, THANOS_QUERY_FRONTEND } from './thanos-query';
-import { THANOS_RULER_POD_SELECTOR } from './thanos-ruler';
+import { THANOS_RULER_CLIENT_TLS_CONFIG, THANOS_RULER_POD_SELECTOR } from './thanos-ruler';
 import { THANOS_STORE } from './thanos-store';
 import type { KubernetesObject } from './types';
 
@@ -88,6 +89,8 @@ export const SCRAPE_TARGETS: readonly ScrapeTarget[] = [
  * Alertmanager are operator-managed pods: PodMonitors on the pod labels the operator sets, the sidecar and Ruler by
  * port number (the operator names their HTTP container port `http`; pkg/prometheus/statefulset.go,
  * pkg/thanos/statefulset.go). Query, Query frontend, Store and Grafana: ServiceMonitors on their own Services.
+ * Every HTTPS port is scraped with `scheme: https` and the CA and server name of its certificate (docs/deploy.md,
+ * "TLS"); the query-frontend and Grafana serve plain HTTP.
  */
 export const SELF_MONITORING_TARGETS: readonly ScrapeTarget[] = [
   {
@@ -95,8 +98,9 @@ export const SELF_MONITORING_TARGETS: readonly ScrapeTarget[] = [
     kind: 'PodMonitor',
     job: JOBS.prometheus,
     matchLabels: { ...PROMETHEUS_POD_SELECTOR },
-    // The Prometheus CR's `portName` (lib/k8s/prometheus.ts).
+    // The Prometheus CR's `portName` (lib/k8s/prometheus.ts). Web TLS: scraped with the CA of its certificate.
     port: 'http-web',
+    tlsConfig: PROMETHEUS_CLIENT_TLS_CONFIG,
   },
   {
     name: 'thanos-sidecar',
@@ -104,6 +108,8 @@ export const SELF_MONITORING_TARGETS: readonly ScrapeTarget[] = [
     job: JOBS.thanosSidecar,
     matchLabels: { ...PROMETHEUS_POD_SELECTOR },
     targetPort: PORTS.thanosHttp,
+    // Thanos HTTP TLS (lib/k8s/thanos-http-tls.ts) with the sidecar's own certificate.
+    tlsConfig: thanosHttpScrapeTlsConfig('sidecar'),
   },
   {
     name: 'thanos-ruler',
@@ -111,6 +117,8 @@ export const SELF_MONITORING_TARGETS: readonly ScrapeTarget[] = [
     job: JOBS.thanosRuler,
     matchLabels: { ...THANOS_RULER_POD_SELECTOR },
     targetPort: PORTS.thanosHttp,
+    // The Ruler's web TLS (operator `web.tlsConfig`).
+    tlsConfig: THANOS_RULER_CLIENT_TLS_CONFIG,
   },
   {
     name: 'alertmanager',
@@ -128,6 +136,7 @@ export const SELF_MONITORING_TARGETS: readonly ScrapeTarget[] = [
     matchLabels: selectorLabels(THANOS_QUERY),
     own: true,
     port: 'http',
+    tlsConfig: thanosHttpScrapeTlsConfig('query'),
   },
   {
     name: THANOS_QUERY_FRONTEND,
@@ -144,6 +153,7 @@ export const SELF_MONITORING_TARGETS: readonly ScrapeTarget[] = [
     matchLabels: selectorLabels(THANOS_STORE),
     own: true,
     port: 'http',
+    tlsConfig: thanosHttpScrapeTlsConfig('store'),
   },
   {
     name: GRAFANA,

@@ -6,6 +6,25 @@ import { CHARTS } from './versions';
 
 export const PROMETHEUS_ADAPTER_RELEASE = 'prometheus-adapter';
 
+/** Where the adapter reads the CA of Prometheus' web certificate (only `ca.crt` of the secret is projected). */
+export const PROMETHEUS_ADAPTER_CA_DIR = '/etc/prometheus-ca';
+
+/**
+ * The adapter's Prometheus client over HTTPS: `--prometheus-ca-file` (kubernetes-sigs/prometheus-adapter
+ * cmd/adapter/adapter.go) verifies the host of `--prometheus-url`, which the chart builds from
+ * `prometheus.url` + `:port` + `path` (prometheus-community/helm-charts charts/prometheus-adapter/templates/
+ * deployment.yaml); the adapter has no server-name setting, so Prometheus' certificate names that host.
+ */
+export function prometheusAdapterTlsValues(caSecret: string): Record<string, unknown> {
+  return {
+    extraArguments: [`--prometheus-ca-file=${PROMETHEUS_ADAPTER_CA_DIR}/ca.crt`],
+    extraVolumes: [
+      { name: 'prometheus-ca', secret: { secretName: caSecret, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+    ],
+    extraVolumeMounts: [{ name: 'prometheus-ca', mountPath: PROMETHEUS_ADAPTER_CA_DIR, readOnly: true }],
+  };
+}
+
 /** The per-pod custom metric the Thanos Query HPA reads: queries per second served by that pod. */
 export const QUERY_QPS_METRIC = 'thanos_query_requests_per_second';
 
@@ -23,16 +42,18 @@ export const STORE_SERIES_MATCHERS = 'grpc_service="thanos.Store",grpc_method="S
 /**
  * prometheus-adapter serving the two custom metrics from Prometheus, per pod, on the jobs the monitors set
  * (lib/k8s/monitors.ts): Query's instant and range query rate, and the store gateway's p99 `Series` latency. It
- * reads Prometheus directly, not Thanos Query, so the autoscalers do not depend on Query.
+ * reads Prometheus directly, not Thanos Query, so the autoscalers do not depend on Query; over HTTPS, verifying
+ * Prometheus' web certificate with the CA from `prometheusCaSecret`.
  */
-export function prometheusAdapterRelease(prometheusService: string): HelmRelease {
+export function prometheusAdapterRelease(prometheusService: string, prometheusCaSecret: string): HelmRelease {
   return {
     release: PROMETHEUS_ADAPTER_RELEASE,
     namespace: MONITORING_NAMESPACE,
     ...CHARTS.prometheusAdapter,
     values: {
       replicas: 2,
-      prometheus: { url: `http://${serviceHost(prometheusService)}`, port: PORTS.prometheusHttp, path: '' },
+      prometheus: { url: `https://${serviceHost(prometheusService)}`, port: PORTS.prometheusHttp, path: '' },
+      ...prometheusAdapterTlsValues(prometheusCaSecret),
       rules: {
         default: false,
         resource: {},

@@ -17,7 +17,13 @@ import {
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
 import { OBJSTORE_SECRET } from './objstore';
 import { PROMETHEUS_REPLICA_LABEL } from './replica-labels';
-import { THANOS_GRPC_SERVER_TLS_CONFIG, THANOS_TLS_VOLUME_MOUNT, thanosTlsVolume } from './thanos-tls';
+import { THANOS_HTTP_CONFIG_FILE, THANOS_HTTP_CONFIG_VOLUME, THANOS_HTTP_CONFIG_VOLUME_MOUNT } from './thanos-http-tls';
+import {
+  THANOS_GRPC_SERVER_TLS_CONFIG,
+  THANOS_TLS_VOLUME_MOUNT,
+  thanosTlsVolume,
+  webServerCertificate,
+} from './thanos-tls';
 import type { KubernetesObject } from './types';
 import { IMAGES, imageTag } from './versions';
 
@@ -34,6 +40,32 @@ export const PROMETHEUS_POD_SELECTOR = {
 
 const ruleEvaluator: RuleEvaluator = 'prometheus';
 
+/** Prometheus' web (9090) certificate, from the in-cluster CA (`webServerCertificate`). */
+export const PROMETHEUS_WEB_TLS_SECRET = 'prometheus-web-tls';
+/** The name the scrape verifies: it dials pod IPs, so it cannot check the address dialled. */
+export const PROMETHEUS_WEB_SERVER_NAME = `${PROMETHEUS_OPERATED_SERVICE}.${MONITORING_NAMESPACE}.svc`;
+/** The operator's client TLS settings (PodMonitor `tlsConfig`) for Prometheus' HTTPS port. */
+export const PROMETHEUS_CLIENT_TLS_CONFIG = {
+  ca: { secret: { name: PROMETHEUS_WEB_TLS_SECRET, key: 'ca.crt' } },
+  serverName: PROMETHEUS_WEB_SERVER_NAME,
+} as const;
+
+/**
+ * The Prometheus web certificate: the governing service (prometheus-adapter dials
+ * `https://prometheus-operated.monitoring.svc.cluster.local:9090` and verifies that host name, having no server
+ * name setting), every pod's DNS name, and localhost for the in-pod clients the operator points at
+ * `https://localhost:9090` once web TLS is on (config reloader, Thanos sidecar: prometheus-operator
+ * pkg/prometheus/server/statefulset.go `createThanosContainer`, `cpf.PrometheusURIScheme()`).
+ */
+export function prometheusWebCertificate(): KubernetesObject {
+  const service = PROMETHEUS_WEB_SERVER_NAME;
+  return webServerCertificate({
+    secretName: PROMETHEUS_WEB_TLS_SECRET,
+    dnsNames: [service, `${service}.cluster.local`, `*.${service}`, `*.${service}.cluster.local`, 'localhost'],
+    ipAddresses: ['127.0.0.1'],
+  });
+}
+
 /** Prometheus HA: service account (IRSA for the sidecar), discovery RBAC, the Prometheus CR and its PDB. */
 export function prometheusObjects(config: EnvironmentConfig): KubernetesObject[] {
   const labels = commonLabels('prometheus');
@@ -41,6 +73,7 @@ export function prometheusObjects(config: EnvironmentConfig): KubernetesObject[]
   const sidecarResources = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } };
   return [
     irsaServiceAccount(config, 'prometheus', SERVICE_ACCOUNTS.prometheus, labels),
+    prometheusWebCertificate(),
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
@@ -86,6 +119,15 @@ export function prometheusObjects(config: EnvironmentConfig): KubernetesObject[]
         resources: containerResources(sizing.components.prometheus.resources),
         storage: { volumeClaimTemplate: volumeClaimTemplate('prometheus-db', sizing.prometheus.storage) },
         securityContext: podSecurityContext(OPERATOR_POD_USER, OPERATOR_POD_GROUP),
+        // HTTPS on 9090: the operator turns the probes, the config reloader and the sidecar's --prometheus.url to
+        // https with it (pkg/prometheus/server/statefulset.go). The sidecar does not verify (the operator writes
+        // `insecure_skip_verify: true` into its --prometheus.http-client-file; loopback inside the pod).
+        web: {
+          tlsConfig: {
+            cert: { secret: { name: PROMETHEUS_WEB_TLS_SECRET, key: 'tls.crt' } },
+            keySecret: { name: PROMETHEUS_WEB_TLS_SECRET, key: 'tls.key' },
+          },
+        },
         // Every ServiceMonitor/PodMonitor in every namespace (application teams ship their own).
         serviceMonitorSelector: {},
         serviceMonitorNamespaceSelector: {},
@@ -112,11 +154,18 @@ export function prometheusObjects(config: EnvironmentConfig): KubernetesObject[]
           // Min and max block duration 2h: the sidecar uploads every block, local compaction stays off.
           blockSize: '2h',
           grpcServerTlsConfig: { ...THANOS_GRPC_SERVER_TLS_CONFIG },
+          // HTTPS on the sidecar's 10902 too (thanos-http-tls.ts); the operator sets no --http.config itself.
+          additionalArgs: [{ name: 'http.config', value: THANOS_HTTP_CONFIG_FILE }],
           resources: sidecarResources,
         },
-        // Mount the sidecar's certificate (spec.secrets would only reach the prometheus container).
-        volumes: [thanosTlsVolume('sidecar')],
-        containers: [{ name: 'thanos-sidecar', volumeMounts: [{ ...THANOS_TLS_VOLUME_MOUNT }] }],
+        // Mount the sidecar's certificate and web config (spec.secrets would only reach the prometheus container).
+        volumes: [thanosTlsVolume('sidecar'), THANOS_HTTP_CONFIG_VOLUME],
+        containers: [
+          {
+            name: 'thanos-sidecar',
+            volumeMounts: [{ ...THANOS_TLS_VOLUME_MOUNT }, { ...THANOS_HTTP_CONFIG_VOLUME_MOUNT }],
+          },
+        ],
         portName: 'http-web',
       },
     },

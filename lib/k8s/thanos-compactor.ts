@@ -53,7 +53,10 @@ export function thanosCompactArgs(config: Pick<EnvironmentConfig, 'retention' | 
     '--log.format=json',
     `--data-dir=${DATA_DIR}`,
     `--objstore.config-file=${OBJSTORE_FILE}`,
-    `--http-address=0.0.0.0:${PORTS.thanosHttp}`,
+    // Loopback only: nothing connects to the compactor's HTTP port (a CronJob on Fargate is not scraped; the run's
+    // result is pushed to the Pushgateways), and Fargate pods are outside the NetworkPolicies. No listener on the
+    // network instead of a TLS one.
+    `--http-address=127.0.0.1:${PORTS.thanosHttp}`,
     ...compactorRetentionArgs(config.retention),
     '--compact.concurrency=1',
     ...(maxCompactionLevel < DEFAULT_MAX_COMPACTION_LEVEL
@@ -134,7 +137,6 @@ export function thanosCompactorObjects(config: EnvironmentConfig): KubernetesObj
                       },
                       { name: 'TMPDIR', value: '/tmp' },
                     ],
-                    ports: [{ name: 'http', containerPort: PORTS.thanosHttp, protocol: 'TCP' }],
                     resources: { requests: main, limits: main },
                     securityContext: CONTAINER_SECURITY_CONTEXT,
                     volumeMounts: [

@@ -20,6 +20,15 @@ import { MONITORING_NAMESPACE } from './namespace';
 import { PROMETHEUS_OPERATED_SERVICE } from './prometheus';
 import { QUERY_QPS_METRIC } from './prometheus-adapter';
 import { QUERY_REPLICA_LABELS } from './replica-labels';
+import {
+  httpServerTlsArgs,
+  THANOS_CA_FILE,
+  THANOS_CA_VOLUME_MOUNT,
+  THANOS_HTTP_CONFIG_VOLUME,
+  THANOS_HTTP_CONFIG_VOLUME_MOUNT,
+  thanosCaVolume,
+  thanosHttpClientTlsConfig,
+} from './thanos-http-tls';
 import { THANOS_RULER_SERVICE } from './thanos-ruler';
 import { THANOS_STORE_SERVICE } from './thanos-store';
 import { grpcClientTlsArgs, grpcServerTlsArgs, THANOS_TLS_VOLUME_MOUNT, thanosTlsVolume } from './thanos-tls';
@@ -58,6 +67,38 @@ export function thanosQueryArgs(): string[] {
     '--query.auto-downsampling',
     ...grpcServerTlsArgs(),
     ...grpcClientTlsArgs(),
+    // HTTPS on 9090: its clients (query-frontend, Ruler, the scrape) all verify it (thanos-http-tls.ts).
+    ...httpServerTlsArgs(),
+  ];
+}
+
+/** Query's HTTP API as its clients dial it: HTTPS on the Service, verified as THANOS_HTTP_SERVER_NAME. */
+export const THANOS_QUERY_URL = `https://${serviceHost(THANOS_QUERY)}:${PORTS.queryHttp}`;
+
+/**
+ * `--query-frontend.downstream-tripper-config`: TLS to Query, verified with the CA (thanos-io/thanos#6760, in
+ * v0.33.0: `DownstreamTripperConfig.TLSConfig` `tls_config`, pkg/queryfrontend/config.go, an exthttp `TLSConfig`
+ * applied to the downstream transport in cmd/thanos/query_frontend.go `parseTransportConfiguration`). Idle
+ * connections per host raised from Go's default of 2 (the flag's help recommends at least 100 for a single
+ * downstream host; here one Service name), so keep-alive spares a TLS handshake per request.
+ */
+export function frontendDownstreamTripperConfig() {
+  return { max_idle_conns_per_host: 100, tls_config: thanosHttpClientTlsConfig(THANOS_CA_FILE) };
+}
+
+export function thanosQueryFrontendArgs(): string[] {
+  const responseCache = { type: 'IN-MEMORY', config: { max_size: '256MB', validity: '10m' } };
+  return [
+    'query-frontend',
+    '--log.format=json',
+    `--http-address=0.0.0.0:${PORTS.queryHttp}`,
+    `--query-frontend.downstream-url=${THANOS_QUERY_URL}`,
+    `--query-frontend.downstream-tripper-config=${JSON.stringify(frontendDownstreamTripperConfig())}`,
+    '--query-range.split-interval=24h',
+    '--query-range.max-retries-per-request=3',
+    '--query-frontend.compress-responses',
+    '--query-frontend.log-queries-longer-than=10s',
+    `--query-range.response-cache-config=${JSON.stringify(responseCache)}`,
   ];
 }
 
@@ -68,7 +109,10 @@ function deployment(props: {
   args: string[];
   resources: Record<string, unknown>;
   ports: { name: string; containerPort: number }[];
-  tls: boolean;
+  /** Scheme of the `http` port (probes). */
+  scheme: 'HTTP' | 'HTTPS';
+  volumes: Record<string, unknown>[];
+  volumeMounts: Record<string, unknown>[];
 }): KubernetesObject {
   const labels = thanosLabels(props.name, props.component);
   return {
@@ -92,11 +136,11 @@ function deployment(props: {
               ports: props.ports.map((p) => ({ ...p, protocol: 'TCP' })),
               resources: props.resources,
               securityContext: CONTAINER_SECURITY_CONTEXT,
-              ...httpProbes('http'),
-              ...(props.tls ? { volumeMounts: [{ ...THANOS_TLS_VOLUME_MOUNT }] } : {}),
+              ...httpProbes('http', props.scheme),
+              volumeMounts: props.volumeMounts,
             },
           ],
-          ...(props.tls ? { volumes: [thanosTlsVolume('query')] } : {}),
+          volumes: props.volumes,
         },
       },
     },
@@ -110,18 +154,6 @@ export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[
   const frontend = components.thanosQueryFrontend;
   const queryLabels = thanosLabels(THANOS_QUERY, 'query');
   const frontendLabels = thanosLabels(THANOS_QUERY_FRONTEND, 'query-frontend');
-  const responseCache = { type: 'IN-MEMORY', config: { max_size: '256MB', validity: '10m' } };
-  const frontendArgs = [
-    'query-frontend',
-    '--log.format=json',
-    `--http-address=0.0.0.0:${PORTS.queryHttp}`,
-    `--query-frontend.downstream-url=http://${serviceHost(THANOS_QUERY)}:${PORTS.queryHttp}`,
-    '--query-range.split-interval=24h',
-    '--query-range.max-retries-per-request=3',
-    '--query-frontend.compress-responses',
-    '--query-frontend.log-queries-longer-than=10s',
-    `--query-range.response-cache-config=${JSON.stringify(responseCache)}`,
-  ];
   return [
     serviceAccount(THANOS_QUERY, queryLabels),
     serviceAccount(THANOS_QUERY_FRONTEND, frontendLabels),
@@ -135,7 +167,9 @@ export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[
         { name: 'http', containerPort: PORTS.queryHttp },
         { name: 'grpc', containerPort: PORTS.thanosGrpc },
       ],
-      tls: true,
+      scheme: 'HTTPS',
+      volumes: [thanosTlsVolume('query'), THANOS_HTTP_CONFIG_VOLUME],
+      volumeMounts: [{ ...THANOS_TLS_VOLUME_MOUNT }, { ...THANOS_HTTP_CONFIG_VOLUME_MOUNT }],
     }),
     {
       apiVersion: 'v1',
@@ -168,10 +202,13 @@ export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[
       name: THANOS_QUERY_FRONTEND,
       component: 'query-frontend',
       replicas: frontend.replicas,
-      args: frontendArgs,
+      args: thanosQueryFrontendArgs(),
       resources: containerResources(frontend.resources),
       ports: [{ name: 'http', containerPort: PORTS.queryHttp }],
-      tls: false,
+      // The frontend's own port stays HTTP (docs/deploy.md, "TLS"); it only needs the CA to verify Query.
+      scheme: 'HTTP',
+      volumes: [thanosCaVolume('query')],
+      volumeMounts: [{ ...THANOS_CA_VOLUME_MOUNT }],
     }),
     {
       apiVersion: 'v1',

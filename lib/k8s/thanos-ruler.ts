@@ -19,11 +19,14 @@ import {
 import { MONITORING_NAMESPACE } from './namespace';
 import { OBJSTORE_SECRET } from './objstore';
 import { RULER_REPLICA_LABEL } from './replica-labels';
+import { thanosHttpClientTlsConfig } from './thanos-http-tls';
 import {
   THANOS_GRPC_SERVER_TLS_CONFIG,
+  THANOS_HTTP_SERVER_NAME,
   THANOS_TLS_FILES,
   THANOS_TLS_VOLUME_MOUNT,
   thanosTlsVolume,
+  webServerCertificate,
 } from './thanos-tls';
 import type { KubernetesObject } from './types';
 import { IMAGES, imageTag } from './versions';
@@ -43,6 +46,41 @@ export const THANOS_RULER_POD_SELECTOR = {
 } as const;
 
 const ruleEvaluator: RuleEvaluator = 'thanos-ruler';
+
+/** The Ruler's `--query.config` (Secret key the operator passes through `queryConfig`). */
+export const THANOS_RULER_QUERY_SECRET = { name: 'thanos-ruler-query', key: 'query.yaml' };
+
+/**
+ * Thanos' query config (`--query.config`, a list of thanos-io/thanos pkg/exthttp `Config`: `http_config`
+ * (`tls_config`: ca_file, server_name, ...), `static_configs` with DNS-SD prefixes, `scheme`, `path_prefix`).
+ * HTTPS to Thanos Query (its HTTP port serves TLS: thanos-query.ts), verified with the CA of the Ruler's mounted
+ * Thanos TLS secret, as THANOS_HTTP_SERVER_NAME (the Ruler dials the pod IPs the SRV record names).
+ */
+export function rulerQueryConfig(): object[] {
+  return [
+    {
+      scheme: 'https',
+      static_configs: [`dnssrv+_http._tcp.${serviceHost('thanos-query')}`],
+      http_config: { tls_config: thanosHttpClientTlsConfig(THANOS_TLS_FILES.ca) },
+    },
+  ];
+}
+
+/** The Ruler's web (10902) certificate: the name its scrape verifies, and localhost for the config reloader. */
+export const THANOS_RULER_WEB_TLS_SECRET = 'thanos-ruler-web-tls';
+export function thanosRulerWebCertificate(): KubernetesObject {
+  const service = `${THANOS_RULER_SERVICE}.${MONITORING_NAMESPACE}.svc`;
+  return webServerCertificate({
+    secretName: THANOS_RULER_WEB_TLS_SECRET,
+    dnsNames: [THANOS_HTTP_SERVER_NAME, service, `*.${service}`, 'localhost'],
+    ipAddresses: ['127.0.0.1'],
+  });
+}
+/** The Ruler scrape's TLS settings (operator SafeTLSConfig): the CA of the Ruler's web certificate. */
+export const THANOS_RULER_CLIENT_TLS_CONFIG = {
+  ca: { secret: { name: THANOS_RULER_WEB_TLS_SECRET, key: 'ca.crt' } },
+  serverName: THANOS_HTTP_SERVER_NAME,
+} as const;
 
 /** The Ruler's `--alertmanagers.config` (Secret key the operator mounts through `alertmanagersConfig`). */
 export const THANOS_RULER_ALERTMANAGERS_SECRET = { name: 'thanos-ruler-alertmanagers', key: 'alertmanagers.yaml' };
@@ -75,12 +113,20 @@ export function thanosRulerObjects(config: EnvironmentConfig): KubernetesObject[
   const sizing = config.sizing.components.thanosRuler;
   return [
     irsaServiceAccount(config, 'thanosRuler', SERVICE_ACCOUNTS.thanosRuler, labels),
+    thanosRulerWebCertificate(),
     {
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: THANOS_RULER_ALERTMANAGERS_SECRET.name, namespace: MONITORING_NAMESPACE, labels },
       type: 'Opaque',
       stringData: { [THANOS_RULER_ALERTMANAGERS_SECRET.key]: stringify(rulerAlertmanagersConfig()) },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: THANOS_RULER_QUERY_SECRET.name, namespace: MONITORING_NAMESPACE, labels },
+      type: 'Opaque',
+      stringData: { [THANOS_RULER_QUERY_SECRET.key]: stringify(rulerQueryConfig()) },
     },
     {
       apiVersion: 'monitoring.coreos.com/v1',
@@ -94,8 +140,17 @@ export function thanosRulerObjects(config: EnvironmentConfig): KubernetesObject[
         podMetadata: { labels: { ...THANOS_PART_OF, 'app.kubernetes.io/component': 'ruler' } },
         ruleSelector: { matchLabels: { [RULE_EVALUATOR_LABEL]: ruleEvaluator } },
         ruleNamespaceSelector: {},
-        // The Ruler queries through Thanos Query's HTTP API (service port `http`).
-        queryEndpoints: [`dnssrv+_http._tcp.${serviceHost('thanos-query')}`],
+        // The Ruler queries Thanos Query's HTTPS API (service port `http`); `queryConfig` replaces `queryEndpoints`,
+        // which cannot carry TLS settings.
+        queryConfig: { ...THANOS_RULER_QUERY_SECRET },
+        // HTTPS on 10902: the operator generates `--http.config` from it and turns the config reloader's URL to
+        // https (prometheus-operator pkg/thanos/statefulset.go, `thanosrulerURIScheme`, `webconfig.New`).
+        web: {
+          tlsConfig: {
+            cert: { secret: { name: THANOS_RULER_WEB_TLS_SECRET, key: 'tls.crt' } },
+            keySecret: { name: THANOS_RULER_WEB_TLS_SECRET, key: 'tls.key' },
+          },
+        },
         alertmanagersConfig: { ...THANOS_RULER_ALERTMANAGERS_SECRET },
         labels: { cluster: config.clusterName, region: config.region },
         // The operator always adds and drops thanos_ruler_replica; stated here so the convention is visible.

@@ -18,6 +18,7 @@ import {
 import { MONITORING_NAMESPACE } from './namespace';
 import { OBJSTORE_FILE, OBJSTORE_VOLUME, OBJSTORE_VOLUME_MOUNT } from './objstore';
 import { STORE_SERIES_P99_METRIC } from './prometheus-adapter';
+import { httpServerTlsArgs, THANOS_HTTP_CONFIG_VOLUME, THANOS_HTTP_CONFIG_VOLUME_MOUNT } from './thanos-http-tls';
 import { grpcServerTlsArgs, THANOS_TLS_VOLUME_MOUNT, thanosTlsVolume } from './thanos-tls';
 import type { KubernetesObject } from './types';
 import { IMAGES } from './versions';
@@ -52,6 +53,8 @@ export function thanosStoreArgs(config: Pick<EnvironmentConfig, 'sizing'>): stri
     `--index-cache.config=${stringify(indexCacheConfig(config))}`,
     `--store.caching-bucket.config=${stringify(cachingBucketConfig(config))}`,
     ...grpcServerTlsArgs(),
+    // HTTPS on 10902 (metrics, probes) with the same certificate (thanos-http-tls.ts).
+    ...httpServerTlsArgs(),
   ];
 }
 
@@ -102,15 +105,16 @@ export function thanosStoreObjects(config: EnvironmentConfig): KubernetesObject[
                 ],
                 resources: containerResources(sizing.resources),
                 securityContext: CONTAINER_SECURITY_CONTEXT,
-                ...httpProbes('http'),
+                ...httpProbes('http', 'HTTPS'),
                 volumeMounts: [
                   { name: 'data', mountPath: DATA_DIR },
                   { ...OBJSTORE_VOLUME_MOUNT },
                   { ...THANOS_TLS_VOLUME_MOUNT },
+                  { ...THANOS_HTTP_CONFIG_VOLUME_MOUNT },
                 ],
               },
             ],
-            volumes: [OBJSTORE_VOLUME, thanosTlsVolume('store')],
+            volumes: [OBJSTORE_VOLUME, thanosTlsVolume('store'), THANOS_HTTP_CONFIG_VOLUME],
           },
         },
         volumeClaimTemplates: [volumeClaimTemplate('data', config.sizing.thanosStore.storage)],

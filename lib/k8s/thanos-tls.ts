@@ -8,6 +8,11 @@ import type { KubernetesObject } from './types';
  */
 
 export const THANOS_GRPC_SERVER_NAME = 'thanos-grpc.monitoring.svc';
+/**
+ * The name the HTTPS clients of the Thanos HTTP ports verify (thanos-http-tls.ts): every component certificate
+ * carries it beside the gRPC name, and serves both ports.
+ */
+export const THANOS_HTTP_SERVER_NAME = 'thanos-http.monitoring.svc';
 const CA_SECRET = 'thanos-grpc-ca';
 /** The CA issuer of every Thanos certificate (also Grafana's client certificate for the query-frontend). */
 export const THANOS_CA_ISSUER = 'thanos-grpc-ca';
@@ -128,11 +133,11 @@ export function thanosTlsObjects(): KubernetesObject[] {
       spec: {
         secretName: thanosTlsSecret(component),
         commonName: `thanos-${component}`,
-        dnsNames: [THANOS_GRPC_SERVER_NAME, `thanos-${component}.${MONITORING_NAMESPACE}.svc`],
+        dnsNames: [THANOS_GRPC_SERVER_NAME, THANOS_HTTP_SERVER_NAME, `thanos-${component}.${MONITORING_NAMESPACE}.svc`],
         duration: '2160h',
         renewBefore: '360h',
         privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
-        // Every component is a server (StoreAPI) and a client (Query dials the others).
+        // Every component is a server (StoreAPI, HTTPS) and a client (Query dials the others).
         usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
         issuerRef: { name: CA_ISSUER, kind: 'Issuer', group: 'cert-manager.io' },
       },

@@ -190,7 +190,7 @@ describe('Thanos Query and query-frontend', () => {
     expect(matches(monitor.spec.selector.matchLabels, queryService.metadata.labels)).toBe(true);
     expect(rule.seriesQuery).toContain(`job="${monitor.spec.endpoints[0].relabelings[0].replacement}"`);
     expect(values.prometheus).toEqual({
-      url: 'http://prometheus-operated.monitoring.svc.cluster.local',
+      url: 'https://prometheus-operated.monitoring.svc.cluster.local',
       port: 9090,
       path: '',
     });
@@ -216,7 +216,7 @@ describe('Thanos Query and query-frontend', () => {
       container(frontend.spec.template.spec, 'query-frontend').args,
       '--query-frontend.downstream-url',
     );
-    expect(downstream).toEqual(['http://thanos-query.monitoring.svc.cluster.local:9090']);
+    expect(downstream).toEqual(['https://thanos-query.monitoring.svc.cluster.local:9090']);
   });
 });
 
@@ -260,7 +260,10 @@ describe('Thanos ruler', () => {
   it('runs 2 replicas on the rules labelled for it, querying Thanos Query, uploading its blocks', () => {
     expect(ruler.spec.replicas).toBe(2);
     expect(ruler.spec.ruleSelector).toEqual({ matchLabels: { 'greenlang.io/evaluated-by': 'thanos-ruler' } });
-    expect(ruler.spec.queryEndpoints).toEqual(['dnssrv+_http._tcp.thanos-query.monitoring.svc.cluster.local']);
+    // Through `queryConfig` (HTTPS, test/unit/k8s/web-tls.test.ts); `queryEndpoints` would be plain HTTP.
+    expect(ruler.spec.queryEndpoints).toBeUndefined();
+    const queryConfig = parse(find(objects, 'Secret', 'thanos-ruler-query').stringData['query.yaml']);
+    expect(queryConfig[0].static_configs).toEqual(['dnssrv+_http._tcp.thanos-query.monitoring.svc.cluster.local']);
     const queryService = find(objects, 'Service', 'thanos-query');
     expect(queryService.spec.ports).toContainEqual({ name: 'http', port: 9090, targetPort: 'http', protocol: 'TCP' });
     expect(ruler.spec.objectStorageConfig).toEqual({ name: 'thanos-objstore', key: 'objstore.yml' });
@@ -539,9 +542,45 @@ describe('scrape targets', () => {
   });
 
   it.each([
-    ['PodMonitor', 'prometheus', 'prometheus-greenlang-0', { port: 'http-web' }],
-    ['PodMonitor', 'thanos-sidecar', 'prometheus-greenlang-0', { targetPort: 10902 }],
-    ['PodMonitor', 'thanos-ruler', 'thanos-ruler-greenlang-0', { targetPort: 10902 }],
+    [
+      'PodMonitor',
+      'prometheus',
+      'prometheus-greenlang-0',
+      {
+        port: 'http-web',
+        scheme: 'https',
+        tlsConfig: {
+          ca: { secret: { name: 'prometheus-web-tls', key: 'ca.crt' } },
+          serverName: 'prometheus-operated.monitoring.svc',
+        },
+      },
+    ],
+    [
+      'PodMonitor',
+      'thanos-sidecar',
+      'prometheus-greenlang-0',
+      {
+        targetPort: 10902,
+        scheme: 'https',
+        tlsConfig: {
+          ca: { secret: { name: 'thanos-sidecar-grpc-tls', key: 'ca.crt' } },
+          serverName: 'thanos-http.monitoring.svc',
+        },
+      },
+    ],
+    [
+      'PodMonitor',
+      'thanos-ruler',
+      'thanos-ruler-greenlang-0',
+      {
+        targetPort: 10902,
+        scheme: 'https',
+        tlsConfig: {
+          ca: { secret: { name: 'thanos-ruler-web-tls', key: 'ca.crt' } },
+          serverName: 'thanos-http.monitoring.svc',
+        },
+      },
+    ],
     [
       'PodMonitor',
       'alertmanager',

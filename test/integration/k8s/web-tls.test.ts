@@ -1,0 +1,256 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
+import { freePort, type ManagedProcess, requireBinaries, startProcess } from '../../../lib/devstack/processes';
+import { PROMETHEUS_CLIENT_TLS_CONFIG } from '../../../lib/k8s/prometheus';
+import { prometheusAdapterRelease } from '../../../lib/k8s/prometheus-adapter';
+import { thanosHttpClientTlsConfig } from '../../../lib/k8s/thanos-http-tls';
+import { THANOS_TLS_DIR } from '../../../lib/k8s/thanos-tls';
+import { eventually } from '../../support/eventually';
+import { find, type Json, objectsFor } from '../../unit/k8s/support';
+
+/**
+ * Reality as the oracle for the web TLS settings the cluster objects carry:
+ * - the RENDERED Thanos `--http.config` (ConfigMap thanos-http-config) is served by the real exporter-toolkit web
+ *   server (Prometheus' `--web.config.file` reads the same format: thanos-io/thanos docs/operating/https.md) with a
+ *   certificate carrying the RENDERED Certificate's names, issued by a test CA (openssl stands in for cert-manager's
+ *   CA issuer: same ECDSA P-256 keys and SANs);
+ * - a real client verifies it with the CA and the server name our Thanos client configs carry
+ *   (`thanosHttpClientTlsConfig`: `ca_file` + `server_name`, the keys of Thanos' exthttp TLSConfig, mapped onto
+ *   prometheus/common's TLSConfig, which Prometheus' scrape config parses with the same key names): Prometheus
+ *   scraping over HTTPS, `up` 1 with the right name and 0 with another;
+ * - Prometheus' web certificate verifies for the host prometheus-adapter dials (no server-name setting there) and
+ *   for the PodMonitor's serverName.
+ */
+const bins = requireBinaries(['prometheus', 'promtool', 'openssl']);
+const run = promisify(execFile);
+const { objects } = objectsFor('prod');
+
+let dir: string;
+const processes: ManagedProcess[] = [];
+
+async function openssl(...args: string[]): Promise<void> {
+  await run(bins.openssl, args, { cwd: dir });
+}
+
+/** A test CA, then a server certificate for `dnsNames`/`ipAddresses` signed by it (files `<name>.crt/.key`). */
+async function issue(name: string, dnsNames: readonly string[], ipAddresses: readonly string[] = []): Promise<void> {
+  const san = [...dnsNames.map((d) => `DNS:${d}`), ...ipAddresses.map((ip) => `IP:${ip}`)].join(',');
+  fs.writeFileSync(
+    path.join(dir, `${name}.ext`),
+    `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`,
+  );
+  await openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`);
+  await openssl('req', '-new', '-key', `${name}.key`, '-subj', `/CN=${dnsNames[0]}`, '-out', `${name}.csr`);
+  await openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.crt`,
+  );
+}
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** GET over HTTPS with an explicit trust anchor and SNI/verification name (what our clients configure). */
+function httpsGet(url: string, options: { ca?: Buffer; servername?: string }): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const request = https.get(url, { ca: options.ca, servername: options.servername, timeout: 2000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('timeout', () => request.destroy(new Error(`timeout: ${url}`)));
+    request.on('error', reject);
+  });
+}
+
+/** The rendered Thanos web config with the mounted-secret paths pointed at `certName`'s files in the temp dir. */
+function renderedThanosWebConfig(certName: string): string {
+  const rendered = parse(find(objects, 'ConfigMap', 'thanos-http-config').data['http-config.yaml']);
+  const local = (file: string) => {
+    if (!file.startsWith(`${THANOS_TLS_DIR}/`)) throw new Error(`${file} is not in the mounted TLS secret`);
+    return path.join(dir, file.slice(THANOS_TLS_DIR.length + 1).replace(/^tls\./, `${certName}.`));
+  };
+  const server = rendered.tls_server_config;
+  return stringify({
+    ...rendered,
+    tls_server_config: { ...server, cert_file: local(server.cert_file), key_file: local(server.key_file) },
+  });
+}
+
+/** Starts Prometheus on `port` serving HTTPS with `webConfigFile`, scraping `scrapeConfigs` every second. */
+async function startHttpsPrometheus(
+  name: string,
+  webConfigFile: string,
+  port: number,
+  scrapeConfigs: object[] = [],
+): Promise<void> {
+  const configFile = path.join(dir, `${name}-prometheus.yml`);
+  fs.writeFileSync(configFile, stringify({ global: { scrape_interval: '1s' }, scrape_configs: scrapeConfigs }));
+  processes.push(
+    await startProcess({
+      name,
+      command: bins.prometheus,
+      args: [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${path.join(dir, `${name}-data`)}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        `--web.config.file=${webConfigFile}`,
+      ],
+      readyPort: port,
+    }),
+  );
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-web-tls-'));
+  await openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
+  await openssl(
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    'ca.key',
+    '-subj',
+    '/CN=greenlang-thanos-grpc-ca',
+    '-days',
+    '1',
+    '-out',
+    'ca.crt',
+  );
+});
+
+afterAll(async () => {
+  await Promise.all(processes.map((p) => p.stop()));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Thanos HTTP TLS: the rendered --http.config served by the real exporter-toolkit web server', () => {
+  const queryCert = find(objects, 'Certificate', 'thanos-query-grpc-tls');
+  const clientTls = thanosHttpClientTlsConfig(); // { ca_file, server_name } with the in-cluster CA path
+  let port: number;
+  let ca: Buffer;
+
+  beforeAll(async () => {
+    await issue('query', queryCert.spec.dnsNames);
+    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
+    const webConfigFile = path.join(dir, 'thanos-http-config.yaml');
+    fs.writeFileSync(webConfigFile, renderedThanosWebConfig('query'));
+    // promtool validates the file as a web config (unknown keys would be refused).
+    await run(bins.promtool, ['check', 'web-config', webConfigFile]);
+    const caFile = path.join(dir, 'ca.crt');
+    port = await freePort();
+    // The server scrapes itself twice: as our Thanos clients are configured (ca_file + server_name), and with
+    // another server name.
+    const job = (jobName: string, tls: object) => ({
+      job_name: jobName,
+      scheme: 'https',
+      tls_config: tls,
+      static_configs: [{ targets: [`127.0.0.1:${port}`] }],
+    });
+    await startHttpsPrometheus('prometheus-thanos-web-config', webConfigFile, port, [
+      job('verified', { ...clientTls, ca_file: caFile }),
+      job('other-name', { ...clientTls, ca_file: caFile, server_name: 'thanos-grpc-other.monitoring.svc' }),
+    ]);
+    await eventually(async () => {
+      const ready = await httpsGet(`https://127.0.0.1:${port}/-/ready`, { ca, servername: clientTls.server_name });
+      if (ready.status !== 200) throw new Error(`/-/ready: ${ready.status}`);
+    });
+  });
+
+  it('serves TLS that verifies with the CA as thanos-http.monitoring.svc, the name every client verifies', async () => {
+    const answer = await httpsGet(`https://127.0.0.1:${port}/-/healthy`, { ca, servername: clientTls.server_name });
+    expect(answer.status).toBe(200);
+  });
+
+  it('refuses plain HTTP, an unknown CA and a name the certificate does not carry', async () => {
+    const plain = await fetch(`http://127.0.0.1:${port}/-/healthy`);
+    expect(plain.status).toBe(400);
+    expect(await plain.text()).toContain('HTTP request to an HTTPS server');
+    await expect(
+      httpsGet(`https://127.0.0.1:${port}/-/healthy`, { servername: clientTls.server_name }),
+    ).rejects.toThrow(/self[- ]signed|unable to (verify|get local issuer)/i);
+    await expect(
+      httpsGet(`https://127.0.0.1:${port}/-/healthy`, { ca, servername: 'thanos-grpc-other.monitoring.svc' }),
+    ).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+  });
+
+  it('a client with our tls_config keys (ca_file, server_name) verifies it; the same client with another name fails', async () => {
+    const up = async (jobName: string) => {
+      const answer = await httpsGet(`https://127.0.0.1:${port}/api/v1/targets?state=active`, {
+        ca,
+        servername: clientTls.server_name,
+      });
+      const target = (JSON.parse(answer.body) as Json).data.activeTargets.find((t: Json) => t.labels.job === jobName);
+      if (!target || target.health === 'unknown') throw new Error(`${jobName}: not scraped yet`);
+      return target;
+    };
+    const verified = await eventually(() => up('verified'));
+    expect(verified.health).toBe('up');
+    const other = await eventually(() => up('other-name'));
+    expect(other.health).toBe('down');
+    expect(other.lastError).toMatch(
+      /x509: certificate is valid for .*thanos-http\.monitoring\.svc.*not thanos-grpc-other/,
+    );
+  });
+});
+
+describe("Prometheus web TLS: the rendered certificate's names verify for every client", () => {
+  const promCert = find(objects, 'Certificate', 'prometheus-web-tls');
+  let port: number;
+  let ca: Buffer;
+
+  beforeAll(async () => {
+    await issue('prometheus', promCert.spec.dnsNames, promCert.spec.ipAddresses);
+    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
+    // The operator writes the web config from spec.web.tlsConfig (tls_server_config cert_file/key_file): the same
+    // format, with the certificate under test.
+    const webConfigFile = path.join(dir, 'prometheus-web-config.yaml');
+    fs.writeFileSync(
+      webConfigFile,
+      stringify({
+        tls_server_config: { cert_file: path.join(dir, 'prometheus.crt'), key_file: path.join(dir, 'prometheus.key') },
+      }),
+    );
+    port = await freePort();
+    await startHttpsPrometheus('prometheus-web', webConfigFile, port);
+  });
+
+  it.each([
+    [
+      "prometheus-adapter's URL host",
+      () => {
+        const values = prometheusAdapterRelease('prometheus-operated', 'prometheus-web-tls').values as Json;
+        return new URL(values.prometheus.url).hostname;
+      },
+    ],
+    ["the self-scrape PodMonitor's serverName", () => PROMETHEUS_CLIENT_TLS_CONFIG.serverName],
+    ['localhost (config reloader and Thanos sidecar in the pod)', () => 'localhost'],
+  ])('verifies as %s', async (_what, name) => {
+    const servername = name();
+    const answer = await eventually(() => httpsGet(`https://127.0.0.1:${port}/-/ready`, { ca, servername }));
+    expect(answer.status).toBe(200);
+  });
+});
