@@ -16,6 +16,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { GROUP_STORE_SCHEMA } from '../../lambdas/domain/group-store-schema';
 import type { PushLimits } from '../../lambdas/domain/push-limits';
+import { PUSH_METRICS_NAMESPACE, PUSH_SERVICES, REPAIR_METRICS } from '../../lambdas/domain/push-metric-names';
 import { handlerEntry } from '../paths';
 import { messagesWaitingAlarm } from './alarms';
 import { ObservabilityFunction, type PowertoolsLogLevel } from './observability-function';
@@ -52,7 +53,9 @@ export interface PushIngestionProps {
  * table (the truth), and writes the group to every Pushgateway replica; and a repair function, started every
  * minute, that brings replicas to the records every 2 seconds (restarted replicas are resynchronised whole).
  * Alarms: either function's errors (the repair fails an invocation when a replica stayed unreachable), the API's
- * 5xx answers (pushes refused because no replica could take them), and undelivered repair schedules.
+ * 5xx answers (pushes refused because no replica could take them), undelivered repair schedules, and replicas
+ * the repair does not bring back in step. The functions' own figures (lambdas/domain/push-metric-names.ts) are
+ * CloudWatch EMF metrics in the `GreenLang/Observability` namespace; the Pushgateway dashboard reads them.
  */
 export class PushIngestion extends Construct {
   public readonly api: apigwv2.HttpApi;
@@ -68,6 +71,8 @@ export class PushIngestion extends Construct {
   public readonly scheduleDeadLetterAlarm: cloudwatch.Alarm;
   /** The API answered 5xx: pushes no replica could take (clients must retry them). */
   public readonly serverErrorAlarm: cloudwatch.Alarm;
+  /** Every repair pass for 15 minutes left groups some replica owes: the replicas stay out of step. */
+  public readonly replicasOutOfStepAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: PushIngestionProps) {
     super(scope, id);
@@ -134,7 +139,7 @@ export class PushIngestion extends Construct {
     this.ingest = new ObservabilityFunction(this, 'Ingest', {
       ...common,
       entry: handlerEntry('push-ingest'),
-      serviceName: 'push-ingest',
+      serviceName: PUSH_SERVICES.ingest,
       description: 'Pushgateway-compatible push API: validates each push, stores it, writes every replica',
       // Bodies up to 10 MB are parsed in memory; more memory also means more CPU for the parser.
       memorySize: 1024,
@@ -144,7 +149,7 @@ export class PushIngestion extends Construct {
     this.repair = new ObservabilityFunction(this, 'Repair', {
       ...common,
       entry: handlerEntry('push-repair'),
-      serviceName: 'push-repair',
+      serviceName: PUSH_SERVICES.repair,
       description: 'Brings the Pushgateway replicas to the stored group records every 2 s',
       memorySize: 512,
       timeout: Duration.seconds(70),
@@ -223,5 +228,24 @@ export class PushIngestion extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     this.serverErrorAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+
+    // Misses alone are no alarm (a replica restarting misses pushes for seconds, and the repair owes them); a
+    // backlog the repair never clears is. Minimum over 5 minutes: one pass in the period with nothing owed is enough
+    // to stay quiet. No data (no pass ran) is the schedule's and the errors' alarm, not this one.
+    this.replicasOutOfStepAlarm = new cloudwatch.Metric({
+      namespace: PUSH_METRICS_NAMESPACE,
+      metricName: REPAIR_METRICS.stillOwed,
+      dimensionsMap: { service: PUSH_SERVICES.repair },
+      statistic: 'Minimum',
+      period: Duration.minutes(5),
+    }).createAlarm(this, 'ReplicasOutOfStepAlarm', {
+      alarmDescription:
+        'push-repair: for 15 minutes every repair pass left groups a Pushgateway replica still owes (replicas serve different data; see the Pushgateway dashboard, "Push ingestion" rows)',
+      threshold: 1,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.replicasOutOfStepAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
   }
 }

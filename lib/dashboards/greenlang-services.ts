@@ -112,6 +112,19 @@ export function greenlangServicesDashboard(): DashboardSpec {
         ],
       },
       {
+        // postgres_exporter names, checked against upstream prometheus-community/postgres_exporter (stored texts,
+        // commits named) and against Debian's 0.11.1 binary (test/integration/dashboard-queries.test.ts):
+        // - pg_stat_activity_count: collector/pg_stat_activity.go@0247e407 lines 24, 27, 46-51 (subsystem
+        //   "stat_activity", default on, BuildFQName(namespace, subsystem, "count"), labels datname, state, ...);
+        //   in 0.11 the built-in "pg_stat_activity" map of cmd/postgres_exporter (column "count", labels datname, state).
+        // - pg_settings_max_connections: collector/pg_setting.go@13b67d88 lines 27, 30, 92, 108-109, 116 (subsystem
+        //   "settings", default on, the setting's name, a unit suffix only for settings with a unit: max_connections
+        //   has none).
+        // - pg_replication_lag_seconds: collector/pg_replication.go@0850b195 lines 23, 26, 37-41 (default on; 0 on a
+        //   primary, lines 56-60); NOT in 0.11.1, the one name the integration test finds without data.
+        // - pg_up: cmd/postgres_exporter/postgres_exporter.go, setupInternalMetrics, `e.psqlUp` (Namespace "pg",
+        //   Name "up"); exposed by 0.11.1.
+        // - pg_stat_database_deadlocks (rules/postgres.ts): collector/pg_stat_database.go@07444ebe lines 170-179.
         title: 'PostgreSQL',
         panels: [
           {
@@ -128,7 +141,8 @@ export function greenlangServicesDashboard(): DashboardSpec {
           },
           {
             title: 'PostgreSQL up and replication lag',
-            description: 'Whether the exporter reaches PostgreSQL (1 = up) and replica lag in seconds.',
+            description:
+              "Whether the exporter reaches PostgreSQL (1 = up), and replica lag in seconds (0 on a primary; exporters without the replication collector, such as Debian's 0.11.1, expose no lag).",
             unit: 's',
             queries: [
               { expr: `max by (instance) (pg_replication_lag_seconds${sel(PG)})`, legend: 'lag {{instance}}' },

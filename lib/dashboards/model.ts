@@ -70,9 +70,15 @@ export interface CloudWatchQuerySpec {
   readonly cloudwatch: {
     readonly namespace: string;
     readonly metricName: string;
+    /**
+     * Every dimension of the metric when `matchExact` (CloudWatch matches the metric schema exactly). A value `*`
+     * selects every value of that dimension, one series each (Grafana builds a SEARCH expression; grafana/grafana
+     * docs/sources/datasources/aws-cloudwatch/query-editor/index.md, "dimension wildcards").
+     */
     readonly dimensions: Readonly<Record<string, string>>;
-    readonly statistic: 'Average' | 'Sum' | 'Maximum' | 'Minimum';
-    /** e.g. `86400` for S3's daily storage metrics. */
+    /** A CloudWatch statistic; percentiles (`p99`) need the metric's values, which EMF metrics keep. */
+    readonly statistic: 'Average' | 'Sum' | 'Maximum' | 'Minimum' | 'SampleCount' | `p${number}`;
+    /** Seconds, e.g. `86400` for S3's daily storage metrics, `60` for EMF metrics of the Lambdas. */
     readonly period: string;
     readonly label: string;
     /** Match series with more dimensions than given (e.g. Powertools' `service`). @default true */

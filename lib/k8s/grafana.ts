@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { PUSH_METRICS_NAMESPACE } from '../../lambdas/domain/push-metric-names';
 import type { EnvironmentConfig } from '../config';
 import { CLOUDWATCH_DATASOURCE, THANOS_DATASOURCE } from '../dashboards/model';
 import { secretName } from '../naming';
@@ -138,14 +139,20 @@ export function grafanaDatasources(config: Pick<EnvironmentConfig, 'sizing' | 'r
         },
       },
       {
-        // What only AWS measures (the bucket's size per storage class): the pod's IRSA role, read-only metrics.
+        // What only AWS measures (the bucket's size per storage class) and the functions' own EMF figures (bucket
+        // audit, push ingestion and repair, in the stack's region): the pod's IRSA role, read-only metrics. The custom
+        // namespace is listed so the query editor offers it (dashboards name it in every query anyway).
         name: 'CloudWatch',
         uid: CLOUDWATCH_DATASOURCE.uid,
         type: CLOUDWATCH_DATASOURCE.type,
         access: 'proxy',
         isDefault: false,
         editable: false,
-        jsonData: { authType: 'default', defaultRegion: config.region },
+        jsonData: {
+          authType: 'default',
+          defaultRegion: config.region,
+          customMetricsNamespaces: PUSH_METRICS_NAMESPACE,
+        },
       },
     ],
   };

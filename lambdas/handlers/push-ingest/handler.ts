@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type GroupStore, GroupTooLargeError, updateEntry } from '../../adapters/group-store';
+import type { PushMetricsSink } from '../../adapters/push-metrics';
 import type { PushgatewayReplica } from '../../adapters/pushgateway';
 import { recordRefusal } from '../../adapters/refusal-recorder';
 import { decodePushBody, type RefusalStage } from '../../domain/exposition/decode';
@@ -26,6 +27,7 @@ import {
 } from '../../domain/pushgateway-semantics';
 import { accepted, type PushResponse, redirectUncleanPath, refuse } from './answers';
 import { type GroupView, stateOf } from './group-view';
+import { observePushes, seriesOf } from './push-figures';
 import { outcomesOf, type WriteResult, writeAll } from './replica-writes';
 
 export { MISSED_HEADER, type PushResponse, REJECTED_HEADER } from './answers';
@@ -58,6 +60,8 @@ export interface PushIngestDeps {
   readonly timing: SyncTiming;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** The ingestion's own figures (CloudWatch EMF in AWS, push-figures.ts). @default none */
+  readonly metrics?: PushMetricsSink;
 }
 
 /** Where the refusal of a push with a malformed path is recorded (a parse-stage marker: no group is touched). */
@@ -76,7 +80,7 @@ const COMMIT_ATTEMPTS = 20;
 export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Promise<PushResponse> {
   const now = deps.now ?? Date.now;
   const { store, view, limits, timing } = deps;
-  return async (request) => {
+  return observePushes(deps.metrics, deps.logger, async (request, notes) => {
     const method = request.method.toUpperCase() as PushMethod;
     /**
      * The one way a push is answered 400 by the ingestion itself: nothing is committed (the record is untouched),
@@ -134,6 +138,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       if (!bodyCheck.ok) return badRequest('storage', bodyCheck.message);
       pushState = { key, families: pushedFamilies(body.families, key) };
       families = storedFamilies(body.families);
+      notes.series = seriesOf(families);
     }
     const own = method === 'DELETE' ? undefined : await view.ownFamilies(deps.replicas);
     if (method !== 'DELETE' && !own) return refuse(503, 'no Pushgateway replica answered; nothing was applied');
@@ -230,7 +235,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       missed.map((m) => m.replica),
       rejected.map((r) => r.replica),
     );
-  };
+  });
 
   async function finish(writer: Writer, results: readonly WriteResult[]): Promise<void> {
     const outcomes = outcomesOf(results);

@@ -2,6 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { PowertoolsPushMetrics, pushFunctionMetrics } from '../../adapters/push-metrics';
+import { PUSH_SERVICES } from '../../domain/push-metric-names';
 import { bootstrapStore } from '../push-repair/repair';
 import { pushDependencies } from './dependencies';
 import { readPushEnvironment } from './env';
@@ -11,6 +13,8 @@ import { makeHandler, type PushRequest, type PushResponse } from './handler';
 const logger = new Logger();
 const env = readPushEnvironment(process.env);
 const { replicas, store, timing, logger: log } = pushDependencies(env, logger);
+/** One EMF document per push, published as the push is answered (push-metrics.ts). */
+const metrics = new PowertoolsPushMetrics(pushFunctionMetrics(PUSH_SERVICES.ingest));
 
 /** Built once per instance: the store's groups indexed for validation (kept current by this instance's commits). */
 let handle: Promise<(request: PushRequest) => Promise<PushResponse>> | undefined;
@@ -18,7 +22,7 @@ function pushHandler(): Promise<(request: PushRequest) => Promise<PushResponse>>
   handle ??= (async () => {
     await bootstrapStore({ replicas, store, logger: log });
     const view = await GroupView.load(store);
-    return makeHandler({ replicas, store, view, limits: env.limits, timing, logger: log });
+    return makeHandler({ replicas, store, view, limits: env.limits, timing, logger: log, metrics });
   })();
   handle.catch(() => {
     handle = undefined;

@@ -2,6 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { PowertoolsRepairMetrics, pushFunctionMetrics } from '../../adapters/push-metrics';
+import { PUSH_SERVICES } from '../../domain/push-metric-names';
 import { pushDependencies } from '../push-ingest/dependencies';
 import { readPushEnvironment } from '../push-ingest/env';
 import { makeRepair } from './repair';
@@ -9,7 +11,9 @@ import { makeRepair } from './repair';
 const logger = new Logger();
 const env = readPushEnvironment(process.env);
 const { replicas, store, timing, logger: log } = pushDependencies(env, logger);
-const repair = makeRepair({ replicas, store, timing, logger: log });
+// One EMF document per pass, published as the pass ends (push-metrics.ts).
+const metrics = new PowertoolsRepairMetrics(pushFunctionMetrics(PUSH_SERVICES.repair));
+const repair = makeRepair({ replicas, store, timing, logger: log, metrics });
 
 /** Time between the starts of two repair passes within one invocation. */
 const PASS_INTERVAL_MS = 2000;

@@ -1,4 +1,5 @@
 import { type GroupStore, updateEntry } from '../../adapters/group-store';
+import type { RepairMetricsSink } from '../../adapters/push-metrics';
 import {
   groupExposition,
   type PushgatewayReplica,
@@ -27,6 +28,8 @@ export interface RepairDeps {
   readonly now?: () => number;
   /** Groups written at once. @default 16 */
   readonly concurrency?: number;
+  /** Each pass's figures (CloudWatch EMF in AWS, adapters/push-metrics.ts). @default none */
+  readonly metrics?: RepairMetricsSink;
 }
 
 export interface RepairReport {
@@ -41,6 +44,10 @@ export interface RepairReport {
   /** Tombstones dropped once every replica was proven not to hold the group. */
   readonly collected: number;
   readonly unreachable: string[];
+  /** Groups of this pass some replica still owes after it. */
+  readonly stillOwed: number;
+  /** Writes of a group to a replica that did not apply. */
+  readonly writeFailures: number;
 }
 
 const INITIALIZED = 'initialized';
@@ -93,6 +100,8 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
     let synced = 0;
     let deferred = 0;
     let collected = 0;
+    let stillOwed = 0;
+    let writeFailures = 0;
     const owed = await deps.store.owed(Number.MAX_SAFE_INTEGER);
     const names = deps.replicas.map((r) => r.name);
     await forEachConcurrently(owed, concurrency, async (entry) => {
@@ -101,6 +110,7 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
         const { result, results } = await syncGroup(deps.store, entry.record.id, targets, now, deps.timing);
         if (result === 'synced') synced++;
         else if (result !== 'gone') deferred++;
+        writeFailures += results.filter((r) => r.outcome !== 'applied').length;
         for (const r of results) {
           if (r.answer && r.outcome === 'not-applied') {
             deps.logger.error('replica refused a group record', {
@@ -113,11 +123,14 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
         }
       }
       const current = await deps.store.get(entry.record.id);
+      if (current && owedReplicas(current, names).length > 0) stillOwed++;
       if (current && isCollectable(current, names, now(), deps.timing)) {
         if (await deps.store.remove(current.record.id, current.rev)) collected++;
       }
     });
-    return { synced, deferred, restarted, removedStray, collected, unreachable };
+    const report = { synced, deferred, restarted, removedStray, collected, unreachable, stillOwed, writeFailures };
+    deps.metrics?.pass(report);
+    return report;
   };
 
   /**
