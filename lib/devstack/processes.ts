@@ -65,6 +65,8 @@ export const BINARIES = {
   go: { command: 'go', debianPackage: 'golang-go golang-github-prometheus-client-golang-dev' },
   /** Runs the prometheus_client pusher of the client tests. */
   python3: { command: 'python3', debianPackage: 'python3-prometheus-client' },
+  /** Makes the test CAs and server certificates of the replica client's TLS test. */
+  openssl: { command: 'openssl', debianPackage: 'openssl' },
 } as const;
 export type BinaryName = keyof typeof BINARIES;
 
