@@ -1,3 +1,4 @@
+import { Token } from 'aws-cdk-lib';
 import type { EnvironmentConfig } from '../config';
 import type { HelmRelease } from '../k8s/types';
 import { internalZoneName, irsaRoleName } from '../naming';
@@ -254,5 +255,37 @@ export function internalLoadBalancerAnnotations(
     'service.beta.kubernetes.io/load-balancer-source-ranges': config.vpcCidr,
     'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
     'external-dns.alpha.kubernetes.io/hostname': `${host}.${internalZoneName(config.name)}`,
+  };
+}
+
+/** TLS 1.2/1.3 only on the internal NLBs' TLS listeners (an ELB security policy name). */
+export const INTERNAL_TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+/**
+ * Annotations that make the NLB of a Service terminate TLS on the Service ports named in `tlsPorts` with an ACM
+ * certificate, and forward plain TCP to the pods. aws-load-balancer-controller: a port gets a TLS listener when
+ * `ssl-cert` names at least one certificate and the port's name or number is in `ssl-ports` (all ports when that
+ * annotation is absent; a name in it that matches no port fails the reconcile: "Unused port in ssl-ports
+ * annotation"); `ssl-negotiation-policy` is the listener's security policy; `backend-protocol: tcp` keeps the
+ * target group plain TCP (`ssl` would re-encrypt to the pod). (kubernetes-sigs/aws-load-balancer-controller
+ * pkg/service/model_build_listener.go `buildListenerSpec`, `validateTLSPortsSet`; pkg/annotations/constants.go;
+ * docs/guide/service/annotations.md "TLS")
+ */
+export function internalTlsListenerAnnotations(
+  certificateArn: string,
+  tlsPorts: readonly string[],
+): Record<string, string> {
+  if (tlsPorts.length === 0) throw new Error('internalTlsListenerAnnotations: name at least one TLS port');
+  if (
+    !Token.isUnresolved(certificateArn) &&
+    !/^arn:[a-z-]+:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/.test(certificateArn)
+  ) {
+    throw new Error(`internalTlsListenerAnnotations: "${certificateArn}" is not an ACM certificate ARN`);
+  }
+  return {
+    'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': certificateArn,
+    'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': tlsPorts.join(','),
+    'service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy': INTERNAL_TLS_POLICY,
+    'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'tcp',
   };
 }
