@@ -69,6 +69,21 @@ export type PlatformAddon = keyof typeof ADDON_CHARTS;
  */
 export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
 
+/**
+ * The EKS managed add-ons' versions, pinned for the Kubernetes minor the cluster runs (`kubernetesVersion`; a test
+ * fails when the cluster's version moves without them). Unpinned, EKS installs its default build at creation and
+ * never upgrades it, so two environments created months apart would differ. Both are the versions AWS's own
+ * awslabs/cdk-eks-blueprints maps to `KubernetesVersion.V1_35` (lib/addons/vpc-cni/index.ts and
+ * lib/addons/ebs-csi-driver/index.ts `versionMap`, commit 0f89ff76dac7c6af6182fe08f79f088a80374c2b). Check a bump
+ * with `aws eks describe-addon-versions --kubernetes-version 1.35 --addon-name <name>` (docs/facts.md).
+ */
+export const EKS_ADDON_VERSIONS = {
+  kubernetesVersion: '1.35',
+  /** Network policy enforcement (`enableNetworkPolicy`) needs vpc-cni >= v1.14. */
+  vpcCni: 'v1.21.1-eksbuild.1',
+  ebsCsiDriver: 'v1.57.1-eksbuild.1',
+} as const;
+
 /** A Kubernetes service account that assumes an IAM role (IRSA) and the role name it assumes. */
 export interface IrsaSubject {
   readonly namespace: string;
