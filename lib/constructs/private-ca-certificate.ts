@@ -13,6 +13,9 @@ export interface PrivateCaCertificateProps {
   readonly refresh?: string;
 }
 
+/** The CDK context key whose new value makes the ops stack read the CA certificate again (docs/deploy.md). */
+export const PRIVATE_CA_REFRESH_CONTEXT = 'privateCaRefresh';
+
 /** The CloudFormation-side id of the one function every AwsCustomResource of a stack shares (aws-cdk-lib). */
 const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
 

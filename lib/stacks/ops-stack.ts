@@ -9,7 +9,7 @@ import { AlarmTopic } from '../constructs/alarm-topic';
 import { AlertFanout } from '../constructs/alert-fanout';
 import { BucketAudit } from '../constructs/bucket-audit';
 import { CapacityReport } from '../constructs/capacity-report';
-import { PrivateCaCertificate } from '../constructs/private-ca-certificate';
+import { PRIVATE_CA_REFRESH_CONTEXT, PrivateCaCertificate } from '../constructs/private-ca-certificate';
 import { PushIngestion } from '../constructs/push-ingestion';
 import { RuntimeLayer } from '../constructs/runtime-layer';
 import { WeeklySummary } from '../constructs/weekly-summary';
@@ -111,7 +111,7 @@ export class OpsStack extends Stack {
     // trust exactly that CA. `-c privateCaRefresh=<new value>` reads it again after the CA's certificate is renewed.
     this.privateCa = new PrivateCaCertificate(this, 'PrivateCa', {
       certificateAuthorityArn: config.grafana.certificateAuthorityArn,
-      refresh: this.node.tryGetContext('privateCaRefresh') as string | undefined,
+      refresh: this.node.tryGetContext(PRIVATE_CA_REFRESH_CONTEXT) as string | undefined,
     });
     this.pushIngestion = new PushIngestion(this, 'PushIngestion', {
       vpc: props.vpc,
