@@ -39,7 +39,7 @@ export class PrivateCaCertificate extends Construct {
     if (!/^arn:[a-z-]+:acm-pca:[a-z0-9-]+:\d{12}:certificate-authority\/[0-9a-f-]+$/.test(arn)) {
       throw new Error(`PrivateCaCertificate ${id}: "${arn}" is not an AWS Private CA ARN`);
     }
-    // The CA answers in its own region (a Private CA issues ACM certificates of its region only).
+    // Ask the CA's own region (from its ARN), whatever region the stack is in.
     const region = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME).region;
     const call: cr.AwsSdkCall = {
       service: 'ACMPCA',
