@@ -49,9 +49,14 @@ export const ADDON_CHARTS = {
     namespace: 'kube-system',
     repository: 'https://kubernetes.github.io/autoscaler',
     chart: 'cluster-autoscaler',
-    // kubernetes/autoscaler charts/cluster-autoscaler/Chart.yaml 9.43.1; the image is pinned below to the
-    // autoscaler minor that matches the control plane (the autoscaler's own version-compatibility rule).
-    version: '9.43.1',
+    // The chart whose appVersion is the image below (1.35.0). Not older than 9.46.3: the autoscaler >= 1.32 watches
+    // VolumeAttachments (the 1.32 scheduler framework's CSI limits), and only from chart 9.46.3 on does the chart's
+    // ClusterRole grant them (kubernetes/autoscaler#7904, fixing #7663); with 9.43.1 (appVersion 1.31.0) the
+    // 1.35 autoscaler loops on "volumeattachments.storage.k8s.io is forbidden" and scale-ups stop
+    // (kubernetes/autoscaler#8678, aws-ia/terraform-aws-eks-blueprints-addons#501). The values used below
+    // (cloudProvider, awsRegion, autoDiscovery.clusterName, image, rbac.serviceAccount, extraArgs, resources) are
+    // the chart's long-standing keys.
+    version: '9.59.0',
   },
 } as const;
 

@@ -1,7 +1,7 @@
 import { ENVIRONMENT_NAMES } from '../../lib/config';
 import { KUBERNETES_VERSION } from '../../lib/constructs/observability-cluster';
 import { CRD_UPGRADE_IMAGES } from '../../lib/k8s/versions';
-import { CLUSTER_AUTOSCALER_IMAGE, EKS_ADDON_VERSIONS } from '../../lib/platform/addons';
+import { ADDON_CHARTS, CLUSTER_AUTOSCALER_IMAGE, EKS_ADDON_VERSIONS } from '../../lib/platform/addons';
 import { synthesizeEnvironment } from '../support/cdk';
 
 /**
@@ -21,6 +21,12 @@ describe('versions that follow the Kubernetes minor', () => {
     expect(CRD_UPGRADE_IMAGES.kubectl.tag).toMatch(
       new RegExp(`^v${KUBERNETES_VERSION.version.replace('.', '\\.')}\\.\\d+$`),
     );
+  });
+
+  it('run the autoscaler from a chart whose ClusterRole lets it watch VolumeAttachments (chart >= 9.46.3)', () => {
+    // The autoscaler >= 1.32 watches them; older charts do not grant it (kubernetes/autoscaler#7904).
+    const rank = (version: string) => version.split('.').reduce((total, part) => total * 1000 + Number(part), 0);
+    expect(rank(ADDON_CHARTS.clusterAutoscaler.version)).toBeGreaterThanOrEqual(rank('9.46.3'));
   });
 
   it('name EKS add-on builds (vX.Y.Z-eksbuild.N), not "latest"', () => {
