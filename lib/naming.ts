@@ -38,9 +38,17 @@ export function internalZoneName(env: EnvironmentName): string {
   return `monitoring.greenlang-${env}.internal`;
 }
 
-/** Each Pushgateway replica, individually reachable from the VPC (the ingestion writes every replica). */
+/** The DNS name of a Pushgateway replica's internal NLB in the private zone (ExternalDNS publishes it). */
+export function pushgatewayReplicaHost(env: EnvironmentName, replica: number): string {
+  return `pushgateway-${replica}.${internalZoneName(env)}`;
+}
+
+/**
+ * Each Pushgateway replica, individually reachable from the VPC (the ingestion writes every replica): HTTPS, the
+ * NLB terminating TLS on 9091 with a certificate from the AWS Private CA for {@link pushgatewayReplicaHost}.
+ */
 export function pushgatewayReplicaUrl(env: EnvironmentName, replica: number): string {
-  return `http://pushgateway-${replica}.${internalZoneName(env)}:9091`;
+  return `https://${pushgatewayReplicaHost(env, replica)}:9091`;
 }
 
 /** Thanos Query (through the query-frontend) as seen from the VPC: the capacity report's Prometheus API. */

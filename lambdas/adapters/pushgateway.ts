@@ -56,12 +56,37 @@ export class ReplicaUnavailableError extends Error {
   }
 }
 
-/** Errors raised before a request could reach the replica (nothing was sent). */
-const NOT_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+/**
+ * Errors raised before a request could reach the replica (nothing was sent). The TLS ones end the handshake, before
+ * any byte of the request is written (OpenSSL verify results as Node names them, and its host name check).
+ */
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 export interface PushgatewayClientOptions {
   /** @default 5000 */
   readonly timeoutMs?: number;
+  /**
+   * PEM of the CA that signs the replica's certificate (`https` URLs): the only CA trusted, instead of Node's
+   * public roots. Trusted even when it is an intermediate (an AWS Private CA may be subordinate), so the chain may
+   * end at it (Node `allowPartialTrustChain`, OpenSSL X509_V_FLAG_PARTIAL_CHAIN).
+   */
+  readonly ca?: string;
 }
 
 interface ApiMetric {
@@ -125,8 +150,18 @@ export function pushgatewayReplica(
   let own: Promise<ReadonlyMap<string, MetricType>> | undefined;
   const target = new URL(base);
   const transport = target.protocol === 'https:' ? https : http;
+  if (options.ca !== undefined && transport !== https) {
+    throw new Error(`${name}: a CA is given but ${base} is not an https URL`);
+  }
   // Kept-alive connections: a push is one round trip to each replica, not a TCP handshake plus one.
-  const agent = new transport.Agent({ keepAlive: true, maxSockets: 64 });
+  const agent =
+    transport === https
+      ? new https.Agent({
+          keepAlive: true,
+          maxSockets: 64,
+          ...(options.ca === undefined ? {} : { ca: options.ca, allowPartialTrustChain: true }),
+        })
+      : new http.Agent({ keepAlive: true, maxSockets: 64 });
 
   function call(
     path: string,

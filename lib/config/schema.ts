@@ -186,7 +186,9 @@ const grafanaSchema = z.strictObject({
   hostname: text(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9-]+$/, 'a lowercase DNS name'),
   /**
    * The AWS Private CA that issues the load balancer's ACM certificate: a name in a private zone cannot be
-   * validated by public ACM, and people's browsers trust the organisation's private CA.
+   * validated by public ACM, and people's browsers trust the organisation's private CA. It also issues the
+   * Pushgateway NLBs' certificate, and the push functions trust it (docs/deploy.md, "TLS"); an ECDSA CA (both
+   * certificates are EC P-256).
    */
   certificateAuthorityArn: text(
     /^arn:aws[a-z-]*:acm-pca:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]:[0-9]{12}:certificate-authority\/[0-9a-f-]{36}$/,

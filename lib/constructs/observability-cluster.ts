@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { COMPACTOR_POD_LABELS } from '../naming';
-import { EBS_CSI_IRSA_SUBJECT, VPC_CNI_CONFIGURATION } from '../platform/addons';
+import { EBS_CSI_IRSA_SUBJECT, EKS_ADDON_VERSIONS, VPC_CNI_CONFIGURATION } from '../platform/addons';
 import { nodeLaunchTemplateData } from '../platform/node-launch-template';
 import { ClusterAccessHost } from './cluster-access-host';
 import { IrsaRole } from './irsa-role';
@@ -148,6 +148,7 @@ export class ObservabilityCluster extends Construct {
     // "Configure your cluster for Kubernetes network policies"). Never on Fargate pods (the compactor).
     this.vpcCni = new eks.CfnAddon(this, 'VpcCni', {
       addonName: 'vpc-cni',
+      addonVersion: EKS_ADDON_VERSIONS.vpcCni,
       clusterName: this.cluster.clusterName,
       resolveConflicts: 'OVERWRITE',
       configurationValues: JSON.stringify(VPC_CNI_CONFIGURATION),
@@ -209,6 +210,7 @@ export class ObservabilityCluster extends Construct {
     );
     this.ebsCsiDriver = new eks.CfnAddon(this, 'EbsCsiDriver', {
       addonName: 'aws-ebs-csi-driver',
+      addonVersion: EKS_ADDON_VERSIONS.ebsCsiDriver,
       clusterName: this.cluster.clusterName,
       serviceAccountRoleArn: this.ebsCsiRole.roleArn,
       resolveConflicts: 'OVERWRITE',

@@ -27,6 +27,11 @@ export interface PushIngestionProps {
   readonly vpc: ec2.IVpc;
   /** Every Pushgateway replica, in order (`pushgateway-0`, `pushgateway-1`, ...). */
   readonly pushgatewayUrls: readonly string[];
+  /**
+   * PEM of the CA that signs the replicas' NLB certificates (`PUSHGATEWAY_CA_PEM`): the only CA the functions trust
+   * for them. Requires https URLs. @default Node's public roots (for http URLs: none)
+   */
+  readonly pushgatewayCaPem?: string;
   /** Port the replicas listen on (security group egress). @default 9091 */
   readonly pushgatewayPort?: number;
   readonly jwtIssuer: string;
@@ -80,6 +85,9 @@ export class PushIngestion extends Construct {
     for (const url of props.pushgatewayUrls) {
       if (!/^https?:\/\/[^/]+/.test(url)) throw new Error(`PushIngestion ${id}: "${url}" is not an http(s) URL`);
     }
+    if (props.pushgatewayCaPem !== undefined && props.pushgatewayUrls.some((url) => !url.startsWith('https://'))) {
+      throw new Error(`PushIngestion ${id}: pushgatewayCaPem is given, so every pushgatewayUrl must be https`);
+    }
     if (props.jwtAudience.length === 0) throw new Error(`PushIngestion ${id}: jwtAudience must not be empty`);
     if (props.maxPayloadBytes > 10 * 1024 * 1024) {
       throw new Error(`PushIngestion ${id}: maxPayloadBytes ${props.maxPayloadBytes} exceeds the 10 MB HTTP API limit`);
@@ -118,6 +126,7 @@ export class PushIngestion extends Construct {
     const limit = (name: string, value: number | undefined) => (value === undefined ? {} : { [name]: String(value) });
     const environment = {
       PUSHGATEWAY_URLS: props.pushgatewayUrls.join(','),
+      ...(props.pushgatewayCaPem === undefined ? {} : { PUSHGATEWAY_CA_PEM: props.pushgatewayCaPem }),
       GROUP_STORE_TABLE: this.groupStore.tableName,
       MAX_PAYLOAD_BYTES: String(props.maxPayloadBytes),
       ...limit('MAX_DECOMPRESSED_BYTES', limits.maxDecompressedBytes),

@@ -65,7 +65,7 @@ export const BINARIES = {
   go: { command: 'go', debianPackage: 'golang-go golang-github-prometheus-client-golang-dev' },
   /** Runs the prometheus_client pusher of the client tests. */
   python3: { command: 'python3', debianPackage: 'python3-prometheus-client' },
-  /** Issues the test CA and certificates of the web TLS tests (what cert-manager issues in the cluster). */
+  /** Issues the test CAs and certificates of the TLS tests (web TLS; the Pushgateway replica client). */
   openssl: { command: 'openssl', debianPackage: 'openssl' },
 } as const;
 export type BinaryName = keyof typeof BINARIES;

@@ -11,7 +11,7 @@ import { objstoreSecret } from './objstore';
 import { PROMETHEUS_OPERATED_SERVICE, PROMETHEUS_WEB_TLS_SECRET, prometheusObjects } from './prometheus';
 import { prometheusAdapterRelease } from './prometheus-adapter';
 import { prometheusOperatorRelease } from './prometheus-operator';
-import { pushgatewayObjects } from './pushgateway';
+import { type PushgatewayDeployInputs, pushgatewayObjects } from './pushgateway';
 import { thanosCompactorObjects } from './thanos-compactor';
 import { thanosHttpConfigMap } from './thanos-http-tls';
 import { thanosQueryObjects } from './thanos-query';
@@ -29,6 +29,8 @@ export interface KubernetesInputs {
   readonly alertmanagerConfig?: object;
   /** Grafana's deploy-time values (the load balancer's ACM certificate ARN); render uses placeholders. */
   readonly grafana?: GrafanaDeployInputs;
+  /** The Pushgateway NLBs' deploy-time values (their ACM certificate ARN); render uses a placeholder. */
+  readonly pushgateway?: PushgatewayDeployInputs;
 }
 
 /**
@@ -48,7 +50,7 @@ export function kubernetesObjects(config: EnvironmentConfig, inputs: KubernetesI
       inputs.alertmanagerConfig ?? alertmanagerConfig(config, { alertWebhookUrl: renderAlertWebhookUrl(config.name) }),
     ),
     ...prometheusObjects(config),
-    ...pushgatewayObjects(config),
+    ...pushgatewayObjects(config, inputs.pushgateway),
     ...thanosStoreObjects(config),
     ...thanosQueryObjects(config),
     ...thanosRulerObjects(config),

@@ -1,5 +1,9 @@
 import type { EnvironmentConfig } from '../config';
-import { INTERNAL_NLB_CLASS, internalLoadBalancerAnnotations } from '../platform/addons';
+import {
+  INTERNAL_NLB_CLASS,
+  internalLoadBalancerAnnotations,
+  internalTlsListenerAnnotations,
+} from '../platform/addons';
 import { JOBS } from '../rules/conventions';
 import {
   CONTAINER_SECURITY_CONTEXT,
@@ -35,14 +39,36 @@ export function pushgatewayPodUrls(config: Pick<EnvironmentConfig, 'sizing'>): s
   );
 }
 
+/** The name of the per-replica NLB Services' one port: a TLS listener on the NLB (plain HTTP to the pod). */
+export const PUSHGATEWAY_NLB_PORT_NAME = 'https';
+
+/** What only the deployed stack knows. */
+export interface PushgatewayDeployInputs {
+  /** ARN of the ACM certificate (AWS Private CA) of the replicas' NLB names. @default renderPushgatewayCertificateArn(config) */
+  readonly certificateArn?: string;
+}
+
+/** The certificate ARN render writes where the deployed stack puts the ACM certificate's ARN (a deploy-time token). */
+export function renderPushgatewayCertificateArn(
+  config: Pick<EnvironmentConfig, 'account' | 'region' | 'name'>,
+): string {
+  return `arn:aws:acm:${config.region}:${config.account}:certificate/render-placeholder-pushgateway-${config.name}`;
+}
+
 /**
  * Pushgateway x2: a StatefulSet with a 2Gi PVC per replica (`--persistence.file`), a headless service, a
  * ServiceMonitor scraping with honorLabels (pushed `job`/`instance` win), and one internal NLB per replica so the
- * push-ingestion Lambda writes each replica individually (`pushgatewayReplicaUrl(env, i)`).
+ * push-ingestion Lambda writes each replica individually (`pushgatewayReplicaUrl(env, i)`). Each NLB terminates
+ * TLS on 9091 with the ACM certificate of the replicas' names (issued by the AWS Private CA the functions trust)
+ * and forwards plain TCP to the pod; in-cluster clients (the compactor, Prometheus) keep plain HTTP to the pods.
  */
-export function pushgatewayObjects(config: EnvironmentConfig): KubernetesObject[] {
+export function pushgatewayObjects(
+  config: EnvironmentConfig,
+  deploy: PushgatewayDeployInputs = {},
+): KubernetesObject[] {
   const labels = componentLabels(PUSHGATEWAY, 'pushgateway');
   const sizing = config.sizing.components.pushgateway;
+  const certificateArn = deploy.certificateArn ?? renderPushgatewayCertificateArn(config);
   const perReplica: KubernetesObject[] = Array.from({ length: sizing.replicas }, (_, i) => ({
     apiVersion: 'v1',
     kind: 'Service',
@@ -50,13 +76,16 @@ export function pushgatewayObjects(config: EnvironmentConfig): KubernetesObject[
       name: `${PUSHGATEWAY}-${i}`,
       namespace: MONITORING_NAMESPACE,
       labels: { ...labels, [NLB_SERVICE_LABEL.key]: NLB_SERVICE_LABEL.value },
-      annotations: internalLoadBalancerAnnotations(config, `pushgateway-${i}`),
+      annotations: {
+        ...internalLoadBalancerAnnotations(config, `pushgateway-${i}`),
+        ...internalTlsListenerAnnotations(certificateArn, [PUSHGATEWAY_NLB_PORT_NAME]),
+      },
     },
     spec: {
       type: 'LoadBalancer',
       loadBalancerClass: INTERNAL_NLB_CLASS,
       selector: { ...selectorLabels(PUSHGATEWAY), 'statefulset.kubernetes.io/pod-name': `${PUSHGATEWAY}-${i}` },
-      ports: [{ name: 'http', port: PORTS.pushgateway, targetPort: 'http', protocol: 'TCP' }],
+      ports: [{ name: PUSHGATEWAY_NLB_PORT_NAME, port: PORTS.pushgateway, targetPort: 'http', protocol: 'TCP' }],
     },
   }));
   return [

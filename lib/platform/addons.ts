@@ -1,3 +1,4 @@
+import { Token } from 'aws-cdk-lib';
 import type { EnvironmentConfig } from '../config';
 import type { HelmRelease } from '../k8s/types';
 import { internalZoneName, irsaRoleName } from '../naming';
@@ -48,9 +49,14 @@ export const ADDON_CHARTS = {
     namespace: 'kube-system',
     repository: 'https://kubernetes.github.io/autoscaler',
     chart: 'cluster-autoscaler',
-    // kubernetes/autoscaler charts/cluster-autoscaler/Chart.yaml 9.43.1; the image is pinned below to the
-    // autoscaler minor that matches the control plane (the autoscaler's own version-compatibility rule).
-    version: '9.43.1',
+    // The chart whose appVersion is the image below (1.35.0). Not older than 9.46.3: the autoscaler >= 1.32 watches
+    // VolumeAttachments (the 1.32 scheduler framework's CSI limits), and only from chart 9.46.3 on does the chart's
+    // ClusterRole grant them (kubernetes/autoscaler#7904, fixing #7663); with 9.43.1 (appVersion 1.31.0) the
+    // 1.35 autoscaler loops on "volumeattachments.storage.k8s.io is forbidden" and scale-ups stop
+    // (kubernetes/autoscaler#8678, aws-ia/terraform-aws-eks-blueprints-addons#501). The values used below
+    // (cloudProvider, awsRegion, autoDiscovery.clusterName, image, rbac.serviceAccount, extraArgs, resources) are
+    // the chart's long-standing keys.
+    version: '9.59.0',
   },
 } as const;
 
@@ -67,6 +73,21 @@ export type PlatformAddon = keyof typeof ADDON_CHARTS;
  * cluster for Kubernetes network policies"). Pods on Fargate are never enforced.
  */
 export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
+
+/**
+ * The EKS managed add-ons' versions, pinned for the Kubernetes minor the cluster runs (`kubernetesVersion`; a test
+ * fails when the cluster's version moves without them). Unpinned, EKS installs its default build at creation and
+ * never upgrades it, so two environments created months apart would differ. Both are the versions AWS's own
+ * awslabs/cdk-eks-blueprints maps to `KubernetesVersion.V1_35` (lib/addons/vpc-cni/index.ts and
+ * lib/addons/ebs-csi-driver/index.ts `versionMap`, commit 0f89ff76dac7c6af6182fe08f79f088a80374c2b). Check a bump
+ * with `aws eks describe-addon-versions --kubernetes-version 1.35 --addon-name <name>` (docs/facts.md).
+ */
+export const EKS_ADDON_VERSIONS = {
+  kubernetesVersion: '1.35',
+  /** Network policy enforcement (`enableNetworkPolicy`) needs vpc-cni >= v1.14. */
+  vpcCni: 'v1.21.1-eksbuild.1',
+  ebsCsiDriver: 'v1.57.1-eksbuild.1',
+} as const;
 
 /** A Kubernetes service account that assumes an IAM role (IRSA) and the role name it assumes. */
 export interface IrsaSubject {
@@ -254,5 +275,37 @@ export function internalLoadBalancerAnnotations(
     'service.beta.kubernetes.io/load-balancer-source-ranges': config.vpcCidr,
     'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
     'external-dns.alpha.kubernetes.io/hostname': `${host}.${internalZoneName(config.name)}`,
+  };
+}
+
+/** TLS 1.2/1.3 only on the internal NLBs' TLS listeners (an ELB security policy name). */
+export const INTERNAL_TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+/**
+ * Annotations that make the NLB of a Service terminate TLS on the Service ports named in `tlsPorts` with an ACM
+ * certificate, and forward plain TCP to the pods. aws-load-balancer-controller: a port gets a TLS listener when
+ * `ssl-cert` names at least one certificate and the port's name or number is in `ssl-ports` (all ports when that
+ * annotation is absent; a name in it that matches no port fails the reconcile: "Unused port in ssl-ports
+ * annotation"); `ssl-negotiation-policy` is the listener's security policy; `backend-protocol: tcp` keeps the
+ * target group plain TCP (`ssl` would re-encrypt to the pod). (kubernetes-sigs/aws-load-balancer-controller
+ * pkg/service/model_build_listener.go `buildListenerSpec`, `validateTLSPortsSet`; pkg/annotations/constants.go;
+ * docs/guide/service/annotations.md "TLS")
+ */
+export function internalTlsListenerAnnotations(
+  certificateArn: string,
+  tlsPorts: readonly string[],
+): Record<string, string> {
+  if (tlsPorts.length === 0) throw new Error('internalTlsListenerAnnotations: name at least one TLS port');
+  if (
+    !Token.isUnresolved(certificateArn) &&
+    !/^arn:[a-z-]+:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/.test(certificateArn)
+  ) {
+    throw new Error(`internalTlsListenerAnnotations: "${certificateArn}" is not an ACM certificate ARN`);
+  }
+  return {
+    'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': certificateArn,
+    'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': tlsPorts.join(','),
+    'service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy': INTERNAL_TLS_POLICY,
+    'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'tcp',
   };
 }

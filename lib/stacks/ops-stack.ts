@@ -9,6 +9,7 @@ import { AlarmTopic } from '../constructs/alarm-topic';
 import { AlertFanout } from '../constructs/alert-fanout';
 import { BucketAudit } from '../constructs/bucket-audit';
 import { CapacityReport } from '../constructs/capacity-report';
+import { PRIVATE_CA_REFRESH_CONTEXT, PrivateCaCertificate } from '../constructs/private-ca-certificate';
 import { PushIngestion } from '../constructs/push-ingestion';
 import { RuntimeLayer } from '../constructs/runtime-layer';
 import { WeeklySummary } from '../constructs/weekly-summary';
@@ -38,6 +39,8 @@ export class OpsStack extends Stack {
   /** Present when `weeklySummary.enabled`. */
   public readonly weeklySummary?: WeeklySummary;
   public readonly pushIngestion: PushIngestion;
+  /** The AWS Private CA's certificate, which the push functions trust for the Pushgateway NLBs. */
+  public readonly privateCa: PrivateCaCertificate;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -104,12 +107,19 @@ export class OpsStack extends Stack {
         keyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       });
     }
+    // The Pushgateway NLBs' certificates come from the environment's Private CA (platform stack); the functions
+    // trust exactly that CA. `-c privateCaRefresh=<new value>` reads it again after the CA's certificate is renewed.
+    this.privateCa = new PrivateCaCertificate(this, 'PrivateCa', {
+      certificateAuthorityArn: config.grafana.certificateAuthorityArn,
+      refresh: this.node.tryGetContext(PRIVATE_CA_REFRESH_CONTEXT) as string | undefined,
+    });
     this.pushIngestion = new PushIngestion(this, 'PushIngestion', {
       vpc: props.vpc,
-      // One URL per Pushgateway replica the cluster runs (lib/k8s/pushgateway.ts: pushgateway-0..N-1).
+      // One URL per Pushgateway replica the cluster runs (lib/k8s/pushgateway.ts: pushgateway-0..N-1), https.
       pushgatewayUrls: Array.from({ length: config.sizing.components.pushgateway.replicas }, (_, replica) =>
         pushgatewayReplicaUrl(config.name, replica),
       ),
+      pushgatewayCaPem: this.privateCa.certificatePem,
       jwtIssuer: config.ingest.jwtIssuer,
       jwtAudience: config.ingest.jwtAudience,
       maxPayloadBytes: config.ingest.maxPayloadBytes,

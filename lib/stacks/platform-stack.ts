@@ -8,6 +8,7 @@ import { ClusterWorkloads } from '../constructs/cluster-workloads';
 import { GrafanaCertificate } from '../constructs/grafana-certificate';
 import { GrafanaCloudWatchRole } from '../constructs/grafana-cloudwatch-role';
 import { GrafanaDatabase } from '../constructs/grafana-database';
+import { InternalEndpointsCertificate } from '../constructs/internal-endpoints-certificate';
 import { InternalEndpointsZone } from '../constructs/internal-endpoints-zone';
 import { ObservabilityCluster } from '../constructs/observability-cluster';
 import { PlatformAddonRoles } from '../constructs/platform-addon-roles';
@@ -16,7 +17,7 @@ import { helmReleases, kubernetesObjects } from '../k8s';
 import { GRAFANA, GRAFANA_ROLE_IDENTITY } from '../k8s/grafana';
 import { grafanaRootUrl } from '../k8s/grafana-endpoint';
 import { MONITORING_NAMESPACE } from '../k8s/namespace';
-import { internalZoneName, irsaRoleName, thanosBucketName } from '../naming';
+import { internalZoneName, irsaRoleName, pushgatewayReplicaHost, thanosBucketName } from '../naming';
 import { ADDON_CHARTS, EBS_CSI_IRSA_SUBJECT, personRoleArn, platformAddonReleases } from '../platform/addons';
 import { nodeGroupProblems } from '../platform/node-capacity';
 import { platformAddonObjects, platformBaseObjects } from '../platform/objects';
@@ -41,6 +42,8 @@ export class PlatformStack extends Stack {
   public readonly internalZone: InternalEndpointsZone;
   public readonly workloads: ClusterWorkloads;
   public readonly grafanaCertificate: GrafanaCertificate;
+  /** The Pushgateway replicas' NLB certificate (AWS Private CA), one name per replica. */
+  public readonly pushgatewayCertificate: InternalEndpointsCertificate;
   public readonly grafanaRole: GrafanaCloudWatchRole;
   /** Grafana's shared database, when `grafana.database.engine` is `postgres`. */
   public readonly grafanaDatabase?: GrafanaDatabase;
@@ -110,6 +113,13 @@ export class PlatformStack extends Stack {
       hostname: config.grafana.hostname,
       certificateAuthorityArn: config.grafana.certificateAuthorityArn,
     });
+    // The Pushgateway NLBs terminate TLS with a certificate from the same Private CA; the push functions trust it.
+    this.pushgatewayCertificate = new InternalEndpointsCertificate(this, 'PushgatewayCertificate', {
+      hostnames: Array.from({ length: config.sizing.components.pushgateway.replicas }, (_, replica) =>
+        pushgatewayReplicaHost(config.name, replica),
+      ),
+      certificateAuthorityArn: config.grafana.certificateAuthorityArn,
+    });
     this.grafanaRole = new GrafanaCloudWatchRole(this, 'GrafanaRole', {
       cluster,
       namespace: MONITORING_NAMESPACE,
@@ -139,6 +149,7 @@ export class PlatformStack extends Stack {
       objects: kubernetesObjects(config, {
         alertmanagerConfig: deployedAlertmanagerConfig(config, props.alertWebhookUrl),
         grafana: { certificateArn: this.grafanaCertificate.certificate.certificateArn },
+        pushgateway: { certificateArn: this.pushgatewayCertificate.certificate.certificateArn },
       }),
       // Its Service-mutating webhook (failurePolicy Fail) must answer before any other chart creates a Service.
       serviceWebhookRelease: ADDON_CHARTS.awsLoadBalancerController.release,

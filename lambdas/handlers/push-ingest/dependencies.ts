@@ -18,7 +18,7 @@ export const TIMING: SyncTiming = { leaseMs: REPLICA_TIMEOUT_MS + 2000, writerEx
 /** What both push functions (ingest and repair) are built from in AWS: replicas, the DynamoDB store, a logger. */
 export function pushDependencies(env: PushEnvironment, logger: Logger) {
   const replicas = env.pushgatewayUrls.map((url, i) =>
-    pushgatewayReplica(replicaName(i), url, { timeoutMs: REPLICA_TIMEOUT_MS }),
+    pushgatewayReplica(replicaName(i), url, { timeoutMs: REPLICA_TIMEOUT_MS, ca: env.pushgatewayCa }),
   );
   const names = replicas.map((r) => r.name);
   return {

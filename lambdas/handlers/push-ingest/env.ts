@@ -3,6 +3,8 @@ import { DEFAULT_PUSH_LIMITS, type PushLimits, parseLimit } from '../../domain/p
 /** The environment both push functions read (set by the PushIngestion construct). */
 export interface PushEnvironment {
   readonly pushgatewayUrls: string[];
+  /** PEM of the CA that signs the replicas' NLB certificates (the AWS Private CA), when the URLs are https. */
+  readonly pushgatewayCa?: string;
   /** DynamoDB table of the groups' records. */
   readonly groupStoreTable: string;
   readonly limits: PushLimits;
@@ -14,6 +16,10 @@ export function readPushEnvironment(env: NodeJS.ProcessEnv): PushEnvironment {
     .map((u) => u.trim())
     .filter(Boolean);
   if (urls.length === 0) throw new Error('PUSHGATEWAY_URLS must list at least one Pushgateway replica URL');
+  const pushgatewayCa = env.PUSHGATEWAY_CA_PEM || undefined;
+  if (pushgatewayCa !== undefined && !pushgatewayCa.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new Error('PUSHGATEWAY_CA_PEM must be a PEM certificate (-----BEGIN CERTIFICATE-----)');
+  }
   const groupStoreTable = env.GROUP_STORE_TABLE ?? '';
   if (!groupStoreTable) throw new Error("GROUP_STORE_TABLE must name the table of the groups' records");
   const maxBodyBytes = Number(env.MAX_PAYLOAD_BYTES ?? '');
@@ -23,6 +29,7 @@ export function readPushEnvironment(env: NodeJS.ProcessEnv): PushEnvironment {
   const d = DEFAULT_PUSH_LIMITS;
   return {
     pushgatewayUrls: urls,
+    ...(pushgatewayCa === undefined ? {} : { pushgatewayCa }),
     groupStoreTable,
     limits: {
       maxBodyBytes,

@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { compactorRetentionArgs } from '../../../lambdas/domain/retention';
 import { type HelmRelease, helmReleases } from '../../../lib/k8s';
+import { renderPushgatewayCertificateArn } from '../../../lib/k8s/pushgateway';
 import { thanosCompactArgs } from '../../../lib/k8s/thanos-compactor';
 import { IMAGES } from '../../../lib/k8s/versions';
 import { COMPACTOR_POD_LABELS, pushgatewayReplicaUrl, thanosQueryUrl } from '../../../lib/naming';
@@ -473,9 +474,17 @@ describe('Pushgateway', () => {
       'service.beta.kubernetes.io/load-balancer-source-ranges': config.vpcCidr,
       'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
       'external-dns.alpha.kubernetes.io/hostname': url.hostname,
+      // TLS at the NLB (the URL is https): render's placeholder ARN stands for the deployed certificate.
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': renderPushgatewayCertificateArn(config),
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': 'https',
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy': 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'tcp',
     });
+    expect(url.protocol).toBe('https:');
     expect(service.spec.loadBalancerClass).toBe('service.k8s.aws/nlb');
-    expect(service.spec.ports.map((p: Json) => p.port)).toEqual([Number(url.port)]);
+    expect(service.spec.ports).toEqual([
+      { name: 'https', port: Number(url.port), targetPort: 'http', protocol: 'TCP' },
+    ]);
     // The ServiceMonitor must not scrape the NLB services (each replica would be scraped twice).
     const monitor = find(objects, 'ServiceMonitor', 'pushgateway');
     expect(monitor.spec.selector.matchExpressions).toEqual([

@@ -1,3 +1,4 @@
+import { Token } from 'aws-cdk-lib';
 import { ENVIRONMENT_NAMES, loadEnvironmentConfig } from '../../../lib/config';
 import { internalZoneName, irsaRoleName, pushgatewayReplicaUrl, thanosQueryUrl } from '../../../lib/naming';
 import {
@@ -9,6 +10,7 @@ import {
   ADDON_CHARTS,
   ADDON_IRSA_SUBJECTS,
   internalLoadBalancerAnnotations,
+  internalTlsListenerAnnotations,
   irsaRoleArn,
   partitionOf,
   platformAddonReleases,
@@ -173,7 +175,7 @@ describe('internalLoadBalancerAnnotations', () => {
 
   it('publishes exactly the hosts the in-VPC functions call (pushgatewayReplicaUrl, thanosQueryUrl)', () => {
     const host = (h: string) => internalLoadBalancerAnnotations(prod, h)['external-dns.alpha.kubernetes.io/hostname'];
-    expect(pushgatewayReplicaUrl('prod', 1)).toBe(`http://${host('pushgateway-1')}:9091`);
+    expect(pushgatewayReplicaUrl('prod', 1)).toBe(`https://${host('pushgateway-1')}:9091`);
     expect(thanosQueryUrl('prod')).toBe(`http://${host('thanos-query')}:9090`);
   });
 
@@ -181,5 +183,37 @@ describe('internalLoadBalancerAnnotations', () => {
     expect(() => internalLoadBalancerAnnotations(prod, 'Pushgateway.0')).toThrow(
       'internal load balancer host "Pushgateway.0" is not a DNS label (e.g. "pushgateway-0")',
     );
+  });
+});
+
+describe('internalTlsListenerAnnotations', () => {
+  const arn = 'arn:aws:acm:eu-west-1:333333333333:certificate/0f0e0d0c-0000-4000-8000-000000000001';
+
+  it('asks for TLS listeners on the named ports with the certificate, TLS 1.2+ policy and plain TCP to the pods', () => {
+    expect(internalTlsListenerAnnotations(arn, ['https'])).toEqual({
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': arn,
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': 'https',
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy': 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'tcp',
+    });
+    expect(
+      internalTlsListenerAnnotations(arn, ['https', '9443'])['service.beta.kubernetes.io/aws-load-balancer-ssl-ports'],
+    ).toBe('https,9443');
+  });
+
+  it('takes a deploy-time token for the ARN', () => {
+    const token = Token.asString({ Ref: 'Certificate' });
+    expect(
+      internalTlsListenerAnnotations(token, ['https'])['service.beta.kubernetes.io/aws-load-balancer-ssl-cert'],
+    ).toBe(token);
+  });
+
+  it('refuses no port (the controller would then make every port TLS) and an ARN that is not an ACM certificate', () => {
+    expect(() => internalTlsListenerAnnotations(arn, [])).toThrow(
+      'internalTlsListenerAnnotations: name at least one TLS port',
+    );
+    expect(() =>
+      internalTlsListenerAnnotations('arn:aws:acm-pca:eu-west-1:333333333333:certificate-authority/x', ['https']),
+    ).toThrow('is not an ACM certificate ARN');
   });
 });

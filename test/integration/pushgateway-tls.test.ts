@@ -1,0 +1,227 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+import {
+  type PushgatewayReplica,
+  pushgatewayReplica,
+  ReplicaUnavailableError,
+} from '../../lambdas/adapters/pushgateway';
+import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
+import { requireBinaries } from '../../lib/devstack/processes';
+
+/**
+ * The push functions' replica client over TLS, as it runs in AWS: the Pushgateway's internal NLB terminates TLS with
+ * an ACM certificate issued by the AWS Private CA and forwards plain TCP to the pod (lib/k8s/pushgateway.ts), and the
+ * functions trust that CA only (PUSHGATEWAY_CA_PEM). Here a node:tls server that pipes every connection to a real
+ * Pushgateway (the Debian build) stands in for the NLB, and openssl makes the CAs and certificates in a temp dir.
+ * What is reproduced is the client's side — which CA it trusts, the host name check, a chain that ends at a
+ * subordinate CA — not the NLB's security policy or ACM.
+ */
+
+jest.setTimeout(60_000);
+
+const bins = requireBinaries(['pushgateway', 'openssl']);
+
+let dir: string;
+let pushgateway: RunningComponent;
+const terminators: { close(): Promise<void> }[] = [];
+
+function openssl(args: string[]): void {
+  execFileSync(bins.openssl, args, { cwd: dir, stdio: 'pipe' });
+}
+
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+const CA_EXTENSIONS = 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n';
+
+/** A self-signed root CA `<name>.pem` / `<name>.key`. */
+function rootCa(name: string): void {
+  openssl([
+    'req',
+    '-x509',
+    ...EC_KEY,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.pem`,
+    '-subj',
+    `/CN=${name}`,
+    '-days',
+    '2',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+}
+
+/** `<name>.pem` / `<name>.key` signed by `issuer`, with the given X.509 v3 extensions. */
+function signed(name: string, issuer: string, extensions: string, serial: number): void {
+  openssl(['req', '-new', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+  fs.writeFileSync(path.join(dir, `${name}.ext`), `${extensions}subjectKeyIdentifier=hash\n`);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${issuer}.pem`,
+    '-CAkey',
+    `${issuer}.key`,
+    '-set_serial',
+    String(serial),
+    '-days',
+    '2',
+    '-out',
+    `${name}.pem`,
+    '-extfile',
+    `${name}.ext`,
+  ]);
+}
+
+function serverExtensions(dnsName: string): string {
+  return `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:${dnsName}\n`;
+}
+
+const read = (name: string) => fs.readFileSync(path.join(dir, name), 'utf8');
+
+/**
+ * Stands in for the NLB's TLS listener: terminates TLS with `certChain` (leaf first, then the CAs, as ACM serves a
+ * private certificate's chain) and forwards the plain bytes to the Pushgateway, as the listener forwards to its TCP
+ * target group. Returns the `https://localhost:<port>` URL the client uses (the certificates name `localhost`).
+ */
+async function tlsTerminator(keyFile: string, certChain: string[]): Promise<string> {
+  const sockets = new Set<net.Socket>();
+  const server = tls.createServer(
+    { key: read(keyFile), cert: certChain.map(read).join(''), minVersion: 'TLSv1.2' },
+    (socket) => {
+      const backend = net.connect(pushgateway.port, '127.0.0.1');
+      sockets.add(socket).add(backend);
+      socket.pipe(backend).pipe(socket);
+      socket.on('error', () => backend.destroy());
+      backend.on('error', () => socket.destroy());
+    },
+  );
+  // A refused handshake is what some tests expect; the client reports it.
+  server.on('tlsClientError', () => undefined);
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  terminators.push({
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  });
+  return `https://localhost:${port}`;
+}
+
+const body = (metric: string) => new TextEncoder().encode(`# TYPE ${metric} gauge\n${metric} 1\n`);
+const put = (replica: PushgatewayReplica, job: string) =>
+  replica.push({ method: 'PUT', path: `/metrics/job/${job}`, body: body(`${job}_value`), contentType: 'text/plain' });
+
+/** The jobs the Pushgateway holds, read over plain HTTP past the stand-in NLB. */
+async function jobsHeld(): Promise<string[]> {
+  const response = await fetch(`${pushgateway.url}/api/v1/metrics`);
+  const json = (await response.json()) as { data: { labels: { job: string } }[] };
+  return json.data.map((group) => group.labels.job).sort();
+}
+
+/** The error a push ends with (the test fails when it succeeds). */
+async function refusal(promise: Promise<unknown>): Promise<ReplicaUnavailableError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ReplicaUnavailableError) return error;
+    throw error;
+  }
+  throw new Error('the push succeeded');
+}
+
+let trustedUrl: string;
+let wrongNameUrl: string;
+let subordinateUrl: string;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-pushgateway-tls-'));
+  rootCa('private-ca');
+  rootCa('other-ca');
+  signed('replica', 'private-ca', serverExtensions('localhost'), 1);
+  signed('wrong-name', 'private-ca', serverExtensions('pushgateway-9.monitoring.greenlang-test.internal'), 2);
+  // A subordinate CA under a root, as an organisation's AWS Private CA often is.
+  rootCa('root-ca');
+  signed('subordinate-ca', 'root-ca', `${CA_EXTENSIONS.replace('CA:TRUE', 'CA:TRUE,pathlen:0')}`, 3);
+  signed('replica-of-subordinate', 'subordinate-ca', serverExtensions('localhost'), 4);
+
+  pushgateway = await startPushgateway();
+  trustedUrl = await tlsTerminator('replica.key', ['replica.pem']);
+  wrongNameUrl = await tlsTerminator('wrong-name.key', ['wrong-name.pem']);
+  subordinateUrl = await tlsTerminator('replica-of-subordinate.key', [
+    'replica-of-subordinate.pem',
+    'subordinate-ca.pem',
+    'root-ca.pem',
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all(terminators.map((t) => t.close()));
+  await pushgateway?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the Pushgateway replica client over TLS (a local TLS terminator stands in for the NLB)', () => {
+  it('pushes and reads groups through a server whose certificate the given CA signed', async () => {
+    const replica = pushgatewayReplica('pushgateway-0', trustedUrl, { ca: read('private-ca.pem') });
+    const answer = await put(replica, 'tls_trusted');
+    expect(answer.status).toBe(200);
+    expect((await replica.groups()).map((group) => group.key.job)).toContain('tls_trusted');
+    expect(await jobsHeld()).toContain('tls_trusted');
+  });
+
+  it('refuses a server whose certificate another CA signed, before sending anything', async () => {
+    const replica = pushgatewayReplica('pushgateway-0', trustedUrl, { ca: read('other-ca.pem') });
+    const error = await refusal(put(replica, 'tls_other_ca'));
+    expect(error.message).toMatch(/^pushgateway-0: .*(certificate|verify)/i);
+    // The handshake failed: the replica cannot have applied it.
+    expect(error.maybeApplied).toBe(false);
+    expect(await jobsHeld()).not.toContain('tls_other_ca');
+  });
+
+  it("refuses the private CA's server with Node's public roots alone (no CA given)", async () => {
+    const replica = pushgatewayReplica('pushgateway-0', trustedUrl);
+    const error = await refusal(put(replica, 'tls_public_roots'));
+    expect(error.message).toMatch(/certificate/i);
+    expect(error.maybeApplied).toBe(false);
+    expect(await jobsHeld()).not.toContain('tls_public_roots');
+  });
+
+  it('refuses a certificate of the trusted CA issued for another name', async () => {
+    const replica = pushgatewayReplica('pushgateway-0', wrongNameUrl, { ca: read('private-ca.pem') });
+    const error = await refusal(put(replica, 'tls_wrong_name'));
+    expect(error.message).toMatch(/Hostname\/IP does not match certificate's altnames/);
+    expect(error.maybeApplied).toBe(false);
+    expect(await jobsHeld()).not.toContain('tls_wrong_name');
+  });
+
+  it('trusts a subordinate CA by itself (what GetCertificateAuthorityCertificate returns for one), not its root', async () => {
+    const replica = pushgatewayReplica('pushgateway-1', subordinateUrl, { ca: read('subordinate-ca.pem') });
+    expect((await put(replica, 'tls_subordinate')).status).toBe(200);
+    // Another root's subordinate is still refused.
+    const stranger = pushgatewayReplica('pushgateway-1', subordinateUrl, { ca: read('private-ca.pem') });
+    expect((await refusal(put(stranger, 'tls_subordinate_stranger'))).maybeApplied).toBe(false);
+    expect(await jobsHeld()).toEqual(expect.arrayContaining(['tls_subordinate']));
+    expect(await jobsHeld()).not.toContain('tls_subordinate_stranger');
+  });
+
+  it('refuses a CA for an http URL (it would never be used)', () => {
+    expect(() => pushgatewayReplica('pushgateway-0', 'http://localhost:9091', { ca: read('private-ca.pem') })).toThrow(
+      'pushgateway-0: a CA is given but http://localhost:9091 is not an https URL',
+    );
+  });
+});
