@@ -1,33 +1,9 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { ENVIRONMENT_NAMES, loadEnvironmentConfig } from '../../lib/config';
+import { appliedObjects, findObject, type Json } from '../support/applied-objects';
 import { synthesizeEnvironment } from '../support/cdk';
 
-// biome-ignore lint/suspicious/noExplicitAny: test helper over plain JSON
-type Json = Record<string, any>;
-
-/**
- * The Kubernetes objects the platform stack applies, parsed back from the manifests' CloudFormation values:
- * a deploy-time token (e.g. `{"Ref": "Cert"}`) becomes the text `<<{"Ref":"Cert"}>>`.
- */
-function appliedObjects(template: Template): Json[] {
-  const resources = template.findResources('Custom::AWSCDK-EKS-KubernetesResource');
-  return Object.values(resources).flatMap((resource) => {
-    const manifest = (resource as Json).Properties.Manifest;
-    const text =
-      typeof manifest === 'string'
-        ? manifest
-        : (manifest['Fn::Join'][1] as unknown[])
-            .map((part) => (typeof part === 'string' ? part : `<<${JSON.stringify(part).replaceAll('"', '\\"')}>>`))
-            .join('');
-    return JSON.parse(text) as Json[];
-  });
-}
-
-const find = (objects: Json[], kind: string, name: string): Json => {
-  const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${kind} ${name}, found ${found.length}`);
-  return found[0] as Json;
-};
+const find = findObject;
 
 describe.each(ENVIRONMENT_NAMES)('Grafana in %s', (env) => {
   const config = loadEnvironmentConfig(env);
