@@ -2,6 +2,7 @@ import type { EnvironmentConfig } from '../config';
 import { CLUSTER_JOBS } from './cluster-jobs';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
 import { FROM_MONITORING } from './network-policies';
+import { NODE_EXPORTER_SCRAPE_TLS, nodeExporterTlsObjects, nodeExporterTlsValues } from './node-exporter-tls';
 import type { HelmRelease, KubernetesObject } from './types';
 import { CHARTS } from './versions';
 
@@ -53,7 +54,10 @@ export const KUBELET_METRICS = [
   'kubelet_running_pods',
 ] as const;
 
-/** node-exporter as a DaemonSet on every EC2 node (its chart tolerates every NoSchedule taint: keep it off Fargate). */
+/**
+ * node-exporter as a DaemonSet on every EC2 node (its chart tolerates every NoSchedule taint: keep it off Fargate),
+ * serving HTTPS (node-exporter-tls.ts).
+ */
 export function nodeExporterRelease(): HelmRelease {
   return {
     release: NODE_EXPORTER_RELEASE,
@@ -67,6 +71,7 @@ export function nodeExporterRelease(): HelmRelease {
       // Our own ServiceMonitor (below) sets the job; the chart's would name it after the Service.
       prometheus: { monitor: { enabled: false } },
       rbac: { pspEnabled: false },
+      ...nodeExporterTlsValues(),
     },
   };
 }
@@ -127,6 +132,7 @@ export function clusterMonitorObjects(config: EnvironmentConfig): KubernetesObje
     'app.kubernetes.io/instance': name,
   });
   return [
+    ...nodeExporterTlsObjects(),
     serviceMonitor(CLUSTER_JOBS.nodeExporter, {
       selector: { matchLabels: release(NODE_EXPORTER_RELEASE) },
       namespaceSelector: { matchNames: [MONITORING_NAMESPACE] },
@@ -134,6 +140,7 @@ export function clusterMonitorObjects(config: EnvironmentConfig): KubernetesObje
         {
           port: 'metrics',
           interval,
+          ...NODE_EXPORTER_SCRAPE_TLS,
           relabelings: [
             jobRelabeling(CLUSTER_JOBS.nodeExporter),
             // instance = the node's name, not <ip>:9100 (the node is what people know).

@@ -31,6 +31,7 @@ import {
 } from './grafana-database';
 import { grafanaLoadBalancerService, grafanaRootUrl, renderGrafanaCertificateArn } from './grafana-endpoint';
 import { MONITORING_NAMESPACE } from './namespace';
+import { QUERY_FRONTEND_TLS_SECRET } from './query-frontend-tls';
 import { THANOS_QUERY_FRONTEND } from './thanos-query';
 import type { KubernetesObject } from './types';
 import { IMAGES } from './versions';
@@ -112,12 +113,20 @@ export function grafanaIni(
   return sections;
 }
 
+/** Where Grafana finds the CA that signs the query-frontend's certificate (only `ca.crt` of its secret). */
+export const GRAFANA_FRONTEND_CA_DIR = '/etc/grafana/query-frontend-ca';
+export const GRAFANA_FRONTEND_CA_FILE = `${GRAFANA_FRONTEND_CA_DIR}/ca.crt`;
+
 /**
- * The provisioned data source: Thanos Query through the query-frontend, the default (uid used by every dashboard).
- * Plain HTTP inside the cluster, a documented deviation from the seed's "TLS everywhere" (docs/deploy.md, "TLS"):
- * the frontend has one listener, and its other client, the capacity-report Lambda behind the internal NLB, cannot
- * trust the in-cluster CA; the frontend → Query hop behind it is HTTPS. NetworkPolicies (enforced by the VPC CNI)
- * admit only Grafana, the monitoring namespace and the NLB to the frontend.
+ * The provisioned data source: Thanos Query through the query-frontend, the default (uid used by every dashboard),
+ * over HTTPS verified with the in-cluster CA. Grafana's data source HTTP client takes the CA from
+ * `secureJsonData.tlsCACert` when `jsonData.tlsAuthWithCACert` is true, and verifies the URL's host (no
+ * `serverName` needed: the certificate names the Service's cluster DNS name) (grafana/grafana
+ * pkg/services/datasources/service/datasource.go `dsTLSOptions`). Provisioning expands `$__file{<path>}` in every
+ * string of `secureJsonData` (pkg/services/provisioning/datasources/types.go: `SecureJSONData
+ * values.StringMapValue`; pkg/services/provisioning/values/values.go `interpolateValue` → `setting.ExpandVar`;
+ * pkg/setting/expanders.go `fileExpander` reads the file, trimmed), so the PEM comes from the mounted secret and
+ * never sits in the ConfigMap. Read at provisioning (start): the CA (ten years) outlives any pod.
  */
 export function grafanaDatasources(config: Pick<EnvironmentConfig, 'sizing' | 'region'>) {
   return {
@@ -128,14 +137,16 @@ export function grafanaDatasources(config: Pick<EnvironmentConfig, 'sizing' | 'r
         uid: THANOS_DATASOURCE.uid,
         type: THANOS_DATASOURCE.type,
         access: 'proxy',
-        url: `http://${serviceHost(THANOS_QUERY_FRONTEND)}:${PORTS.queryHttp}`,
+        url: `https://${serviceHost(THANOS_QUERY_FRONTEND)}:${PORTS.queryHttp}`,
         isDefault: true,
         editable: false,
         jsonData: {
           prometheusType: 'Thanos',
           httpMethod: 'POST',
           timeInterval: config.sizing.prometheus.scrapeInterval,
+          tlsAuthWithCACert: true,
         },
+        secureJsonData: { tlsCACert: `$__file{${GRAFANA_FRONTEND_CA_FILE}}` },
       },
       {
         // What only AWS measures (the bucket's size per storage class): the pod's IRSA role, read-only metrics.
@@ -234,6 +245,7 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
                   },
                   { name: 'dashboards', mountPath: GRAFANA_DASHBOARDS_DIR, readOnly: true },
                   { name: 'oauth', mountPath: OAUTH_DIR, readOnly: true },
+                  { name: 'query-frontend-ca', mountPath: GRAFANA_FRONTEND_CA_DIR, readOnly: true },
                   ...(postgres ? [{ name: 'database', mountPath: GRAFANA_DATABASE_DIR, readOnly: true }] : []),
                   { name: 'data', mountPath: '/var/lib/grafana' },
                   { name: 'tmp', mountPath: '/tmp' },
@@ -244,6 +256,10 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
               { name: 'config', configMap: { name: 'grafana-config' } },
               grafanaDashboardsVolume(config),
               { name: 'oauth', secret: { secretName: GRAFANA_OAUTH_SECRET } },
+              {
+                name: 'query-frontend-ca',
+                secret: { secretName: QUERY_FRONTEND_TLS_SECRET, items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+              },
               ...(postgres ? [{ name: 'database', secret: { secretName: GRAFANA_DATABASE_SECRET } }] : []),
               grafanaDataVolume(config),
               { name: 'tmp', emptyDir: {} },
