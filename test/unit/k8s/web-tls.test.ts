@@ -101,9 +101,11 @@ describe('clients of Thanos Query over HTTPS', () => {
       secretName: 'thanos-query-grpc-tls',
       items: [{ key: 'ca.crt', path: 'ca.crt' }],
     });
-    // Its own port stays plain HTTP (Grafana and the capacity-report NLB: a documented deviation).
-    expect(frontend.readinessProbe.httpGet.scheme).toBeUndefined();
-    expect(flagValues(frontend.args, '--http.config')).toEqual([]);
+    // The frontend's own certificate is not a mesh certificate: no client auth, and no Thanos gRPC secret mounted.
+    expect(podSpec.volumes.map((v: Json) => v.secret?.secretName).filter(Boolean)).toEqual([
+      'thanos-query-grpc-tls',
+      'thanos-query-frontend-web-tls',
+    ]);
   });
 
   it('the Ruler queries through queryConfig over https, verifying with the CA of its mounted TLS secret', () => {
@@ -127,6 +129,81 @@ describe('clients of Thanos Query over HTTPS', () => {
     });
     expect(ruler.volumes).toContainEqual({ name: 'thanos-grpc-tls', secret: { secretName: 'thanos-ruler-grpc-tls' } });
     expect(queryCert.spec.dnsNames).toContain(queryConfig[0].http_config.tls_config.server_name);
+  });
+});
+
+describe('the query-frontend serves HTTPS (--http.config) with its own certificate', () => {
+  const podSpec = find(objects, 'Deployment', 'thanos-query-frontend').spec.template.spec;
+  const frontend = container(podSpec, 'query-frontend');
+  const cert = certificateFor('thanos-query-frontend-web-tls');
+
+  it('--http.config names a web config whose files are the mounted certificate secret', () => {
+    const [configFile] = flagValues(frontend.args, '--http.config');
+    expect(configFile).toBe('/etc/thanos/http/http-config.yaml');
+    const configMount = frontend.volumeMounts.find((m: Json) => configFile?.startsWith(`${m.mountPath}/`));
+    const configMapName = podSpec.volumes.find((v: Json) => v.name === configMount.name).configMap.name;
+    // Its own ConfigMap: the shared thanos-http-config points at the gRPC certificate, which it does not hold.
+    expect(configMapName).toBe('thanos-query-frontend-http-config');
+    const config = parse(find(objects, 'ConfigMap', configMapName).data['http-config.yaml']);
+    expect(config.tls_server_config.min_version).toBe('TLS12');
+    for (const file of [config.tls_server_config.cert_file, config.tls_server_config.key_file]) {
+      expect(secretOfVolume(podSpec, file.slice(0, file.lastIndexOf('/')), 'query-frontend')).toBe(
+        'thanos-query-frontend-web-tls',
+      );
+    }
+  });
+
+  it('the certificate: server auth only, from the CA issuer, naming the Service as clients dial and verify it', () => {
+    expect(cert.spec.issuerRef.name).toBe(THANOS_CA_ISSUER);
+    expect(cert.spec.usages).toContain('server auth');
+    expect(cert.spec.usages).not.toContain('client auth');
+    expect(cert.spec.dnsNames).toEqual([
+      'thanos-query-frontend.monitoring.svc',
+      'thanos-query-frontend.monitoring.svc.cluster.local',
+    ]);
+  });
+
+  it('probes HTTPS', () => {
+    expect(frontend.readinessProbe.httpGet).toEqual({ path: '/-/ready', port: 'http', scheme: 'HTTPS' });
+    expect(frontend.livenessProbe.httpGet).toEqual({ path: '/-/healthy', port: 'http', scheme: 'HTTPS' });
+  });
+
+  it('its internal NLB has an HTTPS target: backend ssl, HTTPS health check on /-/ready of the traffic port', () => {
+    const nlb = find(objects, 'Service', 'thanos-query-internal');
+    expect(nlb.metadata.annotations).toMatchObject({
+      'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'ssl',
+      'service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol': 'HTTPS',
+      'service.beta.kubernetes.io/aws-load-balancer-healthcheck-port': 'traffic-port',
+      'service.beta.kubernetes.io/aws-load-balancer-healthcheck-path': '/-/ready',
+    });
+    // The health check path is the one the frontend answers ready on.
+    expect(nlb.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-healthcheck-path']).toBe(
+      frontend.readinessProbe.httpGet.path,
+    );
+    expect(nlb.spec.ports).toEqual([{ name: 'http', port: 9090, targetPort: 'http', protocol: 'TCP' }]);
+  });
+});
+
+describe('node-exporter serves HTTPS through its chart values', () => {
+  const values = helmReleases(config).find((r) => r.chart === 'prometheus-node-exporter')?.values as Json;
+  const cert = certificateFor('node-exporter-web-tls');
+
+  it('--web.config.file names the mounted web config, whose files are the mounted certificate secret', () => {
+    const [configFile = ''] = flagValues(values.extraArgs, '--web.config.file');
+    const configMount = values.configmaps.find((m: Json) => configFile.startsWith(`${m.mountPath}/`));
+    const config = parse(
+      find(objects, 'ConfigMap', configMount.name).data[configFile.slice(configMount.mountPath.length + 1)],
+    );
+    const secretMount = values.secrets.find((m: Json) => config.tls_server_config.cert_file.startsWith(m.mountPath));
+    expect(secretMount.name).toBe('node-exporter-web-tls');
+    expect(config.tls_server_config.key_file.startsWith(`${secretMount.mountPath}/`)).toBe(true);
+  });
+
+  it('probes HTTPS and the certificate comes from the CA issuer', () => {
+    expect(values.livenessProbe.httpGet.scheme).toBe('https');
+    expect(values.readinessProbe.httpGet.scheme).toBe('https');
+    expect(cert.spec.issuerRef.name).toBe(THANOS_CA_ISSUER);
+    expect(cert.spec.usages).toContain('server auth');
   });
 });
 
@@ -201,6 +278,13 @@ describe('every scrape of an HTTPS port verifies it', () => {
       '/etc/thanos/grpc-tls',
       'store',
     ),
+    'thanos-query-frontend': secretOfVolume(
+      find(objects, 'Deployment', 'thanos-query-frontend').spec.template.spec,
+      '/etc/thanos/web-tls',
+      'query-frontend',
+    ),
+    // node-exporter: the chart mounts the secret named in values.secrets.
+    'node-exporter': 'node-exporter-web-tls',
   };
 
   it.each(Object.keys(servingSecret))(
@@ -228,15 +312,21 @@ describe('every scrape of an HTTPS port verifies it', () => {
       .filter((o: Json) => o.spec.namespaceSelector.matchNames?.includes('monitoring'))
       .map((o) => o.metadata.name)
       .sort();
-    expect(plain).toEqual(['grafana', 'kube-state-metrics', 'node-exporter', 'pushgateway', 'thanos-query-frontend']);
+    expect(plain).toEqual(['grafana', 'kube-state-metrics', 'pushgateway']);
   });
 });
 
 describe('no client is left on plain HTTP to a server that now serves HTTPS', () => {
-  it.each(ENVIRONMENTS)('%s: no http:// URL or http scheme to Prometheus, Query, Store, Ruler or a sidecar', (env) => {
+  it.each(ENVIRONMENTS)('%s: no http:// URL to Prometheus, Query, its frontend, Store, Ruler or a sidecar', (env) => {
     const { config: c, objects: all } = objectsFor(env);
     const text = JSON.stringify([all, helmReleases(c)]);
-    for (const host of ['prometheus-operated', 'thanos-query.', 'thanos-store', 'thanos-ruler-operated']) {
+    for (const host of [
+      'prometheus-operated',
+      'thanos-query.',
+      'thanos-query-frontend',
+      'thanos-store',
+      'thanos-ruler-operated',
+    ]) {
       expect(text).not.toContain(`http://${host}`);
     }
     // The Ruler's query endpoints (DNS SRV on Query's http port) only through the HTTPS queryConfig.
