@@ -1,5 +1,10 @@
 import type { EnvironmentConfig } from '../config';
 import { CLUSTER_JOBS } from './cluster-jobs';
+import {
+  KUBE_STATE_METRICS_SCRAPE_TLS,
+  kubeStateMetricsTlsObjects,
+  kubeStateMetricsTlsValues,
+} from './kube-state-metrics-tls';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
 import { FROM_MONITORING } from './network-policies';
 import { NODE_EXPORTER_SCRAPE_TLS, nodeExporterTlsObjects, nodeExporterTlsValues } from './node-exporter-tls';
@@ -76,7 +81,7 @@ export function nodeExporterRelease(): HelmRelease {
   };
 }
 
-/** kube-state-metrics, one replica (two would expose every object's series twice). */
+/** kube-state-metrics, one replica (two would expose every object's series twice), serving HTTPS. */
 export function kubeStateMetricsRelease(): HelmRelease {
   return {
     release: KUBE_STATE_METRICS_RELEASE,
@@ -89,6 +94,7 @@ export function kubeStateMetricsRelease(): HelmRelease {
       resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '250m', memory: '512Mi' } },
       prometheus: { monitor: { enabled: false } },
       selfMonitor: { enabled: false },
+      ...kubeStateMetricsTlsValues(),
     },
   };
 }
@@ -133,6 +139,7 @@ export function clusterMonitorObjects(config: EnvironmentConfig): KubernetesObje
   });
   return [
     ...nodeExporterTlsObjects(),
+    ...kubeStateMetricsTlsObjects(),
     serviceMonitor(CLUSTER_JOBS.nodeExporter, {
       selector: { matchLabels: release(NODE_EXPORTER_RELEASE) },
       namespaceSelector: { matchNames: [MONITORING_NAMESPACE] },
@@ -154,7 +161,13 @@ export function clusterMonitorObjects(config: EnvironmentConfig): KubernetesObje
       namespaceSelector: { matchNames: [MONITORING_NAMESPACE] },
       // The object's own namespace/pod labels must win over the scrape target's.
       endpoints: [
-        { port: 'http', interval, honorLabels: true, relabelings: [jobRelabeling(CLUSTER_JOBS.kubeStateMetrics)] },
+        {
+          port: 'http',
+          interval,
+          honorLabels: true,
+          ...KUBE_STATE_METRICS_SCRAPE_TLS,
+          relabelings: [jobRelabeling(CLUSTER_JOBS.kubeStateMetrics)],
+        },
       ],
     }),
     serviceMonitor(CLUSTER_JOBS.kubelet, {

@@ -30,6 +30,7 @@ import {
   grafanaDataVolume,
 } from './grafana-database';
 import { grafanaLoadBalancerService, grafanaRootUrl, renderGrafanaCertificateArn } from './grafana-endpoint';
+import { GRAFANA_TLS_VOLUME, GRAFANA_TLS_VOLUME_MOUNT, grafanaCertificate, grafanaServerTlsIni } from './grafana-tls';
 import { MONITORING_NAMESPACE } from './namespace';
 import { QUERY_FRONTEND_TLS_SECRET } from './query-frontend-tls';
 import { THANOS_QUERY_FRONTEND } from './thanos-query';
@@ -73,6 +74,8 @@ export function grafanaIni(
       domain: config.grafana.hostname,
       root_url: grafanaRootUrl(config),
       enforce_domain: false,
+      // HTTPS in the pod too (grafana-tls.ts); the load balancer re-encrypts to it.
+      ...grafanaServerTlsIni(),
     },
     database: grafanaDatabaseIni(config),
     // Sessions are cookies signed by the shared database's data: any replica serves any user.
@@ -220,12 +223,15 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
               {
                 name: 'grafana',
                 image: IMAGES.grafana,
-                ports: [{ name: 'http', containerPort: PORTS.grafana, protocol: 'TCP' }],
+                ports: [{ name: 'https', containerPort: PORTS.grafana, protocol: 'TCP' }],
                 resources: containerResources(sizing.resources),
                 securityContext: CONTAINER_SECURITY_CONTEXT,
-                readinessProbe: { httpGet: { path: '/api/health', port: 'http' }, periodSeconds: 10 },
+                readinessProbe: {
+                  httpGet: { path: '/api/health', port: 'https', scheme: 'HTTPS' },
+                  periodSeconds: 10,
+                },
                 livenessProbe: {
-                  httpGet: { path: '/api/health', port: 'http' },
+                  httpGet: { path: '/api/health', port: 'https', scheme: 'HTTPS' },
                   periodSeconds: 30,
                   failureThreshold: 5,
                 },
@@ -246,6 +252,7 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
                   { name: 'dashboards', mountPath: GRAFANA_DASHBOARDS_DIR, readOnly: true },
                   { name: 'oauth', mountPath: OAUTH_DIR, readOnly: true },
                   { name: 'query-frontend-ca', mountPath: GRAFANA_FRONTEND_CA_DIR, readOnly: true },
+                  { ...GRAFANA_TLS_VOLUME_MOUNT },
                   ...(postgres ? [{ name: 'database', mountPath: GRAFANA_DATABASE_DIR, readOnly: true }] : []),
                   { name: 'data', mountPath: '/var/lib/grafana' },
                   { name: 'tmp', mountPath: '/tmp' },
@@ -260,6 +267,7 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
                 name: 'query-frontend-ca',
                 secret: { secretName: QUERY_FRONTEND_TLS_SECRET, items: [{ key: 'ca.crt', path: 'ca.crt' }] },
               },
+              GRAFANA_TLS_VOLUME,
               ...(postgres ? [{ name: 'database', secret: { secretName: GRAFANA_DATABASE_SECRET } }] : []),
               grafanaDataVolume(config),
               { name: 'tmp', emptyDir: {} },
@@ -275,9 +283,10 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
       spec: {
         type: 'ClusterIP',
         selector: selectorLabels(GRAFANA),
-        ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+        ports: [{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }],
       },
     },
+    grafanaCertificate(),
     grafanaLoadBalancerService(config, deploy.certificateArn ?? renderGrafanaCertificateArn(config)),
     podDisruptionBudget(GRAFANA, labels, selectorLabels(GRAFANA)),
   ];

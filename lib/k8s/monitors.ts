@@ -3,6 +3,7 @@ import { JOBS } from '../rules/conventions';
 import { ALERTMANAGER_CLIENT_TLS_CONFIG, ALERTMANAGER_POD_SELECTOR } from './alertmanager';
 import { NOT_AN_NLB_SERVICE, PORTS, selectorLabels } from './common';
 import { GRAFANA } from './grafana';
+import { GRAFANA_SCRAPE_TLS_CONFIG } from './grafana-tls';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
 import { PROMETHEUS_CLIENT_TLS_CONFIG, PROMETHEUS_POD_SELECTOR } from './prometheus';
 import { QUERY_FRONTEND_SCRAPE_TLS_CONFIG } from './query-frontend-tls';
@@ -91,7 +92,7 @@ export const SCRAPE_TARGETS: readonly ScrapeTarget[] = [
  * port number (the operator names their HTTP container port `http`; pkg/prometheus/statefulset.go,
  * pkg/thanos/statefulset.go). Query, Query frontend, Store and Grafana: ServiceMonitors on their own Services.
  * Every HTTPS port is scraped with `scheme: https` and the CA and server name of its certificate (docs/deploy.md,
- * "TLS"); Grafana serves plain HTTP behind its TLS load balancer.
+ * "TLS").
  */
 export const SELF_MONITORING_TARGETS: readonly ScrapeTarget[] = [
   {
@@ -164,7 +165,9 @@ export const SELF_MONITORING_TARGETS: readonly ScrapeTarget[] = [
     job: JOBS.grafana,
     matchLabels: selectorLabels(GRAFANA),
     own: true,
-    port: 'http',
+    port: 'https',
+    // HTTPS in the pod (lib/k8s/grafana-tls.ts).
+    tlsConfig: GRAFANA_SCRAPE_TLS_CONFIG,
   },
 ];
 

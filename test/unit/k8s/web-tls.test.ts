@@ -207,6 +207,74 @@ describe('node-exporter serves HTTPS through its chart values', () => {
   });
 });
 
+describe('kube-state-metrics serves HTTPS through its chart values (--tls-config)', () => {
+  const values = helmReleases(config).find((r) => r.chart === 'kube-state-metrics')?.values as Json;
+
+  it('--tls-config names the mounted web config, whose files are the mounted certificate secret', () => {
+    const [configFile = ''] = flagValues(values.extraArgs, '--tls-config');
+    const mountOf = (file: string) => values.volumeMounts.find((m: Json) => file.startsWith(`${m.mountPath}/`));
+    const volumeOf = (file: string) => values.volumes.find((v: Json) => v.name === mountOf(file).name);
+    const configMap = volumeOf(configFile).configMap.name;
+    const config = parse(
+      find(objects, 'ConfigMap', configMap).data[configFile.slice(mountOf(configFile).mountPath.length + 1)],
+    );
+    for (const file of [config.tls_server_config.cert_file, config.tls_server_config.key_file]) {
+      expect(volumeOf(file).secret.secretName).toBe('kube-state-metrics-web-tls');
+    }
+    expect(config.tls_server_config.min_version).toBe('TLS12');
+  });
+
+  it('probes HTTPS (both of its listeners serve TLS) and the certificate comes from the CA issuer', () => {
+    expect(values.livenessProbe.httpGet.scheme).toBe('https');
+    expect(values.readinessProbe.httpGet.scheme).toBe('https');
+    const cert = certificateFor('kube-state-metrics-web-tls');
+    expect(cert.spec.issuerRef.name).toBe(THANOS_CA_ISSUER);
+    expect(cert.spec.dnsNames).toEqual(['kube-state-metrics.monitoring.svc']);
+  });
+});
+
+describe('Grafana serves HTTPS in the pod, and its load balancer re-encrypts to it', () => {
+  const podSpec = find(objects, 'Deployment', 'grafana').spec.template.spec;
+  const grafana = container(podSpec, 'grafana');
+  const ini = find(objects, 'ConfigMap', 'grafana-config').data['grafana.ini'] as string;
+  const server = Object.fromEntries(
+    (ini.split('[server]')[1]?.split('\n[')[0] ?? '')
+      .split('\n')
+      .filter((l) => l.includes(' = '))
+      .map((l) => l.split(' = ') as [string, string]),
+  );
+
+  it('grafana.ini [server]: protocol https with the mounted certificate, re-read hourly', () => {
+    expect(server.protocol).toBe('https');
+    expect(server.certs_watch_interval).toBe('1h');
+    for (const file of [server.cert_file ?? '', server.cert_key ?? '']) {
+      expect(secretOfVolume(podSpec, file.slice(0, file.lastIndexOf('/')), 'grafana')).toBe('grafana-web-tls');
+    }
+    const cert = certificateFor('grafana-web-tls');
+    expect(cert.spec.issuerRef.name).toBe(THANOS_CA_ISSUER);
+    // The scrape's name, and localhost for kubectl port-forward.
+    expect(cert.spec.dnsNames).toEqual(expect.arrayContaining(['grafana.monitoring.svc', 'localhost']));
+  });
+
+  it('probes HTTPS on the https port', () => {
+    expect(grafana.ports).toEqual([{ name: 'https', containerPort: 3000, protocol: 'TCP' }]);
+    expect(grafana.readinessProbe.httpGet).toEqual({ path: '/api/health', port: 'https', scheme: 'HTTPS' });
+    expect(grafana.livenessProbe.httpGet).toEqual({ path: '/api/health', port: 'https', scheme: 'HTTPS' });
+  });
+
+  it('its NLB keeps the TLS listener and re-encrypts (backend ssl), health-checking /api/health over HTTPS', () => {
+    const lb = find(objects, 'Service', 'grafana-lb');
+    expect(lb.metadata.annotations).toMatchObject({
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': 'https',
+      'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'ssl',
+      'service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol': 'HTTPS',
+      'service.beta.kubernetes.io/aws-load-balancer-healthcheck-path': grafana.readinessProbe.httpGet.path,
+    });
+    expect(lb.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-ssl-cert']).toMatch(/^arn:aws:acm:/);
+    expect(lb.spec.ports).toEqual([{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }]);
+  });
+});
+
 describe('the Ruler web TLS (operator web.tlsConfig)', () => {
   it('serves 10902 with a certificate from the CA issuer naming thanos-http and localhost (config reloader)', () => {
     const ruler = find(objects, 'ThanosRuler', 'greenlang').spec;
@@ -285,6 +353,15 @@ describe('every scrape of an HTTPS port verifies it', () => {
     ),
     // node-exporter: the chart mounts the secret named in values.secrets.
     'node-exporter': 'node-exporter-web-tls',
+    // kube-state-metrics: the secret of the chart's values.volumes.
+    'kube-state-metrics': (
+      helmReleases(config).find((r) => r.chart === 'kube-state-metrics')?.values as Json
+    ).volumes.find((v: Json) => v.secret).secret.secretName,
+    grafana: secretOfVolume(
+      find(objects, 'Deployment', 'grafana').spec.template.spec,
+      '/etc/grafana/web-tls',
+      'grafana',
+    ),
   };
 
   it.each(Object.keys(servingSecret))(
@@ -312,7 +389,8 @@ describe('every scrape of an HTTPS port verifies it', () => {
       .filter((o: Json) => o.spec.namespaceSelector.matchNames?.includes('monitoring'))
       .map((o) => o.metadata.name)
       .sort();
-    expect(plain).toEqual(['grafana', 'kube-state-metrics', 'pushgateway']);
+    // The Pushgateway pods stay plain HTTP (the NLB TLS change terminates TLS at their load balancers).
+    expect(plain).toEqual(['pushgateway']);
   });
 });
 
