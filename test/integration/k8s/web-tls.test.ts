@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { freePort, type ManagedProcess, requireBinaries, startProcess } from '../../../lib/devstack/processes';
+import { GRAFANA_SCRAPE_TLS_CONFIG } from '../../../lib/k8s/grafana-tls';
+import { KUBE_STATE_METRICS_TLS_DIR } from '../../../lib/k8s/kube-state-metrics-tls';
 import { NODE_EXPORTER_TLS_DIR, nodeExporterTlsValues } from '../../../lib/k8s/node-exporter-tls';
 import { PROMETHEUS_CLIENT_TLS_CONFIG } from '../../../lib/k8s/prometheus';
 import { prometheusAdapterRelease } from '../../../lib/k8s/prometheus-adapter';
@@ -26,7 +28,11 @@ import { find, type Json, objectsFor } from '../../unit/k8s/support';
  *   prometheus/common's TLSConfig, which Prometheus' scrape config parses with the same key names): Prometheus
  *   scraping over HTTPS, `up` 1 with the right name and 0 with another;
  * - Prometheus' web certificate verifies for the host prometheus-adapter dials (no server-name setting there) and
- *   for the PodMonitor's serverName.
+ *   for the PodMonitor's serverName;
+ * - the query-frontend's rendered web config and certificate verify as Grafana's data source URL host and as its
+ *   scrape's serverName; node-exporter's rendered web config is served by the real node_exporter
+ *   (`--web.config.file`) and verified as its scrape does; kube-state-metrics' rendered `--tls-config` file passes
+ *   `promtool check web-config` and serves TLS; Grafana's certificate names what its scrape and port-forward verify.
  */
 const bins = requireBinaries(['prometheus', 'promtool', 'openssl']);
 const run = promisify(execFile);
@@ -357,5 +363,53 @@ describe('node-exporter HTTPS: the rendered web config served by the real node_e
     await expect(
       httpsGet(`https://127.0.0.1:${port}/metrics`, { ca, servername: 'node-exporter-other.monitoring.svc' }),
     ).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+  });
+});
+
+describe('kube-state-metrics and Grafana: rendered web config and certificate names, verified as their scrapes verify them', () => {
+  let ca: Buffer;
+
+  beforeAll(() => {
+    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
+  });
+
+  it('kube-state-metrics: the rendered --tls-config file is a valid exporter-toolkit web config that serves TLS verifying as the scrape serverName', async () => {
+    const cert = find(objects, 'Certificate', 'kube-state-metrics-web-tls');
+    await issue('ksm', cert.spec.dnsNames);
+    const webConfigFile = path.join(dir, 'ksm-web-config.yaml');
+    fs.writeFileSync(
+      webConfigFile,
+      renderedWebConfig('kube-state-metrics-web-config', 'web-config.yaml', KUBE_STATE_METRICS_TLS_DIR, 'ksm'),
+    );
+    // kube-state-metrics hands --tls-config to exporter-toolkit (pkg/app/server.go); promtool checks that format.
+    await run(bins.promtool, ['check', 'web-config', webConfigFile]);
+    const port = await freePort();
+    await startHttpsPrometheus('prometheus-ksm-web-config', webConfigFile, port);
+    const servername = find(objects, 'ServiceMonitor', 'kube-state-metrics').spec.endpoints[0].tlsConfig.serverName;
+    const answer = await eventually(() => httpsGet(`https://127.0.0.1:${port}/-/ready`, { ca, servername }));
+    expect(answer.status).toBe(200);
+  });
+
+  it.each([
+    ["the Grafana ServiceMonitor's serverName", () => GRAFANA_SCRAPE_TLS_CONFIG.serverName],
+    ['localhost (kubectl port-forward)', () => 'localhost'],
+  ])("Grafana's certificate verifies as %s", async (_what, name) => {
+    const cert = find(objects, 'Certificate', 'grafana-web-tls');
+    if (!fs.existsSync(path.join(dir, 'grafana.crt'))) {
+      await issue('grafana', cert.spec.dnsNames, cert.spec.ipAddresses);
+    }
+    // Grafana itself is not installed here: its certificate is served by the exporter-toolkit server instead; the
+    // names are what this checks (Grafana's own HTTPS settings: lib/k8s/grafana-tls.ts, cited there).
+    const webConfigFile = path.join(dir, 'grafana-web-config.yaml');
+    fs.writeFileSync(
+      webConfigFile,
+      stringify({
+        tls_server_config: { cert_file: path.join(dir, 'grafana.crt'), key_file: path.join(dir, 'grafana.key') },
+      }),
+    );
+    const port = await freePort();
+    await startHttpsPrometheus(`prometheus-grafana-cert-${name()}`, webConfigFile, port);
+    const answer = await eventually(() => httpsGet(`https://127.0.0.1:${port}/-/ready`, { ca, servername: name() }));
+    expect(answer.status).toBe(200);
   });
 });
