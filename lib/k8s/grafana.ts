@@ -202,6 +202,7 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
         'dashboards.yaml': stringify(grafanaDashboardProvider()),
       },
     },
+    grafanaCertificate(),
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -286,7 +287,6 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
         ports: [{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }],
       },
     },
-    grafanaCertificate(),
     grafanaLoadBalancerService(config, deploy.certificateArn ?? renderGrafanaCertificateArn(config)),
     podDisruptionBudget(GRAFANA, labels, selectorLabels(GRAFANA)),
   ];

@@ -225,6 +225,9 @@ export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[
       },
     ]),
     podDisruptionBudget(THANOS_QUERY, queryLabels, selectorLabels(THANOS_QUERY)),
+    // Before the frontend that mounts them (its pods wait for the secret otherwise).
+    queryFrontendCertificate(),
+    queryFrontendHttpConfigMap(),
     deployment({
       name: THANOS_QUERY_FRONTEND,
       component: 'query-frontend',
@@ -237,8 +240,6 @@ export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[
       volumes: [thanosCaVolume('query'), ...QUERY_FRONTEND_TLS_VOLUMES],
       volumeMounts: [{ ...THANOS_CA_VOLUME_MOUNT }, ...QUERY_FRONTEND_TLS_VOLUME_MOUNTS],
     }),
-    queryFrontendCertificate(),
-    queryFrontendHttpConfigMap(),
     {
       apiVersion: 'v1',
       kind: 'Service',
