@@ -7,8 +7,10 @@ import type { KubernetesObject } from './types';
 
 /**
  * HTTPS on the query-frontend's one HTTP port (9090), the same way as the other Thanos components
- * (`--http.config`, exporter-toolkit web config, thanos-http-tls.ts), with a server-only certificate of its own
- * from the in-cluster CA issuer: the frontend is no member of the gRPC mesh and gets no client certificate.
+ * (`--http.config`, exporter-toolkit web config, thanos-http-tls.ts): thanos-io/thanos cmd/thanos/query_frontend.go
+ * registers it (`cfg.http.registerFlag(cmd)`) and builds its one HTTP server, the API included, with
+ * `httpserver.WithTLSConfig(cfg.http.tlsConfig)`. A server-only certificate of its own from the in-cluster CA
+ * issuer: the frontend is no member of the gRPC mesh and gets no client certificate.
  *
  * Its clients: Grafana's Thanos data source (dials the Service's cluster DNS name and verifies it with the CA,
  * grafana.ts), the scrape (dials pod IPs, verifies {@link QUERY_FRONTEND_SERVER_NAME}), the kubelet probes (HTTPS,

@@ -18,6 +18,12 @@ const secretOfVolume = (podSpec: Json, mountPath: string, containerName: string)
   if (!mount) throw new Error(`${containerName} mounts nothing at ${mountPath}`);
   return podSpec.volumes.find((v: Json) => v.name === mount.name).secret.secretName;
 };
+/** The values of the Helm release of `chart`; fails loudly when there is none. */
+const releaseValues = (chart: string): Json => {
+  const release = helmReleases(config).find((r) => r.chart === chart);
+  if (!release) throw new Error(`no Helm release of chart ${chart}`);
+  return release.values;
+};
 const httpConfigMap = find(objects, 'ConfigMap', 'thanos-http-config');
 const webConfig = parse(httpConfigMap.data['http-config.yaml']);
 
@@ -185,7 +191,7 @@ describe('the query-frontend serves HTTPS (--http.config) with its own certifica
 });
 
 describe('node-exporter serves HTTPS through its chart values', () => {
-  const values = helmReleases(config).find((r) => r.chart === 'prometheus-node-exporter')?.values as Json;
+  const values = releaseValues('prometheus-node-exporter');
   const cert = certificateFor('node-exporter-web-tls');
 
   it('--web.config.file names the mounted web config, whose files are the mounted certificate secret', () => {
@@ -208,7 +214,7 @@ describe('node-exporter serves HTTPS through its chart values', () => {
 });
 
 describe('kube-state-metrics serves HTTPS through its chart values (--tls-config)', () => {
-  const values = helmReleases(config).find((r) => r.chart === 'kube-state-metrics')?.values as Json;
+  const values = releaseValues('kube-state-metrics');
 
   it('--tls-config names the mounted web config, whose files are the mounted certificate secret', () => {
     const [configFile = ''] = flagValues(values.extraArgs, '--tls-config');
@@ -354,9 +360,7 @@ describe('every scrape of an HTTPS port verifies it', () => {
     // node-exporter: the chart mounts the secret named in values.secrets.
     'node-exporter': 'node-exporter-web-tls',
     // kube-state-metrics: the secret of the chart's values.volumes.
-    'kube-state-metrics': (
-      helmReleases(config).find((r) => r.chart === 'kube-state-metrics')?.values as Json
-    ).volumes.find((v: Json) => v.secret).secret.secretName,
+    'kube-state-metrics': releaseValues('kube-state-metrics').volumes.find((v: Json) => v.secret).secret.secretName,
     grafana: secretOfVolume(
       find(objects, 'Deployment', 'grafana').spec.template.spec,
       '/etc/grafana/web-tls',
@@ -407,6 +411,13 @@ describe('no client is left on plain HTTP to a server that now serves HTTPS', ()
     ]) {
       expect(text).not.toContain(`http://${host}`);
     }
+    // Every scrape of the stack's own components is HTTPS, except the Pushgateway pods' (in every environment).
+    const plainScrapes = all
+      .filter((o: Json) => o.kind === 'PodMonitor' || o.kind === 'ServiceMonitor')
+      .filter((o: Json) => (o as Json).spec.namespaceSelector.matchNames?.includes('monitoring'))
+      .filter((o: Json) => ((o as Json).spec.podMetricsEndpoints ?? (o as Json).spec.endpoints)[0].scheme !== 'https')
+      .map((o) => o.metadata.name);
+    expect(plainScrapes).toEqual(['pushgateway']);
     // The Ruler's query endpoints (DNS SRV on Query's http port) only through the HTTPS queryConfig.
     const ruler = all.find((o) => o.kind === 'ThanosRuler') as Json;
     expect(ruler.spec.queryEndpoints).toBeUndefined();
