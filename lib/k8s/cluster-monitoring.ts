@@ -1,7 +1,13 @@
 import type { EnvironmentConfig } from '../config';
 import { CLUSTER_JOBS } from './cluster-jobs';
+import {
+  KUBE_STATE_METRICS_SCRAPE_TLS,
+  kubeStateMetricsTlsObjects,
+  kubeStateMetricsTlsValues,
+} from './kube-state-metrics-tls';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
 import { FROM_MONITORING } from './network-policies';
+import { NODE_EXPORTER_SCRAPE_TLS, nodeExporterTlsObjects, nodeExporterTlsValues } from './node-exporter-tls';
 import type { HelmRelease, KubernetesObject } from './types';
 import { CHARTS } from './versions';
 
@@ -53,7 +59,10 @@ export const KUBELET_METRICS = [
   'kubelet_running_pods',
 ] as const;
 
-/** node-exporter as a DaemonSet on every EC2 node (its chart tolerates every NoSchedule taint: keep it off Fargate). */
+/**
+ * node-exporter as a DaemonSet on every EC2 node (its chart tolerates every NoSchedule taint: keep it off Fargate),
+ * serving HTTPS (node-exporter-tls.ts).
+ */
 export function nodeExporterRelease(): HelmRelease {
   return {
     release: NODE_EXPORTER_RELEASE,
@@ -67,11 +76,12 @@ export function nodeExporterRelease(): HelmRelease {
       // Our own ServiceMonitor (below) sets the job; the chart's would name it after the Service.
       prometheus: { monitor: { enabled: false } },
       rbac: { pspEnabled: false },
+      ...nodeExporterTlsValues(),
     },
   };
 }
 
-/** kube-state-metrics, one replica (two would expose every object's series twice). */
+/** kube-state-metrics, one replica (two would expose every object's series twice), serving HTTPS. */
 export function kubeStateMetricsRelease(): HelmRelease {
   return {
     release: KUBE_STATE_METRICS_RELEASE,
@@ -84,6 +94,7 @@ export function kubeStateMetricsRelease(): HelmRelease {
       resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '250m', memory: '512Mi' } },
       prometheus: { monitor: { enabled: false } },
       selfMonitor: { enabled: false },
+      ...kubeStateMetricsTlsValues(),
     },
   };
 }
@@ -127,6 +138,8 @@ export function clusterMonitorObjects(config: EnvironmentConfig): KubernetesObje
     'app.kubernetes.io/instance': name,
   });
   return [
+    ...nodeExporterTlsObjects(),
+    ...kubeStateMetricsTlsObjects(),
     serviceMonitor(CLUSTER_JOBS.nodeExporter, {
       selector: { matchLabels: release(NODE_EXPORTER_RELEASE) },
       namespaceSelector: { matchNames: [MONITORING_NAMESPACE] },
@@ -134,6 +147,7 @@ export function clusterMonitorObjects(config: EnvironmentConfig): KubernetesObje
         {
           port: 'metrics',
           interval,
+          ...NODE_EXPORTER_SCRAPE_TLS,
           relabelings: [
             jobRelabeling(CLUSTER_JOBS.nodeExporter),
             // instance = the node's name, not <ip>:9100 (the node is what people know).
@@ -147,7 +161,13 @@ export function clusterMonitorObjects(config: EnvironmentConfig): KubernetesObje
       namespaceSelector: { matchNames: [MONITORING_NAMESPACE] },
       // The object's own namespace/pod labels must win over the scrape target's.
       endpoints: [
-        { port: 'http', interval, honorLabels: true, relabelings: [jobRelabeling(CLUSTER_JOBS.kubeStateMetrics)] },
+        {
+          port: 'http',
+          interval,
+          honorLabels: true,
+          ...KUBE_STATE_METRICS_SCRAPE_TLS,
+          relabelings: [jobRelabeling(CLUSTER_JOBS.kubeStateMetrics)],
+        },
       ],
     }),
     serviceMonitor(CLUSTER_JOBS.kubelet, {

@@ -21,9 +21,12 @@ export function renderGrafanaCertificateArn(config: Pick<EnvironmentConfig, 'acc
 
 /**
  * An internal NLB (AWS Load Balancer Controller, IP targets) with a TLS listener on 443 that terminates with the
- * ACM certificate and forwards to Grafana's HTTP port; only `grafana.allowedCidrs` may connect; ExternalDNS
- * publishes `grafana.hostname` in the private zone. Annotations: aws-load-balancer-controller
- * docs/guide/service/annotations.md (ssl-cert, ssl-ports, ssl-negotiation-policy, load-balancer-source-ranges).
+ * ACM certificate and re-encrypts to Grafana's HTTPS port (`backend-protocol: ssl` makes the target group TLS for
+ * a port with a TLS listener: pkg/service/model_build_listener.go `buildListenerSpec`; the NLB does not validate
+ * the pod's certificate, ELB user guide "Target groups for your Network Load Balancers"); only
+ * `grafana.allowedCidrs` may connect; ExternalDNS publishes `grafana.hostname` in the private zone. Annotations:
+ * aws-load-balancer-controller docs/guide/service/annotations.md (ssl-cert, ssl-ports, ssl-negotiation-policy,
+ * backend-protocol, healthcheck-*, load-balancer-source-ranges).
  */
 export function grafanaLoadBalancerService(config: EnvironmentConfig, certificateArn: string): KubernetesObject {
   const labels = componentLabels('grafana', 'grafana');
@@ -43,7 +46,11 @@ export function grafanaLoadBalancerService(config: EnvironmentConfig, certificat
         'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': certificateArn,
         'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': 'https',
         'service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy': GRAFANA_TLS_POLICY,
-        'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'tcp',
+        'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'ssl',
+        // Ready means answering /api/health over HTTPS, not merely accepting TCP.
+        'service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol': 'HTTPS',
+        'service.beta.kubernetes.io/aws-load-balancer-healthcheck-port': 'traffic-port',
+        'service.beta.kubernetes.io/aws-load-balancer-healthcheck-path': '/api/health',
         'service.beta.kubernetes.io/load-balancer-source-ranges': config.grafana.allowedCidrs.join(','),
         'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
       },
@@ -52,7 +59,7 @@ export function grafanaLoadBalancerService(config: EnvironmentConfig, certificat
       type: 'LoadBalancer',
       loadBalancerClass: INTERNAL_NLB_CLASS,
       selector: selectorLabels('grafana'),
-      ports: [{ name: 'https', port: 443, targetPort: 'http', protocol: 'TCP' }],
+      ports: [{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }],
     },
   };
 }

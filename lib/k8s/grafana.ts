@@ -31,7 +31,9 @@ import {
   grafanaDataVolume,
 } from './grafana-database';
 import { grafanaLoadBalancerService, grafanaRootUrl, renderGrafanaCertificateArn } from './grafana-endpoint';
+import { GRAFANA_TLS_VOLUME, GRAFANA_TLS_VOLUME_MOUNT, grafanaCertificate, grafanaServerTlsIni } from './grafana-tls';
 import { MONITORING_NAMESPACE } from './namespace';
+import { QUERY_FRONTEND_TLS_SECRET } from './query-frontend-tls';
 import { THANOS_QUERY_FRONTEND } from './thanos-query';
 import type { KubernetesObject } from './types';
 import { IMAGES } from './versions';
@@ -73,6 +75,8 @@ export function grafanaIni(
       domain: config.grafana.hostname,
       root_url: grafanaRootUrl(config),
       enforce_domain: false,
+      // HTTPS in the pod too (grafana-tls.ts); the load balancer re-encrypts to it.
+      ...grafanaServerTlsIni(),
     },
     database: grafanaDatabaseIni(config),
     // Sessions are cookies signed by the shared database's data: any replica serves any user.
@@ -113,12 +117,20 @@ export function grafanaIni(
   return sections;
 }
 
+/** Where Grafana finds the CA that signs the query-frontend's certificate (only `ca.crt` of its secret). */
+export const GRAFANA_FRONTEND_CA_DIR = '/etc/grafana/query-frontend-ca';
+export const GRAFANA_FRONTEND_CA_FILE = `${GRAFANA_FRONTEND_CA_DIR}/ca.crt`;
+
 /**
- * The provisioned data source: Thanos Query through the query-frontend, the default (uid used by every dashboard).
- * Plain HTTP inside the cluster, a documented deviation from the seed's "TLS everywhere" (docs/deploy.md, "TLS"):
- * the frontend has one listener, and its other client, the capacity-report Lambda behind the internal NLB, cannot
- * trust the in-cluster CA; the frontend → Query hop behind it is HTTPS. NetworkPolicies (enforced by the VPC CNI)
- * admit only Grafana, the monitoring namespace and the NLB to the frontend.
+ * The provisioned data source: Thanos Query through the query-frontend, the default (uid used by every dashboard),
+ * over HTTPS verified with the in-cluster CA. Grafana's data source HTTP client takes the CA from
+ * `secureJsonData.tlsCACert` when `jsonData.tlsAuthWithCACert` is true, and verifies the URL's host (no
+ * `serverName` needed: the certificate names the Service's cluster DNS name) (grafana/grafana
+ * pkg/services/datasources/service/datasource.go `dsTLSOptions`). Provisioning expands `$__file{<path>}` in every
+ * string of `secureJsonData` (pkg/services/provisioning/datasources/types.go: `SecureJSONData
+ * values.StringMapValue`; pkg/services/provisioning/values/values.go `interpolateValue` → `setting.ExpandVar`;
+ * pkg/setting/expanders.go `fileExpander` reads the file, trimmed), so the PEM comes from the mounted secret and
+ * never sits in the ConfigMap. Read at provisioning (start): the CA (ten years) outlives any pod.
  */
 export function grafanaDatasources(config: Pick<EnvironmentConfig, 'sizing' | 'region'>) {
   return {
@@ -129,14 +141,16 @@ export function grafanaDatasources(config: Pick<EnvironmentConfig, 'sizing' | 'r
         uid: THANOS_DATASOURCE.uid,
         type: THANOS_DATASOURCE.type,
         access: 'proxy',
-        url: `http://${serviceHost(THANOS_QUERY_FRONTEND)}:${PORTS.queryHttp}`,
+        url: `https://${serviceHost(THANOS_QUERY_FRONTEND)}:${PORTS.queryHttp}`,
         isDefault: true,
         editable: false,
         jsonData: {
           prometheusType: 'Thanos',
           httpMethod: 'POST',
           timeInterval: config.sizing.prometheus.scrapeInterval,
+          tlsAuthWithCACert: true,
         },
+        secureJsonData: { tlsCACert: `$__file{${GRAFANA_FRONTEND_CA_FILE}}` },
       },
       {
         // What only AWS measures (the bucket's size per storage class) and the functions' own EMF figures (bucket
@@ -195,6 +209,7 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
         'dashboards.yaml': stringify(grafanaDashboardProvider()),
       },
     },
+    grafanaCertificate(),
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -216,12 +231,15 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
               {
                 name: 'grafana',
                 image: IMAGES.grafana,
-                ports: [{ name: 'http', containerPort: PORTS.grafana, protocol: 'TCP' }],
+                ports: [{ name: 'https', containerPort: PORTS.grafana, protocol: 'TCP' }],
                 resources: containerResources(sizing.resources),
                 securityContext: CONTAINER_SECURITY_CONTEXT,
-                readinessProbe: { httpGet: { path: '/api/health', port: 'http' }, periodSeconds: 10 },
+                readinessProbe: {
+                  httpGet: { path: '/api/health', port: 'https', scheme: 'HTTPS' },
+                  periodSeconds: 10,
+                },
                 livenessProbe: {
-                  httpGet: { path: '/api/health', port: 'http' },
+                  httpGet: { path: '/api/health', port: 'https', scheme: 'HTTPS' },
                   periodSeconds: 30,
                   failureThreshold: 5,
                 },
@@ -241,6 +259,8 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
                   },
                   { name: 'dashboards', mountPath: GRAFANA_DASHBOARDS_DIR, readOnly: true },
                   { name: 'oauth', mountPath: OAUTH_DIR, readOnly: true },
+                  { name: 'query-frontend-ca', mountPath: GRAFANA_FRONTEND_CA_DIR, readOnly: true },
+                  { ...GRAFANA_TLS_VOLUME_MOUNT },
                   ...(postgres ? [{ name: 'database', mountPath: GRAFANA_DATABASE_DIR, readOnly: true }] : []),
                   { name: 'data', mountPath: '/var/lib/grafana' },
                   { name: 'tmp', mountPath: '/tmp' },
@@ -251,6 +271,11 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
               { name: 'config', configMap: { name: 'grafana-config' } },
               grafanaDashboardsVolume(config),
               { name: 'oauth', secret: { secretName: GRAFANA_OAUTH_SECRET } },
+              {
+                name: 'query-frontend-ca',
+                secret: { secretName: QUERY_FRONTEND_TLS_SECRET, items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+              },
+              GRAFANA_TLS_VOLUME,
               ...(postgres ? [{ name: 'database', secret: { secretName: GRAFANA_DATABASE_SECRET } }] : []),
               grafanaDataVolume(config),
               { name: 'tmp', emptyDir: {} },
@@ -266,7 +291,7 @@ export function grafanaObjects(config: EnvironmentConfig, deploy: GrafanaDeployI
       spec: {
         type: 'ClusterIP',
         selector: selectorLabels(GRAFANA),
-        ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+        ports: [{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }],
       },
     },
     grafanaLoadBalancerService(config, deploy.certificateArn ?? renderGrafanaCertificateArn(config)),

@@ -3,8 +3,10 @@ import { JOBS } from '../rules/conventions';
 import { ALERTMANAGER_CLIENT_TLS_CONFIG, ALERTMANAGER_POD_SELECTOR } from './alertmanager';
 import { NOT_AN_NLB_SERVICE, PORTS, selectorLabels } from './common';
 import { GRAFANA } from './grafana';
+import { GRAFANA_SCRAPE_TLS_CONFIG } from './grafana-tls';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
 import { PROMETHEUS_CLIENT_TLS_CONFIG, PROMETHEUS_POD_SELECTOR } from './prometheus';
+import { QUERY_FRONTEND_SCRAPE_TLS_CONFIG } from './query-frontend-tls';
 import { thanosHttpScrapeTlsConfig } from './thanos-http-tls';
 import { THANOS_QUERY, THANOS_QUERY_FRONTEND } from './thanos-query';
 import { THANOS_RULER_CLIENT_TLS_CONFIG, THANOS_RULER_POD_SELECTOR } from './thanos-ruler';
@@ -90,7 +92,7 @@ export const SCRAPE_TARGETS: readonly ScrapeTarget[] = [
  * port number (the operator names their HTTP container port `http`; pkg/prometheus/statefulset.go,
  * pkg/thanos/statefulset.go). Query, Query frontend, Store and Grafana: ServiceMonitors on their own Services.
  * Every HTTPS port is scraped with `scheme: https` and the CA and server name of its certificate (docs/deploy.md,
- * "TLS"); the query-frontend and Grafana serve plain HTTP.
+ * "TLS").
  */
 export const SELF_MONITORING_TARGETS: readonly ScrapeTarget[] = [
   {
@@ -145,6 +147,8 @@ export const SELF_MONITORING_TARGETS: readonly ScrapeTarget[] = [
     matchLabels: selectorLabels(THANOS_QUERY_FRONTEND),
     own: true,
     port: 'http',
+    // HTTPS with its own certificate (lib/k8s/query-frontend-tls.ts).
+    tlsConfig: QUERY_FRONTEND_SCRAPE_TLS_CONFIG,
   },
   {
     name: THANOS_STORE,
@@ -161,7 +165,9 @@ export const SELF_MONITORING_TARGETS: readonly ScrapeTarget[] = [
     job: JOBS.grafana,
     matchLabels: selectorLabels(GRAFANA),
     own: true,
-    port: 'http',
+    port: 'https',
+    // HTTPS in the pod (lib/k8s/grafana-tls.ts).
+    tlsConfig: GRAFANA_SCRAPE_TLS_CONFIG,
   },
 ];
 

@@ -19,6 +19,12 @@ import {
 import { MONITORING_NAMESPACE } from './namespace';
 import { PROMETHEUS_OPERATED_SERVICE } from './prometheus';
 import { QUERY_QPS_METRIC } from './prometheus-adapter';
+import {
+  QUERY_FRONTEND_TLS_VOLUME_MOUNTS,
+  QUERY_FRONTEND_TLS_VOLUMES,
+  queryFrontendCertificate,
+  queryFrontendHttpConfigMap,
+} from './query-frontend-tls';
 import { QUERY_REPLICA_LABELS } from './replica-labels';
 import {
   httpServerTlsArgs,
@@ -99,8 +105,29 @@ export function thanosQueryFrontendArgs(): string[] {
     '--query-frontend.compress-responses',
     '--query-frontend.log-queries-longer-than=10s',
     `--query-range.response-cache-config=${JSON.stringify(responseCache)}`,
+    // HTTPS on 9090 with its own certificate (query-frontend-tls.ts); Grafana and the scrape verify it.
+    ...httpServerTlsArgs(),
   ];
 }
+
+/**
+ * The frontend's internal NLB (the capacity report's way in) with an HTTPS target: `backend-protocol: ssl` makes
+ * the target group TLS, so the NLB re-encrypts to the pod, but only for a port that has a TLS listener (an
+ * `ssl-cert` naming a certificate, and the port in `ssl-ports`): aws-load-balancer-controller
+ * pkg/service/model_build_listener.go `buildListenerSpec` sets `tgProtocol = TLS` only inside the TLS-listener
+ * branch; docs/guide/service/annotations.md "backend-protocol": "NLB uses TLS connections for the traffic to your
+ * kubernetes pods in case of TLS listeners". Until the listener is TLS, the NLB passes TCP through to the HTTPS
+ * port. The NLB never verifies a target's certificate (ELB user guide, "Target groups for your Network Load
+ * Balancers", routing configuration: "The load balancer does not validate these certificates"). Health checks
+ * (default TCP) ask `/-/ready` over HTTPS instead, so a frontend that is up but not ready gets no traffic; HTTPS
+ * health checks are allowed on TCP and TLS target groups (`healthcheck-protocol`: tcp, http or https).
+ */
+export const QUERY_FRONTEND_NLB_TARGET_ANNOTATIONS = {
+  'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'ssl',
+  'service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol': 'HTTPS',
+  'service.beta.kubernetes.io/aws-load-balancer-healthcheck-port': 'traffic-port',
+  'service.beta.kubernetes.io/aws-load-balancer-healthcheck-path': '/-/ready',
+} as const;
 
 function deployment(props: {
   name: string;
@@ -198,6 +225,9 @@ export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[
       },
     ]),
     podDisruptionBudget(THANOS_QUERY, queryLabels, selectorLabels(THANOS_QUERY)),
+    // Before the frontend that mounts them (its pods wait for the secret otherwise).
+    queryFrontendCertificate(),
+    queryFrontendHttpConfigMap(),
     deployment({
       name: THANOS_QUERY_FRONTEND,
       component: 'query-frontend',
@@ -205,10 +235,10 @@ export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[
       args: thanosQueryFrontendArgs(),
       resources: containerResources(frontend.resources),
       ports: [{ name: 'http', containerPort: PORTS.queryHttp }],
-      // The frontend's own port stays HTTP (docs/deploy.md, "TLS"); it only needs the CA to verify Query.
-      scheme: 'HTTP',
-      volumes: [thanosCaVolume('query')],
-      volumeMounts: [{ ...THANOS_CA_VOLUME_MOUNT }],
+      // HTTPS with its own certificate (query-frontend-tls.ts); only the CA of Query's secret to verify Query.
+      scheme: 'HTTPS',
+      volumes: [thanosCaVolume('query'), ...QUERY_FRONTEND_TLS_VOLUMES],
+      volumeMounts: [{ ...THANOS_CA_VOLUME_MOUNT }, ...QUERY_FRONTEND_TLS_VOLUME_MOUNTS],
     }),
     {
       apiVersion: 'v1',
@@ -227,7 +257,10 @@ export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[
         name: THANOS_QUERY_NLB_SERVICE,
         namespace: MONITORING_NAMESPACE,
         labels: { ...frontendLabels, [NLB_SERVICE_LABEL.key]: NLB_SERVICE_LABEL.value },
-        annotations: internalLoadBalancerAnnotations(config, 'thanos-query'),
+        annotations: {
+          ...internalLoadBalancerAnnotations(config, 'thanos-query'),
+          ...QUERY_FRONTEND_NLB_TARGET_ANNOTATIONS,
+        },
       },
       spec: {
         type: 'LoadBalancer',

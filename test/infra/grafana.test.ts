@@ -31,7 +31,7 @@ describe.each(ENVIRONMENT_NAMES)('Grafana in %s', (env) => {
     const service = find(objects, 'Service', 'grafana-lb');
     expect(service.spec).toMatchObject({
       type: 'LoadBalancer',
-      ports: [{ name: 'https', port: 443, targetPort: 'http', protocol: 'TCP' }],
+      ports: [{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }],
     });
     expect(service.metadata.annotations).toMatchObject({
       'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',

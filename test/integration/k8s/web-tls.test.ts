@@ -6,8 +6,12 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { freePort, type ManagedProcess, requireBinaries, startProcess } from '../../../lib/devstack/processes';
+import { GRAFANA_SCRAPE_TLS_CONFIG } from '../../../lib/k8s/grafana-tls';
+import { KUBE_STATE_METRICS_TLS_DIR } from '../../../lib/k8s/kube-state-metrics-tls';
+import { NODE_EXPORTER_TLS_DIR, nodeExporterTlsValues } from '../../../lib/k8s/node-exporter-tls';
 import { PROMETHEUS_CLIENT_TLS_CONFIG } from '../../../lib/k8s/prometheus';
 import { prometheusAdapterRelease } from '../../../lib/k8s/prometheus-adapter';
+import { QUERY_FRONTEND_SCRAPE_TLS_CONFIG } from '../../../lib/k8s/query-frontend-tls';
 import { thanosHttpClientTlsConfig } from '../../../lib/k8s/thanos-http-tls';
 import { THANOS_TLS_DIR } from '../../../lib/k8s/thanos-tls';
 import { eventually } from '../../support/eventually';
@@ -24,11 +28,17 @@ import { find, type Json, objectsFor } from '../../unit/k8s/support';
  *   prometheus/common's TLSConfig, which Prometheus' scrape config parses with the same key names): Prometheus
  *   scraping over HTTPS, `up` 1 with the right name and 0 with another;
  * - Prometheus' web certificate verifies for the host prometheus-adapter dials (no server-name setting there) and
- *   for the PodMonitor's serverName.
+ *   for the PodMonitor's serverName;
+ * - the query-frontend's rendered web config and certificate verify as Grafana's data source URL host and as its
+ *   scrape's serverName; node-exporter's rendered web config is served by the real node_exporter
+ *   (`--web.config.file`) and verified as its scrape does; kube-state-metrics' rendered `--tls-config` file passes
+ *   `promtool check web-config` and serves TLS; Grafana's certificate names what its scrape and port-forward verify.
  */
 const bins = requireBinaries(['prometheus', 'promtool', 'openssl']);
 const run = promisify(execFile);
 const { objects } = objectsFor('prod');
+/** Grafana's provisioned data sources file, as rendered. */
+const dataSources = (): string => find(objects, 'ConfigMap', 'grafana-config').data['datasources.yaml'];
 
 let dir: string;
 const processes: ManagedProcess[] = [];
@@ -251,6 +261,155 @@ describe("Prometheus web TLS: the rendered certificate's names verify for every 
   ])('verifies as %s', async (_what, name) => {
     const servername = name();
     const answer = await eventually(() => httpsGet(`https://127.0.0.1:${port}/-/ready`, { ca, servername }));
+    expect(answer.status).toBe(200);
+  });
+});
+
+/** A rendered web config (ConfigMap `name`, key `key`) with the mounted-secret paths under `mountDir` pointed at
+ * `certName`'s files in the temp dir. */
+function renderedWebConfig(name: string, key: string, mountDir: string, certName: string): string {
+  const rendered = parse(find(objects, 'ConfigMap', name).data[key]);
+  const local = (file: string) => {
+    if (!file.startsWith(`${mountDir}/`)) throw new Error(`${file} is not in ${mountDir}`);
+    return path.join(dir, file.slice(mountDir.length + 1).replace(/^tls\./, `${certName}.`));
+  };
+  const server = rendered.tls_server_config;
+  return stringify({
+    ...rendered,
+    tls_server_config: { ...server, cert_file: local(server.cert_file), key_file: local(server.key_file) },
+  });
+}
+
+describe('query-frontend HTTPS: its rendered web config and certificate against a real server, as its clients verify it', () => {
+  const cert = find(objects, 'Certificate', 'thanos-query-frontend-web-tls');
+  const frontend = find(objects, 'Deployment', 'thanos-query-frontend').spec.template.spec;
+  const tlsDir = frontend.containers[0].volumeMounts.find((m: Json) => m.name === 'web-tls').mountPath as string;
+  let port: number;
+  let ca: Buffer;
+
+  beforeAll(async () => {
+    await issue('frontend', cert.spec.dnsNames);
+    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
+    const webConfigFile = path.join(dir, 'frontend-http-config.yaml');
+    fs.writeFileSync(
+      webConfigFile,
+      renderedWebConfig('thanos-query-frontend-http-config', 'http-config.yaml', tlsDir, 'frontend'),
+    );
+    await run(bins.promtool, ['check', 'web-config', webConfigFile]);
+    port = await freePort();
+    await startHttpsPrometheus('prometheus-frontend-web-config', webConfigFile, port);
+  });
+
+  it.each([
+    ["Grafana's data source URL host", () => new URL(parse(dataSources()).datasources[0].url).hostname],
+    ["the ServiceMonitor's serverName", () => QUERY_FRONTEND_SCRAPE_TLS_CONFIG.serverName],
+  ])('verifies with the CA as %s', async (_what, name) => {
+    const answer = await eventually(() => httpsGet(`https://127.0.0.1:${port}/-/ready`, { ca, servername: name() }));
+    expect(answer.status).toBe(200);
+  });
+
+  it('refuses plain HTTP (a client left on http:// fails loudly)', async () => {
+    const plain = await fetch(`http://127.0.0.1:${port}/-/ready`);
+    expect(plain.status).toBe(400);
+  });
+});
+
+describe('node-exporter HTTPS: the rendered web config served by the real node_exporter, verified as the scrape does', () => {
+  const bin = requireBinaries(['nodeExporter']);
+  const cert = find(objects, 'Certificate', 'node-exporter-web-tls');
+  let port: number;
+  let ca: Buffer;
+
+  beforeAll(async () => {
+    await issue('node-exporter', cert.spec.dnsNames);
+    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
+    const webConfigFile = path.join(dir, 'node-exporter-web-config.yaml');
+    fs.writeFileSync(
+      webConfigFile,
+      renderedWebConfig('node-exporter-web-config', 'web-config.yaml', NODE_EXPORTER_TLS_DIR, 'node-exporter'),
+    );
+    port = await freePort();
+    // The rendered flag, with the file at its temp path.
+    const [flag] = (nodeExporterTlsValues().extraArgs as string[]).map((a) => a.split('=')[0]);
+    processes.push(
+      await startProcess({
+        name: 'node-exporter-https',
+        command: bin.nodeExporter,
+        args: [
+          `--web.listen-address=127.0.0.1:${port}`,
+          `${flag}=${webConfigFile}`,
+          '--collector.disable-defaults',
+          '--collector.loadavg',
+        ],
+        readyPort: port,
+      }),
+    );
+  });
+
+  it('serves /metrics over TLS that verifies with the CA as the ServiceMonitor serverName', async () => {
+    const monitor = find(objects, 'ServiceMonitor', 'node-exporter');
+    const endpoint = monitor.spec.endpoints[0];
+    expect(endpoint.scheme).toBe('https');
+    const answer = await eventually(() =>
+      httpsGet(`https://127.0.0.1:${port}/metrics`, { ca, servername: endpoint.tlsConfig.serverName }),
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain('node_load1');
+  });
+
+  it('refuses plain HTTP and a name the certificate does not carry', async () => {
+    const plain = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(plain.status).toBe(400);
+    await expect(
+      httpsGet(`https://127.0.0.1:${port}/metrics`, { ca, servername: 'node-exporter-other.monitoring.svc' }),
+    ).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+  });
+});
+
+describe('kube-state-metrics and Grafana: rendered web config and certificate names, verified as their scrapes verify them', () => {
+  let ca: Buffer;
+
+  beforeAll(() => {
+    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
+  });
+
+  it('kube-state-metrics: the rendered --tls-config file is a valid exporter-toolkit web config that serves TLS verifying as the scrape serverName', async () => {
+    const cert = find(objects, 'Certificate', 'kube-state-metrics-web-tls');
+    await issue('ksm', cert.spec.dnsNames);
+    const webConfigFile = path.join(dir, 'ksm-web-config.yaml');
+    fs.writeFileSync(
+      webConfigFile,
+      renderedWebConfig('kube-state-metrics-web-config', 'web-config.yaml', KUBE_STATE_METRICS_TLS_DIR, 'ksm'),
+    );
+    // kube-state-metrics hands --tls-config to exporter-toolkit (pkg/app/server.go); promtool checks that format.
+    await run(bins.promtool, ['check', 'web-config', webConfigFile]);
+    const port = await freePort();
+    await startHttpsPrometheus('prometheus-ksm-web-config', webConfigFile, port);
+    const servername = find(objects, 'ServiceMonitor', 'kube-state-metrics').spec.endpoints[0].tlsConfig.serverName;
+    const answer = await eventually(() => httpsGet(`https://127.0.0.1:${port}/-/ready`, { ca, servername }));
+    expect(answer.status).toBe(200);
+  });
+
+  it.each([
+    ["the Grafana ServiceMonitor's serverName", () => GRAFANA_SCRAPE_TLS_CONFIG.serverName],
+    ['localhost (kubectl port-forward)', () => 'localhost'],
+  ])("Grafana's certificate verifies as %s", async (_what, name) => {
+    const cert = find(objects, 'Certificate', 'grafana-web-tls');
+    if (!fs.existsSync(path.join(dir, 'grafana.crt'))) {
+      await issue('grafana', cert.spec.dnsNames, cert.spec.ipAddresses);
+    }
+    // Grafana itself is not installed here: its certificate is served by the exporter-toolkit server instead; the
+    // names are what this checks (Grafana's own HTTPS settings: lib/k8s/grafana-tls.ts, cited there).
+    const webConfigFile = path.join(dir, 'grafana-web-config.yaml');
+    fs.writeFileSync(
+      webConfigFile,
+      stringify({
+        tls_server_config: { cert_file: path.join(dir, 'grafana.crt'), key_file: path.join(dir, 'grafana.key') },
+      }),
+    );
+    const port = await freePort();
+    await startHttpsPrometheus(`prometheus-grafana-cert-${name()}`, webConfigFile, port);
+    const answer = await eventually(() => httpsGet(`https://127.0.0.1:${port}/-/ready`, { ca, servername: name() }));
     expect(answer.status).toBe(200);
   });
 });

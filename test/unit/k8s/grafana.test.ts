@@ -9,16 +9,31 @@ describe.each(['dev', 'prod'] as const)('Grafana objects (%s)', (env) => {
   const mounts: Json[] = container(podSpec, 'grafana').volumeMounts;
   const mountOf = (name: string) => mounts.find((m) => m.name === name);
 
-  it('reaches the query-frontend inside the cluster (plain HTTP: the documented TLS deviation), as the default', () => {
+  it('reaches the query-frontend over HTTPS as the default, verifying the URL host with the in-cluster CA', () => {
     const [datasource] = parse(configMap.data['datasources.yaml']).datasources;
     expect(datasource).toMatchObject({
-      url: 'http://thanos-query-frontend.monitoring.svc.cluster.local:9090',
+      url: 'https://thanos-query-frontend.monitoring.svc.cluster.local:9090',
       isDefault: true,
-      jsonData: { prometheusType: 'Thanos' },
+      jsonData: { prometheusType: 'Thanos', tlsAuthWithCACert: true },
     });
-    // No certificate material is referenced that nothing would serve against.
-    expect(datasource.secureJsonData).toBeUndefined();
-    expect(mountOf('thanos-tls')).toBeUndefined();
+    // Verification stays on; no client certificate and no serverName override (the URL host is verified).
+    expect(datasource.jsonData.tlsSkipVerify).toBeUndefined();
+    expect(datasource.jsonData.tlsAuth).toBeUndefined();
+    expect(datasource.jsonData.serverName).toBeUndefined();
+    // The CA is read from the mounted file by provisioning ($__file{}), never inlined into the ConfigMap.
+    const caFile = /^\$__file\{(.+)\}$/.exec(datasource.secureJsonData.tlsCACert)?.[1] ?? '';
+    expect(Object.keys(datasource.secureJsonData)).toEqual(['tlsCACert']);
+    const mount = mounts.find((m) => caFile.startsWith(`${m.mountPath}/`));
+    expect(mount.readOnly).toBe(true);
+    // Only ca.crt of the frontend's certificate secret: Grafana holds no key.
+    expect(podSpec.volumes.find((v: Json) => v.name === mount.name).secret).toEqual({
+      secretName: 'thanos-query-frontend-web-tls',
+      items: [{ key: 'ca.crt', path: caFile.slice(mount.mountPath.length + 1) }],
+    });
+    // The certificate serving the frontend names the host Grafana dials, and comes from the CA issuer.
+    const cert = find(objects, 'Certificate', 'thanos-query-frontend-web-tls');
+    expect(cert.spec.dnsNames).toContain(new URL(datasource.url).hostname);
+    expect(cert.spec.issuerRef).toEqual({ name: 'thanos-grpc-ca', kind: 'Issuer', group: 'cert-manager.io' });
   });
 
   it('provisions the dashboards from the folder the ConfigMaps are mounted in, read-only in the UI', () => {

@@ -18,6 +18,12 @@ const secretOfVolume = (podSpec: Json, mountPath: string, containerName: string)
   if (!mount) throw new Error(`${containerName} mounts nothing at ${mountPath}`);
   return podSpec.volumes.find((v: Json) => v.name === mount.name).secret.secretName;
 };
+/** The values of the Helm release of `chart`; fails loudly when there is none. */
+const releaseValues = (chart: string): Json => {
+  const release = helmReleases(config).find((r) => r.chart === chart);
+  if (!release) throw new Error(`no Helm release of chart ${chart}`);
+  return release.values;
+};
 const httpConfigMap = find(objects, 'ConfigMap', 'thanos-http-config');
 const webConfig = parse(httpConfigMap.data['http-config.yaml']);
 
@@ -101,9 +107,11 @@ describe('clients of Thanos Query over HTTPS', () => {
       secretName: 'thanos-query-grpc-tls',
       items: [{ key: 'ca.crt', path: 'ca.crt' }],
     });
-    // Its own port stays plain HTTP (Grafana and the capacity-report NLB: a documented deviation).
-    expect(frontend.readinessProbe.httpGet.scheme).toBeUndefined();
-    expect(flagValues(frontend.args, '--http.config')).toEqual([]);
+    // The frontend's own certificate is not a mesh certificate: no client auth, and no Thanos gRPC secret mounted.
+    expect(podSpec.volumes.map((v: Json) => v.secret?.secretName).filter(Boolean)).toEqual([
+      'thanos-query-grpc-tls',
+      'thanos-query-frontend-web-tls',
+    ]);
   });
 
   it('the Ruler queries through queryConfig over https, verifying with the CA of its mounted TLS secret', () => {
@@ -127,6 +135,149 @@ describe('clients of Thanos Query over HTTPS', () => {
     });
     expect(ruler.volumes).toContainEqual({ name: 'thanos-grpc-tls', secret: { secretName: 'thanos-ruler-grpc-tls' } });
     expect(queryCert.spec.dnsNames).toContain(queryConfig[0].http_config.tls_config.server_name);
+  });
+});
+
+describe('the query-frontend serves HTTPS (--http.config) with its own certificate', () => {
+  const podSpec = find(objects, 'Deployment', 'thanos-query-frontend').spec.template.spec;
+  const frontend = container(podSpec, 'query-frontend');
+  const cert = certificateFor('thanos-query-frontend-web-tls');
+
+  it('--http.config names a web config whose files are the mounted certificate secret', () => {
+    const [configFile] = flagValues(frontend.args, '--http.config');
+    expect(configFile).toBe('/etc/thanos/http/http-config.yaml');
+    const configMount = frontend.volumeMounts.find((m: Json) => configFile?.startsWith(`${m.mountPath}/`));
+    const configMapName = podSpec.volumes.find((v: Json) => v.name === configMount.name).configMap.name;
+    // Its own ConfigMap: the shared thanos-http-config points at the gRPC certificate, which it does not hold.
+    expect(configMapName).toBe('thanos-query-frontend-http-config');
+    const config = parse(find(objects, 'ConfigMap', configMapName).data['http-config.yaml']);
+    expect(config.tls_server_config.min_version).toBe('TLS12');
+    for (const file of [config.tls_server_config.cert_file, config.tls_server_config.key_file]) {
+      expect(secretOfVolume(podSpec, file.slice(0, file.lastIndexOf('/')), 'query-frontend')).toBe(
+        'thanos-query-frontend-web-tls',
+      );
+    }
+  });
+
+  it('the certificate: server auth only, from the CA issuer, naming the Service as clients dial and verify it', () => {
+    expect(cert.spec.issuerRef.name).toBe(THANOS_CA_ISSUER);
+    expect(cert.spec.usages).toContain('server auth');
+    expect(cert.spec.usages).not.toContain('client auth');
+    expect(cert.spec.dnsNames).toEqual([
+      'thanos-query-frontend.monitoring.svc',
+      'thanos-query-frontend.monitoring.svc.cluster.local',
+    ]);
+  });
+
+  it('probes HTTPS', () => {
+    expect(frontend.readinessProbe.httpGet).toEqual({ path: '/-/ready', port: 'http', scheme: 'HTTPS' });
+    expect(frontend.livenessProbe.httpGet).toEqual({ path: '/-/healthy', port: 'http', scheme: 'HTTPS' });
+  });
+
+  it('its internal NLB has an HTTPS target: backend ssl, HTTPS health check on /-/ready of the traffic port', () => {
+    const nlb = find(objects, 'Service', 'thanos-query-internal');
+    expect(nlb.metadata.annotations).toMatchObject({
+      'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'ssl',
+      'service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol': 'HTTPS',
+      'service.beta.kubernetes.io/aws-load-balancer-healthcheck-port': 'traffic-port',
+      'service.beta.kubernetes.io/aws-load-balancer-healthcheck-path': '/-/ready',
+    });
+    // The health check path is the one the frontend answers ready on.
+    expect(nlb.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-healthcheck-path']).toBe(
+      frontend.readinessProbe.httpGet.path,
+    );
+    expect(nlb.spec.ports).toEqual([{ name: 'http', port: 9090, targetPort: 'http', protocol: 'TCP' }]);
+  });
+});
+
+describe('node-exporter serves HTTPS through its chart values', () => {
+  const values = releaseValues('prometheus-node-exporter');
+  const cert = certificateFor('node-exporter-web-tls');
+
+  it('--web.config.file names the mounted web config, whose files are the mounted certificate secret', () => {
+    const [configFile = ''] = flagValues(values.extraArgs, '--web.config.file');
+    const configMount = values.configmaps.find((m: Json) => configFile.startsWith(`${m.mountPath}/`));
+    const config = parse(
+      find(objects, 'ConfigMap', configMount.name).data[configFile.slice(configMount.mountPath.length + 1)],
+    );
+    const secretMount = values.secrets.find((m: Json) => config.tls_server_config.cert_file.startsWith(m.mountPath));
+    expect(secretMount.name).toBe('node-exporter-web-tls');
+    expect(config.tls_server_config.key_file.startsWith(`${secretMount.mountPath}/`)).toBe(true);
+  });
+
+  it('probes HTTPS and the certificate comes from the CA issuer', () => {
+    expect(values.livenessProbe.httpGet.scheme).toBe('https');
+    expect(values.readinessProbe.httpGet.scheme).toBe('https');
+    expect(cert.spec.issuerRef.name).toBe(THANOS_CA_ISSUER);
+    expect(cert.spec.usages).toContain('server auth');
+  });
+});
+
+describe('kube-state-metrics serves HTTPS through its chart values (--tls-config)', () => {
+  const values = releaseValues('kube-state-metrics');
+
+  it('--tls-config names the mounted web config, whose files are the mounted certificate secret', () => {
+    const [configFile = ''] = flagValues(values.extraArgs, '--tls-config');
+    const mountOf = (file: string) => values.volumeMounts.find((m: Json) => file.startsWith(`${m.mountPath}/`));
+    const volumeOf = (file: string) => values.volumes.find((v: Json) => v.name === mountOf(file).name);
+    const configMap = volumeOf(configFile).configMap.name;
+    const config = parse(
+      find(objects, 'ConfigMap', configMap).data[configFile.slice(mountOf(configFile).mountPath.length + 1)],
+    );
+    for (const file of [config.tls_server_config.cert_file, config.tls_server_config.key_file]) {
+      expect(volumeOf(file).secret.secretName).toBe('kube-state-metrics-web-tls');
+    }
+    expect(config.tls_server_config.min_version).toBe('TLS12');
+  });
+
+  it('probes HTTPS (both of its listeners serve TLS) and the certificate comes from the CA issuer', () => {
+    expect(values.livenessProbe.httpGet.scheme).toBe('https');
+    expect(values.readinessProbe.httpGet.scheme).toBe('https');
+    const cert = certificateFor('kube-state-metrics-web-tls');
+    expect(cert.spec.issuerRef.name).toBe(THANOS_CA_ISSUER);
+    expect(cert.spec.dnsNames).toEqual(['kube-state-metrics.monitoring.svc']);
+  });
+});
+
+describe('Grafana serves HTTPS in the pod, and its load balancer re-encrypts to it', () => {
+  const podSpec = find(objects, 'Deployment', 'grafana').spec.template.spec;
+  const grafana = container(podSpec, 'grafana');
+  const ini = find(objects, 'ConfigMap', 'grafana-config').data['grafana.ini'] as string;
+  const server = Object.fromEntries(
+    (ini.split('[server]')[1]?.split('\n[')[0] ?? '')
+      .split('\n')
+      .filter((l) => l.includes(' = '))
+      .map((l) => l.split(' = ') as [string, string]),
+  );
+
+  it('grafana.ini [server]: protocol https with the mounted certificate, re-read hourly', () => {
+    expect(server.protocol).toBe('https');
+    expect(server.certs_watch_interval).toBe('1h');
+    for (const file of [server.cert_file ?? '', server.cert_key ?? '']) {
+      expect(secretOfVolume(podSpec, file.slice(0, file.lastIndexOf('/')), 'grafana')).toBe('grafana-web-tls');
+    }
+    const cert = certificateFor('grafana-web-tls');
+    expect(cert.spec.issuerRef.name).toBe(THANOS_CA_ISSUER);
+    // The scrape's name, and localhost for kubectl port-forward.
+    expect(cert.spec.dnsNames).toEqual(expect.arrayContaining(['grafana.monitoring.svc', 'localhost']));
+  });
+
+  it('probes HTTPS on the https port', () => {
+    expect(grafana.ports).toEqual([{ name: 'https', containerPort: 3000, protocol: 'TCP' }]);
+    expect(grafana.readinessProbe.httpGet).toEqual({ path: '/api/health', port: 'https', scheme: 'HTTPS' });
+    expect(grafana.livenessProbe.httpGet).toEqual({ path: '/api/health', port: 'https', scheme: 'HTTPS' });
+  });
+
+  it('its NLB keeps the TLS listener and re-encrypts (backend ssl), health-checking /api/health over HTTPS', () => {
+    const lb = find(objects, 'Service', 'grafana-lb');
+    expect(lb.metadata.annotations).toMatchObject({
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': 'https',
+      'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'ssl',
+      'service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol': 'HTTPS',
+      'service.beta.kubernetes.io/aws-load-balancer-healthcheck-path': grafana.readinessProbe.httpGet.path,
+    });
+    expect(lb.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-ssl-cert']).toMatch(/^arn:aws:acm:/);
+    expect(lb.spec.ports).toEqual([{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }]);
   });
 });
 
@@ -201,6 +352,20 @@ describe('every scrape of an HTTPS port verifies it', () => {
       '/etc/thanos/grpc-tls',
       'store',
     ),
+    'thanos-query-frontend': secretOfVolume(
+      find(objects, 'Deployment', 'thanos-query-frontend').spec.template.spec,
+      '/etc/thanos/web-tls',
+      'query-frontend',
+    ),
+    // node-exporter: the chart mounts the secret named in values.secrets.
+    'node-exporter': 'node-exporter-web-tls',
+    // kube-state-metrics: the secret of the chart's values.volumes.
+    'kube-state-metrics': releaseValues('kube-state-metrics').volumes.find((v: Json) => v.secret).secret.secretName,
+    grafana: secretOfVolume(
+      find(objects, 'Deployment', 'grafana').spec.template.spec,
+      '/etc/grafana/web-tls',
+      'grafana',
+    ),
   };
 
   it.each(Object.keys(servingSecret))(
@@ -228,17 +393,31 @@ describe('every scrape of an HTTPS port verifies it', () => {
       .filter((o: Json) => o.spec.namespaceSelector.matchNames?.includes('monitoring'))
       .map((o) => o.metadata.name)
       .sort();
-    expect(plain).toEqual(['grafana', 'kube-state-metrics', 'node-exporter', 'pushgateway', 'thanos-query-frontend']);
+    // The Pushgateway pods stay plain HTTP (the NLB TLS change terminates TLS at their load balancers).
+    expect(plain).toEqual(['pushgateway']);
   });
 });
 
 describe('no client is left on plain HTTP to a server that now serves HTTPS', () => {
-  it.each(ENVIRONMENTS)('%s: no http:// URL or http scheme to Prometheus, Query, Store, Ruler or a sidecar', (env) => {
+  it.each(ENVIRONMENTS)('%s: no http:// URL to Prometheus, Query, its frontend, Store, Ruler or a sidecar', (env) => {
     const { config: c, objects: all } = objectsFor(env);
     const text = JSON.stringify([all, helmReleases(c)]);
-    for (const host of ['prometheus-operated', 'thanos-query.', 'thanos-store', 'thanos-ruler-operated']) {
+    for (const host of [
+      'prometheus-operated',
+      'thanos-query.',
+      'thanos-query-frontend',
+      'thanos-store',
+      'thanos-ruler-operated',
+    ]) {
       expect(text).not.toContain(`http://${host}`);
     }
+    // Every scrape of the stack's own components is HTTPS, except the Pushgateway pods' (in every environment).
+    const plainScrapes = all
+      .filter((o: Json) => o.kind === 'PodMonitor' || o.kind === 'ServiceMonitor')
+      .filter((o: Json) => (o as Json).spec.namespaceSelector.matchNames?.includes('monitoring'))
+      .filter((o: Json) => ((o as Json).spec.podMetricsEndpoints ?? (o as Json).spec.endpoints)[0].scheme !== 'https')
+      .map((o) => o.metadata.name);
+    expect(plainScrapes).toEqual(['pushgateway']);
     // The Ruler's query endpoints (DNS SRV on Query's http port) only through the HTTPS queryConfig.
     const ruler = all.find((o) => o.kind === 'ThanosRuler') as Json;
     expect(ruler.spec.queryEndpoints).toBeUndefined();

@@ -201,7 +201,8 @@ describe('Thanos Query and query-frontend', () => {
     const nlb = find(objects, 'Service', 'thanos-query-internal');
     const url = new URL(thanosQueryUrl('prod'));
     // The same helper as the Pushgateway NLBs: VPC-only source range, cross-zone load balancing.
-    expect(nlb.metadata.annotations).toEqual({
+    // (and an HTTPS target: backend ssl and HTTPS health checks, test/unit/k8s/web-tls.test.ts)
+    expect(nlb.metadata.annotations).toMatchObject({
       'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
       'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
       'service.beta.kubernetes.io/load-balancer-source-ranges': config.vpcCidr,
@@ -502,7 +503,7 @@ describe('Grafana', () => {
     expect(datasources[0]).toMatchObject({
       type: 'prometheus',
       isDefault: true,
-      url: 'http://thanos-query-frontend.monitoring.svc.cluster.local:9090',
+      url: 'https://thanos-query-frontend.monitoring.svc.cluster.local:9090',
     });
   });
 

@@ -1,0 +1,70 @@
+import { stringify } from 'yaml';
+import { serviceHost } from './common';
+import { commonLabels, MONITORING_NAMESPACE } from './namespace';
+import { THANOS_HTTP_CONFIG, thanosHttpServerConfig } from './thanos-http-tls';
+import { webServerCertificate } from './thanos-tls';
+import type { KubernetesObject } from './types';
+
+/**
+ * HTTPS on the query-frontend's one HTTP port (9090), the same way as the other Thanos components
+ * (`--http.config`, exporter-toolkit web config, thanos-http-tls.ts): thanos-io/thanos cmd/thanos/query_frontend.go
+ * registers it (`cfg.http.registerFlag(cmd)`) and builds its one HTTP server, the API included, with
+ * `httpserver.WithTLSConfig(cfg.http.tlsConfig)`. A server-only certificate of its own from the in-cluster CA
+ * issuer: the frontend is no member of the gRPC mesh and gets no client certificate.
+ *
+ * Its clients: Grafana's Thanos data source (dials the Service's cluster DNS name and verifies it with the CA,
+ * grafana.ts), the scrape (dials pod IPs, verifies {@link QUERY_FRONTEND_SERVER_NAME}), the kubelet probes (HTTPS,
+ * never verified), and the internal NLB of the capacity report, which re-encrypts to the pod once its listener is
+ * TLS and never verifies a target's certificate (docs/deploy.md, "TLS").
+ */
+
+const FRONTEND = 'thanos-query-frontend';
+/** The Secret cert-manager writes the frontend's certificate to (`tls.crt`, `tls.key`, `ca.crt`). */
+export const QUERY_FRONTEND_TLS_SECRET = 'thanos-query-frontend-web-tls';
+/** The name the scrape verifies (it dials pod IPs); the Service's short name in the namespace. */
+export const QUERY_FRONTEND_SERVER_NAME = `${FRONTEND}.${MONITORING_NAMESPACE}.svc`;
+/** Where the certificate secret is mounted in the frontend container. */
+export const QUERY_FRONTEND_TLS_DIR = '/etc/thanos/web-tls';
+export const QUERY_FRONTEND_TLS_FILES = {
+  cert: `${QUERY_FRONTEND_TLS_DIR}/tls.crt`,
+  key: `${QUERY_FRONTEND_TLS_DIR}/tls.key`,
+} as const;
+/** The frontend's web config ConfigMap, mounted where `httpServerTlsArgs()` points (same dir and key). */
+export const QUERY_FRONTEND_HTTP_CONFIG_MAP = 'thanos-query-frontend-http-config';
+
+/** The certificate: every name a client dials or verifies (the Service's short and cluster-local names). */
+export function queryFrontendCertificate(): KubernetesObject {
+  return webServerCertificate({
+    secretName: QUERY_FRONTEND_TLS_SECRET,
+    dnsNames: [QUERY_FRONTEND_SERVER_NAME, serviceHost(FRONTEND)],
+  });
+}
+
+export function queryFrontendHttpConfigMap(): KubernetesObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: QUERY_FRONTEND_HTTP_CONFIG_MAP,
+      namespace: MONITORING_NAMESPACE,
+      labels: commonLabels('web-tls'),
+    },
+    data: { [THANOS_HTTP_CONFIG.key]: stringify(thanosHttpServerConfig(QUERY_FRONTEND_TLS_FILES)) },
+  };
+}
+
+/** The frontend pod's volumes and its container's mounts for serving HTTPS. */
+export const QUERY_FRONTEND_TLS_VOLUMES: readonly Record<string, unknown>[] = [
+  { name: 'web-tls', secret: { secretName: QUERY_FRONTEND_TLS_SECRET } },
+  { name: THANOS_HTTP_CONFIG.volume, configMap: { name: QUERY_FRONTEND_HTTP_CONFIG_MAP } },
+];
+export const QUERY_FRONTEND_TLS_VOLUME_MOUNTS: readonly Record<string, unknown>[] = [
+  { name: 'web-tls', mountPath: QUERY_FRONTEND_TLS_DIR, readOnly: true },
+  { name: THANOS_HTTP_CONFIG.volume, mountPath: THANOS_HTTP_CONFIG.dir, readOnly: true },
+];
+
+/** The scrape's TLS settings (operator SafeTLSConfig): the CA of the frontend's own secret, its server name. */
+export const QUERY_FRONTEND_SCRAPE_TLS_CONFIG = {
+  ca: { secret: { name: QUERY_FRONTEND_TLS_SECRET, key: 'ca.crt' } },
+  serverName: QUERY_FRONTEND_SERVER_NAME,
+} as const;
