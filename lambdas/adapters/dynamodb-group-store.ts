@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
@@ -13,9 +14,19 @@ import { GROUP_STORE_SCHEMA } from '../domain/group-store-schema';
 import type { GroupEntry } from '../domain/group-sync';
 import { type GroupStore, GroupTooLargeError, type OwedPredicate } from './group-store';
 
-/** Partition key prefixes: a group's entry, or a named value of the store. */
+/**
+ * Partition key prefixes: a group's entry (`g#<group id>`; `h#<sha256 of the id>` when that would be too long for a
+ * key, the id then kept in `group`), or a named value of the store.
+ */
 const GROUP = 'g#';
+const LONG_GROUP = 'h#';
 const META = 'm#';
+/**
+ * `id` is the table's partition key (at most 2,048 bytes) and the owed index's sort key (at most 1,024 bytes):
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html#limits-partition-sort-keys.
+ * A group id is as long as its grouping key, which only the request line bounds.
+ */
+export const MAX_KEY_BYTES = 1024;
 const { owedIndex: OWED_INDEX, owedAttribute: OWED_ATTRIBUTE } = GROUP_STORE_SCHEMA;
 /**
  * DynamoDB's item limit is 400 KB (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html);
@@ -25,6 +36,8 @@ export const MAX_CONTENT_BYTES = 350 * 1024;
 
 interface Item {
   readonly id: string;
+  /** The group id, when `id` is its hash. */
+  readonly group?: string;
   readonly content: Uint8Array;
   readonly version: number;
   readonly deleted: boolean;
@@ -49,8 +62,12 @@ export class DynamoDbGroupStore implements GroupStore {
   ) {}
 
   async get(id: string): Promise<GroupEntry | undefined> {
+    return this.getByKey(groupKey(id));
+  }
+
+  private async getByKey(key: string): Promise<GroupEntry | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { id: GROUP + id }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: { id: key }, ConsistentRead: true }),
     );
     return result.Item ? fromItem(result.Item as Item) : undefined;
   }
@@ -79,7 +96,7 @@ export class DynamoDbGroupStore implements GroupStore {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: { id: GROUP + id },
+          Key: { id: groupKey(id) },
           ConditionExpression: 'rev = :rev',
           ExpressionAttributeValues: { ':rev': expectedRev },
         }),
@@ -99,8 +116,8 @@ export class DynamoDbGroupStore implements GroupStore {
         new ScanCommand({
           TableName: this.tableName,
           ConsistentRead: true,
-          FilterExpression: 'begins_with(id, :group)',
-          ExpressionAttributeValues: { ':group': GROUP },
+          FilterExpression: 'begins_with(id, :group) OR begins_with(id, :long)',
+          ExpressionAttributeValues: { ':group': GROUP, ':long': LONG_GROUP },
           ExclusiveStartKey: startKey,
         }),
       );
@@ -111,7 +128,7 @@ export class DynamoDbGroupStore implements GroupStore {
   }
 
   async owed(limit: number): Promise<GroupEntry[]> {
-    const ids: string[] = [];
+    const keys: string[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const result = await this.client.send(
@@ -124,13 +141,13 @@ export class DynamoDbGroupStore implements GroupStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of result.Items ?? []) ids.push(String(item.id).slice(GROUP.length));
+      for (const item of result.Items ?? []) keys.push(String(item.id));
       startKey = result.LastEvaluatedKey;
-    } while (startKey && ids.length < limit);
+    } while (startKey && keys.length < limit);
     // The index is eventually consistent: read each entry for what it holds now.
     const entries: GroupEntry[] = [];
-    for (const id of ids.slice(0, limit)) {
-      const entry = await this.get(id);
+    for (const key of keys.slice(0, limit)) {
+      const entry = await this.getByKey(key);
       if (entry && this.isOwed(entry)) entries.push(entry);
     }
     return entries;
@@ -149,16 +166,28 @@ export class DynamoDbGroupStore implements GroupStore {
   }
 }
 
+/** The item key of a group: its id, or the hash of an id too long for a key (see MAX_KEY_BYTES). */
+export function groupKey(id: string): string {
+  const plain = GROUP + id;
+  if (Buffer.byteLength(plain, 'utf8') <= MAX_KEY_BYTES) return plain;
+  return LONG_GROUP + createHash('sha256').update(id, 'utf8').digest('hex');
+}
+
 export function toItem(entry: GroupEntry, owed: boolean): Item {
   const { record } = entry;
+  const id = groupKey(record.id);
+  const hashed = !id.startsWith(GROUP);
   const content = zlib.gzipSync(JSON.stringify({ key: record.key, families: record.families }));
-  if (content.byteLength > MAX_CONTENT_BYTES) {
+  // A hashed key keeps the group id beside the content: it counts against the same room.
+  const bytes = content.byteLength + (hashed ? Buffer.byteLength(record.id, 'utf8') : 0);
+  if (bytes > MAX_CONTENT_BYTES) {
     throw new GroupTooLargeError(
-      `group ${record.id} would take ${content.byteLength} bytes compressed in the store, above its limit of ${MAX_CONTENT_BYTES}`,
+      `group ${record.id} would take ${bytes} bytes compressed in the store, above its limit of ${MAX_CONTENT_BYTES}`,
     );
   }
   return {
-    id: GROUP + record.id,
+    id,
+    ...(hashed ? { group: record.id } : {}),
     content,
     version: record.version,
     deleted: record.deleted,
@@ -172,7 +201,7 @@ export function toItem(entry: GroupEntry, owed: boolean): Item {
 }
 
 export function fromItem(item: Item): GroupEntry {
-  const id = item.id.slice(GROUP.length);
+  const id = item.group ?? item.id.slice(GROUP.length);
   const { key, families } = JSON.parse(zlib.gunzipSync(item.content).toString('utf8')) as Pick<
     GroupRecord,
     'key' | 'families'

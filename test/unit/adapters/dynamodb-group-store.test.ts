@@ -8,7 +8,12 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoDbGroupStore, MAX_CONTENT_BYTES } from '../../../lambdas/adapters/dynamodb-group-store';
+import {
+  DynamoDbGroupStore,
+  groupKey,
+  MAX_CONTENT_BYTES,
+  MAX_KEY_BYTES,
+} from '../../../lambdas/adapters/dynamodb-group-store';
 import { GroupTooLargeError } from '../../../lambdas/adapters/group-store';
 import { commitEntry, finishEntry, needsRepair, type SyncTiming } from '../../../lambdas/domain/group-sync';
 
@@ -51,9 +56,12 @@ beforeEach(() => {
     table.delete(input.Key.id);
     return {};
   });
-  documents.on(ScanCommand).callsFake(() => ({
-    Items: [...table.values()].filter((i) => String(i.id).startsWith('g#')),
-  }));
+  documents.on(ScanCommand).callsFake((input) => {
+    // The store's filter: `begins_with(id, :a) OR begins_with(id, :b)`.
+    expect(input.FilterExpression).toBe('begins_with(id, :group) OR begins_with(id, :long)');
+    const prefixes = Object.values(input.ExpressionAttributeValues ?? {}).map(String);
+    return { Items: [...table.values()].filter((i) => prefixes.some((p) => String(i.id).startsWith(p))) };
+  });
   documents.on(QueryCommand).callsFake((input) => {
     expect(input.IndexName).toBe('owed');
     return { Items: [...table.values()].filter((i) => i.owed === 'owed').map((i) => ({ id: i.id, owed: i.owed })) };
@@ -118,5 +126,29 @@ describe('DynamoDbGroupStore', () => {
     expect(await store.remove('job="a"', entry.rev + 1)).toBe(false);
     expect(await store.remove('job="a"', entry.rev)).toBe(true);
     expect(await store.all()).toEqual([]);
+  });
+
+  it('keys a group by its id while that fits a key, else by the SHA-256 of the id', () => {
+    expect(groupKey('job="a"')).toBe('g#job="a"');
+    const fits = `job="${'a'.repeat(MAX_KEY_BYTES - 8)}"`;
+    expect(Buffer.byteLength(`g#${fits}`)).toBe(MAX_KEY_BYTES);
+    expect(groupKey(fits)).toBe(`g#${fits}`);
+    const long = `job="${'a'.repeat(MAX_KEY_BYTES - 7)}"`;
+    expect(groupKey(long)).toMatch(/^h#[0-9a-f]{64}$/);
+    expect(groupKey(long)).toBe(groupKey(long));
+    expect(groupKey(long)).not.toBe(groupKey(`${long},instance="x"`));
+    // Bytes, not characters: 600 two-byte characters are 1,200 bytes of key.
+    expect(groupKey(`job="${'ö'.repeat(600)}"`)).toMatch(/^h#/);
+  });
+
+  it('stores a group with a long id under its hash, keeps the id beside it, and finds it through the owed index', async () => {
+    const long = { ...record(1), id: `job="${'a'.repeat(2000)}"`, key: { job: 'a'.repeat(2000) } };
+    const { entry } = commitEntry(undefined, long, 'w1', 0, timing);
+    expect(await store.put(entry, undefined)).toBe(true);
+    const item = table.get(groupKey(long.id));
+    expect(item?.group).toBe(long.id);
+    expect(await store.get(long.id)).toEqual(entry);
+    expect(await store.owed(10)).toEqual([entry]);
+    expect(await store.all()).toEqual([entry]);
   });
 });
