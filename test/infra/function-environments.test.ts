@@ -10,6 +10,8 @@ import { alertWebhookAuthorizerEnv } from '../../lambdas/contracts/alert-webhook
 import { bucketAuditEnv } from '../../lambdas/contracts/bucket-audit';
 import { capacityReportEnv } from '../../lambdas/contracts/capacity-report';
 import type { EnvContract, EnvVariable } from '../../lambdas/contracts/env';
+import { pushIngestEnv } from '../../lambdas/contracts/push-ingest';
+import { pushRepairEnv } from '../../lambdas/contracts/push-repair';
 import { weeklySummaryEnv } from '../../lambdas/contracts/weekly-summary';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { synthesizeEnvironment } from '../support/cdk';
@@ -23,6 +25,8 @@ const CONTRACTS: Record<string, EnvContract<Readonly<Record<string, EnvVariable<
   'bucket-audit': bucketAuditEnv,
   'capacity-report': capacityReportEnv,
   'weekly-summary': weeklySummaryEnv,
+  'push-ingest': pushIngestEnv,
+  'push-repair': pushRepairEnv,
 };
 
 /** The function's variables as the template sets them; tokens (Ref, GetAtt, Join) become placeholder text. */
