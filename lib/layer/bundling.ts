@@ -33,7 +33,12 @@ export const MAIN_FIELDS = ['module', 'main'];
  * in chunks they stay on disk, since Lambda passes credentials in the environment. Handlers use the same
  * mechanism to keep clients used on rare paths out of the load path.
  */
-export function bundleFunction(entry: string, outdir: string): void {
+export interface BundleOptions {
+  /** Modules replaced by others (the bench measures push-ingest with protobufjs stubbed out). @default none */
+  readonly alias?: Readonly<Record<string, string>>;
+}
+
+export function bundleFunction(entry: string, outdir: string, options: BundleOptions = {}): void {
   buildSync({
     entryPoints: { index: entry },
     outdir,
@@ -47,6 +52,7 @@ export function bundleFunction(entry: string, outdir: string): void {
     minifyWhitespace: true,
     minifySyntax: true,
     banner: { js: ESM_REQUIRE_SHIM },
+    alias: { ...options.alias },
     logLevel: 'warning',
   });
 }

@@ -75,12 +75,12 @@ export const benchmark: Benchmark = {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-bundle-bench-'));
     try {
       const built = [];
-      for (const { name, entry } of entries()) {
+      for (const { name, entry, alias } of entries()) {
         const slug = name.replace(/[^a-z0-9]+/gi, '-');
         const oneFile = path.join(work, 'one', slug, 'index.mjs');
         const splitDir = path.join(work, 'split', slug);
-        await bundleOneFile(entry, oneFile, []);
-        bundleFunction(entry, splitDir); // what ObservabilityFunction deploys
+        await bundleOneFile(entry, oneFile, [], alias);
+        bundleFunction(entry, splitDir, { alias }); // what ObservabilityFunction deploys
         built.push({ name, oneFile, splitDir, splitFile: path.join(splitDir, FUNCTION_ENTRY_FILE) });
       }
       const samples = moduleLoadSamples(

@@ -65,12 +65,16 @@ describe('PushIngestion in the ops stack', () => {
     const fns = template.findResources('AWS::Lambda::Function', {
       Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: Match.stringLikeRegexp('^push-') } } },
     });
-    const byService = Object.fromEntries(
-      Object.values(fns).map((fn) => [fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME, fn.Properties]),
+    type FnProps = { Layers?: unknown; Environment: { Variables: Record<string, unknown> } };
+    const byService: Record<string, FnProps> = Object.fromEntries(
+      Object.values(fns).map((fn) => {
+        const props = (fn as { Properties: FnProps }).Properties;
+        return [String(props.Environment.Variables.POWERTOOLS_SERVICE_NAME), props];
+      }),
     );
     expect(Object.keys(byService).sort()).toEqual(['push-ingest', 'push-repair']);
     for (const fn of Object.values(byService)) expect(fn.Layers).toBeUndefined();
-    const repairVariables = Object.keys(byService['push-repair'].Environment.Variables).filter(
+    const repairVariables = Object.keys(byService['push-repair']?.Environment.Variables ?? {}).filter(
       (name) => !name.startsWith('POWERTOOLS_'),
     );
     expect(repairVariables.sort()).toEqual(['GROUP_STORE_TABLE', 'PUSHGATEWAY_URLS']);

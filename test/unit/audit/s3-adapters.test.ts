@@ -12,9 +12,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SnsAuditNotifier } from '../../../lambdas/adapters/audit-notifier';
 import { S3AuditStore } from '../../../lambdas/adapters/s3-audit-store';
 import { S3ThanosBucketReader } from '../../../lambdas/adapters/s3-thanos-bucket';
+import { snsPublisher } from '../../../lambdas/adapters/sns-publisher';
 import { checkBucketConfiguration } from '../../../lambdas/domain/audit/bucket-config';
 import { SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
 
@@ -158,10 +158,10 @@ describe('S3AuditStore', () => {
   });
 });
 
-describe('SnsAuditNotifier', () => {
+describe('snsPublisher (the audit summary)', () => {
   it('publishes subject and message to the topic', async () => {
     sns.on(PublishCommand).resolves({ MessageId: '1' });
-    await new SnsAuditNotifier(new SNSClient({ region: 'eu-west-1' }), 'arn:aws:sns:eu-west-1:1:t').publish('s', 'm');
+    await snsPublisher(new SNSClient({ region: 'eu-west-1' }), 'arn:aws:sns:eu-west-1:1:t').publish('s', 'm');
     expect(sns.commandCalls(PublishCommand)[0]?.args[0].input).toEqual({
       TopicArn: 'arn:aws:sns:eu-west-1:1:t',
       Subject: 's',
