@@ -155,19 +155,13 @@ describe('function contracts', () => {
     expect(weeklySummaryEnv.read(env)).toEqual({ environmentName: 'dev', reportsBucket: 'b', summaryTopicArn: 'arn' });
   });
 
+  /** The replicas and the store: both push functions read them. */
+  const store = { pushgatewayUrls: 'http://pg-0:9091,http://pg-1:9091', groupStoreTable: 'groups' };
+  const storeEnv = { PUSHGATEWAY_URLS: store.pushgatewayUrls, GROUP_STORE_TABLE: 'groups' };
+
   it('push-ingest: the replicas in order, the store, the payload limit; the other limits default', () => {
-    const env = pushIngestEnv.render({
-      pushgatewayUrls: 'http://pg-0:9091,http://pg-1:9091',
-      groupStoreTable: 'groups',
-      maxBodyBytes: '1048576',
-      maxSeriesPerPush: '500',
-    });
-    expect(env).toEqual({
-      PUSHGATEWAY_URLS: 'http://pg-0:9091,http://pg-1:9091',
-      GROUP_STORE_TABLE: 'groups',
-      MAX_PAYLOAD_BYTES: '1048576',
-      MAX_SERIES_PER_PUSH: '500',
-    });
+    const env = pushIngestEnv.render({ ...store, maxBodyBytes: '1048576', maxSeriesPerPush: '500' });
+    expect(env).toEqual({ ...storeEnv, MAX_PAYLOAD_BYTES: '1048576', MAX_SERIES_PER_PUSH: '500' });
     const values = pushIngestEnv.read(env);
     expect(values.pushgatewayUrls).toEqual(['http://pg-0:9091', 'http://pg-1:9091']);
     expect(pushLimits(values)).toEqual({ ...DEFAULT_PUSH_LIMITS, maxBodyBytes: 1048576, maxSeriesPerPush: 500 });
@@ -180,9 +174,12 @@ describe('function contracts', () => {
   });
 
   it('push-repair reads the same replicas and store, and nothing else', () => {
-    const env = pushRepairEnv.render({ pushgatewayUrls: 'http://pg-0:9091', groupStoreTable: 'groups' });
-    expect(env).toEqual({ PUSHGATEWAY_URLS: 'http://pg-0:9091', GROUP_STORE_TABLE: 'groups' });
-    expect(pushRepairEnv.read(env)).toEqual({ pushgatewayUrls: ['http://pg-0:9091'], groupStoreTable: 'groups' });
+    const env = pushRepairEnv.render(store);
+    expect(env).toEqual(storeEnv);
+    expect(pushRepairEnv.read(env)).toEqual({
+      pushgatewayUrls: ['http://pg-0:9091', 'http://pg-1:9091'],
+      groupStoreTable: 'groups',
+    });
     expect(() => pushRepairEnv.read({ PUSHGATEWAY_URLS: 'http://pg-0:9091' })).toThrow(
       'environment variable GROUP_STORE_TABLE is not set',
     );
