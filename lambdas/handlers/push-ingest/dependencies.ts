@@ -19,11 +19,6 @@ export function pushPartsInAws(env: PushRepairEnv, logger: Logger): PushParts {
       needsRepair(entry, names),
     ),
     timing: syncTiming(REPLICA_TIMEOUT_MS),
-    // The push port takes one optional extra object; Powertools' signature also allows an error or a string.
-    logger: {
-      info: (message, extra = {}) => logger.info(message, extra),
-      warn: (message, extra = {}) => logger.warn(message, extra),
-      error: (message, extra = {}) => logger.error(message, extra),
-    },
+    logger,
   };
 }
