@@ -1,5 +1,4 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -10,7 +9,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { pushIngestEnv } from '../../lambdas/contracts/push-ingest';
@@ -20,7 +19,7 @@ import type { PushLimits } from '../../lambdas/domain/push-limits';
 import { handlerEntry } from '../paths';
 import { messagesWaitingAlarm } from './alarms';
 import { type FunctionDefaults, functionDefaults, ObservabilityFunction } from './observability-function';
-import { buildEncryptedQueue } from './secure-defaults';
+import { buildEncryptedQueue, buildHttpApiAccessLogs } from './secure-defaults';
 
 export interface PushIngestionProps extends FunctionDefaults {
   /** The VPC the functions run in, to reach each Pushgateway replica. */
@@ -167,7 +166,8 @@ export class PushIngestion extends Construct {
       ],
     });
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy });
+    const accessLogs = buildHttpApiAccessLogs(this, { retention: props.logRetention, removalPolicy });
+    this.accessLogs = accessLogs.logGroup;
     this.api = new apigwv2.HttpApi(this, 'Api', {
       apiName: props.apiName ?? 'greenlang-push',
       description: 'Pushgateway-compatible push API (PUT|POST|DELETE /metrics/job/...), JWT-authenticated',
@@ -178,10 +178,7 @@ export class PushIngestion extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: props.throttle.rateLimit, burstLimit: props.throttle.burstLimit },
-      accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
-        format: apigw.AccessLogFormat.jsonWithStandardFields(),
-      },
+      accessLogSettings: accessLogs.accessLogSettings,
     });
     const authorizer = new HttpJwtAuthorizer('Jwt', props.jwtIssuer, { jwtAudience: [...props.jwtAudience] });
     this.api.addRoutes({
