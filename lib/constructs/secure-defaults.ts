@@ -180,11 +180,6 @@ export function buildHttpApiAccessLogs(
   props: ApiAccessLogsProps,
 ): { readonly logGroup: logs.LogGroup; readonly accessLogSettings: apigwv2.IAccessLogSettings } {
   const logGroup = accessLogGroup(scope, props);
-  return {
-    logGroup,
-    accessLogSettings: {
-      destination: new apigwv2.LogGroupLogDestination(logGroup),
-      format: apigateway.AccessLogFormat.jsonWithStandardFields(),
-    },
-  };
+  const destination = new apigwv2.LogGroupLogDestination(logGroup);
+  return { logGroup, accessLogSettings: { destination, format: apigateway.AccessLogFormat.jsonWithStandardFields() } };
 }
