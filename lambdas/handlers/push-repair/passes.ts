@@ -2,10 +2,14 @@ import type { Context } from 'aws-lambda';
 import type { Logger } from '../../adapters/logger';
 import type { RepairReport } from './repair';
 
-/** Time between the starts of two repair passes within one invocation. */
-const PASS_INTERVAL_MS = 2000;
-/** Stop starting passes when less than this is left of the invocation. */
-const RESERVE_MS = 15_000;
+export interface PassTiming {
+  /** Time between the starts of two repair passes within one invocation. */
+  readonly passIntervalMs: number;
+  /** Stop starting passes when less than this is left of the invocation. */
+  readonly reserveMs: number;
+}
+
+export const PASS_TIMING: PassTiming = { passIntervalMs: 2000, reserveMs: 15_000 };
 
 export interface RepairSummary {
   passes: number;
@@ -25,6 +29,7 @@ export async function runRepairPasses(
   repair: () => Promise<RepairReport>,
   context: Pick<Context, 'getRemainingTimeInMillis'>,
   logger: Pick<Logger, 'info'>,
+  timing: PassTiming = PASS_TIMING,
 ): Promise<RepairSummary> {
   const total: RepairSummary = {
     passes: 0,
@@ -36,7 +41,7 @@ export async function runRepairPasses(
     unreachable: [],
   };
   let unreachableThroughout: string[] | undefined;
-  while (context.getRemainingTimeInMillis() > RESERVE_MS) {
+  while (context.getRemainingTimeInMillis() > timing.reserveMs) {
     const started = Date.now();
     const report = await repair();
     total.passes++;
@@ -47,7 +52,7 @@ export async function runRepairPasses(
     total.collected += report.collected;
     total.unreachable = report.unreachable;
     unreachableThroughout = (unreachableThroughout ?? report.unreachable).filter((r) => report.unreachable.includes(r));
-    const wait = PASS_INTERVAL_MS - (Date.now() - started);
+    const wait = timing.passIntervalMs - (Date.now() - started);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
   logger.info('repair passes done', { ...total });
