@@ -1,15 +1,8 @@
 import { PASS_TIMING, runRepairPasses } from '../../../lambdas/handlers/push-repair/passes';
 import type { RepairReport } from '../../../lambdas/handlers/push-repair/repair';
 
-const report = (over: Partial<RepairReport>): RepairReport => ({
-  synced: 0,
-  deferred: 0,
-  restarted: [],
-  removedStray: 0,
-  collected: 0,
-  unreachable: [],
-  ...over,
-});
+const nothing = { synced: 0, deferred: 0, restarted: [], removedStray: 0, collected: 0, unreachable: [] };
+const report = (over: Partial<RepairReport>): RepairReport => ({ ...nothing, ...over });
 
 /** A Lambda context whose remaining time is read from `left`, one value per check. */
 function contextWith(left: number[]) {
