@@ -1,6 +1,7 @@
 import type { RefusalStage } from '../domain/exposition/decode';
 import { refusalMarker } from '../domain/push-refusal';
 import type { PushMethod } from '../domain/pushgateway-semantics';
+import type { ErrorLogger } from './logger';
 import { type PushgatewayReplica, ReplicaUnavailableError } from './pushgateway';
 
 export interface RefusedPush {
@@ -12,12 +13,6 @@ export interface RefusedPush {
   readonly message: string;
 }
 
-export interface RefusalLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
-
 /**
  * Leaves on every replica the trace a Pushgateway leaves of a push it refuses (see `refusalMarker`). Best effort:
  * a replica that is down misses the trace (logged); the client gets its 400 either way. A replica that took the
@@ -26,7 +21,7 @@ export interface RefusalLogger {
 export async function recordRefusal(
   replicas: readonly PushgatewayReplica[],
   refused: RefusedPush,
-  logger: RefusalLogger,
+  logger: ErrorLogger,
 ): Promise<void> {
   logger.info('push refused', {
     method: refused.method,

@@ -1,5 +1,5 @@
 /**
- * Typed environment contracts: each function declares its variables once (`lambdas/handlers/<fn>/env.ts`); the
+ * Typed environment contracts: each function declares its variables once (`lambdas/contracts/<fn>.ts`); the
  * construct renders them (`contract.render({...})`, so it sets exactly the names the handler reads) and the
  * handler parses them (`contract.read(process.env)`, failing on the first bad variable and naming it), as
  * Powertools' `getStringFromEnv` does. Pure: no I/O, importable from lib/ and from the handlers.
@@ -46,6 +46,19 @@ export function positiveIntVar(name: string, fallback: number): EnvVariable<numb
         throw new Error(`environment variable ${name} must be a positive integer, got ${JSON.stringify(raw)}`);
       }
       return value;
+    },
+  };
+}
+
+/** A positive integer the construct must set. */
+export function requiredPositiveIntVar(name: string): EnvVariable<number, false> {
+  const value = positiveIntVar(name, 0);
+  return {
+    name,
+    optional: false,
+    parse(raw) {
+      if (raw === undefined || raw === '') throw missing(name);
+      return value.parse(raw);
     },
   };
 }

@@ -81,10 +81,3 @@ export function checkGroupSize(seriesAfter: number, limits: PushLimits): LimitRe
     message: `the group would hold ${seriesAfter} series after this push, above the limit of ${limits.maxSeriesPerGroup} series per group`,
   };
 }
-
-/** Reads a limits override, naming the variable and the value when it is not a positive integer. */
-export function parseLimit(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  if (!/^[1-9]\d*$/.test(value)) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
-  return Number(value);
-}

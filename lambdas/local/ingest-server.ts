@@ -1,12 +1,13 @@
 import * as http from 'node:http';
 import { bearerToken, sameToken } from '../adapters/bearer-token';
 import { FileGroupStore, updateEntry } from '../adapters/group-store';
-import { pushgatewayReplica } from '../adapters/pushgateway';
-import { abandonWriters, needsRepair, type SyncTiming } from '../domain/group-sync';
+import { abandonWriters, needsRepair } from '../domain/group-sync';
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from '../domain/push-limits';
-import { GroupView } from '../handlers/push-ingest/group-view';
-import { type Logger, makeHandler, type PushRequest } from '../handlers/push-ingest/handler';
-import { bootstrapStore, makeRepair, type RepairReport } from '../handlers/push-repair/repair';
+import { composePushIngest, type PushParts, pushgatewayReplicas, syncTiming } from '../handlers/push-ingest/compose';
+import type { Logger } from '../handlers/push-ingest/handler';
+import { isAnswer, pushRequest } from '../handlers/push-ingest/request';
+import { composePushRepair } from '../handlers/push-repair/compose';
+import type { RepairReport } from '../handlers/push-repair/repair';
 
 export interface IngestServerOptions {
   /** @default 0 (any free port) */
@@ -36,24 +37,18 @@ export interface IngestServer {
 
 const silent: Logger = { info() {}, warn() {}, error() {} };
 
-/** Lease and writer expiry for a replica timeout: a request unanswered after its timeout is given 2 s more to land. */
-export function syncTiming(replicaTimeoutMs: number): SyncTiming {
-  return { leaseMs: replicaTimeoutMs + 2000, writerExpiryMs: 60_000 };
-}
-
 /**
- * The push ingestion on 127.0.0.1, with the same handler and repair as the Lambdas: HTTP requests become
- * {@link PushRequest}s, replicas are named `pushgateway-<i>` in the order given, the store is a local file, and a
- * repair pass runs every `repairIntervalMs`, beside the pushes.
+ * The push ingestion on 127.0.0.1, built by the Lambdas' composition roots (`composePushIngest`,
+ * `composePushRepair`) with local parts: HTTP requests become push requests as API Gateway events do
+ * (`pushRequest`), replicas are named `pushgateway-<i>` in the order given, the store is a local file, and a repair
+ * pass runs every `repairIntervalMs`, beside the pushes.
  */
 export async function startIngestServer(options: IngestServerOptions): Promise<IngestServer> {
   const logger = options.logger ?? silent;
   const limits: PushLimits = { ...DEFAULT_PUSH_LIMITS, ...options.limits };
   const replicaTimeoutMs = options.replicaTimeoutMs ?? 5000;
   const timing = syncTiming(replicaTimeoutMs);
-  const replicas = options.pushgateways.map((url, i) =>
-    pushgatewayReplica(`pushgateway-${i}`, url, { timeoutMs: replicaTimeoutMs }),
-  );
+  const replicas = pushgatewayReplicas(options.pushgateways, replicaTimeoutMs);
   const names = replicas.map((r) => r.name);
   const store = new FileGroupStore(options.storeFile, (entry) => needsRepair(entry, names));
   // Writers of a previous run died with it; what they sent may still land until the lease runs out.
@@ -63,10 +58,9 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       current ? { entry: abandonWriters(current, started, timing), result: undefined } : undefined,
     );
   }
-  await bootstrapStore({ replicas, store, logger });
-  const view = await GroupView.load(store);
-  const handle = makeHandler({ replicas, store, view, limits, timing, logger });
-  const repair = makeRepair({ replicas, store, timing, logger });
+  const parts: PushParts = { replicas, store, timing, logger };
+  const handle = await composePushIngest(parts, limits);
+  const repair = composePushRepair(parts);
 
   let repairing: Promise<RepairReport | undefined> | undefined;
   const repairNow = () => {
@@ -122,21 +116,16 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
         );
         return;
       }
-      const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
-      let path: string;
-      try {
-        path = decodeURIComponent(rawPath);
-      } catch {
-        reply(400, { 'content-type': 'text/plain; charset=utf-8' }, `invalid percent-encoding in path "${rawPath}"\n`);
-        return;
-      }
-      const request: PushRequest = {
+      const request = pushRequest({
         method: req.method ?? 'GET',
-        path,
-        rawPath,
+        rawPath: (req.url ?? '/').split('?')[0] ?? '/',
         headers: req.headers as Record<string, string | undefined>,
         body: Buffer.concat(chunks),
-      };
+      });
+      if (isAnswer(request)) {
+        reply(request.status, request.headers, request.body);
+        return;
+      }
       const handling = handle(request).then(
         (response) => reply(response.status, response.headers, response.body),
         (error) => {

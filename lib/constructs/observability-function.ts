@@ -12,7 +12,6 @@ import { Construct } from 'constructs';
 import { bundleFunction, esbuildFallbackArgs } from '../layer/bundling';
 import { PROJECT_ROOT } from '../paths';
 import { messagesWaitingAlarm } from './alarms';
-import type { RuntimeLayer } from './runtime-layer';
 import { buildEncryptedQueue } from './secure-defaults';
 
 export type PowertoolsLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -35,13 +34,6 @@ export function functionDefaults(props: FunctionDefaults): FunctionDefaults {
 }
 
 export interface ObservabilityFunctionProps extends FunctionDefaults {
-  /**
-   * @deprecated Functions are fully bundled: faster cold starts, measured by `npm run bench -- lambda-bundles`.
-   * Powertools and middy are pinned once, in the root package.json and package-lock.json (a unit test checks).
-   * When set, the layer is attached and its packages are left out of the bundle, for constructs not moved yet.
-   * @default no layer: everything bundled
-   */
-  readonly runtimeLayer?: RuntimeLayer;
   /** The handler module (`lambdas/handlers/<fn>/index.ts`), exporting `handler`. */
   readonly entry: string;
   /** Powertools service name (`POWERTOOLS_SERVICE_NAME`), also the metrics namespace dimension. */
@@ -132,7 +124,6 @@ export class ObservabilityFunction extends Construct {
     this.failureQueue =
       props.failureQueue ?? buildEncryptedQueue(this, 'FailureQueue', { retentionPeriod: Duration.days(14) });
 
-    const external = [...(props.runtimeLayer?.externalModules ?? [])];
     const entry = props.entry;
     this.function = new lambda.Function(this, 'Function', {
       // The code everything else runs is the code that was tested: esbuild bundles it with the AWS SDK clients and
@@ -146,11 +137,11 @@ export class ObservabilityFunction extends Construct {
           command: [
             'bash',
             '-c',
-            `cp -r /asset-input /tmp/project && cd /tmp/project && npm ci && npx esbuild ${esbuildFallbackArgs(entry, external)}`,
+            `cp -r /asset-input /tmp/project && cd /tmp/project && npm ci && npx esbuild ${esbuildFallbackArgs(entry)}`,
           ],
           local: {
             tryBundle(outputDir: string): boolean {
-              bundleFunction(entry, outputDir, { external });
+              bundleFunction(entry, outputDir);
               return true;
             },
           },
@@ -165,7 +156,6 @@ export class ObservabilityFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      layers: props.runtimeLayer ? [props.runtimeLayer.layer] : undefined,
       vpc: props.vpc,
       vpcSubnets: props.vpc ? (props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }) : undefined,
       securityGroups: props.securityGroups,

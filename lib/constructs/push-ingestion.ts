@@ -1,5 +1,4 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -10,19 +9,20 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { pushIngestEnv } from '../../lambdas/contracts/push-ingest';
+import { pushRepairEnv } from '../../lambdas/contracts/push-repair';
 import { GROUP_STORE_SCHEMA } from '../../lambdas/domain/group-store-schema';
 import type { PushLimits } from '../../lambdas/domain/push-limits';
 import { PUSH_METRICS_NAMESPACE, PUSH_SERVICES, REPAIR_METRICS } from '../../lambdas/domain/push-metric-names';
 import { handlerEntry } from '../paths';
 import { messagesWaitingAlarm } from './alarms';
-import { ObservabilityFunction, type PowertoolsLogLevel } from './observability-function';
-import type { RuntimeLayer } from './runtime-layer';
+import { type FunctionDefaults, functionDefaults, ObservabilityFunction } from './observability-function';
+import { buildEncryptedQueue, buildHttpApiAccessLogs } from './secure-defaults';
 
-export interface PushIngestionProps {
+export interface PushIngestionProps extends FunctionDefaults {
   /** The VPC the functions run in, to reach each Pushgateway replica. */
   readonly vpc: ec2.IVpc;
   /** Every Pushgateway replica, in order (`pushgateway-0`, `pushgateway-1`, ...). */
@@ -41,11 +41,6 @@ export interface PushIngestionProps {
   /** Overrides of the other per-push and per-group limits. @default DEFAULT_PUSH_LIMITS of the domain */
   readonly limits?: Partial<Omit<PushLimits, 'maxBodyBytes'>>;
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
-  readonly runtimeLayer: RuntimeLayer;
-  readonly alarmTopic: sns.ITopic;
-  readonly logRetention: logs.RetentionDays;
-  /** @default 'INFO' */
-  readonly logLevel?: PowertoolsLogLevel;
   /** Of the group store table and the log groups. @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
   /** @default 'greenlang-push' */
@@ -123,32 +118,31 @@ export class PushIngestion extends Construct {
     });
 
     const limits = props.limits ?? {};
-    const limit = (name: string, value: number | undefined) => (value === undefined ? {} : { [name]: String(value) });
-    const environment = {
-      PUSHGATEWAY_URLS: props.pushgatewayUrls.join(','),
-      ...(props.pushgatewayCaPem === undefined ? {} : { PUSHGATEWAY_CA_PEM: props.pushgatewayCaPem }),
-      GROUP_STORE_TABLE: this.groupStore.tableName,
-      MAX_PAYLOAD_BYTES: String(props.maxPayloadBytes),
-      ...limit('MAX_DECOMPRESSED_BYTES', limits.maxDecompressedBytes),
-      ...limit('MAX_SERIES_PER_PUSH', limits.maxSeriesPerPush),
-      ...limit('MAX_SERIES_PER_GROUP', limits.maxSeriesPerGroup),
-      ...limit('MAX_LABELS_PER_SERIES', limits.maxLabelsPerSeries),
-      ...limit('MAX_LABEL_VALUE_LENGTH', limits.maxLabelValueLength),
+    const limit = (value: number | undefined) => (value === undefined ? undefined : String(value));
+    const store = {
+      pushgatewayUrls: props.pushgatewayUrls.join(','),
+      pushgatewayCa: props.pushgatewayCaPem,
+      groupStoreTable: this.groupStore.tableName,
     };
     const common = {
-      runtimeLayer: props.runtimeLayer,
-      alarmTopic: props.alarmTopic,
-      logRetention: props.logRetention,
-      logLevel: props.logLevel,
+      ...functionDefaults(props),
       logRemovalPolicy: removalPolicy,
       vpc: props.vpc,
       securityGroups: [this.securityGroup],
-      environment,
     };
     this.ingest = new ObservabilityFunction(this, 'Ingest', {
       ...common,
       entry: handlerEntry('push-ingest'),
       serviceName: PUSH_SERVICES.ingest,
+      environment: pushIngestEnv.render({
+        ...store,
+        maxBodyBytes: String(props.maxPayloadBytes),
+        maxDecompressedBytes: limit(limits.maxDecompressedBytes),
+        maxSeriesPerPush: limit(limits.maxSeriesPerPush),
+        maxSeriesPerGroup: limit(limits.maxSeriesPerGroup),
+        maxLabelsPerSeries: limit(limits.maxLabelsPerSeries),
+        maxLabelValueLength: limit(limits.maxLabelValueLength),
+      }),
       description: 'Pushgateway-compatible push API: validates each push, stores it, writes every replica',
       // Bodies up to 10 MB are parsed in memory; more memory also means more CPU for the parser.
       memorySize: 1024,
@@ -159,6 +153,7 @@ export class PushIngestion extends Construct {
       ...common,
       entry: handlerEntry('push-repair'),
       serviceName: PUSH_SERVICES.repair,
+      environment: pushRepairEnv.render(store),
       description: 'Brings the Pushgateway replicas to the stored group records every 2 s',
       memorySize: 512,
       timeout: Duration.seconds(70),
@@ -173,9 +168,7 @@ export class PushIngestion extends Construct {
     this.ingest.function.addToRolePolicy(storeAccess);
     this.repair.function.addToRolePolicy(storeAccess);
 
-    this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    this.scheduleDeadLetterQueue = buildEncryptedQueue(this, 'ScheduleDeadLetters', {
       retentionPeriod: Duration.days(14),
     });
     new events.Rule(this, 'RepairSchedule', {
@@ -190,7 +183,8 @@ export class PushIngestion extends Construct {
       ],
     });
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy });
+    const accessLogs = buildHttpApiAccessLogs(this, { retention: props.logRetention, removalPolicy });
+    this.accessLogs = accessLogs.logGroup;
     this.api = new apigwv2.HttpApi(this, 'Api', {
       apiName: props.apiName ?? 'greenlang-push',
       description: 'Pushgateway-compatible push API (PUT|POST|DELETE /metrics/job/...), JWT-authenticated',
@@ -201,10 +195,7 @@ export class PushIngestion extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: props.throttle.rateLimit, burstLimit: props.throttle.burstLimit },
-      accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
-        format: apigw.AccessLogFormat.jsonWithStandardFields(),
-      },
+      accessLogSettings: accessLogs.accessLogSettings,
     });
     const authorizer = new HttpJwtAuthorizer('Jwt', props.jwtIssuer, { jwtAudience: [...props.jwtAudience] });
     this.api.addRoutes({

@@ -5,6 +5,7 @@
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -145,6 +146,13 @@ export interface ApiAccessLogsProps {
   readonly id?: string;
 }
 
+function accessLogGroup(scope: Construct, props: ApiAccessLogsProps): logs.LogGroup {
+  return new logs.LogGroup(scope, props.id ?? 'AccessLogs', {
+    retention: props.retention,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+  });
+}
+
 /**
  * The access log group of a REST API stage and the stage options that write to it (JSON with the standard
  * fields). Access logs need no account-wide CloudWatch role, unlike execution logs.
@@ -156,10 +164,7 @@ export function buildRestApiAccessLogs(
   readonly logGroup: logs.LogGroup;
   readonly stageOptions: Pick<apigateway.StageOptions, 'accessLogDestination' | 'accessLogFormat'>;
 } {
-  const logGroup = new logs.LogGroup(scope, props.id ?? 'AccessLogs', {
-    retention: props.retention,
-    removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
-  });
+  const logGroup = accessLogGroup(scope, props);
   return {
     logGroup,
     stageOptions: {
@@ -167,4 +172,14 @@ export function buildRestApiAccessLogs(
       accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
     },
   };
+}
+
+/** The same for an HTTP API stage (API Gateway v2): the log group and the stage's access log settings. */
+export function buildHttpApiAccessLogs(
+  scope: Construct,
+  props: ApiAccessLogsProps,
+): { readonly logGroup: logs.LogGroup; readonly accessLogSettings: apigwv2.IAccessLogSettings } {
+  const logGroup = accessLogGroup(scope, props);
+  const destination = new apigwv2.LogGroupLogDestination(logGroup);
+  return { logGroup, accessLogSettings: { destination, format: apigateway.AccessLogFormat.jsonWithStandardFields() } };
 }

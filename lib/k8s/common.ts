@@ -1,7 +1,7 @@
 import type { ComponentResources } from '../../lambdas/domain/sizing';
 import type { EnvironmentConfig } from '../config';
 import { SERVICE_ACCOUNTS, type ThanosIdentity } from '../naming';
-import { irsaRoleArn as platformIrsaRoleArn } from '../platform/addons';
+import { irsaRoleArn } from '../platform/addons';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
 import type { KubernetesObject } from './types';
 
@@ -75,17 +75,6 @@ export function podDisruptionBudget(
   };
 }
 
-/**
- * The IAM role ARN an IRSA service account assumes: the platform stack names each role after its service account
- * (`irsaRoleName(env, SERVICE_ACCOUNTS[identity])`, lib/platform/addons.ts `irsaRoleArn`), so both agree.
- */
-export function irsaRoleArn(
-  config: Pick<EnvironmentConfig, 'name' | 'account' | 'region'>,
-  identity: ThanosIdentity,
-): string {
-  return platformIrsaRoleArn(config, SERVICE_ACCOUNTS[identity]);
-}
-
 export function serviceAccount(
   name: string,
   labels: Record<string, string>,
@@ -98,14 +87,19 @@ export function serviceAccount(
   };
 }
 
-/** A service account annotated for IRSA with the component's role. */
+/**
+ * A service account annotated for IRSA with the component's role: the platform stack names each role after its
+ * service account (`irsaRoleName(env, SERVICE_ACCOUNTS[identity])`), so the ARN is known before deploy.
+ */
 export function irsaServiceAccount(
   config: Pick<EnvironmentConfig, 'name' | 'account' | 'region'>,
   identity: ThanosIdentity,
   name: string,
   labels: Record<string, string>,
 ): KubernetesObject {
-  return serviceAccount(name, labels, { 'eks.amazonaws.com/role-arn': irsaRoleArn(config, identity) });
+  return serviceAccount(name, labels, {
+    'eks.amazonaws.com/role-arn': irsaRoleArn(config, SERVICE_ACCOUNTS[identity]),
+  });
 }
 
 /** A PVC template on gp3. */

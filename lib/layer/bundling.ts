@@ -22,22 +22,22 @@ export const ESM_REQUIRE_SHIM =
 /** Prefer packages' ES module builds: better tree shaking. */
 export const MAIN_FIELDS = ['module', 'main'];
 
-export interface BundleOptions {
-  /** Packages left out of the bundle (resolved at run time, e.g. from a layer). @default none */
-  readonly external?: readonly string[];
-}
-
 /**
  * Bundles a function entry into `outdir/index.mjs`: ESM, node22, code splitting, whitespace and syntax minified
  * but names kept, no source maps. Names kept make a stack trace readable as it is (function names, and lines
  * that still read as code) for +27 KB of zip where source maps cost +170 KB, and without `--enable-source-maps`,
  * which parses every map at load (alert-webhook: 300 KB zip → 160 KB; load 100 → 160 ms with the flag).
- * Code splitting Splitting is what keeps cold starts short (`npm run bench -- lambda-bundles`): every dynamic
+ * Code splitting is what keeps cold starts short (`npm run bench -- lambda-bundles`): every dynamic
  * `import()` becomes its own chunk, loaded when first reached. The AWS SDK imports its credential providers (SSO,
  * INI files, STS web identity, ...) dynamically; in one file they are parsed and evaluated at every cold start,
  * in chunks they stay on disk, since Lambda passes credentials in the environment. Handlers use the same
  * mechanism to keep clients used on rare paths out of the load path.
  */
+export interface BundleOptions {
+  /** Modules replaced by others (the bench measures push-ingest with protobufjs stubbed out). @default none */
+  readonly alias?: Readonly<Record<string, string>>;
+}
+
 export function bundleFunction(entry: string, outdir: string, options: BundleOptions = {}): void {
   buildSync({
     entryPoints: { index: entry },
@@ -52,13 +52,13 @@ export function bundleFunction(entry: string, outdir: string, options: BundleOpt
     minifyWhitespace: true,
     minifySyntax: true,
     banner: { js: ESM_REQUIRE_SHIM },
-    external: [...(options.external ?? [])],
+    alias: { ...options.alias },
     logLevel: 'warning',
   });
 }
 
 /** The same build as `bundleFunction`, as esbuild CLI arguments run from a copy of the project (CDK's Docker fallback). */
-export function esbuildFallbackArgs(entry: string, external: readonly string[] = []): string {
+export function esbuildFallbackArgs(entry: string): string {
   const relative = path.relative(PROJECT_ROOT, entry).split(path.sep).join('/');
   return [
     `index=${relative}`,
@@ -73,6 +73,5 @@ export function esbuildFallbackArgs(entry: string, external: readonly string[] =
     '--minify-whitespace',
     '--minify-syntax',
     `--banner:js="${ESM_REQUIRE_SHIM}"`,
-    ...external.map((name) => `--external:${name}`),
   ].join(' ');
 }

@@ -11,7 +11,6 @@ import { BucketAudit } from '../constructs/bucket-audit';
 import { CapacityReport } from '../constructs/capacity-report';
 import { PRIVATE_CA_REFRESH_CONTEXT, PrivateCaCertificate } from '../constructs/private-ca-certificate';
 import { PushIngestion } from '../constructs/push-ingestion';
-import { RuntimeLayer } from '../constructs/runtime-layer';
 import { WeeklySummary } from '../constructs/weekly-summary';
 import { pushgatewayReplicaUrl, reportsBucketName, thanosBucketName, thanosQueryUrl } from '../naming';
 
@@ -29,7 +28,6 @@ export interface OpsStackProps extends StackProps {
  * ObservabilityFunction (push ingestion, alert fan-out, bucket audit, capacity report, weekly summary).
  */
 export class OpsStack extends Stack {
-  public readonly runtimeLayer: RuntimeLayer;
   public readonly alarmTopic: AlarmTopic;
   public readonly alertFanout: AlertFanout;
   /** Where Alertmanager's webhook receivers point (the fan-out's `POST /alerts`). */
@@ -45,8 +43,6 @@ export class OpsStack extends Stack {
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
     const { config } = props;
-    // Only the push ingestion still uses the layer (its construct moves to full bundling with #13/#14).
-    this.runtimeLayer = new RuntimeLayer(this, 'RuntimeLayer');
     this.alarmTopic = new AlarmTopic(this, 'Alarms', {
       topicName: `greenlang-${config.name}-ops-alarms`,
       emailRecipients: config.alerting.email.recipients,
@@ -124,7 +120,6 @@ export class OpsStack extends Stack {
       jwtAudience: config.ingest.jwtAudience,
       maxPayloadBytes: config.ingest.maxPayloadBytes,
       throttle: config.ingest.throttle,
-      runtimeLayer: this.runtimeLayer,
       alarmTopic: this.alarmTopic.topic,
       logRetention: config.logRetentionDays as logs.RetentionDays,
       logLevel: config.logLevel,

@@ -53,7 +53,12 @@ export function formatTable(table: BenchTable): string {
  * The bundle of round one, for comparison: one file (no code splitting), otherwise the flags of
  * `bundleFunction` in lib/layer/bundling.ts.
  */
-export async function bundleOneFile(entry: string, outfile: string, external: readonly string[]): Promise<void> {
+export async function bundleOneFile(
+  entry: string,
+  outfile: string,
+  external: readonly string[],
+  alias: Readonly<Record<string, string>> = {},
+): Promise<void> {
   await build({
     entryPoints: [entry],
     outfile,
@@ -67,6 +72,7 @@ export async function bundleOneFile(entry: string, outfile: string, external: re
     sourcesContent: false,
     banner: { js: ESM_REQUIRE_SHIM },
     external: [...external],
+    alias: { ...alias },
     logLevel: 'silent',
   });
 }

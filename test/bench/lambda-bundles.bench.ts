@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { SEED_RETENTION_POLICY } from '../../lambdas/domain/retention';
 import { SEED_SIZING } from '../../lambdas/domain/sizing';
 import { bundleFunction, FUNCTION_ENTRY_FILE } from '../../lib/layer/bundling';
-import { buildRuntimeLayer, readLayerManifest } from '../../lib/layer/runtime-layer-build';
 import { PROJECT_ROOT } from '../../lib/paths';
 import {
   type Benchmark,
@@ -18,7 +17,6 @@ import {
 } from './harness';
 
 const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambdas', 'handlers');
-const LAYER_DIR = path.join(PROJECT_ROOT, 'layers', 'runtime');
 
 /**
  * The environment the functions read when their module loads (as their constructs set it in AWS), with
@@ -76,39 +74,30 @@ export const benchmark: Benchmark = {
   async run() {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-bundle-bench-'));
     try {
-      // Round one's bundle: one file, Powertools and middy from the runtime layer. Lambda resolves layer packages
-      // from /opt/nodejs/node_modules; a bundle placed in <layer>/nodejs/<fn>/ resolves them the same way.
-      const layerRoot = path.join(work, 'layer');
-      buildRuntimeLayer(LAYER_DIR, PROJECT_ROOT, layerRoot);
-      const external = Object.keys(readLayerManifest(LAYER_DIR).dependencies);
-
       const built = [];
-      for (const { name, entry } of entries()) {
+      for (const { name, entry, alias } of entries()) {
         const slug = name.replace(/[^a-z0-9]+/gi, '-');
-        const layerFile = path.join(layerRoot, 'nodejs', slug, 'index.mjs');
         const oneFile = path.join(work, 'one', slug, 'index.mjs');
         const splitDir = path.join(work, 'split', slug);
-        await bundleOneFile(entry, layerFile, external);
-        await bundleOneFile(entry, oneFile, []);
-        bundleFunction(entry, splitDir); // what ObservabilityFunction deploys
-        built.push({ name, layerFile, oneFile, splitDir, splitFile: path.join(splitDir, FUNCTION_ENTRY_FILE) });
+        await bundleOneFile(entry, oneFile, [], alias);
+        bundleFunction(entry, splitDir, { alias }); // what ObservabilityFunction deploys
+        built.push({ name, oneFile, splitDir, splitFile: path.join(splitDir, FUNCTION_ENTRY_FILE) });
       }
       const samples = moduleLoadSamples(
-        built.flatMap((b) => [b.splitFile, [b.splitFile, ...dynamicChunks(b.splitFile)], b.oneFile, b.layerFile]),
+        built.flatMap((b) => [b.splitFile, [b.splitFile, ...dynamicChunks(b.splitFile)], b.oneFile]),
         15,
         FUNCTION_ENV,
       );
       const loads = samples.map(median);
-      // The peer's four variants are the same empty module: pool their samples for a steadier reference.
-      const peerMs = median(samples.slice(0, 4).flat());
+      // The peer's three variants are the same empty module: pool their samples for a steadier reference.
+      const peerMs = median(samples.slice(0, 3).flat());
       const measured = built.map((b, i) => ({
         ...b,
         zip: zipSize(b.splitDir),
         atInit: loadedAtInitBytes(b.splitFile),
-        splitMs: loads[4 * i] ?? Number.NaN,
-        firstUseMs: loads[4 * i + 1] ?? Number.NaN,
-        oneMs: loads[4 * i + 2] ?? Number.NaN,
-        layerMs: loads[4 * i + 3] ?? Number.NaN,
+        splitMs: loads[3 * i] ?? Number.NaN,
+        firstUseMs: loads[3 * i + 1] ?? Number.NaN,
+        oneMs: loads[3 * i + 2] ?? Number.NaN,
         oneZip: zipSize(path.dirname(b.oneFile)),
       }));
       const rows = measured.map((m) => [
@@ -120,10 +109,9 @@ export const benchmark: Benchmark = {
         fmt.ms(m.firstUseMs),
         fmt.kb(m.oneZip),
         fmt.ms(m.oneMs),
-        fmt.ms(m.layerMs),
       ]);
       return {
-        title: 'Lambda bundles: zip size and module load time, as deployed (split) vs one file (full / with the layer)',
+        title: 'Lambda bundles: zip size and module load time, as deployed (split) vs one file',
         columns: [
           'function',
           'zip',
@@ -133,17 +121,15 @@ export const benchmark: Benchmark = {
           'load + 1st use',
           'zip (one file)',
           'load (one file)',
-          'load (one file + layer)',
         ],
         rows,
         notes: [
           'Module load = time to import the bundle in a fresh Node process (median of 15, runs interleaved): the code part of a cold start.',
-          'load vs empty: against the median of all 60 empty-handler samples of the run (its four columns are the same module).',
+          'load vs empty: against the median of all 45 empty-handler samples of the run (its three columns are the same module).',
           'zip: every file of the deployed asset deflated; read at init: the entry and the chunks it imports statically.',
           'load + 1st use: also the chunks the entry imports with import() (composition root, SDK clients): what the first',
           'invocation adds. Lazy loading moves that cost out of the init phase; it removes it only for clients a run never uses.',
-          'one file: the round-one bundle (no splitting, minified names, source maps), fully bundled or with the layer.',
-          'With the layer, Powertools and middy load from nodejs/node_modules as they do from /opt in Lambda.',
+          'one file: the round-one bundle (no splitting, minified names, source maps), fully bundled.',
           '"before protobuf" is push-ingest bundled with protobufjs/light replaced by an empty stub: the difference to',
           'the push-ingest row is what protobuf support costs in size and load time (its message type is built on the',
           'first protobuf push, not at load).',

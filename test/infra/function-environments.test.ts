@@ -10,6 +10,8 @@ import { alertWebhookAuthorizerEnv } from '../../lambdas/contracts/alert-webhook
 import { bucketAuditEnv } from '../../lambdas/contracts/bucket-audit';
 import { capacityReportEnv } from '../../lambdas/contracts/capacity-report';
 import type { EnvContract, EnvVariable } from '../../lambdas/contracts/env';
+import { pushIngestEnv } from '../../lambdas/contracts/push-ingest';
+import { pushRepairEnv } from '../../lambdas/contracts/push-repair';
 import { weeklySummaryEnv } from '../../lambdas/contracts/weekly-summary';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { synthesizeEnvironment } from '../support/cdk';
@@ -23,7 +25,15 @@ const CONTRACTS: Record<string, EnvContract<Readonly<Record<string, EnvVariable<
   'bucket-audit': bucketAuditEnv,
   'capacity-report': capacityReportEnv,
   'weekly-summary': weeklySummaryEnv,
+  'push-ingest': pushIngestEnv,
+  'push-repair': pushRepairEnv,
 };
+
+/** What a deploy-time token stands for: a PEM for the CA variables (their contracts check the shape), else text. */
+const placeholder = (name: string): string =>
+  name.endsWith('_PEM')
+    ? '-----BEGIN CERTIFICATE-----\nplaceholder\n-----END CERTIFICATE-----\n'
+    : `placeholder-${name.toLowerCase()}`;
 
 /** The function's variables as the template sets them; tokens (Ref, GetAtt, Join) become placeholder text. */
 function constructEnvironment(service: string): Record<string, string> {
@@ -36,7 +46,7 @@ function constructEnvironment(service: string): Record<string, string> {
   return Object.fromEntries(
     Object.entries(fn.Properties.Environment.Variables).map(([name, value]) => [
       name,
-      typeof value === 'string' ? value : `placeholder-${name.toLowerCase()}`,
+      typeof value === 'string' ? value : placeholder(name),
     ]),
   );
 }

@@ -8,13 +8,12 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AlarmTopic } from '../../lib/constructs/alarm-topic';
 import { ObservabilityFunction } from '../../lib/constructs/observability-function';
-import { RuntimeLayer } from '../../lib/constructs/runtime-layer';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { newTestApp, unacknowledgedNagFindings } from '../support/cdk';
 
 const ENTRY = path.join(PROJECT_ROOT, 'test/fixtures/lambdas/echo/index.ts');
 
-function build(options: { vpc?: boolean; bundling?: boolean; layer?: boolean } = {}) {
+function build(options: { vpc?: boolean; bundling?: boolean } = {}) {
   return quietly(() => buildStack(options));
 }
 
@@ -31,10 +30,9 @@ function quietly<T>(fn: () => T): T {
   }
 }
 
-function buildStack(options: { vpc?: boolean; bundling?: boolean; layer?: boolean }) {
+function buildStack(options: { vpc?: boolean; bundling?: boolean }) {
   const app = newTestApp({ bundling: options.bundling });
   const stack = new Stack(app, 'FnTest', { env: { account: '111111111111', region: 'eu-west-1' } });
-  const layer = options.layer ? new RuntimeLayer(stack, 'Layer') : undefined;
   const alarms = new AlarmTopic(stack, 'Alarms', { topicName: 'test-alarms' });
   const vpc = options.vpc
     ? new ec2.Vpc(stack, 'Vpc', {
@@ -47,13 +45,12 @@ function buildStack(options: { vpc?: boolean; bundling?: boolean; layer?: boolea
     entry: ENTRY,
     serviceName: 'echo',
     description: 'test function',
-    runtimeLayer: layer,
     alarmTopic: alarms.topic,
     logRetention: logs.RetentionDays.TWO_WEEKS,
     logLevel: 'DEBUG',
     vpc,
   });
-  return { app, stack, fn, layer, alarms, template: Template.fromStack(stack) };
+  return { app, stack, fn, alarms, template: Template.fromStack(stack) };
 }
 
 describe('ObservabilityFunction', () => {
@@ -84,14 +81,6 @@ describe('ObservabilityFunction', () => {
     // No source maps shipped, so no --enable-source-maps (it parses every map at load: a slower cold start).
     const [, fn] = fnResource();
     expect((fn.Properties.Environment as { Variables: Record<string, string> }).Variables.NODE_OPTIONS).toBeUndefined();
-  });
-
-  it('still attaches a runtime layer when one is given (constructs not moved to full bundling yet)', () => {
-    const legacy = build({ layer: true });
-    legacy.template.hasResourceProperties('AWS::Lambda::Function', {
-      Description: 'test function',
-      Layers: [{ Ref: Match.stringLikeRegexp('^Layer') }],
-    });
   });
 
   it('writes to its own log group with the configured retention', () => {

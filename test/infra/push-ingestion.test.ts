@@ -5,7 +5,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { loadEnvironmentConfig } from '../../lib/config';
 import { AlarmTopic } from '../../lib/constructs/alarm-topic';
 import { PushIngestion, type PushIngestionProps } from '../../lib/constructs/push-ingestion';
-import { RuntimeLayer } from '../../lib/constructs/runtime-layer';
 import { pushgatewayReplicaUrl } from '../../lib/naming';
 import { newTestApp, synthesizeEnvironment } from '../support/cdk';
 
@@ -60,6 +59,26 @@ describe('PushIngestion in the ops stack', () => {
       VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() }),
       Timeout: 29,
     });
+  });
+
+  it('bundles both functions whole (no layer); the repair reads only the replicas, their CA and the store', () => {
+    const fns = template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: Match.stringLikeRegexp('^push-') } } },
+    });
+    type FnProps = { Layers?: unknown; Environment: { Variables: Record<string, unknown> } };
+    const byService: Record<string, FnProps> = Object.fromEntries(
+      Object.values(fns).map((fn) => {
+        const props = (fn as { Properties: FnProps }).Properties;
+        return [String(props.Environment.Variables.POWERTOOLS_SERVICE_NAME), props];
+      }),
+    );
+    expect(Object.keys(byService).sort()).toEqual(['push-ingest', 'push-repair']);
+    for (const fn of Object.values(byService)) expect(fn.Layers).toBeUndefined();
+    const repairVariables = Object.keys(byService['push-repair']?.Environment.Variables ?? {}).filter(
+      (name) => !name.startsWith('POWERTOOLS_'),
+    );
+    expect(repairVariables.sort()).toEqual(['GROUP_STORE_TABLE', 'PUSHGATEWAY_CA_PEM', 'PUSHGATEWAY_URLS']);
+    expect(template.findResources('AWS::Lambda::LayerVersion')).toEqual({});
   });
 
   it('lets the functions reach the Pushgateway port in the VPC and HTTPS, nothing else', () => {
@@ -151,7 +170,6 @@ describe('PushIngestion props', () => {
       jwtAudience: ['push'],
       maxPayloadBytes: 1024 * 1024,
       throttle: { rateLimit: 10, burstLimit: 20 },
-      runtimeLayer: new RuntimeLayer(stack, 'Layer'),
       alarmTopic: new AlarmTopic(stack, 'Alarms', { topicName: 'a' }).topic,
       logRetention: logs.RetentionDays.ONE_WEEK,
       ...overrides,

@@ -7,7 +7,6 @@ import { ENVIRONMENT_NAMES, loadEnvironmentConfig } from '../../lib/config';
 import { InternalEndpointsCertificate } from '../../lib/constructs/internal-endpoints-certificate';
 import { PrivateCaCertificate } from '../../lib/constructs/private-ca-certificate';
 import { PushIngestion } from '../../lib/constructs/push-ingestion';
-import { RuntimeLayer } from '../../lib/constructs/runtime-layer';
 import { pushgatewayReplicaHost, pushgatewayReplicaUrl } from '../../lib/naming';
 import { INTERNAL_TLS_POLICY } from '../../lib/platform/addons';
 import { appliedObjects, findObject, type Json } from '../support/applied-objects';
@@ -180,7 +179,6 @@ describe('the TLS constructs refuse bad input', () => {
           jwtAudience: ['push'],
           maxPayloadBytes: 1024,
           throttle: { rateLimit: 1, burstLimit: 1 },
-          runtimeLayer: new RuntimeLayer(s, 'Layer'),
           alarmTopic: new sns.Topic(s, 'Topic'),
           logRetention: logs.RetentionDays.TWO_WEEKS,
         }),

@@ -1,9 +1,11 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   buildEncryptedTopic,
+  buildHttpApiAccessLogs,
   buildKmsBucket,
   buildQueueWithDeadLetter,
   buildRestApiAccessLogs,
@@ -101,5 +103,26 @@ describe('secure-defaults builders', () => {
     const { stageOptions } = buildRestApiAccessLogs(s, { retention: logs.RetentionDays.ONE_WEEK });
     Template.fromStack(s).hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
     expect(stageOptions.accessLogFormat?.toString()).toContain('"requestId":"$context.requestId"');
+  });
+
+  it('HTTP API access logs: a log group with the retention, removal policy and JSON access log settings', () => {
+    const s = stack();
+    const { accessLogSettings } = buildHttpApiAccessLogs(s, {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new apigwv2.HttpStage(s, 'Stage', {
+      httpApi: new apigwv2.HttpApi(s, 'Api', { createDefaultStage: false }),
+      accessLogSettings,
+    });
+    const template = Template.fromStack(s);
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 30 },
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessLogs'), 'Arn'] } },
+    });
+    expect(accessLogSettings.format?.toString()).toContain('"requestId":"$context.requestId"');
   });
 });

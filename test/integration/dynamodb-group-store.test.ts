@@ -5,8 +5,7 @@ import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dy
 import { DynamoDbGroupStore, MAX_CONTENT_BYTES, toItem } from '../../lambdas/adapters/dynamodb-group-store';
 import { GroupTooLargeError } from '../../lambdas/adapters/group-store';
 import { commitEntry, needsRepair, type SyncTiming } from '../../lambdas/domain/group-sync';
-import { DEFAULT_PUSH_LIMITS } from '../../lambdas/domain/push-limits';
-import { pushDependencies } from '../../lambdas/handlers/push-ingest/dependencies';
+import { pushPartsInAws } from '../../lambdas/handlers/push-ingest/dependencies';
 import { type RunningDynalite, startDynalite } from '../support/dynalite';
 import { CONTRACT_REPLICAS, groupStoreContract } from '../support/group-store-contract';
 import { groupStoreCreateTable } from '../support/group-store-table';
@@ -204,8 +203,8 @@ describe('DynamoDbGroupStore against the limits of the DynamoDB API (dynalite)',
       AWS_SECRET_ACCESS_KEY: 'local',
     });
     try {
-      const { store } = pushDependencies(
-        { pushgatewayUrls: ['http://127.0.0.1:9'], groupStoreTable: table, limits: DEFAULT_PUSH_LIMITS },
+      const { store } = pushPartsInAws(
+        { pushgatewayUrls: ['http://127.0.0.1:9'], pushgatewayCa: undefined, groupStoreTable: table },
         new Logger({ logLevel: 'SILENT' }),
       );
       await store.putMeta('initialized', 'yes');

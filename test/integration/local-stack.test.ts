@@ -7,27 +7,25 @@ import type { BucketAuditReport } from '../../lambdas/domain/audit/findings';
 import type { LocalEndpoints } from '../../lib/devstack/local-stack';
 import type { ReceivedNotification } from '../../lib/devstack/notification-log';
 import { PROJECT_ROOT } from '../../lib/paths';
+import { eventually } from '../support/eventually';
 
 const run = promisify(execFile);
 
-/** Polls `check` until it returns a value, or fails with what it last saw. */
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
+/**
+ * Waits (test/support `eventually`) until `check` returns a value; fails naming `what` and what it last saw.
+ * `undefined` means "not yet".
+ */
+function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+  return eventually(
+    async () => {
       const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+      if (value === undefined) throw new Error(`no ${what} yet`);
+      return value;
+    },
+    { timeoutMs, intervalMs: 250 },
+  ).catch((error: Error) => {
+    throw new Error(`timed out waiting for ${what} (${error.message})`);
+  });
 }
 
 interface Started {
@@ -62,7 +60,7 @@ function spawnNpmStart(workDir: string): Omit<Started, 'endpoints'> {
 async function npmStart(workDir: string): Promise<Started> {
   const started = spawnNpmStart(workDir);
   const file = path.join(workDir, 'endpoints.json');
-  const endpoints = await eventually('endpoints.json', () => {
+  const endpoints = await waitFor('endpoints.json', () => {
     if (started.child.exitCode !== null)
       throw new Error(`npm start exited ${started.child.exitCode}:\n${started.stderr()}`);
     // Written last, once everything answers; the table on stdout follows it.
@@ -105,7 +103,7 @@ async function stopWith(started: Started, signal: NodeJS.Signals, to: 'npm' | 'g
   process.kill(to === 'npm' ? pgid : -pgid, signal);
   const code = await started.exited;
   expect([0, signal]).toContain(code);
-  await eventually(
+  await waitFor(
     `every process of npm start to exit after ${signal}`,
     () => (processGroup(pgid).length === 0 ? true : undefined),
     20_000,
@@ -188,7 +186,7 @@ describe('npm start: the whole loop on one machine', () => {
       expect(metrics).toMatch(/^greenlang_thanos_compactor_halted\{instance="",job="thanos-compactor"\} 1$/m);
     }
 
-    const alert = await eventually('ThanosCompactorHalted in Alertmanager', async () => {
+    const alert = await waitFor('ThanosCompactorHalted in Alertmanager', async () => {
       const alerts = (await (
         await fetch(`${endpoints.alertmanager}/api/v2/alerts?filter=alertname%3D%22ThanosCompactorHalted%22`)
       ).json()) as { labels: Record<string, string>; receivers: { name: string }[] }[];
@@ -197,12 +195,12 @@ describe('npm start: the whole loop on one machine', () => {
     expect(alert.labels).toEqual(expect.objectContaining({ severity: 'critical', cluster: 'greenlang-dev' }));
     expect(alert.receivers.map((r) => r.name)).toEqual(['slack-critical']);
 
-    const notification = await eventually('the Slack notification in notifications.jsonl', () =>
+    const notification = await waitFor('the Slack notification in notifications.jsonl', () =>
       notifications(endpoints).find((n) => n.sink === 'slack' && n.summary.includes('ThanosCompactorHalted')),
     );
     expect(notification.summary).toContain('FIRING');
     expect(JSON.stringify(notification.payload)).toContain('Thanos compactor halted');
-    await eventually('the notification on stdout', () =>
+    await waitFor('the notification on stdout', () =>
       first.stdout().match(/^notification .*slack .*ThanosCompactorHalted/m) ? true : undefined,
     );
   });
@@ -246,7 +244,7 @@ describe('npm start: the whole loop on one machine', () => {
     expect(printed.savedAs).toMatch(/^s3:\/\/greenlang-local-reports\//);
 
     // The email went through the SNS stand-in; dev does not email critical alerts (email.criticalAlerts: false).
-    const emails = await eventually('the summary email', () => {
+    const emails = await waitFor('the summary email', () => {
       const sent = notifications(endpoints).filter((n) => n.sink === 'email');
       return sent.length > 0 ? sent : undefined;
     });
@@ -274,7 +272,7 @@ describe('npm start: the whole loop on one machine', () => {
     running.push(restarted);
     const { prometheus } = restarted.endpoints;
     // Let Prometheus evaluate every rule for longer than the longest local `for:` (10 s), a few times over.
-    await eventually(
+    await waitFor(
       'Prometheus to have evaluated its rules for 20 s',
       async () => {
         const [up] = await query(prometheus, 'time() - process_start_time_seconds{job="prometheus"}');

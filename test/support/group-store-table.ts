@@ -5,7 +5,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AlarmTopic } from '../../lib/constructs/alarm-topic';
 import { PushIngestion } from '../../lib/constructs/push-ingestion';
-import { RuntimeLayer } from '../../lib/constructs/runtime-layer';
 import { newTestApp } from './cdk';
 
 interface KeyElement {
@@ -44,7 +43,6 @@ export function groupStoreCreateTable(tableName: string): CreateTableCommandInpu
     jwtAudience: ['push'],
     maxPayloadBytes: 1024 * 1024,
     throttle: { rateLimit: 10, burstLimit: 20 },
-    runtimeLayer: new RuntimeLayer(stack, 'Layer'),
     alarmTopic: new AlarmTopic(stack, 'Alarms', { topicName: 'a' }).topic,
     logRetention: logs.RetentionDays.ONE_WEEK,
   });

@@ -7,41 +7,92 @@ import { s3AlertHistoryStore } from '../../adapters/alert-history';
 import { sqsDeadLetterStore } from '../../adapters/dead-letters';
 import { dynamoDbDeliveryGuard } from '../../adapters/delivery-guard-dynamodb';
 import { emailNotifier } from '../../adapters/notifiers/email';
-import type { Notifier } from '../../adapters/notifiers/notifier';
+import type { Notifier, SecretSource } from '../../adapters/notifiers/notifier';
 import { pagerDutyNotifier } from '../../adapters/notifiers/pagerduty';
-import { retryStage } from '../../adapters/notifiers/retry';
+import { type RetryPolicy, retryStage } from '../../adapters/notifiers/retry';
 import { slackNotifier } from '../../adapters/notifiers/slack';
 import { secretsManagerSource } from '../../adapters/secrets-manager';
 import type { alertDeliveryEnv } from '../../contracts/alert-delivery';
 import type { EnvValues } from '../../contracts/env';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../domain/alerts/idempotency';
 import type { DeliveryTarget } from '../../domain/alerts/routing';
-import { makeDeliverNotification, makeDeliveryHandler } from './handler';
+import { type DeliverNotification, type DeliveryDeps, makeDeliverNotification, makeDeliveryHandler } from './handler';
 
-/** The delivery function's object graph in AWS. A target is on when its variable is set. */
-export function composeAlertDelivery(env: EnvValues<typeof alertDeliveryEnv.variables>, logger: Logger) {
+/** The targets switched on, each with where its secret comes from (Secrets Manager in AWS, the environment locally). */
+export interface DeliveryTargets {
+  readonly slackWebhookUrl?: SecretSource;
+  readonly pagerDutyRoutingKey?: SecretSource;
+  /** @default PagerDuty's Events API v2 */
+  readonly pagerDutyEventsUrl?: string;
+  /** Critical alerts by email through this SNS topic. */
+  readonly emailTopicArn?: string;
+}
+
+/** The targets switched on, in routing order. */
+export function targetsOn(targets: DeliveryTargets): DeliveryTarget[] {
+  const on: DeliveryTarget[] = [];
+  if (targets.slackWebhookUrl) on.push('slack');
+  if (targets.pagerDutyRoutingKey) on.push('pagerduty');
+  if (targets.emailTopicArn) on.push('email');
+  return on;
+}
+
+/** One notifier per target switched on. */
+export function deliveryNotifiers(targets: DeliveryTargets): Partial<Record<DeliveryTarget, Notifier>> {
   const notifiers: Partial<Record<DeliveryTarget, Notifier>> = {};
-  if (env.slackWebhookSecretName) notifiers.slack = slackNotifier(secretsManagerSource(env.slackWebhookSecretName));
-  if (env.pagerDutyRoutingKeySecretName) {
-    notifiers.pagerduty = pagerDutyNotifier(secretsManagerSource(env.pagerDutyRoutingKeySecretName));
+  if (targets.slackWebhookUrl) notifiers.slack = slackNotifier(targets.slackWebhookUrl);
+  if (targets.pagerDutyRoutingKey) {
+    notifiers.pagerduty = pagerDutyNotifier(targets.pagerDutyRoutingKey, { eventsUrl: targets.pagerDutyEventsUrl });
   }
-  if (env.alertEmailTopicArn) {
-    // maxAttempts 1: the retry stage retries, the same way for every target.
-    notifiers.email = emailNotifier(new SNSClient({ maxAttempts: 1 }), env.alertEmailTopicArn);
+  if (targets.emailTopicArn) {
+    // maxAttempts 1: the retry stage retries, the same way for every target. The endpoint comes from the
+    // SDK's configuration (AWS_ENDPOINT_URL_SNS locally).
+    notifiers.email = emailNotifier(new SNSClient({ maxAttempts: 1 }), targets.emailTopicArn);
   }
+  return notifiers;
+}
+
+/** What differs between the Lambda and `npm run local -- alerts`: the stores, the guard, the retry policy. */
+export interface DeliveryParts extends Pick<DeliveryDeps, 'deadLetters' | 'guard' | 'history' | 'logger'> {
+  /** @default DEFAULT_RETRY_POLICY */
+  readonly retryPolicy?: RetryPolicy;
+}
+
+/**
+ * The delivery's object graph, shared by the Lambda and `npm run local -- alerts`: the notifiers of the targets
+ * switched on, routed only to those, behind the one retry stage.
+ */
+export function composeDeliverNotification(targets: DeliveryTargets, parts: DeliveryParts): DeliverNotification {
+  const notifiers = deliveryNotifiers(targets);
+  const { retryPolicy, ...stores } = parts;
+  return makeDeliverNotification({
+    notifiers,
+    retry: retryStage({ policy: retryPolicy, logger: parts.logger }),
+    routing: { slack: !!notifiers.slack, pagerduty: !!notifiers.pagerduty, criticalEmail: !!notifiers.email },
+    ...stores,
+  });
+}
+
+/** The delivery function in AWS. A target is on when its variable is set. */
+export function composeAlertDelivery(env: EnvValues<typeof alertDeliveryEnv.variables>, logger: Logger) {
   const guard = dynamoDbDeliveryGuard({
     tableName: env.idempotencyTable,
     ttlSeconds: IDEMPOTENCY_TTL_SECONDS,
     client: new DynamoDBClient({}),
   });
-  const deliver = makeDeliverNotification({
-    notifiers,
-    retry: retryStage({ logger }),
-    deadLetters: sqsDeadLetterStore(new SQSClient({}), env.deadLetterQueueUrl),
-    routing: { slack: !!notifiers.slack, pagerduty: !!notifiers.pagerduty, criticalEmail: !!notifiers.email },
-    guard,
-    history: s3AlertHistoryStore(new S3Client({}), env.reportsBucket),
-    logger,
-  });
+  const secret = (name: string | undefined) => (name ? secretsManagerSource(name) : undefined);
+  const deliver = composeDeliverNotification(
+    {
+      slackWebhookUrl: secret(env.slackWebhookSecretName),
+      pagerDutyRoutingKey: secret(env.pagerDutyRoutingKeySecretName),
+      emailTopicArn: env.alertEmailTopicArn,
+    },
+    {
+      deadLetters: sqsDeadLetterStore(new SQSClient({}), env.deadLetterQueueUrl),
+      guard,
+      history: s3AlertHistoryStore(new S3Client({}), env.reportsBucket),
+      logger,
+    },
+  );
   return makeDeliveryHandler(deliver, { beforeBatch: (context) => guard.registerLambdaContext(context) });
 }

@@ -7,18 +7,36 @@ import { prometheusApi } from '../../adapters/prometheus-api';
 import { s3ReportStore } from '../../adapters/report-store';
 import type { capacityReportEnv } from '../../contracts/capacity-report';
 import type { EnvValues } from '../../contracts/env';
-import { makeCapacityReportHandler } from './handler';
+import { type CapacityReportDeps, makeCapacityReportHandler } from './handler';
 
-/** The capacity report's object graph in AWS. */
-export function composeCapacityReport(env: EnvValues<typeof capacityReportEnv.variables>, logger: Logger) {
+type CapacityReportEnv = EnvValues<typeof capacityReportEnv.variables>;
+
+/** What differs between the Lambda and `npm run local`: where the report goes, the bucket size, clock and log. */
+export type CapacityReportParts = Pick<CapacityReportDeps, 'store' | 'bucketSize' | 'now' | 'log'>;
+
+/**
+ * The capacity report's object graph, shared by the Lambda, `npm run local -- capacity` and the weekly summary's
+ * live report (`npm run local -- summary`): the Prometheus API at `queryUrl`, the environment's sizing and retention.
+ */
+export function composeCapacityReportWith(
+  env: Pick<CapacityReportEnv, 'queryUrl' | 'capacityConfig'>,
+  parts: CapacityReportParts,
+) {
   const config = env.capacityConfig;
   return makeCapacityReportHandler({
     prometheus: prometheusApi({ baseUrl: env.queryUrl }),
-    store: s3ReportStore(new S3Client({}), env.reportsBucket),
-    bucketSize: { source: cloudWatchBucketSize(new CloudWatchClient({})), bucketName: env.thanosBucket },
     environment: config.environment,
     sizing: config.sizing,
     retention: config.retention,
+    ...parts,
+  });
+}
+
+/** The capacity report in AWS. */
+export function composeCapacityReport(env: CapacityReportEnv, logger: Logger) {
+  return composeCapacityReportWith(env, {
+    store: s3ReportStore(new S3Client({}), env.reportsBucket),
+    bucketSize: { source: cloudWatchBucketSize(new CloudWatchClient({})), bucketName: env.thanosBucket },
     now: systemClock,
     log: (message, extra) => logger.info(message, extra ?? {}),
   });

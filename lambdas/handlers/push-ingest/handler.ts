@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type GroupStore, GroupTooLargeError, updateEntry } from '../../adapters/group-store';
+import type { ErrorLogger } from '../../adapters/logger';
 import type { PushMetricsSink } from '../../adapters/push-metrics';
 import type { PushgatewayReplica } from '../../adapters/pushgateway';
 import { recordRefusal } from '../../adapters/refusal-recorder';
@@ -44,11 +45,8 @@ export interface PushRequest {
   readonly body: Uint8Array;
 }
 
-export interface Logger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
+/** The logger port of every function (lambdas/adapters/logger.ts): Powertools' Logger fits it as it is. */
+export type Logger = ErrorLogger;
 
 export interface PushIngestDeps {
   readonly replicas: readonly PushgatewayReplica[];

@@ -2,72 +2,29 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { PowertoolsRepairMetrics, pushFunctionMetrics } from '../../adapters/push-metrics';
-import { PUSH_SERVICES } from '../../domain/push-metric-names';
-import { pushDependencies } from '../push-ingest/dependencies';
-import { readPushEnvironment } from '../push-ingest/env';
-import { makeRepair } from './repair';
+import { pushRepairEnv } from '../../contracts/push-repair';
+import { lazy } from '../lazy';
+import { runRepairPasses } from './passes';
 
 const logger = new Logger();
-const env = readPushEnvironment(process.env);
-const { replicas, store, timing, logger: log } = pushDependencies(env, logger);
-// One EMF document per pass, published as the pass ends (push-metrics.ts).
-const metrics = new PowertoolsRepairMetrics(pushFunctionMetrics(PUSH_SERVICES.repair));
-const repair = makeRepair({ replicas, store, timing, logger: log, metrics });
+const env = pushRepairEnv.read(process.env);
+const repair = lazy(async () => {
+  const [
+    { composePushRepair },
+    { pushPartsInAws },
+    { PowertoolsRepairMetrics, pushFunctionMetrics },
+    { PUSH_SERVICES },
+  ] = await Promise.all([
+    import('./compose'),
+    import('../push-ingest/dependencies'),
+    import('../../adapters/push-metrics'),
+    import('../../domain/push-metric-names'),
+  ]);
+  // One EMF document per pass, published as the pass ends (push-metrics.ts).
+  const metrics = new PowertoolsRepairMetrics(pushFunctionMetrics(PUSH_SERVICES.repair));
+  return composePushRepair(pushPartsInAws(env, logger), metrics);
+});
 
-/** Time between the starts of two repair passes within one invocation. */
-const PASS_INTERVAL_MS = 2000;
-/** Stop starting passes when less than this is left of the invocation. */
-const RESERVE_MS = 15_000;
-
-export interface RepairSummary {
-  passes: number;
-  synced: number;
-  deferred: number;
-  restarted: string[];
-  removedStray: number;
-  collected: number;
-  unreachable: string[];
-}
-
-/**
- * Scheduled every minute (one at a time: reserved concurrency 1). Runs a repair pass every 2 s until the
- * invocation nears its end, so a restarted replica is resynchronised within seconds, not a minute.
- */
-async function repairHandler(_event: unknown, context: Context): Promise<RepairSummary> {
-  const total: RepairSummary = {
-    passes: 0,
-    synced: 0,
-    deferred: 0,
-    restarted: [],
-    removedStray: 0,
-    collected: 0,
-    unreachable: [],
-  };
-  let unreachableThroughout: string[] | undefined;
-  while (context.getRemainingTimeInMillis() > RESERVE_MS) {
-    const started = Date.now();
-    const report = await repair();
-    total.passes++;
-    total.synced += report.synced;
-    total.deferred += report.deferred;
-    total.restarted.push(...report.restarted);
-    total.removedStray += report.removedStray;
-    total.collected += report.collected;
-    total.unreachable = report.unreachable;
-    unreachableThroughout = (unreachableThroughout ?? report.unreachable).filter((r) => report.unreachable.includes(r));
-    const wait = PASS_INTERVAL_MS - (Date.now() - started);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  }
-  logger.info('repair passes done', { ...total });
-  // Fails the invocation (the function's error alarm) when a replica could not be reached in any pass: it is
-  // serving stale data or none, and the repair cannot bring it back by itself.
-  if (unreachableThroughout && unreachableThroughout.length > 0) {
-    throw new Error(
-      `Pushgateway replicas unreachable for a whole repair invocation: ${unreachableThroughout.join(', ')}`,
-    );
-  }
-  return total;
-}
-
-export const handler = middy(repairHandler).use(injectLambdaContext(logger));
+export const handler = middy(async (_event: unknown, context: Context) =>
+  runRepairPasses(await repair(), context, logger),
+).use(injectLambdaContext(logger));

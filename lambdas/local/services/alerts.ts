@@ -2,23 +2,16 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { type AlertHistoryStore, fileAlertHistoryStore, s3AlertHistoryStore } from '../../adapters/alert-history';
 import { type DeadLetterStore, fileDeadLetterStore, memoryDeadLetterStore } from '../../adapters/dead-letters';
 import { memoryDeliveryGuard } from '../../adapters/delivery-guard';
-import { emailNotifier } from '../../adapters/notifiers/email';
-import type { Notifier } from '../../adapters/notifiers/notifier';
-import { PAGERDUTY_EVENTS_URL, pagerDutyNotifier } from '../../adapters/notifiers/pagerduty';
-import { type RetryPolicy, retryStage } from '../../adapters/notifiers/retry';
-import { slackNotifier } from '../../adapters/notifiers/slack';
+import { PAGERDUTY_EVENTS_URL } from '../../adapters/notifiers/pagerduty';
+import type { RetryPolicy } from '../../adapters/notifiers/retry';
 import type { DeadLetter } from '../../domain/alerts/dead-letter';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../domain/alerts/idempotency';
 import type { DeliveryTarget } from '../../domain/alerts/routing';
-import {
-  type DeliverNotification,
-  type DeliveryDeps,
-  makeDeliverNotification,
-} from '../../handlers/alert-delivery/handler';
+import { composeDeliverNotification, type DeliveryTargets, targetsOn } from '../../handlers/alert-delivery/compose';
+import type { DeliverNotification, DeliveryDeps } from '../../handlers/alert-delivery/handler';
 import { makeWebhookHandler } from '../../handlers/alert-webhook/handler';
 import { awsClientConfig } from '../aws';
 import { type LocalService, parseFlags, UsageError } from '../service';
@@ -72,15 +65,15 @@ export interface AlertFanoutServer {
  */
 export async function startAlertFanoutServer(options: AlertFanoutServerOptions): Promise<AlertFanoutServer> {
   const logger = options.logger ?? new Logger({ serviceName: 'alert-fanout-local' });
-  const notifiers: Partial<Record<DeliveryTarget, Notifier>> = {};
-  const { slackWebhookUrl, pagerDutyRoutingKey, emailTopicArn } = options;
-  if (slackWebhookUrl) notifiers.slack = slackNotifier(async () => slackWebhookUrl);
-  if (pagerDutyRoutingKey) {
-    notifiers.pagerduty = pagerDutyNotifier(async () => pagerDutyRoutingKey, {
-      eventsUrl: options.pagerDutyEventsUrl ?? PAGERDUTY_EVENTS_URL,
-    });
-  }
-  if (emailTopicArn) notifiers.email = emailNotifier(new SNSClient({ maxAttempts: 1 }), emailTopicArn);
+  const { slackWebhookUrl, pagerDutyRoutingKey } = options;
+  // The delivery function's graph (alert-delivery/compose.ts), with secrets from the options instead of Secrets
+  // Manager, an in-memory guard, and history and dead letters on disk (or the local S3).
+  const targets: DeliveryTargets = {
+    slackWebhookUrl: slackWebhookUrl ? async () => slackWebhookUrl : undefined,
+    pagerDutyRoutingKey: pagerDutyRoutingKey ? async () => pagerDutyRoutingKey : undefined,
+    pagerDutyEventsUrl: options.pagerDutyEventsUrl ?? PAGERDUTY_EVENTS_URL,
+    emailTopicArn: options.emailTopicArn,
+  };
   const history: AlertHistoryStore = options.historyBucket
     ? s3AlertHistoryStore(
         new S3Client(awsClientConfig('S3', { endpointFlag: 'AWS_ENDPOINT_URL_S3' })),
@@ -99,11 +92,9 @@ export async function startAlertFanoutServer(options: AlertFanoutServerOptions):
   };
   const deliver =
     options.deliver ??
-    makeDeliverNotification({
-      notifiers,
-      retry: retryStage({ policy: options.retryPolicy, logger }),
+    composeDeliverNotification(targets, {
+      retryPolicy: options.retryPolicy,
       deadLetters,
-      routing: { slack: !!notifiers.slack, pagerduty: !!notifiers.pagerduty, criticalEmail: !!notifiers.email },
       guard: memoryDeliveryGuard(IDEMPOTENCY_TTL_SECONDS),
       history,
       logger,
@@ -157,7 +148,7 @@ export async function startAlertFanoutServer(options: AlertFanoutServerOptions):
   return {
     url: `http://127.0.0.1:${port}/alerts`,
     port,
-    targets: Object.keys(notifiers) as DeliveryTarget[],
+    targets: targetsOn(targets),
     deadLetters: remembered.letters,
     stop: () =>
       new Promise<void>((resolve) => {

@@ -6,11 +6,10 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { type AuditNotifier, SnsAuditNotifier } from '../../adapters/audit-notifier';
-import { S3AuditStore } from '../../adapters/s3-audit-store';
-import { S3ThanosBucketReader } from '../../adapters/s3-thanos-bucket';
+import { type SnsPublishOnly, snsPublisher } from '../../adapters/sns-publisher';
 import { parseRetentionPolicy } from '../../domain/audit/policy';
 import { SEED_RETENTION_POLICY } from '../../domain/retention';
+import { bucketAuditDeps } from '../../handlers/bucket-audit/compose';
 import { runAudit } from '../../handlers/bucket-audit/handler';
 import { awsClientConfig } from '../aws';
 import { type LocalOutput, type LocalService, parseFlags, UsageError } from '../service';
@@ -73,8 +72,8 @@ export const service: LocalService = {
     const s3Config = awsClientConfig('S3', { endpoint, region: values.region, endpointFlag: '--s3-endpoint' });
     const s3 = new S3Client(s3Config);
     const topicArn = values['topic-arn'];
-    const notifier: AuditNotifier = topicArn
-      ? new SnsAuditNotifier(
+    const notifier: SnsPublishOnly = topicArn
+      ? snsPublisher(
           new SNSClient(awsClientConfig('SNS', { region: s3Config.region, endpointFlag: 'AWS_ENDPOINT_URL_SNS' })),
           topicArn,
         )
@@ -82,17 +81,18 @@ export const service: LocalService = {
 
     const log = (level: string) => (message: string, extra?: Record<string, unknown>) =>
       output.info(JSON.stringify({ level, message, ...extra }));
-    const report = await runAudit({
-      thanos: new S3ThanosBucketReader(s3, bucket),
-      store: new S3AuditStore(s3, reportBucket),
-      notifier,
-      bucket,
-      environment: values.environment ?? 'local',
-      policy,
-      clock: () => now,
-      logger: { info: log('INFO'), warn: log('WARN') },
-      readConcurrency: concurrency,
-    });
+    // The Lambda's graph (compose.ts), with local clients, the summary on stderr without a topic, and no metrics.
+    const deps = bucketAuditDeps(
+      {
+        thanosBucket: bucket,
+        reportsBucket: reportBucket,
+        environmentName: values.environment ?? 'local',
+        retentionPolicy: policy,
+        readConcurrency: concurrency,
+      },
+      { s3, notifier, clock: () => now, logger: { info: log('INFO'), warn: log('WARN') } },
+    );
+    const report = await runAudit(deps);
     output.result(report);
   },
 };

@@ -1,10 +1,17 @@
-import { prometheusApi } from '../../adapters/prometheus-api';
 import { directoryReportStore } from '../../adapters/report-store';
+import type { CapacityConfig } from '../../domain/capacity/capacity-config';
 import { REPORT_FORMATS, type ReportFormat, renderReport } from '../../domain/capacity/render';
 import { SEED_RETENTION_POLICY } from '../../domain/retention';
 import { SEED_SIZING } from '../../domain/sizing';
-import { makeCapacityReportHandler } from '../../handlers/capacity-report/handler';
+import { composeCapacityReportWith } from '../../handlers/capacity-report/compose';
 import { CommandError, type LocalService, parseFlags, UsageError } from '../service';
+
+/** Locally the report uses the seed sizing and retention (lambdas/domain/sizing.ts, retention.ts). */
+export const LOCAL_CAPACITY_CONFIG: CapacityConfig = {
+  environment: 'local',
+  sizing: SEED_SIZING,
+  retention: SEED_RETENTION_POLICY,
+};
 
 /** Parses `--now`, naming the flag when it is not a timestamp. */
 export function parseNow(text: string | undefined): Date | undefined {
@@ -74,15 +81,14 @@ export const service: LocalService = {
     const baseUrl = parseQueryUrl(values['query-url']);
     const now = parseNow(values.now);
     await requireReachable(baseUrl);
-    const run = makeCapacityReportHandler({
-      prometheus: prometheusApi({ baseUrl }),
-      ...(values.out ? { store: directoryReportStore(values.out) } : {}),
-      environment: 'local',
-      sizing: SEED_SIZING,
-      retention: SEED_RETENTION_POLICY,
-      now: () => now ?? new Date(),
-      log: (message, extra) => output.info(`${message} ${JSON.stringify(extra ?? {})}`),
-    });
+    const run = composeCapacityReportWith(
+      { queryUrl: baseUrl, capacityConfig: LOCAL_CAPACITY_CONFIG },
+      {
+        ...(values.out ? { store: directoryReportStore(values.out) } : {}),
+        now: () => now ?? new Date(),
+        log: (message, extra) => output.info(`${message} ${JSON.stringify(extra ?? {})}`),
+      },
+    );
     const result = await run({});
     output.result(renderReport(result.report, format));
   },

@@ -1,16 +1,13 @@
 import * as fs from 'node:fs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { snsEmailPublisher } from '../../adapters/email-publisher';
-import { prometheusApi } from '../../adapters/prometheus-api';
 import { directoryReportStore, type ReportStore, s3ReportStore } from '../../adapters/report-store';
-import { SEED_RETENTION_POLICY } from '../../domain/retention';
-import { SEED_SIZING } from '../../domain/sizing';
-import { makeCapacityReportHandler } from '../../handlers/capacity-report/handler';
-import { makeWeeklySummaryHandler } from '../../handlers/weekly-summary/handler';
+import { snsPublisher } from '../../adapters/sns-publisher';
+import { composeCapacityReportWith } from '../../handlers/capacity-report/compose';
+import { composeWeeklySummaryWith } from '../../handlers/weekly-summary/compose';
 import { awsClientConfig } from '../aws';
 import { type LocalService, parseFlags, UsageError } from '../service';
-import { parseNow, parseQueryUrl, requireReachable } from './capacity';
+import { LOCAL_CAPACITY_CONFIG, parseNow, parseQueryUrl, requireReachable } from './capacity';
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):[0-9]{12}:[A-Za-z0-9_-]{1,256}$/;
 
@@ -65,29 +62,26 @@ export const service: LocalService = {
     const store = reportStoreFor(values.reports, region);
     await requireReachable(baseUrl);
 
-    const capacity = makeCapacityReportHandler({
-      prometheus: prometheusApi({ baseUrl }),
-      store,
-      environment: 'local',
-      sizing: SEED_SIZING,
-      retention: SEED_RETENTION_POLICY,
-      now: () => now ?? new Date(),
-    });
-    const run = makeWeeklySummaryHandler({
-      store,
-      publisher: snsEmailPublisher(
-        new SNSClient(awsClientConfig('SNS', { region, endpointFlag: 'AWS_ENDPOINT_URL_SNS' })),
-        topicArn,
-      ),
-      environment: 'local',
-      now: () => now ?? new Date(),
-      reportUrl: (key) => store.location(key),
-      liveCapacity: async (at) => {
-        const result = await capacity({ now: at.toISOString() });
-        return { headline: result.report.headline, htmlKey: result.htmlKey };
+    // The Lambdas' graphs (compose.ts), with the local store, topic and clock, and a live capacity report.
+    const clock = () => now ?? new Date();
+    const capacity = composeCapacityReportWith(
+      { queryUrl: baseUrl, capacityConfig: LOCAL_CAPACITY_CONFIG },
+      { store, now: clock },
+    );
+    const run = composeWeeklySummaryWith(
+      { environmentName: LOCAL_CAPACITY_CONFIG.environment },
+      snsPublisher(new SNSClient(awsClientConfig('SNS', { region, endpointFlag: 'AWS_ENDPOINT_URL_SNS' })), topicArn),
+      {
+        store,
+        now: clock,
+        reportUrl: (key) => store.location(key),
+        liveCapacity: async (at) => {
+          const result = await capacity({ now: at.toISOString() });
+          return { headline: result.report.headline, htmlKey: result.htmlKey };
+        },
+        log: (message, extra) => output.info(`${message} ${JSON.stringify(extra ?? {})}`),
       },
-      log: (message, extra) => output.info(`${message} ${JSON.stringify(extra ?? {})}`),
-    });
+    );
     const result = await run({});
     output.result({
       topicArn,

@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { cloudWatchBucketSize } from '../../../lambdas/adapters/bucket-size';
 import { PrometheusApiError, prometheusApi } from '../../../lambdas/adapters/prometheus-api';
 import { directoryReportStore, s3ReportStore } from '../../../lambdas/adapters/report-store';
-import { snsPublisher as snsEmailPublisher } from '../../../lambdas/adapters/sns-publisher';
+import { snsPublisher } from '../../../lambdas/adapters/sns-publisher';
 
 describe('cloudWatchBucketSize', () => {
   const cw = mockClient(CloudWatchClient);
@@ -123,11 +123,11 @@ describe('directoryReportStore', () => {
   });
 });
 
-describe('snsEmailPublisher', () => {
+describe('snsPublisher (alert email, audit and weekly summaries)', () => {
   it('publishes subject and body to the topic', async () => {
     const sns = mockClient(SNSClient);
     sns.on(PublishCommand).resolves({ MessageId: 'abc' });
-    const result = await snsEmailPublisher(new SNSClient({ region: 'eu-west-1' }), 'arn:t').publish('S', 'B');
+    const result = await snsPublisher(new SNSClient({ region: 'eu-west-1' }), 'arn:t').publish('S', 'B');
     expect(result).toEqual({ messageId: 'abc' });
     expect(sns.commandCalls(PublishCommand)[0]?.args[0].input).toEqual({
       TopicArn: 'arn:t',

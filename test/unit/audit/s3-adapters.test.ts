@@ -10,19 +10,15 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SnsAuditNotifier } from '../../../lambdas/adapters/audit-notifier';
 import { S3AuditStore } from '../../../lambdas/adapters/s3-audit-store';
 import { S3ThanosBucketReader } from '../../../lambdas/adapters/s3-thanos-bucket';
 import { checkBucketConfiguration } from '../../../lambdas/domain/audit/bucket-config';
 import { SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
 
 const s3 = mockClient(S3Client);
-const sns = mockClient(SNSClient);
 beforeEach(() => {
   s3.reset();
-  sns.reset();
 });
 
 /** A GetObject body as the SDK gives it (only the methods the adapters use). */
@@ -155,17 +151,5 @@ describe('S3AuditStore', () => {
     expect(await store().readState('thanos')).toBe('{"version":1}');
     s3.on(GetObjectCommand, { Key: 'audit-state/other/state.json.gz' }).rejects(s3Error('NoSuchKey'));
     expect(await store().readState('other')).toBeUndefined();
-  });
-});
-
-describe('SnsAuditNotifier', () => {
-  it('publishes subject and message to the topic', async () => {
-    sns.on(PublishCommand).resolves({ MessageId: '1' });
-    await new SnsAuditNotifier(new SNSClient({ region: 'eu-west-1' }), 'arn:aws:sns:eu-west-1:1:t').publish('s', 'm');
-    expect(sns.commandCalls(PublishCommand)[0]?.args[0].input).toEqual({
-      TopicArn: 'arn:aws:sns:eu-west-1:1:t',
-      Subject: 's',
-      Message: 'm',
-    });
   });
 });

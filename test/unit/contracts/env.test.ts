@@ -3,8 +3,18 @@ import { alertWebhookEnv } from '../../../lambdas/contracts/alert-webhook';
 import { alertWebhookAuthorizerEnv } from '../../../lambdas/contracts/alert-webhook-authorizer';
 import { bucketAuditEnv } from '../../../lambdas/contracts/bucket-audit';
 import { capacityReportEnv } from '../../../lambdas/contracts/capacity-report';
-import { envContract, optionalStringVar, parsedVar, positiveIntVar, stringVar } from '../../../lambdas/contracts/env';
+import {
+  envContract,
+  optionalStringVar,
+  parsedVar,
+  positiveIntVar,
+  requiredPositiveIntVar,
+  stringVar,
+} from '../../../lambdas/contracts/env';
+import { pushIngestEnv, pushLimits } from '../../../lambdas/contracts/push-ingest';
+import { pushRepairEnv } from '../../../lambdas/contracts/push-repair';
 import { weeklySummaryEnv } from '../../../lambdas/contracts/weekly-summary';
+import { DEFAULT_PUSH_LIMITS } from '../../../lambdas/domain/push-limits';
 import { SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
 import { SEED_SIZING } from '../../../lambdas/domain/sizing';
 
@@ -32,6 +42,16 @@ describe('environment variables', () => {
   it.each(['0', '-1', '2.5', 'many'])('a positive integer refuses %p, naming the variable', (raw) => {
     expect(() => positiveIntVar('READ_CONCURRENCY', 32).parse(raw)).toThrow(
       `environment variable READ_CONCURRENCY must be a positive integer, got ${JSON.stringify(raw)}`,
+    );
+  });
+
+  it('a required positive integer names the variable when it is missing or malformed', () => {
+    expect(requiredPositiveIntVar('MAX_PAYLOAD_BYTES').parse('1024')).toBe(1024);
+    expect(() => requiredPositiveIntVar('MAX_PAYLOAD_BYTES').parse(undefined)).toThrow(
+      'environment variable MAX_PAYLOAD_BYTES is not set',
+    );
+    expect(() => requiredPositiveIntVar('MAX_PAYLOAD_BYTES').parse('0')).toThrow(
+      'environment variable MAX_PAYLOAD_BYTES must be a positive integer, got "0"',
     );
   });
 
@@ -133,5 +153,35 @@ describe('function contracts', () => {
     const env = weeklySummaryEnv.render({ environmentName: 'dev', reportsBucket: 'b', summaryTopicArn: 'arn' });
     expect(env).toEqual({ ENVIRONMENT_NAME: 'dev', REPORTS_BUCKET: 'b', SUMMARY_TOPIC_ARN: 'arn' });
     expect(weeklySummaryEnv.read(env)).toEqual({ environmentName: 'dev', reportsBucket: 'b', summaryTopicArn: 'arn' });
+  });
+
+  /** The replicas and the store: both push functions read them. */
+  const store = { pushgatewayUrls: 'http://pg-0:9091,http://pg-1:9091', groupStoreTable: 'groups' };
+  const storeEnv = { PUSHGATEWAY_URLS: store.pushgatewayUrls, GROUP_STORE_TABLE: 'groups' };
+
+  it('push-ingest: the replicas in order, the store, the payload limit; the other limits default', () => {
+    const env = pushIngestEnv.render({ ...store, maxBodyBytes: '1048576', maxSeriesPerPush: '500' });
+    expect(env).toEqual({ ...storeEnv, MAX_PAYLOAD_BYTES: '1048576', MAX_SERIES_PER_PUSH: '500' });
+    const values = pushIngestEnv.read(env);
+    expect(values.pushgatewayUrls).toEqual(['http://pg-0:9091', 'http://pg-1:9091']);
+    expect(pushLimits(values)).toEqual({ ...DEFAULT_PUSH_LIMITS, maxBodyBytes: 1048576, maxSeriesPerPush: 500 });
+    expect(() => pushIngestEnv.read({ ...env, PUSHGATEWAY_URLS: ' , ' })).toThrow(
+      'environment variable PUSHGATEWAY_URLS must list at least one Pushgateway replica URL',
+    );
+    expect(() => pushIngestEnv.read({ ...env, MAX_LABELS_PER_SERIES: '-3' })).toThrow(
+      'environment variable MAX_LABELS_PER_SERIES must be a positive integer, got "-3"',
+    );
+  });
+
+  it('push-repair reads the same replicas and store, and nothing else', () => {
+    const env = pushRepairEnv.render(store);
+    expect(env).toEqual(storeEnv);
+    expect(pushRepairEnv.read(env)).toEqual({
+      pushgatewayUrls: ['http://pg-0:9091', 'http://pg-1:9091'],
+      groupStoreTable: 'groups',
+    });
+    expect(() => pushRepairEnv.read({ PUSHGATEWAY_URLS: 'http://pg-0:9091' })).toThrow(
+      'environment variable GROUP_STORE_TABLE is not set',
+    );
   });
 });

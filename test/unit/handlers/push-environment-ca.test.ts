@@ -1,4 +1,5 @@
-import { readPushEnvironment } from '../../../lambdas/handlers/push-ingest/env';
+import { pushIngestEnv } from '../../../lambdas/contracts/push-ingest';
+import { pushRepairEnv } from '../../../lambdas/contracts/push-repair';
 
 /** The push functions' trust of the Pushgateway NLBs' CA (PUSHGATEWAY_CA_PEM, set by the PushIngestion construct). */
 
@@ -9,19 +10,22 @@ const BASE = {
 };
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
-describe('readPushEnvironment: PUSHGATEWAY_CA_PEM', () => {
+describe.each([
+  ['push-ingest', pushIngestEnv],
+  ['push-repair', pushRepairEnv],
+])('%s environment: PUSHGATEWAY_CA_PEM', (_name, contract) => {
   it('passes the CA on when set', () => {
-    expect(readPushEnvironment({ ...BASE, PUSHGATEWAY_CA_PEM: PEM }).pushgatewayCa).toBe(PEM);
+    expect(contract.read({ ...BASE, PUSHGATEWAY_CA_PEM: PEM }).pushgatewayCa).toBe(PEM);
   });
 
-  it('leaves it out when unset or empty (Node trusts its public roots then)', () => {
-    expect(readPushEnvironment(BASE)).not.toHaveProperty('pushgatewayCa');
-    expect(readPushEnvironment({ ...BASE, PUSHGATEWAY_CA_PEM: '' })).not.toHaveProperty('pushgatewayCa');
+  it('leaves it unset when unset or empty (Node trusts its public roots then)', () => {
+    expect(contract.read(BASE).pushgatewayCa).toBeUndefined();
+    expect(contract.read({ ...BASE, PUSHGATEWAY_CA_PEM: '' }).pushgatewayCa).toBeUndefined();
   });
 
   it('refuses text that is not a PEM certificate, naming the variable', () => {
-    expect(() => readPushEnvironment({ ...BASE, PUSHGATEWAY_CA_PEM: 'arn:aws:acm-pca:...' })).toThrow(
-      'PUSHGATEWAY_CA_PEM must be a PEM certificate (-----BEGIN CERTIFICATE-----)',
+    expect(() => contract.read({ ...BASE, PUSHGATEWAY_CA_PEM: 'arn:aws:acm-pca:...' })).toThrow(
+      'environment variable PUSHGATEWAY_CA_PEM must be a PEM certificate (-----BEGIN CERTIFICATE-----)',
     );
   });
 });
