@@ -92,10 +92,14 @@ beforeAll(async () => {
   });
   putBlock(bucket, partial, { meta: false });
   defects.partial = partial.ulid;
-  // A duplicate of a recent 2h upload (same replica, same range): the compactor would halt on it.
-  const twoHour = blocks.find((b) => b.level === 1 && b.markedAt === undefined && b.resolution === 'raw');
-  if (!twoHour) throw new Error('fixture has no 2h block');
-  const overlap = extra({ ...twoHour, createdAt: twoHour.createdAt + 60_000 });
+  // A duplicate of the newest raw block of the lowest level left unmarked (same stream, same range): the compactor
+  // would halt on it. Usually a 2h upload; in the hour after an 8h window is compacted (the wall clock, so NOW,
+  // just past 00:00, 08:00 or 16:00 UTC + 2h) every 2h block is marked, and the 8h block is the newest.
+  const [newest] = blocks
+    .filter((b) => b.markedAt === undefined && b.resolution === 'raw')
+    .sort((a, b) => a.level - b.level || b.maxTime - a.maxTime);
+  if (!newest) throw new Error('fixture has no unmarked raw block');
+  const overlap = extra({ ...newest, createdAt: newest.createdAt + 60_000 });
   putBlock(bucket, overlap);
   defects.overlap = overlap.ulid;
   // A deletion mark the compactor never acted on.
