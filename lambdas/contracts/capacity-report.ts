@@ -6,9 +6,10 @@ import { envContract, parsedVar, pemCertificateVar, stringVar } from './env';
 const MAX_CAPACITY_CONFIG_BYTES = 64 * 1024;
 
 /**
- * CAPACITY_CONFIG's text: the config's JSON, deflated, in base64. Raw deflate: a gzip header carries the OS byte
- * zlib was built for (zutil.h `OS_CODE`), so synth output would differ by the deployer's platform. The JSON itself is about 2.2 KB, which left too little of Lambda's 4 KB environment for QUERY_CA_PEM (an
- * ECDSA CA under an RSA-4096 root with long names is about 1.9 KB); deflated it is about 0.85 KB.
+ * CAPACITY_CONFIG's text: the config's JSON, deflated, in base64. The JSON itself is about 2.2 KB, which left too
+ * little of Lambda's 4 KB environment for QUERY_CA_PEM (an ECDSA CA under an RSA-4096 root with long names is about
+ * 1.9 KB); deflated it is about 0.85 KB. Raw deflate: a gzip header carries the OS byte zlib was built for (zutil.h
+ * `OS_CODE`), so the synthesized value would differ by the deployer's platform.
  */
 export function encodeCapacityConfig(config: CapacityConfig): string {
   return deflateRawSync(JSON.stringify(config), { level: 9 }).toString('base64');
