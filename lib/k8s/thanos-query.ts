@@ -47,7 +47,7 @@ import { IMAGES } from './versions';
 
 export const THANOS_QUERY = 'thanos-query';
 export const THANOS_QUERY_FRONTEND = 'thanos-query-frontend';
-/** The internal NLB in front of the query-frontend, published as `thanos-query.<internal zone>:9090` (thanosQueryHost). */
+/** The internal NLB in front of the query-frontend, published as `thanosQueryHost(env)`:9090. */
 export const THANOS_QUERY_NLB_SERVICE = 'thanos-query-internal';
 /** The NLB Service's one port: a TLS listener on the NLB, re-encrypting to the frontend's HTTPS `http` port. */
 export const THANOS_QUERY_NLB_PORT_NAME = 'https';
