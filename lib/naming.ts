@@ -51,9 +51,18 @@ export function pushgatewayReplicaUrl(env: EnvironmentName, replica: number): st
   return `https://${pushgatewayReplicaHost(env, replica)}:9091`;
 }
 
-/** Thanos Query (through the query-frontend) as seen from the VPC: the capacity report's Prometheus API. */
+/** The DNS name of the query-frontend's internal NLB in the private zone (ExternalDNS publishes it). */
+export function thanosQueryHost(env: EnvironmentName): string {
+  return `thanos-query.${internalZoneName(env)}`;
+}
+
+/**
+ * Thanos Query (through the query-frontend) as seen from the VPC: the capacity report's Prometheus API. HTTPS: the
+ * NLB terminates TLS on 9090 with a certificate from the AWS Private CA for {@link thanosQueryHost} and re-encrypts
+ * to the frontend's HTTPS port.
+ */
 export function thanosQueryUrl(env: EnvironmentName): string {
-  return `http://thanos-query.${internalZoneName(env)}:9090`;
+  return `https://${thanosQueryHost(env)}:9090`;
 }
 
 /** The secrets a deployer creates (docs/deploy.md lists each; a test keeps the list in step). */

@@ -1,3 +1,6 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+
 /**
  * A small client of the Prometheus HTTP API (`/api/v1/query`, `/api/v1/query_range`), which Thanos Query serves
  * as well. Errors name the query and what the server said.
@@ -26,11 +29,16 @@ export class PrometheusApiError extends Error {
 }
 
 export interface PrometheusApiOptions {
-  /** e.g. `http://thanos-query.monitoring.greenlang-prod.internal:9090` */
+  /** e.g. `https://thanos-query.monitoring.greenlang-prod.internal:9090` */
   readonly baseUrl: string;
-  /** @default 30000 */
+  /** Deadline of each request, answer included. @default 30000 */
   readonly timeoutMs?: number;
-  readonly fetch?: typeof fetch;
+  /**
+   * PEM of the CA that signs the server's certificate (`https` URLs): the only CA trusted, instead of Node's public
+   * roots. Trusted even when it is an intermediate (an AWS Private CA may be subordinate), so the chain may end at it
+   * (Node `allowPartialTrustChain`, OpenSSL X509_V_FLAG_PARTIAL_CHAIN). The host name is checked as always.
+   */
+  readonly ca?: string;
 }
 
 interface ApiResponse {
@@ -38,6 +46,50 @@ interface ApiResponse {
   error?: string;
   errorType?: string;
   data?: { resultType?: string; result?: unknown[] };
+}
+
+/**
+ * One form POST over node:http(s), answering status and body text. node:https rather than the global fetch: fetch
+ * (undici) takes no CA without the undici package's own Agent, and node:https takes `ca` directly.
+ */
+function post(
+  url: URL,
+  body: string,
+  agent: http.Agent,
+  timeoutMs: number,
+): Promise<{ readonly status: number; readonly text: string }> {
+  const transport = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = transport.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': String(Buffer.byteLength(body)),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
+      },
+    );
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    req.end(body);
+  });
 }
 
 export function prometheusApi(options: PrometheusApiOptions): PrometheusApi {
@@ -50,33 +102,39 @@ export function prometheusApi(options: PrometheusApiOptions): PrometheusApi {
   if (base.protocol !== 'http:' && base.protocol !== 'https:') {
     throw new PrometheusApiError(`expected an http(s) URL, got ${JSON.stringify(options.baseUrl)}`);
   }
-  const doFetch = options.fetch ?? fetch;
+  if (options.ca !== undefined && base.protocol !== 'https:') {
+    throw new PrometheusApiError(`a CA is given but ${JSON.stringify(options.baseUrl)} is not an https URL`);
+  }
   const timeoutMs = options.timeoutMs ?? 30_000;
+  // No keep-alive: a report is a dozen queries, and a connection kept while Lambda freezes the function may be gone
+  // at the next invocation (the NLB drops idle flows after 350 s), failing the first query of that run.
+  const agent =
+    base.protocol === 'https:'
+      ? new https.Agent({
+          keepAlive: false,
+          ...(options.ca === undefined ? {} : { ca: options.ca, allowPartialTrustChain: true }),
+        })
+      : new http.Agent({ keepAlive: false });
 
   async function call(path: string, params: Record<string, string>, expr: string): Promise<unknown[]> {
     const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base);
-    const response = await doFetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(params).toString(),
-      signal: AbortSignal.timeout(timeoutMs),
-    }).catch((error: unknown) => {
-      throw new PrometheusApiError(
-        `${path} ${JSON.stringify(expr)}: request to ${base.origin} failed: ${(error as Error).message}`,
-      );
-    });
-    const text = await response.text();
+    const response = await post(url, new URLSearchParams(params).toString(), agent, timeoutMs).catch(
+      (error: unknown) => {
+        throw new PrometheusApiError(
+          `${path} ${JSON.stringify(expr)}: request to ${base.origin} failed: ${(error as Error).message}`,
+        );
+      },
+    );
+    const { status, text } = response;
     let body: ApiResponse;
     try {
       body = JSON.parse(text) as ApiResponse;
     } catch {
-      throw new PrometheusApiError(
-        `${path} ${JSON.stringify(expr)}: HTTP ${response.status}, not JSON: ${text.slice(0, 200)}`,
-      );
+      throw new PrometheusApiError(`${path} ${JSON.stringify(expr)}: HTTP ${status}, not JSON: ${text.slice(0, 200)}`);
     }
-    if (!response.ok || body.status !== 'success') {
+    if (status < 200 || status > 299 || body.status !== 'success') {
       throw new PrometheusApiError(
-        `${path} ${JSON.stringify(expr)}: HTTP ${response.status} ${body.errorType ?? ''}: ${body.error ?? text.slice(0, 200)}`.replace(
+        `${path} ${JSON.stringify(expr)}: HTTP ${status} ${body.errorType ?? ''}: ${body.error ?? text.slice(0, 200)}`.replace(
           / +/g,
           ' ',
         ),

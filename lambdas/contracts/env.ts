@@ -75,6 +75,24 @@ export function parsedVar<T>(name: string, parse: (text: string) => T): EnvVaria
   };
 }
 
+/**
+ * A required PEM certificate (a CA the function trusts, read at deploy time): refused at load, naming the variable,
+ * when it holds no certificate.
+ */
+export function pemCertificateVar(name: string): EnvVariable<string, false> {
+  return {
+    name,
+    optional: false,
+    parse(raw) {
+      if (raw === undefined || raw === '') throw missing(name);
+      if (!raw.includes('-----BEGIN CERTIFICATE-----')) {
+        throw new Error(`environment variable ${name} must be a PEM certificate (-----BEGIN CERTIFICATE-----)`);
+      }
+      return raw;
+    },
+  };
+}
+
 type Variables = Readonly<Record<string, EnvVariable<unknown>>>;
 
 /** The values a handler gets: one field per variable. */

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { capacityReportEnv } from '../../lambdas/contracts/capacity-report';
+import { capacityReportEnv, encodeCapacityConfig } from '../../lambdas/contracts/capacity-report';
 import type { CapacityConfig } from '../../lambdas/domain/capacity/capacity-config';
 import { REPORT_PREFIXES } from '../../lambdas/domain/report-keys';
 import { objectArn, objectArnFinding } from '../nag';
@@ -12,10 +12,15 @@ import { type FunctionDefaults, functionDefaults, ObservabilityFunction } from '
 import { type DayOfWeek, WeeklySchedule } from './weekly-schedule';
 
 export interface CapacityReportProps extends FunctionDefaults {
-  /** Environment name, sizing and retention the report measures against (passed to the function as JSON). */
+  /** Environment name, sizing and retention the report measures against (passed to the function deflated). */
   readonly capacityConfig: CapacityConfig;
-  /** Thanos Query's Prometheus API as seen from the VPC. */
+  /** Thanos Query's Prometheus API as seen from the VPC: an https URL (the query-frontend's NLB, `thanosQueryUrl`). */
   readonly queryUrl: string;
+  /**
+   * PEM of the CA that issues the query NLB's certificate (`QUERY_CA_PEM`; a deploy-time value, PrivateCaCertificate):
+   * the only CA the function trusts for `queryUrl`.
+   */
+  readonly queryCaPem: string;
   readonly vpc: ec2.IVpc;
   /** The reports bucket's deterministic name (`reportsBucketName(config)`): IAM object ARNs are built from it. */
   readonly reportsBucketName: string;
@@ -37,6 +42,11 @@ export class CapacityReport extends Construct {
 
   constructor(scope: Construct, id: string, props: CapacityReportProps) {
     super(scope, id);
+    if (!props.queryUrl.startsWith('https://')) {
+      throw new Error(
+        `CapacityReport ${id}: queryUrl "${props.queryUrl}" must be https (the function trusts queryCaPem)`,
+      );
+    }
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: 'Capacity report: outbound to Thanos Query, S3 and CloudWatch; no inbound',
@@ -55,9 +65,10 @@ export class CapacityReport extends Construct {
       reservedConcurrentExecutions: 1,
       environment: capacityReportEnv.render({
         queryUrl: props.queryUrl,
+        queryCa: props.queryCaPem,
         reportsBucket: props.reportsBucketName,
         thanosBucket: props.thanosBucketName,
-        capacityConfig: JSON.stringify(props.capacityConfig),
+        capacityConfig: encodeCapacityConfig(props.capacityConfig),
       }),
     });
 

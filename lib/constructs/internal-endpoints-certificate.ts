@@ -3,7 +3,10 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
 
 export interface InternalEndpointsCertificateProps {
-  /** The internal load balancers' names in the private zone, e.g. `pushgateway-0.<zone>`; the first is the subject. */
+  /**
+   * The internal load balancers' names in the private zone, e.g. `pushgateway-0.<zone>` or `thanos-query.<zone>`;
+   * the first is the subject.
+   */
   readonly hostnames: readonly string[];
   /** The AWS Private CA that signs it (`grafana.certificateAuthorityArn`: the one CA of the environment). */
   readonly certificateAuthorityArn: string;
@@ -12,9 +15,10 @@ export interface InternalEndpointsCertificateProps {
 const DNS_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9-]+$/;
 
 /**
- * The ACM certificate the internal NLBs of in-VPC endpoints terminate TLS with (the Pushgateway replicas). A name in
- * a private zone cannot be DNS-validated for a public ACM certificate, so the environment's AWS Private CA issues it
- * (as for Grafana's); ACM renews it by itself, and the clients trust that CA (PrivateCaCertificate).
+ * The ACM certificate the internal NLBs of in-VPC endpoints terminate TLS with (the Pushgateway replicas, the
+ * query-frontend). A name in a private zone cannot be DNS-validated for a public ACM certificate, so the
+ * environment's AWS Private CA issues it (as for Grafana's); ACM renews it by itself, and the clients trust that CA
+ * (PrivateCaCertificate).
  */
 export class InternalEndpointsCertificate extends Construct {
   public readonly certificate: acm.PrivateCertificate;

@@ -14,7 +14,7 @@ import { prometheusOperatorRelease } from './prometheus-operator';
 import { type PushgatewayDeployInputs, pushgatewayObjects } from './pushgateway';
 import { thanosCompactorObjects } from './thanos-compactor';
 import { thanosHttpConfigMap } from './thanos-http-tls';
-import { thanosQueryObjects } from './thanos-query';
+import { type ThanosQueryDeployInputs, thanosQueryObjects } from './thanos-query';
 import { thanosRulerObjects } from './thanos-ruler';
 import { thanosStoreObjects } from './thanos-store';
 import { thanosTlsObjects } from './thanos-tls';
@@ -31,6 +31,8 @@ export interface KubernetesInputs {
   readonly grafana?: GrafanaDeployInputs;
   /** The Pushgateway NLBs' deploy-time values (their ACM certificate ARN); render uses a placeholder. */
   readonly pushgateway?: PushgatewayDeployInputs;
+  /** The query-frontend NLB's deploy-time values (its ACM certificate ARN); render uses a placeholder. */
+  readonly thanosQuery?: ThanosQueryDeployInputs;
 }
 
 /**
@@ -52,7 +54,7 @@ export function kubernetesObjects(config: EnvironmentConfig, inputs: KubernetesI
     ...prometheusObjects(config),
     ...pushgatewayObjects(config, inputs.pushgateway),
     ...thanosStoreObjects(config),
-    ...thanosQueryObjects(config),
+    ...thanosQueryObjects(config, inputs.thanosQuery),
     ...thanosRulerObjects(config),
     ...thanosCompactorObjects(config),
     ...grafanaObjects(config, inputs.grafana),

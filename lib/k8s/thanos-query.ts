@@ -1,6 +1,10 @@
 import { stringify } from 'yaml';
 import type { EnvironmentConfig } from '../config';
-import { INTERNAL_NLB_CLASS, internalLoadBalancerAnnotations } from '../platform/addons';
+import {
+  INTERNAL_NLB_CLASS,
+  internalLoadBalancerAnnotations,
+  internalTlsListenerAnnotations,
+} from '../platform/addons';
 import {
   CONTAINER_SECURITY_CONTEXT,
   containerResources,
@@ -43,8 +47,26 @@ import { IMAGES } from './versions';
 
 export const THANOS_QUERY = 'thanos-query';
 export const THANOS_QUERY_FRONTEND = 'thanos-query-frontend';
-/** The internal NLB in front of the query-frontend, published as `thanos-query.<internal zone>:9090`. */
+/** The internal NLB in front of the query-frontend, published as `thanosQueryHost(env)`:9090. */
 export const THANOS_QUERY_NLB_SERVICE = 'thanos-query-internal';
+/** The NLB Service's one port: a TLS listener on the NLB, re-encrypting to the frontend's HTTPS `http` port. */
+export const THANOS_QUERY_NLB_PORT_NAME = 'https';
+
+/** What only the deployed stack knows. */
+export interface ThanosQueryDeployInputs {
+  /**
+   * ARN of the ACM certificate (AWS Private CA) of the NLB's name, `thanosQueryHost(env)`.
+   * @default renderThanosQueryCertificateArn(config)
+   */
+  readonly certificateArn?: string;
+}
+
+/** The certificate ARN render writes where the deployed stack puts the ACM certificate's ARN (a deploy-time token). */
+export function renderThanosQueryCertificateArn(
+  config: Pick<EnvironmentConfig, 'account' | 'region' | 'name'>,
+): string {
+  return `arn:aws:acm:${config.region}:${config.account}:certificate/render-placeholder-thanos-query-${config.name}`;
+}
 
 /** The StoreAPIs Query fans out to, discovered by DNS SRV on each service's `grpc` port (not `--store`). */
 export function queryEndpoints(): string[] {
@@ -113,11 +135,11 @@ export function thanosQueryFrontendArgs(): string[] {
 /**
  * The frontend's internal NLB (the capacity report's way in) with an HTTPS target: `backend-protocol: ssl` makes
  * the target group TLS, so the NLB re-encrypts to the pod, but only for a port that has a TLS listener (an
- * `ssl-cert` naming a certificate, and the port in `ssl-ports`): aws-load-balancer-controller
- * pkg/service/model_build_listener.go `buildListenerSpec` sets `tgProtocol = TLS` only inside the TLS-listener
- * branch; docs/guide/service/annotations.md "backend-protocol": "NLB uses TLS connections for the traffic to your
- * kubernetes pods in case of TLS listeners". Until the listener is TLS, the NLB passes TCP through to the HTTPS
- * port. The NLB never verifies a target's certificate (ELB user guide, "Target groups for your Network Load
+ * `ssl-cert` naming a certificate, and the port in `ssl-ports`: internalTlsListenerAnnotations, spread BEFORE these
+ * so that `ssl` replaces its `tcp`): aws-load-balancer-controller pkg/service/model_build_listener.go
+ * `buildListenerSpec` sets `tgProtocol = TLS` only inside the TLS-listener branch; docs/guide/service/annotations.md
+ * "backend-protocol": "NLB uses TLS connections for the traffic to your kubernetes pods in case of TLS listeners".
+ * The NLB never verifies a target's certificate (ELB user guide, "Target groups for your Network Load
  * Balancers", routing configuration: "The load balancer does not validate these certificates"). Health checks
  * (default TCP) ask `/-/ready` over HTTPS instead, so a frontend that is up but not ready gets no traffic; HTTPS
  * health checks are allowed on TCP and TLS target groups (`healthcheck-protocol`: tcp, http or https).
@@ -174,9 +196,17 @@ function deployment(props: {
   };
 }
 
-/** Thanos Query x2 (dedup, partial response, DNS discovery), the query-frontend, HPAs, PDBs and the internal NLB. */
-export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[] {
+/**
+ * Thanos Query x2 (dedup, partial response, DNS discovery), the query-frontend, HPAs, PDBs and the internal NLB:
+ * TLS end to end from the VPC — the NLB's listener terminates TLS on 9090 with the ACM certificate of
+ * `thanosQueryHost(env)` (issued by the AWS Private CA the capacity report trusts) and re-encrypts to the frontend.
+ */
+export function thanosQueryObjects(
+  config: EnvironmentConfig,
+  deploy: ThanosQueryDeployInputs = {},
+): KubernetesObject[] {
   const { components, scaleTriggers } = config.sizing;
+  const certificateArn = deploy.certificateArn ?? renderThanosQueryCertificateArn(config);
   const query = components.thanosQuery;
   const frontend = components.thanosQueryFrontend;
   const queryLabels = thanosLabels(THANOS_QUERY, 'query');
@@ -259,6 +289,8 @@ export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[
         labels: { ...frontendLabels, [NLB_SERVICE_LABEL.key]: NLB_SERVICE_LABEL.value },
         annotations: {
           ...internalLoadBalancerAnnotations(config, 'thanos-query'),
+          ...internalTlsListenerAnnotations(certificateArn, [THANOS_QUERY_NLB_PORT_NAME]),
+          // After the listener's: its `backend-protocol: tcp` gives way to `ssl` (re-encrypt to the HTTPS pod).
           ...QUERY_FRONTEND_NLB_TARGET_ANNOTATIONS,
         },
       },
@@ -266,7 +298,7 @@ export function thanosQueryObjects(config: EnvironmentConfig): KubernetesObject[
         type: 'LoadBalancer',
         loadBalancerClass: INTERNAL_NLB_CLASS,
         selector: selectorLabels(THANOS_QUERY_FRONTEND),
-        ports: [{ name: 'http', port: PORTS.queryHttp, targetPort: 'http', protocol: 'TCP' }],
+        ports: [{ name: THANOS_QUERY_NLB_PORT_NAME, port: PORTS.queryHttp, targetPort: 'http', protocol: 'TCP' }],
       },
     },
     cpuAutoscaler(THANOS_QUERY_FRONTEND, frontendLabels, frontend.replicas, frontend.maxReplicas),

@@ -37,7 +37,10 @@ export class OpsStack extends Stack {
   /** Present when `weeklySummary.enabled`. */
   public readonly weeklySummary?: WeeklySummary;
   public readonly pushIngestion: PushIngestion;
-  /** The AWS Private CA's certificate, which the push functions trust for the Pushgateway NLBs. */
+  /**
+   * The AWS Private CA's certificate, which the push functions trust for the Pushgateway NLBs and the capacity report
+   * for the query-frontend's NLB.
+   */
   public readonly privateCa: PrivateCaCertificate;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
@@ -77,6 +80,14 @@ export class OpsStack extends Stack {
       logLevel: config.logLevel,
     });
 
+    // The internal NLBs' certificates (Pushgateway replicas, query-frontend) come from the environment's Private CA
+    // (platform stack); the functions calling them trust exactly that CA. `-c privateCaRefresh=<new value>` reads it
+    // again after the CA's certificate is renewed.
+    this.privateCa = new PrivateCaCertificate(this, 'PrivateCa', {
+      certificateAuthorityArn: config.grafana.certificateAuthorityArn,
+      refresh: this.node.tryGetContext(PRIVATE_CA_REFRESH_CONTEXT) as string | undefined,
+    });
+
     const common = {
       alarmTopic: this.alarmTopic.topic,
       logRetention: config.logRetentionDays,
@@ -89,6 +100,7 @@ export class OpsStack extends Stack {
       ...common,
       capacityConfig: { environment: config.name, sizing: config.sizing, retention: config.retention },
       queryUrl: thanosQueryUrl(config.name),
+      queryCaPem: this.privateCa.certificatePem,
       vpc: props.vpc,
       thanosBucketName: thanosBucketName(config),
       schedule: config.capacityReport,
@@ -103,12 +115,6 @@ export class OpsStack extends Stack {
         keyRemovalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       });
     }
-    // The Pushgateway NLBs' certificates come from the environment's Private CA (platform stack); the functions
-    // trust exactly that CA. `-c privateCaRefresh=<new value>` reads it again after the CA's certificate is renewed.
-    this.privateCa = new PrivateCaCertificate(this, 'PrivateCa', {
-      certificateAuthorityArn: config.grafana.certificateAuthorityArn,
-      refresh: this.node.tryGetContext(PRIVATE_CA_REFRESH_CONTEXT) as string | undefined,
-    });
     this.pushIngestion = new PushIngestion(this, 'PushIngestion', {
       vpc: props.vpc,
       // One URL per Pushgateway replica the cluster runs (lib/k8s/pushgateway.ts: pushgateway-0..N-1), https.

@@ -17,7 +17,7 @@ import { helmReleases, kubernetesObjects } from '../k8s';
 import { GRAFANA, GRAFANA_ROLE_IDENTITY } from '../k8s/grafana';
 import { grafanaRootUrl } from '../k8s/grafana-endpoint';
 import { MONITORING_NAMESPACE } from '../k8s/namespace';
-import { internalZoneName, irsaRoleName, pushgatewayReplicaHost, thanosBucketName } from '../naming';
+import { internalZoneName, irsaRoleName, pushgatewayReplicaHost, thanosBucketName, thanosQueryHost } from '../naming';
 import { ADDON_CHARTS, EBS_CSI_IRSA_SUBJECT, personRoleArn, platformAddonReleases } from '../platform/addons';
 import { nodeGroupProblems } from '../platform/node-capacity';
 import { platformAddonObjects, platformBaseObjects } from '../platform/objects';
@@ -44,6 +44,8 @@ export class PlatformStack extends Stack {
   public readonly grafanaCertificate: GrafanaCertificate;
   /** The Pushgateway replicas' NLB certificate (AWS Private CA), one name per replica. */
   public readonly pushgatewayCertificate: InternalEndpointsCertificate;
+  /** The query-frontend NLB's certificate (AWS Private CA), for `thanosQueryHost` (the capacity report's way in). */
+  public readonly thanosQueryCertificate: InternalEndpointsCertificate;
   public readonly grafanaRole: GrafanaCloudWatchRole;
   /** Grafana's shared database, when `grafana.database.engine` is `postgres`. */
   public readonly grafanaDatabase?: GrafanaDatabase;
@@ -120,6 +122,13 @@ export class PlatformStack extends Stack {
       ),
       certificateAuthorityArn: config.grafana.certificateAuthorityArn,
     });
+    // A certificate of its own rather than one more name on the Pushgateway's: a change of the replica count
+    // replaces only that one (an ACM certificate's names cannot change in place), each NLB presents only its own
+    // name, and adding this one left the in-use Pushgateway certificate untouched.
+    this.thanosQueryCertificate = new InternalEndpointsCertificate(this, 'ThanosQueryCertificate', {
+      hostnames: [thanosQueryHost(config.name)],
+      certificateAuthorityArn: config.grafana.certificateAuthorityArn,
+    });
     this.grafanaRole = new GrafanaCloudWatchRole(this, 'GrafanaRole', {
       cluster,
       namespace: MONITORING_NAMESPACE,
@@ -150,6 +159,7 @@ export class PlatformStack extends Stack {
         alertmanagerConfig: deployedAlertmanagerConfig(config, props.alertWebhookUrl),
         grafana: { certificateArn: this.grafanaCertificate.certificate.certificateArn },
         pushgateway: { certificateArn: this.pushgatewayCertificate.certificate.certificateArn },
+        thanosQuery: { certificateArn: this.thanosQueryCertificate.certificate.certificateArn },
       }),
       // Its Service-mutating webhook (failurePolicy Fail) must answer before any other chart creates a Service.
       serviceWebhookRelease: ADDON_CHARTS.awsLoadBalancerController.release,

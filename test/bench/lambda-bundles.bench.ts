@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { encodeCapacityConfig } from '../../lambdas/contracts/capacity-report';
 import { SEED_RETENTION_POLICY } from '../../lambdas/domain/retention';
 import { SEED_SIZING } from '../../lambdas/domain/sizing';
 import { bundleFunction, FUNCTION_ENTRY_FILE } from '../../lib/layer/bundling';
@@ -34,8 +35,9 @@ const FUNCTION_ENV: NodeJS.ProcessEnv = {
   SUMMARY_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111111111111:bench',
   ALERT_EMAIL_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111111111111:bench',
   RETENTION_POLICY: JSON.stringify(SEED_RETENTION_POLICY),
-  CAPACITY_CONFIG: JSON.stringify({ environment: 'dev', sizing: SEED_SIZING, retention: SEED_RETENTION_POLICY }),
-  QUERY_URL: 'http://127.0.0.1:9090',
+  CAPACITY_CONFIG: encodeCapacityConfig({ environment: 'dev', sizing: SEED_SIZING, retention: SEED_RETENTION_POLICY }),
+  QUERY_URL: 'https://127.0.0.1:9090',
+  QUERY_CA_PEM: '-----BEGIN CERTIFICATE-----\nbench\n-----END CERTIFICATE-----\n',
   PUSHGATEWAY_URLS: 'http://127.0.0.1:9091,http://127.0.0.1:9092',
   GROUP_STORE_TABLE: 'bench-groups',
   MAX_PAYLOAD_BYTES: '5242880',

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { parseCapacityConfig } from '../../lambdas/domain/capacity/capacity-config';
+import { decodeCapacityConfig } from '../../lambdas/contracts/capacity-report';
 import { buildEnvironment } from '../../lib/app';
 import { loadEnvironmentConfig } from '../../lib/config';
 import { reportsBucketName, thanosBucketName, thanosQueryUrl } from '../../lib/naming';
@@ -40,7 +40,7 @@ describe('capacity report function', () => {
     const fn = Object.values(ops.findResources('AWS::Lambda::Function')).find((f) =>
       (f as { Properties: { Description?: string } }).Properties.Description?.startsWith('Weekly capacity report'),
     ) as { Properties: { Environment: { Variables: Record<string, string> } } };
-    const passed = parseCapacityConfig(fn.Properties.Environment.Variables.CAPACITY_CONFIG ?? '');
+    const passed = decodeCapacityConfig(fn.Properties.Environment.Variables.CAPACITY_CONFIG ?? '');
     expect(passed).toEqual({ environment: 'prod', sizing: config.sizing, retention: config.retention });
   });
 

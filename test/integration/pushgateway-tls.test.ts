@@ -1,9 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import * as tls from 'node:tls';
 import {
   type PushgatewayReplica,
   pushgatewayReplica,
@@ -11,6 +5,14 @@ import {
 } from '../../lambdas/adapters/pushgateway';
 import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
 import { requireBinaries } from '../../lib/devstack/processes';
+import {
+  caExtensions,
+  serverExtensions,
+  startTlsTerminator,
+  type TestPki,
+  type TlsTerminator,
+  testPki,
+} from '../support/tls-pki';
 
 /**
  * The push functions' replica client over TLS, as it runs in AWS: the Pushgateway's internal NLB terminates TLS with
@@ -25,101 +27,21 @@ jest.setTimeout(60_000);
 
 const bins = requireBinaries(['pushgateway', 'openssl']);
 
-let dir: string;
+let pki: TestPki;
 let pushgateway: RunningComponent;
-const terminators: { close(): Promise<void> }[] = [];
+const terminators: TlsTerminator[] = [];
 
-function openssl(args: string[]): void {
-  execFileSync(bins.openssl, args, { cwd: dir, stdio: 'pipe' });
-}
+const read = (name: string) => pki.read(name);
 
-const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-const CA_EXTENSIONS = 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n';
-
-/** A self-signed root CA `<name>.pem` / `<name>.key`. */
-function rootCa(name: string): void {
-  openssl([
-    'req',
-    '-x509',
-    ...EC_KEY,
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.pem`,
-    '-subj',
-    `/CN=${name}`,
-    '-days',
-    '2',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
-}
-
-/** `<name>.pem` / `<name>.key` signed by `issuer`, with the given X.509 v3 extensions. */
-function signed(name: string, issuer: string, extensions: string, serial: number): void {
-  openssl(['req', '-new', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-  fs.writeFileSync(path.join(dir, `${name}.ext`), `${extensions}subjectKeyIdentifier=hash\n`);
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${issuer}.pem`,
-    '-CAkey',
-    `${issuer}.key`,
-    '-set_serial',
-    String(serial),
-    '-days',
-    '2',
-    '-out',
-    `${name}.pem`,
-    '-extfile',
-    `${name}.ext`,
-  ]);
-}
-
-function serverExtensions(dnsName: string): string {
-  return `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:${dnsName}\n`;
-}
-
-const read = (name: string) => fs.readFileSync(path.join(dir, name), 'utf8');
-
-/**
- * Stands in for the NLB's TLS listener: terminates TLS with `certChain` (leaf first, then the CAs, as ACM serves a
- * private certificate's chain) and forwards the plain bytes to the Pushgateway, as the listener forwards to its TCP
- * target group. Returns the `https://localhost:<port>` URL the client uses (the certificates name `localhost`).
- */
+/** A stand-in for a replica's NLB TLS listener (test/support/tls-pki.ts) in front of the Pushgateway. */
 async function tlsTerminator(keyFile: string, certChain: string[]): Promise<string> {
-  const sockets = new Set<net.Socket>();
-  const server = tls.createServer(
-    { key: read(keyFile), cert: certChain.map(read).join(''), minVersion: 'TLSv1.2' },
-    (socket) => {
-      const backend = net.connect(pushgateway.port, '127.0.0.1');
-      sockets.add(socket).add(backend);
-      socket.pipe(backend).pipe(socket);
-      socket.on('error', () => backend.destroy());
-      backend.on('error', () => socket.destroy());
-    },
-  );
-  // A refused handshake is what some tests expect; the client reports it.
-  server.on('tlsClientError', () => undefined);
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+  const started = await startTlsTerminator({
+    key: read(keyFile),
+    certChain: certChain.map(read),
+    backendPort: pushgateway.port,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  terminators.push({
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  });
-  return `https://localhost:${port}`;
+  terminators.push(started);
+  return started.url;
 }
 
 const body = (metric: string) => new TextEncoder().encode(`# TYPE ${metric} gauge\n${metric} 1\n`);
@@ -149,15 +71,15 @@ let wrongNameUrl: string;
 let subordinateUrl: string;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-pushgateway-tls-'));
-  rootCa('private-ca');
-  rootCa('other-ca');
-  signed('replica', 'private-ca', serverExtensions('localhost'), 1);
-  signed('wrong-name', 'private-ca', serverExtensions('pushgateway-9.monitoring.greenlang-test.internal'), 2);
+  pki = testPki(bins.openssl, 'gl-pushgateway-tls-');
+  pki.rootCa('private-ca');
+  pki.rootCa('other-ca');
+  pki.signed('replica', 'private-ca', serverExtensions('localhost'), 1);
+  pki.signed('wrong-name', 'private-ca', serverExtensions('pushgateway-9.monitoring.greenlang-test.internal'), 2);
   // A subordinate CA under a root, as an organisation's AWS Private CA often is.
-  rootCa('root-ca');
-  signed('subordinate-ca', 'root-ca', `${CA_EXTENSIONS.replace('CA:TRUE', 'CA:TRUE,pathlen:0')}`, 3);
-  signed('replica-of-subordinate', 'subordinate-ca', serverExtensions('localhost'), 4);
+  pki.rootCa('root-ca');
+  pki.signed('subordinate-ca', 'root-ca', caExtensions({ subordinate: true }), 3);
+  pki.signed('replica-of-subordinate', 'subordinate-ca', serverExtensions('localhost'), 4);
 
   pushgateway = await startPushgateway();
   trustedUrl = await tlsTerminator('replica.key', ['replica.pem']);
@@ -172,7 +94,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(terminators.map((t) => t.close()));
   await pushgateway?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  pki?.remove();
 });
 
 describe('the Pushgateway replica client over TLS (a local TLS terminator stands in for the NLB)', () => {

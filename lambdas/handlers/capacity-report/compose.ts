@@ -16,15 +16,19 @@ export type CapacityReportParts = Pick<CapacityReportDeps, 'store' | 'bucketSize
 
 /**
  * The capacity report's object graph, shared by the Lambda, `npm run local -- capacity` and the weekly summary's
- * live report (`npm run local -- summary`): the Prometheus API at `queryUrl`, the environment's sizing and retention.
+ * live report (`npm run local -- summary`): the Prometheus API at `queryUrl` (trusting only `queryCa` when given: the
+ * Lambda's QUERY_CA_PEM), the environment's sizing and retention.
  */
 export function composeCapacityReportWith(
-  env: Pick<CapacityReportEnv, 'queryUrl' | 'capacityConfig'>,
+  env: Pick<CapacityReportEnv, 'queryUrl' | 'capacityConfig'> & Partial<Pick<CapacityReportEnv, 'queryCa'>>,
   parts: CapacityReportParts,
 ) {
   const config = env.capacityConfig;
   return makeCapacityReportHandler({
-    prometheus: prometheusApi({ baseUrl: env.queryUrl }),
+    prometheus: prometheusApi({
+      baseUrl: env.queryUrl,
+      ...(env.queryCa === undefined ? {} : { ca: env.queryCa }),
+    }),
     environment: config.environment,
     sizing: config.sizing,
     retention: config.retention,

@@ -1,8 +1,13 @@
+import { deflateRawSync } from 'node:zlib';
 import { alertDeliveryEnv } from '../../../lambdas/contracts/alert-delivery';
 import { alertWebhookEnv } from '../../../lambdas/contracts/alert-webhook';
 import { alertWebhookAuthorizerEnv } from '../../../lambdas/contracts/alert-webhook-authorizer';
 import { bucketAuditEnv } from '../../../lambdas/contracts/bucket-audit';
-import { capacityReportEnv } from '../../../lambdas/contracts/capacity-report';
+import {
+  capacityReportEnv,
+  decodeCapacityConfig,
+  encodeCapacityConfig,
+} from '../../../lambdas/contracts/capacity-report';
 import {
   envContract,
   optionalStringVar,
@@ -132,14 +137,18 @@ describe('function contracts', () => {
 
   it('capacity-report parses the capacity config', () => {
     const capacityConfig = { environment: 'dev', sizing: SEED_SIZING, retention: SEED_RETENTION_POLICY };
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
     const env = capacityReportEnv.render({
-      queryUrl: 'http://q',
+      queryUrl: 'https://q',
+      queryCa: pem,
       reportsBucket: 'b',
       thanosBucket: 'a',
-      capacityConfig: JSON.stringify(capacityConfig),
+      capacityConfig: encodeCapacityConfig(capacityConfig),
     });
+    expect(env.QUERY_CA_PEM).toBe(pem);
     expect(capacityReportEnv.read(env)).toEqual({
-      queryUrl: 'http://q',
+      queryUrl: 'https://q',
+      queryCa: pem,
       reportsBucket: 'b',
       thanosBucket: 'a',
       capacityConfig,
@@ -147,6 +156,33 @@ describe('function contracts', () => {
     expect(() => capacityReportEnv.read({ ...env, QUERY_URL: undefined })).toThrow(
       'environment variable QUERY_URL is not set',
     );
+  });
+
+  it('capacity-report reads CAPACITY_CONFIG deflated, and refuses other text naming the variable', () => {
+    const capacityConfig = { environment: 'prod', sizing: SEED_SIZING, retention: SEED_RETENTION_POLICY };
+    const encoded = encodeCapacityConfig(capacityConfig);
+    expect(decodeCapacityConfig(encoded)).toEqual(capacityConfig);
+    // Less than half the JSON: room in Lambda's 4 KB environment for QUERY_CA_PEM (test/infra/query-nlb-tls.test.ts).
+    expect(encoded.length).toBeLessThan(JSON.stringify(capacityConfig).length / 2);
+    expect(() => decodeCapacityConfig(JSON.stringify(capacityConfig))).toThrow(
+      /^CAPACITY_CONFIG: not deflated base64 \(encodeCapacityConfig\): /,
+    );
+    // Deflated, but not a capacity config: the domain parser's error.
+    expect(() => decodeCapacityConfig(deflateRawSync('null').toString('base64'))).toThrow(
+      'CAPACITY_CONFIG: expected an object',
+    );
+  });
+
+  it('capacity-report needs the CA of the query NLB as a PEM certificate', () => {
+    const env = { QUERY_URL: 'https://q', REPORTS_BUCKET: 'b', THANOS_BUCKET: 'a', CAPACITY_CONFIG: '{}' };
+    expect(() => capacityReportEnv.read(env)).toThrow('environment variable QUERY_CA_PEM is not set');
+    // An ARN where the certificate belongs (the CA's ARN instead of its certificate).
+    expect(() =>
+      capacityReportEnv.read({
+        ...env,
+        QUERY_CA_PEM: 'arn:aws:acm-pca:eu-west-1:111111111111:certificate-authority/x',
+      }),
+    ).toThrow('environment variable QUERY_CA_PEM must be a PEM certificate (-----BEGIN CERTIFICATE-----)');
   });
 
   it('weekly-summary', () => {

@@ -174,7 +174,7 @@ describe('the query-frontend serves HTTPS (--http.config) with its own certifica
     expect(frontend.livenessProbe.httpGet).toEqual({ path: '/-/healthy', port: 'http', scheme: 'HTTPS' });
   });
 
-  it('its internal NLB has an HTTPS target: backend ssl, HTTPS health check on /-/ready of the traffic port', () => {
+  it('its internal NLB has a TLS listener and an HTTPS target: backend ssl, HTTPS health check on /-/ready', () => {
     const nlb = find(objects, 'Service', 'thanos-query-internal');
     expect(nlb.metadata.annotations).toMatchObject({
       'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'ssl',
@@ -186,7 +186,9 @@ describe('the query-frontend serves HTTPS (--http.config) with its own certifica
     expect(nlb.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-healthcheck-path']).toBe(
       frontend.readinessProbe.httpGet.path,
     );
-    expect(nlb.spec.ports).toEqual([{ name: 'http', port: 9090, targetPort: 'http', protocol: 'TCP' }]);
+    // The listener: TLS on the port named in ssl-ports (the certificate: test/infra/query-nlb-tls.test.ts).
+    expect(nlb.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-ssl-ports']).toBe('https');
+    expect(nlb.spec.ports).toEqual([{ name: 'https', port: 9090, targetPort: 'http', protocol: 'TCP' }]);
   });
 });
 

@@ -176,7 +176,7 @@ describe('internalLoadBalancerAnnotations', () => {
   it('publishes exactly the hosts the in-VPC functions call (pushgatewayReplicaUrl, thanosQueryUrl)', () => {
     const host = (h: string) => internalLoadBalancerAnnotations(prod, h)['external-dns.alpha.kubernetes.io/hostname'];
     expect(pushgatewayReplicaUrl('prod', 1)).toBe(`https://${host('pushgateway-1')}:9091`);
-    expect(thanosQueryUrl('prod')).toBe(`http://${host('thanos-query')}:9090`);
+    expect(thanosQueryUrl('prod')).toBe(`https://${host('thanos-query')}:9090`);
   });
 
   it('refuses a host that is not a DNS label', () => {

@@ -1,0 +1,134 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+
+/**
+ * CAs and certificates made by the real openssl in a temp dir, and a TLS terminator that stands in for an internal
+ * NLB's TLS listener: what a client test needs to check which CA the client trusts and its host name check.
+ */
+
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+/** X.509 v3 extensions of a CA certificate; `pathlen:0` for a subordinate that signs only leaves. */
+export function caExtensions(options: { subordinate?: boolean } = {}): string {
+  const constraints = options.subordinate ? 'CA:TRUE,pathlen:0' : 'CA:TRUE';
+  return `basicConstraints=critical,${constraints}\nkeyUsage=critical,keyCertSign,cRLSign\n`;
+}
+
+/** X.509 v3 extensions of a server certificate for `dnsName`, as ACM issues a private one (server auth). */
+export function serverExtensions(dnsName: string): string {
+  return `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:${dnsName}\n`;
+}
+
+export interface TestPki {
+  readonly dir: string;
+  /** A self-signed root CA `<name>.pem` / `<name>.key` (EC P-256). */
+  rootCa(name: string): void;
+  /** `<name>.pem` / `<name>.key` signed by `issuer`, with the given extensions. */
+  signed(name: string, issuer: string, extensions: string, serial: number): void;
+  /** A file's text, e.g. `read('private-ca.pem')`. */
+  read(file: string): string;
+  /** Removes the temp dir. */
+  remove(): void;
+}
+
+/** A PKI in a new temp dir under the OS temp folder, made with `openssl` (its path from requireBinaries). */
+export function testPki(openssl: string, prefix: string): TestPki {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const run = (args: string[]) => execFileSync(openssl, args, { cwd: dir, stdio: 'pipe' });
+  return {
+    dir,
+    rootCa(name) {
+      run([
+        'req',
+        '-x509',
+        ...EC_KEY,
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.pem`,
+        '-subj',
+        `/CN=${name}`,
+        '-days',
+        '2',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ]);
+    },
+    signed(name, issuer, extensions, serial) {
+      run(['req', '-new', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+      fs.writeFileSync(path.join(dir, `${name}.ext`), `${extensions}subjectKeyIdentifier=hash\n`);
+      run([
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        `${issuer}.pem`,
+        '-CAkey',
+        `${issuer}.key`,
+        '-set_serial',
+        String(serial),
+        '-days',
+        '2',
+        '-out',
+        `${name}.pem`,
+        '-extfile',
+        `${name}.ext`,
+      ]);
+    },
+    read: (file) => fs.readFileSync(path.join(dir, file), 'utf8'),
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export interface TlsTerminator {
+  /** `https://localhost:<port>` (the test certificates name `localhost`). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Stands in for an NLB's TLS listener: terminates TLS 1.2+ with `key` and `certChain` (leaf first, then the CAs, as
+ * ACM serves a private certificate's chain) and forwards the plain bytes to `127.0.0.1:<backendPort>`. What it
+ * reproduces is the client's side of the handshake, not the NLB's security policy or ACM.
+ */
+export async function startTlsTerminator(options: {
+  readonly key: string;
+  readonly certChain: readonly string[];
+  readonly backendPort: number;
+}): Promise<TlsTerminator> {
+  const sockets = new Set<net.Socket>();
+  const server = tls.createServer(
+    { key: options.key, cert: options.certChain.join(''), minVersion: 'TLSv1.2' },
+    (socket) => {
+      const backend = net.connect(options.backendPort, '127.0.0.1');
+      sockets.add(socket).add(backend);
+      socket.pipe(backend).pipe(socket);
+      socket.on('error', () => backend.destroy());
+      backend.on('error', () => socket.destroy());
+      backend.on('close', () => sockets.delete(backend));
+    },
+  );
+  // A refused handshake is what some tests expect; the client reports it.
+  server.on('tlsClientError', () => undefined);
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `https://localhost:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
