@@ -181,6 +181,30 @@ describe('docs/deploy.md', () => {
     expect(at('### Confirm the email subscriptions')).toBeLessThan(at('## 6. Get in'));
   });
 
+  it('quotes the configuration errors of the troubleshooting table as the app words them', () => {
+    const troubleshooting = section('## 10. Troubleshooting the first deploy');
+    const quoted = (start: string) => {
+      const match = new RegExp(`\`(${start}[^\`]*?)(?: …)?\``).exec(troubleshooting);
+      if (!match?.[1]) throw new Error(`troubleshooting quotes no message starting "${start}"`);
+      // `…` in a quote stands for a value (a region, the rest of the message).
+      const parts = match[1].replaceAll('<env>', 'prod').split('…');
+      return new RegExp(`^${parts.map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.+?')}`);
+    };
+    const message = (load: () => unknown) => {
+      try {
+        load();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    const otherRegion = message(() => loadEnvironmentConfig('prod', { context: { region: 'eu-central-1' } }));
+    expect(otherRegion).toMatch(quoted('region "'));
+    expect(troubleshooting).toContain(`\`-c ${CONTEXT_KEYS.availabilityZones}=`);
+    const invalid = message(() => loadEnvironmentConfig('prod', { context: { account: '42' } }));
+    expect(invalid).toMatch(quoted('Invalid configuration in '));
+  });
+
   it('covers the steps a first deployer needs', () => {
     for (const heading of [
       '## 1. Choose the target',
