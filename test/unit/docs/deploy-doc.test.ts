@@ -181,6 +181,19 @@ describe('docs/deploy.md', () => {
     expect(at('### Confirm the email subscriptions')).toBeLessThan(at('## 6. Get in'));
   });
 
+  it('fetches batch-job tokens from the configured issuer, for the configured audience', () => {
+    const joined = doc.replace(/\\\n\s*/g, ' ');
+    const tokenUrl = /-u "\$CLIENT_ID:\$CLIENT_SECRET"\s+(\S+)/.exec(joined)?.[1] ?? '';
+    expect(tokenUrl).not.toBe('');
+    for (const config of configs) {
+      expect(tokenUrl.replace('$ENV', config.name).startsWith(`${config.ingest.jwtIssuer}/`)).toBe(true);
+      expect(config.ingest.jwtAudience).toContain('greenlang-push');
+    }
+    expect(section('## 5. Batch jobs: a JWT for the push API')).toContain(
+      '`aud: greenlang-push` (the default `jwtAudience`)',
+    );
+  });
+
   it('quotes the configuration errors of the troubleshooting table as the app words them', () => {
     const troubleshooting = section('## 10. Troubleshooting the first deploy');
     const quoted = (start: string) => {
