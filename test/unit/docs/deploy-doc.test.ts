@@ -79,6 +79,9 @@ describe('docs/deploy.md', () => {
       expect(used.filter((key) => !known.includes(key))).toEqual([]);
     }
     for (const key of known) expect(doc).toContain(`-c ${key}=`);
+    // "else the value file (all three: eu-west-1)": true of every value file, and a region change needs its zones.
+    const region = /else the value file \(all three: `([a-z0-9-]+)`\)/.exec(doc)?.[1];
+    for (const config of configs) expect(config.region).toBe(region);
   });
 
   it('names only configuration fields that exist (every `a.b` span whose root is a config field)', () => {
