@@ -219,6 +219,12 @@ describe('docs/deploy.md against the synthesized prod stacks', () => {
       return words === undefined || !teardown.includes(words);
     });
     expect(unexplained).toEqual([]);
+    // And the other way round: every kind the teardown says is left behind is left behind.
+    const retainedTypes = new Set(retained.map((entry) => entry.split(' ')[1]));
+    const claimed = Object.entries(phrase).filter(([, words]) => teardown.includes(words));
+    expect(
+      claimed.filter(([, words]) => !Object.entries(phrase).some(([t, w]) => w === words && retainedTypes.has(t))),
+    ).toEqual([]);
     // A protected database and terminate-protected stacks must be unprotected first.
     const databases = resourcesOfType('platform', 'AWS::RDS::DBInstance');
     expect(databases.map(([, r]) => r.Properties?.DeletionProtection)).toEqual([true]);
