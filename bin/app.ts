@@ -2,22 +2,22 @@
 import './check-node';
 import { App } from 'aws-cdk-lib';
 import { buildEnvironment } from '../lib/app';
-import { ConfigError, type EnvironmentConfig, loadEnvironmentConfig } from '../lib/config';
+import { CONTEXT_KEYS, ConfigError, type EnvironmentConfig, loadEnvironmentConfig } from '../lib/config';
 
 // The only place on the CDK side that reads context and the environment: `-c env=dev|staging|prod` (default
 // dev); the deploy target from `-c account=… -c region=… [-c availabilityZones=a,b,c]`, the CDK CLI's
 // CDK_DEFAULT_ACCOUNT, else the value file's. lib/config decides which source wins and why CDK_DEFAULT_REGION
 // never does (docs/deploy.md, "Choose the target").
 const app = new App();
-const envName = String(app.node.tryGetContext('env') ?? 'dev');
+const envName = String(app.node.tryGetContext(CONTEXT_KEYS.env) ?? 'dev');
 
 let config: EnvironmentConfig;
 try {
   config = loadEnvironmentConfig(envName, {
     context: {
-      account: app.node.tryGetContext('account'),
-      region: app.node.tryGetContext('region'),
-      availabilityZones: app.node.tryGetContext('availabilityZones'),
+      account: app.node.tryGetContext(CONTEXT_KEYS.account),
+      region: app.node.tryGetContext(CONTEXT_KEYS.region),
+      availabilityZones: app.node.tryGetContext(CONTEXT_KEYS.availabilityZones),
     },
     environment: {
       CDK_DEFAULT_ACCOUNT: process.env.CDK_DEFAULT_ACCOUNT,

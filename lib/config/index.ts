@@ -46,6 +46,19 @@ export function validateEnvironmentConfig(input: unknown, source: string): Envir
   throw new ConfigError(`Invalid configuration in ${source}:\n${formatIssues(result.error.issues)}`);
 }
 
+/**
+ * The CDK context keys bin/app.ts reads (`-c KEY=VALUE`), besides the ops stack's `privateCaRefresh`
+ * (lib/constructs/private-ca-certificate.ts). docs/deploy.md uses exactly these; a test keeps them in step.
+ */
+export const CONTEXT_KEYS = {
+  /** `-c env=dev|staging|prod` (default dev). */
+  env: 'env',
+  account: 'account',
+  region: 'region',
+  /** Comma-separated zones, required with a region other than the value file's. */
+  availabilityZones: 'availabilityZones',
+} as const;
+
 /** Where the deploy target may come from besides the value file (bin/app.ts reads them; nothing else does). */
 export interface DeployTargetSources {
   /** `-c account=… -c region=… -c availabilityZones=a,b,c` (CDK context values are strings from the CLI). */

@@ -103,6 +103,8 @@ export function monthlyCostEstimate(config: EnvironmentConfig): CostEstimate {
     ['Pushgateway', components.pushgateway.replicas, config.sizing.pushgateway.storage],
     ['Ruler', components.thanosRuler.replicas, THANOS_RULER_STORAGE],
   ];
+  // Grafana on sqlite keeps its file on a PVC (lib/k8s/grafana-database.ts); on postgres it has none.
+  if (config.grafana.database.engine === 'sqlite') volumes.push(['Grafana', 1, config.grafana.database.storage]);
   const pvcGiB = volumes.reduce((sum, [name, replicas, size]) => sum + replicas * gib(size, name), 0);
   const rootGiB = config.nodeGroups.minPerZone * zones * config.nodeGroups.rootVolumeGiB;
   const hostGiB = config.access.sessionManagerHost ? ACCESS_HOST.rootVolumeGiB : 0;
@@ -116,7 +118,9 @@ export function monthlyCostEstimate(config: EnvironmentConfig): CostEstimate {
     memoryGiB * prices.fargateGiBPerHour +
     Math.max(0, ephemeralGiB - 20) * prices.fargateEphemeralGiBPerHourAbove20;
 
-  const loadBalancers = components.pushgateway.replicas + 1;
+  // One internal NLB per Pushgateway replica, one for the Thanos query-frontend, one for Grafana (the
+  // LoadBalancer Services of lib/k8s; test/unit/platform/cost-estimate.test.ts counts them in the rendered objects).
+  const loadBalancers = components.pushgateway.replicas + 2;
   const lines: CostLine[] = [
     { item: 'EKS control plane', basis: '1 cluster', monthlyUsd: round(prices.eksClusterPerHour * HOURS_PER_MONTH) },
     nodes(config.nodeGroups.minPerZone),
@@ -127,7 +131,7 @@ export function monthlyCostEstimate(config: EnvironmentConfig): CostEstimate {
     },
     {
       item: 'Internal NLBs',
-      basis: `${loadBalancers} (${components.pushgateway.replicas} Pushgateway replicas + Thanos Query); + LCUs`,
+      basis: `${loadBalancers} (${components.pushgateway.replicas} Pushgateway replicas + Thanos Query + Grafana); + LCUs`,
       monthlyUsd: round(loadBalancers * prices.networkLoadBalancerPerHour * HOURS_PER_MONTH),
     },
     {

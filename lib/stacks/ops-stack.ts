@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -13,6 +13,9 @@ import { PRIVATE_CA_REFRESH_CONTEXT, PrivateCaCertificate } from '../constructs/
 import { PushIngestion } from '../constructs/push-ingestion';
 import { WeeklySummary } from '../constructs/weekly-summary';
 import { pushgatewayReplicaUrl, reportsBucketName, thanosBucketName, thanosQueryUrl } from '../naming';
+
+/** The ops stack's outputs (`aws cloudformation describe-stacks` keys the docs use). */
+export const OPS_OUTPUTS = { pushApiUrl: 'PushApiUrl' } as const;
 
 export interface OpsStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -131,6 +134,12 @@ export class OpsStack extends Stack {
       logLevel: config.logLevel,
       removalPolicy: config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       apiName: `greenlang-${config.name}-push`,
+    });
+
+    // What a batch job pushes to (docs/deploy.md "Batch jobs"): `<PushApiUrl>/metrics/job/<job>`.
+    new CfnOutput(this, OPS_OUTPUTS.pushApiUrl, {
+      description: 'Push API (Pushgateway-compatible PUT|POST|DELETE /metrics/job/..., JWT); docs/deploy.md',
+      value: this.pushIngestion.api.apiEndpoint,
     });
   }
 }

@@ -22,6 +22,15 @@ import { ADDON_CHARTS, EBS_CSI_IRSA_SUBJECT, personRoleArn, platformAddonRelease
 import { nodeGroupProblems } from '../platform/node-capacity';
 import { platformAddonObjects, platformBaseObjects } from '../platform/objects';
 
+/** The platform stack's outputs (`aws cloudformation describe-stacks` keys docs/deploy.md uses). */
+export const PLATFORM_OUTPUTS = {
+  clusterName: 'ClusterName',
+  clusterEndpoint: 'ClusterEndpoint',
+  accessHostInstanceId: 'AccessHostInstanceId',
+  grafanaUrl: 'GrafanaUrl',
+  internalZoneId: 'InternalZoneId',
+} as const;
+
 export interface PlatformStackProps extends StackProps {
   readonly config: EnvironmentConfig;
   readonly vpc: ec2.IVpc;
@@ -172,19 +181,22 @@ export class PlatformStack extends Stack {
       for (const manifest of this.workloads.manifests) manifest.node.addDependency(this.grafanaDatabase);
     }
 
-    new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
-    new CfnOutput(this, 'ClusterEndpoint', {
+    new CfnOutput(this, PLATFORM_OUTPUTS.clusterName, { value: cluster.clusterName });
+    new CfnOutput(this, PLATFORM_OUTPUTS.clusterEndpoint, {
       description: 'API endpoint (private unless access.publicEndpointCidrs is set); docs/deploy.md "Get in"',
       value: cluster.clusterEndpoint,
     });
     if (this.cluster.accessHost) {
-      new CfnOutput(this, 'AccessHostInstanceId', {
+      new CfnOutput(this, PLATFORM_OUTPUTS.accessHostInstanceId, {
         description: 'Session Manager port forwarding host (docs/deploy.md "Get in")',
         value: this.cluster.accessHost.instance.instanceId,
       });
     }
-    new CfnOutput(this, 'GrafanaUrl', { value: grafanaRootUrl(config), description: 'Grafana (inside the VPC / VPN)' });
-    new CfnOutput(this, 'InternalZoneId', { value: this.internalZone.zone.hostedZoneId });
+    new CfnOutput(this, PLATFORM_OUTPUTS.grafanaUrl, {
+      value: grafanaRootUrl(config),
+      description: 'Grafana (inside the VPC / VPN)',
+    });
+    new CfnOutput(this, PLATFORM_OUTPUTS.internalZoneId, { value: this.internalZone.zone.hostedZoneId });
   }
 }
 

@@ -1,11 +1,45 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { GRAFANA_OAUTH_KEYS } from '../../../lib/k8s/grafana';
-import { GENERATED_SECRET_KINDS, SECRET_KINDS } from '../../../lib/naming';
+import { CONTEXT_KEYS, ENVIRONMENT_NAMES, type EnvironmentConfig, loadEnvironmentConfig } from '../../../lib/config';
+import { ADMIN_ACCESS_POLICY, READ_ONLY_ACCESS_POLICY } from '../../../lib/constructs/observability-cluster';
+import { PRIVATE_CA_REFRESH_CONTEXT } from '../../../lib/constructs/private-ca-certificate';
+import { NLB_SERVICE_LABEL } from '../../../lib/k8s/common';
+import { GRAFANA_OAUTH_KEYS, grafanaIni } from '../../../lib/k8s/grafana';
+import { GRAFANA_LB_SERVICE, grafanaRootUrl } from '../../../lib/k8s/grafana-endpoint';
+import { MONITORING_NAMESPACE } from '../../../lib/k8s/namespace';
+import { GENERATED_SECRET_KINDS, internalZoneName, SECRET_KINDS } from '../../../lib/naming';
 import { PROJECT_ROOT } from '../../../lib/paths';
-import { VPC_CNI_CONFIGURATION } from '../../../lib/platform/addons';
+import { personRoleArn, VPC_CNI_CONFIGURATION } from '../../../lib/platform/addons';
+import { ACCESS_HOST } from '../../../lib/platform/cost-estimate';
 
 const doc = fs.readFileSync(path.join(PROJECT_ROOT, 'docs', 'deploy.md'), 'utf8');
+const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+const configs: EnvironmentConfig[] = ENVIRONMENT_NAMES.map((name) => loadEnvironmentConfig(name));
+
+/** The text of one `## ` or `### ` section, up to the next heading of the same or a higher level. */
+function section(heading: string): string {
+  const start = doc.indexOf(heading);
+  if (start < 0) throw new Error(`docs/deploy.md has no heading "${heading}"`);
+  const level = heading.split(' ')[0] ?? '##';
+  const rest = doc.slice(start + heading.length);
+  const next = rest.search(new RegExp(`\\n#{2,${level.length}} `));
+  return next < 0 ? rest : rest.slice(0, next);
+}
+
+/** Every `backticked` span of the doc. */
+const codeSpans = [...doc.matchAll(/`([^`\n]+)`/g)].map((m) => m[1] ?? '');
+
+/** Whether `a.b.c` names a field of the validated configuration of at least one environment. */
+function configHasPath(dotted: string): boolean {
+  return configs.some((config) => {
+    let value: unknown = config;
+    for (const key of dotted.split('.')) {
+      if (value === null || typeof value !== 'object' || !(key in value)) return false;
+      value = (value as Record<string, unknown>)[key];
+    }
+    return true;
+  });
+}
 
 describe('docs/deploy.md', () => {
   it.each(SECRET_KINDS)('names the secret greenlang-<env>/%s with a create command', (kind) => {
@@ -21,8 +55,113 @@ describe('docs/deploy.md', () => {
     },
   );
 
-  it('gives the JSON shape of the Grafana OAuth secret with every property Grafana reads', () => {
-    for (const key of GRAFANA_OAUTH_KEYS) expect(doc).toContain(`"${key}":`);
+  it('names no secret the code does not read or generate (doc and README)', () => {
+    const known: readonly string[] = [...SECRET_KINDS, ...GENERATED_SECRET_KINDS];
+    const named = [...`${doc}\n${readme}`.matchAll(/greenlang-(?:<env>|\$ENV|ENV|dev|staging|prod)\/([a-z][a-z-]*)/g)];
+    expect(named.length).toBeGreaterThan(known.length);
+    expect(named.map((m) => m[1]).filter((kind) => !known.includes(kind ?? ''))).toEqual([]);
+  });
+
+  it('gives the JSON shape of the Grafana OAuth secret with exactly the properties Grafana reads', () => {
+    const shape = /`greenlang-<env>\/grafana-oauth` \| JSON `(\{[^`]+\})`/.exec(doc)?.[1];
+    expect(shape).toBeDefined();
+    expect(Object.keys(JSON.parse(shape ?? '{}')).sort()).toEqual([...GRAFANA_OAUTH_KEYS].sort());
+    // The create command's value parses as JSON with the same properties.
+    const command = /create-secret --name greenlang-\$ENV\/grafana-oauth --secret-string '([^']+)'/.exec(doc)?.[1];
+    expect(Object.keys(JSON.parse(command ?? '{}')).sort()).toEqual([...GRAFANA_OAUTH_KEYS].sort());
+  });
+
+  it('uses only the context keys the app reads (-c KEY=), and names each of them', () => {
+    const known: string[] = [...Object.values(CONTEXT_KEYS), PRIVATE_CA_REFRESH_CONTEXT];
+    for (const text of [doc, readme]) {
+      const used = [...text.matchAll(/(?:^|\s)-c ([A-Za-z][\w:.-]*)=/gm)].map((m) => m[1] ?? '');
+      expect(used.length).toBeGreaterThan(0);
+      expect(used.filter((key) => !known.includes(key))).toEqual([]);
+    }
+    for (const key of known) expect(doc).toContain(`-c ${key}=`);
+    // "else the value file (all three: eu-west-1)": true of every value file, and a region change needs its zones.
+    const region = /else the value file \(all three: `([a-z0-9-]+)`\)/.exec(doc)?.[1];
+    for (const config of configs) expect(config.region).toBe(region);
+  });
+
+  it('names only configuration fields that exist (every `a.b` span whose root is a config field)', () => {
+    const roots = new Set(Object.keys(configs[0] ?? {}));
+    const fields = codeSpans
+      .filter((span) => /^[a-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)+$/.test(span) && !/\.(md|ts|json|ya?ml)$/.test(span))
+      .filter((span) => roots.has(span.split('.')[0] ?? ''));
+    // The value-file table alone names a dozen; a parser that finds none is broken, not a doc that is right.
+    expect(fields.length).toBeGreaterThan(12);
+    expect(fields.filter((field) => !configHasPath(field))).toEqual([]);
+  });
+
+  it('lists in the value-file table every field a deployer must set for the way in, Grafana and the CA', () => {
+    const table = section('## 1. Choose the target');
+    for (const field of [
+      'access.adminRoleNames',
+      'access.readOnlyRoleNames',
+      'access.sessionManagerHost',
+      'access.publicEndpointCidrs',
+      'grafana.certificateAuthorityArn',
+      'grafana.hostname',
+      'grafana.allowedCidrs',
+      'grafana.database',
+      'ingest.jwtIssuer',
+      'ingest.jwtAudience',
+      'alerting.email.recipients',
+    ]) {
+      expect(table).toContain(`\`${field}\``);
+      expect(configHasPath(field)).toBe(true);
+    }
+  });
+
+  it('gives the example Grafana hostname of every value file, inside its private zone', () => {
+    expect(doc).toContain('`grafana.monitoring.greenlang-<env>.internal`');
+    for (const config of configs) {
+      expect(config.grafana.hostname).toBe(`grafana.${internalZoneName(config.name)}`);
+    }
+  });
+
+  it('tells how to sign in to Grafana: root_url redirect URI, scopes, the admin group, the load balancer', () => {
+    const placeholder = { grafana: { hostname: '<grafana.hostname>' } } as Pick<EnvironmentConfig, 'grafana'>;
+    expect(doc).toContain(`${grafanaRootUrl(placeholder)}login/generic_oauth`);
+    const ini = grafanaIni(configs[0] as EnvironmentConfig);
+    const oauth = ini['auth.generic_oauth'] ?? {};
+    expect(doc).toContain(`\`${String(oauth.scopes)}\``);
+    const adminGroup = /contains\(groups\[\*\], '([^']+)'\)/.exec(String(oauth.role_attribute_path))?.[1];
+    expect(doc).toContain(`\`${adminGroup}\``);
+    expect(ini.auth?.disable_login_form).toBe(true);
+    expect(doc).toMatch(/no local login/i);
+    expect(doc).toContain(`\`${MONITORING_NAMESPACE}/${GRAFANA_LB_SERVICE}\``);
+    // The old advice (port-forward to localhost) cannot work: the redirect goes to root_url.
+    expect(doc).not.toContain('port-forward svc/grafana');
+  });
+
+  it('names the access policies the access entries grant, and a role ARN the way personRoleArn builds it', () => {
+    expect(doc).toContain(`\`${ADMIN_ACCESS_POLICY}\``);
+    expect(doc).toContain(`\`${READ_ONLY_ACCESS_POLICY}\``);
+    const roleLine = /^ROLE=(\S+)/m.exec(doc)?.[1] ?? '';
+    const roleName = roleLine.split('/').pop() ?? '';
+    expect(roleLine).toBe(personRoleArn({ account: '$ACCOUNT', region: 'eu-west-1' }, roleName));
+    expect(configs.every((config) => config.access.adminRoleNames.includes(roleName))).toBe(true);
+  });
+
+  it('runs kubectl and the EKS CLI against the cluster name every environment uses', () => {
+    const names = [...doc.matchAll(/aws eks [a-z-]+ --name (\S+)/g)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThanOrEqual(3);
+    for (const config of configs) {
+      for (const name of names) expect(name?.replace('$ENV', config.name)).toBe(config.clusterName);
+    }
+    expect(doc).toContain('kubectl get pods -n monitoring');
+    expect(MONITORING_NAMESPACE).toBe('monitoring');
+  });
+
+  it('describes the Session Manager host as the construct builds it', () => {
+    expect(section('## 6. Get in')).toContain(`\`${ACCESS_HOST.instanceType}\``);
+    expect(doc).toContain('--document-name AWS-StartPortForwardingSessionToRemoteHost');
+  });
+
+  it('deletes the load balancer Services by the label every NLB Service carries', () => {
+    expect(section('## 9. Teardown')).toContain(`-l ${NLB_SERVICE_LABEL.key}=${NLB_SERVICE_LABEL.value}`);
   });
 
   it('states the network policy configuration it deploys and where policies are not enforced (Fargate)', () => {
@@ -30,9 +169,62 @@ describe('docs/deploy.md', () => {
     expect(doc).toMatch(/not enforced on Fargate pods/);
   });
 
+  it('orders the steps: prerequisites (roles, CA), secrets and bootstrap, deploy, SNS confirmation, then getting in', () => {
+    const at = (text: string) => {
+      const index = doc.indexOf(text);
+      if (index < 0) throw new Error(`docs/deploy.md lacks "${text}"`);
+      return index;
+    };
+    const firstDeploy = at('npx cdk deploy -c env=<env>');
+    expect(at('### What must exist before the first deploy')).toBeLessThan(firstDeploy);
+    expect(at('aws acm-pca create-certificate-authority')).toBeLessThan(firstDeploy);
+    expect(at('aws secretsmanager create-secret')).toBeLessThan(firstDeploy);
+    expect(at('npx cdk bootstrap')).toBeLessThan(firstDeploy);
+    expect(firstDeploy).toBeLessThan(at('### Confirm the email subscriptions'));
+    expect(at('### Confirm the email subscriptions')).toBeLessThan(at('## 6. Get in'));
+  });
+
+  it('fetches batch-job tokens from the configured issuer, for the configured audience', () => {
+    const joined = doc.replace(/\\\n\s*/g, ' ');
+    const tokenUrl = /-u "\$CLIENT_ID:\$CLIENT_SECRET"\s+(\S+)/.exec(joined)?.[1] ?? '';
+    expect(tokenUrl).not.toBe('');
+    for (const config of configs) {
+      expect(tokenUrl.replace('$ENV', config.name).startsWith(`${config.ingest.jwtIssuer}/`)).toBe(true);
+      expect(config.ingest.jwtAudience).toContain('greenlang-push');
+    }
+    expect(section('## 5. Batch jobs: a JWT for the push API')).toContain(
+      '`aud: greenlang-push` (the default `jwtAudience`)',
+    );
+  });
+
+  it('quotes the configuration errors of the troubleshooting table as the app words them', () => {
+    const troubleshooting = section('## 10. Troubleshooting the first deploy');
+    const quoted = (start: string) => {
+      const match = new RegExp(`\`(${start}[^\`]*?)(?: …)?\``).exec(troubleshooting);
+      if (!match?.[1]) throw new Error(`troubleshooting quotes no message starting "${start}"`);
+      // `…` in a quote stands for a value (a region, the rest of the message).
+      const parts = match[1].replaceAll('<env>', 'prod').split('…');
+      return new RegExp(`^${parts.map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.+?')}`);
+    };
+    const message = (load: () => unknown) => {
+      try {
+        load();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    const otherRegion = message(() => loadEnvironmentConfig('prod', { context: { region: 'eu-central-1' } }));
+    expect(otherRegion).toMatch(quoted('region "'));
+    expect(troubleshooting).toContain(`\`-c ${CONTEXT_KEYS.availabilityZones}=`);
+    const invalid = message(() => loadEnvironmentConfig('prod', { context: { account: '42' } }));
+    expect(invalid).toMatch(quoted('Invalid configuration in '));
+  });
+
   it('covers the steps a first deployer needs', () => {
     for (const heading of [
       '## 1. Choose the target',
+      '### What must exist before the first deploy',
       '## 3. Secrets',
       '## 4. First deploy, in order',
       '### Confirm the email subscriptions',
@@ -40,6 +232,7 @@ describe('docs/deploy.md', () => {
       '## 6. Get in',
       '## 8. Monthly cost',
       '## 9. Teardown',
+      '## 10. Troubleshooting the first deploy',
     ]) {
       expect(doc).toContain(heading);
     }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENVIRONMENT_NAMES, loadEnvironmentConfig } from '../../../lib/config';
+import { kubernetesObjects } from '../../../lib/k8s';
 import { PROJECT_ROOT } from '../../../lib/paths';
 import {
   COST_TABLE_BEGIN,
@@ -37,9 +38,27 @@ describe('the monthly cost estimate', () => {
       2,
     );
     expect(lineOf(estimate, 'NAT gateways').basis).toMatch(/^3 × /);
-    expect(lineOf(estimate, 'Internal NLBs').basis).toMatch(/^3 \(2 Pushgateway replicas \+ Thanos Query\)/);
+    expect(lineOf(estimate, 'Internal NLBs').basis).toMatch(/^4 \(2 Pushgateway replicas \+ Thanos Query \+ Grafana\)/);
     const total = estimate.lines.reduce((sum, l) => sum + l.monthlyUsd, 0);
     expect(estimate.totalUsd).toBeCloseTo(total, 2);
+  });
+
+  it.each(configs)('counts one NLB per LoadBalancer Service the $name cluster runs', (config) => {
+    const services = kubernetesObjects(config).filter(
+      (o) => o.kind === 'Service' && (o as { spec?: { type?: string } }).spec?.type === 'LoadBalancer',
+    );
+    expect(services.length).toBeGreaterThanOrEqual(3);
+    expect(lineOf(monthlyCostEstimate(config), 'Internal NLBs').basis).toMatch(new RegExp(`^${services.length} \\(`));
+  });
+
+  it("counts Grafana's sqlite volume only where Grafana keeps its database on a PVC", () => {
+    const dev = loadEnvironmentConfig('dev');
+    const staging = loadEnvironmentConfig('staging');
+    const pvcGiB = (config: typeof dev) =>
+      Number(/^(\d+) GiB of PVCs/.exec(lineOf(monthlyCostEstimate(config), 'EBS gp3 volumes').basis)?.[1]);
+    expect(dev.grafana.database).toEqual({ engine: 'sqlite', storage: '5Gi' });
+    const onPostgres = { ...dev, grafana: { ...dev.grafana, database: staging.grafana.database } };
+    expect(pvcGiB(dev) - pvcGiB(onPostgres)).toBe(5);
   });
 
   it('follows a config change: one more NAT gateway, more nodes per zone, no host', () => {
