@@ -169,7 +169,8 @@ describe('docs/deploy.md against the synthesized prod stacks', () => {
 
   it('asks for a CA whose key family matches the certificates the platform requests', () => {
     const certificates = resourcesOfType('platform', 'AWS::CertificateManager::Certificate');
-    expect(certificates.length).toBe(2);
+    // Grafana's, the Pushgateway NLBs' and the query NLB's.
+    expect(certificates.length).toBe(3);
     const algorithms = [...new Set(certificates.map(([, r]) => String(r.Properties?.KeyAlgorithm)))];
     expect(algorithms).toEqual(['EC_prime256v1']);
     for (const [, certificate] of certificates) {
