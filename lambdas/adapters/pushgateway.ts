@@ -177,7 +177,11 @@ export function pushgatewayReplica(
       return call(request.path, {
         method: request.method,
         headers,
-        body: request.method === 'DELETE' ? undefined : Buffer.from(request.body),
+        // A view of the bytes, not a copy.
+        body:
+          request.method === 'DELETE'
+            ? undefined
+            : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength),
       });
     },
     async groups() {

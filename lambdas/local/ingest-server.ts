@@ -1,8 +1,8 @@
 import * as http from 'node:http';
 import { bearerToken, sameToken } from '../adapters/bearer-token';
-import { FileGroupStore, updateEntry } from '../adapters/group-store';
+import { FileGroupStore, type StoreSync, updateEntry } from '../adapters/group-store';
 import { pushgatewayReplica } from '../adapters/pushgateway';
-import { abandonWriters, needsRepair, type SyncTiming } from '../domain/group-sync';
+import { abandonWriters, invalidateReplica, needsRepair, type SyncTiming } from '../domain/group-sync';
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from '../domain/push-limits';
 import { GroupView } from '../handlers/push-ingest/group-view';
 import { type Logger, makeHandler, type PushRequest } from '../handlers/push-ingest/handler';
@@ -16,6 +16,8 @@ export interface IngestServerOptions {
   readonly token?: string;
   /** The repair store (the groups' records), kept across restarts. */
   readonly storeFile: string;
+  /** When the store's writes reach the disk (group-store.ts, StoreSync). @default 'none' */
+  readonly storeSync?: StoreSync;
   /** @default 1000 */
   readonly repairIntervalMs?: number;
   /** Overrides of {@link DEFAULT_PUSH_LIMITS}. */
@@ -55,13 +57,19 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     pushgatewayReplica(`pushgateway-${i}`, url, { timeoutMs: replicaTimeoutMs }),
   );
   const names = replicas.map((r) => r.name);
-  const store = new FileGroupStore(options.storeFile, (entry) => needsRepair(entry, names));
-  // Writers of a previous run died with it; what they sent may still land until the lease runs out.
+  const store = new FileGroupStore(options.storeFile, (entry) => needsRepair(entry, names), {
+    sync: options.storeSync,
+  });
+  // Writers of a previous run died with it; what they sent may still land until the lease runs out. After a reboot
+  // the store may have lost its last changes (not fsynced) while the replicas got them: nothing on them is proven.
   const started = Date.now();
   for (const entry of await store.all()) {
-    await updateEntry(store, entry.record.id, (current) =>
-      current ? { entry: abandonWriters(current, started, timing), result: undefined } : undefined,
-    );
+    await updateEntry(store, entry.record.id, (current) => {
+      if (!current) return undefined;
+      let next = abandonWriters(current, started, timing);
+      if (store.rebooted) for (const name of names) next = invalidateReplica(next, name);
+      return { entry: next, result: undefined };
+    });
   }
   await bootstrapStore({ replicas, store, logger });
   const view = await GroupView.load(store);
@@ -91,7 +99,8 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
   const inFlight = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
     const reply = (status: number, headers: Record<string, string>, body: string) => {
-      res.writeHead(status, headers);
+      // With its length: no chunked encoding for the client to undo.
+      res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
       res.end(body);
     };
     if (req.method === 'GET' && (req.url === '/-/ready' || req.url === '/-/healthy')) {
