@@ -5,8 +5,11 @@ import {
   ReplicaUnavailableError,
   type StoredGroup,
 } from '../../adapters/pushgateway';
+import { decodePushBody } from '../../domain/exposition/decode';
+import { type GroupFamilies, splitByGroup } from '../../domain/exposition/group-split';
 import { parseExposition } from '../../domain/exposition/parser';
-import { storedFamilies } from '../../domain/group-record';
+import { delimitedBody } from '../../domain/exposition/protobuf-encode';
+import { PROTOBUF_DELIMITED, type StoredFamily, storedFamilies } from '../../domain/group-record';
 import {
   type GroupEntry,
   invalidateReplica,
@@ -155,12 +158,13 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
  */
 export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store' | 'logger'>): Promise<boolean> {
   if ((await deps.store.getMeta(INITIALIZED)) !== undefined) return false;
-  const listings: { replica: string; incarnation: string; groups: StoredGroup[] }[] = [];
+  const listings: Listing[] = [];
   for (const replica of deps.replicas) {
     try {
       // The run first: a restart after it shows as a new run on the next pass, and is resynchronised then.
       const incarnation = await replica.incarnation();
-      listings.push({ replica: replica.name, incarnation, groups: await replica.groups() });
+      const groups = await replica.groups();
+      listings.push({ replica: replica.name, incarnation, groups, split: await exposedGroups(replica, groups, deps) });
     } catch (error) {
       if (!(error instanceof ReplicaUnavailableError)) throw error;
     }
@@ -172,16 +176,13 @@ export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store'
   const copies = new Map(
     listings.map((l) => [l.replica, new Map(l.groups.map((g) => [groupingKeyId(g.key), canonicalJson(g.raw)]))]),
   );
+  const listingOf = new Map<StoredGroup, Listing>();
+  for (const listing of listings) for (const group of listing.groups) listingOf.set(group, listing);
   let imported = 0;
   for (const group of newestCopies(listings.map((l) => l.groups))) {
-    const parsed = parseExposition(groupExposition(group));
-    if (!parsed.ok) {
-      deps.logger.error('could not import a group from a replica', { group: group.key, error: parsed.error.message });
-      continue;
-    }
-    const families = storedFamilies(parsed.families);
-    if (families.length === 0) continue; // only the record of a failed push
     const id = groupingKeyId(group.key);
+    const families = importedFamilies(group, listingOf.get(group)?.split?.get(id), deps.logger);
+    if (families === undefined || families.length === 0) continue; // unreadable, or only the record of a failed push
     // Replicas holding this very content hold version 1: nothing was written through the store yet.
     const content = canonicalJson(group.raw);
     const synced: Record<string, number> = {};
@@ -202,6 +203,67 @@ export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store'
   await deps.store.putMeta(INITIALIZED, new Date().toISOString());
   deps.logger.info('repair store initialised from the replicas', { imported });
   return true;
+}
+
+interface Listing {
+  readonly replica: string;
+  readonly incarnation: string;
+  readonly groups: StoredGroup[];
+  /** The groups' families as the replica exposes them in protobuf (undefined when it could not be read so). */
+  readonly split: Map<string, GroupFamilies> | undefined;
+}
+
+/**
+ * The replica's groups from its protobuf `/metrics`: what `/api/v1/metrics` shows loses native histograms, gauge
+ * histograms and exemplars. Undefined when that cannot be read (a replica whose `/metrics` fails: its groups are
+ * imported from the API then, as text).
+ */
+async function exposedGroups(
+  replica: PushgatewayReplica,
+  groups: readonly StoredGroup[],
+  deps: Pick<RepairDeps, 'logger'>,
+): Promise<Map<string, GroupFamilies> | undefined> {
+  try {
+    const helps = new Map(groups.map((g) => [groupingKeyId(g.key), g.raw]));
+    return splitByGroup(
+      await replica.exposition(),
+      groups.map((g) => g.key),
+      (id, family) => {
+        const help = (helps.get(id)?.[family] as { help?: unknown } | undefined)?.help;
+        return typeof help === 'string' && help !== '' ? help : undefined;
+      },
+    );
+  } catch (error) {
+    deps.logger.warn('could not read a replica as protobuf; importing its groups as text', {
+      replica: replica.name,
+      error: String(error),
+    });
+    return undefined;
+  }
+}
+
+/** A group's families as a record holds them: from the protobuf exposition when read, else from the API as text. */
+function importedFamilies(
+  group: StoredGroup,
+  exposed: GroupFamilies | undefined,
+  logger: Logger,
+): StoredFamily[] | undefined {
+  if (exposed && exposed.messages.length > 0) {
+    const decoded = decodePushBody(PROTOBUF_DELIMITED, undefined, delimitedBody(exposed.messages), {
+      maxDecodedBytes: Number.MAX_SAFE_INTEGER,
+    });
+    if (decoded.ok) return storedFamilies(decoded.families);
+    logger.warn('a group read as protobuf does not decode; importing it as text', {
+      group: group.key,
+      error: decoded.message,
+    });
+  }
+  const parsed = parseExposition(groupExposition(group));
+  if (!parsed.ok) {
+    logger.error('could not import a group from a replica', { group: group.key, error: parsed.error.message });
+    return undefined;
+  }
+  return storedFamilies(parsed.families);
 }
 
 async function forEachConcurrently<T>(
