@@ -146,7 +146,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         return refuse(503, `group ${id} is being written by others without pause; nothing was applied, retry`);
       }
       const before = await store.get(id);
-      const record = nextRecord(before?.record, method, key, families);
+      const record = nextRecord(before?.record, method, key, families, now());
       const previousState = view.current(id);
       let shown: GroupState | undefined;
       if (method !== 'DELETE' && pushState && own) {

@@ -7,8 +7,9 @@ import {
 } from '../../adapters/pushgateway';
 import { decodePushBody } from '../../domain/exposition/decode';
 import { type GroupFamilies, splitByGroup } from '../../domain/exposition/group-split';
-import { parseExposition } from '../../domain/exposition/parser';
+import { type MetricType, parseExposition } from '../../domain/exposition/parser';
 import { delimitedBody } from '../../domain/exposition/protobuf-encode';
+import { resolveConflicts, resolvedRecord } from '../../domain/group-conflicts';
 import { PROTOBUF_DELIMITED, type StoredFamily, storedFamilies } from '../../domain/group-record';
 import {
   type GroupEntry,
@@ -43,10 +44,17 @@ export interface RepairReport {
   readonly removedStray: number;
   /** Tombstones dropped once every replica was proven not to hold the group. */
   readonly collected: number;
+  /**
+   * Records cut back because they conflict with records committed before them by another ingestion instance
+   * (group-conflicts.ts); replicas refusing a record is what prompts the check.
+   */
+  readonly resolved: number;
   readonly unreachable: string[];
 }
 
 const INITIALIZED = 'initialized';
+/** After a check of the whole store found no conflict, refusals do not prompt another for this long. */
+const RECHECK_INTERVAL_MS = 30_000;
 const incarnationKey = (replica: string) => `incarnation/${replica}`;
 
 /**
@@ -58,6 +66,8 @@ const incarnationKey = (replica: string) => `incarnation/${replica}`;
 export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
   const now = deps.now ?? Date.now;
   const concurrency = deps.concurrency ?? 16;
+  /** When a check of the whole store last found no conflict (a refusal that persists is then not re-checked each pass). */
+  let quietSince = Number.NEGATIVE_INFINITY;
   return async () => {
     const initialized = (await deps.store.getMeta(INITIALIZED)) !== undefined || (await bootstrapStore(deps));
     const restarted: string[] = [];
@@ -98,6 +108,7 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
     let collected = 0;
     const owed = await deps.store.owed(Number.MAX_SAFE_INTEGER);
     const names = deps.replicas.map((r) => r.name);
+    const refusing = new Set<string>();
     await forEachConcurrently(owed, concurrency, async (entry) => {
       const targets = reachable.filter((r) => owedReplicas(entry, names).includes(r.name));
       if (targets.length > 0) {
@@ -106,6 +117,7 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
         else if (result !== 'gone') deferred++;
         for (const r of results) {
           if (r.answer && r.outcome === 'not-applied') {
+            refusing.add(r.replica);
             deps.logger.error('replica refused a group record', {
               replica: r.replica,
               group: formatGroupingPath(entry.record.key),
@@ -120,17 +132,71 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
         if (await deps.store.remove(current.record.id, current.rev)) collected++;
       }
     });
-    return { synced, deferred, restarted, removedStray, collected, unreachable };
+    let resolved = 0;
+    if (refusing.size > 0 && now() - quietSince >= RECHECK_INTERVAL_MS) {
+      resolved = await resolveStoreConflicts(reachable);
+      if (resolved === 0) {
+        // The records agree with each other: the refusing replica holds something no record has (a group pushed to
+        // it directly). Such groups go, as after a restart.
+        quietSince = now();
+        for (const replica of reachable.filter((r) => refusing.has(r.name))) {
+          try {
+            removedStray += await removeStrays(replica);
+          } catch (error) {
+            if (!(error instanceof ReplicaUnavailableError)) throw error;
+          }
+        }
+      }
+    }
+    return { synced, deferred, restarted, removedStray, collected, resolved, unreachable };
   };
 
   /**
-   * A restarted replica: drops the groups it holds that the store has no record of (left by an old persistence
-   * file or written to it directly), then nothing on it counts as proven, so the passes rewrite every group.
+   * Replays every record in commit order through the consistency check and cuts back those a single Pushgateway
+   * would have refused (group-conflicts.ts): the new version is owed to every replica, and each can take it.
    */
-  async function resynchronise(replica: PushgatewayReplica): Promise<number> {
-    const held = await replica.groups();
+  async function resolveStoreConflicts(replicas: readonly PushgatewayReplica[]): Promise<number> {
+    let own: ReadonlyMap<string, MetricType> | undefined;
+    for (const replica of replicas) {
+      try {
+        own = await replica.ownFamilies();
+        break;
+      } catch (error) {
+        if (!(error instanceof ReplicaUnavailableError)) throw error;
+      }
+    }
+    if (!own) return 0;
+    const resolutions = resolveConflicts(
+      (await deps.store.all()).map((e) => e.record),
+      own,
+    );
+    let applied = 0;
+    for (const resolution of resolutions) {
+      const done = await updateEntry(deps.store, resolution.id, (current) => {
+        // A push changed the group meanwhile: the next check sees it.
+        if (!current || current.record.deleted || current.record.version !== resolution.version) return undefined;
+        const record = resolvedRecord(current.record, resolution);
+        return { entry: { ...current, rev: current.rev + 1, record }, result: record };
+      });
+      if (!done) continue;
+      applied++;
+      deps.logger.error(
+        'two ingestion instances committed conflicting groups; the later one loses what one Pushgateway would have refused of it',
+        {
+          group: formatGroupingPath(done.result.key),
+          dropped: resolution.dropped,
+          deleted: done.result.deleted,
+          reason: resolution.reason,
+        },
+      );
+    }
+    return applied;
+  }
+
+  /** Deletes the groups `replica` holds that no record has (not the trace of a refused push: not data). */
+  async function removeStrays(replica: PushgatewayReplica): Promise<number> {
     let removed = 0;
-    for (const group of held) {
+    for (const group of await replica.groups()) {
       // A group never pushed successfully (push_time_seconds 0) and holding nothing is the trace of a refused push
       // (refusal-recorder.ts): not data, and a Pushgateway keeps it, so it stays.
       if (group.families.length === 0 && group.pushTimeSeconds === 0) continue;
@@ -142,6 +208,15 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
       });
       if (answer.status === 202) removed++;
     }
+    return removed;
+  }
+
+  /**
+   * A restarted replica: drops the groups it holds that the store has no record of (left by an old persistence
+   * file or written to it directly), then nothing on it counts as proven, so the passes rewrite every group.
+   */
+  async function resynchronise(replica: PushgatewayReplica): Promise<number> {
+    const removed = await removeStrays(replica);
     await forEachConcurrently(await deps.store.all(), concurrency, async (entry) => {
       await updateEntry(deps.store, entry.record.id, (current) =>
         current ? { entry: invalidateReplica(current, replica.name), result: undefined } : undefined,
@@ -188,7 +263,15 @@ export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store'
     const synced: Record<string, number> = {};
     if (fresh) for (const [replica, held] of copies) if (held.get(id) === content) synced[replica] = 1;
     const entry: GroupEntry = {
-      record: { id, key: group.key, version: 1, deleted: false, families },
+      record: {
+        id,
+        key: group.key,
+        version: 1,
+        deleted: false,
+        families,
+        // Pushed then, as far as the replicas know: orders it among the records if two ever conflict.
+        ...(group.pushTimeSeconds > 0 ? { committedAt: Math.round(group.pushTimeSeconds * 1000) } : {}),
+      },
       rev: 1,
       begins: 0,
       writers: {},
