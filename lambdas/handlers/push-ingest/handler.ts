@@ -176,6 +176,11 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       view.showState(id, shown);
       let stored: boolean;
       try {
+        // The replicas are written only once the store holds the record, never overlapping it: a replica that got a
+        // version the store then lost (a crash between the two) would hold something no record says, while the
+        // store still proves it holds the version before; nothing would ever rewrite it. In this order every write a
+        // replica sees is of a record the store keeps (locally `write(2)` returned, surviving a kill; fsynced too
+        // with --store-sync always; in AWS acknowledged by DynamoDB), so the repair can always bring it back.
         stored = await store.put(entry, before?.rev);
       } catch (error) {
         view.show(before?.record, id);
