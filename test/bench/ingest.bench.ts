@@ -291,6 +291,7 @@ async function catchUpUnderStream(): Promise<{ caughtUpMs: number; floorMs: numb
       await new Promise((r) => setTimeout(r, 1000));
       victim.child.kill('SIGKILL');
       await victim.exited;
+      await victim.stop(); // removes its data folder
       victim = await startPushgateway({ port });
       const back = Date.now();
       for (;;) {

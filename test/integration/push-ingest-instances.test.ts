@@ -90,6 +90,7 @@ describe('two ingestion instances sharing one store', () => {
     const port = victim.port;
     victim.child.kill('SIGKILL');
     await victim.exited;
+    await victim.stop(); // removes its data folder
     const one = await first(put('/metrics/job/first', '# TYPE shared gauge\nshared 1\nfirst_only 1\n'));
     expect([one.status, one.headers[MISSED_HEADER]]).toEqual([200, 'pushgateway-1']);
     victim = await startPushgateway({ port });
