@@ -41,6 +41,7 @@ interface Item {
   readonly content: Uint8Array;
   readonly version: number;
   readonly deleted: boolean;
+  readonly committedAt?: number;
   readonly rev: number;
   readonly begins: number;
   readonly writers: Record<string, number>;
@@ -191,6 +192,7 @@ export function toItem(entry: GroupEntry, owed: boolean): Item {
     content,
     version: record.version,
     deleted: record.deleted,
+    ...(record.committedAt === undefined ? {} : { committedAt: record.committedAt }),
     rev: entry.rev,
     begins: entry.begins,
     writers: { ...entry.writers },
@@ -207,7 +209,14 @@ export function fromItem(item: Item): GroupEntry {
     'key' | 'families'
   >;
   return {
-    record: { id, key, version: Number(item.version), deleted: Boolean(item.deleted), families },
+    record: {
+      id,
+      key,
+      version: Number(item.version),
+      deleted: Boolean(item.deleted),
+      families,
+      ...(item.committedAt === undefined ? {} : { committedAt: Number(item.committedAt) }),
+    },
     rev: Number(item.rev),
     begins: Number(item.begins),
     writers: Object.fromEntries(Object.entries(item.writers ?? {}).map(([k, v]) => [k, Number(v)])),

@@ -12,6 +12,11 @@ export interface PushgatewayReplica {
   push(request: ForwardedPush): Promise<ReplicaAnswer>;
   /** Every group the replica holds (`/api/v1/metrics`). Throws {@link ReplicaUnavailableError}. */
   groups(): Promise<StoredGroup[]>;
+  /**
+   * Everything it exposes, as delimited protobuf (`/metrics` with the protobuf Accept header): the only view that
+   * carries native histograms, gauge histograms and exemplars. Throws {@link ReplicaUnavailableError}.
+   */
+  exposition(): Promise<Uint8Array>;
   /** Types of the replica's own metric families (no `job` label), read once and cached. */
   ownFamilies(): Promise<ReadonlyMap<string, MetricType>>;
   /**
@@ -55,6 +60,13 @@ export class ReplicaUnavailableError extends Error {
     this.maybeApplied = maybeApplied;
   }
 }
+
+/**
+ * What Prometheus asks for to get delimited protobuf (expfmt.FmtProtoDelim); Pushgateway 1.5.1 answers `/metrics`
+ * with it, native histograms included (checked against the binary; push-clients.test.ts reads them so).
+ */
+export const PROTOBUF_EXPOSITION =
+  'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
 
 /**
  * Errors raised before a request could reach the replica (nothing was sent). The TLS ones end the handshake, before
@@ -166,7 +178,7 @@ export function pushgatewayReplica(
   function call(
     path: string,
     init: { method: string; headers?: Record<string, string>; body?: Buffer },
-  ): Promise<{ status: number; body: string }> {
+  ): Promise<{ status: number; bytes: Buffer; contentType: string; readonly body: string }> {
     return new Promise((resolve, reject) => {
       const unavailable = (message: string, maybeApplied = false) =>
         reject(new ReplicaUnavailableError(`${name}: ${message}`, maybeApplied));
@@ -187,9 +199,17 @@ export function pushgatewayReplica(
           res.on('error', (error) => unavailable(error.message, true));
           res.on('end', () => {
             const status = res.statusCode ?? 0;
-            const body = Buffer.concat(chunks).toString('utf8');
-            if (status >= 500) unavailable(`HTTP ${status} ${body.slice(0, 200)}`);
-            else resolve({ status, body });
+            const bytes = Buffer.concat(chunks);
+            if (status >= 500) unavailable(`HTTP ${status} ${bytes.toString('utf8', 0, 200)}`);
+            else
+              resolve({
+                status,
+                bytes,
+                contentType: res.headers['content-type'] ?? '',
+                get body() {
+                  return bytes.toString('utf8');
+                },
+              });
           });
         },
       );
@@ -209,11 +229,25 @@ export function pushgatewayReplica(
       const headers: Record<string, string> = {};
       if (request.contentType) headers['content-type'] = request.contentType;
       if (request.contentEncoding) headers['content-encoding'] = request.contentEncoding;
-      return call(request.path, {
+      const answer = await call(request.path, {
         method: request.method,
         headers,
-        body: request.method === 'DELETE' ? undefined : Buffer.from(request.body),
+        // A view of the bytes, not a copy.
+        body:
+          request.method === 'DELETE'
+            ? undefined
+            : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength),
       });
+      return { status: answer.status, body: answer.body };
+    },
+    async exposition() {
+      const response = await call('/metrics', { method: 'GET', headers: { accept: PROTOBUF_EXPOSITION } });
+      if (response.status !== 200 || !response.contentType.includes('encoding=delimited')) {
+        throw new ReplicaUnavailableError(
+          `${name}: /metrics answered ${response.status} ${response.contentType}, not delimited protobuf`,
+        );
+      }
+      return new Uint8Array(response.bytes.buffer, response.bytes.byteOffset, response.bytes.byteLength);
     },
     async groups() {
       const response = await call('/api/v1/metrics', { method: 'GET' });

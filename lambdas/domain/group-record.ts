@@ -18,6 +18,11 @@ export interface GroupRecord {
   /** A DELETE: the replicas must not hold the group. */
   readonly deleted: boolean;
   readonly families: readonly StoredFamily[];
+  /**
+   * When the push this version came from was committed (ms; absent on records from before it was kept). Orders the
+   * commits of instances that did not see each other when their records conflict (group-conflicts.ts).
+   */
+  readonly committedAt?: number;
 }
 
 /**
@@ -68,11 +73,14 @@ export function nextRecord(
   method: PushMethod,
   key: GroupingKey,
   pushed: readonly StoredFamily[],
+  committedAt?: number,
 ): GroupRecord {
   const id = previous?.id ?? groupingKeyId(key);
   const version = (previous?.version ?? 0) + 1;
-  if (method === 'DELETE') return { id, key, version, deleted: true, families: [] };
-  if (method === 'PUT' || !previous || previous.deleted) return { id, key, version, deleted: false, families: pushed };
+  const at = committedAt === undefined ? {} : { committedAt };
+  if (method === 'DELETE') return { id, key, version, deleted: true, families: [], ...at };
+  if (method === 'PUT' || !previous || previous.deleted)
+    return { id, key, version, deleted: false, families: pushed, ...at };
   const replaced = new Set(pushed.map((f) => f.name));
   return {
     id,
@@ -80,6 +88,7 @@ export function nextRecord(
     version,
     deleted: false,
     families: [...previous.families.filter((f) => !replaced.has(f.name)), ...pushed],
+    ...at,
   };
 }
 

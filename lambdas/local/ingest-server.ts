@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import { bearerToken, sameToken } from '../adapters/bearer-token';
-import { FileGroupStore, updateEntry } from '../adapters/group-store';
-import { abandonWriters, needsRepair } from '../domain/group-sync';
+import { FileGroupStore, type StoreSync, updateEntry } from '../adapters/group-store';
+import { abandonWriters, invalidateReplica, needsRepair } from '../domain/group-sync';
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from '../domain/push-limits';
 import { composePushIngest, type PushParts, pushgatewayReplicas, syncTiming } from '../handlers/push-ingest/compose';
 import type { Logger } from '../handlers/push-ingest/handler';
@@ -17,6 +17,8 @@ export interface IngestServerOptions {
   readonly token?: string;
   /** The repair store (the groups' records), kept across restarts. */
   readonly storeFile: string;
+  /** When the store's writes reach the disk (group-store.ts, StoreSync). @default 'none' */
+  readonly storeSync?: StoreSync;
   /** @default 1000 */
   readonly repairIntervalMs?: number;
   /** Overrides of {@link DEFAULT_PUSH_LIMITS}. */
@@ -50,13 +52,19 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
   const timing = syncTiming(replicaTimeoutMs);
   const replicas = pushgatewayReplicas(options.pushgateways, replicaTimeoutMs);
   const names = replicas.map((r) => r.name);
-  const store = new FileGroupStore(options.storeFile, (entry) => needsRepair(entry, names));
-  // Writers of a previous run died with it; what they sent may still land until the lease runs out.
+  const store = new FileGroupStore(options.storeFile, (entry) => needsRepair(entry, names), {
+    sync: options.storeSync,
+  });
+  // Writers of a previous run died with it; what they sent may still land until the lease runs out. After a reboot
+  // the store may have lost its last changes (not fsynced) while the replicas got them: nothing on them is proven.
   const started = Date.now();
   for (const entry of await store.all()) {
-    await updateEntry(store, entry.record.id, (current) =>
-      current ? { entry: abandonWriters(current, started, timing), result: undefined } : undefined,
-    );
+    await updateEntry(store, entry.record.id, (current) => {
+      if (!current) return undefined;
+      let next = abandonWriters(current, started, timing);
+      if (store.rebooted) for (const name of names) next = invalidateReplica(next, name);
+      return { entry: next, result: undefined };
+    });
   }
   const parts: PushParts = { replicas, store, timing, logger };
   const handle = await composePushIngest(parts, limits);
@@ -85,7 +93,8 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
   const inFlight = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
     const reply = (status: number, headers: Record<string, string>, body: string) => {
-      res.writeHead(status, headers);
+      // With its length: no chunked encoding for the client to undo.
+      res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
       res.end(body);
     };
     if (req.method === 'GET' && (req.url === '/-/ready' || req.url === '/-/healthy')) {

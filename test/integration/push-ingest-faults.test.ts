@@ -40,6 +40,8 @@ async function acknowledgedMore(load: { acknowledged(): number }, count: number)
 async function killHard(process: ManagedProcess): Promise<void> {
   process.child.kill('SIGKILL');
   await process.exited;
+  // Already exited: stop only removes what the component owns (a Pushgateway's data folder).
+  await process.stop();
 }
 
 /** Both replicas hold exactly the model (polled until they do). */

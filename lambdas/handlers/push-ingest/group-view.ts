@@ -11,8 +11,10 @@ import { type GroupState, pushedFamilies } from '../../domain/pushgateway-semant
  * current with every commit of this process (never re-read per push), and the Pushgateway's own families.
  * Locally one process commits everything, so the view is exact. In AWS each Lambda instance loads it at its cold
  * start and then sees only its own commits: a push that conflicts with another instance's later commit passes here,
- * is refused by the replicas' own consistency check, and the handler then reverts its record and answers that 400
- * (nothing applied).
+ * and the replicas' own consistency check refuses it. When every replica refuses it, the handler reverts its record
+ * and answers that 400 (nothing applied); when one took it (the other had not got the earlier commit yet), the
+ * store holds two conflicting records, and the repair cuts the later one back to what one Pushgateway would have
+ * accepted (domain/group-conflicts.ts), so the replicas converge.
  */
 export class GroupView {
   readonly index = new GroupIndex();

@@ -149,7 +149,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         return refuse(503, `group ${id} is being written by others without pause; nothing was applied, retry`);
       }
       const before = await store.get(id);
-      const record = nextRecord(before?.record, method, key, families);
+      const record = nextRecord(before?.record, method, key, families, now());
       const previousState = view.current(id);
       let shown: GroupState | undefined;
       if (method !== 'DELETE' && pushState && own) {
@@ -179,6 +179,11 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       view.showState(id, shown);
       let stored: boolean;
       try {
+        // The replicas are written only once the store holds the record, never overlapping it: a replica that got a
+        // version the store then lost (a crash between the two) would hold something no record says, while the
+        // store still proves it holds the version before; nothing would ever rewrite it. In this order every write a
+        // replica sees is of a record the store keeps (locally `write(2)` returned, surviving a kill; fsynced too
+        // with --store-sync always; in AWS acknowledged by DynamoDB), so the repair can always bring it back.
         stored = await store.put(entry, before?.rev);
       } catch (error) {
         view.show(before?.record, id);

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type GroupStore, updateEntry } from '../../adapters/group-store';
-import { type PushgatewayReplica, type ReplicaAnswer, ReplicaUnavailableError } from '../../adapters/pushgateway';
+import {
+  type ForwardedPush,
+  type PushgatewayReplica,
+  type ReplicaAnswer,
+  ReplicaUnavailableError,
+} from '../../adapters/pushgateway';
 import { type GroupRecord, recordBody } from '../../domain/group-record';
 import {
   beginEntry,
@@ -25,14 +30,21 @@ export interface WriteResult {
  * Brings one replica to the record: a PUT of the whole group (so any version, POST or not, lands as the record
  * says, whatever the replica held), or a DELETE for a tombstone.
  */
-export async function writeRecord(replica: PushgatewayReplica, record: GroupRecord): Promise<WriteResult> {
+export function writeRecord(replica: PushgatewayReplica, record: GroupRecord): Promise<WriteResult> {
+  return writeRequest(replica, recordRequest(record));
+}
+
+/** The one request that brings a replica to the record (built once, sent to every replica). */
+function recordRequest(record: GroupRecord): ForwardedPush {
+  const path = formatGroupingPath(record.key);
+  return record.deleted
+    ? { method: 'DELETE', path, body: new Uint8Array() }
+    : { method: 'PUT', path, ...recordBody(record) };
+}
+
+async function writeRequest(replica: PushgatewayReplica, request: ForwardedPush): Promise<WriteResult> {
   try {
-    const path = formatGroupingPath(record.key);
-    const answer = await replica.push(
-      record.deleted
-        ? { method: 'DELETE', path, body: new Uint8Array() }
-        : { method: 'PUT', path, ...recordBody(record) },
-    );
+    const answer = await replica.push(request);
     const applied = answer.status >= 200 && answer.status < 300;
     return { replica: replica.name, outcome: applied ? 'applied' : 'not-applied', answer };
   } catch (error) {
@@ -42,7 +54,8 @@ export async function writeRecord(replica: PushgatewayReplica, record: GroupReco
 }
 
 export function writeAll(replicas: readonly PushgatewayReplica[], record: GroupRecord): Promise<WriteResult[]> {
-  return Promise.all(replicas.map((replica) => writeRecord(replica, record)));
+  const request = recordRequest(record);
+  return Promise.all(replicas.map((replica) => writeRequest(replica, request)));
 }
 
 export function outcomesOf(results: readonly WriteResult[]): Record<string, WriteOutcome> {

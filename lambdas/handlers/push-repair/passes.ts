@@ -18,6 +18,8 @@ export interface RepairSummary {
   restarted: string[];
   removedStray: number;
   collected: number;
+  /** Records cut back because they conflicted with earlier commits of another instance (group-conflicts.ts). */
+  resolved: number;
   unreachable: string[];
 }
 
@@ -38,6 +40,7 @@ export async function runRepairPasses(
     restarted: [],
     removedStray: 0,
     collected: 0,
+    resolved: 0,
     unreachable: [],
   };
   let unreachableThroughout: string[] | undefined;
@@ -50,6 +53,7 @@ export async function runRepairPasses(
     total.restarted.push(...report.restarted);
     total.removedStray += report.removedStray;
     total.collected += report.collected;
+    total.resolved += report.resolved;
     total.unreachable = report.unreachable;
     unreachableThroughout = (unreachableThroughout ?? report.unreachable).filter((r) => report.unreachable.includes(r));
     const wait = timing.passIntervalMs - (Date.now() - started);

@@ -6,8 +6,12 @@ import {
   ReplicaUnavailableError,
   type StoredGroup,
 } from '../../adapters/pushgateway';
-import { parseExposition } from '../../domain/exposition/parser';
-import { storedFamilies } from '../../domain/group-record';
+import { decodePushBody } from '../../domain/exposition/decode';
+import { type GroupFamilies, splitByGroup } from '../../domain/exposition/group-split';
+import { type MetricType, parseExposition } from '../../domain/exposition/parser';
+import { delimitedBody } from '../../domain/exposition/protobuf-encode';
+import { resolveConflicts, resolvedRecord } from '../../domain/group-conflicts';
+import { PROTOBUF_DELIMITED, type StoredFamily, storedFamilies } from '../../domain/group-record';
 import {
   type GroupEntry,
   invalidateReplica,
@@ -43,6 +47,11 @@ export interface RepairReport {
   readonly removedStray: number;
   /** Tombstones dropped once every replica was proven not to hold the group. */
   readonly collected: number;
+  /**
+   * Records cut back because they conflict with records committed before them by another ingestion instance
+   * (group-conflicts.ts); replicas refusing a record is what prompts the check.
+   */
+  readonly resolved: number;
   readonly unreachable: string[];
   /** Groups of this pass some replica still owes after it. */
   readonly stillOwed: number;
@@ -51,6 +60,8 @@ export interface RepairReport {
 }
 
 const INITIALIZED = 'initialized';
+/** After a check of the whole store found no conflict, refusals do not prompt another for this long. */
+const RECHECK_INTERVAL_MS = 30_000;
 const incarnationKey = (replica: string) => `incarnation/${replica}`;
 
 /**
@@ -62,6 +73,8 @@ const incarnationKey = (replica: string) => `incarnation/${replica}`;
 export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
   const now = deps.now ?? Date.now;
   const concurrency = deps.concurrency ?? 16;
+  /** When a check of the whole store last found no conflict (a refusal that persists is then not re-checked each pass). */
+  let quietSince = Number.NEGATIVE_INFINITY;
   return async () => {
     const initialized = (await deps.store.getMeta(INITIALIZED)) !== undefined || (await bootstrapStore(deps));
     const restarted: string[] = [];
@@ -104,6 +117,7 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
     let writeFailures = 0;
     const owed = await deps.store.owed(Number.MAX_SAFE_INTEGER);
     const names = deps.replicas.map((r) => r.name);
+    const refusing = new Set<string>();
     await forEachConcurrently(owed, concurrency, async (entry) => {
       const targets = reachable.filter((r) => owedReplicas(entry, names).includes(r.name));
       if (targets.length > 0) {
@@ -113,6 +127,7 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
         writeFailures += results.filter((r) => r.outcome !== 'applied').length;
         for (const r of results) {
           if (r.answer && r.outcome === 'not-applied') {
+            refusing.add(r.replica);
             deps.logger.error('replica refused a group record', {
               replica: r.replica,
               group: formatGroupingPath(entry.record.key),
@@ -128,19 +143,83 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
         if (await deps.store.remove(current.record.id, current.rev)) collected++;
       }
     });
-    const report = { synced, deferred, restarted, removedStray, collected, unreachable, stillOwed, writeFailures };
+    let resolved = 0;
+    if (refusing.size > 0 && now() - quietSince >= RECHECK_INTERVAL_MS) {
+      resolved = await resolveStoreConflicts(reachable);
+      if (resolved === 0) {
+        // The records agree with each other: the refusing replica holds something no record has (a group pushed to
+        // it directly). Such groups go, as after a restart.
+        quietSince = now();
+        for (const replica of reachable.filter((r) => refusing.has(r.name))) {
+          try {
+            removedStray += await removeStrays(replica);
+          } catch (error) {
+            if (!(error instanceof ReplicaUnavailableError)) throw error;
+          }
+        }
+      }
+    }
+    const report = {
+      synced,
+      deferred,
+      restarted,
+      removedStray,
+      collected,
+      resolved,
+      unreachable,
+      stillOwed,
+      writeFailures,
+    };
     deps.metrics?.pass(report);
     return report;
   };
 
   /**
-   * A restarted replica: drops the groups it holds that the store has no record of (left by an old persistence
-   * file or written to it directly), then nothing on it counts as proven, so the passes rewrite every group.
+   * Replays every record in commit order through the consistency check and cuts back those a single Pushgateway
+   * would have refused (group-conflicts.ts): the new version is owed to every replica, and each can take it.
    */
-  async function resynchronise(replica: PushgatewayReplica): Promise<number> {
-    const held = await replica.groups();
+  async function resolveStoreConflicts(replicas: readonly PushgatewayReplica[]): Promise<number> {
+    let own: ReadonlyMap<string, MetricType> | undefined;
+    for (const replica of replicas) {
+      try {
+        own = await replica.ownFamilies();
+        break;
+      } catch (error) {
+        if (!(error instanceof ReplicaUnavailableError)) throw error;
+      }
+    }
+    if (!own) return 0;
+    const resolutions = resolveConflicts(
+      (await deps.store.all()).map((e) => e.record),
+      own,
+    );
+    let applied = 0;
+    for (const resolution of resolutions) {
+      const done = await updateEntry(deps.store, resolution.id, (current) => {
+        // A push changed the group meanwhile: the next check sees it.
+        if (!current || current.record.deleted || current.record.version !== resolution.version) return undefined;
+        const record = resolvedRecord(current.record, resolution);
+        return { entry: { ...current, rev: current.rev + 1, record }, result: record };
+      });
+      if (!done) continue;
+      applied++;
+      deps.logger.error(
+        'two ingestion instances committed conflicting groups; the later one loses what one Pushgateway would have refused of it',
+        {
+          group: formatGroupingPath(done.result.key),
+          dropped: resolution.dropped,
+          deleted: done.result.deleted,
+          reason: resolution.reason,
+        },
+      );
+    }
+    return applied;
+  }
+
+  /** Deletes the groups `replica` holds that no record has (not the trace of a refused push: not data). */
+  async function removeStrays(replica: PushgatewayReplica): Promise<number> {
     let removed = 0;
-    for (const group of held) {
+    for (const group of await replica.groups()) {
       // A group never pushed successfully (push_time_seconds 0) and holding nothing is the trace of a refused push
       // (refusal-recorder.ts): not data, and a Pushgateway keeps it, so it stays.
       if (group.families.length === 0 && group.pushTimeSeconds === 0) continue;
@@ -152,6 +231,15 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
       });
       if (answer.status === 202) removed++;
     }
+    return removed;
+  }
+
+  /**
+   * A restarted replica: drops the groups it holds that the store has no record of (left by an old persistence
+   * file or written to it directly), then nothing on it counts as proven, so the passes rewrite every group.
+   */
+  async function resynchronise(replica: PushgatewayReplica): Promise<number> {
+    const removed = await removeStrays(replica);
     await forEachConcurrently(await deps.store.all(), concurrency, async (entry) => {
       await updateEntry(deps.store, entry.record.id, (current) =>
         current ? { entry: invalidateReplica(current, replica.name), result: undefined } : undefined,
@@ -168,12 +256,13 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
  */
 export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store' | 'logger'>): Promise<boolean> {
   if ((await deps.store.getMeta(INITIALIZED)) !== undefined) return false;
-  const listings: { replica: string; incarnation: string; groups: StoredGroup[] }[] = [];
+  const listings: Listing[] = [];
   for (const replica of deps.replicas) {
     try {
       // The run first: a restart after it shows as a new run on the next pass, and is resynchronised then.
       const incarnation = await replica.incarnation();
-      listings.push({ replica: replica.name, incarnation, groups: await replica.groups() });
+      const groups = await replica.groups();
+      listings.push({ replica: replica.name, incarnation, groups, split: await exposedGroups(replica, groups, deps) });
     } catch (error) {
       if (!(error instanceof ReplicaUnavailableError)) throw error;
     }
@@ -185,22 +274,27 @@ export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store'
   const copies = new Map(
     listings.map((l) => [l.replica, new Map(l.groups.map((g) => [groupingKeyId(g.key), canonicalJson(g.raw)]))]),
   );
+  const listingOf = new Map<StoredGroup, Listing>();
+  for (const listing of listings) for (const group of listing.groups) listingOf.set(group, listing);
   let imported = 0;
   for (const group of newestCopies(listings.map((l) => l.groups))) {
-    const parsed = parseExposition(groupExposition(group));
-    if (!parsed.ok) {
-      deps.logger.error('could not import a group from a replica', { group: group.key, error: parsed.error.message });
-      continue;
-    }
-    const families = storedFamilies(parsed.families);
-    if (families.length === 0) continue; // only the record of a failed push
     const id = groupingKeyId(group.key);
+    const families = importedFamilies(group, listingOf.get(group)?.split?.get(id), deps.logger);
+    if (families === undefined || families.length === 0) continue; // unreadable, or only the record of a failed push
     // Replicas holding this very content hold version 1: nothing was written through the store yet.
     const content = canonicalJson(group.raw);
     const synced: Record<string, number> = {};
     if (fresh) for (const [replica, held] of copies) if (held.get(id) === content) synced[replica] = 1;
     const entry: GroupEntry = {
-      record: { id, key: group.key, version: 1, deleted: false, families },
+      record: {
+        id,
+        key: group.key,
+        version: 1,
+        deleted: false,
+        families,
+        // Pushed then, as far as the replicas know: orders it among the records if two ever conflict.
+        ...(group.pushTimeSeconds > 0 ? { committedAt: Math.round(group.pushTimeSeconds * 1000) } : {}),
+      },
       rev: 1,
       begins: 0,
       writers: {},
@@ -215,6 +309,67 @@ export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store'
   await deps.store.putMeta(INITIALIZED, new Date().toISOString());
   deps.logger.info('repair store initialised from the replicas', { imported });
   return true;
+}
+
+interface Listing {
+  readonly replica: string;
+  readonly incarnation: string;
+  readonly groups: StoredGroup[];
+  /** The groups' families as the replica exposes them in protobuf (undefined when it could not be read so). */
+  readonly split: Map<string, GroupFamilies> | undefined;
+}
+
+/**
+ * The replica's groups from its protobuf `/metrics`: what `/api/v1/metrics` shows loses native histograms, gauge
+ * histograms and exemplars. Undefined when that cannot be read (a replica whose `/metrics` fails: its groups are
+ * imported from the API then, as text).
+ */
+async function exposedGroups(
+  replica: PushgatewayReplica,
+  groups: readonly StoredGroup[],
+  deps: Pick<RepairDeps, 'logger'>,
+): Promise<Map<string, GroupFamilies> | undefined> {
+  try {
+    const helps = new Map(groups.map((g) => [groupingKeyId(g.key), g.raw]));
+    return splitByGroup(
+      await replica.exposition(),
+      groups.map((g) => g.key),
+      (id, family) => {
+        const help = (helps.get(id)?.[family] as { help?: unknown } | undefined)?.help;
+        return typeof help === 'string' && help !== '' ? help : undefined;
+      },
+    );
+  } catch (error) {
+    deps.logger.warn('could not read a replica as protobuf; importing its groups as text', {
+      replica: replica.name,
+      error: String(error),
+    });
+    return undefined;
+  }
+}
+
+/** A group's families as a record holds them: from the protobuf exposition when read, else from the API as text. */
+function importedFamilies(
+  group: StoredGroup,
+  exposed: GroupFamilies | undefined,
+  logger: Logger,
+): StoredFamily[] | undefined {
+  if (exposed && exposed.messages.length > 0) {
+    const decoded = decodePushBody(PROTOBUF_DELIMITED, undefined, delimitedBody(exposed.messages), {
+      maxDecodedBytes: Number.MAX_SAFE_INTEGER,
+    });
+    if (decoded.ok) return storedFamilies(decoded.families);
+    logger.warn('a group read as protobuf does not decode; importing it as text', {
+      group: group.key,
+      error: decoded.message,
+    });
+  }
+  const parsed = parseExposition(groupExposition(group));
+  if (!parsed.ok) {
+    logger.error('could not import a group from a replica', { group: group.key, error: parsed.error.message });
+    return undefined;
+  }
+  return storedFamilies(parsed.families);
 }
 
 async function forEachConcurrently<T>(

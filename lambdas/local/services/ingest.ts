@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { STORE_SYNC_MODES, type StoreSync } from '../../adapters/group-store';
 import { startIngestServer } from '../ingest-server';
 import { type LocalService, parseFlags, UsageError } from '../service';
 import { localToken, TOKEN_FLAGS } from '../token';
@@ -8,12 +9,15 @@ export const service: LocalService = {
   name: 'ingest',
   summary: 'the push API (Pushgateway-compatible) in front of real Pushgateways, keeping them in step',
   usage:
-    '--port P --pushgateway URL [--pushgateway URL2 ...] [--token T] [--store FILE] [--max-payload-bytes N]\n' +
+    '--port P --pushgateway URL [--pushgateway URL2 ...] [--token T] [--store FILE] [--store-sync always|none]\n' +
+    '  [--max-payload-bytes N]\n' +
     '  --port               listen on 127.0.0.1:P (0 = any free port)\n' +
     '  --pushgateway        a replica URL; repeat for each replica (named pushgateway-0, pushgateway-1, ...)\n' +
     '  --token              require "Authorization: Bearer T" (no auth without it; shows in ps)\n' +
     '  --token-file F       the same, the token read from file F (or set INGEST_TOKEN)\n' +
     "  --store              the repair store: every group's record (default .local/ingest-store-<port>.jsonl)\n" +
+    '  --store-sync         none (default): a push is written to the store before the replicas and survives the\n' +
+    '                       ingestion being killed; always: also fsynced, so it survives an OS crash (slower)\n' +
     '  --max-payload-bytes  largest push body (default 5242880)',
   async run(argv, output, signal) {
     const values = parseFlags(argv, {
@@ -21,6 +25,7 @@ export const service: LocalService = {
       pushgateway: { type: 'string', multiple: true },
       ...TOKEN_FLAGS,
       store: { type: 'string' },
+      'store-sync': { type: 'string' },
       'max-payload-bytes': { type: 'string' },
     });
     if (values.port === undefined) {
@@ -39,6 +44,10 @@ export const service: LocalService = {
     if (maxPayload !== undefined && !/^[1-9]\d*$/.test(maxPayload)) {
       throw new UsageError(`--max-payload-bytes must be a positive integer, got "${maxPayload}"`);
     }
+    const storeSync = values['store-sync'];
+    if (storeSync !== undefined && !STORE_SYNC_MODES.includes(storeSync as StoreSync)) {
+      throw new UsageError(`--store-sync must be one of ${STORE_SYNC_MODES.join(', ')}, got "${storeSync}"`);
+    }
     const log = (level: string) => (message: string, extra?: Record<string, unknown>) =>
       output.info(JSON.stringify({ level, message, ...extra }));
     const server = await startIngestServer({
@@ -46,6 +55,7 @@ export const service: LocalService = {
       pushgateways,
       token,
       storeFile: values.store ?? path.join('.local', `ingest-store-${values.port}.jsonl`),
+      storeSync: storeSync as StoreSync | undefined,
       limits: maxPayload === undefined ? undefined : { maxBodyBytes: Number(maxPayload) },
       logger: { info: log('info'), warn: log('warn'), error: log('error') },
     });

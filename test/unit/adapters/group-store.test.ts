@@ -61,12 +61,69 @@ describe('FileGroupStore', () => {
     await reopened.close();
   });
 
-  it('shares one fsync between concurrent puts and resolves each once its line is written', async () => {
-    const store = new FileGroupStore(file, owed);
+  const groupLines = () =>
+    fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((line) => !line.startsWith('{"m":'));
+
+  it('with sync always, shares one fsync between concurrent puts and resolves each once its line is written', async () => {
+    const store = new FileGroupStore(file, owed, { sync: 'always' });
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.put(entry(`g${i}`, 1), undefined)));
     expect(results.every(Boolean)).toBe(true);
-    const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
-    expect(lines.length).toBe(100);
+    expect(groupLines().length).toBe(100);
     await store.close();
+  });
+
+  it('with sync none (the default), a record is in the file when its put resolves: a killed process keeps it', async () => {
+    const store = new FileGroupStore(file, owed);
+    const v1 = entry('a', 1);
+    await store.put(v1, undefined);
+    // No close, no turn of the event loop: what a kill -9 right after the put resolved leaves.
+    expect(groupLines()).toHaveLength(2);
+    const afterKill = new FileGroupStore(file, owed);
+    expect(await afterKill.get('a')).toEqual(v1);
+    await afterKill.close();
+    await store.close();
+  });
+
+  it('with sync none, writes a change of sync state alone by the end of the turn, before any later line', async () => {
+    const store = new FileGroupStore(file, owed);
+    const v1 = entry('a', 1);
+    await store.put(v1, undefined);
+    const synced = { ...v1, rev: v1.rev + 1, synced: { 'pushgateway-0': 1 } };
+    await store.put(synced, v1.rev);
+    expect(groupLines()).toHaveLength(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(groupLines()).toHaveLength(3);
+    // Deferred again, then a record: the state line goes first, so a reload applies them in order.
+    const again = { ...synced, rev: synced.rev + 1, synced: {} };
+    await store.put(again, synced.rev);
+    const v2 = entry('a', 2, again);
+    await store.put(v2, again.rev);
+    expect(groupLines()).toHaveLength(6);
+    const reopened = new FileGroupStore(file, owed);
+    expect(await reopened.get('a')).toEqual(v2);
+    await reopened.close();
+    await store.close();
+  });
+
+  it('trusts no proof after a reboot when the last run did not fsync', async () => {
+    const runs: [string, 'always' | 'none', string, boolean][] = [
+      ['boot-1', 'none', 'boot-1', false],
+      ['boot-1', 'none', 'boot-2', true],
+      ['boot-1', 'always', 'boot-2', false],
+    ];
+    for (const [firstBoot, sync, secondBoot, rebooted] of runs) {
+      fs.rmSync(file, { force: true });
+      const first = new FileGroupStore(file, owed, { sync, bootId: firstBoot });
+      expect(first.rebooted).toBe(false);
+      await first.put(entry('a', 1), undefined);
+      await first.close();
+      const second = new FileGroupStore(file, owed, { bootId: secondBoot });
+      expect([sync, secondBoot, second.rebooted]).toEqual([sync, secondBoot, rebooted]);
+      await second.close();
+    }
   });
 });

@@ -21,6 +21,9 @@ function replica(name: string, answer: () => ReplicaAnswer): PushgatewayReplica 
     async groups() {
       return [];
     },
+    async exposition() {
+      return new Uint8Array();
+    },
     async ownFamilies() {
       return new Map();
     },

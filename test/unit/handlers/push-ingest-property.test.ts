@@ -85,6 +85,10 @@ class SchedulerReplica implements PushgatewayReplica {
     return [...this.groupsHeld.values()].map((g) => ({ key: g.key, families: [], pushTimeSeconds: 0, raw: {} }));
   }
 
+  async exposition(): Promise<Uint8Array> {
+    throw new ReplicaUnavailableError(`${this.name}: this model replica has no protobuf exposition`);
+  }
+
   async ownFamilies() {
     return new Map();
   }

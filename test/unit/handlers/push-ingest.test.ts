@@ -52,6 +52,10 @@ class FakeReplica implements PushgatewayReplica {
   async groups(): Promise<StoredGroup[]> {
     return this.before;
   }
+  /** No protobuf view here: the import falls back to the groups as `/api/v1/metrics` shows them. */
+  async exposition(): Promise<Uint8Array> {
+    throw new ReplicaUnavailableError(`${this.name}: /metrics answered 500`);
+  }
   async ownFamilies() {
     if (this.state === 'down') throw new ReplicaUnavailableError(`${this.name}: connection refused`);
     return new Map([['go_goroutines', 'gauge' as const]]);

@@ -15,6 +15,10 @@ describe('npm run local -- ingest: flags', () => {
       ['--port', '0', '--pushgateway', 'http://a', '--max-payload-bytes', '0'],
       '--max-payload-bytes must be a positive integer, got "0"',
     ],
+    [
+      ['--port', '0', '--pushgateway', 'http://a', '--store-sync', 'sometimes'],
+      '--store-sync must be one of always, none, got "sometimes"',
+    ],
     [['--port', '0', '--nope'], "Unknown option '--nope'"],
   ])('%j → %s', async (argv, message) => {
     const run = service.run(argv, output, new AbortController().signal);

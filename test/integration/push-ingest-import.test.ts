@@ -1,0 +1,130 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Reader, Root } from 'protobufjs/light';
+import { PROTOBUF_EXPOSITION } from '../../lambdas/adapters/pushgateway';
+import { METRICS_PROTO_DESCRIPTOR } from '../../lambdas/domain/exposition/protobuf-descriptor';
+import { delimitedBody } from '../../lambdas/domain/exposition/protobuf-encode';
+import { PROTOBUF_DELIMITED } from '../../lambdas/domain/group-record';
+import { groupingKeyId } from '../../lambdas/domain/grouping-key';
+import { type IngestServer, startIngestServer } from '../../lambdas/local/ingest-server';
+import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
+import { requireBinaries } from '../../lib/devstack/processes';
+import { eventually } from '../support/eventually';
+
+/**
+ * A store used for the first time in front of replicas that already hold groups imports them. What only protobuf
+ * carries (a native histogram) must survive the import: the record, and so the replica the repair fills from it,
+ * holds the native histogram the first replica was pushed, not its classic-bucket rendering.
+ */
+
+jest.setTimeout(120_000);
+requireBinaries(['pushgateway']);
+
+const familyType = Root.fromJSON(METRICS_PROTO_DESCRIPTOR).lookupType('io.prometheus.client.MetricFamily');
+
+/** A native histogram as client_golang 1.14 pushes one (schema 3, no classic buckets), job `native`. */
+function nativeHistogramPush(): Uint8Array {
+  const message = familyType.fromObject({
+    name: 'batch_native_seconds',
+    help: 'A native histogram.',
+    type: 4, // HISTOGRAM
+    metric: [
+      {
+        label: [{ name: 'stage', value: 'load' }],
+        histogram: {
+          sample_count: 7,
+          sample_sum: 12.5,
+          schema: 3,
+          zero_threshold: 1e-128,
+          zero_count: 1,
+          positive_span: [
+            { offset: 0, length: 2 },
+            { offset: 3, length: 1 },
+          ],
+          positive_delta: [2, 1, -1],
+        },
+      },
+    ],
+  });
+  return delimitedBody([familyType.encode(message).finish()]);
+}
+
+/** The histogram fields of `family` for job `job`, from a Pushgateway's protobuf `/metrics`. */
+async function exposedHistogram(
+  url: string,
+  family: string,
+  job: string,
+): Promise<{ help?: string; labels: unknown; histogram?: { schema?: number } } | undefined> {
+  const response = await fetch(`${url}/metrics`, { headers: { accept: PROTOBUF_EXPOSITION } });
+  const body = new Uint8Array(await response.arrayBuffer());
+  const reader = Reader.create(body);
+  while (reader.pos < reader.len) {
+    const decoded = familyType.toObject(familyType.decode(reader, reader.uint32()), { longs: String }) as {
+      name: string;
+      help?: string;
+      metric: { label: { name: string; value: string }[]; histogram?: { schema?: number } & Record<string, unknown> }[];
+    };
+    if (decoded.name !== family) continue;
+    const metric = decoded.metric.find((m) => m.label.some((l) => l.name === 'job' && l.value === job));
+    return metric ? { help: decoded.help, labels: metric.label, histogram: metric.histogram } : undefined;
+  }
+  return undefined;
+}
+
+describe('a new store imports what the replicas already hold', () => {
+  let workDir: string;
+  let replicas: RunningComponent[];
+  let ingest: IngestServer | undefined;
+
+  beforeAll(async () => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-ingest-import-'));
+    replicas = await Promise.all([startPushgateway(), startPushgateway()]);
+  });
+  afterAll(async () => {
+    await ingest?.close();
+    await Promise.all((replicas ?? []).map((r) => r.stop()));
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('keeps a native histogram pushed straight to one replica, and fills the other with it', async () => {
+    const [first, second] = replicas as [RunningComponent, RunningComponent];
+    // Pushed before the ingestion exists: to the first replica only, one protobuf group and one text group.
+    const pushed = await fetch(`${first.url}/metrics/job/native/instance/a`, {
+      method: 'PUT',
+      headers: { 'content-type': PROTOBUF_DELIMITED },
+      body: nativeHistogramPush(),
+    });
+    expect(pushed.status).toBe(200);
+    const text = await fetch(`${first.url}/metrics/job/plain`, {
+      method: 'PUT',
+      body: '# HELP plain_total Counted.\n# TYPE plain_total counter\nplain_total{kind="x"} 3\n',
+    });
+    expect(text.status).toBe(200);
+    const original = await exposedHistogram(first.url, 'batch_native_seconds', 'native');
+    expect(original?.histogram?.schema).toBe(3); // the replica holds it as a native histogram
+
+    ingest = await startIngestServer({
+      pushgateways: [first.url, second.url],
+      storeFile: path.join(workDir, 'store.jsonl'),
+      repairIntervalMs: 200,
+    });
+    // The record holds the family as protobuf, native fields included.
+    const record = (await ingest.store.get(groupingKeyId({ job: 'native', instance: 'a' })))?.record;
+    expect(record?.families.map((f) => [f.name, f.type, f.protobuf !== undefined])).toEqual([
+      ['batch_native_seconds', 'histogram', true],
+    ]);
+    // The repair brings the second replica to the records: the same native histogram, the same text group.
+    await eventually(
+      async () => {
+        expect(await exposedHistogram(second.url, 'batch_native_seconds', 'native')).toEqual(original);
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    const plain = await (await fetch(`${second.url}/metrics`)).text();
+    expect(plain).toContain('# HELP plain_total Counted.\n');
+    expect(plain).toContain('plain_total{instance="",job="plain",kind="x"} 3\n');
+    // And the first replica still holds it as pushed (the import wrote nothing over it).
+    expect(await exposedHistogram(first.url, 'batch_native_seconds', 'native')).toEqual(original);
+  });
+});
