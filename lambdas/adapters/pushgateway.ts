@@ -90,6 +90,16 @@ const NOT_SENT = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/** How a kept-alive connection the peer (or a load balancer in between) already dropped fails on reuse. */
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE']);
+
+/** A request failed on a reused connection that was already dead: sent again on a new one (`call`). */
+class StaleConnectionError extends Error {
+  constructor(code: string) {
+    super(`kept-alive connection was dead (${code})`);
+  }
+}
+
 export interface PushgatewayClientOptions {
   /** @default 5000 */
   readonly timeoutMs?: number;
@@ -175,10 +185,29 @@ export function pushgatewayReplica(
         })
       : new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-  function call(
-    path: string,
-    init: { method: string; headers?: Record<string, string>; body?: Buffer },
-  ): Promise<{ status: number; bytes: Buffer; contentType: string; readonly body: string }> {
+  type Answer = { status: number; bytes: Buffer; contentType: string; readonly body: string };
+  type Init = { method: string; headers?: Record<string, string>; body?: Buffer };
+
+  /**
+   * One request; sent again, once, on a fresh connection when a kept-alive connection turns out dead before
+   * answering. A Lambda frozen between pushes holds connections the NLB forgot after its 350 s idle timeout: the next
+   * packet on one gets a RST (ELB guide, "Network Load Balancers", connection idle timeout), before any target saw
+   * the request. Node's own advice for this race is to retry idempotent requests when `req.reusedSocket` (Node docs,
+   * http, "request.reusedSocket"); every request here is idempotent: a GET, or a PUT/DELETE of a group's whole state.
+   */
+  async function call(path: string, init: Init): Promise<Answer> {
+    try {
+      return await send(path, init);
+    } catch (error) {
+      if (!(error instanceof StaleConnectionError)) throw error;
+      // The other idle connections were frozen as long: drop them, so the retry opens a new one.
+      for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+      return send(path, init, false);
+      throw error;
+    }
+  }
+
+  function send(path: string, init: Init, reuse = true): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const unavailable = (message: string, maybeApplied = false) =>
         reject(new ReplicaUnavailableError(`${name}: ${message}`, maybeApplied));
@@ -216,7 +245,8 @@ export function pushgatewayReplica(
       req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       req.on('error', (error) => {
         const code = (error as NodeJS.ErrnoException).code ?? '';
-        unavailable(error.message || code || 'request failed', !NOT_SENT.has(code));
+        if (reuse && req.reusedSocket && STALE_CONNECTION.has(code)) reject(new StaleConnectionError(code));
+        else unavailable(error.message || code || 'request failed', !NOT_SENT.has(code));
       });
       req.end(init.body);
     });
