@@ -203,7 +203,6 @@ export function pushgatewayReplica(
       // The other idle connections were frozen as long: drop them, so the retry opens a new one.
       for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
       return send(path, init, false);
-      throw error;
     }
   }
 
