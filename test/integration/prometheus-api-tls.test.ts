@@ -1,16 +1,13 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { PrometheusApiError, prometheusApi } from '../../lambdas/adapters/prometheus-api';
+import { capacityQueryApi } from '../../lambdas/handlers/capacity-report/compose';
+import { CommandError } from '../../lambdas/local/service';
+import { requireReachable } from '../../lambdas/local/services/capacity';
 import { type RunningComponent, startPrometheus } from '../../lib/devstack/components';
 import { requireBinaries } from '../../lib/devstack/processes';
-import {
-  caExtensions,
-  serverExtensions,
-  startTlsTerminator,
-  type TestPki,
-  type TlsTerminator,
-  testPki,
-} from '../support/tls-pki';
+import { type ClientTlsServers, refusal as refusalOf, startClientTlsServers } from '../support/tls-pki';
 
 /**
  * The capacity report's Prometheus API client over TLS, as it runs in AWS: the query-frontend's internal NLB
@@ -23,22 +20,14 @@ jest.setTimeout(60_000);
 
 const bins = requireBinaries(['prometheus', 'openssl']);
 
-let pki: TestPki;
 let prometheus: RunningComponent;
-const terminators: TlsTerminator[] = [];
+let servers: ClientTlsServers;
+let configDir: string | undefined;
 let trustedUrl: string;
 let wrongNameUrl: string;
 let subordinateUrl: string;
 
-async function terminator(key: string, certChain: string[]): Promise<string> {
-  const started = await startTlsTerminator({
-    key: pki.read(key),
-    certChain: certChain.map((file) => pki.read(file)),
-    backendPort: prometheus.port,
-  });
-  terminators.push(started);
-  return started.url;
-}
+const read = (name: string) => servers.pki.read(name);
 
 /** How many instant queries Prometheus has answered (its own counter, read over plain HTTP past the stand-in NLB). */
 async function queriesAnswered(): Promise<number> {
@@ -50,48 +39,31 @@ async function queriesAnswered(): Promise<number> {
 }
 
 /** The error a query ends with (the test fails when it succeeds). */
-async function refusal(promise: Promise<unknown>): Promise<PrometheusApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof PrometheusApiError) return error;
-    throw error;
-  }
-  throw new Error('the query succeeded');
-}
+const refusal = (promise: Promise<unknown>) => refusalOf(promise, PrometheusApiError);
 
 beforeAll(async () => {
-  pki = testPki(bins.openssl, 'gl-prometheus-api-tls-');
-  pki.rootCa('private-ca');
-  pki.rootCa('other-ca');
-  pki.signed('frontend', 'private-ca', serverExtensions('localhost'), 1);
-  pki.signed('wrong-name', 'private-ca', serverExtensions('thanos-query.monitoring.greenlang-test.internal'), 2);
-  // A subordinate CA under a root, as an organisation's AWS Private CA often is.
-  pki.rootCa('root-ca');
-  pki.signed('subordinate-ca', 'root-ca', caExtensions({ subordinate: true }), 3);
-  pki.signed('frontend-of-subordinate', 'subordinate-ca', serverExtensions('localhost'), 4);
-
-  const configFile = path.join(pki.dir, 'prometheus.yml');
+  configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-prometheus-api-tls-config-'));
+  const configFile = path.join(configDir, 'prometheus.yml');
   fs.writeFileSync(configFile, 'global:\n  scrape_interval: 1m\nscrape_configs: []\n');
   prometheus = await startPrometheus({ configFile });
-  trustedUrl = await terminator('frontend.key', ['frontend.pem']);
-  wrongNameUrl = await terminator('wrong-name.key', ['wrong-name.pem']);
-  subordinateUrl = await terminator('frontend-of-subordinate.key', [
-    'frontend-of-subordinate.pem',
-    'subordinate-ca.pem',
-    'root-ca.pem',
-  ]);
+  servers = await startClientTlsServers({
+    openssl: bins.openssl,
+    prefix: 'gl-prometheus-api-tls-',
+    backendPort: prometheus.port,
+    wrongName: 'thanos-query.monitoring.greenlang-test.internal',
+  });
+  ({ trustedUrl, wrongNameUrl, subordinateUrl } = servers);
 });
 
 afterAll(async () => {
-  await Promise.all(terminators.map((t) => t.close()));
+  await servers?.close();
   await prometheus?.stop();
-  pki?.remove();
+  if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
 });
 
 describe('the Prometheus API client over TLS (a local TLS terminator stands in for the query NLB)', () => {
   it('queries through a server whose certificate the given CA signed', async () => {
-    const api = prometheusApi({ baseUrl: trustedUrl, ca: pki.read('private-ca.pem') });
+    const api = prometheusApi({ baseUrl: trustedUrl, ca: read('private-ca.pem') });
     const before = await queriesAnswered();
     expect(await api.query('vector(7)', new Date())).toEqual([{ labels: {}, value: 7 }]);
     const end = new Date();
@@ -102,7 +74,7 @@ describe('the Prometheus API client over TLS (a local TLS terminator stands in f
   });
 
   it('refuses a server whose certificate another CA signed, before sending the query', async () => {
-    const api = prometheusApi({ baseUrl: trustedUrl, ca: pki.read('other-ca.pem') });
+    const api = prometheusApi({ baseUrl: trustedUrl, ca: read('other-ca.pem') });
     const before = await queriesAnswered();
     const error = await refusal(api.query('vector(1)', new Date()));
     expect(error.message).toMatch(/^\/api\/v1\/query "vector\(1\)": request to https:\/\/localhost:\d+ failed: /);
@@ -118,7 +90,7 @@ describe('the Prometheus API client over TLS (a local TLS terminator stands in f
   });
 
   it('refuses a certificate of the trusted CA issued for another name', async () => {
-    const api = prometheusApi({ baseUrl: wrongNameUrl, ca: pki.read('private-ca.pem') });
+    const api = prometheusApi({ baseUrl: wrongNameUrl, ca: read('private-ca.pem') });
     const before = await queriesAnswered();
     const error = await refusal(api.query('vector(1)', new Date()));
     expect(error.message).toMatch(/Hostname\/IP does not match certificate's altnames/);
@@ -126,16 +98,30 @@ describe('the Prometheus API client over TLS (a local TLS terminator stands in f
   });
 
   it('trusts a subordinate CA by itself (what GetCertificateAuthorityCertificate returns for one), not its root', async () => {
-    const api = prometheusApi({ baseUrl: subordinateUrl, ca: pki.read('subordinate-ca.pem') });
+    const api = prometheusApi({ baseUrl: subordinateUrl, ca: read('subordinate-ca.pem') });
     expect(await api.query('vector(5)', new Date())).toEqual([{ labels: {}, value: 5 }]);
     // Trusting another root does not make the subordinate's chain acceptable.
-    const stranger = prometheusApi({ baseUrl: subordinateUrl, ca: pki.read('private-ca.pem') });
+    const stranger = prometheusApi({ baseUrl: subordinateUrl, ca: read('private-ca.pem') });
     expect((await refusal(stranger.query('vector(5)', new Date()))).message).toMatch(/certificate/i);
   });
 
   it('refuses a CA for an http URL (it would never be used)', () => {
-    expect(() => prometheusApi({ baseUrl: prometheus.url, ca: pki.read('private-ca.pem') })).toThrow(
+    expect(() => prometheusApi({ baseUrl: prometheus.url, ca: read('private-ca.pem') })).toThrow(
       new PrometheusApiError(`a CA is given but ${JSON.stringify(prometheus.url)} is not an https URL`),
+    );
+  });
+
+  it("npm run local -- capacity checks the URL with the report's own client: trusted through --query-ca, else named", async () => {
+    const trusted = capacityQueryApi({ queryUrl: trustedUrl, queryCa: read('private-ca.pem') });
+    const before = await queriesAnswered();
+    await expect(requireReachable(trusted, trustedUrl)).resolves.toBeUndefined();
+    expect(await queriesAnswered()).toBe(before + 1);
+
+    const untrusted = capacityQueryApi({ queryUrl: trustedUrl });
+    await expect(requireReachable(untrusted, trustedUrl)).rejects.toThrow(
+      new CommandError(
+        `--query-url ${trustedUrl}: its certificate is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE): pass the CA that issued it with --query-ca FILE`,
+      ),
     );
   });
 });

@@ -5,14 +5,7 @@ import {
 } from '../../lambdas/adapters/pushgateway';
 import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
 import { requireBinaries } from '../../lib/devstack/processes';
-import {
-  caExtensions,
-  serverExtensions,
-  startTlsTerminator,
-  type TestPki,
-  type TlsTerminator,
-  testPki,
-} from '../support/tls-pki';
+import { type ClientTlsServers, refusal as refusalOf, startClientTlsServers } from '../support/tls-pki';
 
 /**
  * The push functions' replica client over TLS, as it runs in AWS: the Pushgateway's internal NLB terminates TLS with
@@ -27,22 +20,10 @@ jest.setTimeout(60_000);
 
 const bins = requireBinaries(['pushgateway', 'openssl']);
 
-let pki: TestPki;
 let pushgateway: RunningComponent;
-const terminators: TlsTerminator[] = [];
+let servers: ClientTlsServers;
 
-const read = (name: string) => pki.read(name);
-
-/** A stand-in for a replica's NLB TLS listener (test/support/tls-pki.ts) in front of the Pushgateway. */
-async function tlsTerminator(keyFile: string, certChain: string[]): Promise<string> {
-  const started = await startTlsTerminator({
-    key: read(keyFile),
-    certChain: certChain.map(read),
-    backendPort: pushgateway.port,
-  });
-  terminators.push(started);
-  return started.url;
-}
+const read = (name: string) => servers.pki.read(name);
 
 const body = (metric: string) => new TextEncoder().encode(`# TYPE ${metric} gauge\n${metric} 1\n`);
 const put = (replica: PushgatewayReplica, job: string) =>
@@ -56,45 +37,27 @@ async function jobsHeld(): Promise<string[]> {
 }
 
 /** The error a push ends with (the test fails when it succeeds). */
-async function refusal(promise: Promise<unknown>): Promise<ReplicaUnavailableError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ReplicaUnavailableError) return error;
-    throw error;
-  }
-  throw new Error('the push succeeded');
-}
+const refusal = (promise: Promise<unknown>) => refusalOf(promise, ReplicaUnavailableError);
 
 let trustedUrl: string;
 let wrongNameUrl: string;
 let subordinateUrl: string;
 
+/** Stand-ins for a replica's NLB TLS listener (test/support/tls-pki.ts) in front of the Pushgateway. */
 beforeAll(async () => {
-  pki = testPki(bins.openssl, 'gl-pushgateway-tls-');
-  pki.rootCa('private-ca');
-  pki.rootCa('other-ca');
-  pki.signed('replica', 'private-ca', serverExtensions('localhost'), 1);
-  pki.signed('wrong-name', 'private-ca', serverExtensions('pushgateway-9.monitoring.greenlang-test.internal'), 2);
-  // A subordinate CA under a root, as an organisation's AWS Private CA often is.
-  pki.rootCa('root-ca');
-  pki.signed('subordinate-ca', 'root-ca', caExtensions({ subordinate: true }), 3);
-  pki.signed('replica-of-subordinate', 'subordinate-ca', serverExtensions('localhost'), 4);
-
   pushgateway = await startPushgateway();
-  trustedUrl = await tlsTerminator('replica.key', ['replica.pem']);
-  wrongNameUrl = await tlsTerminator('wrong-name.key', ['wrong-name.pem']);
-  subordinateUrl = await tlsTerminator('replica-of-subordinate.key', [
-    'replica-of-subordinate.pem',
-    'subordinate-ca.pem',
-    'root-ca.pem',
-  ]);
+  servers = await startClientTlsServers({
+    openssl: bins.openssl,
+    prefix: 'gl-pushgateway-tls-',
+    backendPort: pushgateway.port,
+    wrongName: 'pushgateway-9.monitoring.greenlang-test.internal',
+  });
+  ({ trustedUrl, wrongNameUrl, subordinateUrl } = servers);
 });
 
 afterAll(async () => {
-  await Promise.all(terminators.map((t) => t.close()));
+  await servers?.close();
   await pushgateway?.stop();
-  pki?.remove();
 });
 
 describe('the Pushgateway replica client over TLS (a local TLS terminator stands in for the NLB)', () => {

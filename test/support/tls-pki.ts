@@ -132,3 +132,82 @@ export async function startTlsTerminator(options: {
       }),
   };
 }
+
+/**
+ * The servers a client TLS test checks its client against, each a TLS terminator in front of `backendPort` with
+ * `pki`'s `private-ca.pem`, `other-ca.pem` and `subordinate-ca.pem` to trust:
+ * - `trustedUrl`: a certificate for `localhost` from the private CA;
+ * - `wrongNameUrl`: a certificate from the private CA for `wrongName`, not `localhost`;
+ * - `subordinateUrl`: a certificate from a subordinate CA under `root-ca`, served with its chain up to the root, as
+ *   an organisation's AWS Private CA often is.
+ */
+export interface ClientTlsServers {
+  readonly pki: TestPki;
+  readonly trustedUrl: string;
+  readonly wrongNameUrl: string;
+  readonly subordinateUrl: string;
+  /** Stops the terminators and removes the PKI's temp dir. */
+  close(): Promise<void>;
+}
+
+/** Makes the PKI (in a temp dir named from `prefix`) and starts the terminators of {@link ClientTlsServers}. */
+export async function startClientTlsServers(options: {
+  readonly openssl: string;
+  readonly prefix: string;
+  readonly backendPort: number;
+  /** The DNS name of the wrong-name certificate. */
+  readonly wrongName: string;
+}): Promise<ClientTlsServers> {
+  const pki = testPki(options.openssl, options.prefix);
+  const terminators: TlsTerminator[] = [];
+  const close = async () => {
+    await Promise.all(terminators.map((t) => t.close()));
+    pki.remove();
+  };
+  const terminator = async (key: string, certChain: string[]) => {
+    const started = await startTlsTerminator({
+      key: pki.read(key),
+      certChain: certChain.map((file) => pki.read(file)),
+      backendPort: options.backendPort,
+    });
+    terminators.push(started);
+    return started.url;
+  };
+  try {
+    pki.rootCa('private-ca');
+    pki.rootCa('other-ca');
+    pki.signed('server', 'private-ca', serverExtensions('localhost'), 1);
+    pki.signed('wrong-name', 'private-ca', serverExtensions(options.wrongName), 2);
+    pki.rootCa('root-ca');
+    pki.signed('subordinate-ca', 'root-ca', caExtensions({ subordinate: true }), 3);
+    pki.signed('server-of-subordinate', 'subordinate-ca', serverExtensions('localhost'), 4);
+    return {
+      pki,
+      trustedUrl: await terminator('server.key', ['server.pem']),
+      wrongNameUrl: await terminator('wrong-name.key', ['wrong-name.pem']),
+      subordinateUrl: await terminator('server-of-subordinate.key', [
+        'server-of-subordinate.pem',
+        'subordinate-ca.pem',
+        'root-ca.pem',
+      ]),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The error `promise` ends with, when it is an `errorClass` (the test fails when the promise succeeds). */
+export async function refusal<E extends Error>(
+  promise: Promise<unknown>,
+  errorClass: abstract new (...args: never[]) => E,
+): Promise<E> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof errorClass) return error;
+    throw error;
+  }
+  throw new Error('it succeeded where a refusal was expected');
+}
