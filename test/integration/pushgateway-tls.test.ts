@@ -3,9 +3,9 @@ import {
   pushgatewayReplica,
   ReplicaUnavailableError,
 } from '../../lambdas/adapters/pushgateway';
-import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
+import { startPushgateway } from '../../lib/devstack/components';
 import { requireBinaries } from '../../lib/devstack/processes';
-import { type ClientTlsServers, refusal as refusalOf, startClientTlsServers } from '../support/tls-pki';
+import { clientTlsServersAround, refusal as refusalOf } from '../support/tls-pki';
 
 /**
  * The push functions' replica client over TLS, as it runs in AWS: the Pushgateway's internal NLB terminates TLS with
@@ -20,10 +20,14 @@ jest.setTimeout(60_000);
 
 const bins = requireBinaries(['pushgateway', 'openssl']);
 
-let pushgateway: RunningComponent;
-let servers: ClientTlsServers;
-
-const read = (name: string) => servers.pki.read(name);
+/** Stand-ins for a replica's NLB TLS listener (test/support/tls-pki.ts) in front of the Pushgateway. */
+const tls = clientTlsServersAround({
+  openssl: bins.openssl,
+  prefix: 'gl-pushgateway-tls-',
+  wrongName: 'pushgateway-9.monitoring.greenlang-test.internal',
+  backend: () => startPushgateway(),
+});
+const read = (name: string) => tls.read(name);
 
 const body = (metric: string) => new TextEncoder().encode(`# TYPE ${metric} gauge\n${metric} 1\n`);
 const put = (replica: PushgatewayReplica, job: string) =>
@@ -31,7 +35,7 @@ const put = (replica: PushgatewayReplica, job: string) =>
 
 /** The jobs the Pushgateway holds, read over plain HTTP past the stand-in NLB. */
 async function jobsHeld(): Promise<string[]> {
-  const response = await fetch(`${pushgateway.url}/api/v1/metrics`);
+  const response = await fetch(`${tls.backend.url}/api/v1/metrics`);
   const json = (await response.json()) as { data: { labels: { job: string } }[] };
   return json.data.map((group) => group.labels.job).sort();
 }
@@ -39,30 +43,9 @@ async function jobsHeld(): Promise<string[]> {
 /** The error a push ends with (the test fails when it succeeds). */
 const refusal = (promise: Promise<unknown>) => refusalOf(promise, ReplicaUnavailableError);
 
-let trustedUrl: string;
-let wrongNameUrl: string;
-let subordinateUrl: string;
-
-/** Stand-ins for a replica's NLB TLS listener (test/support/tls-pki.ts) in front of the Pushgateway. */
-beforeAll(async () => {
-  pushgateway = await startPushgateway();
-  servers = await startClientTlsServers({
-    openssl: bins.openssl,
-    prefix: 'gl-pushgateway-tls-',
-    backendPort: pushgateway.port,
-    wrongName: 'pushgateway-9.monitoring.greenlang-test.internal',
-  });
-  ({ trustedUrl, wrongNameUrl, subordinateUrl } = servers);
-});
-
-afterAll(async () => {
-  await servers?.close();
-  await pushgateway?.stop();
-});
-
 describe('the Pushgateway replica client over TLS (a local TLS terminator stands in for the NLB)', () => {
   it('pushes and reads groups through a server whose certificate the given CA signed', async () => {
-    const replica = pushgatewayReplica('pushgateway-0', trustedUrl, { ca: read('private-ca.pem') });
+    const replica = pushgatewayReplica('pushgateway-0', tls.trustedUrl, { ca: read('private-ca.pem') });
     const answer = await put(replica, 'tls_trusted');
     expect(answer.status).toBe(200);
     expect((await replica.groups()).map((group) => group.key.job)).toContain('tls_trusted');
@@ -70,7 +53,7 @@ describe('the Pushgateway replica client over TLS (a local TLS terminator stands
   });
 
   it('refuses a server whose certificate another CA signed, before sending anything', async () => {
-    const replica = pushgatewayReplica('pushgateway-0', trustedUrl, { ca: read('other-ca.pem') });
+    const replica = pushgatewayReplica('pushgateway-0', tls.trustedUrl, { ca: read('other-ca.pem') });
     const error = await refusal(put(replica, 'tls_other_ca'));
     expect(error.message).toMatch(/^pushgateway-0: .*(certificate|verify)/i);
     // The handshake failed: the replica cannot have applied it.
@@ -79,7 +62,7 @@ describe('the Pushgateway replica client over TLS (a local TLS terminator stands
   });
 
   it("refuses the private CA's server with Node's public roots alone (no CA given)", async () => {
-    const replica = pushgatewayReplica('pushgateway-0', trustedUrl);
+    const replica = pushgatewayReplica('pushgateway-0', tls.trustedUrl);
     const error = await refusal(put(replica, 'tls_public_roots'));
     expect(error.message).toMatch(/certificate/i);
     expect(error.maybeApplied).toBe(false);
@@ -87,7 +70,7 @@ describe('the Pushgateway replica client over TLS (a local TLS terminator stands
   });
 
   it('refuses a certificate of the trusted CA issued for another name', async () => {
-    const replica = pushgatewayReplica('pushgateway-0', wrongNameUrl, { ca: read('private-ca.pem') });
+    const replica = pushgatewayReplica('pushgateway-0', tls.wrongNameUrl, { ca: read('private-ca.pem') });
     const error = await refusal(put(replica, 'tls_wrong_name'));
     expect(error.message).toMatch(/Hostname\/IP does not match certificate's altnames/);
     expect(error.maybeApplied).toBe(false);
@@ -95,10 +78,10 @@ describe('the Pushgateway replica client over TLS (a local TLS terminator stands
   });
 
   it('trusts a subordinate CA by itself (what GetCertificateAuthorityCertificate returns for one), not its root', async () => {
-    const replica = pushgatewayReplica('pushgateway-1', subordinateUrl, { ca: read('subordinate-ca.pem') });
+    const replica = pushgatewayReplica('pushgateway-1', tls.subordinateUrl, { ca: read('subordinate-ca.pem') });
     expect((await put(replica, 'tls_subordinate')).status).toBe(200);
     // Another root's subordinate is still refused.
-    const stranger = pushgatewayReplica('pushgateway-1', subordinateUrl, { ca: read('private-ca.pem') });
+    const stranger = pushgatewayReplica('pushgateway-1', tls.subordinateUrl, { ca: read('private-ca.pem') });
     expect((await refusal(put(stranger, 'tls_subordinate_stranger'))).maybeApplied).toBe(false);
     expect(await jobsHeld()).toEqual(expect.arrayContaining(['tls_subordinate']));
     expect(await jobsHeld()).not.toContain('tls_subordinate_stranger');

@@ -211,3 +211,60 @@ export async function refusal<E extends Error>(
   }
   throw new Error('it succeeded where a refusal was expected');
 }
+
+/** A running backend the {@link ClientTlsServers} forward to. */
+export interface TlsBackend {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** What {@link clientTlsServersAround} hands a test file: read once its `beforeAll` has run. */
+export interface ClientTlsFixture<B extends TlsBackend> {
+  readonly backend: B;
+  readonly trustedUrl: string;
+  readonly wrongNameUrl: string;
+  readonly subordinateUrl: string;
+  /** A file of the PKI, e.g. `read('private-ca.pem')`. */
+  read(file: string): string;
+}
+
+/**
+ * In a test file: before all its tests, starts `backend` and {@link ClientTlsServers} in front of it; after them,
+ * stops both and removes the PKI.
+ */
+export function clientTlsServersAround<B extends TlsBackend>(options: {
+  readonly openssl: string;
+  readonly prefix: string;
+  readonly wrongName: string;
+  readonly backend: () => Promise<B>;
+}): ClientTlsFixture<B> {
+  let backend: B | undefined;
+  let servers: ClientTlsServers | undefined;
+  const started = (): { backend: B; servers: ClientTlsServers } => {
+    if (!backend || !servers) throw new Error('the TLS servers are not started: read them inside a test');
+    return { backend, servers };
+  };
+  beforeAll(async () => {
+    backend = await options.backend();
+    servers = await startClientTlsServers({ ...options, backendPort: backend.port });
+  });
+  afterAll(async () => {
+    await servers?.close();
+    await backend?.stop();
+  });
+  return {
+    get backend() {
+      return started().backend;
+    },
+    get trustedUrl() {
+      return started().servers.trustedUrl;
+    },
+    get wrongNameUrl() {
+      return started().servers.wrongNameUrl;
+    },
+    get subordinateUrl() {
+      return started().servers.subordinateUrl;
+    },
+    read: (file) => started().servers.pki.read(file),
+  };
+}
