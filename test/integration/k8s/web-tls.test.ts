@@ -75,6 +75,48 @@ async function issue(name: string, dnsNames: readonly string[], ipAddresses: rea
   );
 }
 
+/**
+ * Writes `fileName` in the temp dir: the rendered web config (ConfigMap `configMap`, key `key`) with the
+ * mounted-secret paths under `mountDir` pointed at `certName`'s files in the temp dir. Answers its path.
+ */
+function renderedWebConfigFile(
+  fileName: string,
+  rendering: { readonly configMap: string; readonly key: string; readonly mountDir: string },
+  certName: string,
+): string {
+  const { configMap, key, mountDir } = rendering;
+  const rendered = parse(find(objects, 'ConfigMap', configMap).data[key]);
+  const local = (file: string) => {
+    if (!file.startsWith(`${mountDir}/`)) throw new Error(`${file} is not in ${mountDir}`);
+    return path.join(dir, file.slice(mountDir.length + 1).replace(/^tls\./, `${certName}.`));
+  };
+  const server = rendered.tls_server_config;
+  const file = path.join(dir, fileName);
+  fs.writeFileSync(
+    file,
+    stringify({
+      ...rendered,
+      tls_server_config: { ...server, cert_file: local(server.cert_file), key_file: local(server.key_file) },
+    }),
+  );
+  return file;
+}
+
+/** Writes `fileName` in the temp dir: a web config serving `certName`'s certificate and key. Answers its path. */
+function certWebConfigFile(fileName: string, certName: string): string {
+  const file = path.join(dir, fileName);
+  fs.writeFileSync(
+    file,
+    stringify({
+      tls_server_config: { cert_file: path.join(dir, `${certName}.crt`), key_file: path.join(dir, `${certName}.key`) },
+    }),
+  );
+  return file;
+}
+
+/** The test CA's certificate (what cert-manager writes as `ca.crt`). */
+const testCa = (): Buffer => fs.readFileSync(path.join(dir, 'ca.crt'));
+
 interface Answer {
   readonly status: number;
   readonly body: string;
@@ -93,20 +135,6 @@ function httpsGet(url: string, options: { ca?: Buffer; servername?: string }): P
     });
     request.on('timeout', () => request.destroy(new Error(`timeout: ${url}`)));
     request.on('error', reject);
-  });
-}
-
-/** The rendered Thanos web config with the mounted-secret paths pointed at `certName`'s files in the temp dir. */
-function renderedThanosWebConfig(certName: string): string {
-  const rendered = parse(find(objects, 'ConfigMap', 'thanos-http-config').data['http-config.yaml']);
-  const local = (file: string) => {
-    if (!file.startsWith(`${THANOS_TLS_DIR}/`)) throw new Error(`${file} is not in the mounted TLS secret`);
-    return path.join(dir, file.slice(THANOS_TLS_DIR.length + 1).replace(/^tls\./, `${certName}.`));
-  };
-  const server = rendered.tls_server_config;
-  return stringify({
-    ...rendered,
-    tls_server_config: { ...server, cert_file: local(server.cert_file), key_file: local(server.key_file) },
   });
 }
 
@@ -165,9 +193,12 @@ describe('Thanos HTTP TLS: the rendered --http.config served by the real exporte
 
   beforeAll(async () => {
     await issue('query', queryCert.spec.dnsNames);
-    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
-    const webConfigFile = path.join(dir, 'thanos-http-config.yaml');
-    fs.writeFileSync(webConfigFile, renderedThanosWebConfig('query'));
+    ca = testCa();
+    const webConfigFile = renderedWebConfigFile(
+      'thanos-http-config.yaml',
+      { configMap: 'thanos-http-config', key: 'http-config.yaml', mountDir: THANOS_TLS_DIR },
+      'query',
+    );
     // promtool validates the file as a web config (unknown keys would be refused).
     await run(bins.promtool, ['check', 'web-config', webConfigFile]);
     const caFile = path.join(dir, 'ca.crt');
@@ -234,16 +265,10 @@ describe("Prometheus web TLS: the rendered certificate's names verify for every 
 
   beforeAll(async () => {
     await issue('prometheus', promCert.spec.dnsNames, promCert.spec.ipAddresses);
-    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
+    ca = testCa();
     // The operator writes the web config from spec.web.tlsConfig (tls_server_config cert_file/key_file): the same
     // format, with the certificate under test.
-    const webConfigFile = path.join(dir, 'prometheus-web-config.yaml');
-    fs.writeFileSync(
-      webConfigFile,
-      stringify({
-        tls_server_config: { cert_file: path.join(dir, 'prometheus.crt'), key_file: path.join(dir, 'prometheus.key') },
-      }),
-    );
+    const webConfigFile = certWebConfigFile('prometheus-web-config.yaml', 'prometheus');
     port = await freePort();
     await startHttpsPrometheus('prometheus-web', webConfigFile, port);
   });
@@ -265,21 +290,6 @@ describe("Prometheus web TLS: the rendered certificate's names verify for every 
   });
 });
 
-/** A rendered web config (ConfigMap `name`, key `key`) with the mounted-secret paths under `mountDir` pointed at
- * `certName`'s files in the temp dir. */
-function renderedWebConfig(name: string, key: string, mountDir: string, certName: string): string {
-  const rendered = parse(find(objects, 'ConfigMap', name).data[key]);
-  const local = (file: string) => {
-    if (!file.startsWith(`${mountDir}/`)) throw new Error(`${file} is not in ${mountDir}`);
-    return path.join(dir, file.slice(mountDir.length + 1).replace(/^tls\./, `${certName}.`));
-  };
-  const server = rendered.tls_server_config;
-  return stringify({
-    ...rendered,
-    tls_server_config: { ...server, cert_file: local(server.cert_file), key_file: local(server.key_file) },
-  });
-}
-
 describe('query-frontend HTTPS: its rendered web config and certificate against a real server, as its clients verify it', () => {
   const cert = find(objects, 'Certificate', 'thanos-query-frontend-web-tls');
   const frontend = find(objects, 'Deployment', 'thanos-query-frontend').spec.template.spec;
@@ -289,11 +299,11 @@ describe('query-frontend HTTPS: its rendered web config and certificate against 
 
   beforeAll(async () => {
     await issue('frontend', cert.spec.dnsNames);
-    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
-    const webConfigFile = path.join(dir, 'frontend-http-config.yaml');
-    fs.writeFileSync(
-      webConfigFile,
-      renderedWebConfig('thanos-query-frontend-http-config', 'http-config.yaml', tlsDir, 'frontend'),
+    ca = testCa();
+    const webConfigFile = renderedWebConfigFile(
+      'frontend-http-config.yaml',
+      { configMap: 'thanos-query-frontend-http-config', key: 'http-config.yaml', mountDir: tlsDir },
+      'frontend',
     );
     await run(bins.promtool, ['check', 'web-config', webConfigFile]);
     port = await freePort();
@@ -322,11 +332,11 @@ describe('node-exporter HTTPS: the rendered web config served by the real node_e
 
   beforeAll(async () => {
     await issue('node-exporter', cert.spec.dnsNames);
-    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
-    const webConfigFile = path.join(dir, 'node-exporter-web-config.yaml');
-    fs.writeFileSync(
-      webConfigFile,
-      renderedWebConfig('node-exporter-web-config', 'web-config.yaml', NODE_EXPORTER_TLS_DIR, 'node-exporter'),
+    ca = testCa();
+    const webConfigFile = renderedWebConfigFile(
+      'node-exporter-web-config.yaml',
+      { configMap: 'node-exporter-web-config', key: 'web-config.yaml', mountDir: NODE_EXPORTER_TLS_DIR },
+      'node-exporter',
     );
     port = await freePort();
     // The rendered flag, with the file at its temp path.
@@ -370,16 +380,16 @@ describe('kube-state-metrics and Grafana: rendered web config and certificate na
   let ca: Buffer;
 
   beforeAll(() => {
-    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
+    ca = testCa();
   });
 
   it('kube-state-metrics: the rendered --tls-config file is a valid exporter-toolkit web config that serves TLS verifying as the scrape serverName', async () => {
     const cert = find(objects, 'Certificate', 'kube-state-metrics-web-tls');
     await issue('ksm', cert.spec.dnsNames);
-    const webConfigFile = path.join(dir, 'ksm-web-config.yaml');
-    fs.writeFileSync(
-      webConfigFile,
-      renderedWebConfig('kube-state-metrics-web-config', 'web-config.yaml', KUBE_STATE_METRICS_TLS_DIR, 'ksm'),
+    const webConfigFile = renderedWebConfigFile(
+      'ksm-web-config.yaml',
+      { configMap: 'kube-state-metrics-web-config', key: 'web-config.yaml', mountDir: KUBE_STATE_METRICS_TLS_DIR },
+      'ksm',
     );
     // kube-state-metrics hands --tls-config to exporter-toolkit (pkg/app/server.go); promtool checks that format.
     await run(bins.promtool, ['check', 'web-config', webConfigFile]);
@@ -400,13 +410,7 @@ describe('kube-state-metrics and Grafana: rendered web config and certificate na
     }
     // Grafana itself is not installed here: its certificate is served by the exporter-toolkit server instead; the
     // names are what this checks (Grafana's own HTTPS settings: lib/k8s/grafana-tls.ts, cited there).
-    const webConfigFile = path.join(dir, 'grafana-web-config.yaml');
-    fs.writeFileSync(
-      webConfigFile,
-      stringify({
-        tls_server_config: { cert_file: path.join(dir, 'grafana.crt'), key_file: path.join(dir, 'grafana.key') },
-      }),
-    );
+    const webConfigFile = certWebConfigFile('grafana-web-config.yaml', 'grafana');
     const port = await freePort();
     await startHttpsPrometheus(`prometheus-grafana-cert-${name()}`, webConfigFile, port);
     const answer = await eventually(() => httpsGet(`https://127.0.0.1:${port}/-/ready`, { ca, servername: name() }));
