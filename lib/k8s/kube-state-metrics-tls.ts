@@ -1,7 +1,6 @@
 import { MONITORING_NAMESPACE } from './namespace';
-import { webServerCertificate } from './thanos-tls';
 import type { KubernetesObject } from './types';
-import { webConfigMap, webScrapeTlsConfig } from './web-server-tls';
+import { exporterWebTlsObjects, webScrapeTlsConfig } from './web-server-tls';
 
 /**
  * HTTPS on kube-state-metrics with its own exporter-toolkit web config: `--tls-config` (kubernetes/kube-state-metrics
@@ -22,14 +21,13 @@ const WEB_CONFIG_DIR = '/etc/kube-state-metrics/web';
 export const KUBE_STATE_METRICS_WEB_CONFIG_KEY = 'web-config.yaml';
 
 export function kubeStateMetricsTlsObjects(): KubernetesObject[] {
-  return [
-    webServerCertificate({ secretName: KUBE_STATE_METRICS_TLS_SECRET, dnsNames: [KUBE_STATE_METRICS_SERVER_NAME] }),
-    webConfigMap({
-      name: KUBE_STATE_METRICS_WEB_CONFIG_MAP,
-      key: KUBE_STATE_METRICS_WEB_CONFIG_KEY,
-      tlsDir: KUBE_STATE_METRICS_TLS_DIR,
-    }),
-  ];
+  return exporterWebTlsObjects({
+    secretName: KUBE_STATE_METRICS_TLS_SECRET,
+    serverName: KUBE_STATE_METRICS_SERVER_NAME,
+    configMap: KUBE_STATE_METRICS_WEB_CONFIG_MAP,
+    key: KUBE_STATE_METRICS_WEB_CONFIG_KEY,
+    tlsDir: KUBE_STATE_METRICS_TLS_DIR,
+  });
 }
 
 /** The chart values that serve HTTPS: the flag, the two volumes and their mounts, HTTPS probes. */

@@ -1,7 +1,6 @@
 import { MONITORING_NAMESPACE } from './namespace';
-import { webServerCertificate } from './thanos-tls';
 import type { KubernetesObject } from './types';
-import { webConfigMap, webScrapeTlsConfig } from './web-server-tls';
+import { exporterWebTlsObjects, webScrapeTlsConfig } from './web-server-tls';
 
 /**
  * HTTPS on node-exporter (9100) with node_exporter's own exporter-toolkit web config (`--web.config.file`, the
@@ -22,14 +21,13 @@ export const NODE_EXPORTER_WEB_CONFIG_DIR = '/etc/node-exporter/web';
 export const NODE_EXPORTER_WEB_CONFIG_KEY = 'web-config.yaml';
 
 export function nodeExporterTlsObjects(): KubernetesObject[] {
-  return [
-    webServerCertificate({ secretName: NODE_EXPORTER_TLS_SECRET, dnsNames: [NODE_EXPORTER_SERVER_NAME] }),
-    webConfigMap({
-      name: NODE_EXPORTER_WEB_CONFIG_MAP,
-      key: NODE_EXPORTER_WEB_CONFIG_KEY,
-      tlsDir: NODE_EXPORTER_TLS_DIR,
-    }),
-  ];
+  return exporterWebTlsObjects({
+    secretName: NODE_EXPORTER_TLS_SECRET,
+    serverName: NODE_EXPORTER_SERVER_NAME,
+    configMap: NODE_EXPORTER_WEB_CONFIG_MAP,
+    key: NODE_EXPORTER_WEB_CONFIG_KEY,
+    tlsDir: NODE_EXPORTER_TLS_DIR,
+  });
 }
 
 /** The chart values that serve HTTPS: the flag, both mounts (named after the ConfigMap and Secret), HTTPS probes. */

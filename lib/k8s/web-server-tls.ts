@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
 import { thanosHttpServerConfig } from './thanos-http-tls';
+import { webServerCertificate } from './thanos-tls';
 import type { KubernetesObject } from './types';
 
 /**
@@ -34,4 +35,21 @@ export function webConfigMap(props: { readonly name: string; readonly key: strin
  */
 export function webScrapeTlsConfig<S extends string, N extends string>(secretName: S, serverName: N) {
   return { ca: { secret: { name: secretName, key: 'ca.crt' as const } }, serverName } as const;
+}
+
+/**
+ * An exporter serving HTTPS with its own exporter-toolkit web config: its certificate (one name, `serverName`, which
+ * the scrape verifies) in `secretName`, and the web config ConfigMap pointing at that secret mounted at `tlsDir`.
+ */
+export function exporterWebTlsObjects(props: {
+  readonly secretName: string;
+  readonly serverName: string;
+  readonly configMap: string;
+  readonly key: string;
+  readonly tlsDir: string;
+}): KubernetesObject[] {
+  return [
+    webServerCertificate({ secretName: props.secretName, dnsNames: [props.serverName] }),
+    webConfigMap({ name: props.configMap, key: props.key, tlsDir: props.tlsDir }),
+  ];
 }
