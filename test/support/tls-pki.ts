@@ -25,8 +25,8 @@ export function serverExtensions(dnsName: string): string {
 
 export interface TestPki {
   readonly dir: string;
-  /** A self-signed root CA `<name>.pem` / `<name>.key` (EC P-256). */
-  rootCa(name: string): void;
+  /** A self-signed root CA `<name>.pem` / `<name>.key` (EC P-256), its subject `CN=<commonName>`. */
+  rootCa(name: string, commonName?: string): void;
   /** `<name>.pem` / `<name>.key` signed by `issuer`, with the given extensions. */
   signed(name: string, issuer: string, extensions: string, serial: number): void;
   /** A file's text, e.g. `read('private-ca.pem')`. */
@@ -41,7 +41,7 @@ export function testPki(openssl: string, prefix: string): TestPki {
   const run = (args: string[]) => execFileSync(openssl, args, { cwd: dir, stdio: 'pipe' });
   return {
     dir,
-    rootCa(name) {
+    rootCa(name, commonName = name) {
       run([
         'req',
         '-x509',
@@ -51,7 +51,7 @@ export function testPki(openssl: string, prefix: string): TestPki {
         '-out',
         `${name}.pem`,
         '-subj',
-        `/CN=${name}`,
+        `/CN=${commonName}`,
         '-days',
         '2',
         '-addext',

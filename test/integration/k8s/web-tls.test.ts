@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
@@ -15,6 +14,7 @@ import { QUERY_FRONTEND_SCRAPE_TLS_CONFIG } from '../../../lib/k8s/query-fronten
 import { thanosHttpClientTlsConfig } from '../../../lib/k8s/thanos-http-tls';
 import { THANOS_TLS_DIR } from '../../../lib/k8s/thanos-tls';
 import { eventually } from '../../support/eventually';
+import { type TestPki, testPki } from '../../support/tls-pki';
 import { find, type Json, objectsFor } from '../../unit/k8s/support';
 
 /**
@@ -40,38 +40,21 @@ const { objects } = objectsFor('prod');
 /** Grafana's provisioned data sources file, as rendered. */
 const dataSources = (): string => find(objects, 'ConfigMap', 'grafana-config').data['datasources.yaml'];
 
+let pki: TestPki;
 let dir: string;
 const processes: ManagedProcess[] = [];
 
-async function openssl(...args: string[]): Promise<void> {
-  await run(bins.openssl, args, { cwd: dir });
-}
+let serial = 0;
 
-/** A test CA, then a server certificate for `dnsNames`/`ipAddresses` signed by it (files `<name>.crt/.key`). */
-async function issue(name: string, dnsNames: readonly string[], ipAddresses: readonly string[] = []): Promise<void> {
+/** A server certificate for `dnsNames`/`ipAddresses` signed by the test CA (files `<name>.pem/.key` in the PKI). */
+function issue(name: string, dnsNames: readonly string[], ipAddresses: readonly string[] = []): void {
   const san = [...dnsNames.map((d) => `DNS:${d}`), ...ipAddresses.map((ip) => `IP:${ip}`)].join(',');
-  fs.writeFileSync(
-    path.join(dir, `${name}.ext`),
+  serial += 1;
+  pki.signed(
+    name,
+    'ca',
     `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`,
-  );
-  await openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`);
-  await openssl('req', '-new', '-key', `${name}.key`, '-subj', `/CN=${dnsNames[0]}`, '-out', `${name}.csr`);
-  await openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    `${name}.ext`,
-    '-out',
-    `${name}.crt`,
+    serial,
   );
 }
 
@@ -88,7 +71,10 @@ function renderedWebConfigFile(
   const rendered = parse(find(objects, 'ConfigMap', configMap).data[key]);
   const local = (file: string) => {
     if (!file.startsWith(`${mountDir}/`)) throw new Error(`${file} is not in ${mountDir}`);
-    return path.join(dir, file.slice(mountDir.length + 1).replace(/^tls\./, `${certName}.`));
+    const files: Record<string, string> = { 'tls.crt': `${certName}.pem`, 'tls.key': `${certName}.key` };
+    const name = files[file.slice(mountDir.length + 1)];
+    if (!name) throw new Error(`${file} is neither tls.crt nor tls.key of the mounted secret`);
+    return path.join(dir, name);
   };
   const server = rendered.tls_server_config;
   const file = path.join(dir, fileName);
@@ -108,14 +94,14 @@ function certWebConfigFile(fileName: string, certName: string): string {
   fs.writeFileSync(
     file,
     stringify({
-      tls_server_config: { cert_file: path.join(dir, `${certName}.crt`), key_file: path.join(dir, `${certName}.key`) },
+      tls_server_config: { cert_file: path.join(dir, `${certName}.pem`), key_file: path.join(dir, `${certName}.key`) },
     }),
   );
   return file;
 }
 
 /** The test CA's certificate (what cert-manager writes as `ca.crt`). */
-const testCa = (): Buffer => fs.readFileSync(path.join(dir, 'ca.crt'));
+const testCa = (): Buffer => fs.readFileSync(path.join(dir, 'ca.pem'));
 
 interface Answer {
   readonly status: number;
@@ -162,27 +148,15 @@ async function startHttpsPrometheus(
   );
 }
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-web-tls-'));
-  await openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
-  await openssl(
-    'req',
-    '-x509',
-    '-new',
-    '-key',
-    'ca.key',
-    '-subj',
-    '/CN=greenlang-thanos-grpc-ca',
-    '-days',
-    '1',
-    '-out',
-    'ca.crt',
-  );
+beforeAll(() => {
+  pki = testPki(bins.openssl, 'gl-web-tls-');
+  pki.rootCa('ca', 'greenlang-thanos-grpc-ca');
+  dir = pki.dir;
 });
 
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.stop()));
-  fs.rmSync(dir, { recursive: true, force: true });
+  pki?.remove();
 });
 
 describe('Thanos HTTP TLS: the rendered --http.config served by the real exporter-toolkit web server', () => {
@@ -192,7 +166,7 @@ describe('Thanos HTTP TLS: the rendered --http.config served by the real exporte
   let ca: Buffer;
 
   beforeAll(async () => {
-    await issue('query', queryCert.spec.dnsNames);
+    issue('query', queryCert.spec.dnsNames);
     ca = testCa();
     const webConfigFile = renderedWebConfigFile(
       'thanos-http-config.yaml',
@@ -201,7 +175,7 @@ describe('Thanos HTTP TLS: the rendered --http.config served by the real exporte
     );
     // promtool validates the file as a web config (unknown keys would be refused).
     await run(bins.promtool, ['check', 'web-config', webConfigFile]);
-    const caFile = path.join(dir, 'ca.crt');
+    const caFile = path.join(dir, 'ca.pem');
     port = await freePort();
     // The server scrapes itself twice: as our Thanos clients are configured (ca_file + server_name), and with
     // another server name.
@@ -264,7 +238,7 @@ describe("Prometheus web TLS: the rendered certificate's names verify for every 
   let ca: Buffer;
 
   beforeAll(async () => {
-    await issue('prometheus', promCert.spec.dnsNames, promCert.spec.ipAddresses);
+    issue('prometheus', promCert.spec.dnsNames, promCert.spec.ipAddresses);
     ca = testCa();
     // The operator writes the web config from spec.web.tlsConfig (tls_server_config cert_file/key_file): the same
     // format, with the certificate under test.
@@ -298,7 +272,7 @@ describe('query-frontend HTTPS: its rendered web config and certificate against 
   let ca: Buffer;
 
   beforeAll(async () => {
-    await issue('frontend', cert.spec.dnsNames);
+    issue('frontend', cert.spec.dnsNames);
     ca = testCa();
     const webConfigFile = renderedWebConfigFile(
       'frontend-http-config.yaml',
@@ -331,7 +305,7 @@ describe('node-exporter HTTPS: the rendered web config served by the real node_e
   let ca: Buffer;
 
   beforeAll(async () => {
-    await issue('node-exporter', cert.spec.dnsNames);
+    issue('node-exporter', cert.spec.dnsNames);
     ca = testCa();
     const webConfigFile = renderedWebConfigFile(
       'node-exporter-web-config.yaml',
@@ -385,7 +359,7 @@ describe('kube-state-metrics and Grafana: rendered web config and certificate na
 
   it('kube-state-metrics: the rendered --tls-config file is a valid exporter-toolkit web config that serves TLS verifying as the scrape serverName', async () => {
     const cert = find(objects, 'Certificate', 'kube-state-metrics-web-tls');
-    await issue('ksm', cert.spec.dnsNames);
+    issue('ksm', cert.spec.dnsNames);
     const webConfigFile = renderedWebConfigFile(
       'ksm-web-config.yaml',
       { configMap: 'kube-state-metrics-web-config', key: 'web-config.yaml', mountDir: KUBE_STATE_METRICS_TLS_DIR },
@@ -405,8 +379,8 @@ describe('kube-state-metrics and Grafana: rendered web config and certificate na
     ['localhost (kubectl port-forward)', () => 'localhost'],
   ])("Grafana's certificate verifies as %s", async (_what, name) => {
     const cert = find(objects, 'Certificate', 'grafana-web-tls');
-    if (!fs.existsSync(path.join(dir, 'grafana.crt'))) {
-      await issue('grafana', cert.spec.dnsNames, cert.spec.ipAddresses);
+    if (!fs.existsSync(path.join(dir, 'grafana.pem'))) {
+      issue('grafana', cert.spec.dnsNames, cert.spec.ipAddresses);
     }
     // Grafana itself is not installed here: its certificate is served by the exporter-toolkit server instead; the
     // names are what this checks (Grafana's own HTTPS settings: lib/k8s/grafana-tls.ts, cited there).
