@@ -120,8 +120,11 @@ export function prometheusApi(options: PrometheusApiOptions): PrometheusApi {
     const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base);
     const response = await post(url, new URLSearchParams(params).toString(), agent, timeoutMs).catch(
       (error: unknown) => {
+        // The cause (with Node's `code`: ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...) marks a request that
+        // got no HTTP answer, unlike the API errors below.
         throw new PrometheusApiError(
           `${path} ${JSON.stringify(expr)}: request to ${base.origin} failed: ${(error as Error).message}`,
+          { cause: error },
         );
       },
     );

@@ -17,6 +17,7 @@ import { commonLabels, MONITORING_NAMESPACE } from './namespace';
 import { webServerCertificate } from './thanos-tls';
 import type { KubernetesObject } from './types';
 import { IMAGES, imageTag } from './versions';
+import { webScrapeTlsConfig } from './web-server-tls';
 
 export const ALERTMANAGER_NAME = 'greenlang';
 /** The headless service prometheus-operator creates (ports `web` 9093, `tcp-mesh`/`udp-mesh` 9094). */
@@ -30,10 +31,10 @@ export const ALERTMANAGER_WEB_TLS_SECRET = 'alertmanager-web-tls';
  */
 export const ALERTMANAGER_WEB_SERVER_NAME = `${ALERTMANAGER_SERVICE}.${MONITORING_NAMESPACE}.svc`;
 /** The operator's client TLS settings (Prometheus `alerting.alertmanagers[].tlsConfig`, ServiceMonitor endpoints). */
-export const ALERTMANAGER_CLIENT_TLS_CONFIG = {
-  ca: { secret: { name: ALERTMANAGER_WEB_TLS_SECRET, key: 'ca.crt' } },
-  serverName: ALERTMANAGER_WEB_SERVER_NAME,
-} as const;
+export const ALERTMANAGER_CLIENT_TLS_CONFIG = webScrapeTlsConfig(
+  ALERTMANAGER_WEB_TLS_SECRET,
+  ALERTMANAGER_WEB_SERVER_NAME,
+);
 
 /**
  * The Alertmanager web certificate: the service name clients verify, every pod's DNS name, and localhost for the

@@ -5,6 +5,17 @@ import { irsaRoleArn } from '../platform/addons';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
 import type { KubernetesObject } from './types';
 
+/**
+ * The certificate ARN render writes where the deployed stack puts an ACM certificate's ARN (a deploy-time token):
+ * one placeholder per load-balanced endpoint (`grafana`, `pushgateway`, `thanos-query`) and environment.
+ */
+export function renderCertificateArn(
+  config: Pick<EnvironmentConfig, 'account' | 'region' | 'name'>,
+  endpoint: string,
+): string {
+  return `arn:aws:acm:${config.region}:${config.account}:certificate/render-placeholder-${endpoint}-${config.name}`;
+}
+
 /** The gp3 StorageClass the platform stack installs with the EBS CSI driver. */
 export const STORAGE_CLASS = 'gp3';
 

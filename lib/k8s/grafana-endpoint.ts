@@ -1,6 +1,6 @@
 import type { EnvironmentConfig } from '../config';
 import { INTERNAL_NLB_CLASS, internalLoadBalancerAnnotations } from '../platform/addons';
-import { componentLabels, NLB_SERVICE_LABEL, selectorLabels } from './common';
+import { componentLabels, NLB_SERVICE_LABEL, renderCertificateArn, selectorLabels } from './common';
 import { MONITORING_NAMESPACE } from './namespace';
 import type { KubernetesObject } from './types';
 
@@ -14,9 +14,9 @@ export function grafanaRootUrl(config: Pick<EnvironmentConfig, 'grafana'>): stri
   return `https://${config.grafana.hostname}/`;
 }
 
-/** The certificate ARN render writes where the deployed stack puts the ACM certificate's ARN (a deploy-time token). */
+/** The certificate ARN render writes for Grafana's (renderCertificateArn). */
 export function renderGrafanaCertificateArn(config: Pick<EnvironmentConfig, 'account' | 'region' | 'name'>): string {
-  return `arn:aws:acm:${config.region}:${config.account}:certificate/render-placeholder-grafana-${config.name}`;
+  return renderCertificateArn(config, 'grafana');
 }
 
 /**

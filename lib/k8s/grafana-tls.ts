@@ -1,6 +1,7 @@
 import { MONITORING_NAMESPACE } from './namespace';
 import { webServerCertificate } from './thanos-tls';
 import type { KubernetesObject } from './types';
+import { webScrapeTlsConfig } from './web-server-tls';
 
 /**
  * HTTPS in the Grafana pod (3000), with a certificate from the in-cluster CA issuer: grafana.ini `[server]`
@@ -42,7 +43,4 @@ export const GRAFANA_TLS_VOLUME = { name: 'web-tls', secret: { secretName: GRAFA
 export const GRAFANA_TLS_VOLUME_MOUNT = { name: 'web-tls', mountPath: GRAFANA_TLS_DIR, readOnly: true } as const;
 
 /** The ServiceMonitor's TLS settings (operator SafeTLSConfig). */
-export const GRAFANA_SCRAPE_TLS_CONFIG = {
-  ca: { secret: { name: GRAFANA_TLS_SECRET, key: 'ca.crt' } },
-  serverName: GRAFANA_SERVER_NAME,
-} as const;
+export const GRAFANA_SCRAPE_TLS_CONFIG = webScrapeTlsConfig(GRAFANA_TLS_SECRET, GRAFANA_SERVER_NAME);

@@ -1,8 +1,6 @@
-import { stringify } from 'yaml';
-import { commonLabels, MONITORING_NAMESPACE } from './namespace';
-import { thanosHttpServerConfig } from './thanos-http-tls';
-import { webServerCertificate } from './thanos-tls';
+import { MONITORING_NAMESPACE } from './namespace';
 import type { KubernetesObject } from './types';
+import { exporterWebTlsObjects, webScrapeTlsConfig } from './web-server-tls';
 
 /**
  * HTTPS on kube-state-metrics with its own exporter-toolkit web config: `--tls-config` (kubernetes/kube-state-metrics
@@ -23,26 +21,13 @@ const WEB_CONFIG_DIR = '/etc/kube-state-metrics/web';
 export const KUBE_STATE_METRICS_WEB_CONFIG_KEY = 'web-config.yaml';
 
 export function kubeStateMetricsTlsObjects(): KubernetesObject[] {
-  return [
-    webServerCertificate({ secretName: KUBE_STATE_METRICS_TLS_SECRET, dnsNames: [KUBE_STATE_METRICS_SERVER_NAME] }),
-    {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name: KUBE_STATE_METRICS_WEB_CONFIG_MAP,
-        namespace: MONITORING_NAMESPACE,
-        labels: commonLabels('web-tls'),
-      },
-      data: {
-        [KUBE_STATE_METRICS_WEB_CONFIG_KEY]: stringify(
-          thanosHttpServerConfig({
-            cert: `${KUBE_STATE_METRICS_TLS_DIR}/tls.crt`,
-            key: `${KUBE_STATE_METRICS_TLS_DIR}/tls.key`,
-          }),
-        ),
-      },
-    },
-  ];
+  return exporterWebTlsObjects({
+    secretName: KUBE_STATE_METRICS_TLS_SECRET,
+    serverName: KUBE_STATE_METRICS_SERVER_NAME,
+    configMap: KUBE_STATE_METRICS_WEB_CONFIG_MAP,
+    key: KUBE_STATE_METRICS_WEB_CONFIG_KEY,
+    tlsDir: KUBE_STATE_METRICS_TLS_DIR,
+  });
 }
 
 /** The chart values that serve HTTPS: the flag, the two volumes and their mounts, HTTPS probes. */
@@ -67,8 +52,5 @@ export function kubeStateMetricsTlsValues(): Record<string, unknown> {
 /** The ServiceMonitor endpoint's TLS (operator SafeTLSConfig): the CA of the exporter's secret, its one name. */
 export const KUBE_STATE_METRICS_SCRAPE_TLS = {
   scheme: 'https',
-  tlsConfig: {
-    ca: { secret: { name: KUBE_STATE_METRICS_TLS_SECRET, key: 'ca.crt' } },
-    serverName: KUBE_STATE_METRICS_SERVER_NAME,
-  },
+  tlsConfig: webScrapeTlsConfig(KUBE_STATE_METRICS_TLS_SECRET, KUBE_STATE_METRICS_SERVER_NAME),
 } as const;

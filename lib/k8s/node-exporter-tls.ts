@@ -1,8 +1,6 @@
-import { stringify } from 'yaml';
-import { commonLabels, MONITORING_NAMESPACE } from './namespace';
-import { thanosHttpServerConfig } from './thanos-http-tls';
-import { webServerCertificate } from './thanos-tls';
+import { MONITORING_NAMESPACE } from './namespace';
 import type { KubernetesObject } from './types';
+import { exporterWebTlsObjects, webScrapeTlsConfig } from './web-server-tls';
 
 /**
  * HTTPS on node-exporter (9100) with node_exporter's own exporter-toolkit web config (`--web.config.file`, the
@@ -23,26 +21,13 @@ export const NODE_EXPORTER_WEB_CONFIG_DIR = '/etc/node-exporter/web';
 export const NODE_EXPORTER_WEB_CONFIG_KEY = 'web-config.yaml';
 
 export function nodeExporterTlsObjects(): KubernetesObject[] {
-  return [
-    webServerCertificate({ secretName: NODE_EXPORTER_TLS_SECRET, dnsNames: [NODE_EXPORTER_SERVER_NAME] }),
-    {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name: NODE_EXPORTER_WEB_CONFIG_MAP,
-        namespace: MONITORING_NAMESPACE,
-        labels: commonLabels('web-tls'),
-      },
-      data: {
-        [NODE_EXPORTER_WEB_CONFIG_KEY]: stringify(
-          thanosHttpServerConfig({
-            cert: `${NODE_EXPORTER_TLS_DIR}/tls.crt`,
-            key: `${NODE_EXPORTER_TLS_DIR}/tls.key`,
-          }),
-        ),
-      },
-    },
-  ];
+  return exporterWebTlsObjects({
+    secretName: NODE_EXPORTER_TLS_SECRET,
+    serverName: NODE_EXPORTER_SERVER_NAME,
+    configMap: NODE_EXPORTER_WEB_CONFIG_MAP,
+    key: NODE_EXPORTER_WEB_CONFIG_KEY,
+    tlsDir: NODE_EXPORTER_TLS_DIR,
+  });
 }
 
 /** The chart values that serve HTTPS: the flag, both mounts (named after the ConfigMap and Secret), HTTPS probes. */
@@ -59,8 +44,5 @@ export function nodeExporterTlsValues(): Record<string, unknown> {
 /** The ServiceMonitor endpoint's TLS (operator SafeTLSConfig): the CA of the exporter's secret, its one name. */
 export const NODE_EXPORTER_SCRAPE_TLS = {
   scheme: 'https',
-  tlsConfig: {
-    ca: { secret: { name: NODE_EXPORTER_TLS_SECRET, key: 'ca.crt' } },
-    serverName: NODE_EXPORTER_SERVER_NAME,
-  },
+  tlsConfig: webScrapeTlsConfig(NODE_EXPORTER_TLS_SECRET, NODE_EXPORTER_SERVER_NAME),
 } as const;

@@ -26,6 +26,7 @@ import {
 } from './thanos-tls';
 import type { KubernetesObject } from './types';
 import { IMAGES, imageTag } from './versions';
+import { webScrapeTlsConfig } from './web-server-tls';
 
 /** The Prometheus custom resource's name: pods `prometheus-greenlang-N`, governing service `prometheus-operated`. */
 export const PROMETHEUS_NAME = 'greenlang';
@@ -45,10 +46,7 @@ export const PROMETHEUS_WEB_TLS_SECRET = 'prometheus-web-tls';
 /** The name the scrape verifies: it dials pod IPs, so it cannot check the address dialled. */
 export const PROMETHEUS_WEB_SERVER_NAME = `${PROMETHEUS_OPERATED_SERVICE}.${MONITORING_NAMESPACE}.svc`;
 /** The operator's client TLS settings (PodMonitor `tlsConfig`) for Prometheus' HTTPS port. */
-export const PROMETHEUS_CLIENT_TLS_CONFIG = {
-  ca: { secret: { name: PROMETHEUS_WEB_TLS_SECRET, key: 'ca.crt' } },
-  serverName: PROMETHEUS_WEB_SERVER_NAME,
-} as const;
+export const PROMETHEUS_CLIENT_TLS_CONFIG = webScrapeTlsConfig(PROMETHEUS_WEB_TLS_SECRET, PROMETHEUS_WEB_SERVER_NAME);
 
 /**
  * The Prometheus web certificate: the governing service (prometheus-adapter dials

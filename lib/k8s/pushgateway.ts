@@ -15,6 +15,7 @@ import {
   PORTS,
   podDisruptionBudget,
   podSecurityContext,
+  renderCertificateArn,
   requiredAntiAffinity,
   selectorLabels,
   serviceAccount,
@@ -48,11 +49,11 @@ export interface PushgatewayDeployInputs {
   readonly certificateArn?: string;
 }
 
-/** The certificate ARN render writes where the deployed stack puts the ACM certificate's ARN (a deploy-time token). */
+/** The certificate ARN render writes for the replicas' NLB names (renderCertificateArn). */
 export function renderPushgatewayCertificateArn(
   config: Pick<EnvironmentConfig, 'account' | 'region' | 'name'>,
 ): string {
-  return `arn:aws:acm:${config.region}:${config.account}:certificate/render-placeholder-pushgateway-${config.name}`;
+  return renderCertificateArn(config, 'pushgateway');
 }
 
 /**

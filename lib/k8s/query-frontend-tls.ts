@@ -1,9 +1,9 @@
-import { stringify } from 'yaml';
 import { serviceHost } from './common';
-import { commonLabels, MONITORING_NAMESPACE } from './namespace';
-import { THANOS_HTTP_CONFIG, thanosHttpServerConfig } from './thanos-http-tls';
+import { MONITORING_NAMESPACE } from './namespace';
+import { THANOS_HTTP_CONFIG } from './thanos-http-tls';
 import { webServerCertificate } from './thanos-tls';
 import type { KubernetesObject } from './types';
+import { webConfigMap, webScrapeTlsConfig } from './web-server-tls';
 
 /**
  * HTTPS on the query-frontend's one HTTP port (9090), the same way as the other Thanos components
@@ -25,10 +25,6 @@ export const QUERY_FRONTEND_TLS_SECRET = 'thanos-query-frontend-web-tls';
 export const QUERY_FRONTEND_SERVER_NAME = `${FRONTEND}.${MONITORING_NAMESPACE}.svc`;
 /** Where the certificate secret is mounted in the frontend container. */
 export const QUERY_FRONTEND_TLS_DIR = '/etc/thanos/web-tls';
-export const QUERY_FRONTEND_TLS_FILES = {
-  cert: `${QUERY_FRONTEND_TLS_DIR}/tls.crt`,
-  key: `${QUERY_FRONTEND_TLS_DIR}/tls.key`,
-} as const;
 /** The frontend's web config ConfigMap, mounted where `httpServerTlsArgs()` points (same dir and key). */
 export const QUERY_FRONTEND_HTTP_CONFIG_MAP = 'thanos-query-frontend-http-config';
 
@@ -41,16 +37,11 @@ export function queryFrontendCertificate(): KubernetesObject {
 }
 
 export function queryFrontendHttpConfigMap(): KubernetesObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      name: QUERY_FRONTEND_HTTP_CONFIG_MAP,
-      namespace: MONITORING_NAMESPACE,
-      labels: commonLabels('web-tls'),
-    },
-    data: { [THANOS_HTTP_CONFIG.key]: stringify(thanosHttpServerConfig(QUERY_FRONTEND_TLS_FILES)) },
-  };
+  return webConfigMap({
+    name: QUERY_FRONTEND_HTTP_CONFIG_MAP,
+    key: THANOS_HTTP_CONFIG.key,
+    tlsDir: QUERY_FRONTEND_TLS_DIR,
+  });
 }
 
 /** The frontend pod's volumes and its container's mounts for serving HTTPS. */
@@ -64,7 +55,7 @@ export const QUERY_FRONTEND_TLS_VOLUME_MOUNTS: readonly Record<string, unknown>[
 ];
 
 /** The scrape's TLS settings (operator SafeTLSConfig): the CA of the frontend's own secret, its server name. */
-export const QUERY_FRONTEND_SCRAPE_TLS_CONFIG = {
-  ca: { secret: { name: QUERY_FRONTEND_TLS_SECRET, key: 'ca.crt' } },
-  serverName: QUERY_FRONTEND_SERVER_NAME,
-} as const;
+export const QUERY_FRONTEND_SCRAPE_TLS_CONFIG = webScrapeTlsConfig(
+  QUERY_FRONTEND_TLS_SECRET,
+  QUERY_FRONTEND_SERVER_NAME,
+);

@@ -15,6 +15,7 @@ import {
   podDisruptionBudget,
   podSecurityContext,
   preferredAntiAffinity,
+  renderCertificateArn,
   selectorLabels,
   serviceAccount,
   serviceHost,
@@ -61,11 +62,11 @@ export interface ThanosQueryDeployInputs {
   readonly certificateArn?: string;
 }
 
-/** The certificate ARN render writes where the deployed stack puts the ACM certificate's ARN (a deploy-time token). */
+/** The certificate ARN render writes for the query NLB's name (renderCertificateArn). */
 export function renderThanosQueryCertificateArn(
   config: Pick<EnvironmentConfig, 'account' | 'region' | 'name'>,
 ): string {
-  return `arn:aws:acm:${config.region}:${config.account}:certificate/render-placeholder-thanos-query-${config.name}`;
+  return renderCertificateArn(config, 'thanos-query');
 }
 
 /** The StoreAPIs Query fans out to, discovered by DNS SRV on each service's `grpc` port (not `--store`). */

@@ -11,20 +11,18 @@ import { pushgatewayReplicaHost, pushgatewayReplicaUrl } from '../../lib/naming'
 import { INTERNAL_TLS_POLICY } from '../../lib/platform/addons';
 import { appliedObjects, findObject, type Json } from '../support/applied-objects';
 import { newTestApp, synthesizeEnvironment } from '../support/cdk';
+import {
+  CA_PEM_BUDGET,
+  environmentBytesBesides,
+  functionVariables,
+  LAMBDA_ENVIRONMENT_LIMIT,
+} from '../support/lambda-environment';
 
 /**
  * TLS on the push functions' path to the Pushgateway replicas: each replica's internal NLB terminates TLS with an
  * ACM certificate from the environment's AWS Private CA, and the functions trust exactly that CA, read at deploy
  * time. (The client's side against a real TLS server: test/integration/pushgateway-tls.test.ts.)
  */
-
-/** Lambda's limit for all of a function's environment variables together (keys and values). */
-const LAMBDA_ENVIRONMENT_LIMIT = 4096;
-/**
- * Room kept for the CA's PEM: an RSA-4096 CA certificate with a long subject (C, ST, L, O, OU, CN) and the CA
- * extensions is 2,273 bytes as openssl writes it; EC and RSA-2048 CAs are smaller.
- */
-const CA_PEM_BUDGET = 2400;
 
 describe.each(ENVIRONMENT_NAMES)('Pushgateway NLB TLS in %s', (env) => {
   const config = loadEnvironmentConfig(env);
@@ -103,7 +101,7 @@ describe.each(ENVIRONMENT_NAMES)('Pushgateway NLB TLS in %s', (env) => {
   });
 
   const functions = ops.findResources('AWS::Lambda::Function');
-  const variables = (fn: unknown) => ((fn as Json).Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
+  const variables = functionVariables;
   const pushFunctions = Object.values(functions).filter((fn) =>
     ['push-ingest', 'push-repair'].includes(String(variables(fn).POWERTOOLS_SERVICE_NAME)),
   );
@@ -122,14 +120,8 @@ describe.each(ENVIRONMENT_NAMES)('Pushgateway NLB TLS in %s', (env) => {
 
   it(`leaves ${CA_PEM_BUDGET} bytes of the 4 KB environment limit for the CA certificate`, () => {
     for (const fn of pushFunctions) {
-      const size = Object.entries(variables(fn))
-        .filter(([name]) => name !== 'PUSHGATEWAY_CA_PEM')
-        .reduce(
-          (total, [name, value]) =>
-            // A token elsewhere (the table name) is a CloudFormation-generated name of at most 255 characters.
-            total + name.length + (typeof value === 'string' ? Buffer.byteLength(value) : 255),
-          'PUSHGATEWAY_CA_PEM'.length,
-        );
+      // A token elsewhere (the table name) is a CloudFormation-generated name of at most 255 characters.
+      const size = environmentBytesBesides(variables(fn), 'PUSHGATEWAY_CA_PEM');
       expect(size + CA_PEM_BUDGET).toBeLessThanOrEqual(LAMBDA_ENVIRONMENT_LIMIT);
     }
   });

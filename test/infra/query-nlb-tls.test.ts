@@ -9,6 +9,12 @@ import { thanosQueryHost, thanosQueryUrl } from '../../lib/naming';
 import { INTERNAL_TLS_POLICY } from '../../lib/platform/addons';
 import { appliedObjects, findObject, type Json } from '../support/applied-objects';
 import { newTestApp, synthesizeEnvironment, unacknowledgedNagFindings } from '../support/cdk';
+import {
+  CA_PEM_BUDGET,
+  environmentBytesBesides,
+  functionVariables,
+  LAMBDA_ENVIRONMENT_LIMIT,
+} from '../support/lambda-environment';
 
 /**
  * TLS on the capacity report's path to Thanos Query: the query-frontend's internal NLB terminates TLS with an ACM
@@ -16,14 +22,6 @@ import { newTestApp, synthesizeEnvironment, unacknowledgedNagFindings } from '..
  * calls it over https trusting exactly that CA, read at deploy time. (The client against a real TLS server:
  * test/integration/prometheus-api-tls.test.ts.)
  */
-
-/** Lambda's limit for all of a function's environment variables together (keys and values). */
-const LAMBDA_ENVIRONMENT_LIMIT = 4096;
-/**
- * Room kept for the CA's PEM, as for PUSHGATEWAY_CA_PEM (test/infra/pushgateway-tls.test.ts): an RSA-4096 CA
- * certificate with a long subject is 2,273 bytes as openssl writes it; EC and RSA-2048 CAs are smaller.
- */
-const CA_PEM_BUDGET = 2400;
 
 describe.each(ENVIRONMENT_NAMES)('query-frontend NLB TLS in %s', (env) => {
   const config = loadEnvironmentConfig(env);
@@ -78,7 +76,7 @@ describe.each(ENVIRONMENT_NAMES)('query-frontend NLB TLS in %s', (env) => {
   });
 
   const functions = ops.findResources('AWS::Lambda::Function');
-  const variables = (fn: unknown) => ((fn as Json).Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
+  const variables = functionVariables;
   const service = (fn: unknown) => String(variables(fn).POWERTOOLS_SERVICE_NAME);
   const [readerId] = Object.keys(ops.findResources('Custom::AWS')).filter((id) => id.startsWith('PrivateCa'));
 
@@ -98,10 +96,7 @@ describe.each(ENVIRONMENT_NAMES)('query-frontend NLB TLS in %s', (env) => {
     const entries = Object.entries(variables(fn)).filter(([name]) => name !== 'QUERY_CA_PEM');
     // Every other value is plain text here (the capacity config is JSON of the environment's sizing).
     expect(entries.filter(([, value]) => typeof value !== 'string')).toEqual([]);
-    const size = entries.reduce(
-      (total, [name, value]) => total + name.length + Buffer.byteLength(String(value)),
-      'QUERY_CA_PEM'.length,
-    );
+    const size = environmentBytesBesides(variables(fn), 'QUERY_CA_PEM');
     expect(size + CA_PEM_BUDGET).toBeLessThanOrEqual(LAMBDA_ENVIRONMENT_LIMIT);
   });
 

@@ -83,6 +83,17 @@ describe('command-line errors: one line, exit 2 for usage, no stack trace', () =
     );
   });
 
+  it('local capacity with a --query-ca file that is not there names the flag and exits 2', () => {
+    const missing = path.join(os.tmpdir(), `gl-no-such-ca-${process.pid}.pem`);
+    expectOneLineError(
+      npm(['run', '-s', 'local', '--', 'capacity', '--query-url', 'https://127.0.0.1:9', '--query-ca', missing]),
+      2,
+      new RegExp(
+        `^local capacity: --query-ca: cannot read ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(ENOENT\\)`,
+      ),
+    );
+  });
+
   it('local ingest without --port names the flag', () => {
     expectOneLineError(
       npm(['run', '-s', 'local', '--', 'ingest', '--pushgateway', 'http://127.0.0.1:9091']),

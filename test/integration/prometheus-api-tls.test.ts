@@ -1,16 +1,13 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { PrometheusApiError, prometheusApi } from '../../lambdas/adapters/prometheus-api';
-import { type RunningComponent, startPrometheus } from '../../lib/devstack/components';
+import { capacityQueryApi } from '../../lambdas/handlers/capacity-report/compose';
+import { CommandError } from '../../lambdas/local/service';
+import { requireReachable } from '../../lambdas/local/services/capacity';
+import { startPrometheus } from '../../lib/devstack/components';
 import { requireBinaries } from '../../lib/devstack/processes';
-import {
-  caExtensions,
-  serverExtensions,
-  startTlsTerminator,
-  type TestPki,
-  type TlsTerminator,
-  testPki,
-} from '../support/tls-pki';
+import { clientTlsServersAround, refusal as refusalOf } from '../support/tls-pki';
 
 /**
  * The capacity report's Prometheus API client over TLS, as it runs in AWS: the query-frontend's internal NLB
@@ -23,26 +20,37 @@ jest.setTimeout(60_000);
 
 const bins = requireBinaries(['prometheus', 'openssl']);
 
-let pki: TestPki;
-let prometheus: RunningComponent;
-const terminators: TlsTerminator[] = [];
-let trustedUrl: string;
-let wrongNameUrl: string;
-let subordinateUrl: string;
-
-async function terminator(key: string, certChain: string[]): Promise<string> {
-  const started = await startTlsTerminator({
-    key: pki.read(key),
-    certChain: certChain.map((file) => pki.read(file)),
-    backendPort: prometheus.port,
+/** Prometheus with no scrapes, its config in a temp dir removed when it stops. */
+async function startQueryBackend() {
+  const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-prometheus-api-tls-config-'));
+  const configFile = path.join(configDir, 'prometheus.yml');
+  fs.writeFileSync(configFile, 'global:\n  scrape_interval: 1m\nscrape_configs: []\n');
+  const prometheus = await startPrometheus({ configFile }).catch((error: unknown) => {
+    fs.rmSync(configDir, { recursive: true, force: true });
+    throw error;
   });
-  terminators.push(started);
-  return started.url;
+  return {
+    url: prometheus.url,
+    port: prometheus.port,
+    stop: async () => {
+      await prometheus.stop();
+      fs.rmSync(configDir, { recursive: true, force: true });
+    },
+  };
 }
+
+/** Stand-ins for the query NLB's TLS listener (test/support/tls-pki.ts) in front of Prometheus. */
+const tls = clientTlsServersAround({
+  openssl: bins.openssl,
+  prefix: 'gl-prometheus-api-tls-',
+  wrongName: 'thanos-query.monitoring.greenlang-test.internal',
+  backend: startQueryBackend,
+});
+const read = (name: string) => tls.read(name);
 
 /** How many instant queries Prometheus has answered (its own counter, read over plain HTTP past the stand-in NLB). */
 async function queriesAnswered(): Promise<number> {
-  const text = await (await fetch(`${prometheus.url}/metrics`)).text();
+  const text = await (await fetch(`${tls.backend.url}/metrics`)).text();
   const line = text
     .split('\n')
     .find((l) => l.startsWith('prometheus_http_requests_total{code="200",handler="/api/v1/query"}'));
@@ -50,48 +58,11 @@ async function queriesAnswered(): Promise<number> {
 }
 
 /** The error a query ends with (the test fails when it succeeds). */
-async function refusal(promise: Promise<unknown>): Promise<PrometheusApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof PrometheusApiError) return error;
-    throw error;
-  }
-  throw new Error('the query succeeded');
-}
-
-beforeAll(async () => {
-  pki = testPki(bins.openssl, 'gl-prometheus-api-tls-');
-  pki.rootCa('private-ca');
-  pki.rootCa('other-ca');
-  pki.signed('frontend', 'private-ca', serverExtensions('localhost'), 1);
-  pki.signed('wrong-name', 'private-ca', serverExtensions('thanos-query.monitoring.greenlang-test.internal'), 2);
-  // A subordinate CA under a root, as an organisation's AWS Private CA often is.
-  pki.rootCa('root-ca');
-  pki.signed('subordinate-ca', 'root-ca', caExtensions({ subordinate: true }), 3);
-  pki.signed('frontend-of-subordinate', 'subordinate-ca', serverExtensions('localhost'), 4);
-
-  const configFile = path.join(pki.dir, 'prometheus.yml');
-  fs.writeFileSync(configFile, 'global:\n  scrape_interval: 1m\nscrape_configs: []\n');
-  prometheus = await startPrometheus({ configFile });
-  trustedUrl = await terminator('frontend.key', ['frontend.pem']);
-  wrongNameUrl = await terminator('wrong-name.key', ['wrong-name.pem']);
-  subordinateUrl = await terminator('frontend-of-subordinate.key', [
-    'frontend-of-subordinate.pem',
-    'subordinate-ca.pem',
-    'root-ca.pem',
-  ]);
-});
-
-afterAll(async () => {
-  await Promise.all(terminators.map((t) => t.close()));
-  await prometheus?.stop();
-  pki?.remove();
-});
+const refusal = (promise: Promise<unknown>) => refusalOf(promise, PrometheusApiError);
 
 describe('the Prometheus API client over TLS (a local TLS terminator stands in for the query NLB)', () => {
   it('queries through a server whose certificate the given CA signed', async () => {
-    const api = prometheusApi({ baseUrl: trustedUrl, ca: pki.read('private-ca.pem') });
+    const api = prometheusApi({ baseUrl: tls.trustedUrl, ca: read('private-ca.pem') });
     const before = await queriesAnswered();
     expect(await api.query('vector(7)', new Date())).toEqual([{ labels: {}, value: 7 }]);
     const end = new Date();
@@ -102,7 +73,7 @@ describe('the Prometheus API client over TLS (a local TLS terminator stands in f
   });
 
   it('refuses a server whose certificate another CA signed, before sending the query', async () => {
-    const api = prometheusApi({ baseUrl: trustedUrl, ca: pki.read('other-ca.pem') });
+    const api = prometheusApi({ baseUrl: tls.trustedUrl, ca: read('other-ca.pem') });
     const before = await queriesAnswered();
     const error = await refusal(api.query('vector(1)', new Date()));
     expect(error.message).toMatch(/^\/api\/v1\/query "vector\(1\)": request to https:\/\/localhost:\d+ failed: /);
@@ -112,13 +83,13 @@ describe('the Prometheus API client over TLS (a local TLS terminator stands in f
 
   it("refuses the private CA's server with Node's public roots alone (no CA given)", async () => {
     const before = await queriesAnswered();
-    const error = await refusal(prometheusApi({ baseUrl: trustedUrl }).query('vector(1)', new Date()));
+    const error = await refusal(prometheusApi({ baseUrl: tls.trustedUrl }).query('vector(1)', new Date()));
     expect(error.message).toMatch(/certificate/i);
     expect(await queriesAnswered()).toBe(before);
   });
 
   it('refuses a certificate of the trusted CA issued for another name', async () => {
-    const api = prometheusApi({ baseUrl: wrongNameUrl, ca: pki.read('private-ca.pem') });
+    const api = prometheusApi({ baseUrl: tls.wrongNameUrl, ca: read('private-ca.pem') });
     const before = await queriesAnswered();
     const error = await refusal(api.query('vector(1)', new Date()));
     expect(error.message).toMatch(/Hostname\/IP does not match certificate's altnames/);
@@ -126,16 +97,30 @@ describe('the Prometheus API client over TLS (a local TLS terminator stands in f
   });
 
   it('trusts a subordinate CA by itself (what GetCertificateAuthorityCertificate returns for one), not its root', async () => {
-    const api = prometheusApi({ baseUrl: subordinateUrl, ca: pki.read('subordinate-ca.pem') });
+    const api = prometheusApi({ baseUrl: tls.subordinateUrl, ca: read('subordinate-ca.pem') });
     expect(await api.query('vector(5)', new Date())).toEqual([{ labels: {}, value: 5 }]);
     // Trusting another root does not make the subordinate's chain acceptable.
-    const stranger = prometheusApi({ baseUrl: subordinateUrl, ca: pki.read('private-ca.pem') });
+    const stranger = prometheusApi({ baseUrl: tls.subordinateUrl, ca: read('private-ca.pem') });
     expect((await refusal(stranger.query('vector(5)', new Date()))).message).toMatch(/certificate/i);
   });
 
   it('refuses a CA for an http URL (it would never be used)', () => {
-    expect(() => prometheusApi({ baseUrl: prometheus.url, ca: pki.read('private-ca.pem') })).toThrow(
-      new PrometheusApiError(`a CA is given but ${JSON.stringify(prometheus.url)} is not an https URL`),
+    expect(() => prometheusApi({ baseUrl: tls.backend.url, ca: read('private-ca.pem') })).toThrow(
+      new PrometheusApiError(`a CA is given but ${JSON.stringify(tls.backend.url)} is not an https URL`),
+    );
+  });
+
+  it("npm run local -- capacity checks the URL with the report's own client: trusted through --query-ca, else named", async () => {
+    const trusted = capacityQueryApi({ queryUrl: tls.trustedUrl, queryCa: read('private-ca.pem') });
+    const before = await queriesAnswered();
+    await expect(requireReachable(trusted, tls.trustedUrl)).resolves.toBeUndefined();
+    expect(await queriesAnswered()).toBe(before + 1);
+
+    const untrusted = capacityQueryApi({ queryUrl: tls.trustedUrl });
+    await expect(requireReachable(untrusted, tls.trustedUrl)).rejects.toThrow(
+      new CommandError(
+        `--query-url ${tls.trustedUrl}: its certificate is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE): pass the CA that issued it with --query-ca FILE`,
+      ),
     );
   });
 });

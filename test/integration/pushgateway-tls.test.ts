@@ -3,16 +3,9 @@ import {
   pushgatewayReplica,
   ReplicaUnavailableError,
 } from '../../lambdas/adapters/pushgateway';
-import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
+import { startPushgateway } from '../../lib/devstack/components';
 import { requireBinaries } from '../../lib/devstack/processes';
-import {
-  caExtensions,
-  serverExtensions,
-  startTlsTerminator,
-  type TestPki,
-  type TlsTerminator,
-  testPki,
-} from '../support/tls-pki';
+import { clientTlsServersAround, refusal as refusalOf } from '../support/tls-pki';
 
 /**
  * The push functions' replica client over TLS, as it runs in AWS: the Pushgateway's internal NLB terminates TLS with
@@ -27,22 +20,14 @@ jest.setTimeout(60_000);
 
 const bins = requireBinaries(['pushgateway', 'openssl']);
 
-let pki: TestPki;
-let pushgateway: RunningComponent;
-const terminators: TlsTerminator[] = [];
-
-const read = (name: string) => pki.read(name);
-
-/** A stand-in for a replica's NLB TLS listener (test/support/tls-pki.ts) in front of the Pushgateway. */
-async function tlsTerminator(keyFile: string, certChain: string[]): Promise<string> {
-  const started = await startTlsTerminator({
-    key: read(keyFile),
-    certChain: certChain.map(read),
-    backendPort: pushgateway.port,
-  });
-  terminators.push(started);
-  return started.url;
-}
+/** Stand-ins for a replica's NLB TLS listener (test/support/tls-pki.ts) in front of the Pushgateway. */
+const tls = clientTlsServersAround({
+  openssl: bins.openssl,
+  prefix: 'gl-pushgateway-tls-',
+  wrongName: 'pushgateway-9.monitoring.greenlang-test.internal',
+  backend: () => startPushgateway(),
+});
+const read = (name: string) => tls.read(name);
 
 const body = (metric: string) => new TextEncoder().encode(`# TYPE ${metric} gauge\n${metric} 1\n`);
 const put = (replica: PushgatewayReplica, job: string) =>
@@ -50,56 +35,17 @@ const put = (replica: PushgatewayReplica, job: string) =>
 
 /** The jobs the Pushgateway holds, read over plain HTTP past the stand-in NLB. */
 async function jobsHeld(): Promise<string[]> {
-  const response = await fetch(`${pushgateway.url}/api/v1/metrics`);
+  const response = await fetch(`${tls.backend.url}/api/v1/metrics`);
   const json = (await response.json()) as { data: { labels: { job: string } }[] };
   return json.data.map((group) => group.labels.job).sort();
 }
 
 /** The error a push ends with (the test fails when it succeeds). */
-async function refusal(promise: Promise<unknown>): Promise<ReplicaUnavailableError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ReplicaUnavailableError) return error;
-    throw error;
-  }
-  throw new Error('the push succeeded');
-}
-
-let trustedUrl: string;
-let wrongNameUrl: string;
-let subordinateUrl: string;
-
-beforeAll(async () => {
-  pki = testPki(bins.openssl, 'gl-pushgateway-tls-');
-  pki.rootCa('private-ca');
-  pki.rootCa('other-ca');
-  pki.signed('replica', 'private-ca', serverExtensions('localhost'), 1);
-  pki.signed('wrong-name', 'private-ca', serverExtensions('pushgateway-9.monitoring.greenlang-test.internal'), 2);
-  // A subordinate CA under a root, as an organisation's AWS Private CA often is.
-  pki.rootCa('root-ca');
-  pki.signed('subordinate-ca', 'root-ca', caExtensions({ subordinate: true }), 3);
-  pki.signed('replica-of-subordinate', 'subordinate-ca', serverExtensions('localhost'), 4);
-
-  pushgateway = await startPushgateway();
-  trustedUrl = await tlsTerminator('replica.key', ['replica.pem']);
-  wrongNameUrl = await tlsTerminator('wrong-name.key', ['wrong-name.pem']);
-  subordinateUrl = await tlsTerminator('replica-of-subordinate.key', [
-    'replica-of-subordinate.pem',
-    'subordinate-ca.pem',
-    'root-ca.pem',
-  ]);
-});
-
-afterAll(async () => {
-  await Promise.all(terminators.map((t) => t.close()));
-  await pushgateway?.stop();
-  pki?.remove();
-});
+const refusal = (promise: Promise<unknown>) => refusalOf(promise, ReplicaUnavailableError);
 
 describe('the Pushgateway replica client over TLS (a local TLS terminator stands in for the NLB)', () => {
   it('pushes and reads groups through a server whose certificate the given CA signed', async () => {
-    const replica = pushgatewayReplica('pushgateway-0', trustedUrl, { ca: read('private-ca.pem') });
+    const replica = pushgatewayReplica('pushgateway-0', tls.trustedUrl, { ca: read('private-ca.pem') });
     const answer = await put(replica, 'tls_trusted');
     expect(answer.status).toBe(200);
     expect((await replica.groups()).map((group) => group.key.job)).toContain('tls_trusted');
@@ -107,7 +53,7 @@ describe('the Pushgateway replica client over TLS (a local TLS terminator stands
   });
 
   it('refuses a server whose certificate another CA signed, before sending anything', async () => {
-    const replica = pushgatewayReplica('pushgateway-0', trustedUrl, { ca: read('other-ca.pem') });
+    const replica = pushgatewayReplica('pushgateway-0', tls.trustedUrl, { ca: read('other-ca.pem') });
     const error = await refusal(put(replica, 'tls_other_ca'));
     expect(error.message).toMatch(/^pushgateway-0: .*(certificate|verify)/i);
     // The handshake failed: the replica cannot have applied it.
@@ -116,7 +62,7 @@ describe('the Pushgateway replica client over TLS (a local TLS terminator stands
   });
 
   it("refuses the private CA's server with Node's public roots alone (no CA given)", async () => {
-    const replica = pushgatewayReplica('pushgateway-0', trustedUrl);
+    const replica = pushgatewayReplica('pushgateway-0', tls.trustedUrl);
     const error = await refusal(put(replica, 'tls_public_roots'));
     expect(error.message).toMatch(/certificate/i);
     expect(error.maybeApplied).toBe(false);
@@ -124,7 +70,7 @@ describe('the Pushgateway replica client over TLS (a local TLS terminator stands
   });
 
   it('refuses a certificate of the trusted CA issued for another name', async () => {
-    const replica = pushgatewayReplica('pushgateway-0', wrongNameUrl, { ca: read('private-ca.pem') });
+    const replica = pushgatewayReplica('pushgateway-0', tls.wrongNameUrl, { ca: read('private-ca.pem') });
     const error = await refusal(put(replica, 'tls_wrong_name'));
     expect(error.message).toMatch(/Hostname\/IP does not match certificate's altnames/);
     expect(error.maybeApplied).toBe(false);
@@ -132,10 +78,10 @@ describe('the Pushgateway replica client over TLS (a local TLS terminator stands
   });
 
   it('trusts a subordinate CA by itself (what GetCertificateAuthorityCertificate returns for one), not its root', async () => {
-    const replica = pushgatewayReplica('pushgateway-1', subordinateUrl, { ca: read('subordinate-ca.pem') });
+    const replica = pushgatewayReplica('pushgateway-1', tls.subordinateUrl, { ca: read('subordinate-ca.pem') });
     expect((await put(replica, 'tls_subordinate')).status).toBe(200);
     // Another root's subordinate is still refused.
-    const stranger = pushgatewayReplica('pushgateway-1', subordinateUrl, { ca: read('private-ca.pem') });
+    const stranger = pushgatewayReplica('pushgateway-1', tls.subordinateUrl, { ca: read('private-ca.pem') });
     expect((await refusal(put(stranger, 'tls_subordinate_stranger'))).maybeApplied).toBe(false);
     expect(await jobsHeld()).toEqual(expect.arrayContaining(['tls_subordinate']));
     expect(await jobsHeld()).not.toContain('tls_subordinate_stranger');

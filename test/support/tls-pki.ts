@@ -25,8 +25,8 @@ export function serverExtensions(dnsName: string): string {
 
 export interface TestPki {
   readonly dir: string;
-  /** A self-signed root CA `<name>.pem` / `<name>.key` (EC P-256). */
-  rootCa(name: string): void;
+  /** A self-signed root CA `<name>.pem` / `<name>.key` (EC P-256), its subject `CN=<commonName>`. */
+  rootCa(name: string, commonName?: string): void;
   /** `<name>.pem` / `<name>.key` signed by `issuer`, with the given extensions. */
   signed(name: string, issuer: string, extensions: string, serial: number): void;
   /** A file's text, e.g. `read('private-ca.pem')`. */
@@ -41,7 +41,7 @@ export function testPki(openssl: string, prefix: string): TestPki {
   const run = (args: string[]) => execFileSync(openssl, args, { cwd: dir, stdio: 'pipe' });
   return {
     dir,
-    rootCa(name) {
+    rootCa(name, commonName = name) {
       run([
         'req',
         '-x509',
@@ -51,7 +51,7 @@ export function testPki(openssl: string, prefix: string): TestPki {
         '-out',
         `${name}.pem`,
         '-subj',
-        `/CN=${name}`,
+        `/CN=${commonName}`,
         '-days',
         '2',
         '-addext',
@@ -130,5 +130,141 @@ export async function startTlsTerminator(options: {
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * The servers a client TLS test checks its client against, each a TLS terminator in front of `backendPort` with
+ * `pki`'s `private-ca.pem`, `other-ca.pem` and `subordinate-ca.pem` to trust:
+ * - `trustedUrl`: a certificate for `localhost` from the private CA;
+ * - `wrongNameUrl`: a certificate from the private CA for `wrongName`, not `localhost`;
+ * - `subordinateUrl`: a certificate from a subordinate CA under `root-ca`, served with its chain up to the root, as
+ *   an organisation's AWS Private CA often is.
+ */
+export interface ClientTlsServers {
+  readonly pki: TestPki;
+  readonly trustedUrl: string;
+  readonly wrongNameUrl: string;
+  readonly subordinateUrl: string;
+  /** Stops the terminators and removes the PKI's temp dir. */
+  close(): Promise<void>;
+}
+
+/** Makes the PKI (in a temp dir named from `prefix`) and starts the terminators of {@link ClientTlsServers}. */
+export async function startClientTlsServers(options: {
+  readonly openssl: string;
+  readonly prefix: string;
+  readonly backendPort: number;
+  /** The DNS name of the wrong-name certificate. */
+  readonly wrongName: string;
+}): Promise<ClientTlsServers> {
+  const pki = testPki(options.openssl, options.prefix);
+  const terminators: TlsTerminator[] = [];
+  const close = async () => {
+    await Promise.all(terminators.map((t) => t.close()));
+    pki.remove();
+  };
+  const terminator = async (key: string, certChain: string[]) => {
+    const started = await startTlsTerminator({
+      key: pki.read(key),
+      certChain: certChain.map((file) => pki.read(file)),
+      backendPort: options.backendPort,
+    });
+    terminators.push(started);
+    return started.url;
+  };
+  try {
+    pki.rootCa('private-ca');
+    pki.rootCa('other-ca');
+    pki.signed('server', 'private-ca', serverExtensions('localhost'), 1);
+    pki.signed('wrong-name', 'private-ca', serverExtensions(options.wrongName), 2);
+    pki.rootCa('root-ca');
+    pki.signed('subordinate-ca', 'root-ca', caExtensions({ subordinate: true }), 3);
+    pki.signed('server-of-subordinate', 'subordinate-ca', serverExtensions('localhost'), 4);
+    return {
+      pki,
+      trustedUrl: await terminator('server.key', ['server.pem']),
+      wrongNameUrl: await terminator('wrong-name.key', ['wrong-name.pem']),
+      subordinateUrl: await terminator('server-of-subordinate.key', [
+        'server-of-subordinate.pem',
+        'subordinate-ca.pem',
+        'root-ca.pem',
+      ]),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The error `promise` ends with, when it is an `errorClass` (the test fails when the promise succeeds). */
+export async function refusal<E extends Error>(
+  promise: Promise<unknown>,
+  errorClass: abstract new (...args: never[]) => E,
+): Promise<E> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof errorClass) return error;
+    throw error;
+  }
+  throw new Error('it succeeded where a refusal was expected');
+}
+
+/** A running backend the {@link ClientTlsServers} forward to. */
+export interface TlsBackend {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** What {@link clientTlsServersAround} hands a test file: read once its `beforeAll` has run. */
+export interface ClientTlsFixture<B extends TlsBackend> {
+  readonly backend: B;
+  readonly trustedUrl: string;
+  readonly wrongNameUrl: string;
+  readonly subordinateUrl: string;
+  /** A file of the PKI, e.g. `read('private-ca.pem')`. */
+  read(file: string): string;
+}
+
+/**
+ * In a test file: before all its tests, starts `backend` and {@link ClientTlsServers} in front of it; after them,
+ * stops both and removes the PKI.
+ */
+export function clientTlsServersAround<B extends TlsBackend>(options: {
+  readonly openssl: string;
+  readonly prefix: string;
+  readonly wrongName: string;
+  readonly backend: () => Promise<B>;
+}): ClientTlsFixture<B> {
+  let backend: B | undefined;
+  let servers: ClientTlsServers | undefined;
+  const started = (): { backend: B; servers: ClientTlsServers } => {
+    if (!backend || !servers) throw new Error('the TLS servers are not started: read them inside a test');
+    return { backend, servers };
+  };
+  beforeAll(async () => {
+    backend = await options.backend();
+    servers = await startClientTlsServers({ ...options, backendPort: backend.port });
+  });
+  afterAll(async () => {
+    await servers?.close();
+    await backend?.stop();
+  });
+  return {
+    get backend() {
+      return started().backend;
+    },
+    get trustedUrl() {
+      return started().servers.trustedUrl;
+    },
+    get wrongNameUrl() {
+      return started().servers.wrongNameUrl;
+    },
+    get subordinateUrl() {
+      return started().servers.subordinateUrl;
+    },
+    read: (file) => started().servers.pki.read(file),
   };
 }

@@ -3,12 +3,23 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { secretsManagerSource } from '../../adapters/secrets-manager';
 import type { alertWebhookEnv } from '../../contracts/alert-webhook';
 import type { EnvValues } from '../../contracts/env';
-import { makeWebhookHandler } from './handler';
+import { makeWebhookHandler, type WebhookDeps } from './handler';
 
-/** The webhook's object graph in AWS: token from Secrets Manager, accepted notifications to the delivery queue. */
+/**
+ * What differs between the Lambda and `npm run local -- alerts`: where the token comes from (Secrets Manager, or
+ * the flags), where an accepted notification goes (the delivery queue, or the delivery function in-process), the log.
+ */
+export type WebhookParts = WebhookDeps;
+
+/** The webhook's object graph, shared by the Lambda and `npm run local -- alerts`. */
+export function composeAlertWebhookWith(parts: WebhookParts) {
+  return makeWebhookHandler(parts);
+}
+
+/** The webhook in AWS: token from Secrets Manager, accepted notifications to the delivery queue. */
 export function composeAlertWebhook(env: EnvValues<typeof alertWebhookEnv.variables>, logger: Logger) {
   const sqs = new SQSClient({});
-  return makeWebhookHandler({
+  return composeAlertWebhookWith({
     token: secretsManagerSource(env.tokenSecretName),
     accept: async (_notification, body) => {
       const sent = await sqs.send(new SendMessageCommand({ QueueUrl: env.deliveryQueueUrl, MessageBody: body }));

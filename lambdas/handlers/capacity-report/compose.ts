@@ -3,10 +3,11 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { cloudWatchBucketSize } from '../../adapters/bucket-size';
 import { systemClock } from '../../adapters/clock';
-import { prometheusApi } from '../../adapters/prometheus-api';
+import { type PrometheusApi, prometheusApi } from '../../adapters/prometheus-api';
 import { s3ReportStore } from '../../adapters/report-store';
 import type { capacityReportEnv } from '../../contracts/capacity-report';
 import type { EnvValues } from '../../contracts/env';
+import type { CapacityConfig } from '../../domain/capacity/capacity-config';
 import { type CapacityReportDeps, makeCapacityReportHandler } from './handler';
 
 type CapacityReportEnv = EnvValues<typeof capacityReportEnv.variables>;
@@ -15,20 +16,26 @@ type CapacityReportEnv = EnvValues<typeof capacityReportEnv.variables>;
 export type CapacityReportParts = Pick<CapacityReportDeps, 'store' | 'bucketSize' | 'now' | 'log'>;
 
 /**
+ * The Prometheus API at `queryUrl`, trusting only `queryCa` when given (the Lambda's QUERY_CA_PEM, `--query-ca`
+ * locally): the one client of the report, and of `npm run local`'s reachability check before it.
+ */
+export function capacityQueryApi(
+  env: Pick<CapacityReportEnv, 'queryUrl'> & Partial<Pick<CapacityReportEnv, 'queryCa'>>,
+): PrometheusApi {
+  return prometheusApi({ baseUrl: env.queryUrl, ...(env.queryCa === undefined ? {} : { ca: env.queryCa }) });
+}
+
+/**
  * The capacity report's object graph, shared by the Lambda, `npm run local -- capacity` and the weekly summary's
- * live report (`npm run local -- summary`): the Prometheus API at `queryUrl` (trusting only `queryCa` when given: the
- * Lambda's QUERY_CA_PEM), the environment's sizing and retention.
+ * live report (`npm run local -- summary`): the query API, the environment's sizing and retention.
  */
 export function composeCapacityReportWith(
-  env: Pick<CapacityReportEnv, 'queryUrl' | 'capacityConfig'> & Partial<Pick<CapacityReportEnv, 'queryCa'>>,
+  prometheus: PrometheusApi,
+  config: CapacityConfig,
   parts: CapacityReportParts,
 ) {
-  const config = env.capacityConfig;
   return makeCapacityReportHandler({
-    prometheus: prometheusApi({
-      baseUrl: env.queryUrl,
-      ...(env.queryCa === undefined ? {} : { ca: env.queryCa }),
-    }),
+    prometheus,
     environment: config.environment,
     sizing: config.sizing,
     retention: config.retention,
@@ -38,7 +45,7 @@ export function composeCapacityReportWith(
 
 /** The capacity report in AWS. */
 export function composeCapacityReport(env: CapacityReportEnv, logger: Logger) {
-  return composeCapacityReportWith(env, {
+  return composeCapacityReportWith(capacityQueryApi(env), env.capacityConfig, {
     store: s3ReportStore(new S3Client({}), env.reportsBucket),
     bucketSize: { source: cloudWatchBucketSize(new CloudWatchClient({})), bucketName: env.thanosBucket },
     now: systemClock,

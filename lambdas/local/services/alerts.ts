@@ -12,7 +12,7 @@ import { IDEMPOTENCY_TTL_SECONDS } from '../../domain/alerts/idempotency';
 import type { DeliveryTarget } from '../../domain/alerts/routing';
 import { composeDeliverNotification, type DeliveryTargets, targetsOn } from '../../handlers/alert-delivery/compose';
 import type { DeliverNotification, DeliveryDeps } from '../../handlers/alert-delivery/handler';
-import { makeWebhookHandler } from '../../handlers/alert-webhook/handler';
+import { composeAlertWebhookWith } from '../../handlers/alert-webhook/compose';
 import { awsClientConfig } from '../aws';
 import { type LocalService, parseFlags, UsageError } from '../service';
 import { localToken, TOKEN_FLAGS, tokenUsage } from '../token';
@@ -100,7 +100,8 @@ export async function startAlertFanoutServer(options: AlertFanoutServerOptions):
       logger,
     });
   const token = options.token;
-  const webhook = makeWebhookHandler({
+  // The webhook's graph (alert-webhook/compose.ts), with the token from the options and delivery in-process.
+  const webhook = composeAlertWebhookWith({
     token: token ? async () => token : undefined,
     accept: async (notification) => {
       const result = await deliver(notification);

@@ -3,7 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { directoryReportStore, type ReportStore, s3ReportStore } from '../../adapters/report-store';
 import { snsPublisher } from '../../adapters/sns-publisher';
-import { composeCapacityReportWith } from '../../handlers/capacity-report/compose';
+import { capacityQueryApi, composeCapacityReportWith } from '../../handlers/capacity-report/compose';
 import { composeWeeklySummaryWith } from '../../handlers/weekly-summary/compose';
 import { awsClientConfig } from '../aws';
 import { type LocalService, parseFlags, UsageError } from '../service';
@@ -60,14 +60,12 @@ export const service: LocalService = {
       );
     }
     const store = reportStoreFor(values.reports, region);
-    await requireReachable(baseUrl);
+    const prometheus = capacityQueryApi({ queryUrl: baseUrl });
+    await requireReachable(prometheus, baseUrl);
 
     // The Lambdas' graphs (compose.ts), with the local store, topic and clock, and a live capacity report.
     const clock = () => now ?? new Date();
-    const capacity = composeCapacityReportWith(
-      { queryUrl: baseUrl, capacityConfig: LOCAL_CAPACITY_CONFIG },
-      { store, now: clock },
-    );
+    const capacity = composeCapacityReportWith(prometheus, LOCAL_CAPACITY_CONFIG, { store, now: clock });
     const run = composeWeeklySummaryWith(
       { environmentName: LOCAL_CAPACITY_CONFIG.environment },
       snsPublisher(new SNSClient(awsClientConfig('SNS', { region, endpointFlag: 'AWS_ENDPOINT_URL_SNS' })), topicArn),

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
@@ -15,6 +14,7 @@ import { QUERY_FRONTEND_SCRAPE_TLS_CONFIG } from '../../../lib/k8s/query-fronten
 import { thanosHttpClientTlsConfig } from '../../../lib/k8s/thanos-http-tls';
 import { THANOS_TLS_DIR } from '../../../lib/k8s/thanos-tls';
 import { eventually } from '../../support/eventually';
+import { type TestPki, testPki } from '../../support/tls-pki';
 import { find, type Json, objectsFor } from '../../unit/k8s/support';
 
 /**
@@ -40,40 +40,68 @@ const { objects } = objectsFor('prod');
 /** Grafana's provisioned data sources file, as rendered. */
 const dataSources = (): string => find(objects, 'ConfigMap', 'grafana-config').data['datasources.yaml'];
 
+let pki: TestPki;
 let dir: string;
 const processes: ManagedProcess[] = [];
 
-async function openssl(...args: string[]): Promise<void> {
-  await run(bins.openssl, args, { cwd: dir });
+let serial = 0;
+
+/** A server certificate for `dnsNames`/`ipAddresses` signed by the test CA (files `<name>.pem/.key` in the PKI). */
+function issue(name: string, dnsNames: readonly string[], ipAddresses: readonly string[] = []): void {
+  const san = [...dnsNames.map((d) => `DNS:${d}`), ...ipAddresses.map((ip) => `IP:${ip}`)].join(',');
+  serial += 1;
+  pki.signed(
+    name,
+    'ca',
+    `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`,
+    serial,
+  );
 }
 
-/** A test CA, then a server certificate for `dnsNames`/`ipAddresses` signed by it (files `<name>.crt/.key`). */
-async function issue(name: string, dnsNames: readonly string[], ipAddresses: readonly string[] = []): Promise<void> {
-  const san = [...dnsNames.map((d) => `DNS:${d}`), ...ipAddresses.map((ip) => `IP:${ip}`)].join(',');
+/**
+ * Writes `fileName` in the temp dir: the rendered web config (ConfigMap `configMap`, key `key`) with the
+ * mounted-secret paths under `mountDir` pointed at `certName`'s files in the temp dir. Answers its path.
+ */
+function renderedWebConfigFile(
+  fileName: string,
+  rendering: { readonly configMap: string; readonly key: string; readonly mountDir: string },
+  certName: string,
+): string {
+  const { configMap, key, mountDir } = rendering;
+  const rendered = parse(find(objects, 'ConfigMap', configMap).data[key]);
+  const local = (file: string) => {
+    if (!file.startsWith(`${mountDir}/`)) throw new Error(`${file} is not in ${mountDir}`);
+    const files: Record<string, string> = { 'tls.crt': `${certName}.pem`, 'tls.key': `${certName}.key` };
+    const name = files[file.slice(mountDir.length + 1)];
+    if (!name) throw new Error(`${file} is neither tls.crt nor tls.key of the mounted secret`);
+    return path.join(dir, name);
+  };
+  const server = rendered.tls_server_config;
+  const file = path.join(dir, fileName);
   fs.writeFileSync(
-    path.join(dir, `${name}.ext`),
-    `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`,
+    file,
+    stringify({
+      ...rendered,
+      tls_server_config: { ...server, cert_file: local(server.cert_file), key_file: local(server.key_file) },
+    }),
   );
-  await openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`);
-  await openssl('req', '-new', '-key', `${name}.key`, '-subj', `/CN=${dnsNames[0]}`, '-out', `${name}.csr`);
-  await openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    `${name}.ext`,
-    '-out',
-    `${name}.crt`,
-  );
+  return file;
 }
+
+/** Writes `fileName` in the temp dir: a web config serving `certName`'s certificate and key. Answers its path. */
+function certWebConfigFile(fileName: string, certName: string): string {
+  const file = path.join(dir, fileName);
+  fs.writeFileSync(
+    file,
+    stringify({
+      tls_server_config: { cert_file: path.join(dir, `${certName}.pem`), key_file: path.join(dir, `${certName}.key`) },
+    }),
+  );
+  return file;
+}
+
+/** The test CA's certificate (what cert-manager writes as `ca.crt`). */
+const testCa = (): Buffer => fs.readFileSync(path.join(dir, 'ca.pem'));
 
 interface Answer {
   readonly status: number;
@@ -93,20 +121,6 @@ function httpsGet(url: string, options: { ca?: Buffer; servername?: string }): P
     });
     request.on('timeout', () => request.destroy(new Error(`timeout: ${url}`)));
     request.on('error', reject);
-  });
-}
-
-/** The rendered Thanos web config with the mounted-secret paths pointed at `certName`'s files in the temp dir. */
-function renderedThanosWebConfig(certName: string): string {
-  const rendered = parse(find(objects, 'ConfigMap', 'thanos-http-config').data['http-config.yaml']);
-  const local = (file: string) => {
-    if (!file.startsWith(`${THANOS_TLS_DIR}/`)) throw new Error(`${file} is not in the mounted TLS secret`);
-    return path.join(dir, file.slice(THANOS_TLS_DIR.length + 1).replace(/^tls\./, `${certName}.`));
-  };
-  const server = rendered.tls_server_config;
-  return stringify({
-    ...rendered,
-    tls_server_config: { ...server, cert_file: local(server.cert_file), key_file: local(server.key_file) },
   });
 }
 
@@ -134,27 +148,15 @@ async function startHttpsPrometheus(
   );
 }
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-web-tls-'));
-  await openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
-  await openssl(
-    'req',
-    '-x509',
-    '-new',
-    '-key',
-    'ca.key',
-    '-subj',
-    '/CN=greenlang-thanos-grpc-ca',
-    '-days',
-    '1',
-    '-out',
-    'ca.crt',
-  );
+beforeAll(() => {
+  pki = testPki(bins.openssl, 'gl-web-tls-');
+  pki.rootCa('ca', 'greenlang-thanos-grpc-ca');
+  dir = pki.dir;
 });
 
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.stop()));
-  fs.rmSync(dir, { recursive: true, force: true });
+  pki?.remove();
 });
 
 describe('Thanos HTTP TLS: the rendered --http.config served by the real exporter-toolkit web server', () => {
@@ -164,13 +166,16 @@ describe('Thanos HTTP TLS: the rendered --http.config served by the real exporte
   let ca: Buffer;
 
   beforeAll(async () => {
-    await issue('query', queryCert.spec.dnsNames);
-    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
-    const webConfigFile = path.join(dir, 'thanos-http-config.yaml');
-    fs.writeFileSync(webConfigFile, renderedThanosWebConfig('query'));
+    issue('query', queryCert.spec.dnsNames);
+    ca = testCa();
+    const webConfigFile = renderedWebConfigFile(
+      'thanos-http-config.yaml',
+      { configMap: 'thanos-http-config', key: 'http-config.yaml', mountDir: THANOS_TLS_DIR },
+      'query',
+    );
     // promtool validates the file as a web config (unknown keys would be refused).
     await run(bins.promtool, ['check', 'web-config', webConfigFile]);
-    const caFile = path.join(dir, 'ca.crt');
+    const caFile = path.join(dir, 'ca.pem');
     port = await freePort();
     // The server scrapes itself twice: as our Thanos clients are configured (ca_file + server_name), and with
     // another server name.
@@ -233,17 +238,11 @@ describe("Prometheus web TLS: the rendered certificate's names verify for every 
   let ca: Buffer;
 
   beforeAll(async () => {
-    await issue('prometheus', promCert.spec.dnsNames, promCert.spec.ipAddresses);
-    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
+    issue('prometheus', promCert.spec.dnsNames, promCert.spec.ipAddresses);
+    ca = testCa();
     // The operator writes the web config from spec.web.tlsConfig (tls_server_config cert_file/key_file): the same
     // format, with the certificate under test.
-    const webConfigFile = path.join(dir, 'prometheus-web-config.yaml');
-    fs.writeFileSync(
-      webConfigFile,
-      stringify({
-        tls_server_config: { cert_file: path.join(dir, 'prometheus.crt'), key_file: path.join(dir, 'prometheus.key') },
-      }),
-    );
+    const webConfigFile = certWebConfigFile('prometheus-web-config.yaml', 'prometheus');
     port = await freePort();
     await startHttpsPrometheus('prometheus-web', webConfigFile, port);
   });
@@ -265,21 +264,6 @@ describe("Prometheus web TLS: the rendered certificate's names verify for every 
   });
 });
 
-/** A rendered web config (ConfigMap `name`, key `key`) with the mounted-secret paths under `mountDir` pointed at
- * `certName`'s files in the temp dir. */
-function renderedWebConfig(name: string, key: string, mountDir: string, certName: string): string {
-  const rendered = parse(find(objects, 'ConfigMap', name).data[key]);
-  const local = (file: string) => {
-    if (!file.startsWith(`${mountDir}/`)) throw new Error(`${file} is not in ${mountDir}`);
-    return path.join(dir, file.slice(mountDir.length + 1).replace(/^tls\./, `${certName}.`));
-  };
-  const server = rendered.tls_server_config;
-  return stringify({
-    ...rendered,
-    tls_server_config: { ...server, cert_file: local(server.cert_file), key_file: local(server.key_file) },
-  });
-}
-
 describe('query-frontend HTTPS: its rendered web config and certificate against a real server, as its clients verify it', () => {
   const cert = find(objects, 'Certificate', 'thanos-query-frontend-web-tls');
   const frontend = find(objects, 'Deployment', 'thanos-query-frontend').spec.template.spec;
@@ -288,12 +272,12 @@ describe('query-frontend HTTPS: its rendered web config and certificate against 
   let ca: Buffer;
 
   beforeAll(async () => {
-    await issue('frontend', cert.spec.dnsNames);
-    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
-    const webConfigFile = path.join(dir, 'frontend-http-config.yaml');
-    fs.writeFileSync(
-      webConfigFile,
-      renderedWebConfig('thanos-query-frontend-http-config', 'http-config.yaml', tlsDir, 'frontend'),
+    issue('frontend', cert.spec.dnsNames);
+    ca = testCa();
+    const webConfigFile = renderedWebConfigFile(
+      'frontend-http-config.yaml',
+      { configMap: 'thanos-query-frontend-http-config', key: 'http-config.yaml', mountDir: tlsDir },
+      'frontend',
     );
     await run(bins.promtool, ['check', 'web-config', webConfigFile]);
     port = await freePort();
@@ -321,12 +305,12 @@ describe('node-exporter HTTPS: the rendered web config served by the real node_e
   let ca: Buffer;
 
   beforeAll(async () => {
-    await issue('node-exporter', cert.spec.dnsNames);
-    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
-    const webConfigFile = path.join(dir, 'node-exporter-web-config.yaml');
-    fs.writeFileSync(
-      webConfigFile,
-      renderedWebConfig('node-exporter-web-config', 'web-config.yaml', NODE_EXPORTER_TLS_DIR, 'node-exporter'),
+    issue('node-exporter', cert.spec.dnsNames);
+    ca = testCa();
+    const webConfigFile = renderedWebConfigFile(
+      'node-exporter-web-config.yaml',
+      { configMap: 'node-exporter-web-config', key: 'web-config.yaml', mountDir: NODE_EXPORTER_TLS_DIR },
+      'node-exporter',
     );
     port = await freePort();
     // The rendered flag, with the file at its temp path.
@@ -370,16 +354,16 @@ describe('kube-state-metrics and Grafana: rendered web config and certificate na
   let ca: Buffer;
 
   beforeAll(() => {
-    ca = fs.readFileSync(path.join(dir, 'ca.crt'));
+    ca = testCa();
   });
 
   it('kube-state-metrics: the rendered --tls-config file is a valid exporter-toolkit web config that serves TLS verifying as the scrape serverName', async () => {
     const cert = find(objects, 'Certificate', 'kube-state-metrics-web-tls');
-    await issue('ksm', cert.spec.dnsNames);
-    const webConfigFile = path.join(dir, 'ksm-web-config.yaml');
-    fs.writeFileSync(
-      webConfigFile,
-      renderedWebConfig('kube-state-metrics-web-config', 'web-config.yaml', KUBE_STATE_METRICS_TLS_DIR, 'ksm'),
+    issue('ksm', cert.spec.dnsNames);
+    const webConfigFile = renderedWebConfigFile(
+      'ksm-web-config.yaml',
+      { configMap: 'kube-state-metrics-web-config', key: 'web-config.yaml', mountDir: KUBE_STATE_METRICS_TLS_DIR },
+      'ksm',
     );
     // kube-state-metrics hands --tls-config to exporter-toolkit (pkg/app/server.go); promtool checks that format.
     await run(bins.promtool, ['check', 'web-config', webConfigFile]);
@@ -395,18 +379,12 @@ describe('kube-state-metrics and Grafana: rendered web config and certificate na
     ['localhost (kubectl port-forward)', () => 'localhost'],
   ])("Grafana's certificate verifies as %s", async (_what, name) => {
     const cert = find(objects, 'Certificate', 'grafana-web-tls');
-    if (!fs.existsSync(path.join(dir, 'grafana.crt'))) {
-      await issue('grafana', cert.spec.dnsNames, cert.spec.ipAddresses);
+    if (!fs.existsSync(path.join(dir, 'grafana.pem'))) {
+      issue('grafana', cert.spec.dnsNames, cert.spec.ipAddresses);
     }
     // Grafana itself is not installed here: its certificate is served by the exporter-toolkit server instead; the
     // names are what this checks (Grafana's own HTTPS settings: lib/k8s/grafana-tls.ts, cited there).
-    const webConfigFile = path.join(dir, 'grafana-web-config.yaml');
-    fs.writeFileSync(
-      webConfigFile,
-      stringify({
-        tls_server_config: { cert_file: path.join(dir, 'grafana.crt'), key_file: path.join(dir, 'grafana.key') },
-      }),
-    );
+    const webConfigFile = certWebConfigFile('grafana-web-config.yaml', 'grafana');
     const port = await freePort();
     await startHttpsPrometheus(`prometheus-grafana-cert-${name()}`, webConfigFile, port);
     const answer = await eventually(() => httpsGet(`https://127.0.0.1:${port}/-/ready`, { ca, servername: name() }));
