@@ -16,6 +16,7 @@ import {
   healthyBucket,
   putBlock,
   replicaStreams,
+  settledBlockToDuplicate,
 } from '../support/thanos-bucket';
 
 const run = promisify(execFile);
@@ -92,14 +93,9 @@ beforeAll(async () => {
   });
   putBlock(bucket, partial, { meta: false });
   defects.partial = partial.ulid;
-  // A duplicate of the newest raw block of the lowest level left unmarked (same stream, same range): the compactor
-  // would halt on it. Usually a 2h upload; in the hour after an 8h window is compacted (the wall clock, so NOW,
-  // just past 00:00, 08:00 or 16:00 UTC + 2h) every 2h block is marked, and the 8h block is the newest.
-  const [newest] = blocks
-    .filter((b) => b.markedAt === undefined && b.resolution === 'raw')
-    .sort((a, b) => a.level - b.level || b.maxTime - a.maxTime);
-  if (!newest) throw new Error('fixture has no unmarked raw block');
-  const overlap = extra({ ...newest, createdAt: newest.createdAt + 60_000 });
+  // A duplicate of a settled raw block (same stream, same range): the compactor would halt on it.
+  const original = settledBlockToDuplicate(blocks, now);
+  const overlap = extra({ ...original, createdAt: original.createdAt + 60_000 });
   putBlock(bucket, overlap);
   defects.overlap = overlap.ulid;
   // A deletion mark the compactor never acted on.

@@ -198,3 +198,23 @@ export class MemoryAuditStore implements AuditStore {
     return `memory://reports/${key}`;
   }
 }
+
+/**
+ * A block to duplicate for an OVERLAPPING_BLOCKS defect at any time of day: a raw block of the lowest level left
+ * unmarked, older than the consistency delay (younger ones are not checked), the newest of them. Usually a 2h
+ * upload; just after an 8h window is compacted (00:00, 08:00, 16:00 UTC plus ~2h) every 2h block is marked and the
+ * 8h block is taken.
+ */
+export function settledBlockToDuplicate(
+  blocks: readonly FixtureBlock[],
+  now: number,
+  policy: RetentionPolicy = SEED_RETENTION_POLICY,
+): FixtureBlock {
+  // The duplicate is created a minute after its original.
+  const settledBy = now - policy.consistencyDelayMinutes * 60_000 - 60_000;
+  const [block] = blocks
+    .filter((b) => b.markedAt === undefined && b.resolution === 'raw' && b.createdAt <= settledBy)
+    .sort((a, b) => a.level - b.level || b.maxTime - a.maxTime);
+  if (!block) throw new Error('fixture has no settled unmarked raw block');
+  return block;
+}

@@ -14,6 +14,7 @@ import {
   MemoryAuditStore,
   putBlock,
   replicaStreams,
+  settledBlockToDuplicate,
 } from '../../support/thanos-bucket';
 
 const NOW = new Date('2026-11-24T05:00:00.000Z');
@@ -81,6 +82,24 @@ describe('healthy bucket (as a working compactor leaves it)', () => {
       const { bucket: b } = healthyBucket({ now: at });
       const { report } = await audit(b, new MemoryAuditStore(), at);
       expect({ at: at.toISOString(), findings: serious(report) }).toEqual({ at: at.toISOString(), findings: [] });
+    }
+  });
+});
+
+describe('the overlap defect the local audit test plants', () => {
+  it('is found at every 10 minutes of a day (2h blocks all marked just after an 8h compaction included)', async () => {
+    for (let m = 0; m < 24 * 60; m += 10) {
+      const at = new Date(now + m * 60_000);
+      const { bucket, blocks } = healthyBucket({ now: at });
+      const original = settledBlockToDuplicate(blocks, at.getTime());
+      const duplicate = extraBlock({ ...original, createdAt: original.createdAt + 60_000 });
+      putBlock(bucket, duplicate);
+      const { report } = await audit(bucket, new MemoryAuditStore(), at);
+      const found = serious(report).map((f) => [f.code, f.block]);
+      expect({ at: at.toISOString(), found }).toEqual({
+        at: at.toISOString(),
+        found: [['OVERLAPPING_BLOCKS', duplicate.ulid]],
+      });
     }
   });
 });
