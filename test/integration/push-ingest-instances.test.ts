@@ -184,6 +184,12 @@ describe('two ingestion instances sharing one store', () => {
       },
       { timeoutMs: 30_000, intervalMs: 300 },
     );
+    // The traces of the refusals too: every group either replica holds, empty ones included, is on both.
+    const groupsOf = async (url: string) =>
+      ((await (await fetch(`${url}/api/v1/metrics`)).json()) as { data: { labels: unknown }[] }).data
+        .map((g) => JSON.stringify(g.labels))
+        .sort();
+    expect(await groupsOf(victim.url)).toEqual(await groupsOf(stable.url));
     expect(acknowledged).toBe(3);
     expect(conflicts()).toEqual([]);
     const report = await repair();

@@ -212,7 +212,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     const unknown = results.filter((r) => r.outcome === 'unknown');
     const rejected = results.filter((r) => r.outcome === 'not-applied' && r.answer !== undefined);
     // A replica answering 400 to a record this process validated: its consistency check saw a group this process
-    // has not (another instance's commit). The rare path; see `refuseIfLater`.
+    // has not (another instance's commit). The rare path; see `isRefusedInCommitOrder`.
     const inconsistent = rejected.find((r) => r.answer?.status === 400)?.answer;
     if (applied.length === 0 && unknown.length === 0) {
       // No replica has it or can get it by itself: put the record back as it was, and say so.
