@@ -290,9 +290,10 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
    * were in flight together (Q committed before P but reached the replicas after P), (b) the instances' clocks
    * disagree by more than the time between the two commits (Q committed after P was answered, stamped
    * earlier), (c) every replica P reached lacked Q (it was down when Q was written, or restarted empty since,
-   * and the repair had not rewritten Q there yet) while those holding Q did not answer P; or (d) P's record could not be put back here because a later push of the same group
-   * already built on it (logged as an error below). Between pushes that do not overlap, on instances whose
-   * clocks agree, with a replica that kept Q answering P: never.
+   * and the repair had not rewritten Q there yet) while those holding Q did not answer P; or (d) P's record
+   * could not be put back here because a later push of the same group already built on it (logged as an error
+   * below). Between pushes that do not overlap, on instances whose clocks agree, with a replica that kept Q
+   * answering P: never.
    */
   async function isRefusedInCommitOrder(record: GroupRecord, own: ReadonlyMap<string, MetricType>): Promise<boolean> {
     const records = (await store.all()).map((e) => e.record);
