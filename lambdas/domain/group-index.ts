@@ -39,6 +39,11 @@ export class GroupIndex {
     return this.groups.size;
   }
 
+  /** The ids of the groups held. */
+  ids(): IterableIterator<string> {
+    return this.groups.keys();
+  }
+
   /** The versions held of group `id` (empty when none). */
   versions(id: string): readonly GroupState[] {
     return this.groups.get(id) ?? [];

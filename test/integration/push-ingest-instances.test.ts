@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { FileGroupStore } from '../../lambdas/adapters/group-store';
 import { pushgatewayReplica } from '../../lambdas/adapters/pushgateway';
 import { needsRepair } from '../../lambdas/domain/group-sync';
-import { groupingKeyId } from '../../lambdas/domain/grouping-key';
+import { formatGroupingPath, groupingKeyId } from '../../lambdas/domain/grouping-key';
 import { DEFAULT_PUSH_LIMITS } from '../../lambdas/domain/push-limits';
 import { syncTiming } from '../../lambdas/handlers/push-ingest/compose';
 import { GroupView } from '../../lambdas/handlers/push-ingest/group-view';
@@ -23,7 +23,8 @@ import { eventually } from '../support/eventually';
 /**
  * Two ingestion instances sharing one store, as Lambda instances share the DynamoDB table: each validates against
  * the groups it has seen, so one can commit a group that conflicts with the other's. Against two real
- * Pushgateways, the replicas must still converge.
+ * Pushgateways: a push one Pushgateway would have refused (it contradicts an earlier commit) is answered that 400
+ * and leaves nothing, an acknowledged push is never lost, and the replicas converge.
  */
 
 jest.setTimeout(120_000);
@@ -45,6 +46,19 @@ async function families(url: string): Promise<Record<string, unknown>> {
   return groups;
 }
 
+/** Group (labels as JSON) → family → its samples' values, as the replica serves them (the state a client reads). */
+async function values(url: string): Promise<Record<string, Record<string, string[]>>> {
+  const held = await families(url);
+  const out: Record<string, Record<string, string[]>> = {};
+  for (const [group, fams] of Object.entries(held)) {
+    out[group] = {};
+    for (const [name, family] of Object.entries(fams as Record<string, { metrics: { value?: string }[] }>)) {
+      out[group][name] = family.metrics.map((m) => String(m.value));
+    }
+  }
+  return out;
+}
+
 const put = (p: string, body: string): PushRequest => ({
   method: 'PUT',
   path: p,
@@ -53,26 +67,32 @@ const put = (p: string, body: string): PushRequest => ({
   body: Buffer.from(body),
 });
 
+/** An acknowledged PUT: the group then holds exactly these families with these values (the model of the test). */
+type Model = Record<string, Record<string, string[]>>;
+
 describe('two ingestion instances sharing one store', () => {
   let workDir: string;
   let stable: RunningComponent;
   let victim: RunningComponent;
   let store: FileGroupStore;
+  let errors: { message: string; extra?: Record<string, unknown> }[];
+  let logger: Logger;
+  const timing = syncTiming(2000);
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-ingest-instances-'));
     [stable, victim] = await Promise.all([startPushgateway(), startPushgateway()]);
+    errors = [];
+    logger = { info() {}, warn() {}, error: (message, extra) => errors.push({ message, extra }) };
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await store?.close();
     await Promise.all([stable, victim].filter(Boolean).map((c) => c.stop()));
     fs.rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('converge after each committed a group the other contradicts: the earlier commit wins', async () => {
-    const errors: { message: string; extra?: Record<string, unknown> }[] = [];
-    const logger: Logger = { info() {}, warn() {}, error: (message, extra) => errors.push({ message, extra }) };
-    const timing = syncTiming(2000);
+  /** Two instances over one fresh store, both loaded before either commits; `firstClockAheadMs` skews the first. */
+  async function setUp(firstClockAheadMs = 0) {
     const replicas = [
       pushgatewayReplica('pushgateway-0', stable.url, { timeoutMs: 2000 }),
       pushgatewayReplica('pushgateway-1', victim.url, { timeoutMs: 2000 }),
@@ -80,48 +100,141 @@ describe('two ingestion instances sharing one store', () => {
     const names = replicas.map((r) => r.name);
     store = new FileGroupStore(path.join(workDir, 'store.jsonl'), (e) => needsRepair(e, names));
     expect(await bootstrapStore({ replicas, store, logger })).toBe(true);
-    // Both start before either commits: neither sees the other's groups.
-    const instance = async () =>
-      makeHandler({ replicas, store, view: await GroupView.load(store), limits: DEFAULT_PUSH_LIMITS, timing, logger });
-    const [first, second] = await Promise.all([instance(), instance()]);
+    const instance = async (now: () => number) =>
+      makeHandler({
+        replicas,
+        store,
+        view: await GroupView.load(store),
+        limits: DEFAULT_PUSH_LIMITS,
+        timing,
+        logger,
+        now,
+      });
+    const [first, second] = await Promise.all([
+      instance(() => Date.now() + firstClockAheadMs),
+      instance(() => Date.now()),
+    ]);
     const repair = makeRepair({ replicas, store, timing, logger });
+    return { first, second, repair };
+  }
 
-    // The first instance commits `shared` as a gauge while one replica is down: only the other takes it.
+  /** The first instance commits while the victim is down (only the stable replica takes it); the victim restarts empty. */
+  async function whileVictimDown<T>(push: () => Promise<T>): Promise<T> {
     const port = victim.port;
     victim.child.kill('SIGKILL');
     await victim.exited;
     await victim.stop(); // removes its data folder
-    const one = await first(put('/metrics/job/first', '# TYPE shared gauge\nshared 1\nfirst_only 1\n'));
-    expect([one.status, one.headers[MISSED_HEADER]]).toEqual([200, 'pushgateway-1']);
+    const result = await push();
     victim = await startPushgateway({ port });
+    return result;
+  }
 
-    // The second instance commits `shared` as a counter in another group: the replica holding the gauge refuses
-    // it, the one restarted empty takes it.
+  const conflicts = () => errors.filter((e) => e.message.startsWith('two ingestion instances committed conflicting'));
+
+  it('answers the later of two contradicting commits the Pushgateway 400, and loses no acknowledged push', async () => {
+    const { first, second, repair } = await setUp();
+    const model: Model = {};
+    let acknowledged = 0;
+    const ack = (group: string, held: Record<string, string[]>) => {
+      model[JSON.stringify({ job: group })] = held;
+      acknowledged++;
+    };
+
+    const one = await whileVictimDown(() =>
+      first(put('/metrics/job/first', '# TYPE shared gauge\nshared 1\nfirst_only 1\n')),
+    );
+    expect([one.status, one.headers[MISSED_HEADER]]).toEqual([200, 'pushgateway-1']);
+    ack('first', { shared: ['1'], first_only: ['1'] });
+
+    // The second instance has not seen `first`: an unrelated push passes, as before.
+    const before = await second(put('/metrics/job/b_before', 'b_value 7\n'));
+    expect([before.status, before.headers[MISSED_HEADER]]).toEqual([200, undefined]);
+    ack('b_before', { b_value: ['7'] });
+
+    // `shared` as a counter: the replica holding the gauge refuses it, the one restarted empty takes it. One
+    // Pushgateway would have refused it (the gauge came first): so does the ingestion, with that Pushgateway's
+    // message, and nothing of it stays in the store.
     const two = await second(put('/metrics/job/second', '# TYPE shared counter\nshared 2\nsecond_only 2\n'));
-    expect([two.status, two.headers[REJECTED_HEADER]]).toEqual([200, 'pushgateway-0']);
+    expect(two.status).toBe(400);
+    expect(two.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*shared/);
+    const secondRecord = (await store.get(groupingKeyId({ job: 'second' })))?.record;
+    expect(secondRecord === undefined || secondRecord.deleted).toBe(true);
+    expect((await store.get(groupingKeyId({ job: 'first' })))?.record.families.map((f) => [f.name, f.type])).toEqual([
+      ['shared', 'gauge'],
+      ['first_only', 'untyped'],
+    ]);
 
-    // Each replica now refuses what the other holds; the repair settles it in the store: the later commit (the
-    // counter) loses `shared`, and both replicas end holding the same.
+    // The second instance's view was brought to the store: the same contradiction in another group is now refused
+    // by the ingestion itself (nothing committed), and a consistent push to `second` is acknowledged.
+    const three = await second(put('/metrics/job/third', '# TYPE shared counter\nshared 3\n'));
+    expect(three.status).toBe(400);
+    expect(await store.get(groupingKeyId({ job: 'third' }))).toBeUndefined();
+    const again = await second(put('/metrics/job/second', 'second_only 4\n'));
+    expect(again.status).toBe(200);
+    ack('second', { second_only: ['4'] });
+
+    // The repair brings the victim (which took the refused counter) back to the records: both replicas end holding
+    // exactly the acknowledged pushes, nothing refused, nothing lost; and it never had to cut a record.
     await eventually(
       async () => {
         await repair();
-        const [a, b] = await Promise.all([families(stable.url), families(victim.url)]);
-        expect(b).toEqual(a);
-        expect(Object.keys(a).sort()).toEqual(['{"job":"first"}', '{"job":"second"}']);
+        const [a, b] = await Promise.all([values(stable.url), values(victim.url)]);
+        expect(a).toEqual(model);
+        expect(b).toEqual(model);
+      },
+      { timeoutMs: 30_000, intervalMs: 300 },
+    );
+    // The traces of the refusals too: every group either replica holds, empty ones included, is on both.
+    const groupsOf = async (url: string) =>
+      ((await (await fetch(`${url}/api/v1/metrics`)).json()) as { data: { labels: unknown }[] }).data
+        .map((g) => JSON.stringify(g.labels))
+        .sort();
+    expect(await groupsOf(victim.url)).toEqual(await groupsOf(stable.url));
+    expect(acknowledged).toBe(3);
+    expect(conflicts()).toEqual([]);
+    const report = await repair();
+    expect([report.resolved, report.stillOwed]).toEqual([0, 0]);
+  });
+
+  it('keeps a push acknowledged when the record it contradicts is the later in commit order; the repair cuts that', async () => {
+    // The first instance's clock runs a minute ahead: its commit, though made first, is stamped after the second's,
+    // so a single Pushgateway applying the commits in `committedAt` order takes the second's and refuses the
+    // first's `shared`. This is the residual case (b) of handler.ts `isRefusedInCommitOrder`: the first push was
+    // acknowledged and the repair cuts it back.
+    const { first, second, repair } = await setUp(60_000);
+    const one = await whileVictimDown(() =>
+      first(put('/metrics/job/first', '# TYPE shared gauge\nshared 1\nfirst_only 1\n')),
+    );
+    expect([one.status, one.headers[MISSED_HEADER]]).toEqual([200, 'pushgateway-1']);
+
+    const two = await second(put('/metrics/job/second', '# TYPE shared counter\nshared 2\nsecond_only 2\n'));
+    expect([two.status, two.headers[REJECTED_HEADER]]).toEqual([200, 'pushgateway-0']);
+    expect((await store.get(groupingKeyId({ job: 'second' })))?.record.families.map((f) => f.name)).toEqual([
+      'shared',
+      'second_only',
+    ]);
+
+    const expected: Model = {
+      '{"job":"first"}': { first_only: ['1'] },
+      '{"job":"second"}': { shared: ['2'], second_only: ['2'] },
+    };
+    await eventually(
+      async () => {
+        await repair();
+        const [a, b] = await Promise.all([values(stable.url), values(victim.url)]);
+        expect(a).toEqual(expected);
+        expect(b).toEqual(expected);
       },
       { timeoutMs: 30_000, intervalMs: 300 },
     );
     const held = await families(stable.url);
-    expect(Object.keys(held['{"job":"first"}'] as object).sort()).toEqual(['first_only', 'shared']);
-    expect(Object.keys(held['{"job":"second"}'] as object)).toEqual(['second_only']);
-    expect((held['{"job":"first"}'] as Record<string, { type: string }>).shared?.type).toBe('GAUGE');
-    const record = (await store.get(groupingKeyId({ job: 'second' })))?.record;
-    expect(record?.families.map((f) => f.name)).toEqual(['second_only']);
-    const resolved = errors.filter((e) => e.message.startsWith('two ingestion instances committed conflicting'));
-    expect(resolved.map((e) => [e.extra?.dropped, e.extra?.deleted])).toEqual([[['shared'], false]]);
+    expect((held['{"job":"second"}'] as Record<string, { type: string }>).shared?.type).toBe('COUNTER');
+    expect(conflicts().map((e) => [e.extra?.group, e.extra?.dropped, e.extra?.deleted])).toEqual([
+      [formatGroupingPath({ job: 'first' }), ['shared'], false],
+    ]);
     // Settled: further passes find nothing to refuse.
-    const before = errors.length;
+    const count = errors.length;
     const report = await repair();
-    expect([report.resolved, errors.length - before]).toEqual([0, 0]);
+    expect([report.resolved, errors.length - count]).toEqual([0, 0]);
   });
 });

@@ -12,9 +12,10 @@ import { type GroupState, pushedFamilies } from '../../domain/pushgateway-semant
  * Locally one process commits everything, so the view is exact. In AWS each Lambda instance loads it at its cold
  * start and then sees only its own commits: a push that conflicts with another instance's later commit passes here,
  * and the replicas' own consistency check refuses it. When every replica refuses it, the handler reverts its record
- * and answers that 400 (nothing applied); when one took it (the other had not got the earlier commit yet), the
- * store holds two conflicting records, and the repair cuts the later one back to what one Pushgateway would have
- * accepted (domain/group-conflicts.ts), so the replicas converge.
+ * and answers that 400 (nothing applied). When one took it (it had not got the earlier commit yet), the handler
+ * replays the store in commit order (domain/group-conflicts.ts) and refreshes this view from it: if its record is
+ * the later one it is reverted too and the push answered the replica's 400; if the other is later, the push stands
+ * and the repair cuts the other back, so the replicas converge (handler.ts, `isRefusedInCommitOrder`).
  */
 export class GroupView {
   readonly index = new GroupIndex();
@@ -33,6 +34,21 @@ export class GroupView {
     const state = record ? stateOf(record) : undefined;
     if (state) this.index.set(id, [state]);
     else this.index.delete(id);
+  }
+
+  /**
+   * Makes the index hold what `records` (every record of the store, read just now) say, except for the groups
+   * `keep` names (commits of this process in flight, which the read may predate): the groups another instance
+   * committed appear, and those it deleted or the repair cut back or collected go. The rare path only (a replica
+   * refused a record): it parses every record.
+   */
+  refresh(records: readonly GroupRecord[], keep: (id: string) => boolean): void {
+    const stored = new Set<string>();
+    for (const record of records) {
+      stored.add(record.id);
+      if (!keep(record.id)) this.show(record);
+    }
+    for (const id of [...this.index.ids()]) if (!stored.has(id) && !keep(id)) this.index.delete(id);
   }
 
   /** Makes the index hold `state` for group `id` (undefined removes it). */

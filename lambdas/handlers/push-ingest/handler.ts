@@ -5,6 +5,8 @@ import type { PushMetricsSink } from '../../adapters/push-metrics';
 import type { PushgatewayReplica } from '../../adapters/pushgateway';
 import { recordRefusal } from '../../adapters/refusal-recorder';
 import { decodePushBody, type RefusalStage } from '../../domain/exposition/decode';
+import type { MetricType } from '../../domain/exposition/parser';
+import { resolveConflicts } from '../../domain/group-conflicts';
 import {
   type GroupRecord,
   nextRecord,
@@ -78,6 +80,8 @@ const COMMIT_ATTEMPTS = 20;
 export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Promise<PushResponse> {
   const now = deps.now ?? Date.now;
   const { store, view, limits, timing } = deps;
+  /** Groups with a commit of this process between being shown in the view and the store's answer (id → count). */
+  const committing = new Map<string, number>();
   return observePushes(deps.metrics, deps.logger, async (request, notes) => {
     const method = request.method.toUpperCase() as PushMethod;
     /**
@@ -177,6 +181,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       }
       const { entry, writer } = commitEntry(before, record, `push-${randomUUID()}`, now(), timing);
       view.showState(id, shown);
+      committing.set(id, (committing.get(id) ?? 0) + 1);
       let stored: boolean;
       try {
         // The replicas are written only once the store holds the record, never overlapping it: a replica that got a
@@ -189,6 +194,10 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         view.show(before?.record, id);
         if (error instanceof GroupTooLargeError) return refuse(413, error.message);
         throw error;
+      } finally {
+        const left = (committing.get(id) ?? 1) - 1;
+        if (left > 0) committing.set(id, left);
+        else committing.delete(id);
       }
       if (stored) {
         commit = { record, before, writer, shown };
@@ -202,6 +211,9 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     const applied = results.filter((r) => r.outcome === 'applied');
     const unknown = results.filter((r) => r.outcome === 'unknown');
     const rejected = results.filter((r) => r.outcome === 'not-applied' && r.answer !== undefined);
+    // A replica answering 400 to a record this process validated: its consistency check saw a group this process
+    // has not (another instance's commit). The rare path; see `isRefusedInCommitOrder`.
+    const inconsistent = rejected.find((r) => r.answer?.status === 400)?.answer;
     if (applied.length === 0 && unknown.length === 0) {
       // No replica has it or can get it by itself: put the record back as it was, and say so.
       const reverted = await revert(commit, results);
@@ -212,6 +224,20 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         return refuse(503, 'no Pushgateway replica took the push; nothing was applied, retry');
       }
       deps.logger.error('no replica took a push that a later push already built on; the repair owns it', {
+        group: id,
+        results,
+      });
+    } else if (inconsistent && own && (await isRefusedInCommitOrder(commit.record, own))) {
+      if (await revert(commit, results)) {
+        deps.logger.info('push refused: it contradicts a group another ingestion instance committed first', {
+          method,
+          group: formatGroupingPath(key),
+          reason: inconsistent.body,
+        });
+        return refuse(inconsistent.status, inconsistent.body);
+      }
+      view.show((await store.get(id))?.record, id);
+      deps.logger.error('a push one Pushgateway would refuse was built on by a later push; the repair owns it', {
         group: id,
         results,
       });
@@ -239,6 +265,41 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       rejected.map((r) => r.replica),
     );
   });
+
+  /**
+   * Whether `record`, just committed, is one a single Pushgateway applying the store's records in commit order
+   * would refuse (group-conflicts.ts, the same replay the repair settles conflicts with, so both name the same
+   * record the loser). Reads the whole store, so only when a replica refused the record: an ordinary push never
+   * comes here. Brings this process's view to the store on the way (the refusal proves it stale).
+   *
+   * Linearizability. A group's pushes are ordered by the store (conditional writes on `rev`); conflicts across
+   * groups are settled in `committedAt` order, here as in the repair, so a push answered 400 here is exactly one
+   * the repair would cut, and one answered 2xx here is one it keeps, as far as the store shows now:
+   * - A replica refuses B's record for a conflict only with a record Q it holds, and a replica is sent a record
+   *   only once the store holds it (the commit comes before `writeAll`); this read is consistent (locally one
+   *   process's memory; DynamoDB `ConsistentRead`). So Q is in what is read here, and if Q is stamped earlier B is
+   *   answered the 400 a single Pushgateway would give, nothing of B left (the record put back, conditional on B's
+   *   version so a later writer of the group is never undone; the repair rewrites the replicas that took B).
+   * - If Q is stamped later, B keeps its 2xx and Q is the loser: Q's own writes meet the replicas holding B, and
+   *   Q's check (or, when every replica refuses it, the revert above) answers Q 400. If Q had been answered 2xx
+   *   already, the case below applies to Q.
+   * - A conflicting commit Q landing in the store after this read: stamped later than B, it meets B on the
+   *   replicas B reached and is refused as above; stamped earlier (it was validated before B), case (a) below.
+   * The repair's cut stays as the backstop. It cuts an acknowledged push P exactly when a conflicting record Q
+   * stamped earlier was held by none of the replicas that answered P's write, so nothing refused P: (a) Q and P
+   * were in flight together (Q committed before P but reached the replicas after P), (b) the instances' clocks
+   * disagree by more than the time between the two commits (Q committed after P was answered, stamped
+   * earlier), (c) every replica P reached lacked Q (it was down when Q was written, or restarted empty since,
+   * and the repair had not rewritten Q there yet) while those holding Q did not answer P; or (d) P's record
+   * could not be put back here because a later push of the same group already built on it (logged as an error
+   * below). Between pushes that do not overlap, on instances whose clocks agree, with a replica that kept Q
+   * answering P: never.
+   */
+  async function isRefusedInCommitOrder(record: GroupRecord, own: ReadonlyMap<string, MetricType>): Promise<boolean> {
+    const records = (await store.all()).map((e) => e.record);
+    view.refresh(records, (id) => id === record.id || committing.has(id));
+    return resolveConflicts(records, own).some((r) => r.id === record.id && r.version === record.version);
+  }
 
   async function finish(writer: Writer, results: readonly WriteResult[]): Promise<void> {
     const outcomes = outcomesOf(results);
