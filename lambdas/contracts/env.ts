@@ -85,12 +85,25 @@ export function pemCertificateVar(name: string): EnvVariable<string, false> {
     optional: false,
     parse(raw) {
       if (raw === undefined || raw === '') throw missing(name);
-      if (!raw.includes('-----BEGIN CERTIFICATE-----')) {
-        throw new Error(`environment variable ${name} must be a PEM certificate (-----BEGIN CERTIFICATE-----)`);
-      }
-      return raw;
+      return pemCertificate(name, raw);
     },
   };
+}
+
+/** A PEM certificate that may be unset (empty counts as unset). */
+export function optionalPemCertificateVar(name: string): EnvVariable<string | undefined, true> {
+  return {
+    name,
+    optional: true,
+    parse: (raw) => (raw === undefined || raw === '' ? undefined : pemCertificate(name, raw)),
+  };
+}
+
+function pemCertificate(name: string, raw: string): string {
+  if (!raw.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new Error(`environment variable ${name} must be a PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  return raw;
 }
 
 type Variables = Readonly<Record<string, EnvVariable<unknown>>>;

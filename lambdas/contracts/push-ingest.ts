@@ -1,8 +1,8 @@
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from '../domain/push-limits';
 import {
   type EnvValues,
-  type EnvVariable,
   envContract,
+  optionalPemCertificateVar,
   parsedVar,
   positiveIntVar,
   requiredPositiveIntVar,
@@ -25,19 +25,7 @@ export const pushgatewayUrlsVar = parsedVar('PUSHGATEWAY_URLS', (text) => {
  * PEM of the CA that signs the replicas' NLB certificates (the environment's AWS Private CA, read at deploy time):
  * the only CA the replica clients trust for https URLs. Unset: the platform's default trust store.
  */
-export const pushgatewayCaVar: EnvVariable<string | undefined, true> = {
-  name: 'PUSHGATEWAY_CA_PEM',
-  optional: true,
-  parse(raw) {
-    if (raw === undefined || raw === '') return undefined;
-    if (!raw.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new Error(
-        'environment variable PUSHGATEWAY_CA_PEM must be a PEM certificate (-----BEGIN CERTIFICATE-----)',
-      );
-    }
-    return raw;
-  },
-};
+export const pushgatewayCaVar = optionalPemCertificateVar('PUSHGATEWAY_CA_PEM');
 
 /** DynamoDB table of the groups' records (the truth both push functions read and write). */
 export const groupStoreTableVar = stringVar('GROUP_STORE_TABLE');
