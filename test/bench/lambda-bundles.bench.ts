@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeCapacityConfig } from '../../lambdas/contracts/capacity-report';
+import { encodeCapacityConfig } from '../../lambdas/contracts/capacity-config-codec';
 import { SEED_RETENTION_POLICY } from '../../lambdas/domain/retention';
 import { SEED_SIZING } from '../../lambdas/domain/sizing';
 import { bundleFunction, FUNCTION_ENTRY_FILE } from '../../lib/layer/bundling';

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { decodeCapacityConfig } from '../../lambdas/contracts/capacity-report';
+import { decodeCapacityConfig } from '../../lambdas/contracts/capacity-config-codec';
 import { buildEnvironment } from '../../lib/app';
 import { loadEnvironmentConfig } from '../../lib/config';
 import { reportsBucketName, thanosBucketName, thanosQueryUrl } from '../../lib/naming';

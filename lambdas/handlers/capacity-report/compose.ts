@@ -5,6 +5,7 @@ import { cloudWatchBucketSize } from '../../adapters/bucket-size';
 import { systemClock } from '../../adapters/clock';
 import { type PrometheusApi, prometheusApi } from '../../adapters/prometheus-api';
 import { s3ReportStore } from '../../adapters/report-store';
+import { decodeCapacityConfig } from '../../contracts/capacity-config-codec';
 import type { capacityReportEnv } from '../../contracts/capacity-report';
 import type { EnvValues } from '../../contracts/env';
 import type { CapacityConfig } from '../../domain/capacity/capacity-config';
@@ -45,7 +46,7 @@ export function composeCapacityReportWith(
 
 /** The capacity report in AWS. */
 export function composeCapacityReport(env: CapacityReportEnv, logger: Logger) {
-  return composeCapacityReportWith(capacityQueryApi(env), env.capacityConfig, {
+  return composeCapacityReportWith(capacityQueryApi(env), decodeCapacityConfig(env.capacityConfig), {
     store: s3ReportStore(new S3Client({}), env.reportsBucket),
     bucketSize: { source: cloudWatchBucketSize(new CloudWatchClient({})), bucketName: env.thanosBucket },
     now: systemClock,

@@ -3,11 +3,8 @@ import { alertDeliveryEnv } from '../../../lambdas/contracts/alert-delivery';
 import { alertWebhookEnv } from '../../../lambdas/contracts/alert-webhook';
 import { alertWebhookAuthorizerEnv } from '../../../lambdas/contracts/alert-webhook-authorizer';
 import { bucketAuditEnv } from '../../../lambdas/contracts/bucket-audit';
-import {
-  capacityReportEnv,
-  decodeCapacityConfig,
-  encodeCapacityConfig,
-} from '../../../lambdas/contracts/capacity-report';
+import { decodeCapacityConfig, encodeCapacityConfig } from '../../../lambdas/contracts/capacity-config-codec';
+import { capacityReportEnv } from '../../../lambdas/contracts/capacity-report';
 import {
   envContract,
   optionalStringVar,
@@ -135,24 +132,30 @@ describe('function contracts', () => {
     );
   });
 
-  it('capacity-report parses the capacity config', () => {
+  it('capacity-report reads its variables; the capacity config stays encoded until the composition root', () => {
     const capacityConfig = { environment: 'dev', sizing: SEED_SIZING, retention: SEED_RETENTION_POLICY };
     const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const encoded = encodeCapacityConfig(capacityConfig);
     const env = capacityReportEnv.render({
       queryUrl: 'https://q',
       queryCa: pem,
       reportsBucket: 'b',
       thanosBucket: 'a',
-      capacityConfig: encodeCapacityConfig(capacityConfig),
+      capacityConfig: encoded,
     });
     expect(env.QUERY_CA_PEM).toBe(pem);
-    expect(capacityReportEnv.read(env)).toEqual({
+    const read = capacityReportEnv.read(env);
+    expect(read).toEqual({
       queryUrl: 'https://q',
       queryCa: pem,
       reportsBucket: 'b',
       thanosBucket: 'a',
-      capacityConfig,
+      capacityConfig: encoded,
     });
+    expect(decodeCapacityConfig(read.capacityConfig)).toEqual(capacityConfig);
+    expect(() => capacityReportEnv.read({ ...env, CAPACITY_CONFIG: JSON.stringify(capacityConfig) })).toThrow(
+      'environment variable CAPACITY_CONFIG must be deflated base64 (encodeCapacityConfig)',
+    );
     expect(() => capacityReportEnv.read({ ...env, QUERY_URL: undefined })).toThrow(
       'environment variable QUERY_URL is not set',
     );
