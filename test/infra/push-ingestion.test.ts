@@ -1,12 +1,9 @@
-import { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { loadEnvironmentConfig } from '../../lib/config';
-import { AlarmTopic } from '../../lib/constructs/alarm-topic';
-import { PushIngestion, type PushIngestionProps } from '../../lib/constructs/push-ingestion';
+import type { PushIngestionProps } from '../../lib/constructs/push-ingestion';
 import { pushgatewayReplicaUrl } from '../../lib/naming';
-import { newTestApp, synthesizeEnvironment } from '../support/cdk';
+import { synthesizeEnvironment } from '../support/cdk';
+import { testPushIngestion } from '../support/group-store-table';
 
 describe('PushIngestion in the ops stack', () => {
   const config = loadEnvironmentConfig('prod');
@@ -159,22 +156,7 @@ describe('PushIngestion in the ops stack', () => {
 });
 
 describe('PushIngestion props', () => {
-  function build(overrides: Partial<PushIngestionProps>) {
-    const app = newTestApp();
-    const stack = new Stack(app, 'PushTest', { env: { account: '111111111111', region: 'eu-west-1' } });
-    const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['eu-west-1a', 'eu-west-1b'], natGateways: 1 });
-    return new PushIngestion(stack, 'Push', {
-      vpc,
-      pushgatewayUrls: ['http://pushgateway-0.example:9091'],
-      jwtIssuer: 'https://issuer.example',
-      jwtAudience: ['push'],
-      maxPayloadBytes: 1024 * 1024,
-      throttle: { rateLimit: 10, burstLimit: 20 },
-      alarmTopic: new AlarmTopic(stack, 'Alarms', { topicName: 'a' }).topic,
-      logRetention: logs.RetentionDays.ONE_WEEK,
-      ...overrides,
-    });
-  }
+  const build = (overrides: Partial<PushIngestionProps>) => testPushIngestion(overrides).push;
 
   it('refuses no replica, a non-URL replica, no audience and payloads above the HTTP API limit', () => {
     expect(() => build({ pushgatewayUrls: [] })).toThrow('PushIngestion Push: pushgatewayUrls must not be empty');
