@@ -70,6 +70,16 @@ function groupOfSize(job: string, bytes: number) {
   ).entry;
 }
 
+/** The first commit of an empty group `{job}` (the keys are what these tests are about). */
+const emptyGroup = (job: string) =>
+  commitEntry(
+    undefined,
+    { id: `job=${JSON.stringify(job)}`, key: { job }, version: 1, deleted: false, families: [] },
+    'w',
+    0,
+    timing,
+  ).entry;
+
 describe('DynamoDbGroupStore keeps the group store contract against dynalite', () => {
   groupStoreContract(async (count, isOwed) => {
     const table = await newTable();
@@ -106,14 +116,7 @@ describe('DynamoDbGroupStore against the limits of the DynamoDB API (dynalite)',
     for (let i = 0; i < ids.length; i += 50) {
       await Promise.all(
         ids.slice(i, i + 50).map(async (job) => {
-          const entry = commitEntry(
-            undefined,
-            { id: `job=${JSON.stringify(job)}`, key: { job }, version: 1, deleted: false, families: [] },
-            'w',
-            0,
-            timing,
-          ).entry;
-          expect(await store.put(entry, undefined)).toBe(true);
+          expect(await store.put(emptyGroup(job), undefined)).toBe(true);
         }),
       );
     }
@@ -179,14 +182,7 @@ describe('DynamoDbGroupStore against the limits of the DynamoDB API (dynalite)',
     const documents = DynamoDBDocumentClient.from(dynamo.client());
     const store = new DynamoDbGroupStore(documents, table, owedTo);
     for (const job of ['j'.repeat(3000), 'k'.repeat(1100), 'ö'.repeat(600), 'short']) {
-      const entry = commitEntry(
-        undefined,
-        { id: `job=${JSON.stringify(job)}`, key: { job }, version: 1, deleted: false, families: [] },
-        'w',
-        0,
-        timing,
-      ).entry;
-      expect(await store.put(entry, undefined)).toBe(true);
+      expect(await store.put(emptyGroup(job), undefined)).toBe(true);
     }
     const { Items = [] } = await documents.send(new ScanCommand({ TableName: table }));
     expect(Items).toHaveLength(4);

@@ -13,12 +13,13 @@ import { needsRepair, type SyncTiming } from '../../lambdas/domain/group-sync';
 import { DEFAULT_PUSH_LIMITS } from '../../lambdas/domain/push-limits';
 import { INGEST_METRICS, PUSH_SERVICES, REPAIR_METRICS } from '../../lambdas/domain/push-metric-names';
 import { GroupView } from '../../lambdas/handlers/push-ingest/group-view';
-import { type Logger, MISSED_HEADER, makeHandler, type PushRequest } from '../../lambdas/handlers/push-ingest/handler';
+import { type Logger, MISSED_HEADER, makeHandler } from '../../lambdas/handlers/push-ingest/handler';
 import { makeRepair } from '../../lambdas/handlers/push-repair/repair';
 import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
 import { freePort, requireBinaries, waitForHttp } from '../../lib/devstack/processes';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { captureEmf, emfSeries, emfValue } from '../support/emf';
+import { handlerRequest } from '../support/handler-request';
 
 /**
  * The push functions' figures from the real path: the handler and the repair in front of a real Pushgateway and a
@@ -32,13 +33,7 @@ requireBinaries(['pushgateway']);
 
 const logger: Logger = { info() {}, warn() {}, error() {} };
 const TIMING: SyncTiming = { leaseMs: 3000, writerExpiryMs: 60_000 };
-const request = (method: string, p: string, body = ''): PushRequest => ({
-  method,
-  path: p,
-  rawPath: p,
-  headers: {},
-  body: Buffer.from(body),
-});
+const request = handlerRequest;
 
 let workDir: string;
 const started: RunningComponent[] = [];

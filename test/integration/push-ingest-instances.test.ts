@@ -8,17 +8,12 @@ import { formatGroupingPath, groupingKeyId } from '../../lambdas/domain/grouping
 import { DEFAULT_PUSH_LIMITS } from '../../lambdas/domain/push-limits';
 import { syncTiming } from '../../lambdas/handlers/push-ingest/compose';
 import { GroupView } from '../../lambdas/handlers/push-ingest/group-view';
-import {
-  type Logger,
-  MISSED_HEADER,
-  makeHandler,
-  type PushRequest,
-  REJECTED_HEADER,
-} from '../../lambdas/handlers/push-ingest/handler';
+import { type Logger, MISSED_HEADER, makeHandler, REJECTED_HEADER } from '../../lambdas/handlers/push-ingest/handler';
 import { bootstrapStore, makeRepair } from '../../lambdas/handlers/push-repair/repair';
 import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
 import { requireBinaries } from '../../lib/devstack/processes';
 import { eventually } from '../support/eventually';
+import { handlerRequest } from '../support/handler-request';
 
 /**
  * Two ingestion instances sharing one store, as Lambda instances share the DynamoDB table: each validates against
@@ -59,13 +54,7 @@ async function values(url: string): Promise<Record<string, Record<string, string
   return out;
 }
 
-const put = (p: string, body: string): PushRequest => ({
-  method: 'PUT',
-  path: p,
-  rawPath: p,
-  headers: {},
-  body: Buffer.from(body),
-});
+const put = (p: string, body: string) => handlerRequest('PUT', p, body);
 
 /** An acknowledged PUT: the group then holds exactly these families with these values (the model of the test). */
 type Model = Record<string, Record<string, string[]>>;

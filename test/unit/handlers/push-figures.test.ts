@@ -13,14 +13,10 @@ import { needsRepair, type SyncTiming } from '../../../lambdas/domain/group-sync
 import { DEFAULT_PUSH_LIMITS } from '../../../lambdas/domain/push-limits';
 import { REFUSAL_MARKER_METRIC } from '../../../lambdas/domain/push-refusal';
 import { GroupView } from '../../../lambdas/handlers/push-ingest/group-view';
-import {
-  type Logger,
-  MISSED_HEADER,
-  makeHandler,
-  type PushRequest,
-} from '../../../lambdas/handlers/push-ingest/handler';
+import { type Logger, MISSED_HEADER, makeHandler } from '../../../lambdas/handlers/push-ingest/handler';
 import { missedReplicas, observePushes } from '../../../lambdas/handlers/push-ingest/push-figures';
 import { makeRepair } from '../../../lambdas/handlers/push-repair/repair';
+import { handlerRequest } from '../../support/handler-request';
 
 /**
  * A replica in memory, answering as a Pushgateway does for what these tests send: 200 to a PUT, 202 to a DELETE,
@@ -58,13 +54,7 @@ class MemoryReplica implements PushgatewayReplica {
 const TIMING: SyncTiming = { leaseMs: 7000, writerExpiryMs: 60_000 };
 const warnings: unknown[][] = [];
 const logger: Logger = { info() {}, warn: (...args) => void warnings.push(args), error() {} };
-const request = (method: string, p: string, body = ''): PushRequest => ({
-  method,
-  path: p,
-  rawPath: p,
-  headers: {},
-  body: Buffer.from(body),
-});
+const request = handlerRequest;
 
 describe('the push functions record their figures', () => {
   let dir: string;

@@ -14,8 +14,9 @@ import { abandonWriters, type GroupEntry, needsRepair, type SyncTiming } from '.
 import { groupingKeyId, parseGroupingPath } from '../../../lambdas/domain/grouping-key';
 import { DEFAULT_PUSH_LIMITS } from '../../../lambdas/domain/push-limits';
 import { GroupView } from '../../../lambdas/handlers/push-ingest/group-view';
-import { type Logger, makeHandler, type PushRequest } from '../../../lambdas/handlers/push-ingest/handler';
+import { type Logger, makeHandler } from '../../../lambdas/handlers/push-ingest/handler';
 import { makeRepair } from '../../../lambdas/handlers/push-repair/repair';
+import { handlerRequest } from '../../support/handler-request';
 
 /**
  * Arbitrary interleavings of pushes, deletes, replica outages and restarts, ingestion restarts and repair passes,
@@ -204,9 +205,7 @@ const groupPath = (group: number) => `/metrics/job/prop/instance/g${group}`;
 const groupKeyId = (group: number) => groupingKeyId({ job: 'prop', instance: `g${group}` });
 const BURST_GROUP = 3;
 
-function request(method: string, p: string, body = ''): PushRequest {
-  return { method, path: p, rawPath: p, headers: {}, body: Buffer.from(body) };
-}
+const request = handlerRequest;
 
 describe('push ingestion under arbitrary interleavings (fast-check)', () => {
   let dir: string;

@@ -21,9 +21,9 @@ import {
   MISSED_HEADER,
   makeHandler,
   PATH_REFUSAL_TARGET,
-  type PushRequest,
 } from '../../../lambdas/handlers/push-ingest/handler';
 import { bootstrapStore, makeRepair } from '../../../lambdas/handlers/push-repair/repair';
+import { handlerRequest } from '../../support/handler-request';
 
 /**
  * A replica in memory: keeps what it was last PUT per group (the Pushgateway replaces the group on PUT and removes
@@ -71,14 +71,7 @@ const TIMING: SyncTiming = { leaseMs: 7000, writerExpiryMs: 60_000 };
 /** The canonical path the ingestion writes a group to (every value base64). */
 const BATCH = '/metrics/job@base64/YmF0Y2g';
 
-function request(
-  method: string,
-  p: string,
-  body: string | Buffer = '',
-  headers: Record<string, string> = {},
-): PushRequest {
-  return { method, path: p, rawPath: p, headers, body: typeof body === 'string' ? Buffer.from(body) : body };
-}
+const request = handlerRequest;
 
 describe('push-ingest handler', () => {
   let dir: string;
