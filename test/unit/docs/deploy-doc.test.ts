@@ -64,11 +64,12 @@ describe('docs/deploy.md', () => {
 
   it('gives the JSON shape of the Grafana OAuth secret with exactly the properties Grafana reads', () => {
     const shape = /`greenlang-<env>\/grafana-oauth` \| JSON `(\{[^`]+\})`/.exec(doc)?.[1];
-    expect(shape).toBeDefined();
-    expect(Object.keys(JSON.parse(shape ?? '{}')).sort()).toEqual([...GRAFANA_OAUTH_KEYS].sort());
+    if (shape === undefined) throw new Error('deploy.md gives no JSON shape for greenlang-<env>/grafana-oauth');
+    expect(Object.keys(JSON.parse(shape)).sort()).toEqual([...GRAFANA_OAUTH_KEYS].sort());
     // The create command's value parses as JSON with the same properties.
     const command = /create-secret --name greenlang-\$ENV\/grafana-oauth --secret-string '([^']+)'/.exec(doc)?.[1];
-    expect(Object.keys(JSON.parse(command ?? '{}')).sort()).toEqual([...GRAFANA_OAUTH_KEYS].sort());
+    if (command === undefined) throw new Error('deploy.md has no create-secret command for grafana-oauth');
+    expect(Object.keys(JSON.parse(command)).sort()).toEqual([...GRAFANA_OAUTH_KEYS].sort());
   });
 
   it('uses only the context keys the app reads (-c KEY=), and names each of them', () => {
