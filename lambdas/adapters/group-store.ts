@@ -98,7 +98,7 @@ export class FileGroupStore implements GroupStore {
   private written = 0;
   /** Sync-state lines not written yet (`sync: 'none'`). */
   private deferred = '';
-  private flushSoon: NodeJS.Immediate | undefined;
+  private flushSoon: NodeJS.Timeout | undefined;
   private readonly sync: StoreSync;
   /**
    * The store was last written during another boot of the OS, with a sync mode that may have lost changes then:
@@ -173,9 +173,10 @@ export class FileGroupStore implements GroupStore {
     if (this.sync === 'none') {
       const text = `${lines.join('\n')}\n`;
       if (!durable) {
-        // A change of sync state alone: written with the next write, or at the end of this turn of the event loop.
+        // A change of sync state alone: written with the next record, or within STATE_FLUSH_MS (one write for every
+        // change meanwhile, none on a push's path).
         this.deferred += text;
-        this.flushSoon ??= setImmediate(() => this.flushDeferred());
+        this.flushSoon ??= setTimeout(() => this.flushDeferred(), STATE_FLUSH_MS).unref();
         return Promise.resolve();
       }
       // In the page cache once writeSync returns: survives the process, not the OS (see StoreSync). Earlier
@@ -203,6 +204,7 @@ export class FileGroupStore implements GroupStore {
   }
 
   private flushDeferred(): void {
+    if (this.flushSoon) clearTimeout(this.flushSoon);
     this.flushSoon = undefined;
     if (!this.deferred) return;
     try {
@@ -319,7 +321,7 @@ export class FileGroupStore implements GroupStore {
   }
 
   async close(): Promise<void> {
-    if (this.flushSoon) clearImmediate(this.flushSoon);
+    if (this.flushSoon) clearTimeout(this.flushSoon);
     this.flushDeferred();
     if (this.pumping || this.queue.length > 0) {
       await new Promise<void>((resolve) => this.waiters.push({ seq: this.queued, resolve, reject: () => resolve() }));
@@ -327,6 +329,12 @@ export class FileGroupStore implements GroupStore {
     fs.closeSync(this.fd);
   }
 }
+
+/**
+ * How long a change of sync state alone may wait for the file (`sync: 'none'`). Losing one in a crash leaves replicas
+ * owed or writers abandoned, which the repair resolves (see StoreSync); waiting lets one write carry many.
+ */
+const STATE_FLUSH_MS = 50;
 
 const BOOT_META = 'store/boot';
 const SYNC_META = 'store/sync';

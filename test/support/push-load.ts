@@ -314,3 +314,87 @@ export function startStream(options: {
     },
   };
 }
+
+/**
+ * The floor of a catch-up: the Pushgateway at `url` (fresh, empty) taking `groups` load groups straight from a
+ * client, 16 PUTs at a time, while a stream of `ratePerSecond` pushes hits it directly. Each write costs a
+ * Pushgateway a gather of everything it holds, so this is what the replica itself can absorb with nothing between.
+ * Resolves with the milliseconds until the last group was written.
+ */
+export async function writeGroupsUnderStream(url: string, groups: number, ratePerSecond: number): Promise<number> {
+  const stream = startStream({ ingestUrl: () => url, groups, ratePerSecond });
+  try {
+    const started = Date.now();
+    for (let i = 0; i < groups; i += 16) {
+      await Promise.all(
+        Array.from({ length: Math.min(16, groups - i) }, async (_, j) => {
+          const answer = await send(url, 'PUT', groupPath(i + j), `load_a ${i}\n`);
+          if (answer.status !== 200) throw new Error(`floor PUT answered ${answer.status}: ${answer.body}`);
+        }),
+      );
+    }
+    return Date.now() - started;
+  } finally {
+    await stream.stop();
+  }
+}
+
+export interface FanOutProxy {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The least any service between a client and two Pushgateways does: read the push, PUT/POST/DELETE it to every
+ * replica at once over kept-alive connections (node:http, as the ingestion), answer the first replica's status. No
+ * parsing, validation, store or repair. The benchmark's reference for what one more loopback HTTP hop costs on
+ * this machine.
+ */
+export async function startFanOutProxy(replicas: readonly string[]): Promise<FanOutProxy> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const forward = (target: string, req: http.IncomingMessage, body: Buffer) =>
+    new Promise<number>((resolve, reject) => {
+      const out = http.request(
+        `${target}${req.url ?? '/'}`,
+        {
+          method: req.method,
+          agent,
+          headers: { 'content-type': req.headers['content-type'] ?? 'text/plain', 'content-length': body.length },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 502));
+        },
+      );
+      out.on('error', reject);
+      out.end(body);
+    });
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      Promise.all(replicas.map((target) => forward(target, req, body))).then(
+        ([status]) => {
+          res.writeHead(status ?? 502, { 'content-length': '0' });
+          res.end();
+        },
+        () => {
+          res.writeHead(502, { 'content-length': '0' });
+          res.end();
+        },
+      );
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    async close() {
+      server.closeAllConnections();
+      agent.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

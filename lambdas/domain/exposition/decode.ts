@@ -1,7 +1,7 @@
 import * as zlib from 'node:zlib';
 import { INCONSISTENT_PREFIX } from '../push-validation';
 import { isDelimitedProtobuf } from './media-type';
-import { formatParseError, type MetricFamily, parseExposition } from './parser';
+import { formatParseError, type MetricFamily, parseExposition, parseFully } from './parser';
 import { decodeDelimitedProtobuf } from './protobuf';
 
 /**
@@ -35,6 +35,12 @@ export type DecodedPushBody =
 export interface DecodeLimits {
   /** Largest inflated body accepted (a small gzip can inflate to gigabytes); larger → 413. */
   readonly maxDecodedBytes: number;
+  /**
+   * Every sample will be read (the ingestion stores them): parse the text completely at once. The fast scanner
+   * builds samples only when asked, by running the complete parser then, so a caller reading them all would pay
+   * for both. @default false
+   */
+  readonly allSamples?: boolean;
 }
 
 /** Refuses malformed UTF-8 instead of replacing it (one decoder: each call decodes a whole body). */
@@ -84,7 +90,7 @@ export function decodePushBody(
     source = LENIENT_UTF8.decode(body);
     lenient = true;
   }
-  const parsed = parseExposition(source);
+  const parsed = limits.allSamples ? parseFully(source) : parseExposition(source);
   if (!parsed.ok) return refuse(400, 'parse', `text format parsing error in ${formatParseError(parsed.error)}`);
   if (lenient) {
     const malformed = malformedLabelValue(parsed.families, source);

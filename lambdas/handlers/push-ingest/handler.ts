@@ -127,6 +127,8 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     if (method !== 'DELETE') {
       const body = decodePushBody(request.headers['content-type'], request.headers['content-encoding'], request.body, {
         maxDecodedBytes: limits.maxDecompressedBytes,
+        // The record keeps every sample (storedFamilies).
+        allSamples: true,
       });
       if (!body.ok)
         return body.status === 400 ? badRequest(body.stage, body.message) : refuse(body.status, body.message);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
+import { decodePushBody } from '../../../lambdas/domain/exposition/decode';
 import { scanExposition } from '../../../lambdas/domain/exposition/fast-scan';
 import {
   isFolded,
@@ -271,6 +272,23 @@ describe('fast scanner properties', () => {
     );
     // The property is not vacuous: a fair share of the documents took the fast path.
     expect(fast).toBeGreaterThan(200);
+  });
+
+  it('decodes a push the same with allSamples (the ingestion, complete parse at once) as with the lazy scan', () => {
+    const decode = (text: string, allSamples: boolean) =>
+      decodePushBody('text/plain; version=0.0.4', undefined, Buffer.from(text), {
+        maxDecodedBytes: 1 << 20,
+        allSamples,
+      });
+    fc.assert(
+      fc.property(fc.oneof(document, wellFormed), (text) => {
+        const lazy = decode(text, false);
+        const complete = decode(text, true);
+        if (lazy.ok && complete.ok) expect(outline(complete.families)).toEqual(outline(lazy.families));
+        else expect(complete).toEqual(lazy);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('reads what Go clients write on the fast path, proving every family distinct', () => {
