@@ -16,13 +16,13 @@ import { BINARIES, freePort, type ManagedProcess, startProcess } from '../../lib
 import { consistentByScan } from '../support/consistency-scan';
 import { PROTOBUF_ACCEPT, startExporters } from '../support/exporter-output';
 import {
+  catchUpFloor,
   differences,
   groupPath,
   replicaState,
   send,
   startFanOutProxy,
   startStream,
-  writeGroupsUnderStream,
 } from '../support/push-load';
 import { type Benchmark, fmt, median, percentile } from './harness';
 
@@ -314,13 +314,7 @@ async function catchUpUnderStream(): Promise<{ caughtUpMs: number; floorMs: numb
       // The floor: a fresh, empty Pushgateway taking the same 1,000 groups from a client, 16 PUTs at a time, while a
       // stream of 100 pushes a second hits it directly (the ingestion's stream keeps running, so the machine is as
       // busy as during the catch-up). What the Pushgateway itself can absorb, with nothing between.
-      const fresh = await startPushgateway();
-      let floorMs: number;
-      try {
-        floorMs = await writeGroupsUnderStream(fresh.url, groups, 100);
-      } finally {
-        await fresh.stop();
-      }
+      const floorMs = await catchUpFloor(groups, 100);
       return { caughtUpMs, floorMs };
     } finally {
       await stream.stop();

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { startPushgateway } from '../../lib/devstack/components';
 
 /**
  * Load for the push ingestion as operators produce it, with a model of what was acknowledged: writers PUT, POST and
@@ -316,12 +317,21 @@ export function startStream(options: {
 }
 
 /**
- * The floor of a catch-up: the Pushgateway at `url` (fresh, empty) taking `groups` load groups straight from a
- * client, 16 PUTs at a time, while a stream of `ratePerSecond` pushes hits it directly. Each write costs a
- * Pushgateway a gather of everything it holds, so this is what the replica itself can absorb with nothing between.
- * Resolves with the milliseconds until the last group was written.
+ * The floor of a catch-up: a fresh, empty Pushgateway taking `groups` load groups straight from a client, 16 PUTs at
+ * a time, while a stream of `ratePerSecond` pushes hits it directly. Each write costs a Pushgateway a gather of
+ * everything it holds, so this is what the replica itself can absorb with nothing between. Resolves with the
+ * milliseconds until the last group was written.
  */
-export async function writeGroupsUnderStream(url: string, groups: number, ratePerSecond: number): Promise<number> {
+export async function catchUpFloor(groups: number, ratePerSecond: number): Promise<number> {
+  const fresh = await startPushgateway();
+  try {
+    return await writeGroupsUnderStream(fresh.url, groups, ratePerSecond);
+  } finally {
+    await fresh.stop();
+  }
+}
+
+async function writeGroupsUnderStream(url: string, groups: number, ratePerSecond: number): Promise<number> {
   const stream = startStream({ ingestUrl: () => url, groups, ratePerSecond });
   try {
     const started = Date.now();
