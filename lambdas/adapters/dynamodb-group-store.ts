@@ -47,6 +47,9 @@ interface Item {
   readonly writers: Record<string, number>;
   readonly abandonedUntil: number;
   readonly synced: Record<string, number>;
+  readonly acked?: number;
+  readonly lost?: number;
+  readonly lostReason?: string;
   readonly owed?: string;
 }
 
@@ -198,6 +201,9 @@ export function toItem(entry: GroupEntry, owed: boolean): Item {
     writers: { ...entry.writers },
     abandonedUntil: entry.abandonedUntil,
     synced: { ...entry.synced },
+    ...(entry.acked === undefined ? {} : { acked: entry.acked }),
+    ...(entry.lost === undefined ? {} : { lost: entry.lost }),
+    ...(entry.lostReason === undefined ? {} : { lostReason: entry.lostReason }),
     ...(owed ? { [OWED_ATTRIBUTE]: 'owed' } : {}),
   };
 }
@@ -222,5 +228,8 @@ export function fromItem(item: Item): GroupEntry {
     writers: Object.fromEntries(Object.entries(item.writers ?? {}).map(([k, v]) => [k, Number(v)])),
     abandonedUntil: Number(item.abandonedUntil),
     synced: Object.fromEntries(Object.entries(item.synced ?? {}).map(([k, v]) => [k, Number(v)])),
+    ...(item.acked === undefined ? {} : { acked: Number(item.acked) }),
+    ...(item.lost === undefined ? {} : { lost: Number(item.lost) }),
+    ...(item.lostReason === undefined ? {} : { lostReason: String(item.lostReason) }),
   };
 }

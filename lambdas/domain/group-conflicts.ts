@@ -46,14 +46,21 @@ export function recordState(record: GroupRecord): GroupState | undefined {
 /**
  * The records (any order; tombstones ignored) replayed in commit order through the consistency check, given the
  * Pushgateway's own family types: what each conflicting record must become. Empty when the records are consistent.
+ *
+ * With `acknowledged`, the records whose pushes were acknowledged go first (in commit order), then the others: an
+ * acknowledged record loses only to another acknowledged one (which the acknowledgement protocol makes rare, see
+ * handler.ts `settleConflict`), never to a push still in flight or one never answered 2xx, whatever the clocks say.
  */
 export function resolveConflicts(
   records: readonly GroupRecord[],
   ownFamilies: ReadonlyMap<string, MetricType>,
+  acknowledged: (record: GroupRecord) => boolean = () => true,
 ): ConflictResolution[] {
   const index = new GroupIndex();
   const resolutions: ConflictResolution[] = [];
-  for (const record of records.filter((r) => !r.deleted).sort(byCommit)) {
+  const live = records.filter((r) => !r.deleted);
+  const order = [...live.filter(acknowledged).sort(byCommit), ...live.filter((r) => !acknowledged(r)).sort(byCommit)];
+  for (const record of order) {
     const state = recordState(record);
     if (!state) continue;
     const check = (families: GroupState['families']) =>

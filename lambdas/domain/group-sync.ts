@@ -20,6 +20,17 @@ export interface GroupEntry {
   readonly abandonedUntil: number;
   /** Replica → the version it is proven to hold. */
   readonly synced: Readonly<Record<string, number>>;
+  /**
+   * The highest version whose push was acknowledged (answered 2xx), or whose content came from acknowledged ones (a
+   * revert). Absent on entries from before it was kept: every version counts as acknowledged. See `acknowledgeEntry`.
+   */
+  readonly acked?: number;
+  /**
+   * Versions up to this one lost a conflict with another group before they were acknowledged: none of them ever
+   * will be (their pushes are answered 400, `lostReason`). See `condemnEntry`.
+   */
+  readonly lost?: number;
+  readonly lostReason?: string;
 }
 
 /** A writer's claim on a group: which version it writes and whether it began alone. */
@@ -76,7 +87,8 @@ export function commitEntry(
     abandonedUntil: 0,
     synced: {},
   };
-  return begin({ ...base, record }, token, now, timing);
+  // The new version is not acknowledged until its writer says so; what came before keeps its standing.
+  return begin({ ...base, record, acked: acknowledgedUpTo(previous) }, token, now, timing);
 }
 
 /** A writer begins on the current record (the repair, bringing replicas to it). */
@@ -130,6 +142,46 @@ export function finishEntry(
     else if (outcome === 'applied' && proven) synced[replica] = writer.version;
   }
   return { ...entry, rev: entry.rev + 1, writers, abandonedUntil, synced };
+}
+
+/** The highest acknowledged version of the entry (0 for none; an entry from before acks were kept: its version). */
+export function acknowledgedUpTo(entry: GroupEntry | undefined): number {
+  if (!entry) return 0;
+  return entry.acked ?? entry.record.version;
+}
+
+/** Whether the entry's current version is acknowledged (its content is something a client was told is held). */
+export function isAcknowledged(entry: GroupEntry): boolean {
+  return acknowledgedUpTo(entry) >= entry.record.version;
+}
+
+/**
+ * The writer of a push is done and would answer 2xx: the entry finished as `finishEntry` does, and its version
+ * acknowledged, unless a conflict already condemned it (`condemnEntry`): then `ok` is false, with the reason, and
+ * the push must be answered 400. One conditional write decides between the two, so a version is never both
+ * acknowledged and condemned: an acknowledged push is never the one a conflict cuts.
+ */
+export function acknowledgeEntry(
+  entry: GroupEntry,
+  writer: Writer,
+  outcomes: Readonly<Record<string, WriteOutcome>>,
+  now: number,
+  timing: SyncTiming,
+): { entry: GroupEntry; ok: true } | { entry: GroupEntry; ok: false; reason: string } {
+  const finished = finishEntry(entry, writer, outcomes, now, timing);
+  if ((entry.lost ?? 0) >= writer.version) {
+    return { entry: finished, ok: false, reason: entry.lostReason ?? 'inconsistent with another group' };
+  }
+  return { entry: { ...finished, acked: Math.max(acknowledgedUpTo(entry), writer.version) }, ok: true };
+}
+
+/**
+ * Marks the entry's current version as the loser of a conflict, so its push can never be acknowledged; undefined
+ * when it cannot be: it is acknowledged already, or the group has moved to another version.
+ */
+export function condemnEntry(entry: GroupEntry, version: number, reason: string): GroupEntry | undefined {
+  if (entry.record.version !== version || isAcknowledged(entry)) return undefined;
+  return { ...entry, rev: entry.rev + 1, lost: version, lostReason: reason };
 }
 
 /** The replica lost what it held (it restarted): nothing on it is proven any more, and no writer in flight can prove it. */

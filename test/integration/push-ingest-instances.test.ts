@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileGroupStore } from '../../lambdas/adapters/group-store';
-import { pushgatewayReplica } from '../../lambdas/adapters/pushgateway';
+import { type PushgatewayReplica, pushgatewayReplica } from '../../lambdas/adapters/pushgateway';
 import { needsRepair } from '../../lambdas/domain/group-sync';
-import { formatGroupingPath, groupingKeyId } from '../../lambdas/domain/grouping-key';
+import { groupingKeyId } from '../../lambdas/domain/grouping-key';
 import { DEFAULT_PUSH_LIMITS } from '../../lambdas/domain/push-limits';
 import { syncTiming } from '../../lambdas/handlers/push-ingest/compose';
 import { GroupView } from '../../lambdas/handlers/push-ingest/group-view';
@@ -59,6 +60,42 @@ const put = (p: string, body: string) => handlerRequest('PUT', p, body);
 /** An acknowledged PUT: the group then holds exactly these families with these values (the model of the test). */
 type Model = Record<string, Record<string, string[]>>;
 
+/**
+ * A TCP proxy to `port` that passes reads (GET) and swallows writes (PUT, POST, DELETE): never forwarded, never
+ * answered, as a replica behind a link that dropped mid-request. The writer's request times out ('unknown').
+ */
+async function blackHoleWrites(port: number): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ host: '127.0.0.1', port });
+    sockets.add(client);
+    sockets.add(upstream);
+    let swallowing = false;
+    client.on('data', (chunk: Buffer) => {
+      const start = chunk.toString('latin1', 0, 8);
+      if (/^(GET|HEAD) /.test(start)) swallowing = false;
+      else if (/^(PUT|POST|DELETE) /.test(start)) swallowing = true;
+      if (!swallowing) upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => client.write(chunk));
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end);
+    upstream.on('error', end);
+    client.on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 describe('two ingestion instances sharing one store', () => {
   let workDir: string;
   let stable: RunningComponent;
@@ -80,18 +117,28 @@ describe('two ingestion instances sharing one store', () => {
     fs.rmSync(workDir, { recursive: true, force: true });
   });
 
-  /** Two instances over one fresh store, both loaded before either commits; `firstClockAheadMs` skews the first. */
-  async function setUp(firstClockAheadMs = 0) {
+  /**
+   * Two instances over one fresh store, both loaded before either commits; `firstClockAheadMs` skews the first, and
+   * `secondVictimUrl` makes the second reach the victim another way (through `blackHoleWrites`).
+   */
+  async function setUp(firstClockAheadMs = 0, secondVictimUrl?: string) {
     const replicas = [
       pushgatewayReplica('pushgateway-0', stable.url, { timeoutMs: 2000 }),
       pushgatewayReplica('pushgateway-1', victim.url, { timeoutMs: 2000 }),
     ];
+    const secondReplicas =
+      secondVictimUrl === undefined
+        ? replicas
+        : [
+            replicas[0] as PushgatewayReplica,
+            pushgatewayReplica('pushgateway-1', secondVictimUrl, { timeoutMs: 8000 }),
+          ];
     const names = replicas.map((r) => r.name);
     store = new FileGroupStore(path.join(workDir, 'store.jsonl'), (e) => needsRepair(e, names));
     expect(await bootstrapStore({ replicas, store, logger })).toBe(true);
-    const instance = async (now: () => number) =>
+    const instance = async (now: () => number, through: readonly PushgatewayReplica[]) =>
       makeHandler({
-        replicas,
+        replicas: through,
         store,
         view: await GroupView.load(store),
         limits: DEFAULT_PUSH_LIMITS,
@@ -100,8 +147,8 @@ describe('two ingestion instances sharing one store', () => {
         now,
       });
     const [first, second] = await Promise.all([
-      instance(() => Date.now() + firstClockAheadMs),
-      instance(() => Date.now()),
+      instance(() => Date.now() + firstClockAheadMs, replicas),
+      instance(() => Date.now(), secondReplicas),
     ]);
     const repair = makeRepair({ replicas, store, timing, logger });
     return { first, second, repair };
@@ -185,28 +232,25 @@ describe('two ingestion instances sharing one store', () => {
     expect([report.resolved, report.stillOwed]).toEqual([0, 0]);
   });
 
-  it('keeps a push acknowledged when the record it contradicts is the later in commit order; the repair cuts that', async () => {
-    // The first instance's clock runs a minute ahead: its commit, though made first, is stamped after the second's,
-    // so a single Pushgateway applying the commits in `committedAt` order takes the second's and refuses the
-    // first's `shared`. This is the residual case (b) of handler.ts `isRefusedInCommitOrder`: the first push was
-    // acknowledged and the repair cuts it back.
+  it('keeps an acknowledged push whole even when a contradicting push is stamped earlier (clock skew): that one gets 400', async () => {
+    // The first instance's clock runs a minute ahead: its commit, though made first, is stamped after the second's.
+    // By commit time alone a single Pushgateway would take the second's `shared` and refuse the first's, which was
+    // already acknowledged: acknowledged pushes go first in the replay (handler.ts `settleConflict`), so the second
+    // push is the one refused, with the Pushgateway's 400, and nothing acknowledged is ever cut.
     const { first, second, repair } = await setUp(60_000);
     const one = await whileVictimDown(() =>
       first(put('/metrics/job/first', '# TYPE shared gauge\nshared 1\nfirst_only 1\n')),
     );
     expect([one.status, one.headers[MISSED_HEADER]]).toEqual([200, 'pushgateway-1']);
 
+    // The victim restarted empty takes the counter; the stable replica, holding the gauge, refuses it.
     const two = await second(put('/metrics/job/second', '# TYPE shared counter\nshared 2\nsecond_only 2\n'));
-    expect([two.status, two.headers[REJECTED_HEADER]]).toEqual([200, 'pushgateway-0']);
-    expect((await store.get(groupingKeyId({ job: 'second' })))?.record.families.map((f) => f.name)).toEqual([
-      'shared',
-      'second_only',
-    ]);
+    expect(two.status).toBe(400);
+    expect(two.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*shared/);
+    const secondRecord = (await store.get(groupingKeyId({ job: 'second' })))?.record;
+    expect(secondRecord === undefined || secondRecord.deleted).toBe(true);
 
-    const expected: Model = {
-      '{"job":"first"}': { first_only: ['1'] },
-      '{"job":"second"}': { shared: ['2'], second_only: ['2'] },
-    };
+    const expected: Model = { '{"job":"first"}': { shared: ['1'], first_only: ['1'] } };
     await eventually(
       async () => {
         await repair();
@@ -216,14 +260,50 @@ describe('two ingestion instances sharing one store', () => {
       },
       { timeoutMs: 30_000, intervalMs: 300 },
     );
-    const held = await families(stable.url);
-    expect((held['{"job":"second"}'] as Record<string, { type: string }>).shared?.type).toBe('COUNTER');
-    expect(conflicts().map((e) => [e.extra?.group, e.extra?.dropped, e.extra?.deleted])).toEqual([
-      [formatGroupingPath({ job: 'first' }), ['shared'], false],
-    ]);
-    // Settled: further passes find nothing to refuse.
-    const count = errors.length;
+    const held = await families(victim.url);
+    expect((held['{"job":"first"}'] as Record<string, { type: string }>).shared?.type).toBe('GAUGE');
+    // Nothing was ever cut, and nothing is left to settle.
+    expect(conflicts()).toEqual([]);
     const report = await repair();
-    expect([report.resolved, errors.length - count]).toEqual([0, 0]);
+    expect([report.resolved, report.stillOwed]).toEqual([0, 0]);
+  });
+
+  it('condemns a contradicting push still in flight, so of two such pushes only one is ever answered 2xx', async () => {
+    // The second instance's writes to the victim vanish (they time out after 8 s: the push is in flight meanwhile).
+    // Its push reaches the stable replica; the first instance's push, stamped earlier (its clock runs a minute
+    // behind), meets it there and is refused, and takes the victim. The first push wins the replay and condemns the
+    // second, which saw no refusal of its own (the stable replica took it, the victim never answered): without the
+    // condemnation both would be answered 2xx and the repair would cut one of them.
+    const hole = await blackHoleWrites(victim.port);
+    try {
+      const { first, second, repair } = await setUp(-60_000, hole.url);
+      const inFlight = second(put('/metrics/job/second', '# TYPE shared counter\nshared 2\nsecond_only 2\n'));
+      await eventually(
+        async () => {
+          const held = await families(stable.url);
+          if (!held['{"job":"second"}']) throw new Error('the stable replica does not hold the second push yet');
+        },
+        { timeoutMs: 5000, intervalMs: 20 },
+      );
+      const one = await first(put('/metrics/job/first', '# TYPE shared gauge\nshared 1\nfirst_only 1\n'));
+      expect([one.status, one.headers[REJECTED_HEADER]]).toEqual([200, 'pushgateway-0']);
+      const two = await inFlight;
+      expect(two.status).toBe(400);
+      expect(two.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*shared/);
+
+      const expected: Model = { '{"job":"first"}': { shared: ['1'], first_only: ['1'] } };
+      await eventually(
+        async () => {
+          await repair();
+          const [a, b] = await Promise.all([values(stable.url), values(victim.url)]);
+          expect(a).toEqual(expected);
+          expect(b).toEqual(expected);
+        },
+        { timeoutMs: 30_000, intervalMs: 300 },
+      );
+      expect(conflicts()).toEqual([]);
+    } finally {
+      await hole.close();
+    }
   });
 });

@@ -13,9 +13,10 @@ import { type GroupState, pushedFamilies } from '../../domain/pushgateway-semant
  * start and then sees only its own commits: a push that conflicts with another instance's later commit passes here,
  * and the replicas' own consistency check refuses it. When every replica refuses it, the handler reverts its record
  * and answers that 400 (nothing applied). When one took it (it had not got the earlier commit yet), the handler
- * replays the store in commit order (domain/group-conflicts.ts) and refreshes this view from it: if its record is
- * the later one it is reverted too and the push answered the replica's 400; if the other is later, the push stands
- * and the repair cuts the other back, so the replicas converge (handler.ts, `isRefusedInCommitOrder`).
+ * replays the store (acknowledged records first, then commit order: domain/group-conflicts.ts) and refreshes this
+ * view from it: if its record loses it is reverted too and the push answered the replica's 400; if it wins, the
+ * losers still in flight are condemned before it is acknowledged, and the repair brings the replicas level
+ * (handler.ts, `settleConflict`).
  */
 export class GroupView {
   readonly index = new GroupIndex();

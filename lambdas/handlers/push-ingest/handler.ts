@@ -14,7 +14,17 @@ import {
   revertedRecord,
   storedFamilies,
 } from '../../domain/group-record';
-import { commitEntry, finishEntry, type GroupEntry, type SyncTiming, type Writer } from '../../domain/group-sync';
+import {
+  acknowledgedUpTo,
+  acknowledgeEntry,
+  commitEntry,
+  condemnEntry,
+  finishEntry,
+  type GroupEntry,
+  isAcknowledged,
+  type SyncTiming,
+  type Writer,
+} from '../../domain/group-sync';
 import { formatGroupingPath, groupingKeyId, parseGroupingPath } from '../../domain/grouping-key';
 import { checkGroupSize, checkPushLimits, type PushLimits } from '../../domain/push-limits';
 import { REFUSAL_MARKER_METRIC } from '../../domain/push-refusal';
@@ -66,6 +76,9 @@ export interface PushIngestDeps {
 
 /** Where the refusal of a push with a malformed path is recorded (a parse-stage marker: no group is touched). */
 export const PATH_REFUSAL_TARGET = `/metrics/job/${REFUSAL_MARKER_METRIC}`;
+
+/** Replays of the store while settling one conflict (each after a condemned record was acknowledged meanwhile). */
+const SETTLE_ATTEMPTS = 5;
 
 /** Commit attempts before answering 503 (each lost to a concurrent writer of the same group). */
 const COMMIT_ATTEMPTS = 20;
@@ -214,12 +227,11 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     const unknown = results.filter((r) => r.outcome === 'unknown');
     const rejected = results.filter((r) => r.outcome === 'not-applied' && r.answer !== undefined);
     // A replica answering 400 to a record this process validated: its consistency check saw a group this process
-    // has not (another instance's commit). The rare path; see `isRefusedInCommitOrder`.
+    // has not (another instance's commit). The rare path; see `settleConflict`.
     const inconsistent = rejected.find((r) => r.answer?.status === 400)?.answer;
     if (applied.length === 0 && unknown.length === 0) {
       // No replica has it or can get it by itself: put the record back as it was, and say so.
-      const reverted = await revert(commit, results);
-      if (reverted) {
+      if (await revert(commit, results)) {
         // The replicas refused the record themselves, so each already holds the trace of it: not recorded again.
         const first = rejected[0]?.answer;
         if (first) return refuse(first.status, first.body);
@@ -229,7 +241,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         group: id,
         results,
       });
-    } else if (inconsistent && own && (await isRefusedInCommitOrder(commit.record, own))) {
+    } else if (inconsistent && own && (await settleConflict(commit.record, own)) === 'loses') {
       if (await revert(commit, results)) {
         deps.logger.info('push refused: it contradicts a group another ingestion instance committed first', {
           method,
@@ -243,8 +255,23 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         group: id,
         results,
       });
-    } else {
-      await finish(commit.writer, results);
+    }
+    // The acknowledgement: one conditional write, which fails only if another instance's conflicting push (or the
+    // repair) condemned this one first (group-sync.ts `acknowledgeEntry`).
+    const acknowledged = await acknowledge(commit.writer, results);
+    if (acknowledged !== true) {
+      const message = `pushed metrics are invalid or inconsistent with existing metrics: ${acknowledged}`;
+      if (await revert(commit, results)) {
+        deps.logger.info('push refused: it contradicts a group another ingestion instance acknowledged first', {
+          method,
+          group: formatGroupingPath(key),
+          reason: acknowledged,
+        });
+        return refuse(400, message);
+      }
+      view.show((await store.get(id))?.record, id);
+      deps.logger.error('a condemned push was built on by a later push; the repair owns it', { group: id, results });
+      return refuse(400, message);
     }
     const missed = results.filter((r) => r.outcome !== 'applied');
     for (const miss of missed) {
@@ -269,48 +296,68 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
   });
 
   /**
-   * Whether `record`, just committed, is one a single Pushgateway applying the store's records in commit order
-   * would refuse (group-conflicts.ts, the same replay the repair settles conflicts with, so both name the same
-   * record the loser). Reads the whole store, so only when a replica refused the record: an ordinary push never
-   * comes here. Brings this process's view to the store on the way (the refusal proves it stale).
+   * Decides a conflict a replica's 400 revealed between `record`, just committed, and records other instances
+   * committed: whether this push loses (it is put back and answered that 400) or wins. Reads the whole store, so only
+   * when a replica refused the record: an ordinary push never comes here. Brings this process's view to the store
+   * on the way (the refusal proves it stale).
    *
-   * Linearizability. A group's pushes are ordered by the store (conditional writes on `rev`); conflicts across
-   * groups are settled in `committedAt` order, here as in the repair, so a push answered 400 here is exactly one
-   * the repair would cut, and one answered 2xx here is one it keeps, as far as the store shows now:
-   * - A replica refuses B's record for a conflict only with a record Q it holds, and a replica is sent a record
-   *   only once the store holds it (the commit comes before `writeAll`); this read is consistent (locally one
-   *   process's memory; DynamoDB `ConsistentRead`). So Q is in what is read here, and if Q is stamped earlier B is
-   *   answered the 400 a single Pushgateway would give, nothing of B left (the record put back, conditional on B's
-   *   version so a later writer of the group is never undone; the repair rewrites the replicas that took B).
-   * - If Q is stamped later, B keeps its 2xx and Q is the loser: Q's own writes meet the replicas holding B, and
-   *   Q's check (or, when every replica refuses it, the revert above) answers Q 400. If Q had been answered 2xx
-   *   already, the case below applies to Q.
-   * - A conflicting commit Q landing in the store after this read: stamped later than B, it meets B on the
-   *   replicas B reached and is refused as above; stamped earlier (it was validated before B), case (a) below.
-   * The repair's cut stays as the backstop. It cuts an acknowledged push P exactly when a conflicting record Q
-   * stamped earlier was held by none of the replicas that answered P's write, so nothing refused P: (a) Q and P
-   * were in flight together (Q committed before P but reached the replicas after P), (b) the instances' clocks
-   * disagree by more than the time between the two commits (Q committed after P was answered, stamped
-   * earlier), (c) every replica P reached lacked Q (it was down when Q was written, or restarted empty since,
-   * and the repair had not rewritten Q there yet) while those holding Q did not answer P; or (d) P's record
-   * could not be put back here because a later push of the same group already built on it (logged as an error
-   * below). Between pushes that do not overlap, on instances whose clocks agree, with a replica that kept Q
-   * answering P: never.
+   * The store's records are replayed through the Pushgateway's consistency check (group-conflicts.ts), those whose
+   * pushes were acknowledged first, then the others in commit order; records already condemned are left out (they
+   * are on their way back). This push loses to any acknowledged record it contradicts, and to an unacknowledged one
+   * committed before it. When it wins, every unacknowledged record the replay names a loser is condemned before this
+   * push is acknowledged: each in one conditional write that fails if that record was acknowledged meanwhile (then
+   * the replay runs again on what the store holds now). A condemned push can no longer be acknowledged
+   * (`acknowledgeEntry`): its own instance answers it 400 and puts it back. So of two contradicting pushes at most one
+   * is ever answered 2xx, whatever the instances' clocks say and however their writes interleave, as long as one of
+   * them meets the other on a replica (a replica holding one refuses the other, which brings its instance here).
+   *
+   * What is left (the repair then cuts an acknowledged record, logged as an error): (a) two contradicting pushes each
+   * acknowledged by replicas that lacked the other (every replica holding one unreachable when the other was
+   * written, both before the repair brought them level); (b) a later push to the same group built on this record
+   * before it could be put back (logged below).
    */
-  async function isRefusedInCommitOrder(record: GroupRecord, own: ReadonlyMap<string, MetricType>): Promise<boolean> {
-    const records = (await store.all()).map((e) => e.record);
-    view.refresh(records, (id) => id === record.id || committing.has(id));
-    return resolveConflicts(records, own).some((r) => r.id === record.id && r.version === record.version);
+  async function settleConflict(record: GroupRecord, own: ReadonlyMap<string, MetricType>): Promise<'wins' | 'loses'> {
+    for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
+      const entries = (await store.all()).filter((e) => (e.lost ?? 0) < e.record.version);
+      const records = entries.map((e) => e.record);
+      view.refresh(records, (group) => group === record.id || committing.has(group));
+      const acknowledged = new Set(entries.filter(isAcknowledged).map((e) => e.record.id));
+      const losers = resolveConflicts(records, own, (r) => acknowledged.has(r.id));
+      if (losers.some((loser) => loser.id === record.id)) return 'loses';
+      let settled = true;
+      for (const loser of losers) {
+        if (acknowledged.has(loser.id)) continue; // two acknowledged records: the repair's backstop
+        const condemned = await updateEntry(store, loser.id, (current) => {
+          const next = current && condemnEntry(current, loser.version, loser.reason);
+          return next ? { entry: next, result: true } : undefined;
+        });
+        if (!condemned) settled = false;
+      }
+      if (settled) return 'wins';
+    }
+    deps.logger.error('conflicting pushes kept changing while this one was settled; the repair owns it', {
+      group: record.id,
+    });
+    return 'wins';
   }
 
-  async function finish(writer: Writer, results: readonly WriteResult[]): Promise<void> {
+  /** Finishes the writer and acknowledges its version: true, or the reason it was condemned. */
+  async function acknowledge(writer: Writer, results: readonly WriteResult[]): Promise<true | string> {
     const outcomes = outcomesOf(results);
-    await updateEntry(store, writer.id, (current) =>
-      current ? { entry: finishEntry(current, writer, outcomes, now(), timing), result: undefined } : undefined,
-    );
+    const done = await updateEntry(store, writer.id, (current) => {
+      if (!current) return undefined;
+      const next = acknowledgeEntry(current, writer, outcomes, now(), timing);
+      const result: true | string = next.ok ? true : next.reason;
+      return { entry: next.entry, result };
+    });
+    return done?.result ?? true;
   }
 
-  /** Puts the group's record back as it was before `commit`, unless a later write already built on it. */
+  /**
+   * Puts the group's record back as it was before `commit`, unless a later write already built on it (then false, and
+   * the writer is left for `acknowledge` to finish). The restored content keeps the standing it had: acknowledged if
+   * the version it came from was.
+   */
   async function revert(
     commit: { record: GroupRecord; before: GroupEntry | undefined; writer: Writer },
     results: readonly WriteResult[],
@@ -319,12 +366,14 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     const done = await updateEntry(deps.store, commit.writer.id, (current) => {
       if (!current || current.record.version !== commit.record.version) return undefined;
       const finished = finishEntry(current, commit.writer, outcomes, now(), timing);
-      return { entry: { ...finished, record: revertedRecord(commit.record, commit.before?.record) }, result: true };
+      const record = revertedRecord(commit.record, commit.before?.record);
+      const restoredAcknowledged = acknowledgedUpTo(current) >= (commit.before?.record.version ?? 0);
+      return {
+        entry: { ...finished, record, ...(restoredAcknowledged ? { acked: record.version } : {}) },
+        result: true,
+      };
     });
-    if (!done) {
-      await finish(commit.writer, results);
-      return false;
-    }
+    if (!done) return false;
     const restored = done.entry.record;
     deps.view.showState(restored.id, restored.deleted ? undefined : stateOf(restored));
     return true;

@@ -11,10 +11,13 @@ import { type GroupFamilies, splitByGroup } from '../../domain/exposition/group-
 import { type MetricType, parseExposition } from '../../domain/exposition/parser';
 import { delimitedBody } from '../../domain/exposition/protobuf-encode';
 import { resolveConflicts, resolvedRecord } from '../../domain/group-conflicts';
-import { PROTOBUF_DELIMITED, type StoredFamily, storedFamilies } from '../../domain/group-record';
+import { type GroupRecord, PROTOBUF_DELIMITED, type StoredFamily, storedFamilies } from '../../domain/group-record';
 import {
+  canBeAlone,
+  condemnEntry,
   type GroupEntry,
   invalidateReplica,
+  isAcknowledged,
   isCollectable,
   owedReplicas,
   type SyncTiming,
@@ -189,29 +192,54 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
       }
     }
     if (!own) return 0;
+    const entries = await deps.store.all();
+    const acknowledged = new Set(entries.filter(isAcknowledged).map((e) => e.record.id));
     const resolutions = resolveConflicts(
-      (await deps.store.all()).map((e) => e.record),
+      entries.map((e) => e.record),
       own,
+      (record) => acknowledged.has(record.id),
     );
     let applied = 0;
     for (const resolution of resolutions) {
-      const done = await updateEntry(deps.store, resolution.id, (current) => {
+      type Settled = 'condemned' | { readonly record: GroupRecord; readonly wasAcknowledged: boolean };
+      const done = await updateEntry<Settled>(deps.store, resolution.id, (current) => {
         // A push changed the group meanwhile: the next check sees it.
         if (!current || current.record.deleted || current.record.version !== resolution.version) return undefined;
+        // A push still in flight settles its own record: condemned, it is answered 400 and put back whole.
+        if (!isAcknowledged(current) && !canBeAlone(current, now(), deps.timing)) {
+          const condemned = condemnEntry(current, resolution.version, resolution.reason);
+          return condemned ? { entry: condemned, result: 'condemned' as const } : undefined;
+        }
         const record = resolvedRecord(current.record, resolution);
-        return { entry: { ...current, rev: current.rev + 1, record }, result: record };
+        const wasAcknowledged = isAcknowledged(current);
+        return {
+          entry: { ...current, rev: current.rev + 1, record, ...(wasAcknowledged ? { acked: record.version } : {}) },
+          result: { record, wasAcknowledged },
+        };
       });
       if (!done) continue;
       applied++;
-      deps.logger.error(
-        'two ingestion instances committed conflicting groups; the later one loses what one Pushgateway would have refused of it',
-        {
-          group: formatGroupingPath(done.result.key),
-          dropped: resolution.dropped,
-          deleted: done.result.deleted,
+      if (done.result === 'condemned') {
+        deps.logger.info('a push in flight contradicts acknowledged records: condemned, its instance answers it 400', {
+          group: formatGroupingPath(done.entry.record.key),
           reason: resolution.reason,
-        },
-      );
+        });
+        continue;
+      }
+      const { record, wasAcknowledged } = done.result;
+      const details = {
+        group: formatGroupingPath(record.key),
+        dropped: resolution.dropped,
+        deleted: record.deleted,
+        reason: resolution.reason,
+      };
+      if (wasAcknowledged)
+        deps.logger.error(
+          'two ingestion instances committed conflicting groups; the later one loses what one Pushgateway would have refused of it',
+          details,
+        );
+      // Never answered 2xx (its instance died before answering, or answered 5xx): nobody was told it is held.
+      else deps.logger.warn('an unacknowledged record contradicting acknowledged ones was cut back', details);
     }
     return applied;
   }

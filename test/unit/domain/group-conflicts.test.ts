@@ -19,6 +19,23 @@ const record = (key: GroupingKey, committedAt: number | undefined, families: Sto
 const own = new Map([['go_goroutines', 'gauge' as const]]);
 
 describe('resolveConflicts: records replayed in commit order through the consistency check', () => {
+  it('replays acknowledged records first: an acknowledged record never loses to one not acknowledged, whatever the stamps', () => {
+    const stampedEarlier = record({ job: 'early' }, 10, [family('shared', 'counter', ['shared 1'])]);
+    const acknowledged = record({ job: 'acked' }, 20, [family('shared', 'gauge', ['shared 2'])]);
+    const [resolution, ...more] = resolveConflicts(
+      [stampedEarlier, acknowledged],
+      own,
+      (r) => r.id === acknowledged.id,
+    );
+    expect(more).toEqual([]);
+    expect(resolution?.id).toBe(stampedEarlier.id);
+    // Without acknowledgements (or with both acknowledged) commit order decides, as before.
+    expect(resolveConflicts([stampedEarlier, acknowledged], own).map((r) => r.id)).toEqual([acknowledged.id]);
+    expect(resolveConflicts([stampedEarlier, acknowledged], own, () => false).map((r) => r.id)).toEqual([
+      acknowledged.id,
+    ]);
+  });
+
   it('leaves consistent records alone', () => {
     const records = [
       record({ job: 'a' }, 1, [family('m', 'gauge', ['m 1'])]),

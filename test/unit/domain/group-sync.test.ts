@@ -1,12 +1,15 @@
 import type { GroupRecord } from '../../../lambdas/domain/group-record';
 import {
   abandonWriters,
+  acknowledgeEntry,
   beginEntry,
   canBeAlone,
   commitEntry,
+  condemnEntry,
   finishEntry,
   type GroupEntry,
   invalidateReplica,
+  isAcknowledged,
   isCollectable,
   owedReplicas,
   type SyncTiming,
@@ -73,5 +76,44 @@ describe('group sync: when a replica may be trusted to hold a version', () => {
     expect(isCollectable(entry, R, 1, timing)).toBe(false);
     const done: GroupEntry = finishEntry(entry, writer, applied, 1, timing);
     expect(isCollectable(done, R, 2, timing)).toBe(true);
+  });
+});
+
+describe('group sync: acknowledging a push, or condemning it, in one conditional write', () => {
+  it('leaves a new version unacknowledged until its writer acknowledges it; earlier versions keep their standing', () => {
+    const first = commitEntry(undefined, record(1), 'w1', 0, timing);
+    expect(isAcknowledged(first.entry)).toBe(false);
+    const acked = acknowledgeEntry(first.entry, first.writer, applied, 1, timing);
+    expect(acked.ok).toBe(true);
+    expect(isAcknowledged(acked.entry)).toBe(true);
+    expect(acked.entry.synced).toEqual({ 'pushgateway-0': 1, 'pushgateway-1': 1 });
+    const second = commitEntry(acked.entry, record(2), 'w2', 2, timing);
+    expect([second.entry.acked, isAcknowledged(second.entry)]).toEqual([1, false]);
+  });
+
+  it('refuses to acknowledge a condemned version, with the reason, and refuses to condemn an acknowledged one', () => {
+    const { entry, writer } = commitEntry(undefined, record(1), 'w1', 0, timing);
+    const condemned = condemnEntry(entry, 1, 'second metric "shared" is not a GAUGE');
+    if (!condemned) throw new Error('an unacknowledged current version can be condemned');
+    expect(condemned.rev).toBe(entry.rev + 1);
+    const answer = acknowledgeEntry(condemned, writer, applied, 1, timing);
+    expect(answer).toMatchObject({ ok: false, reason: 'second metric "shared" is not a GAUGE' });
+    expect(isAcknowledged(answer.entry)).toBe(false);
+    // The writer is finished either way (no longer in flight).
+    expect(answer.entry.writers).toEqual({});
+
+    const other = commitEntry(undefined, record(1), 'w2', 0, timing);
+    const acked = acknowledgeEntry(other.entry, other.writer, applied, 1, timing).entry;
+    expect(condemnEntry(acked, 1, 'too late')).toBeUndefined();
+    // Nor a version the group has moved past.
+    const moved = commitEntry(entry, record(2), 'w3', 2, timing).entry;
+    expect(condemnEntry(moved, 1, 'gone')).toBeUndefined();
+  });
+
+  it('counts entries from before acknowledgements were kept as acknowledged (they were answered 2xx)', () => {
+    const legacy: GroupEntry = { record: record(4), rev: 9, begins: 3, writers: {}, abandonedUntil: 0, synced: {} };
+    expect(isAcknowledged(legacy)).toBe(true);
+    expect(condemnEntry(legacy, 4, 'x')).toBeUndefined();
+    expect(commitEntry(legacy, record(5), 'w', 0, timing).entry.acked).toBe(4);
   });
 });

@@ -11,7 +11,9 @@ import {
   type StoredGroup,
   toStoredGroup,
 } from '../../../lambdas/adapters/pushgateway';
-import { needsRepair, type SyncTiming } from '../../../lambdas/domain/group-sync';
+import { parseExposition } from '../../../lambdas/domain/exposition/parser';
+import { nextRecord, storedFamilies } from '../../../lambdas/domain/group-record';
+import { acknowledgeEntry, commitEntry, needsRepair, type SyncTiming } from '../../../lambdas/domain/group-sync';
 import { groupingKeyId } from '../../../lambdas/domain/grouping-key';
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from '../../../lambdas/domain/push-limits';
 import { REFUSAL_MARKER_METRIC } from '../../../lambdas/domain/push-refusal';
@@ -226,6 +228,47 @@ describe('push-ingest handler', () => {
     await repair();
     expect(replicas[1].held.get(BATCH)).toBe('x 1\ny 2\n');
     expect((await store.owed(10)).length).toBe(0);
+  });
+
+  it('condemns, not cuts, a contradicting record whose push is in flight; cuts it once its writer is gone', async () => {
+    const said: { level: string; message: string }[] = [];
+    const recording: Logger = {
+      info: (message) => said.push({ level: 'info', message }),
+      warn: (message) => said.push({ level: 'warn', message }),
+      error: (message) => said.push({ level: 'error', message }),
+    };
+    const repair = makeRepair({ replicas, store, timing: TIMING, logger: recording, now: () => clock });
+    await repair(); // initialises the store from the (empty) replicas
+    // An acknowledged gauge, owed to the replica that was down; that replica now holds another instance's counter
+    // of the same name, so it refuses the gauge.
+    replicas[1].state = 'down';
+    expect((await handle(request('PUT', '/metrics/job/a', '# TYPE shared gauge\nshared 1\n'))).status).toBe(200);
+    replicas[1].state = 'refusing';
+    // That other instance's push: committed (stamped earlier than the gauge), its writer still in flight.
+    const parsed = parseExposition('# TYPE shared counter\nshared 2\n');
+    if (!parsed.ok) throw new Error('the counter push parses');
+    const counter = nextRecord(undefined, 'PUT', { job: 'b' }, storedFamilies(parsed.families), clock - 1000);
+    const inFlight = commitEntry(undefined, counter, 'push-other-instance', clock, TIMING);
+    expect(await store.put(inFlight.entry, undefined)).toBe(true);
+
+    expect((await repair()).resolved).toBe(1);
+    const condemned = await store.get(counter.id);
+    expect([condemned?.record.version, condemned?.lost, condemned?.record.families.length]).toEqual([1, 1, 1]);
+    expect(condemned?.lostReason).toMatch(/shared/);
+    // Its instance can no longer acknowledge it: it answers 400 and puts it back (handler.ts).
+    if (!condemned) throw new Error('still stored');
+    expect(acknowledgeEntry(condemned, inFlight.writer, {}, clock, TIMING).ok).toBe(false);
+    expect(said.filter((s) => s.level === 'error' && s.message.startsWith('two ingestion instances'))).toEqual([]);
+
+    // Its instance died instead: once its writer is dead and its writes can no longer land, the repair cuts it, a
+    // warning (it was never answered 2xx), not the error an acknowledged cut is.
+    clock += TIMING.writerExpiryMs + TIMING.leaseMs + 1;
+    expect((await repair()).resolved).toBe(1);
+    expect((await store.get(counter.id))?.record.deleted).toBe(true);
+    expect(said.map((s) => `${s.level}: ${s.message}`)).toContain(
+      'warn: an unacknowledged record contradicting acknowledged ones was cut back',
+    );
+    expect(said.filter((s) => s.level === 'error' && s.message.startsWith('two ingestion instances'))).toEqual([]);
   });
 
   it('answers 503 when no replica can have applied the push, and puts the record back', async () => {
