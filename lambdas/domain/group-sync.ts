@@ -177,10 +177,11 @@ export function acknowledgeEntry(
 
 /**
  * Marks the entry's current version as the loser of a conflict, so its push can never be acknowledged; undefined
- * when it cannot be: it is acknowledged already, or the group has moved to another version.
+ * when it cannot be (it is acknowledged already, or the group has moved to another version) or need not be (it is
+ * condemned already).
  */
 export function condemnEntry(entry: GroupEntry, version: number, reason: string): GroupEntry | undefined {
-  if (entry.record.version !== version || isAcknowledged(entry)) return undefined;
+  if (entry.record.version !== version || isAcknowledged(entry) || (entry.lost ?? 0) >= version) return undefined;
   return { ...entry, rev: entry.rev + 1, lost: version, lostReason: reason };
 }
 

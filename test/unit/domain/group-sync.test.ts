@@ -96,6 +96,8 @@ describe('group sync: acknowledging a push, or condemning it, in one conditional
     const condemned = condemnEntry(entry, 1, 'second metric "shared" is not a GAUGE');
     if (!condemned) throw new Error('an unacknowledged current version can be condemned');
     expect(condemned.rev).toBe(entry.rev + 1);
+    // Once is enough: condemning it again writes nothing.
+    expect(condemnEntry(condemned, 1, 'again')).toBeUndefined();
     const answer = acknowledgeEntry(condemned, writer, applied, 1, timing);
     expect(answer).toMatchObject({ ok: false, reason: 'second metric "shared" is not a GAUGE' });
     expect(isAcknowledged(answer.entry)).toBe(false);
