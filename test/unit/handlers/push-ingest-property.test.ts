@@ -3,161 +3,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { FileGroupStore, type GroupStore, updateEntry } from '../../../lambdas/adapters/group-store';
-import {
-  type ForwardedPush,
-  type PushgatewayReplica,
-  ReplicaUnavailableError,
-  type StoredGroup,
-} from '../../../lambdas/adapters/pushgateway';
 import { parseExposition } from '../../../lambdas/domain/exposition/parser';
-import { abandonWriters, type GroupEntry, needsRepair, type SyncTiming } from '../../../lambdas/domain/group-sync';
-import { groupingKeyId, parseGroupingPath } from '../../../lambdas/domain/grouping-key';
+import { abandonWriters, needsRepair, type SyncTiming } from '../../../lambdas/domain/group-sync';
+import { groupingKeyId } from '../../../lambdas/domain/grouping-key';
 import { DEFAULT_PUSH_LIMITS } from '../../../lambdas/domain/push-limits';
 import { GroupView } from '../../../lambdas/handlers/push-ingest/group-view';
 import { type Logger, makeHandler } from '../../../lambdas/handlers/push-ingest/handler';
 import { makeRepair } from '../../../lambdas/handlers/push-repair/repair';
 import { handlerRequest } from '../../support/handler-request';
+import { type Mode, ScheduledStore, SchedulerReplica } from '../../support/scheduled-ingestion';
 
 /**
  * Arbitrary interleavings of pushes, deletes, replica outages and restarts, ingestion restarts and repair passes,
  * with every replica request's arrival and answer scheduled by fast-check: both replicas end equal to a model of the
- * acknowledged operations.
- *
- * The replica stand-in does what a Pushgateway does with the only requests the ingestion sends it (PUT of a whole
- * group replaces the group; DELETE removes it: prometheus/pushgateway handler/push.go and delete.go), and fails
- * the ways a network does: refused connections (nothing applied), and answers lost after the request was applied.
+ * acknowledged operations. The stand-ins are in test/support/scheduled-ingestion.ts.
  */
-
-/** up; down (refuses connections); lossy (applies, the answer is lost); late (times out, applies later). */
-type Mode = 'up' | 'down' | 'lossy' | 'late';
-
-class SchedulerReplica implements PushgatewayReplica {
-  readonly url = 'memory://';
-  readonly groupsHeld = new Map<string, { key: Record<string, string>; text: string }>();
-  /** Faults off (the final repair passes). */
-  healed = false;
-  /** Requests the ingestion gave up on that are still travelling, until a `deliver` command lets one land. */
-  readonly travelling: { land: () => void; landed: Promise<void> }[] = [];
-  private run = 0;
-  constructor(
-    readonly name: string,
-    private readonly s: fc.Scheduler,
-    /** What happens to each push request, in turn (drawn by fast-check). */
-    private readonly modes: Iterator<Mode>,
-  ) {}
-
-  private get mode(): Mode {
-    return this.healed ? 'up' : (this.modes.next().value as Mode);
-  }
-
-  async push(request: ForwardedPush) {
-    const mode = this.mode;
-    if (mode === 'down') throw new ReplicaUnavailableError(`${this.name}: connection refused`, false);
-    const run = this.run;
-    const arrive = async () => {
-      await this.s.schedule(Promise.resolve(), `${this.name} receives ${request.method}`);
-      const key = parseGroupingPath(decodeURIComponent(request.path));
-      if (!key.ok) throw new Error(`bad path ${request.path}`);
-      // A restart between sending and arrival: the request died with the old process.
-      if (run !== this.run) return false;
-      const id = groupingKeyId(key.key);
-      if (request.method === 'DELETE') this.groupsHeld.delete(id);
-      else this.groupsHeld.set(id, { key: key.key, text: Buffer.from(request.body).toString('utf8') });
-      return true;
-    };
-    if (mode === 'late') {
-      let land = () => {};
-      const gate = new Promise<void>((resolve) => {
-        land = resolve;
-      });
-      this.travelling.push({ land, landed: gate.then(() => arrive()).then(() => undefined) });
-      throw new ReplicaUnavailableError(`${this.name}: no answer within the timeout`, true);
-    }
-    if (!(await arrive())) throw new ReplicaUnavailableError(`${this.name}: connection reset`, true);
-    const lossy = mode === 'lossy';
-    await this.s.schedule(Promise.resolve(), `${this.name} answers`);
-    // A restart after applying: the connection died with the process, no answer came.
-    if (run !== this.run) throw new ReplicaUnavailableError(`${this.name}: connection reset`, true);
-    if (lossy) throw new ReplicaUnavailableError(`${this.name}: no answer within the timeout`, true);
-    return { status: request.method === 'DELETE' ? 202 : 200, body: '' };
-  }
-
-  async groups(): Promise<StoredGroup[]> {
-    return [...this.groupsHeld.values()].map((g) => ({ key: g.key, families: [], pushTimeSeconds: 0, raw: {} }));
-  }
-
-  async exposition(): Promise<Uint8Array> {
-    throw new ReplicaUnavailableError(`${this.name}: this model replica has no protobuf exposition`);
-  }
-
-  async ownFamilies() {
-    return new Map();
-  }
-
-  async incarnation() {
-    return `run-${this.run}`;
-  }
-
-  restart(): void {
-    this.run++;
-    this.groupsHeld.clear();
-  }
-
-  /** Group id → family → value. */
-  state(): Map<string, Map<string, string>> {
-    const state = new Map<string, Map<string, string>>();
-    for (const [id, group] of this.groupsHeld) {
-      const parsed = parseExposition(group.text);
-      if (!parsed.ok) throw new Error(`replica holds unparsable text: ${group.text}`);
-      state.set(id, new Map(parsed.families.map((f) => [f.name, f.samples[0]?.value ?? ''])));
-    }
-    return state;
-  }
-}
-
-/**
- * The store contract (`GroupStore`: conditional on rev, durable once resolved) in memory, each call reaching the
- * store at a point the scheduler picks, as calls to DynamoDB do. Kept across ingestion restarts (it is durable).
- */
-class ScheduledStore implements GroupStore {
-  private readonly entries = new Map<string, GroupEntry>();
-  private readonly meta = new Map<string, string>();
-  constructor(
-    private readonly s: fc.Scheduler,
-    private readonly isOwed: (entry: GroupEntry) => boolean,
-  ) {}
-  private async reach(label: string): Promise<void> {
-    await this.s.schedule(Promise.resolve(), label);
-  }
-  async get(id: string) {
-    await this.reach(`store get ${id}`);
-    return this.entries.get(id);
-  }
-  async put(entry: GroupEntry, expectedRev: number | undefined) {
-    await this.reach(`store put ${entry.record.id}`);
-    if (this.entries.get(entry.record.id)?.rev !== expectedRev) return false;
-    this.entries.set(entry.record.id, entry);
-    return true;
-  }
-  async remove(id: string, expectedRev: number) {
-    await this.reach(`store remove ${id}`);
-    if (this.entries.get(id)?.rev !== expectedRev) return false;
-    this.entries.delete(id);
-    return true;
-  }
-  async all() {
-    return [...this.entries.values()];
-  }
-  async owed(limit: number) {
-    return [...this.entries.values()].filter(this.isOwed).slice(0, limit);
-  }
-  async getMeta(name: string) {
-    return this.meta.get(name);
-  }
-  async putMeta(name: string, value: string) {
-    this.meta.set(name, value);
-  }
-}
 
 type Command =
   | { kind: 'push'; method: 'PUT' | 'POST' | 'DELETE'; group: number; value: number }

@@ -1,0 +1,183 @@
+import type fc from 'fast-check';
+import type { GroupStore } from '../../lambdas/adapters/group-store';
+import {
+  type ForwardedPush,
+  type PushgatewayReplica,
+  ReplicaUnavailableError,
+  type StoredGroup,
+} from '../../lambdas/adapters/pushgateway';
+import { parseExposition } from '../../lambdas/domain/exposition/parser';
+import type { GroupEntry } from '../../lambdas/domain/group-sync';
+import { groupingKeyId, parseGroupingPath } from '../../lambdas/domain/grouping-key';
+
+/**
+ * Stand-ins for the push functions' two outside interfaces, every call reaching them at a point a fast-check
+ * scheduler picks: a Pushgateway replica (what it does with the only requests the ingestion sends it: PUT of a whole
+ * group replaces the group, DELETE removes it, prometheus/pushgateway handler/push.go and delete.go; and the ways a
+ * network fails) and the group store (the `GroupStore` contract: conditional on rev, durable once resolved).
+ */
+
+/** up; down (refuses connections); lossy (applies, the answer is lost); late (times out, applies later). */
+export type Mode = 'up' | 'down' | 'lossy' | 'late';
+
+export class SchedulerReplica implements PushgatewayReplica {
+  readonly url = 'memory://';
+  readonly groupsHeld = new Map<string, { key: Record<string, string>; text: string }>();
+  /** Faults off (the final repair passes). */
+  healed = false;
+  /** Requests the ingestion gave up on that are still travelling, until a `deliver` command lets one land. */
+  readonly travelling: { land: () => void; landed: Promise<void> }[] = [];
+  private run = 0;
+  constructor(
+    readonly name: string,
+    private readonly s: fc.Scheduler,
+    /** What happens to each push request, in turn (drawn by fast-check). */
+    private readonly modes: Iterator<Mode>,
+    /**
+     * Refuse a PUT whose families contradict another group's (a family name with another type), as a Pushgateway
+     * does: prometheus/pushgateway storage/diskmetricstore.go `checkWriteRequest` gathers every group with the push
+     * applied, client_golang's Gatherer fails on a name with two types, and handler/push.go answers 400 with nothing
+     * applied. (The real one also records the refusal's failure time in the group; not modelled here.)
+     */
+    private readonly checkTypes = false,
+  ) {}
+
+  private get mode(): Mode {
+    return this.healed ? 'up' : (this.modes.next().value as Mode);
+  }
+
+  async push(request: ForwardedPush) {
+    const mode = this.mode;
+    if (mode === 'down') throw new ReplicaUnavailableError(`${this.name}: connection refused`, false);
+    const run = this.run;
+    const arrive = async () => {
+      await this.s.schedule(Promise.resolve(), `${this.name} receives ${request.method}`);
+      const key = parseGroupingPath(decodeURIComponent(request.path));
+      if (!key.ok) throw new Error(`bad path ${request.path}`);
+      // A restart between sending and arrival: the request died with the old process.
+      if (run !== this.run) return false;
+      const id = groupingKeyId(key.key);
+      if (request.method === 'DELETE') this.groupsHeld.delete(id);
+      else {
+        const text = Buffer.from(request.body).toString('utf8');
+        const clash = this.checkTypes ? this.typeClash(id, text) : undefined;
+        if (clash) return clash;
+        this.groupsHeld.set(id, { key: key.key, text });
+      }
+      return true;
+    };
+    if (mode === 'late') {
+      let land = () => {};
+      const gate = new Promise<void>((resolve) => {
+        land = resolve;
+      });
+      this.travelling.push({ land, landed: gate.then(() => arrive()).then(() => undefined) });
+      throw new ReplicaUnavailableError(`${this.name}: no answer within the timeout`, true);
+    }
+    const arrived = await arrive();
+    if (arrived === false) throw new ReplicaUnavailableError(`${this.name}: connection reset`, true);
+    if (typeof arrived === 'string') {
+      await this.s.schedule(Promise.resolve(), `${this.name} refuses`);
+      return { status: 400, body: `pushed metrics are invalid or inconsistent with existing metrics: ${arrived}` };
+    }
+    const lossy = mode === 'lossy';
+    await this.s.schedule(Promise.resolve(), `${this.name} answers`);
+    // A restart after applying: the connection died with the process, no answer came.
+    if (run !== this.run) throw new ReplicaUnavailableError(`${this.name}: connection reset`, true);
+    if (lossy) throw new ReplicaUnavailableError(`${this.name}: no answer within the timeout`, true);
+    return { status: request.method === 'DELETE' ? 202 : 200, body: '' };
+  }
+
+  /** Why the PUT of `text` to group `id` contradicts another group held, or undefined. */
+  private typeClash(id: string, text: string): string | undefined {
+    const pushed = parseExposition(text);
+    if (!pushed.ok) return `unparsable push: ${pushed.error.message}`;
+    for (const [other, group] of this.groupsHeld) {
+      if (other === id) continue;
+      const held = parseExposition(group.text);
+      if (!held.ok) continue;
+      for (const family of pushed.families) {
+        const clash = held.families.find((f) => f.name === family.name && f.type !== family.type);
+        if (clash) return `collected metric ${family.name} has type ${family.type} but should have ${clash.type}`;
+      }
+    }
+    return undefined;
+  }
+
+  async groups(): Promise<StoredGroup[]> {
+    return [...this.groupsHeld.values()].map((g) => ({ key: g.key, families: [], pushTimeSeconds: 0, raw: {} }));
+  }
+
+  async exposition(): Promise<Uint8Array> {
+    throw new ReplicaUnavailableError(`${this.name}: this model replica has no protobuf exposition`);
+  }
+
+  async ownFamilies() {
+    return new Map();
+  }
+
+  async incarnation() {
+    return `run-${this.run}`;
+  }
+
+  restart(): void {
+    this.run++;
+    this.groupsHeld.clear();
+  }
+
+  /** Group id → family → value. */
+  state(): Map<string, Map<string, string>> {
+    const state = new Map<string, Map<string, string>>();
+    for (const [id, group] of this.groupsHeld) {
+      const parsed = parseExposition(group.text);
+      if (!parsed.ok) throw new Error(`replica holds unparsable text: ${group.text}`);
+      state.set(id, new Map(parsed.families.map((f) => [f.name, f.samples[0]?.value ?? ''])));
+    }
+    return state;
+  }
+}
+
+/**
+ * The store contract (`GroupStore`: conditional on rev, durable once resolved) in memory, each call reaching the
+ * store at a point the scheduler picks, as calls to DynamoDB do. Kept across ingestion restarts (it is durable).
+ */
+export class ScheduledStore implements GroupStore {
+  private readonly entries = new Map<string, GroupEntry>();
+  private readonly meta = new Map<string, string>();
+  constructor(
+    private readonly s: fc.Scheduler,
+    private readonly isOwed: (entry: GroupEntry) => boolean,
+  ) {}
+  private async reach(label: string): Promise<void> {
+    await this.s.schedule(Promise.resolve(), label);
+  }
+  async get(id: string) {
+    await this.reach(`store get ${id}`);
+    return this.entries.get(id);
+  }
+  async put(entry: GroupEntry, expectedRev: number | undefined) {
+    await this.reach(`store put ${entry.record.id}`);
+    if (this.entries.get(entry.record.id)?.rev !== expectedRev) return false;
+    this.entries.set(entry.record.id, entry);
+    return true;
+  }
+  async remove(id: string, expectedRev: number) {
+    await this.reach(`store remove ${id}`);
+    if (this.entries.get(id)?.rev !== expectedRev) return false;
+    this.entries.delete(id);
+    return true;
+  }
+  async all() {
+    await this.reach('store all');
+    return [...this.entries.values()];
+  }
+  async owed(limit: number) {
+    return [...this.entries.values()].filter(this.isOwed).slice(0, limit);
+  }
+  async getMeta(name: string) {
+    return this.meta.get(name);
+  }
+  async putMeta(name: string, value: string) {
+    this.meta.set(name, value);
+  }
+}
