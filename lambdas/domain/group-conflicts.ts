@@ -11,10 +11,11 @@ import { type GroupState, pushedFamilies } from './pushgateway-semantics';
  * `{job="p",instance=""}`). A replica holding one of them refuses the other, and each replica ends up refusing
  * whichever it got second: they stay different whatever the repair writes.
  *
- * The store settles it the way one Pushgateway applying the commits in order would have: the records are replayed
- * in commit order through the Pushgateway's consistency check, and a record the check refuses keeps only the
- * families it accepts (the whole group goes when none is left, or when its key collides with an earlier group's).
- * The earlier commit wins; the later one loses exactly what a single Pushgateway would have refused of it.
+ * The store settles it the way one Pushgateway applying the records in order would have: the records are replayed
+ * through the Pushgateway's consistency check (those whose pushes were acknowledged first, then commit order), and
+ * a record the check refuses keeps only the families it accepts (the whole group goes when none is left, or when its
+ * key collides with an earlier group's). The earlier one wins; the later one loses exactly what a single Pushgateway
+ * would have refused of it.
  */
 export interface ConflictResolution {
   readonly id: string;

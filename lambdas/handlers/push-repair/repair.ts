@@ -178,8 +178,10 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
   };
 
   /**
-   * Replays every record in commit order through the consistency check and cuts back those a single Pushgateway
-   * would have refused (group-conflicts.ts): the new version is owed to every replica, and each can take it.
+   * Replays every record through the consistency check (acknowledged ones first, then commit order) and settles
+   * those a single Pushgateway would have refused (group-conflicts.ts): a loser whose push is still in flight is
+   * condemned (its instance answers it 400 and puts it back whole); any other is cut back, and the new version is
+   * owed to every replica, which can each take it. Cutting an acknowledged record is logged as an error.
    */
   async function resolveStoreConflicts(replicas: readonly PushgatewayReplica[]): Promise<number> {
     let own: ReadonlyMap<string, MetricType> | undefined;
