@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileGroupStore } from '../../lambdas/adapters/group-store';
@@ -15,6 +14,7 @@ import { type RunningComponent, startPushgateway } from '../../lib/devstack/comp
 import { requireBinaries } from '../../lib/devstack/processes';
 import { eventually } from '../support/eventually';
 import { handlerRequest } from '../support/handler-request';
+import { blackHoleWrites } from '../support/push-load';
 
 /**
  * Two ingestion instances sharing one store, as Lambda instances share the DynamoDB table: each validates against
@@ -60,41 +60,8 @@ const put = (p: string, body: string) => handlerRequest('PUT', p, body);
 /** An acknowledged PUT: the group then holds exactly these families with these values (the model of the test). */
 type Model = Record<string, Record<string, string[]>>;
 
-/**
- * A TCP proxy to `port` that passes reads (GET) and swallows writes (PUT, POST, DELETE): never forwarded, never
- * answered, as a replica behind a link that dropped mid-request. The writer's request times out ('unknown').
- */
-async function blackHoleWrites(port: number): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect({ host: '127.0.0.1', port });
-    sockets.add(client);
-    sockets.add(upstream);
-    let swallowing = false;
-    client.on('data', (chunk: Buffer) => {
-      const start = chunk.toString('latin1', 0, 8);
-      if (/^(GET|HEAD) /.test(start)) swallowing = false;
-      else if (/^(PUT|POST|DELETE) /.test(start)) swallowing = true;
-      if (!swallowing) upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => client.write(chunk));
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end);
-    upstream.on('error', end);
-    client.on('close', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+/** The first instance's gauge push, alone: what both replicas end holding when the contradicting push is refused. */
+const FIRST_ONLY: Model = { '{"job":"first"}': { shared: ['1'], first_only: ['1'] } };
 
 describe('two ingestion instances sharing one store', () => {
   let workDir: string;
@@ -165,6 +132,19 @@ describe('two ingestion instances sharing one store', () => {
     return result;
   }
 
+  /** Repair passes until both replicas hold exactly `expected`. */
+  async function converges(repair: () => Promise<unknown>, expected: Model): Promise<void> {
+    await eventually(
+      async () => {
+        await repair();
+        const [a, b] = await Promise.all([values(stable.url), values(victim.url)]);
+        expect(a).toEqual(expected);
+        expect(b).toEqual(expected);
+      },
+      { timeoutMs: 30_000, intervalMs: 300 },
+    );
+  }
+
   const conflicts = () => errors.filter((e) => e.message.startsWith('two ingestion instances committed conflicting'));
 
   it('answers the later of two contradicting commits the Pushgateway 400, and loses no acknowledged push', async () => {
@@ -211,15 +191,7 @@ describe('two ingestion instances sharing one store', () => {
 
     // The repair brings the victim (which took the refused counter) back to the records: both replicas end holding
     // exactly the acknowledged pushes, nothing refused, nothing lost; and it never had to cut a record.
-    await eventually(
-      async () => {
-        await repair();
-        const [a, b] = await Promise.all([values(stable.url), values(victim.url)]);
-        expect(a).toEqual(model);
-        expect(b).toEqual(model);
-      },
-      { timeoutMs: 30_000, intervalMs: 300 },
-    );
+    await converges(repair, model);
     // The traces of the refusals too: every group either replica holds, empty ones included, is on both.
     const groupsOf = async (url: string) =>
       ((await (await fetch(`${url}/api/v1/metrics`)).json()) as { data: { labels: unknown }[] }).data
@@ -250,16 +222,7 @@ describe('two ingestion instances sharing one store', () => {
     const secondRecord = (await store.get(groupingKeyId({ job: 'second' })))?.record;
     expect(secondRecord === undefined || secondRecord.deleted).toBe(true);
 
-    const expected: Model = { '{"job":"first"}': { shared: ['1'], first_only: ['1'] } };
-    await eventually(
-      async () => {
-        await repair();
-        const [a, b] = await Promise.all([values(stable.url), values(victim.url)]);
-        expect(a).toEqual(expected);
-        expect(b).toEqual(expected);
-      },
-      { timeoutMs: 30_000, intervalMs: 300 },
-    );
+    await converges(repair, FIRST_ONLY);
     const held = await families(victim.url);
     expect((held['{"job":"first"}'] as Record<string, { type: string }>).shared?.type).toBe('GAUGE');
     // Nothing was ever cut, and nothing is left to settle.
@@ -291,16 +254,7 @@ describe('two ingestion instances sharing one store', () => {
       expect(two.status).toBe(400);
       expect(two.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*shared/);
 
-      const expected: Model = { '{"job":"first"}': { shared: ['1'], first_only: ['1'] } };
-      await eventually(
-        async () => {
-          await repair();
-          const [a, b] = await Promise.all([values(stable.url), values(victim.url)]);
-          expect(a).toEqual(expected);
-          expect(b).toEqual(expected);
-        },
-        { timeoutMs: 30_000, intervalMs: 300 },
-      );
+      await converges(repair, FIRST_ONLY);
       expect(conflicts()).toEqual([]);
     } finally {
       await hole.close();

@@ -193,9 +193,25 @@ export function differences(expected: GroupsState, actual: GroupsState): string[
  * A TCP proxy that passes requests through at once and holds the answers to PUT, POST and DELETE back for
  * `delayMs` (reads pass): a replica that applies a push but answers after the ingestion stopped waiting.
  */
-export async function startSlowProxy(
+export function startSlowProxy(
   upstreamPort: number,
   delayMs: number,
+): Promise<{ url: string; close(): Promise<void> }> {
+  return startWriteProxy(upstreamPort, { answerDelayMs: delayMs });
+}
+
+/**
+ * A TCP proxy that passes reads (GET) and swallows writes (PUT, POST, DELETE): never forwarded, never answered, as a
+ * replica behind a link that dropped mid-request. The writer's request times out ('unknown').
+ */
+export function blackHoleWrites(upstreamPort: number): Promise<{ url: string; close(): Promise<void> }> {
+  return startWriteProxy(upstreamPort, { swallow: true });
+}
+
+/** A TCP proxy to a local port that treats write requests (PUT, POST, DELETE) as told; reads pass untouched. */
+async function startWriteProxy(
+  upstreamPort: number,
+  writes: { readonly swallow?: boolean; readonly answerDelayMs?: number },
 ): Promise<{ url: string; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -207,13 +223,13 @@ export async function startSlowProxy(
       const start = chunk.toString('latin1', 0, 8);
       if (/^(GET|HEAD) /.test(start)) writing = false;
       else if (/^(PUT|POST|DELETE) /.test(start)) writing = true;
-      upstream.write(chunk);
+      if (!(writing && writes.swallow)) upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
       const forward = () => {
         if (!client.destroyed) client.write(chunk);
       };
-      if (writing) setTimeout(forward, delayMs);
+      if (writing && writes.answerDelayMs !== undefined) setTimeout(forward, writes.answerDelayMs);
       else forward();
     });
     const end = () => {
