@@ -253,6 +253,8 @@ describe('two ingestion instances sharing one store', () => {
       const two = await inFlight;
       expect(two.status).toBe(400);
       expect(two.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*shared/);
+      // The Pushgateway's prefix once, then the reason the replay gave.
+      expect(two.body.split('pushed metrics are invalid').length).toBe(2);
 
       await converges(repair, FIRST_ONLY);
       expect(conflicts()).toEqual([]);

@@ -28,7 +28,7 @@ import {
 import { formatGroupingPath, groupingKeyId, parseGroupingPath } from '../../domain/grouping-key';
 import { checkGroupSize, checkPushLimits, type PushLimits } from '../../domain/push-limits';
 import { REFUSAL_MARKER_METRIC } from '../../domain/push-refusal';
-import { validateConsistency, validatePushBody } from '../../domain/push-validation';
+import { INCONSISTENT_PREFIX, validateConsistency, validatePushBody } from '../../domain/push-validation';
 import {
   applyPush,
   cleanRequestPath,
@@ -260,7 +260,10 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     // repair) condemned this one first (group-sync.ts `acknowledgeEntry`).
     const acknowledged = await acknowledge(commit.writer, results);
     if (acknowledged !== true) {
-      const message = `pushed metrics are invalid or inconsistent with existing metrics: ${acknowledged}`;
+      // The reason is the consistency check's message (it names the Pushgateway's prefix) or a key collision's.
+      const message = acknowledged.startsWith(INCONSISTENT_PREFIX)
+        ? acknowledged
+        : `${INCONSISTENT_PREFIX}${acknowledged}`;
       if (await revert(commit, results)) {
         deps.logger.info('push refused: it contradicts a group another ingestion instance acknowledged first', {
           method,
