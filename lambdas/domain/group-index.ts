@@ -51,6 +51,22 @@ export class GroupIndex {
 
   /** Replaces what is held of group `id`. */
   set(id: string, versions: readonly GroupState[]): void {
+    const previous = this.groups.get(id);
+    // A group pushed again with the same series (a batch job's every run): the maps of names and series stay as they
+    // are, only the family objects (values, help, types) are swapped.
+    if (previous && sameSeries(previous, versions)) {
+      this.groups.set(id, versions);
+      const byName = new Map<string, FamilyState[]>();
+      for (const version of versions) {
+        for (const family of version.families) {
+          const families = byName.get(family.name);
+          if (families) families.push(family);
+          else byName.set(family.name, [family]);
+        }
+      }
+      for (const [name, families] of byName) this.byName.get(name)?.set(id, families);
+      return;
+    }
     this.delete(id);
     this.groups.set(id, versions);
     const first = versions[0];
@@ -138,6 +154,26 @@ export class GroupIndex {
 
 /** The group ids holding one series id: one id, or several (never an empty list). */
 type Holders = string | string[];
+
+/** Whether two lists of versions of one group hold the same family names and series, in the same order. */
+function sameSeries(a: readonly GroupState[], b: readonly GroupState[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let v = 0; v < a.length; v++) {
+    const fa = (a[v] as GroupState).families;
+    const fb = (b[v] as GroupState).families;
+    if (fa.length !== fb.length) return false;
+    for (let f = 0; f < fa.length; f++) {
+      const x = fa[f] as FamilyState;
+      const y = fb[f] as FamilyState;
+      if (x.name !== y.name) return false;
+      const sx = x.seriesIds;
+      const sy = y.seriesIds;
+      if (sx.length !== sy.length) return false;
+      for (let i = 0; i < sx.length; i++) if (sx[i] !== sy[i]) return false;
+    }
+  }
+  return true;
+}
 
 function addSeries(series: Map<string, Holders>, family: FamilyState, id: string): void {
   for (const seriesId of family.seriesIds) {

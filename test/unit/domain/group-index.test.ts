@@ -58,6 +58,8 @@ function idPairs(id: string): [string, string][] {
 type Step =
   | { kind: 'set'; key: number; versions: FamilyState[][] }
   | { kind: 'delete'; key: number }
+  /** The group pushed again with the same series (new objects): the index's in-place path. */
+  | { kind: 'again'; key: number }
   | { kind: 'check'; key: number; pushed: FamilyState[] };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -67,6 +69,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     versions: fc.array(fc.array(storedFamily, { maxLength: 3 }), { minLength: 1, maxLength: 2 }),
   }),
   fc.record({ kind: fc.constant('delete' as const), key: fc.nat(keys.length - 1) }),
+  fc.record({ kind: fc.constant('again' as const), key: fc.nat(keys.length - 1) }),
   fc.record({
     kind: fc.constant('check' as const),
     // Mostly pushes without `instance` in the key, the ones a {job, instance} group can collide with.
@@ -81,6 +84,7 @@ describe('GroupIndex', () => {
     let checks = 0;
     let refusals = 0;
     let collisions = 0;
+    let again = 0;
     fc.assert(
       fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
         const index = new GroupIndex();
@@ -95,6 +99,16 @@ describe('GroupIndex', () => {
           } else if (s.kind === 'delete') {
             index.delete(id);
             model.delete(id);
+          } else if (s.kind === 'again') {
+            const held = model.get(id);
+            if (!held) continue;
+            const copies = held.map((v) => ({
+              key: { ...v.key },
+              families: v.families.map((f) => ({ ...f, seriesIds: [...f.seriesIds] })),
+            }));
+            index.set(id, copies);
+            model.set(id, copies);
+            again++;
           } else {
             const pushed = group(key, s.pushed).families;
             const all = [...model.values()].flat();
@@ -119,6 +133,8 @@ describe('GroupIndex', () => {
     expect(refusals).toBeGreaterThan(300);
     // ...refusals for a series another group holds among them.
     expect(collisions).toBeGreaterThan(15);
+    // ...and groups pushed again with the same series, in between.
+    expect(again).toBeGreaterThan(400);
   });
 
   it('tells the type of a family held by another group, and which group', () => {
@@ -129,6 +145,20 @@ describe('GroupIndex', () => {
     expect(index.typeElsewhere('m', groupingKeyId({ job: 'a' }))).toEqual({ type: 'gauge', where: 'job="b"' });
     expect(index.typeElsewhere('m', groupingKeyId({ job: 'c' }))).toEqual({ type: 'gauge', where: 'job="a"' });
     expect(index.typeElsewhere('x', '')).toBeUndefined();
+  });
+
+  it('holds what a group pushed again with the same series now says (its type, its series)', () => {
+    const a = { job: 'a' };
+    const series = [labelSetId({ v: '1', job: 'a' })];
+    const index = GroupIndex.of([group(a, [{ name: 'm', type: 'gauge', seriesIds: [] }])]);
+    index.set(groupingKeyId(a), [{ key: a, families: [{ name: 'm', type: 'gauge', seriesIds: series }] }]);
+    // Its only holder now says counter, with the same series: the index must not answer the old type.
+    index.set(groupingKeyId(a), [{ key: a, families: [{ name: 'm', type: 'counter', seriesIds: [...series] }] }]);
+    expect(index.typeElsewhere('m', groupingKeyId({ job: 'b' }))).toEqual({ type: 'counter', where: 'job="a"' });
+    expect(index.heldElsewhere('m', groupingKeyId({ job: 'b' }))?.(series[0] as string)).toBe(true);
+    index.delete(groupingKeyId(a));
+    expect(index.typeElsewhere('m', groupingKeyId({ job: 'b' }))).toBeUndefined();
+    expect(index.heldElsewhere('m', groupingKeyId({ job: 'b' }))).toBeUndefined();
   });
 
   it('forgets a group on delete, and keeps versions of one group together', () => {
