@@ -176,6 +176,21 @@ export function acknowledgeEntry(
 }
 
 /**
+ * Whether the entry's current version may still be put back: a push's writer is on it and it is not acknowledged (its
+ * push may yet lose a conflict with another instance's group, or was condemned for one, and be reverted).
+ * The next push to the group waits for it to settle (handler.ts `settledBase`): a POST built on it would carry a
+ * losing push's content on, and a push that is then put back itself would restore it.
+ */
+export function isUnsettled(entry: GroupEntry): boolean {
+  // A condemned version is not settled until its writer has put it back: followed before that, it would live on.
+  if (isAcknowledged(entry)) return false;
+  return Object.keys(entry.writers).some((token) => token.startsWith(PUSH_WRITER_PREFIX));
+}
+
+/** The token prefix of a push's writer (the repair's writers begin with `repair-`). */
+export const PUSH_WRITER_PREFIX = 'push-';
+
+/**
  * Marks the entry's current version as the loser of a conflict, so its push can never be acknowledged; undefined
  * when it cannot be (it is acknowledged already, or the group has moved to another version) or need not be (it is
  * condemned already).

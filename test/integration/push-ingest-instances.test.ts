@@ -14,7 +14,7 @@ import { type RunningComponent, startPushgateway } from '../../lib/devstack/comp
 import { requireBinaries } from '../../lib/devstack/processes';
 import { eventually } from '../support/eventually';
 import { handlerRequest } from '../support/handler-request';
-import { blackHoleWrites } from '../support/push-load';
+import { blackHoleWrites, startSlowProxy } from '../support/push-load';
 
 /**
  * Two ingestion instances sharing one store, as Lambda instances share the DynamoDB table: each validates against
@@ -86,20 +86,21 @@ describe('two ingestion instances sharing one store', () => {
 
   /**
    * Two instances over one fresh store, both loaded before either commits; `firstClockAheadMs` skews the first, and
-   * `secondVictimUrl` makes the second reach the victim another way (through `blackHoleWrites`).
+   * `secondVia` makes the second reach a replica another way (through `blackHoleWrites` or `startSlowProxy`).
    */
-  async function setUp(firstClockAheadMs = 0, secondVictimUrl?: string) {
+  async function setUp(firstClockAheadMs = 0, secondVia: { stableUrl?: string; victimUrl?: string } = {}) {
     const replicas = [
       pushgatewayReplica('pushgateway-0', stable.url, { timeoutMs: 2000 }),
       pushgatewayReplica('pushgateway-1', victim.url, { timeoutMs: 2000 }),
     ];
-    const secondReplicas =
-      secondVictimUrl === undefined
-        ? replicas
-        : [
-            replicas[0] as PushgatewayReplica,
-            pushgatewayReplica('pushgateway-1', secondVictimUrl, { timeoutMs: 8000 }),
-          ];
+    const secondReplicas = [
+      secondVia.stableUrl === undefined
+        ? (replicas[0] as PushgatewayReplica)
+        : pushgatewayReplica('pushgateway-0', secondVia.stableUrl, { timeoutMs: 8000 }),
+      secondVia.victimUrl === undefined
+        ? (replicas[1] as PushgatewayReplica)
+        : pushgatewayReplica('pushgateway-1', secondVia.victimUrl, { timeoutMs: 8000 }),
+    ];
     const names = replicas.map((r) => r.name);
     store = new FileGroupStore(path.join(workDir, 'store.jsonl'), (e) => needsRepair(e, names));
     expect(await bootstrapStore({ replicas, store, logger })).toBe(true);
@@ -239,7 +240,7 @@ describe('two ingestion instances sharing one store', () => {
     // condemnation both would be answered 2xx and the repair would cut one of them.
     const hole = await blackHoleWrites(victim.port);
     try {
-      const { first, second, repair } = await setUp(-60_000, hole.url);
+      const { first, second, repair } = await setUp(-60_000, { victimUrl: hole.url });
       const inFlight = second(put('/metrics/job/second', '# TYPE shared counter\nshared 2\nsecond_only 2\n'));
       await eventually(
         async () => {
@@ -262,4 +263,46 @@ describe('two ingestion instances sharing one store', () => {
       await hole.close();
     }
   });
+  it.each([
+    ['POST', 'waits for it to settle and builds on what is left once it lost'],
+    ['PUT', 'replaces it at once; it is still judged by its own content'],
+  ] as const)(
+    'a contradicting push in flight, then a %s to its group that %s: the first gets 400, the second 200',
+    async (method, _how) => {
+      // The second instance's answers from the stable replica come 1.5 s late, so its contradicting PUT is in flight
+      // when another push to the same group arrives at the first instance. A POST built on that PUT (the old way)
+      // carried its counter on: the POST was refused for it, and the PUT, already replaced when it lost, was answered
+      // 200 and later cut by the repair. Now a POST waits and builds on what is left once the PUT lost and was put back.
+      // A PUT replaces it at once; the contradicting PUT is then judged by its own record (replayed in the place of the
+      // one that replaced it), so it gets the Pushgateway's 400 either way, and nothing acknowledged is ever cut.
+      const slow = await startSlowProxy(stable.port, 1500);
+      try {
+        const { first, second, repair } = await setUp(0, { stableUrl: slow.url });
+        const one = await whileVictimDown(() =>
+          first(put('/metrics/job/first', '# TYPE shared gauge\nshared 1\nfirst_only 1\n')),
+        );
+        expect([one.status, one.headers[MISSED_HEADER]]).toEqual([200, 'pushgateway-1']);
+
+        const contradicting = second(put('/metrics/job/second', '# TYPE shared counter\nshared 2\nsecond_only 2\n'));
+        await eventually(
+          async () => {
+            if (!(await families(victim.url))['{"job":"second"}'])
+              throw new Error('the victim does not hold the PUT yet');
+          },
+          { timeoutMs: 5000, intervalMs: 20 },
+        );
+        const added = await first(handlerRequest(method, '/metrics/job/second', 'second_extra 5\n'));
+        const refused = await contradicting;
+
+        expect(refused.status).toBe(400);
+        expect(refused.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*shared/);
+        expect(added.status).toBe(200);
+        await converges(repair, { ...FIRST_ONLY, '{"job":"second"}': { second_extra: ['5'] } });
+        expect(conflicts()).toEqual([]);
+        expect(errors).toEqual([]);
+      } finally {
+        await slow.close();
+      }
+    },
+  );
 });

@@ -92,6 +92,14 @@ export class SchedulerReplica implements PushgatewayReplica {
   private typeClash(id: string, text: string): string | undefined {
     const pushed = parseExposition(text);
     if (!pushed.ok) return `unparsable push: ${pushed.error.message}`;
+    // Two samples of one series (the ingestion's refusal marker, push-refusal.ts): client_golang's Gatherer fails with
+    // "was collected before with the same name and label values", so the Pushgateway refuses it too.
+    for (const family of pushed.families) {
+      const series = family.samples.map((sample) => `${sample.name}${JSON.stringify(sample.labels)}`);
+      if (new Set(series).size !== series.length) {
+        return `collected metric ${family.name} was collected before with the same name and label values`;
+      }
+    }
     for (const [other, group] of this.groupsHeld) {
       if (other === id) continue;
       const held = parseExposition(group.text);

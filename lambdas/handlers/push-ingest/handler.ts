@@ -22,6 +22,8 @@ import {
   finishEntry,
   type GroupEntry,
   isAcknowledged,
+  isUnsettled,
+  PUSH_WRITER_PREFIX,
   type SyncTiming,
   type Writer,
 } from '../../domain/group-sync';
@@ -41,7 +43,7 @@ import {
 import { accepted, type PushResponse, redirectUncleanPath, refuse } from './answers';
 import { type GroupView, stateOf } from './group-view';
 import { observePushes, seriesOf } from './push-figures';
-import { outcomesOf, type WriteResult, writeAll } from './replica-writes';
+import { finishWriter, outcomesOf, type WriteResult, writeAll } from './replica-writes';
 
 export { MISSED_HEADER, type PushResponse, REJECTED_HEADER } from './answers';
 
@@ -82,6 +84,9 @@ const SETTLE_ATTEMPTS = 5;
 
 /** Commit attempts before answering 503 (each lost to a concurrent writer of the same group). */
 const COMMIT_ATTEMPTS = 20;
+
+/** Longest pause between two reads of a group a push waits on (`settledBase`). */
+const SETTLE_POLL_MAX_MS = 25;
 
 /**
  * The push API. A push is checked completely (path, limits, format, consistency with every group the store
@@ -167,7 +172,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       if (attempt >= COMMIT_ATTEMPTS) {
         return refuse(503, `group ${id} is being written by others without pause; nothing was applied, retry`);
       }
-      const before = await store.get(id);
+      const before = await settledBase(id);
       const record = nextRecord(before?.record, method, key, families, now());
       const previousState = view.current(id);
       let shown: GroupState | undefined;
@@ -194,7 +199,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         if (!consistency.ok) return badRequest('storage', consistency.message);
         shown = applyPush(method, before?.record.deleted ? undefined : previousState, pushState);
       }
-      const { entry, writer } = commitEntry(before, record, `push-${randomUUID()}`, now(), timing);
+      const { entry, writer } = commitEntry(before, record, `${PUSH_WRITER_PREFIX}${randomUUID()}`, now(), timing);
       view.showState(id, shown);
       committing.set(id, (committing.get(id) ?? 0) + 1);
       let stored: boolean;
@@ -230,31 +235,33 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     // has not (another instance's commit). The rare path; see `settleConflict`.
     const inconsistent = rejected.find((r) => r.answer?.status === 400)?.answer;
     if (applied.length === 0 && unknown.length === 0) {
-      // No replica has it or can get it by itself: put the record back as it was, and say so.
-      if (await revert(commit, results)) {
-        // The replicas refused the record themselves, so each already holds the trace of it: not recorded again.
-        const first = rejected[0]?.answer;
-        if (first) return refuse(first.status, first.body);
-        return refuse(503, 'no Pushgateway replica took the push; nothing was applied, retry');
+      // No replica has it or can get it by itself: put the record back as it was (unless a later version already
+      // replaced it, see below), and say so.
+      if (!(await revert(commit, results))) {
+        await finishWriter(store, commit.writer, results, now, timing);
+        view.show((await store.get(id))?.record, id);
       }
-      deps.logger.error('no replica took a push that a later push already built on; the repair owns it', {
-        group: id,
-        results,
-      });
-    } else if (inconsistent && own && (await settleConflict(commit.record, own)) === 'loses') {
-      if (await revert(commit, results)) {
-        deps.logger.info('push refused: it contradicts a group another ingestion instance committed first', {
-          method,
-          group: formatGroupingPath(key),
-          reason: inconsistent.body,
-        });
-        return refuse(inconsistent.status, inconsistent.body);
+      // The replicas refused the record themselves, so each already holds the trace of it: not recorded again.
+      const first = rejected[0]?.answer;
+      if (first) return refuse(first.status, first.body);
+      return refuse(503, 'no Pushgateway replica took the push; nothing was applied, retry');
+    }
+    if (inconsistent && own && (await settleConflict(commit.record, own)) === 'loses') {
+      const reverted = await revert(commit, results);
+      if (!reverted) {
+        // A later version replaced the record meanwhile (a push waits for this one to settle, `settledBase`, so only
+        // the repair cutting it, or a push that took this one's writer for dead): its writer is finished, never
+        // acknowledged.
+        await finishWriter(store, commit.writer, results, now, timing);
+        view.show((await store.get(id))?.record, id);
       }
-      view.show((await store.get(id))?.record, id);
-      deps.logger.error('a push one Pushgateway would refuse was built on by a later push; the repair owns it', {
-        group: id,
-        results,
+      deps.logger.info('push refused: it contradicts a group another ingestion instance committed first', {
+        method,
+        group: formatGroupingPath(key),
+        reason: inconsistent.body,
+        ...(reverted ? {} : { replacedBy: 'a later push' }),
       });
+      return refuse(inconsistent.status, inconsistent.body);
     }
     // The acknowledgement: one conditional write, which fails only if another instance's conflicting push (or the
     // repair) condemned this one first (group-sync.ts `acknowledgeEntry`).
@@ -264,16 +271,15 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       const message = acknowledged.startsWith(INCONSISTENT_PREFIX)
         ? acknowledged
         : `${INCONSISTENT_PREFIX}${acknowledged}`;
-      if (await revert(commit, results)) {
-        deps.logger.info('push refused: it contradicts a group another ingestion instance acknowledged first', {
-          method,
-          group: formatGroupingPath(key),
-          reason: acknowledged,
-        });
-        return refuse(400, message);
-      }
-      view.show((await store.get(id))?.record, id);
-      deps.logger.error('a condemned push was built on by a later push; the repair owns it', { group: id, results });
+      // Put back, unless a later version already replaced it (see above).
+      const reverted = await revert(commit, results);
+      if (!reverted) view.show((await store.get(id))?.record, id);
+      deps.logger.info('push refused: it contradicts a group another ingestion instance acknowledged first', {
+        method,
+        group: formatGroupingPath(key),
+        reason: acknowledged,
+        ...(reverted ? {} : { replacedBy: 'a later push' }),
+      });
       return refuse(400, message);
     }
     const missed = results.filter((r) => r.outcome !== 'applied');
@@ -314,17 +320,22 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
    * is ever answered 2xx, whatever the instances' clocks say and however their writes interleave, as long as one of
    * them meets the other on a replica (a replica holding one refuses the other, which brings its instance here).
    *
-   * What is left (the repair then cuts an acknowledged record, logged as an error): (a) two contradicting pushes each
+   * What is left (the repair then cuts an acknowledged record, logged as an error): two contradicting pushes each
    * acknowledged by replicas that lacked the other (every replica holding one unreachable when the other was
-   * written, both before the repair brought them level); (b) a later push to the same group built on this record
-   * before it could be put back (logged below).
+   * written, both before the repair brought them level). A later push to the same group cannot carry this one's
+   * content on, nor bring it back by being put back itself: it waits for this one to settle (`settledBase`).
    */
   async function settleConflict(record: GroupRecord, own: ReadonlyMap<string, MetricType>): Promise<'wins' | 'loses'> {
     for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
       const entries = (await store.all()).filter((e) => (e.lost ?? 0) < e.record.version);
-      const records = entries.map((e) => e.record);
+      // The repair may have cut this push's record meanwhile (a new version): its own version is replayed in that
+      // one's place (would a Pushgateway have refused it?), and its losers are condemned all the same.
+      const replaced = !entries.some((e) => e.record.id === record.id && e.record.version === record.version);
+      const records = entries.filter((e) => e.record.id !== record.id).map((e) => e.record);
+      records.push(record);
       view.refresh(records, (group) => group === record.id || committing.has(group));
       const acknowledged = new Set(entries.filter(isAcknowledged).map((e) => e.record.id));
+      if (replaced) acknowledged.delete(record.id);
       const losers = resolveConflicts(records, own, (r) => acknowledged.has(r.id));
       if (losers.some((loser) => loser.id === record.id)) return 'loses';
       let settled = true;
@@ -342,6 +353,31 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       group: record.id,
     });
     return 'wins';
+  }
+
+  /**
+   * The group's entry once the version a push would follow is settled (`isUnsettled`: acknowledged, condemned, or no
+   * push writing it any more), read again after each pause: pushes to one group take turns while one of them may
+   * still lose a conflict and be put back. Built on an unsettled version, a POST would carry a losing push's content
+   * on, and any push that is then put back itself would restore it. A push's writer settles within its replica
+   * timeout plus a few store writes; one still there after the lease is taken for dead (its process crashed) and
+   * followed, as before this wait existed.
+   */
+  async function settledBase(id: string): Promise<GroupEntry | undefined> {
+    const deadline = performance.now() + timing.leaseMs;
+    let entry = await store.get(id);
+    for (let pause = 1; entry && isUnsettled(entry); pause = Math.min(pause * 2, SETTLE_POLL_MAX_MS)) {
+      if (performance.now() >= deadline) {
+        deps.logger.warn('a push follows a version still unsettled after the lease (its writer is taken for dead)', {
+          group: id,
+          version: entry.record.version,
+        });
+        return entry;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      entry = await store.get(id);
+    }
+    return entry;
   }
 
   /** Finishes the writer and acknowledges its version: true, or the reason it was condemned. */

@@ -11,7 +11,9 @@ import {
   invalidateReplica,
   isAcknowledged,
   isCollectable,
+  isUnsettled,
   owedReplicas,
+  PUSH_WRITER_PREFIX,
   type SyncTiming,
 } from '../../../lambdas/domain/group-sync';
 
@@ -117,5 +119,24 @@ describe('group sync: acknowledging a push, or condemning it, in one conditional
     expect(isAcknowledged(legacy)).toBe(true);
     expect(condemnEntry(legacy, 4, 'x')).toBeUndefined();
     expect(commitEntry(legacy, record(5), 'w', 0, timing).entry.acked).toBe(4);
+  });
+
+  it('calls a version unsettled while its push is writing it and it is not acknowledged (the next push waits)', () => {
+    const token = `${PUSH_WRITER_PREFIX}1`;
+    const { entry, writer } = commitEntry(undefined, record(1), token, 0, timing);
+    expect(isUnsettled(entry)).toBe(true);
+    // Acknowledged, or its writer finished without that (put back, or replaced): settled.
+    expect(isUnsettled(acknowledgeEntry(entry, writer, applied, 1, timing).entry)).toBe(false);
+    expect(isUnsettled(finishEntry(entry, writer, applied, 1, timing))).toBe(false);
+    // Condemned, it is settled only once its writer has put it back (followed before, it would live on).
+    const condemned = condemnEntry(entry, 1, 'lost') as GroupEntry;
+    expect(isUnsettled(condemned)).toBe(true);
+    expect(isUnsettled(acknowledgeEntry(condemned, writer, applied, 1, timing).entry)).toBe(false);
+    // The repair writing an unacknowledged version is not a push that may lose.
+    const repairing = beginEntry(finishEntry(entry, writer, applied, 1, timing), 'repair-1', 2, timing).entry;
+    expect(isUnsettled(repairing)).toBe(false);
+    // An acknowledged version with the next push's writer on the group before it commits: settled.
+    const acked = acknowledgeEntry(entry, writer, applied, 1, timing).entry;
+    expect(isUnsettled(beginEntry(acked, `${PUSH_WRITER_PREFIX}2`, 3, timing).entry)).toBe(false);
   });
 });
