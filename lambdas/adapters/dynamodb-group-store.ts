@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -9,6 +10,8 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { MetricType } from '../domain/exposition/parser';
+import type { FamilyMark } from '../domain/family-marks';
 import type { GroupRecord } from '../domain/group-record';
 import { GROUP_STORE_SCHEMA } from '../domain/group-store-schema';
 import type { GroupEntry } from '../domain/group-sync';
@@ -21,6 +24,10 @@ import { type GroupStore, GroupTooLargeError, type OwedPredicate } from './group
 const GROUP = 'g#';
 const LONG_GROUP = 'h#';
 const META = 'm#';
+/** A family name's mark (family-marks.ts): `k#<name>`, or `k#h#<sha256 of the name>` when too long for a key. */
+const MARK = 'k#';
+/** BatchGetItem reads at most 100 keys per call. */
+const BATCH_GET_KEYS = 100;
 /**
  * `id` is the table's partition key (at most 2,048 bytes) and the owed index's sort key (at most 1,024 bytes):
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html#limits-partition-sort-keys.
@@ -168,6 +175,59 @@ export class DynamoDbGroupStore implements GroupStore {
   async putMeta(name: string, value: string): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { id: META + name, value } }));
   }
+
+  async getMarks(names: readonly string[]): Promise<Map<string, FamilyMark>> {
+    const byKey = new Map(names.map((name) => [markKey(name), name]));
+    const found = new Map<string, FamilyMark>();
+    const keys = [...byKey.keys()];
+    for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
+      let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_KEYS).map((id) => ({ id }));
+      // Keys DynamoDB left unprocessed (throttling, the 16 MB answer limit) are asked again, with a growing pause.
+      for (let round = 0; pending.length > 0; round++) {
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 10 * 2 ** round)));
+        const result = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          const name = byKey.get(String(item.id));
+          if (name !== undefined) {
+            found.set(name, {
+              type: String(item.type) as MetricType,
+              epoch: Number(item.epoch),
+              pending: Boolean(item.pending),
+            });
+          }
+        }
+        pending = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return found;
+  }
+
+  async putMark(name: string, mark: FamilyMark, expectedEpoch: number | undefined): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { id: markKey(name), type: mark.type, epoch: mark.epoch, pending: mark.pending },
+          ...(expectedEpoch === undefined
+            ? { ConditionExpression: 'attribute_not_exists(id)' }
+            : { ConditionExpression: 'epoch = :epoch', ExpressionAttributeValues: { ':epoch': expectedEpoch } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
+
+/** The item key of a family name's mark (a name is bounded only by the push size limits). */
+function markKey(name: string): string {
+  const plain = MARK + name;
+  if (Buffer.byteLength(plain, 'utf8') <= MAX_KEY_BYTES) return plain;
+  return `${MARK}h#${createHash('sha256').update(name, 'utf8').digest('hex')}`;
 }
 
 /** The item key of a group: its id, or the hash of an id too long for a key (see MAX_KEY_BYTES). */

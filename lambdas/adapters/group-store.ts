@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { FamilyMark } from '../domain/family-marks';
 import type { GroupRecord } from '../domain/group-record';
 import type { GroupEntry } from '../domain/group-sync';
 
@@ -24,6 +25,13 @@ export interface GroupStore {
   owed(limit: number): Promise<GroupEntry[]>;
   getMeta(name: string): Promise<string | undefined>;
   putMeta(name: string, value: string): Promise<void>;
+  /** The marks of these family names that exist (family-marks.ts), read strongly consistent. */
+  getMarks(names: readonly string[]): Promise<Map<string, FamilyMark>>;
+  /**
+   * Stores the mark of `name` if the stored mark still has epoch `expectedEpoch` (undefined: if none is stored);
+   * false when another write came first. Durable when it resolves true.
+   */
+  putMark(name: string, mark: FamilyMark, expectedEpoch: number | undefined): Promise<boolean>;
 }
 
 /** The group's record does not fit the store (the push that would make it so is answered 413). */
@@ -57,7 +65,8 @@ type LogLine =
   | { readonly r: GroupRecord }
   | { readonly s: Omit<GroupEntry, 'record'> & { readonly id: string } }
   | { readonly x: string }
-  | { readonly m: string; readonly v: string };
+  | { readonly m: string; readonly v: string }
+  | { readonly k: string; readonly mark: FamilyMark };
 
 /**
  * When the local store's writes reach the disk:
@@ -90,6 +99,7 @@ export interface FileGroupStoreOptions {
 export class FileGroupStore implements GroupStore {
   private readonly entries = new Map<string, GroupEntry>();
   private readonly meta = new Map<string, string>();
+  private readonly marks = new Map<string, FamilyMark>();
   private queue: string[] = [];
   private queued = 0;
   private pumping = false;
@@ -142,6 +152,7 @@ export class FileGroupStore implements GroupStore {
         records.delete(parsed.x);
         states.delete(parsed.x);
       } else if ('m' in parsed) this.meta.set(parsed.m, parsed.v);
+      else if ('k' in parsed) this.marks.set(parsed.k, parsed.mark);
     }
     for (const [id, record] of records) {
       const state = states.get(id);
@@ -155,6 +166,7 @@ export class FileGroupStore implements GroupStore {
     const temp = `${this.file}.tmp`;
     const lines: string[] = [];
     for (const [name, value] of this.meta) lines.push(JSON.stringify({ m: name, v: value }));
+    for (const [name, mark] of this.marks) lines.push(JSON.stringify({ k: name, mark }));
     for (const entry of this.entries.values()) lines.push(...entryLines(entry, true));
     const text = lines.length > 0 ? `${lines.join('\n')}\n` : '';
     const fd = fs.openSync(temp, 'w');
@@ -301,6 +313,27 @@ export class FileGroupStore implements GroupStore {
     const written = this.append([JSON.stringify({ m: name, v: value })]);
     this.meta.set(name, value);
     await written;
+  }
+
+  async getMarks(names: readonly string[]): Promise<Map<string, FamilyMark>> {
+    const found = new Map<string, FamilyMark>();
+    for (const name of names) {
+      const mark = this.marks.get(name);
+      if (mark) found.set(name, mark);
+    }
+    return found;
+  }
+
+  putMark(name: string, mark: FamilyMark, expectedEpoch: number | undefined): Promise<boolean> {
+    if (this.marks.get(name)?.epoch !== expectedEpoch) return Promise.resolve(false);
+    let written: Promise<void>;
+    try {
+      written = this.append([JSON.stringify({ k: name, mark })]);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.marks.set(name, mark);
+    return written.then(() => true);
   }
 
   /** Rewrites the file when it holds mostly superseded lines (called between repair passes). */

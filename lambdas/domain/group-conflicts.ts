@@ -50,7 +50,7 @@ export function recordState(record: GroupRecord): GroupState | undefined {
  *
  * With `acknowledged`, the records whose pushes were acknowledged go first (in commit order), then the others: an
  * acknowledged record loses only to another acknowledged one (which the acknowledgement protocol makes rare, see
- * handler.ts `settleConflict`), never to a push still in flight or one never answered 2xx, whatever the clocks say.
+ * conflict-settlement.ts `settleConflict`), never to a push still in flight or one never answered 2xx, whatever the clocks say.
  */
 export function resolveConflicts(
   records: readonly GroupRecord[],

@@ -162,7 +162,14 @@ export class PushIngestion extends Construct {
     });
     // Exactly the calls the store adapter makes, on the table and its one index (no `index/*` wildcard).
     const storeAccess = new iam.PolicyStatement({
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'],
+      actions: [
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+      ],
       resources: [this.groupStore.tableArn, `${this.groupStore.tableArn}/index/${GROUP_STORE_SCHEMA.owedIndex}`],
     });
     this.ingest.function.addToRolePolicy(storeAccess);

@@ -115,6 +115,7 @@ describe('PushIngestion in the ops stack', () => {
     expect(storeStatements.length).toBe(2);
     for (const statement of storeStatements) {
       expect([...(statement.Action as string[])].sort()).toEqual([
+        'dynamodb:BatchGetItem',
         'dynamodb:DeleteItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',

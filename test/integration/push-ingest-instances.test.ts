@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileGroupStore } from '../../lambdas/adapters/group-store';
@@ -53,6 +54,15 @@ async function values(url: string): Promise<Record<string, Record<string, string
     }
   }
   return out;
+}
+
+/** A loopback URL nothing listens on: connections to it are refused at once. */
+async function closedPortUrl(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
 }
 
 const put = (p: string, body: string) => handlerRequest('PUT', p, body);
@@ -208,7 +218,7 @@ describe('two ingestion instances sharing one store', () => {
   it('keeps an acknowledged push whole even when a contradicting push is stamped earlier (clock skew): that one gets 400', async () => {
     // The first instance's clock runs a minute ahead: its commit, though made first, is stamped after the second's.
     // By commit time alone a single Pushgateway would take the second's `shared` and refuse the first's, which was
-    // already acknowledged: acknowledged pushes go first in the replay (handler.ts `settleConflict`), so the second
+    // already acknowledged: acknowledged pushes go first in the replay (conflict-settlement.ts `settleConflict`), so the second
     // push is the one refused, with the Pushgateway's 400, and nothing acknowledged is ever cut.
     const { first, second, repair } = await setUp(60_000);
     const one = await whileVictimDown(() =>
@@ -230,6 +240,33 @@ describe('two ingestion instances sharing one store', () => {
     expect(conflicts()).toEqual([]);
     const report = await repair();
     expect([report.resolved, report.stillOwed]).toEqual([0, 0]);
+  });
+
+  it('refuses a contradicting push that meets no replica holding the other: the family mark sends it to the store', async () => {
+    // The case no replica can reveal: the gauge is acknowledged by the stable replica alone (the victim down), then the
+    // counter reaches only the victim, restarted empty (the stable replica refuses the second instance's connections).
+    // Neither push is refused by a replica. Before family marks both were answered 2xx and the repair cut the counter,
+    // an acknowledged push, logged as an error. Now the counter's push finds `shared` marked as a gauge, settles
+    // against the store, loses to the acknowledged gauge, and is answered 400 with nothing kept.
+    const refusing = await closedPortUrl();
+    const { first, second, repair } = await setUp(0, { stableUrl: refusing });
+    const one = await whileVictimDown(() =>
+      first(put('/metrics/job/first', '# TYPE shared gauge\nshared 1\nfirst_only 1\n')),
+    );
+    expect([one.status, one.headers[MISSED_HEADER]]).toEqual([200, 'pushgateway-1']);
+
+    const two = await second(put('/metrics/job/second', '# TYPE shared counter\nshared 2\nsecond_only 2\n'));
+    expect([two.status, two.headers[REJECTED_HEADER]]).toEqual([400, undefined]);
+    expect(two.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*shared/);
+    const secondRecord = (await store.get(groupingKeyId({ job: 'second' })))?.record;
+    expect(secondRecord === undefined || secondRecord.deleted).toBe(true);
+    // The mark is left as it was found: the gauge, settled.
+    expect(await store.getMarks(['shared'])).toEqual(
+      new Map([['shared', expect.objectContaining({ type: 'gauge', pending: false })]]),
+    );
+
+    await converges(repair, FIRST_ONLY);
+    expect(conflicts()).toEqual([]);
   });
 
   it('condemns a contradicting push still in flight, so of two such pushes only one is ever answered 2xx', async () => {

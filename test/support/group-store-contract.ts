@@ -127,6 +127,58 @@ export function groupStoreContract(open: OpenStore): void {
     expect(await store.get('initialized')).toBeUndefined();
   });
 
+  it('keeps family marks apart from groups, and sets one only over the epoch read (none: only if absent)', async () => {
+    const [store] = await openStore();
+    if (!store) throw new Error('no handle');
+    const long = `n${'x'.repeat(3000)}`;
+    const names = ['shared', 'x', long, 'absent'];
+    expect((await store.getMarks(names)).size).toBe(0);
+    expect(await store.putMark('shared', { type: 'gauge', epoch: 1, pending: false }, undefined)).toBe(true);
+    expect(await store.putMark('shared', { type: 'counter', epoch: 1, pending: false }, undefined)).toBe(false);
+    expect(await store.putMark('shared', { type: 'counter', epoch: 2, pending: true }, 7)).toBe(false);
+    expect(await store.putMark('shared', { type: 'counter', epoch: 2, pending: true }, 1)).toBe(true);
+    expect(await store.putMark(long, { type: 'summary', epoch: 1, pending: false }, undefined)).toBe(true);
+    // A mark named like a group or a named value is none of them.
+    expect(await store.putMark('x', { type: 'histogram', epoch: 1, pending: false }, undefined)).toBe(true);
+    await store.put(commitEntry(undefined, record({ job: 'a' }, 1), 'w', 0, timing).entry, undefined);
+    expect(await store.getMarks(names)).toEqual(
+      new Map([
+        ['shared', { type: 'counter', epoch: 2, pending: true }],
+        [long, { type: 'summary', epoch: 1, pending: false }],
+        ['x', { type: 'histogram', epoch: 1, pending: false }],
+      ]),
+    );
+    expect((await store.all()).map((e) => e.record.id)).toEqual(['job="a"']);
+    expect(await store.owed(10)).toHaveLength(1);
+    expect(await store.getMeta('shared')).toBeUndefined();
+  });
+
+  it('reads marks of more names than one batch holds', async () => {
+    const [store] = await openStore();
+    if (!store) throw new Error('no handle');
+    const names = Array.from({ length: 250 }, (_, i) => `family_${i}`);
+    for (const name of names.filter((_, i) => i % 3 !== 0)) {
+      expect(await store.putMark(name, { type: 'gauge', epoch: 1, pending: false }, undefined)).toBe(true);
+    }
+    const marks = await store.getMarks(names);
+    expect([...marks.keys()].sort()).toEqual(names.filter((_, i) => i % 3 !== 0).sort());
+  });
+
+  it('lets exactly one of several handles claim a mark over the same epoch', async () => {
+    const handles = await openStore(4);
+    await handles[0]?.putMark('shared', { type: 'gauge', epoch: 1, pending: false }, undefined);
+    const won = await Promise.all(
+      handles.map((store, i) =>
+        store.putMark('shared', { type: i % 2 ? 'counter' : 'summary', epoch: 2, pending: true }, 1),
+      ),
+    );
+    expect(won.filter(Boolean)).toHaveLength(1);
+    const winner = won.indexOf(true);
+    for (const store of handles) {
+      expect((await store.getMarks(['shared'])).get('shared')?.type).toBe(winner % 2 ? 'counter' : 'summary');
+    }
+  });
+
   it('lists owed entries up to the limit, and drops an entry from them once every replica is proven', async () => {
     const [store] = await openStore();
     if (!store) throw new Error('no handle');
@@ -188,6 +240,8 @@ export function groupStoreContract(open: OpenStore): void {
         owed: (limit) => store.owed(limit),
         getMeta: (name) => store.getMeta(name),
         putMeta: (name, value) => store.putMeta(name, value),
+        getMarks: (names) => store.getMarks(names),
+        putMark: (name, mark, epoch) => store.putMark(name, mark, epoch),
       }),
     );
     const key = { job: 'contended' };

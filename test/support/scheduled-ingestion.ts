@@ -7,6 +7,7 @@ import {
   type StoredGroup,
 } from '../../lambdas/adapters/pushgateway';
 import { parseExposition } from '../../lambdas/domain/exposition/parser';
+import type { FamilyMark } from '../../lambdas/domain/family-marks';
 import type { GroupEntry } from '../../lambdas/domain/group-sync';
 import { groupingKeyId, parseGroupingPath } from '../../lambdas/domain/grouping-key';
 
@@ -27,6 +28,8 @@ export class SchedulerReplica implements PushgatewayReplica {
   healed = false;
   /** Requests the ingestion gave up on that are still travelling, until a `deliver` command lets one land. */
   readonly travelling: { land: () => void; landed: Promise<void> }[] = [];
+  /** Pushes refused for giving a family another group's name with another type (`checkTypes`). */
+  typeRefusals = 0;
   private run = 0;
   constructor(
     readonly name: string,
@@ -106,7 +109,10 @@ export class SchedulerReplica implements PushgatewayReplica {
       if (!held.ok) continue;
       for (const family of pushed.families) {
         const clash = held.families.find((f) => f.name === family.name && f.type !== family.type);
-        if (clash) return `collected metric ${family.name} has type ${family.type} but should have ${clash.type}`;
+        if (clash) {
+          this.typeRefusals++;
+          return `collected metric ${family.name} has type ${family.type} but should have ${clash.type}`;
+        }
       }
     }
     return undefined;
@@ -152,6 +158,7 @@ export class SchedulerReplica implements PushgatewayReplica {
 export class ScheduledStore implements GroupStore {
   private readonly entries = new Map<string, GroupEntry>();
   private readonly meta = new Map<string, string>();
+  private readonly marks = new Map<string, FamilyMark>();
   constructor(
     private readonly s: fc.Scheduler,
     private readonly isOwed: (entry: GroupEntry) => boolean,
@@ -181,6 +188,21 @@ export class ScheduledStore implements GroupStore {
   }
   async owed(limit: number) {
     return [...this.entries.values()].filter(this.isOwed).slice(0, limit);
+  }
+  async getMarks(names: readonly string[]) {
+    await this.reach(`store marks ${names.join(',')}`);
+    const found = new Map<string, FamilyMark>();
+    for (const name of names) {
+      const mark = this.marks.get(name);
+      if (mark) found.set(name, mark);
+    }
+    return found;
+  }
+  async putMark(name: string, mark: FamilyMark, expectedEpoch: number | undefined) {
+    await this.reach(`store mark ${name}`);
+    if (this.marks.get(name)?.epoch !== expectedEpoch) return false;
+    this.marks.set(name, mark);
+    return true;
   }
   async getMeta(name: string) {
     return this.meta.get(name);

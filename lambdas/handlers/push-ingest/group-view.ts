@@ -16,7 +16,7 @@ import { type GroupState, pushedFamilies } from '../../domain/pushgateway-semant
  * replays the store (acknowledged records first, then commit order: domain/group-conflicts.ts) and refreshes this
  * view from it: if its record loses it is reverted too and the push answered the replica's 400; if it wins, the
  * losers still in flight are condemned before it is acknowledged, and the repair brings the replicas level
- * (handler.ts, `settleConflict`).
+ * (conflict-settlement.ts, `settleConflict`).
  */
 export class GroupView {
   readonly index = new GroupIndex();

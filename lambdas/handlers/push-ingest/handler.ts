@@ -6,7 +6,7 @@ import type { PushgatewayReplica } from '../../adapters/pushgateway';
 import { recordRefusal } from '../../adapters/refusal-recorder';
 import { decodePushBody, type RefusalStage } from '../../domain/exposition/decode';
 import type { MetricType } from '../../domain/exposition/parser';
-import { resolveConflicts } from '../../domain/group-conflicts';
+import { introducedFamilies } from '../../domain/family-marks';
 import {
   type GroupRecord,
   nextRecord,
@@ -18,16 +18,14 @@ import {
   acknowledgedUpTo,
   acknowledgeEntry,
   commitEntry,
-  condemnEntry,
   finishEntry,
   type GroupEntry,
-  isAcknowledged,
   isUnsettled,
   PUSH_WRITER_PREFIX,
   type SyncTiming,
   type Writer,
 } from '../../domain/group-sync';
-import { formatGroupingPath, groupingKeyId, parseGroupingPath } from '../../domain/grouping-key';
+import { formatGroupingPath, type GroupingKey, groupingKeyId, parseGroupingPath } from '../../domain/grouping-key';
 import { checkGroupSize, checkPushLimits, type PushLimits } from '../../domain/push-limits';
 import { REFUSAL_MARKER_METRIC } from '../../domain/push-refusal';
 import { INCONSISTENT_PREFIX, validateConsistency, validatePushBody } from '../../domain/push-validation';
@@ -41,7 +39,9 @@ import {
   successStatus,
 } from '../../domain/pushgateway-semantics';
 import { accepted, type PushResponse, redirectUncleanPath, refuse } from './answers';
+import { makeConflictSettler, WINS } from './conflict-settlement';
 import { type GroupView, stateOf } from './group-view';
+import { finishClaims, lookUpMarks, type MarkLookup } from './mark-lookup';
 import { observePushes, seriesOf } from './push-figures';
 import { finishWriter, outcomesOf, type WriteResult, writeAll } from './replica-writes';
 
@@ -79,14 +79,27 @@ export interface PushIngestDeps {
 /** Where the refusal of a push with a malformed path is recorded (a parse-stage marker: no group is touched). */
 export const PATH_REFUSAL_TARGET = `/metrics/job/${REFUSAL_MARKER_METRIC}`;
 
-/** Replays of the store while settling one conflict (each after a condemned record was acknowledged meanwhile). */
-const SETTLE_ATTEMPTS = 5;
-
 /** Commit attempts before answering 503 (each lost to a concurrent writer of the same group). */
 const COMMIT_ATTEMPTS = 20;
 
 /** Longest pause between two reads of a group a push waits on (`settledBase`). */
 const SETTLE_POLL_MAX_MS = 25;
+
+/** A push's record, committed as the next version of its group, and what it was built on. */
+interface Commit {
+  readonly record: GroupRecord;
+  readonly before: GroupEntry | undefined;
+  readonly writer: Writer;
+  readonly shown: GroupState | undefined;
+}
+
+/** A DELETE introduces no family. */
+const NO_MARKS: MarkLookup = { settle: false, claims: [], contended: false };
+
+/** A conflict's reason as the Pushgateway words a refusal (with its prefix, once). */
+function prefixed(reason: string): string {
+  return reason.startsWith(INCONSISTENT_PREFIX) ? reason : `${INCONSISTENT_PREFIX}${reason}`;
+}
 
 /**
  * The push API. A push is checked completely (path, limits, format, consistency with every group the store
@@ -100,6 +113,12 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
   const { store, view, limits, timing } = deps;
   /** Groups with a commit of this process between being shown in the view and the store's answer (id → count). */
   const committing = new Map<string, number>();
+  const settleConflict = makeConflictSettler({
+    store,
+    view,
+    logger: deps.logger,
+    isCommitting: (id) => committing.has(id),
+  });
   return observePushes(deps.metrics, deps.logger, async (request, notes) => {
     const method = request.method.toUpperCase() as PushMethod;
     /**
@@ -167,7 +186,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
 
     // Commit: validate against the view and take the next version, in one turn; retry if another writer of the
     // group committed first.
-    let commit: { record: GroupRecord; before: GroupEntry | undefined; writer: Writer; shown: GroupState | undefined };
+    let commit: Commit;
     for (let attempt = 0; ; attempt++) {
       if (attempt >= COMMIT_ATTEMPTS) {
         return refuse(503, `group ${id} is being written by others without pause; nothing was applied, retry`);
@@ -227,7 +246,31 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       view.show((await store.get(id))?.record, id);
     }
 
-    const results = await writeAll(deps.replicas, commit.record);
+    // The replicas are written while the push looks at the marks of the families it introduced (family-marks.ts):
+    // a mark of another type, or one pending, makes it settle against the store before it is acknowledged.
+    const [results, marks] = await Promise.all([
+      writeAll(deps.replicas, commit.record),
+      own ? lookUpMarks(store, introducedFamilies(commit.record, commit.before?.record, own)) : NO_MARKS,
+    ]);
+    const answer = await decide({ method, key, own }, commit, results, marks);
+    // Only once the push is decided: a mark left settled as its type before its acknowledgement could let a push of
+    // that type skip settling against one that then condemned this one.
+    if (marks.claims.length > 0) await finishClaims(store, marks.claims, answer.status < 300);
+    return answer;
+  });
+
+  /**
+   * The answer to a committed push once every replica answered (or timed out): 2xx when a replica has it or may get it
+   * by itself and no conflict with another instance's group makes it lose; otherwise the record is put back.
+   */
+  async function decide(
+    push: { method: PushMethod; key: GroupingKey; own: ReadonlyMap<string, MetricType> | undefined },
+    commit: Commit,
+    results: readonly WriteResult[],
+    marks: MarkLookup,
+  ): Promise<PushResponse> {
+    const { method, key, own } = push;
+    const id = commit.record.id;
     const applied = results.filter((r) => r.outcome === 'applied');
     const unknown = results.filter((r) => r.outcome === 'unknown');
     const rejected = results.filter((r) => r.outcome === 'not-applied' && r.answer !== undefined);
@@ -246,7 +289,8 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       if (first) return refuse(first.status, first.body);
       return refuse(503, 'no Pushgateway replica took the push; nothing was applied, retry');
     }
-    if (inconsistent && own && (await settleConflict(commit.record, own)) === 'loses') {
+    const settled = (inconsistent || marks.settle) && own ? await settleConflict(commit.record, own) : WINS;
+    if (marks.contended || !settled.wins) {
       const reverted = await revert(commit, results);
       if (!reverted) {
         // A later version replaced the record meanwhile (a push waits for this one to settle, `settledBase`, so only
@@ -255,22 +299,32 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         await finishWriter(store, commit.writer, results, now, timing);
         view.show((await store.get(id))?.record, id);
       }
+      if (marks.contended) {
+        deps.logger.warn('push put back: the marks of its families kept changing under other pushes', {
+          method,
+          group: formatGroupingPath(key),
+        });
+        return refuse(
+          503,
+          'the families of this push were being changed by others without pause; nothing was kept, retry',
+        );
+      }
+      // A replica's refusal is answered as it was; a conflict only the store showed, in the Pushgateway's words.
+      const reason = inconsistent?.body ?? prefixed(settled.wins ? '' : settled.reason);
       deps.logger.info('push refused: it contradicts a group another ingestion instance committed first', {
         method,
         group: formatGroupingPath(key),
-        reason: inconsistent.body,
+        reason,
         ...(reverted ? {} : { replacedBy: 'a later push' }),
       });
-      return refuse(inconsistent.status, inconsistent.body);
+      return refuse(inconsistent?.status ?? 400, reason);
     }
     // The acknowledgement: one conditional write, which fails only if another instance's conflicting push (or the
     // repair) condemned this one first (group-sync.ts `acknowledgeEntry`).
     const acknowledged = await acknowledge(commit.writer, results);
     if (acknowledged !== true) {
       // The reason is the consistency check's message (it names the Pushgateway's prefix) or a key collision's.
-      const message = acknowledged.startsWith(INCONSISTENT_PREFIX)
-        ? acknowledged
-        : `${INCONSISTENT_PREFIX}${acknowledged}`;
+      const message = prefixed(acknowledged);
       // Put back, unless a later version already replaced it (see above).
       const reverted = await revert(commit, results);
       if (!reverted) view.show((await store.get(id))?.record, id);
@@ -302,57 +356,6 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       missed.map((m) => m.replica),
       rejected.map((r) => r.replica),
     );
-  });
-
-  /**
-   * Decides a conflict a replica's 400 revealed between `record`, just committed, and records other instances
-   * committed: whether this push loses (it is put back and answered that 400) or wins. Reads the whole store, so only
-   * when a replica refused the record: an ordinary push never comes here. Brings this process's view to the store
-   * on the way (the refusal proves it stale).
-   *
-   * The store's records are replayed through the Pushgateway's consistency check (group-conflicts.ts), those whose
-   * pushes were acknowledged first, then the others in commit order; records already condemned are left out (they
-   * are on their way back). This push loses to any acknowledged record it contradicts, and to an unacknowledged one
-   * committed before it. When it wins, every unacknowledged record the replay names a loser is condemned before this
-   * push is acknowledged: each in one conditional write that fails if that record was acknowledged meanwhile (then
-   * the replay runs again on what the store holds now). A condemned push can no longer be acknowledged
-   * (`acknowledgeEntry`): its own instance answers it 400 and puts it back. So of two contradicting pushes at most one
-   * is ever answered 2xx, whatever the instances' clocks say and however their writes interleave, as long as one of
-   * them meets the other on a replica (a replica holding one refuses the other, which brings its instance here).
-   *
-   * What is left (the repair then cuts an acknowledged record, logged as an error): two contradicting pushes each
-   * acknowledged by replicas that lacked the other (every replica holding one unreachable when the other was
-   * written, both before the repair brought them level). A later push to the same group cannot carry this one's
-   * content on, nor bring it back by being put back itself: it waits for this one to settle (`settledBase`).
-   */
-  async function settleConflict(record: GroupRecord, own: ReadonlyMap<string, MetricType>): Promise<'wins' | 'loses'> {
-    for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
-      const entries = (await store.all()).filter((e) => (e.lost ?? 0) < e.record.version);
-      // The repair may have cut this push's record meanwhile (a new version): its own version is replayed in that
-      // one's place (would a Pushgateway have refused it?), and its losers are condemned all the same.
-      const replaced = !entries.some((e) => e.record.id === record.id && e.record.version === record.version);
-      const records = entries.filter((e) => e.record.id !== record.id).map((e) => e.record);
-      records.push(record);
-      view.refresh(records, (group) => group === record.id || committing.has(group));
-      const acknowledged = new Set(entries.filter(isAcknowledged).map((e) => e.record.id));
-      if (replaced) acknowledged.delete(record.id);
-      const losers = resolveConflicts(records, own, (r) => acknowledged.has(r.id));
-      if (losers.some((loser) => loser.id === record.id)) return 'loses';
-      let settled = true;
-      for (const loser of losers) {
-        if (acknowledged.has(loser.id)) continue; // two acknowledged records: the repair's backstop
-        const condemned = await updateEntry(store, loser.id, (current) => {
-          const next = current && condemnEntry(current, loser.version, loser.reason);
-          return next ? { entry: next, result: true } : undefined;
-        });
-        if (!condemned) settled = false;
-      }
-      if (settled) return 'wins';
-    }
-    deps.logger.error('conflicting pushes kept changing while this one was settled; the repair owns it', {
-      group: record.id,
-    });
-    return 'wins';
   }
 
   /**

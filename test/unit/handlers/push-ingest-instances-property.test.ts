@@ -4,12 +4,7 @@ import { needsRepair, type SyncTiming } from '../../../lambdas/domain/group-sync
 import { groupingKeyId } from '../../../lambdas/domain/grouping-key';
 import { DEFAULT_PUSH_LIMITS } from '../../../lambdas/domain/push-limits';
 import { GroupView } from '../../../lambdas/handlers/push-ingest/group-view';
-import {
-  type Logger,
-  makeHandler,
-  type PushResponse,
-  REJECTED_HEADER,
-} from '../../../lambdas/handlers/push-ingest/handler';
+import { type Logger, makeHandler, type PushResponse } from '../../../lambdas/handlers/push-ingest/handler';
 import { makeRepair } from '../../../lambdas/handlers/push-repair/repair';
 import { handlerRequest } from '../../support/handler-request';
 import { type Mode, ScheduledStore, SchedulerReplica } from '../../support/scheduled-ingestion';
@@ -20,10 +15,12 @@ import { type Mode, ScheduledStore, SchedulerReplica } from '../../support/sched
  * replica request lands where a fast-check scheduler puts it; replicas refuse connections, lose answers or answer
  * late at random; the instances' clocks are skewed by up to two minutes either way.
  *
- * What the acknowledgement protocol promises (handler.ts `settleConflict`, group-sync.ts `acknowledgeEntry`):
- * - when either push met the other on a replica (was refused by one), at most one of them is answered 2xx;
- * - a 2xx push is never cut by the repair, except when both were answered 2xx (then neither met the other: each was
- *   acknowledged only by replicas lacking the other), and that cut is logged as an error;
+ * What the acknowledgement protocol promises (conflict-settlement.ts `settleConflict`, group-sync.ts `acknowledgeEntry`,
+ * family-marks.ts):
+ * - at most one of them is answered 2xx, whether they met on a replica (one was refused by a replica holding the
+ *   other) or not (each was written only to replicas lacking the other: the family's mark made one of them settle
+ *   against the store);
+ * - a 2xx push is never cut by the repair;
  * - after the faults heal, both replicas hold the same groups, and a push answered 4xx/5xx left nothing.
  * With a third push racing them (a PUT or a POST to one of the two groups, from either instance), pushes to one group
  * take turns while one may still lose (handler.ts `settledBase`): it never carries a refused push's content on.
@@ -64,7 +61,7 @@ interface Race {
   readonly g: PushResponse;
   readonly c: PushResponse;
   readonly f?: PushResponse;
-  /** Whether either push was refused by a replica holding the other. */
+  /** Whether a replica holding one of the pushes refused the other. */
   readonly met: boolean;
   /** Whether the repair cut an acknowledged record back (logged as an error). */
   readonly cut: boolean;
@@ -109,12 +106,8 @@ async function race(
     ]),
   );
   if (!g || !c) throw new Error('both pushes answered');
-  const refusedByReplica = (answer: PushResponse) => !ok(answer.status) && /invalid or inconsistent/.test(answer.body);
-  const met =
-    g.headers[REJECTED_HEADER] !== undefined ||
-    c.headers[REJECTED_HEADER] !== undefined ||
-    refusedByReplica(g) ||
-    refusedByReplica(c);
+  // Counted before healing: the repair's writes are not pushes meeting each other.
+  const met = replicas.some((replica) => replica.typeRefusals > 0);
 
   // Heal: late requests land, the writers' leases run out, the repair brings both replicas to the records.
   for (const replica of replicas) {
@@ -149,47 +142,44 @@ const arbitraries = [
 ] as const;
 
 describe('two ingestion instances pushing contradicting groups under arbitrary interleavings (fast-check)', () => {
-  it('answers at most one of them 2xx when they meet on a replica, and never cuts a 2xx push otherwise', async () => {
-    const seen = { met: 0, bothAcknowledged: 0, oneAcknowledged: 0 };
+  it('answers at most one of them 2xx, met on a replica or not, and never cuts a 2xx push', async () => {
+    const seen = { met: 0, oneAcknowledged: 0, refusedUnmet: 0 };
     await fc.assert(
       fc.asyncProperty(...arbitraries, async (s, skewMs, modes0, modes1) => {
         const { g, c, met, cut, held } = await race(s, skewMs, modes0, modes1);
         if (met) seen.met++;
-        if (ok(g.status) && ok(c.status)) seen.bothAcknowledged++;
-        else if (ok(g.status) || ok(c.status)) seen.oneAcknowledged++;
-        // They met on a replica: at most one is acknowledged.
-        if (met) expect([g.status, c.status].filter(ok).length).toBeLessThanOrEqual(1);
-        if (ok(g.status) && ok(c.status)) {
-          // Neither met the other: one of them is cut back, and that is said as an error.
-          expect(cut).toBe(true);
-        } else {
-          // A 2xx push is held whole; a refused one left nothing.
-          expect(cut).toBe(false);
-          expect(held('g')).toEqual(ok(g.status) ? whole(GAUGE) : undefined);
-          expect(held('c')).toEqual(ok(c.status) ? whole(COUNTER) : undefined);
-        }
+        // Refused for the other without any replica refusing either: only the store could tell (the family's mark).
+        else if ([g, c].some((answer) => answer.status === 400)) seen.refusedUnmet++;
+        if (ok(g.status) !== ok(c.status)) seen.oneAcknowledged++;
+        expect([g.status, c.status].filter(ok).length).toBeLessThanOrEqual(1);
+        // A 2xx push is held whole; a refused one left nothing; nothing was cut.
+        expect(cut).toBe(false);
+        expect(held('g')).toEqual(ok(g.status) ? whole(GAUGE) : undefined);
+        expect(held('c')).toEqual(ok(c.status) ? whole(COUNTER) : undefined);
       }),
       { numRuns: 300, timeout: 10_000 },
     );
     if (process.env.PROPERTY_FIGURES) console.error(JSON.stringify(seen));
-    // The property is not vacuous: the pushes met in many runs, and each outcome occurred.
+    // The property is not vacuous: the pushes met in many runs, missed each other in others (each written only to
+    // replicas lacking the other: before family marks, 31-51 of 300 runs ended with both answered 2xx and one cut),
+    // and one of them was acknowledged in many.
     expect(seen.met).toBeGreaterThan(30);
+    expect(seen.refusedUnmet).toBeGreaterThan(10);
     expect(seen.oneAcknowledged).toBeGreaterThan(30);
   });
 
-  it('never lets a third push to one of the groups carry a refused push content on, or lose a 2xx push uncut', async () => {
-    const seen = { followAcknowledged: 0, followOnRefused: 0, cut: 0 };
+  it('never lets a third push to one of the groups carry a refused push content on, or lose a 2xx push', async () => {
+    const seen = { followAcknowledged: 0, followOnRefused: 0 };
     await fc.assert(
       fc.asyncProperty(...arbitraries, follow, async (s, skewMs, modes0, modes1, third) => {
         const { g, c, f, cut, held } = await race(s, skewMs, modes0, modes1, third);
         if (!f) throw new Error('the third push answered');
-        if (cut) {
-          // Only when both contradicting pushes were answered 2xx: the repair cut one back, and said so as an error.
-          seen.cut++;
-          expect(ok(g.status) && ok(c.status)).toBe(true);
-          return;
+        expect(cut).toBe(false);
+        // Both 2xx only when an acknowledged PUT replaced one of them in between (the third push holds no `shared`).
+        if (!(third.method === 'PUT' && ok(f.status))) {
+          expect([g.status, c.status].filter(ok).length).toBeLessThanOrEqual(1);
         }
-        // Otherwise every 2xx push is held whole (a later one may replace it), and a refused one left nothing.
+        // Every 2xx push is held whole (a later one may replace it), and a refused one left nothing.
         const base = { g: { answer: g, body: GAUGE }, c: { answer: c, body: COUNTER } };
         for (const job of ['g', 'c'] as const) {
           const { answer, body } = base[job];

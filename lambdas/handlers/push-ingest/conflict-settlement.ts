@@ -1,0 +1,86 @@
+import { type GroupStore, updateEntry } from '../../adapters/group-store';
+import type { ErrorLogger } from '../../adapters/logger';
+import type { MetricType } from '../../domain/exposition/parser';
+import { resolveConflicts } from '../../domain/group-conflicts';
+import type { GroupRecord } from '../../domain/group-record';
+import { acknowledgedUpTo, condemnEntry } from '../../domain/group-sync';
+import type { GroupView } from './group-view';
+
+/** How a conflict with other instances' records ends for a push. */
+export type Settled = { readonly wins: true } | { readonly wins: false; readonly reason: string };
+export const WINS: Settled = { wins: true };
+
+/** Replays of the store while settling one conflict (each after a condemned record was acknowledged meanwhile). */
+const SETTLE_ATTEMPTS = 5;
+
+export interface ConflictSettlementDeps {
+  readonly store: GroupStore;
+  /** The instance's view of the groups, brought to the store on the way. */
+  readonly view: GroupView;
+  readonly logger: ErrorLogger;
+  /** Whether this process is committing the group right now (its view entry is newer than the store's). */
+  readonly isCommitting: (id: string) => boolean;
+}
+
+export function makeConflictSettler(
+  deps: ConflictSettlementDeps,
+): (record: GroupRecord, own: ReadonlyMap<string, MetricType>) => Promise<Settled> {
+  /**
+   * Decides a conflict a replica's 400 (or a family's mark of another type) revealed between `record`, just
+   * committed, and records other instances committed: whether this push loses (it is put back and answered 400) or
+   * wins. Reads the whole store, so only then: an ordinary push never comes here. Brings this process's view to the
+   * store on the way (the refusal proves it stale).
+   *
+   * The store's records are replayed through the Pushgateway's consistency check (group-conflicts.ts), those whose
+   * pushes were acknowledged first, then the others in commit order; records already condemned are left out (they
+   * are on their way back). This push loses to any acknowledged record it contradicts, and to an unacknowledged one
+   * committed before it. When it wins, every unacknowledged record the replay names a loser is condemned before this
+   * push is acknowledged: each in one conditional write that fails if that record was acknowledged meanwhile (then
+   * the replay runs again on what the store holds now). A condemned push can no longer be acknowledged
+   * (`acknowledgeEntry`): its own instance answers it 400 and puts it back. So of two contradicting pushes at most one
+   * is ever answered 2xx, whatever the instances' clocks say and however their writes interleave, as long as one of
+   * them meets the other on a replica (a replica holding one refuses the other, which brings its instance here).
+   *
+   * Pushes that give a family name another type come here too, whether a replica refused them or not: the marks of
+   * family types (family-marks.ts) make one of any two such pushes settle against a store holding the other. What
+   * is left (the repair then cuts an acknowledged record, logged as an error): two pushes contradicting in another
+   * way (one series in two groups, a key collision), each acknowledged by replicas that lacked the other (every
+   * replica holding one unreachable when the other was written, both before the repair brought them level). A later
+   * push to the same group cannot carry this one's content on, nor bring it back by being put back itself: it waits
+   * for this one to settle (handler.ts `settledBase`).
+   */
+  return async function settleConflict(record: GroupRecord, own: ReadonlyMap<string, MetricType>): Promise<Settled> {
+    for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
+      const entries = (await deps.store.all()).filter((e) => (e.lost ?? 0) < e.record.version);
+      // The repair may have cut this push's record meanwhile (a new version): its own version is replayed in that
+      // one's place (would a Pushgateway have refused it?), never as acknowledged, and its losers are condemned all
+      // the same.
+      const records = entries.filter((e) => e.record.id !== record.id).map((e) => e.record);
+      records.push(record);
+      deps.view.refresh(records, (group) => group === record.id || deps.isCommitting(group));
+      // Another group counts as acknowledged when any version of it was: a push in flight on top of an acknowledged
+      // version may still be put back to it, whose content the store no longer holds. This push then loses to it
+      // rather than condemn it (never both answered 2xx); it is never a loser this push condemns.
+      const acknowledged = new Set(
+        entries.filter((e) => e.record.id !== record.id && acknowledgedUpTo(e) > 0).map((e) => e.record.id),
+      );
+      const losers = resolveConflicts(records, own, (r) => acknowledged.has(r.id));
+      const lost = losers.find((loser) => loser.id === record.id);
+      if (lost) return { wins: false, reason: lost.reason };
+      let settled = true;
+      for (const loser of losers) {
+        if (acknowledged.has(loser.id)) continue; // two acknowledged records: the repair's backstop
+        const condemned = await updateEntry(deps.store, loser.id, (current) => {
+          const next = current && condemnEntry(current, loser.version, loser.reason);
+          return next ? { entry: next, result: true } : undefined;
+        });
+        if (!condemned) settled = false;
+      }
+      if (settled) return WINS;
+    }
+    deps.logger.error('conflicting pushes kept changing while this one was settled; the repair owns it', {
+      group: record.id,
+    });
+    return WINS;
+  };
+}

@@ -1,0 +1,69 @@
+import type { GroupStore } from '../../adapters/group-store';
+import type { MetricType } from '../../domain/exposition/parser';
+import { type FamilyMark, finishedMark, markStep } from '../../domain/family-marks';
+
+/** A mark this push claimed (pending): it finishes it once the push is decided. */
+export interface MarkClaim {
+  readonly name: string;
+  readonly mark: FamilyMark;
+  readonly found: FamilyMark;
+}
+
+export interface MarkLookup {
+  /** A name's mark was another type, or pending: the push settles against the store before it is acknowledged. */
+  readonly settle: boolean;
+  readonly claims: readonly MarkClaim[];
+  /** The marks kept changing under this push (see MARK_ATTEMPTS): it cannot be acknowledged. */
+  readonly contended: boolean;
+}
+
+/** Rounds of reading and writing a push's marks, each lost to another push writing one of them first. */
+const MARK_ATTEMPTS = 10;
+
+const NOTHING: MarkLookup = { settle: false, claims: [], contended: false };
+
+/**
+ * The look at the marks of the families a push introduced (family-marks.ts), after its commit: creates the missing
+ * ones, claims those of another type or pending. A push that cannot get its look in (every round lost to other
+ * writers of its marks) is `contended`: not ordered against them, it must not be acknowledged.
+ */
+export async function lookUpMarks(store: GroupStore, introduced: ReadonlyMap<string, MetricType>): Promise<MarkLookup> {
+  if (introduced.size === 0) return NOTHING;
+  let names = [...introduced.keys()];
+  let settle = false;
+  const claims: MarkClaim[] = [];
+  for (let round = 0; round < MARK_ATTEMPTS; round++) {
+    const marks = await store.getMarks(names);
+    const again: string[] = [];
+    await Promise.all(
+      names.map(async (name) => {
+        const step = markStep(introduced.get(name) as MetricType, marks.get(name));
+        if (step.kind === 'agrees') return;
+        if (step.kind === 'create') {
+          if (!(await store.putMark(name, step.mark, undefined))) again.push(name);
+          return;
+        }
+        settle = true;
+        if (await store.putMark(name, step.mark, step.found.epoch)) {
+          claims.push({ name, mark: step.mark, found: step.found });
+        } else again.push(name);
+      }),
+    );
+    if (again.length === 0) return { settle, claims, contended: false };
+    names = again;
+  }
+  return { settle: true, claims, contended: true };
+}
+
+/** Leaves each claimed mark as the push's outcome says (its type settled, or as found), unless claimed since. */
+export async function finishClaims(
+  store: GroupStore,
+  claims: readonly MarkClaim[],
+  acknowledged: boolean,
+): Promise<void> {
+  await Promise.all(
+    claims.map((claim) =>
+      store.putMark(claim.name, finishedMark(claim.mark, claim.found, acknowledged), claim.mark.epoch),
+    ),
+  );
+}

@@ -1,0 +1,55 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FileGroupStore } from '../../../lambdas/adapters/group-store';
+import type { MetricType } from '../../../lambdas/domain/exposition/parser';
+import type { StoredFamily } from '../../../lambdas/domain/group-record';
+import { commitEntry, needsRepair } from '../../../lambdas/domain/group-sync';
+import { groupingKeyId } from '../../../lambdas/domain/grouping-key';
+import { MARKS_SEEDED, seedFamilyMarks } from '../../../lambdas/handlers/push-repair/seed-marks';
+
+const timing = { leaseMs: 5000, writerExpiryMs: 60_000 };
+
+function family(name: string, type: MetricType): StoredFamily {
+  return { name, type, sampleCount: 1, text: `# TYPE ${name} ${type}\n${name} 1\n` };
+}
+
+describe('seedFamilyMarks (records stored before family marks existed)', () => {
+  let dir: string;
+  let store: FileGroupStore;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-seed-marks-'));
+    store = new FileGroupStore(path.join(dir, 'store.jsonl'), (e) => needsRepair(e, ['pushgateway-0']));
+  });
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function legacy(job: string, families: StoredFamily[], deleted = false): Promise<void> {
+    const key = { job };
+    const record = { id: groupingKeyId(key), key, version: 1, deleted, families };
+    expect(await store.put(commitEntry(undefined, record, 'w', 0, timing).entry, undefined)).toBe(true);
+  }
+
+  it('marks each family of the live records once, leaves existing marks and tombstones alone, and says it is done', async () => {
+    await legacy('a', [family('shared', 'gauge'), family('push_time_seconds', 'gauge'), family('a_total', 'counter')]);
+    await legacy('b', [family('shared', 'counter'), family('b_info', 'untyped')]);
+    await legacy('gone', [family('gone_only', 'summary')], true);
+    expect(await store.putMark('b_info', { type: 'gauge', epoch: 3, pending: true }, undefined)).toBe(true);
+
+    expect(await seedFamilyMarks(store)).toBe(2);
+    const marks = await store.getMarks(['shared', 'a_total', 'b_info', 'push_time_seconds', 'gone_only']);
+    expect(marks).toEqual(
+      new Map([
+        // The first record's type: `b` contradicts it, a conflict the repair settles (the mark only makes pushes of
+        // another type settle).
+        ['shared', { type: 'gauge', epoch: 1, pending: false }],
+        ['a_total', { type: 'counter', epoch: 1, pending: false }],
+        ['b_info', { type: 'gauge', epoch: 3, pending: true }],
+      ]),
+    );
+    expect(await store.getMeta(MARKS_SEEDED)).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(await seedFamilyMarks(store)).toBe(0);
+  });
+});
