@@ -158,6 +158,88 @@ describe('push-ingest handler', () => {
     expect(store.size()).toBe(1);
   });
 
+  describe('family marks (domain/family-marks.ts)', () => {
+    /** The store's mark calls, counted (a re-push of the same families must make none). */
+    const countMarkCalls = () => {
+      const calls = { get: 0, put: 0 };
+      const getMarks = store.getMarks.bind(store);
+      const putMark = store.putMark.bind(store);
+      store.getMarks = (names) => {
+        calls.get++;
+        return getMarks(names);
+      };
+      store.putMark = (name, mark, epoch) => {
+        calls.put++;
+        return putMark(name, mark, epoch);
+      };
+      return calls;
+    };
+
+    it('marks the families a push introduces, and looks at none when its group already holds them', async () => {
+      const calls = countMarkCalls();
+      expect(
+        (
+          await handle(
+            request('PUT', '/metrics/job/a', '# TYPE m counter\nm 1\n# TYPE go_goroutines gauge\ngo_goroutines 3\n'),
+          )
+        ).status,
+      ).toBe(200);
+      expect(calls).toEqual({ get: 1, put: 1 });
+      expect((await handle(request('PUT', '/metrics/job/a', '# TYPE m counter\nm 2\n'))).status).toBe(200);
+      expect((await handle(request('POST', '/metrics/job/a', '# TYPE m counter\nm 3\n'))).status).toBe(200);
+      expect(calls).toEqual({ get: 1, put: 1 });
+      // The Pushgateway's own families are checked locally and never marked.
+      expect(await store.getMarks(['m', 'go_goroutines'])).toEqual(
+        new Map([['m', { type: 'counter', epoch: 1, pending: false }]]),
+      );
+    });
+
+    it('lets a name change type once the group holding it is gone: the push settles, wins, and leaves its type', async () => {
+      expect((await handle(request('PUT', '/metrics/job/a', '# TYPE m counter\nm 1\n'))).status).toBe(200);
+      expect((await handle(request('DELETE', '/metrics/job/a', ''))).status).toBe(202);
+      // Another instance (its own view) pushes `m` as a gauge: the mark says counter, so it settles, finds no holder.
+      const other = makeHandler({
+        replicas,
+        store,
+        view: await GroupView.load(store),
+        limits: DEFAULT_PUSH_LIMITS,
+        timing: TIMING,
+        logger,
+        now: () => clock,
+      });
+      expect((await other(request('PUT', '/metrics/job/b', '# TYPE m gauge\nm 1\n'))).status).toBe(200);
+      expect((await store.getMarks(['m'])).get('m')).toEqual({ type: 'gauge', epoch: 3, pending: false });
+    });
+
+    it('refuses a push whose family another group holds with another type, and leaves the mark as it found it', async () => {
+      expect((await handle(request('PUT', '/metrics/job/a', '# TYPE m counter\nm 1\n'))).status).toBe(200);
+      // An instance loaded before `a` existed: its own validation cannot see `a`; the replicas here check nothing.
+      const staleView = new GroupView();
+      const other = makeHandler({
+        replicas,
+        store,
+        view: staleView,
+        limits: DEFAULT_PUSH_LIMITS,
+        timing: TIMING,
+        logger,
+        now: () => clock,
+      });
+      const refused = await other(request('PUT', '/metrics/job/b', '# TYPE m gauge\nm 1\n'));
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*"m".*COUNTER/);
+      expect(await store.get(groupingKeyId({ job: 'b' }))).toEqual(
+        expect.objectContaining({ record: expect.objectContaining({ deleted: true }) }),
+      );
+      expect((await store.getMarks(['m'])).get('m')).toEqual({ type: 'counter', epoch: 3, pending: false });
+    });
+
+    it('heals a mark left pending by a claimant that died: the next push of the name settles and leaves its type', async () => {
+      expect(await store.putMark('m', { type: 'summary', epoch: 7, pending: true }, undefined)).toBe(true);
+      expect((await handle(request('PUT', '/metrics/job/a', '# TYPE m counter\nm 1\n'))).status).toBe(200);
+      expect((await store.getMarks(['m'])).get('m')).toEqual({ type: 'counter', epoch: 9, pending: false });
+    });
+  });
+
   it('refuses a grouping key that would expose the same push_time_seconds series as another group', async () => {
     await handle(request('PUT', '/metrics/job/p', 'a 1\n'));
     const response = await handle(request('PUT', '/metrics/job/p/instance@base64/=', 'b 1\n'));
