@@ -10,8 +10,7 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { MetricType } from '../domain/exposition/parser';
-import type { FamilyMark } from '../domain/family-marks';
+import type { Mark } from '../domain/conflict-marks';
 import type { GroupRecord } from '../domain/group-record';
 import { GROUP_STORE_SCHEMA } from '../domain/group-store-schema';
 import type { GroupEntry } from '../domain/group-sync';
@@ -24,7 +23,7 @@ import { type GroupStore, GroupTooLargeError, type OwedPredicate } from './group
 const GROUP = 'g#';
 const LONG_GROUP = 'h#';
 const META = 'm#';
-/** A family name's mark (family-marks.ts): `k#<name>`, or `k#h#<sha256 of the name>` when too long for a key. */
+/** A mark (conflict-marks.ts): `k#<mark name>`, or `k#h#<sha256 of the name>` when too long for a key. */
 const MARK = 'k#';
 /** BatchGetItem reads at most 100 keys per call. */
 const BATCH_GET_KEYS = 100;
@@ -176,9 +175,9 @@ export class DynamoDbGroupStore implements GroupStore {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { id: META + name, value } }));
   }
 
-  async getMarks(names: readonly string[]): Promise<Map<string, FamilyMark>> {
+  async getMarks(names: readonly string[]): Promise<Map<string, Mark>> {
     const byKey = new Map(names.map((name) => [markKey(name), name]));
-    const found = new Map<string, FamilyMark>();
+    const found = new Map<string, Mark>();
     const keys = [...byKey.keys()];
     for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
       let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_KEYS).map((id) => ({ id }));
@@ -192,7 +191,7 @@ export class DynamoDbGroupStore implements GroupStore {
           const name = byKey.get(String(item.id));
           if (name !== undefined) {
             found.set(name, {
-              type: String(item.type) as MetricType,
+              value: String(item.value),
               epoch: Number(item.epoch),
               pending: Boolean(item.pending),
             });
@@ -204,12 +203,12 @@ export class DynamoDbGroupStore implements GroupStore {
     return found;
   }
 
-  async putMark(name: string, mark: FamilyMark, expectedEpoch: number | undefined): Promise<boolean> {
+  async putMark(name: string, mark: Mark, expectedEpoch: number | undefined): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { id: markKey(name), type: mark.type, epoch: mark.epoch, pending: mark.pending },
+          Item: { id: markKey(name), value: mark.value, epoch: mark.epoch, pending: mark.pending },
           ...(expectedEpoch === undefined
             ? { ConditionExpression: 'attribute_not_exists(id)' }
             : { ConditionExpression: 'epoch = :epoch', ExpressionAttributeValues: { ':epoch': expectedEpoch } }),
@@ -223,7 +222,7 @@ export class DynamoDbGroupStore implements GroupStore {
   }
 }
 
-/** The item key of a family name's mark (a name is bounded only by the push size limits). */
+/** The item key of a mark (a family name or a grouping key is bounded only by the push size limits). */
 function markKey(name: string): string {
   const plain = MARK + name;
   if (Buffer.byteLength(plain, 'utf8') <= MAX_KEY_BYTES) return plain;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { FamilyMark } from '../domain/family-marks';
+import type { Mark } from '../domain/conflict-marks';
 import type { GroupRecord } from '../domain/group-record';
 import type { GroupEntry } from '../domain/group-sync';
 
@@ -25,13 +25,13 @@ export interface GroupStore {
   owed(limit: number): Promise<GroupEntry[]>;
   getMeta(name: string): Promise<string | undefined>;
   putMeta(name: string, value: string): Promise<void>;
-  /** The marks of these family names that exist (family-marks.ts), read strongly consistent. */
-  getMarks(names: readonly string[]): Promise<Map<string, FamilyMark>>;
+  /** The marks of these family names that exist (conflict-marks.ts), read strongly consistent. */
+  getMarks(names: readonly string[]): Promise<Map<string, Mark>>;
   /**
    * Stores the mark of `name` if the stored mark still has epoch `expectedEpoch` (undefined: if none is stored);
    * false when another write came first. Durable when it resolves true.
    */
-  putMark(name: string, mark: FamilyMark, expectedEpoch: number | undefined): Promise<boolean>;
+  putMark(name: string, mark: Mark, expectedEpoch: number | undefined): Promise<boolean>;
 }
 
 /** The group's record does not fit the store (the push that would make it so is answered 413). */
@@ -66,7 +66,7 @@ type LogLine =
   | { readonly s: Omit<GroupEntry, 'record'> & { readonly id: string } }
   | { readonly x: string }
   | { readonly m: string; readonly v: string }
-  | { readonly k: string; readonly mark: FamilyMark };
+  | { readonly k: string; readonly mark: Mark };
 
 /**
  * When the local store's writes reach the disk:
@@ -99,7 +99,7 @@ export interface FileGroupStoreOptions {
 export class FileGroupStore implements GroupStore {
   private readonly entries = new Map<string, GroupEntry>();
   private readonly meta = new Map<string, string>();
-  private readonly marks = new Map<string, FamilyMark>();
+  private readonly marks = new Map<string, Mark>();
   private queue: string[] = [];
   private queued = 0;
   private pumping = false;
@@ -315,8 +315,8 @@ export class FileGroupStore implements GroupStore {
     await written;
   }
 
-  async getMarks(names: readonly string[]): Promise<Map<string, FamilyMark>> {
-    const found = new Map<string, FamilyMark>();
+  async getMarks(names: readonly string[]): Promise<Map<string, Mark>> {
+    const found = new Map<string, Mark>();
     for (const name of names) {
       const mark = this.marks.get(name);
       if (mark) found.set(name, mark);
@@ -324,7 +324,7 @@ export class FileGroupStore implements GroupStore {
     return found;
   }
 
-  putMark(name: string, mark: FamilyMark, expectedEpoch: number | undefined): Promise<boolean> {
+  putMark(name: string, mark: Mark, expectedEpoch: number | undefined): Promise<boolean> {
     if (this.marks.get(name)?.epoch !== expectedEpoch) return Promise.resolve(false);
     let written: Promise<void>;
     try {

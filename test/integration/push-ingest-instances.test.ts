@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileGroupStore } from '../../lambdas/adapters/group-store';
 import { type PushgatewayReplica, pushgatewayReplica } from '../../lambdas/adapters/pushgateway';
+import { familyMarkName } from '../../lambdas/domain/conflict-marks';
 import { needsRepair } from '../../lambdas/domain/group-sync';
 import { groupingKeyId } from '../../lambdas/domain/grouping-key';
 import { DEFAULT_PUSH_LIMITS } from '../../lambdas/domain/push-limits';
@@ -261,11 +262,31 @@ describe('two ingestion instances sharing one store', () => {
     const secondRecord = (await store.get(groupingKeyId({ job: 'second' })))?.record;
     expect(secondRecord === undefined || secondRecord.deleted).toBe(true);
     // The mark is left as it was found: the gauge, settled.
-    expect(await store.getMarks(['shared'])).toEqual(
-      new Map([['shared', expect.objectContaining({ type: 'gauge', pending: false })]]),
+    expect(await store.getMarks([familyMarkName('shared')])).toEqual(
+      new Map([[familyMarkName('shared'), expect.objectContaining({ value: 'gauge', pending: false })]]),
     );
 
     await converges(repair, FIRST_ONLY);
+    expect(conflicts()).toEqual([]);
+  });
+
+  it('refuses a group exposing the label set of another that no replica it reaches holds: the key mark sends it to the store', async () => {
+    // `{job="p"}` and `{job="p",instance=""}` expose one label set: a Pushgateway holding one refuses the other, and
+    // keeps the refused group, empty, which then fails every gathering (the poison the ingestion never lets through).
+    // Here the first reaches only the stable replica and the second only the victim, restarted empty: no replica
+    // meets both. The second instance's push finds the key mark naming `{job="p"}`, settles, and loses.
+    const refusing = await closedPortUrl();
+    const { first, second, repair } = await setUp(0, { stableUrl: refusing });
+    const one = await whileVictimDown(() => first(put('/metrics/job/p', 'p_only 1\n')));
+    expect([one.status, one.headers[MISSED_HEADER]]).toEqual([200, 'pushgateway-1']);
+
+    const two = await second(put('/metrics/job/p/instance@base64/=', 'q_only 2\n'));
+    expect([two.status, two.headers[REJECTED_HEADER]]).toEqual([400, undefined]);
+    expect(two.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*push_time_seconds/);
+    const collidingRecord = (await store.get(groupingKeyId({ job: 'p', instance: '' })))?.record;
+    expect(collidingRecord === undefined || collidingRecord.deleted).toBe(true);
+
+    await converges(repair, { '{"job":"p"}': { p_only: ['1'] } });
     expect(conflicts()).toEqual([]);
   });
 

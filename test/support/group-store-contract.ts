@@ -133,19 +133,19 @@ export function groupStoreContract(open: OpenStore): void {
     const long = `n${'x'.repeat(3000)}`;
     const names = ['shared', 'x', long, 'absent'];
     expect((await store.getMarks(names)).size).toBe(0);
-    expect(await store.putMark('shared', { type: 'gauge', epoch: 1, pending: false }, undefined)).toBe(true);
-    expect(await store.putMark('shared', { type: 'counter', epoch: 1, pending: false }, undefined)).toBe(false);
-    expect(await store.putMark('shared', { type: 'counter', epoch: 2, pending: true }, 7)).toBe(false);
-    expect(await store.putMark('shared', { type: 'counter', epoch: 2, pending: true }, 1)).toBe(true);
-    expect(await store.putMark(long, { type: 'summary', epoch: 1, pending: false }, undefined)).toBe(true);
+    expect(await store.putMark('shared', { value: 'gauge', epoch: 1, pending: false }, undefined)).toBe(true);
+    expect(await store.putMark('shared', { value: 'counter', epoch: 1, pending: false }, undefined)).toBe(false);
+    expect(await store.putMark('shared', { value: 'counter', epoch: 2, pending: true }, 7)).toBe(false);
+    expect(await store.putMark('shared', { value: 'counter', epoch: 2, pending: true }, 1)).toBe(true);
+    expect(await store.putMark(long, { value: 'summary', epoch: 1, pending: false }, undefined)).toBe(true);
     // A mark named like a group or a named value is none of them.
-    expect(await store.putMark('x', { type: 'histogram', epoch: 1, pending: false }, undefined)).toBe(true);
+    expect(await store.putMark('x', { value: 'histogram', epoch: 1, pending: false }, undefined)).toBe(true);
     await store.put(commitEntry(undefined, record({ job: 'a' }, 1), 'w', 0, timing).entry, undefined);
     expect(await store.getMarks(names)).toEqual(
       new Map([
-        ['shared', { type: 'counter', epoch: 2, pending: true }],
-        [long, { type: 'summary', epoch: 1, pending: false }],
-        ['x', { type: 'histogram', epoch: 1, pending: false }],
+        ['shared', { value: 'counter', epoch: 2, pending: true }],
+        [long, { value: 'summary', epoch: 1, pending: false }],
+        ['x', { value: 'histogram', epoch: 1, pending: false }],
       ]),
     );
     expect((await store.all()).map((e) => e.record.id)).toEqual(['job="a"']);
@@ -158,7 +158,7 @@ export function groupStoreContract(open: OpenStore): void {
     if (!store) throw new Error('no handle');
     const names = Array.from({ length: 250 }, (_, i) => `family_${i}`);
     for (const name of names.filter((_, i) => i % 3 !== 0)) {
-      expect(await store.putMark(name, { type: 'gauge', epoch: 1, pending: false }, undefined)).toBe(true);
+      expect(await store.putMark(name, { value: 'gauge', epoch: 1, pending: false }, undefined)).toBe(true);
     }
     const marks = await store.getMarks(names);
     expect([...marks.keys()].sort()).toEqual(names.filter((_, i) => i % 3 !== 0).sort());
@@ -166,16 +166,16 @@ export function groupStoreContract(open: OpenStore): void {
 
   it('lets exactly one of several handles claim a mark over the same epoch', async () => {
     const handles = await openStore(4);
-    await handles[0]?.putMark('shared', { type: 'gauge', epoch: 1, pending: false }, undefined);
+    await handles[0]?.putMark('shared', { value: 'gauge', epoch: 1, pending: false }, undefined);
     const won = await Promise.all(
       handles.map((store, i) =>
-        store.putMark('shared', { type: i % 2 ? 'counter' : 'summary', epoch: 2, pending: true }, 1),
+        store.putMark('shared', { value: i % 2 ? 'counter' : 'summary', epoch: 2, pending: true }, 1),
       ),
     );
     expect(won.filter(Boolean)).toHaveLength(1);
     const winner = won.indexOf(true);
     for (const store of handles) {
-      expect((await store.getMarks(['shared'])).get('shared')?.type).toBe(winner % 2 ? 'counter' : 'summary');
+      expect((await store.getMarks(['shared'])).get('shared')?.value).toBe(winner % 2 ? 'counter' : 'summary');
     }
   });
 

@@ -6,10 +6,11 @@ import {
   ReplicaUnavailableError,
   type StoredGroup,
 } from '../../lambdas/adapters/pushgateway';
+import type { Mark } from '../../lambdas/domain/conflict-marks';
 import { parseExposition } from '../../lambdas/domain/exposition/parser';
-import type { FamilyMark } from '../../lambdas/domain/family-marks';
 import type { GroupEntry } from '../../lambdas/domain/group-sync';
 import { groupingKeyId, parseGroupingPath } from '../../lambdas/domain/grouping-key';
+import { groupLabelSetId } from '../../lambdas/domain/pushgateway-semantics';
 
 /**
  * Stand-ins for the push functions' two outside interfaces, every call reaching them at a point a fast-check
@@ -28,8 +29,11 @@ export class SchedulerReplica implements PushgatewayReplica {
   healed = false;
   /** Requests the ingestion gave up on that are still travelling, until a `deliver` command lets one land. */
   readonly travelling: { land: () => void; landed: Promise<void> }[] = [];
-  /** Pushes refused for giving a family another group's name with another type (`checkTypes`). */
-  typeRefusals = 0;
+  /**
+   * Pushes refused for contradicting another group held (`checkTypes`): a family name with another type, or the label
+   * set another group exposes.
+   */
+  consistencyRefusals = 0;
   private run = 0;
   constructor(
     readonly name: string,
@@ -37,8 +41,8 @@ export class SchedulerReplica implements PushgatewayReplica {
     /** What happens to each push request, in turn (drawn by fast-check). */
     private readonly modes: Iterator<Mode>,
     /**
-     * Refuse a PUT whose families contradict another group's (a family name with another type), as a Pushgateway
-     * does: prometheus/pushgateway storage/diskmetricstore.go `checkWriteRequest` gathers every group with the push
+     * Refuse a PUT whose families contradict another group's (a family name with another type, or the label set
+     * another group exposes), as a Pushgateway does: prometheus/pushgateway storage/diskmetricstore.go `checkWriteRequest` gathers every group with the push
      * applied, client_golang's Gatherer fails on a name with two types, and handler/push.go answers 400 with nothing
      * applied. (The real one also records the refusal's failure time in the group; not modelled here.)
      */
@@ -63,7 +67,7 @@ export class SchedulerReplica implements PushgatewayReplica {
       if (request.method === 'DELETE') this.groupsHeld.delete(id);
       else {
         const text = Buffer.from(request.body).toString('utf8');
-        const clash = this.checkTypes ? this.typeClash(id, text) : undefined;
+        const clash = this.checkTypes ? this.clash(id, key.key, text) : undefined;
         if (clash) return clash;
         this.groupsHeld.set(id, { key: key.key, text });
       }
@@ -92,7 +96,7 @@ export class SchedulerReplica implements PushgatewayReplica {
   }
 
   /** Why the PUT of `text` to group `id` contradicts another group held, or undefined. */
-  private typeClash(id: string, text: string): string | undefined {
+  private clash(id: string, key: Record<string, string>, text: string): string | undefined {
     const pushed = parseExposition(text);
     if (!pushed.ok) return `unparsable push: ${pushed.error.message}`;
     // Two samples of one series (the ingestion's refusal marker, push-refusal.ts): client_golang's Gatherer fails with
@@ -103,14 +107,21 @@ export class SchedulerReplica implements PushgatewayReplica {
         return `collected metric ${family.name} was collected before with the same name and label values`;
       }
     }
+    const labelSet = groupLabelSetId(key);
     for (const [other, group] of this.groupsHeld) {
       if (other === id) continue;
+      // `{job="p"}` and `{job="p",instance=""}` expose one push_time_seconds series: the Gatherer fails on it. (The real
+      // Pushgateway also keeps the refused group, empty, which then fails every gathering; not modelled here.)
+      if (groupLabelSetId(group.key) === labelSet) {
+        this.consistencyRefusals++;
+        return `collected metric push_time_seconds was collected before with the same name and label values`;
+      }
       const held = parseExposition(group.text);
       if (!held.ok) continue;
       for (const family of pushed.families) {
         const clash = held.families.find((f) => f.name === family.name && f.type !== family.type);
         if (clash) {
-          this.typeRefusals++;
+          this.consistencyRefusals++;
           return `collected metric ${family.name} has type ${family.type} but should have ${clash.type}`;
         }
       }
@@ -158,7 +169,7 @@ export class SchedulerReplica implements PushgatewayReplica {
 export class ScheduledStore implements GroupStore {
   private readonly entries = new Map<string, GroupEntry>();
   private readonly meta = new Map<string, string>();
-  private readonly marks = new Map<string, FamilyMark>();
+  private readonly marks = new Map<string, Mark>();
   constructor(
     private readonly s: fc.Scheduler,
     private readonly isOwed: (entry: GroupEntry) => boolean,
@@ -191,14 +202,14 @@ export class ScheduledStore implements GroupStore {
   }
   async getMarks(names: readonly string[]) {
     await this.reach(`store marks ${names.join(',')}`);
-    const found = new Map<string, FamilyMark>();
+    const found = new Map<string, Mark>();
     for (const name of names) {
       const mark = this.marks.get(name);
       if (mark) found.set(name, mark);
     }
     return found;
   }
-  async putMark(name: string, mark: FamilyMark, expectedEpoch: number | undefined) {
+  async putMark(name: string, mark: Mark, expectedEpoch: number | undefined) {
     await this.reach(`store mark ${name}`);
     if (this.marks.get(name)?.epoch !== expectedEpoch) return false;
     this.marks.set(name, mark);

@@ -26,7 +26,7 @@ export function makeConflictSettler(
   deps: ConflictSettlementDeps,
 ): (record: GroupRecord, own: ReadonlyMap<string, MetricType>) => Promise<Settled> {
   /**
-   * Decides a conflict a replica's 400 (or a family's mark of another type) revealed between `record`, just
+   * Decides a conflict a replica's 400 (or a mark holding another value) revealed between `record`, just
    * committed, and records other instances committed: whether this push loses (it is put back and answered 400) or
    * wins. Reads the whole store, so only then: an ordinary push never comes here. Brings this process's view to the
    * store on the way (the refusal proves it stale).
@@ -41,10 +41,10 @@ export function makeConflictSettler(
    * is ever answered 2xx, whatever the instances' clocks say and however their writes interleave, as long as one of
    * them meets the other on a replica (a replica holding one refuses the other, which brings its instance here).
    *
-   * Pushes that give a family name another type come here too, whether a replica refused them or not: the marks of
-   * family types (family-marks.ts) make one of any two such pushes settle against a store holding the other. What
-   * is left (the repair then cuts an acknowledged record, logged as an error): two pushes contradicting in another
-   * way (one series in two groups, a key collision), each acknowledged by replicas that lacked the other (every
+   * Pushes that give a family name another type, or create a group exposing another's label set, come here too,
+   * whether a replica refused them or not: the store's marks (conflict-marks.ts) make one of any two such pushes
+   * settle against a store holding the other. What is left (the repair then cuts an acknowledged record, logged as an
+   * error): two pushes putting one series in two groups, each acknowledged by replicas that lacked the other (every
    * replica holding one unreachable when the other was written, both before the repair brought them level). A later
    * push to the same group cannot carry this one's content on, nor bring it back by being put back itself: it waits
    * for this one to settle (handler.ts `settledBase`).

@@ -4,9 +4,9 @@ import type { ErrorLogger } from '../../adapters/logger';
 import type { PushMetricsSink } from '../../adapters/push-metrics';
 import type { PushgatewayReplica } from '../../adapters/pushgateway';
 import { recordRefusal } from '../../adapters/refusal-recorder';
+import { introducedMarks } from '../../domain/conflict-marks';
 import { decodePushBody, type RefusalStage } from '../../domain/exposition/decode';
 import type { MetricType } from '../../domain/exposition/parser';
-import { introducedFamilies } from '../../domain/family-marks';
 import {
   type GroupRecord,
   nextRecord,
@@ -93,7 +93,7 @@ interface Commit {
   readonly shown: GroupState | undefined;
 }
 
-/** A DELETE introduces no family. */
+/** A DELETE introduces no mark. */
 const NO_MARKS: MarkLookup = { settle: false, claims: [], contended: false };
 
 /** A conflict's reason as the Pushgateway words a refusal (with its prefix, once). */
@@ -246,15 +246,16 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       view.show((await store.get(id))?.record, id);
     }
 
-    // The replicas are written while the push looks at the marks of the families it introduced (family-marks.ts):
-    // a mark of another type, or one pending, makes it settle against the store before it is acknowledged.
+    // The replicas are written while the push looks at the marks it introduced (conflict-marks.ts: its new families,
+    // and its key when it creates the group): a mark holding another value, or one pending, makes it settle against
+    // the store before it is acknowledged.
     const [results, marks] = await Promise.all([
       writeAll(deps.replicas, commit.record),
-      own ? lookUpMarks(store, introducedFamilies(commit.record, commit.before?.record, own)) : NO_MARKS,
+      own ? lookUpMarks(store, introducedMarks(commit.record, commit.before?.record, own)) : NO_MARKS,
     ]);
     const answer = await decide({ method, key, own }, commit, results, marks);
-    // Only once the push is decided: a mark left settled as its type before its acknowledgement could let a push of
-    // that type skip settling against one that then condemned this one.
+    // Only once the push is decided: a mark left settled as its value before its acknowledgement could let a push
+    // bringing that value skip settling against one that then condemned this one.
     if (marks.claims.length > 0) await finishClaims(store, marks.claims, answer.status < 300);
     return answer;
   });
@@ -300,7 +301,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         view.show((await store.get(id))?.record, id);
       }
       if (marks.contended) {
-        deps.logger.warn('push put back: the marks of its families kept changing under other pushes', {
+        deps.logger.warn('push put back: its marks kept changing under other pushes', {
           method,
           group: formatGroupingPath(key),
         });

@@ -1,16 +1,15 @@
 import type { GroupStore } from '../../adapters/group-store';
-import type { MetricType } from '../../domain/exposition/parser';
-import { type FamilyMark, finishedMark, markStep } from '../../domain/family-marks';
+import { finishedMark, type Mark, markStep } from '../../domain/conflict-marks';
 
 /** A mark this push claimed (pending): it finishes it once the push is decided. */
 export interface MarkClaim {
   readonly name: string;
-  readonly mark: FamilyMark;
-  readonly found: FamilyMark;
+  readonly mark: Mark;
+  readonly found: Mark;
 }
 
 export interface MarkLookup {
-  /** A name's mark was another type, or pending: the push settles against the store before it is acknowledged. */
+  /** A mark held another value, or was pending: the push settles against the store before it is acknowledged. */
   readonly settle: boolean;
   readonly claims: readonly MarkClaim[];
   /** The marks kept changing under this push (see MARK_ATTEMPTS): it cannot be acknowledged. */
@@ -23,11 +22,11 @@ const MARK_ATTEMPTS = 10;
 const NOTHING: MarkLookup = { settle: false, claims: [], contended: false };
 
 /**
- * The look at the marks of the families a push introduced (family-marks.ts), after its commit: creates the missing
- * ones, claims those of another type or pending. A push that cannot get its look in (every round lost to other
+ * The look at the marks a push introduced (conflict-marks.ts `introducedMarks`: mark name → the value it brings),
+ * after its commit: creates the missing ones, claims those holding another value or pending. A push that cannot get its look in (every round lost to other
  * writers of its marks) is `contended`: not ordered against them, it must not be acknowledged.
  */
-export async function lookUpMarks(store: GroupStore, introduced: ReadonlyMap<string, MetricType>): Promise<MarkLookup> {
+export async function lookUpMarks(store: GroupStore, introduced: ReadonlyMap<string, string>): Promise<MarkLookup> {
   if (introduced.size === 0) return NOTHING;
   let names = [...introduced.keys()];
   let settle = false;
@@ -37,7 +36,7 @@ export async function lookUpMarks(store: GroupStore, introduced: ReadonlyMap<str
     const again: string[] = [];
     await Promise.all(
       names.map(async (name) => {
-        const step = markStep(introduced.get(name) as MetricType, marks.get(name));
+        const step = markStep(introduced.get(name) ?? '', marks.get(name));
         if (step.kind === 'agrees') return;
         if (step.kind === 'create') {
           if (!(await store.putMark(name, step.mark, undefined))) again.push(name);

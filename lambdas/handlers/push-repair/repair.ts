@@ -26,7 +26,7 @@ import { formatGroupingPath, groupingKeyId } from '../../domain/grouping-key';
 import { canonicalJson, newestCopies } from '../../domain/reconciliation';
 import type { Logger } from '../push-ingest/handler';
 import { syncGroup } from '../push-ingest/replica-writes';
-import { MARKS_SEEDED, seedFamilyMarks } from './seed-marks';
+import { MARKS_SEEDED, seedMarks } from './seed-marks';
 
 export interface RepairDeps {
   readonly replicas: readonly PushgatewayReplica[];
@@ -79,14 +79,14 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
   const concurrency = deps.concurrency ?? 16;
   /** When a check of the whole store last found no conflict (a refusal that persists is then not re-checked each pass). */
   let quietSince = Number.NEGATIVE_INFINITY;
-  /** The store's records all have their family marks (seed-marks.ts): checked once per process. */
+  /** The store's records all have their marks (seed-marks.ts): checked once per process. */
   let marksSeeded = false;
   return async () => {
     const initialized = (await deps.store.getMeta(INITIALIZED)) !== undefined || (await bootstrapStore(deps));
     if (initialized && !marksSeeded) {
       if ((await deps.store.getMeta(MARKS_SEEDED)) === undefined) {
-        const marked = await seedFamilyMarks(deps.store);
-        deps.logger.info('family marks created for the records stored before them', { marked });
+        const marked = await seedMarks(deps.store);
+        deps.logger.info('marks created for the records stored before them', { marked });
       }
       marksSeeded = true;
     }

@@ -1,30 +1,31 @@
 import type { GroupStore } from '../../adapters/group-store';
-import type { MetricType } from '../../domain/exposition/parser';
-import { isGroupMetaFamily } from '../../domain/pushgateway-semantics';
+import { introducedMarks } from '../../domain/conflict-marks';
 
-/** Set once every record the store held before family marks existed has had its families marked. */
+/** Set once every record the store held before marks existed has had its marks made. */
 export const MARKS_SEEDED = 'marks/seeded';
 
+/** No own families here: marking them too is harmless (pushes never look at them). */
+const NO_OWN_FAMILIES = new Map();
+
 /**
- * Marks the families of every record in the store that has none yet (family-marks.ts): the look at the marks the
- * records committed before marks existed (or imported from the replicas by `bootstrapStore`) never took. Run once
- * per store by the repair; a push looking meanwhile is ordered with each creation by the store as any other look.
- * Two records giving a name two types (a conflict the repair settles anyway) leave the first type found: a mark is
- * only what makes a push of another type settle, never a verdict. Resolves with the marks created.
+ * Makes the marks of every record in the store that are missing (conflict-marks.ts): the look the records committed
+ * before marks existed (or imported from the replicas by `bootstrapStore`) never took. Run once per store by the
+ * repair; a push looking meanwhile is ordered with each creation by the store as any other look. Two records giving
+ * one mark two values (a conflict the repair settles anyway) leave the first found: a mark is only what makes a push
+ * bringing another value settle, never a verdict. Resolves with the marks created.
  */
-export async function seedFamilyMarks(store: GroupStore): Promise<number> {
-  const types = new Map<string, MetricType>();
+export async function seedMarks(store: GroupStore): Promise<number> {
+  const values = new Map<string, string>();
   for (const entry of await store.all()) {
-    if (entry.record.deleted) continue;
-    for (const family of entry.record.families) {
-      if (!isGroupMetaFamily(family.name) && !types.has(family.name)) types.set(family.name, family.type);
+    for (const [name, value] of introducedMarks(entry.record, undefined, NO_OWN_FAMILIES)) {
+      if (!values.has(name)) values.set(name, value);
     }
   }
-  const found = await store.getMarks([...types.keys()]);
+  const found = await store.getMarks([...values.keys()]);
   let created = 0;
-  for (const [name, type] of types) {
+  for (const [name, value] of values) {
     if (found.has(name)) continue;
-    if (await store.putMark(name, { type, epoch: 1, pending: false }, undefined)) created++;
+    if (await store.putMark(name, { value, epoch: 1, pending: false }, undefined)) created++;
   }
   await store.putMeta(MARKS_SEEDED, new Date().toISOString());
   return created;

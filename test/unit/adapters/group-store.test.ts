@@ -40,14 +40,14 @@ describe('FileGroupStore', () => {
     expect(await store.put(v2, v1.rev + 1)).toBe(false);
     expect(await store.put(v2, v1.rev)).toBe(true);
     await store.putMeta('initialized', 'yes');
-    await store.putMark('shared', { type: 'gauge', epoch: 1, pending: false }, undefined);
-    await store.putMark('shared', { type: 'counter', epoch: 2, pending: true }, 1);
+    await store.putMark('shared', { value: 'gauge', epoch: 1, pending: false }, undefined);
+    await store.putMark('shared', { value: 'counter', epoch: 2, pending: true }, 1);
     await store.close();
     const reopened = new FileGroupStore(file, owed);
     expect(await reopened.get('a')).toEqual(v2);
     expect(await reopened.getMeta('initialized')).toBe('yes');
     expect(await reopened.getMarks(['shared'])).toEqual(
-      new Map([['shared', { type: 'counter', epoch: 2, pending: true }]]),
+      new Map([['shared', { value: 'counter', epoch: 2, pending: true }]]),
     );
     expect((await reopened.owed(10)).map((e) => e.record.id)).toEqual(['a']);
     await reopened.close();

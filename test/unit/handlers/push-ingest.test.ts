@@ -11,6 +11,7 @@ import {
   type StoredGroup,
   toStoredGroup,
 } from '../../../lambdas/adapters/pushgateway';
+import { familyMarkName, keyMarkName } from '../../../lambdas/domain/conflict-marks';
 import { parseExposition } from '../../../lambdas/domain/exposition/parser';
 import { nextRecord, storedFamilies } from '../../../lambdas/domain/group-record';
 import { acknowledgeEntry, commitEntry, needsRepair, type SyncTiming } from '../../../lambdas/domain/group-sync';
@@ -158,7 +159,8 @@ describe('push-ingest handler', () => {
     expect(store.size()).toBe(1);
   });
 
-  describe('family marks (domain/family-marks.ts)', () => {
+  describe('marks (domain/conflict-marks.ts)', () => {
+    const M = familyMarkName('m');
     /** The store's mark calls, counted (a re-push of the same families must make none). */
     const countMarkCalls = () => {
       const calls = { get: 0, put: 0 };
@@ -184,13 +186,14 @@ describe('push-ingest handler', () => {
           )
         ).status,
       ).toBe(200);
-      expect(calls).toEqual({ get: 1, put: 1 });
+      // One read of both marks (the family's, and the key's: the push created the group), one creation each.
+      expect(calls).toEqual({ get: 1, put: 2 });
       expect((await handle(request('PUT', '/metrics/job/a', '# TYPE m counter\nm 2\n'))).status).toBe(200);
       expect((await handle(request('POST', '/metrics/job/a', '# TYPE m counter\nm 3\n'))).status).toBe(200);
-      expect(calls).toEqual({ get: 1, put: 1 });
+      expect(calls).toEqual({ get: 1, put: 2 });
       // The Pushgateway's own families are checked locally and never marked.
-      expect(await store.getMarks(['m', 'go_goroutines'])).toEqual(
-        new Map([['m', { type: 'counter', epoch: 1, pending: false }]]),
+      expect(await store.getMarks([M, familyMarkName('go_goroutines')])).toEqual(
+        new Map([[M, { value: 'counter', epoch: 1, pending: false }]]),
       );
     });
 
@@ -208,7 +211,7 @@ describe('push-ingest handler', () => {
         now: () => clock,
       });
       expect((await other(request('PUT', '/metrics/job/b', '# TYPE m gauge\nm 1\n'))).status).toBe(200);
-      expect((await store.getMarks(['m'])).get('m')).toEqual({ type: 'gauge', epoch: 3, pending: false });
+      expect((await store.getMarks([M])).get(M)).toEqual({ value: 'gauge', epoch: 3, pending: false });
     });
 
     it('refuses a push whose family another group holds with another type, and leaves the mark as it found it', async () => {
@@ -230,13 +233,55 @@ describe('push-ingest handler', () => {
       expect(await store.get(groupingKeyId({ job: 'b' }))).toEqual(
         expect.objectContaining({ record: expect.objectContaining({ deleted: true }) }),
       );
-      expect((await store.getMarks(['m'])).get('m')).toEqual({ type: 'counter', epoch: 3, pending: false });
+      expect((await store.getMarks([M])).get(M)).toEqual({ value: 'counter', epoch: 3, pending: false });
+    });
+
+    it('refuses a group a stale instance creates beside one exposing the same label set, by the key mark', async () => {
+      expect((await handle(request('PUT', '/metrics/job/p', 'a 1\n'))).status).toBe(200);
+      expect((await store.getMarks([keyMarkName({ job: 'p' })])).get(keyMarkName({ job: 'p' }))).toEqual({
+        value: groupingKeyId({ job: 'p' }),
+        epoch: 1,
+        pending: false,
+      });
+      const other = makeHandler({
+        replicas,
+        store,
+        view: new GroupView(),
+        limits: DEFAULT_PUSH_LIMITS,
+        timing: TIMING,
+        logger,
+        now: () => clock,
+      });
+      // `{job="p",instance=""}` is the label set `{job="p"}` exposes: a Pushgateway holding one refuses the other.
+      const refused = await other(request('PUT', '/metrics/job/p/instance@base64/=', 'b 1\n'));
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatch(
+        /^pushed metrics are invalid or inconsistent with existing metrics: .*push_time_seconds/,
+      );
+      const colliding = await store.get(groupingKeyId({ job: 'p', instance: '' }));
+      expect(colliding === undefined || colliding.record.deleted).toBe(true);
+      // Once `{job="p"}` is gone, an instance that has seen the DELETE may take the label set: its push finds the key
+      // mark naming `{job="p"}`, settles, wins, and takes the mark.
+      expect((await handle(request('DELETE', '/metrics/job/p', ''))).status).toBe(202);
+      const later = makeHandler({
+        replicas,
+        store,
+        view: await GroupView.load(store),
+        limits: DEFAULT_PUSH_LIMITS,
+        timing: TIMING,
+        logger,
+        now: () => clock,
+      });
+      expect((await later(request('PUT', '/metrics/job/p/instance@base64/=', 'b 2\n'))).status).toBe(200);
+      expect((await store.getMarks([keyMarkName({ job: 'p' })])).get(keyMarkName({ job: 'p' }))?.value).toBe(
+        groupingKeyId({ job: 'p', instance: '' }),
+      );
     });
 
     it('heals a mark left pending by a claimant that died: the next push of the name settles and leaves its type', async () => {
-      expect(await store.putMark('m', { type: 'summary', epoch: 7, pending: true }, undefined)).toBe(true);
+      expect(await store.putMark(M, { value: 'summary', epoch: 7, pending: true }, undefined)).toBe(true);
       expect((await handle(request('PUT', '/metrics/job/a', '# TYPE m counter\nm 1\n'))).status).toBe(200);
-      expect((await store.getMarks(['m'])).get('m')).toEqual({ type: 'counter', epoch: 9, pending: false });
+      expect((await store.getMarks([M])).get(M)).toEqual({ value: 'counter', epoch: 9, pending: false });
     });
   });
 

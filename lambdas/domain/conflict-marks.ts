@@ -1,10 +1,14 @@
 import type { MetricType } from './exposition/parser';
 import type { GroupRecord } from './group-record';
-import { isGroupMetaFamily } from './pushgateway-semantics';
+import type { GroupingKey } from './grouping-key';
+import { groupLabelSetId, isGroupMetaFamily } from './pushgateway-semantics';
 
 /**
- * Marks of family types in the store: how two ingestion instances that have not seen each other's groups still find
- * out, before either push is acknowledged, that they give one family name two types.
+ * Marks in the store: how two ingestion instances that have not seen each other's groups still find out, before
+ * either push is acknowledged, that they give one family name two types (a family mark: the name's type), or create
+ * two groups a Pushgateway cannot hold together, `{job="p"}` and `{job="p",instance=""}` (a key mark: the group
+ * exposing that label set). The family case is told below; a key mark works the same way, with the group id as its
+ * value, looked at by a push that creates its group.
  *
  * Each instance validates a push against the groups it has seen. Another instance's group holding `shared` as a
  * counter is unknown to it until a replica holding that group refuses the push (conflict-settlement.ts `settleConflict`). When
@@ -30,58 +34,71 @@ import { isGroupMetaFamily } from './pushgateway-semantics';
  * sound when one side of a pair runs it.
  *
  * The Pushgateway's own families (`go_*`, `process_*`...) are never marked: their types are fixed and every push is
- * checked against them locally. Other conflicts between groups (one series in two groups, `{job="p"}` beside
- * `{job="p",instance=""}`) are still found only on a replica (docs/facts.md).
+ * checked against them locally. One series in two groups is still found only on a replica (docs/facts.md).
  */
-export interface FamilyMark {
-  readonly type: MetricType;
+export interface Mark {
+  /** A family mark: the type the name is held as. A key mark: the id of the group exposing the label set. */
+  readonly value: string;
   /** Raised by every change; marks are written only over the epoch read (undefined: over none). */
   readonly epoch: number;
   /** Claimed by a push that may still lose: a later push bringing the name settles too, whatever its type. */
   readonly pending: boolean;
 }
 
+/** The mark of a family name (names of the two kinds never meet: each has its own prefix). */
+export function familyMarkName(name: string): string {
+  return `f:${name}`;
+}
+
+/** The mark of the label set a group's series carry (`instance=""` added when the key has no instance). */
+export function keyMarkName(key: GroupingKey): string {
+  return `k:${groupLabelSetId(key)}`;
+}
+
 /**
- * The families `record` holds that `before` (the version it was built on) did not hold with the same type, by
- * name: the ones its push must look up. Tombstones hold nothing; the Pushgateway's meta families are left out.
+ * The marks `record`'s push must look at, with the value it brings: each family `before` (the version it was built
+ * on) did not hold with the same type, and its key when it creates the group (no `before`, or a tombstone).
+ * Tombstones bring nothing; the Pushgateway's meta families and its own (checked locally) are left out.
  */
-export function introducedFamilies(
+export function introducedMarks(
   record: GroupRecord,
   before: GroupRecord | undefined,
   ownFamilies: ReadonlyMap<string, MetricType>,
-): Map<string, MetricType> {
-  const introduced = new Map<string, MetricType>();
+): Map<string, string> {
+  const introduced = new Map<string, string>();
   if (record.deleted) return introduced;
+  const created = !before || before.deleted;
+  if (created) introduced.set(keyMarkName(record.key), record.id);
   const held = new Map<string, MetricType>();
-  if (before && !before.deleted) for (const family of before.families) held.set(family.name, family.type);
+  if (before && !created) for (const family of before.families) held.set(family.name, family.type);
   for (const family of record.families) {
     if (held.get(family.name) === family.type) continue;
     if (isGroupMetaFamily(family.name) || ownFamilies.has(family.name)) continue;
-    introduced.set(family.name, family.type);
+    introduced.set(familyMarkName(family.name), family.type);
   }
   return introduced;
 }
 
-/** What a push bringing `type` does with the mark it found. */
+/** What a push bringing `value` does with the mark it found. */
 export type MarkStep =
-  /** The name is settled as this type: nothing to do. */
+  /** The mark is settled as this value: nothing to do. */
   | { readonly kind: 'agrees' }
   /** No mark yet: create it settled (conditional on there still being none). */
-  | { readonly kind: 'create'; readonly mark: FamilyMark }
+  | { readonly kind: 'create'; readonly mark: Mark }
   /** Claim it (conditional on `found`'s epoch) and settle the push against the store. */
-  | { readonly kind: 'claim'; readonly mark: FamilyMark; readonly found: FamilyMark };
+  | { readonly kind: 'claim'; readonly mark: Mark; readonly found: Mark };
 
-export function markStep(type: MetricType, found: FamilyMark | undefined): MarkStep {
-  if (!found) return { kind: 'create', mark: { type, epoch: 1, pending: false } };
-  if (found.type === type && !found.pending) return { kind: 'agrees' };
-  return { kind: 'claim', mark: { type, epoch: found.epoch + 1, pending: true }, found };
+export function markStep(value: string, found: Mark | undefined): MarkStep {
+  if (!found) return { kind: 'create', mark: { value, epoch: 1, pending: false } };
+  if (found.value === value && !found.pending) return { kind: 'agrees' };
+  return { kind: 'claim', mark: { value, epoch: found.epoch + 1, pending: true }, found };
 }
 
 /**
  * The mark a claimant leaves once its push is decided: its type settled when acknowledged, otherwise the mark it
  * found (pending included: that claimant has not finished). A new epoch either way, written over the claim's.
  */
-export function finishedMark(claim: FamilyMark, found: FamilyMark, acknowledged: boolean): FamilyMark {
+export function finishedMark(claim: Mark, found: Mark, acknowledged: boolean): Mark {
   const epoch = claim.epoch + 1;
-  return acknowledged ? { type: claim.type, epoch, pending: false } : { ...found, epoch };
+  return acknowledged ? { value: claim.value, epoch, pending: false } : { ...found, epoch };
 }
