@@ -2,10 +2,12 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileGroupStore } from '../../lambdas/adapters/group-store';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbGroupStore } from '../../lambdas/adapters/dynamodb-group-store';
+import { FileGroupStore, type GroupStore } from '../../lambdas/adapters/group-store';
 import { type PushgatewayReplica, pushgatewayReplica } from '../../lambdas/adapters/pushgateway';
 import { familyMarkName } from '../../lambdas/domain/conflict-marks';
-import { needsRepair } from '../../lambdas/domain/group-sync';
+import { type GroupEntry, needsRepair } from '../../lambdas/domain/group-sync';
 import { groupingKeyId } from '../../lambdas/domain/grouping-key';
 import { DEFAULT_PUSH_LIMITS } from '../../lambdas/domain/push-limits';
 import { syncTiming } from '../../lambdas/handlers/push-ingest/compose';
@@ -14,7 +16,9 @@ import { type Logger, MISSED_HEADER, makeHandler, REJECTED_HEADER } from '../../
 import { bootstrapStore, makeRepair } from '../../lambdas/handlers/push-repair/repair';
 import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
 import { requireBinaries } from '../../lib/devstack/processes';
+import { type RunningDynalite, startDynalite } from '../support/dynalite';
 import { eventually } from '../support/eventually';
+import { groupStoreCreateTable } from '../support/group-store-table';
 import { handlerRequest } from '../support/handler-request';
 import { blackHoleWrites, startSlowProxy } from '../support/push-load';
 
@@ -57,6 +61,20 @@ async function values(url: string): Promise<Record<string, Record<string, string
   return out;
 }
 
+/** Where the instances' shared store lives: a local file, or a DynamoDB table (dynalite 4.0.0, in memory). */
+type Backend = 'file' | 'dynamodb';
+
+let running: RunningDynalite | undefined;
+let tables = 0;
+/** dynalite, started by the first test that needs it. */
+async function dynalite(): Promise<RunningDynalite> {
+  running ??= await startDynalite();
+  return running;
+}
+afterAll(async () => {
+  await running?.stop();
+});
+
 /** A loopback URL nothing listens on: connections to it are refused at once. */
 async function closedPortUrl(): Promise<string> {
   const server = net.createServer();
@@ -78,7 +96,9 @@ describe('two ingestion instances sharing one store', () => {
   let workDir: string;
   let stable: RunningComponent;
   let victim: RunningComponent;
-  let store: FileGroupStore;
+  /** The first instance's handle onto the shared store (the test reads through it). */
+  let store: GroupStore;
+  let closeStore: () => Promise<void> = async () => {};
   let errors: { message: string; extra?: Record<string, unknown> }[];
   let logger: Logger;
   const timing = syncTiming(2000);
@@ -90,7 +110,8 @@ describe('two ingestion instances sharing one store', () => {
     logger = { info() {}, warn() {}, error: (message, extra) => errors.push({ message, extra }) };
   });
   afterEach(async () => {
-    await store?.close();
+    await closeStore();
+    closeStore = async () => {};
     await Promise.all([stable, victim].filter(Boolean).map((c) => c.stop()));
     fs.rmSync(workDir, { recursive: true, force: true });
   });
@@ -99,7 +120,11 @@ describe('two ingestion instances sharing one store', () => {
    * Two instances over one fresh store, both loaded before either commits; `firstClockAheadMs` skews the first, and
    * `secondVia` makes the second reach a replica another way (through `blackHoleWrites` or `startSlowProxy`).
    */
-  async function setUp(firstClockAheadMs = 0, secondVia: { stableUrl?: string; victimUrl?: string } = {}) {
+  async function setUp(
+    firstClockAheadMs = 0,
+    secondVia: { stableUrl?: string; victimUrl?: string } = {},
+    backend: Backend = 'file',
+  ) {
     const replicas = [
       pushgatewayReplica('pushgateway-0', stable.url, { timeoutMs: 2000 }),
       pushgatewayReplica('pushgateway-1', victim.url, { timeoutMs: 2000 }),
@@ -113,21 +138,42 @@ describe('two ingestion instances sharing one store', () => {
         : pushgatewayReplica('pushgateway-1', secondVia.victimUrl, { timeoutMs: 8000 }),
     ];
     const names = replicas.map((r) => r.name);
-    store = new FileGroupStore(path.join(workDir, 'store.jsonl'), (e) => needsRepair(e, names));
+    const isOwed = (e: GroupEntry) => needsRepair(e, names);
+    // One local file, which one process owns; or one DynamoDB table (dynalite) with a client per instance, as Lambda
+    // instances hold it.
+    let secondStore: GroupStore;
+    if (backend === 'file') {
+      const file = new FileGroupStore(path.join(workDir, 'store.jsonl'), isOwed);
+      store = file;
+      secondStore = file;
+      closeStore = () => file.close();
+    } else {
+      const dynamo = await dynalite();
+      const table = `groups-${++tables}`;
+      await dynamo.createTable({ ...groupStoreCreateTable(table) });
+      const clients = [dynamo.client(), dynamo.client()];
+      const [a, b] = clients.map((c) => new DynamoDbGroupStore(DynamoDBDocumentClient.from(c), table, isOwed));
+      if (!a || !b) throw new Error('two clients');
+      store = a;
+      secondStore = b;
+      closeStore = async () => {
+        for (const client of clients) client.destroy();
+      };
+    }
     expect(await bootstrapStore({ replicas, store, logger })).toBe(true);
-    const instance = async (now: () => number, through: readonly PushgatewayReplica[]) =>
+    const instance = async (now: () => number, through: readonly PushgatewayReplica[], own: GroupStore) =>
       makeHandler({
         replicas: through,
-        store,
-        view: await GroupView.load(store),
+        store: own,
+        view: await GroupView.load(own),
         limits: DEFAULT_PUSH_LIMITS,
         timing,
         logger,
         now,
       });
     const [first, second] = await Promise.all([
-      instance(() => Date.now() + firstClockAheadMs, replicas),
-      instance(() => Date.now(), secondReplicas),
+      instance(() => Date.now() + firstClockAheadMs, replicas, store),
+      instance(() => Date.now(), secondReplicas, secondStore),
     ]);
     const repair = makeRepair({ replicas, store, timing, logger });
     return { first, second, repair };
@@ -243,52 +289,60 @@ describe('two ingestion instances sharing one store', () => {
     expect([report.resolved, report.stillOwed]).toEqual([0, 0]);
   });
 
-  it('refuses a contradicting push that meets no replica holding the other: the family mark sends it to the store', async () => {
-    // The case no replica can reveal: the gauge is acknowledged by the stable replica alone (the victim down), then the
-    // counter reaches only the victim, restarted empty (the stable replica refuses the second instance's connections).
-    // Neither push is refused by a replica. Before family marks both were answered 2xx and the repair cut the counter,
-    // an acknowledged push, logged as an error. Now the counter's push finds `shared` marked as a gauge, settles
-    // against the store, loses to the acknowledged gauge, and is answered 400 with nothing kept.
-    const refusing = await closedPortUrl();
-    const { first, second, repair } = await setUp(0, { stableUrl: refusing });
-    const one = await whileVictimDown(() =>
-      first(put('/metrics/job/first', '# TYPE shared gauge\nshared 1\nfirst_only 1\n')),
-    );
-    expect([one.status, one.headers[MISSED_HEADER]]).toEqual([200, 'pushgateway-1']);
+  it.each<Backend>(['file', 'dynamodb'])(
+    'refuses a contradicting push that meets no replica holding the other: the family mark sends it to the store (%s)',
+    async (backend) => {
+      // The case no replica can reveal: the gauge is acknowledged by the stable replica alone (the victim down), then the
+      // counter reaches only the victim, restarted empty (the stable replica refuses the second instance's connections).
+      // Neither push is refused by a replica. Before family marks both were answered 2xx and the repair cut the counter,
+      // an acknowledged push, logged as an error. Now the counter's push finds `shared` marked as a gauge, settles
+      // against the store, loses to the acknowledged gauge, and is answered 400 with nothing kept.
+      const refusing = await closedPortUrl();
+      const { first, second, repair } = await setUp(0, { stableUrl: refusing }, backend);
+      const one = await whileVictimDown(() =>
+        first(put('/metrics/job/first', '# TYPE shared gauge\nshared 1\nfirst_only 1\n')),
+      );
+      expect([one.status, one.headers[MISSED_HEADER]]).toEqual([200, 'pushgateway-1']);
 
-    const two = await second(put('/metrics/job/second', '# TYPE shared counter\nshared 2\nsecond_only 2\n'));
-    expect([two.status, two.headers[REJECTED_HEADER]]).toEqual([400, undefined]);
-    expect(two.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*shared/);
-    const secondRecord = (await store.get(groupingKeyId({ job: 'second' })))?.record;
-    expect(secondRecord === undefined || secondRecord.deleted).toBe(true);
-    // The mark is left as it was found: the gauge, settled.
-    expect(await store.getMarks([familyMarkName('shared')])).toEqual(
-      new Map([[familyMarkName('shared'), expect.objectContaining({ value: 'gauge', pending: false })]]),
-    );
+      const two = await second(put('/metrics/job/second', '# TYPE shared counter\nshared 2\nsecond_only 2\n'));
+      expect([two.status, two.headers[REJECTED_HEADER]]).toEqual([400, undefined]);
+      expect(two.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*shared/);
+      const secondRecord = (await store.get(groupingKeyId({ job: 'second' })))?.record;
+      expect(secondRecord === undefined || secondRecord.deleted).toBe(true);
+      // The mark is left as it was found: the gauge, settled.
+      expect(await store.getMarks([familyMarkName('shared')])).toEqual(
+        new Map([[familyMarkName('shared'), expect.objectContaining({ value: 'gauge', pending: false })]]),
+      );
 
-    await converges(repair, FIRST_ONLY);
-    expect(conflicts()).toEqual([]);
-  });
+      await converges(repair, FIRST_ONLY);
+      expect(conflicts()).toEqual([]);
+    },
+  );
 
-  it('refuses a group exposing the label set of another that no replica it reaches holds: the key mark sends it to the store', async () => {
-    // `{job="p"}` and `{job="p",instance=""}` expose one label set: a Pushgateway holding one refuses the other, and
-    // keeps the refused group, empty, which then fails every gathering (the poison the ingestion never lets through).
-    // Here the first reaches only the stable replica and the second only the victim, restarted empty: no replica
-    // meets both. The second instance's push finds the key mark naming `{job="p"}`, settles, and loses.
-    const refusing = await closedPortUrl();
-    const { first, second, repair } = await setUp(0, { stableUrl: refusing });
-    const one = await whileVictimDown(() => first(put('/metrics/job/p', 'p_only 1\n')));
-    expect([one.status, one.headers[MISSED_HEADER]]).toEqual([200, 'pushgateway-1']);
+  it.each<Backend>(['file', 'dynamodb'])(
+    'refuses a group exposing the label set of another that no replica it reaches holds: the key mark sends it to the store (%s)',
+    async (backend) => {
+      // `{job="p"}` and `{job="p",instance=""}` expose one label set: a Pushgateway holding one refuses the other, and
+      // keeps the refused group, empty, which then fails every gathering (the poison the ingestion never lets through).
+      // Here the first reaches only the stable replica and the second only the victim, restarted empty: no replica
+      // meets both. The second instance's push finds the key mark naming `{job="p"}`, settles, and loses.
+      const refusing = await closedPortUrl();
+      const { first, second, repair } = await setUp(0, { stableUrl: refusing }, backend);
+      const one = await whileVictimDown(() => first(put('/metrics/job/p', 'p_only 1\n')));
+      expect([one.status, one.headers[MISSED_HEADER]]).toEqual([200, 'pushgateway-1']);
 
-    const two = await second(put('/metrics/job/p/instance@base64/=', 'q_only 2\n'));
-    expect([two.status, two.headers[REJECTED_HEADER]]).toEqual([400, undefined]);
-    expect(two.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*push_time_seconds/);
-    const collidingRecord = (await store.get(groupingKeyId({ job: 'p', instance: '' })))?.record;
-    expect(collidingRecord === undefined || collidingRecord.deleted).toBe(true);
+      const two = await second(put('/metrics/job/p/instance@base64/=', 'q_only 2\n'));
+      expect([two.status, two.headers[REJECTED_HEADER]]).toEqual([400, undefined]);
+      expect(two.body).toMatch(
+        /^pushed metrics are invalid or inconsistent with existing metrics: .*push_time_seconds/,
+      );
+      const collidingRecord = (await store.get(groupingKeyId({ job: 'p', instance: '' })))?.record;
+      expect(collidingRecord === undefined || collidingRecord.deleted).toBe(true);
 
-    await converges(repair, { '{"job":"p"}': { p_only: ['1'] } });
-    expect(conflicts()).toEqual([]);
-  });
+      await converges(repair, { '{"job":"p"}': { p_only: ['1'] } });
+      expect(conflicts()).toEqual([]);
+    },
+  );
 
   it('condemns a contradicting push still in flight, so of two such pushes only one is ever answered 2xx', async () => {
     // The second instance's writes to the victim vanish (they time out after 8 s: the push is in flight meanwhile).
