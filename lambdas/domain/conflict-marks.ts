@@ -45,14 +45,17 @@ export interface Mark {
   readonly pending: boolean;
 }
 
+const FAMILY_PREFIX = 'f:';
+const KEY_PREFIX = 'k:';
+
 /** The mark of a family name (names of the two kinds never meet: each has its own prefix). */
 export function familyMarkName(name: string): string {
-  return `f:${name}`;
+  return `${FAMILY_PREFIX}${name}`;
 }
 
 /** The mark of the label set a group's series carry (`instance=""` added when the key has no instance). */
 export function keyMarkName(key: GroupingKey): string {
-  return `k:${groupLabelSetId(key)}`;
+  return `${KEY_PREFIX}${groupLabelSetId(key)}`;
 }
 
 /**
@@ -101,4 +104,17 @@ export function markStep(value: string, found: Mark | undefined): MarkStep {
 export function finishedMark(claim: Mark, found: Mark, acknowledged: boolean): Mark {
   const epoch = claim.epoch + 1;
   return acknowledged ? { value: claim.value, epoch, pending: false } : { ...found, epoch };
+}
+
+/**
+ * Whether `records` (live records of the store, the settling push's own left out) account for the value a push found
+ * on mark `name`: a record holding that family with that type, or the group a key mark names, live. A value nobody
+ * accounts for was left by a push whose group has moved on since: deleted or replaced for good (the value is free
+ * then), or replaced by a newer version still in flight, which may yet be put back to the one that holds it
+ * (conflict-settlement.ts waits for those before deciding).
+ */
+export function markAccountedFor(name: string, value: string, records: readonly GroupRecord[]): boolean {
+  if (name.startsWith(KEY_PREFIX)) return records.some((r) => !r.deleted && r.id === value);
+  const family = name.slice(FAMILY_PREFIX.length);
+  return records.some((r) => !r.deleted && r.families.some((f) => f.name === family && f.type === value));
 }

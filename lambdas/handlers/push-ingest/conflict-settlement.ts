@@ -1,10 +1,13 @@
 import { type GroupStore, updateEntry } from '../../adapters/group-store';
 import type { ErrorLogger } from '../../adapters/logger';
+import { markAccountedFor } from '../../domain/conflict-marks';
 import type { MetricType } from '../../domain/exposition/parser';
 import { resolveConflicts } from '../../domain/group-conflicts';
 import type { GroupRecord } from '../../domain/group-record';
-import { acknowledgedUpTo, condemnEntry } from '../../domain/group-sync';
+import { acknowledgedUpTo, condemnEntry, type GroupEntry, isUnsettled, type SyncTiming } from '../../domain/group-sync';
 import type { GroupView } from './group-view';
+import type { MarkClaim } from './mark-lookup';
+import { untilSettled } from './settle-wait';
 
 /** How a conflict with other instances' records ends for a push. */
 export type Settled = { readonly wins: true } | { readonly wins: false; readonly reason: string };
@@ -20,11 +23,25 @@ export interface ConflictSettlementDeps {
   readonly logger: ErrorLogger;
   /** Whether this process is committing the group right now (its view entry is newer than the store's). */
   readonly isCommitting: (id: string) => boolean;
+  /** Waits on other pushes are bounded by the lease (a writer still there after it is taken for dead). */
+  readonly timing: SyncTiming;
+}
+
+/**
+ * Groups whose push in flight may still be put back to an acknowledged version the store no longer holds, when a
+ * value the push found on a mark is accounted for by no record (`markAccountedFor`): the group that left it may be one
+ * of them. Empty otherwise.
+ */
+function unsettledHolders(entries: readonly GroupEntry[], ownId: string, claims: readonly MarkClaim[]): GroupEntry[] {
+  const others = entries.filter((e) => e.record.id !== ownId);
+  const records = others.map((e) => e.record);
+  if (claims.every((claim) => markAccountedFor(claim.name, claim.found.value, records))) return [];
+  return others.filter((e) => acknowledgedUpTo(e) > 0 && isUnsettled(e));
 }
 
 export function makeConflictSettler(
   deps: ConflictSettlementDeps,
-): (record: GroupRecord, own: ReadonlyMap<string, MetricType>) => Promise<Settled> {
+): (record: GroupRecord, own: ReadonlyMap<string, MetricType>, claims?: readonly MarkClaim[]) => Promise<Settled> {
   /**
    * Decides a conflict a replica's 400 (or a mark holding another value) revealed between `record`, just
    * committed, and records other instances committed: whether this push loses (it is put back and answered 400) or
@@ -49,9 +66,23 @@ export function makeConflictSettler(
    * push to the same group cannot carry this one's content on, nor bring it back by being put back itself: it waits
    * for this one to settle (handler.ts `settledBase`).
    */
-  return async function settleConflict(record: GroupRecord, own: ReadonlyMap<string, MetricType>): Promise<Settled> {
+  return async function settleConflict(
+    record: GroupRecord,
+    own: ReadonlyMap<string, MetricType>,
+    claims: readonly MarkClaim[] = [],
+  ): Promise<Settled> {
+    const deadline = performance.now() + deps.timing.leaseMs;
     for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
       const entries = (await deps.store.all()).filter((e) => (e.lost ?? 0) < e.record.version);
+      // A mark's value nobody accounts for, while pushes are in flight on acknowledged versions: the group that left
+      // it may be put back to it (its push failing everywhere, or losing). Decided now, this push could win against
+      // the newer content and be acknowledged beside the old one put back. It waits for them to settle, then replays.
+      const holders = performance.now() < deadline ? unsettledHolders(entries, record.id, claims) : [];
+      if (holders.length > 0) {
+        await Promise.all(holders.map((holder) => untilSettled(deps.store, holder.record.id, deadline)));
+        attempt--;
+        continue;
+      }
       // The repair may have cut this push's record meanwhile (a new version): its own version is replayed in that
       // one's place (would a Pushgateway have refused it?), never as acknowledged, and its losers are condemned all
       // the same.

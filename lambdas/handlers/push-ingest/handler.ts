@@ -20,7 +20,6 @@ import {
   commitEntry,
   finishEntry,
   type GroupEntry,
-  isUnsettled,
   PUSH_WRITER_PREFIX,
   type SyncTiming,
   type Writer,
@@ -44,6 +43,7 @@ import { type GroupView, stateOf } from './group-view';
 import { finishClaims, lookUpMarks, type MarkLookup } from './mark-lookup';
 import { observePushes, seriesOf } from './push-figures';
 import { finishWriter, outcomesOf, type WriteResult, writeAll } from './replica-writes';
+import { untilSettled } from './settle-wait';
 
 export { MISSED_HEADER, type PushResponse, REJECTED_HEADER } from './answers';
 
@@ -82,9 +82,6 @@ export const PATH_REFUSAL_TARGET = `/metrics/job/${REFUSAL_MARKER_METRIC}`;
 /** Commit attempts before answering 503 (each lost to a concurrent writer of the same group). */
 const COMMIT_ATTEMPTS = 20;
 
-/** Longest pause between two reads of a group a push waits on (`settledBase`). */
-const SETTLE_POLL_MAX_MS = 25;
-
 /** A push's record, committed as the next version of its group, and what it was built on. */
 interface Commit {
   readonly record: GroupRecord;
@@ -118,6 +115,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     view,
     logger: deps.logger,
     isCommitting: (id) => committing.has(id),
+    timing,
   });
   return observePushes(deps.metrics, deps.logger, async (request, notes) => {
     const method = request.method.toUpperCase() as PushMethod;
@@ -290,7 +288,8 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       if (first) return refuse(first.status, first.body);
       return refuse(503, 'no Pushgateway replica took the push; nothing was applied, retry');
     }
-    const settled = (inconsistent || marks.settle) && own ? await settleConflict(commit.record, own) : WINS;
+    const settled =
+      (inconsistent || marks.settle) && own ? await settleConflict(commit.record, own, marks.claims) : WINS;
     if (marks.contended || !settled.wins) {
       const reverted = await revert(commit, results);
       if (!reverted) {
@@ -368,18 +367,12 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
    * followed, as before this wait existed.
    */
   async function settledBase(id: string): Promise<GroupEntry | undefined> {
-    const deadline = performance.now() + timing.leaseMs;
-    let entry = await store.get(id);
-    for (let pause = 1; entry && isUnsettled(entry); pause = Math.min(pause * 2, SETTLE_POLL_MAX_MS)) {
-      if (performance.now() >= deadline) {
-        deps.logger.warn('a push follows a version still unsettled after the lease (its writer is taken for dead)', {
-          group: id,
-          version: entry.record.version,
-        });
-        return entry;
-      }
-      await new Promise((resolve) => setTimeout(resolve, pause));
-      entry = await store.get(id);
+    const { entry, settled } = await untilSettled(store, id, performance.now() + timing.leaseMs);
+    if (!settled && entry) {
+      deps.logger.warn('a push follows a version still unsettled after the lease (its writer is taken for dead)', {
+        group: id,
+        version: entry.record.version,
+      });
     }
     return entry;
   }

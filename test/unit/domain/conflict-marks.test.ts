@@ -4,6 +4,7 @@ import {
   introducedMarks,
   keyMarkName,
   type Mark,
+  markAccountedFor,
   markStep,
 } from '../../../lambdas/domain/conflict-marks';
 import type { MetricType } from '../../../lambdas/domain/exposition/parser';
@@ -101,5 +102,25 @@ describe('markStep and finishedMark', () => {
     expect(finishedMark(claim, settled, false)).toEqual({ value: 'gauge', epoch: 6, pending: false });
     const pendingFound: Mark = { value: 'summary', epoch: 4, pending: true };
     expect(finishedMark(claim, pendingFound, false)).toEqual({ value: 'summary', epoch: 6, pending: true });
+  });
+});
+
+describe('markAccountedFor', () => {
+  const gauge = record(1, [family('shared', 'gauge')]);
+  const other: GroupRecord = { ...record(1, [family('x', 'counter')]), id: 'job="b"', key: { job: 'b' } };
+
+  it('finds a family mark held by a live record with that type, and nothing in a tombstone or another type', () => {
+    expect(markAccountedFor(familyMarkName('shared'), 'gauge', [other, gauge])).toBe(true);
+    expect(markAccountedFor(familyMarkName('shared'), 'counter', [other, gauge])).toBe(false);
+    expect(
+      markAccountedFor(familyMarkName('shared'), 'gauge', [other, { ...gauge, deleted: true, families: [] }]),
+    ).toBe(false);
+    expect(markAccountedFor(familyMarkName('x'), 'counter', [other])).toBe(true);
+  });
+
+  it('finds a key mark when the group it names is live', () => {
+    expect(markAccountedFor(keyMarkName({ job: 'a' }), 'job="a"', [gauge])).toBe(true);
+    expect(markAccountedFor(keyMarkName({ job: 'a' }), 'job="a"', [{ ...gauge, deleted: true }])).toBe(false);
+    expect(markAccountedFor(keyMarkName({ job: 'a' }), 'job="a"', [other])).toBe(false);
   });
 });

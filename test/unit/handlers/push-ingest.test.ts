@@ -26,6 +26,7 @@ import {
   PATH_REFUSAL_TARGET,
 } from '../../../lambdas/handlers/push-ingest/handler';
 import { bootstrapStore, makeRepair } from '../../../lambdas/handlers/push-repair/repair';
+import { eventually } from '../../support/eventually';
 import { handlerRequest } from '../../support/handler-request';
 
 /**
@@ -38,8 +39,14 @@ class FakeReplica implements PushgatewayReplica {
   held = new Map<string, string>();
   state: 'up' | 'down' | 'refusing' | 'slow' = 'up';
   run = 1;
+  /** Pushes to `path` wait for `gate`, then find the replica down (not applied). */
+  heldBack: { path: string; gate: Promise<void> } | undefined;
   constructor(readonly name: string) {}
   async push(request: ForwardedPush): Promise<ReplicaAnswer> {
+    if (this.heldBack && request.path === this.heldBack.path) {
+      await this.heldBack.gate;
+      throw new ReplicaUnavailableError(`${this.name}: connection refused`, false);
+    }
     if (this.state === 'down') throw new ReplicaUnavailableError(`${this.name}: connection refused`, false);
     if (this.state === 'refusing') return { status: 400, body: 'pushed metrics are invalid or inconsistent' };
     this.received.push(request);
@@ -276,6 +283,50 @@ describe('push-ingest handler', () => {
       expect((await store.getMarks([keyMarkName({ job: 'p' })])).get(keyMarkName({ job: 'p' }))?.value).toBe(
         groupingKeyId({ job: 'p', instance: '' }),
       );
+    });
+
+    it('waits for a push in flight on the acknowledged version holding a type before taking the type from it', async () => {
+      const S = familyMarkName('shared');
+      expect((await handle(request('PUT', '/metrics/job/g', '# TYPE shared gauge\nshared 1\n'))).status).toBe(200);
+      // The next push to g, without `shared`, reaches the replicas only once released, and then neither takes it:
+      // it is put back to the acknowledged gauge.
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      for (const replica of replicas) replica.heldBack = { path: '/metrics/job@base64/Zw', gate };
+      const replacing = handle(request('PUT', '/metrics/job/g', 'other 1\n'));
+      // An instance that has not seen g pushes `shared` as a counter. The mark says gauge, and no record in the store
+      // holds it (g's is the replacement in flight): deciding now, it would win and be acknowledged beside the gauge
+      // put back. It waits for g's push to settle, and then loses to the gauge.
+      const other = makeHandler({
+        replicas,
+        store,
+        view: new GroupView(),
+        limits: DEFAULT_PUSH_LIMITS,
+        timing: TIMING,
+        logger,
+        now: () => clock,
+      });
+      const contradicting = other(request('PUT', '/metrics/job/c', '# TYPE shared counter\nshared 2\n'));
+      await eventually(
+        async () => {
+          if (!(await store.getMarks([S])).get(S)?.pending) throw new Error('the counter has not claimed the mark yet');
+        },
+        { timeoutMs: 5000, intervalMs: 5 },
+      );
+      release();
+      expect((await replacing).status).toBe(503);
+      const refused = await contradicting;
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatch(
+        /^pushed metrics are invalid or inconsistent with existing metrics: .*"shared".*GAUGE/,
+      );
+      const g = await store.get(groupingKeyId({ job: 'g' }));
+      expect(g?.record.families.map((f) => [f.name, f.type])).toEqual([['shared', 'gauge']]);
+      const c = await store.get(groupingKeyId({ job: 'c' }));
+      expect(c === undefined || c.record.deleted).toBe(true);
+      expect((await store.getMarks([S])).get(S)).toEqual(expect.objectContaining({ value: 'gauge', pending: false }));
     });
 
     it('heals a mark left pending by a claimant that died: the next push of the name settles and leaves its type', async () => {
