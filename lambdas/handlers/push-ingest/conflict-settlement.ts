@@ -28,14 +28,14 @@ export interface ConflictSettlementDeps {
 }
 
 /**
- * Groups whose push in flight may still be put back to an acknowledged version the store no longer holds, when a
- * value the push found on a mark is accounted for by no record (`markAccountedFor`): the group that left it may be one
- * of them. Empty otherwise.
+ * Groups whose push in flight may still be put back to an acknowledged version the store no longer holds, when that
+ * version may be what this push contradicts: a replica refused this push (its content is unknown here), or a value the
+ * push found on a mark is accounted for by no record (`markAccountedFor`). Empty otherwise.
  */
 function unsettledHolders(entries: readonly GroupEntry[], ownId: string, claims: readonly MarkClaim[]): GroupEntry[] {
   const others = entries.filter((e) => e.record.id !== ownId);
   const records = others.map((e) => e.record);
-  if (claims.every((claim) => markAccountedFor(claim.name, claim.found.value, records))) return [];
+  if (claims.length > 0 && claims.every((claim) => markAccountedFor(claim.name, claim.found.value, records))) return [];
   return others.filter((e) => acknowledgedUpTo(e) > 0 && isUnsettled(e));
 }
 
@@ -74,9 +74,10 @@ export function makeConflictSettler(
     const deadline = performance.now() + deps.timing.leaseMs;
     for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
       const entries = (await deps.store.all()).filter((e) => (e.lost ?? 0) < e.record.version);
-      // A mark's value nobody accounts for, while pushes are in flight on acknowledged versions: the group that left
-      // it may be put back to it (its push failing everywhere, or losing). Decided now, this push could win against
-      // the newer content and be acknowledged beside the old one put back. It waits for them to settle, then replays.
+      // Pushes in flight on acknowledged versions, when one may hold what this push contradicts (a mark's value no
+      // record accounts for, or a replica's refusal of unknown cause): put back (failing everywhere, or losing), it
+      // would restore the old version. Decided now, this push could win against the newer content and be
+      // acknowledged beside the old one put back. It waits for them to settle, then replays.
       const holders = performance.now() < deadline ? unsettledHolders(entries, record.id, claims) : [];
       if (holders.length > 0) {
         await Promise.all(holders.map((holder) => untilSettled(deps.store, holder.record.id, deadline)));

@@ -329,6 +329,49 @@ describe('push-ingest handler', () => {
       expect((await store.getMarks([S])).get(S)).toEqual(expect.objectContaining({ value: 'gauge', pending: false }));
     });
 
+    it('waits likewise when a replica refused the push: one series in two groups, the old version put back', async () => {
+      // `{job="a"}` exposes m{instance="x"}; `{job="a",instance="x"}` pushing `m` would expose it too. Marks do not see
+      // this (same family, same type); a replica holding the first refuses the second.
+      expect((await handle(request('PUT', '/metrics/job/a', 'm{instance="x"} 1\n'))).status).toBe(200);
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      for (const replica of replicas) replica.heldBack = { path: '/metrics/job@base64/YQ', gate };
+      const replacing = handle(request('PUT', '/metrics/job/a', 'other 1\n'));
+      // The first replica refuses the stale instance's push (it still holds the acknowledged version); the second
+      // takes it. The store holds the replacement in flight, which exposes no `m`: deciding now, the push would win.
+      replicas[0].state = 'refusing';
+      const other = makeHandler({
+        replicas,
+        store,
+        view: new GroupView(),
+        limits: DEFAULT_PUSH_LIMITS,
+        timing: TIMING,
+        logger,
+        now: () => clock,
+      });
+      let answered = false;
+      const colliding = other(request('PUT', '/metrics/job/a/instance/x', 'm 2\n')).finally(() => {
+        answered = true;
+      });
+      await eventually(
+        async () => {
+          if (!(await store.get(groupingKeyId({ job: 'a', instance: 'x' })))) throw new Error('not committed yet');
+        },
+        { timeoutMs: 5000, intervalMs: 5 },
+      );
+      // Still waiting for the replacement to settle (without the wait it was answered 200 by now).
+      expect(answered).toBe(false);
+      replicas[0].state = 'up';
+      release();
+      expect((await replacing).status).toBe(503);
+      const refused = await colliding;
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatch(/^pushed metrics are invalid or inconsistent/);
+      expect((await store.get(groupingKeyId({ job: 'a' })))?.record.families.map((f) => f.name)).toEqual(['m']);
+    });
+
     it('heals a mark left pending by a claimant that died: the next push of the name settles and leaves its type', async () => {
       expect(await store.putMark(M, { value: 'summary', epoch: 7, pending: true }, undefined)).toBe(true);
       expect((await handle(request('PUT', '/metrics/job/a', '# TYPE m counter\nm 1\n'))).status).toBe(200);
