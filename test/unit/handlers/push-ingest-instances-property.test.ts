@@ -96,6 +96,8 @@ async function race(
   modes1: fc.Stream<Mode>,
   third?: Follow,
   [first, second]: readonly [Contender, Contender] = TYPES,
+  /** The first push is answered before the others start (the third then replaces an acknowledged version). */
+  firstAlone = false,
 ): Promise<Race> {
   let clock = 1_000_000;
   const replicas = [
@@ -118,9 +120,11 @@ async function race(
     });
   const instances = await s.waitFor(Promise.all([instance(() => clock + skewMs), instance(() => clock)]));
   const [gauge, counter] = instances;
+  const pushFirst = () => gauge(handlerRequest('PUT', first.path, first.body));
+  const before = firstAlone ? await s.waitFor(pushFirst()) : undefined;
   const [g, c, f] = await s.waitFor(
     Promise.all([
-      gauge(handlerRequest('PUT', first.path, first.body)),
+      before ?? pushFirst(),
       counter(handlerRequest('PUT', second.path, second.body)),
       ...(third ? [instances[third.via](handlerRequest(third.method, `/metrics/job/${third.target}`, EXTRA))] : []),
     ]),
@@ -247,5 +251,46 @@ describe('two ingestion instances pushing contradicting groups under arbitrary i
     expect(seen.met).toBeGreaterThan(30);
     expect(seen.refusedUnmet).toBeGreaterThan(10);
     expect(seen.oneAcknowledged).toBeGreaterThan(30);
+  });
+
+  it('never lets a contradicting push win against a replacement in flight that is then put back (the gauge first)', async () => {
+    // The gauge is answered first; then a PUT replacing it (without `shared`) races the counter from the other
+    // instance. When the replacement fails everywhere it is put back to the gauge: the counter must not have been
+    // acknowledged meanwhile (it waits for the replacement to settle, conflict-settlement.ts).
+    const seen = { gaugeAcknowledged: 0, replacementFailed: 0, counterAcknowledged: 0 };
+    const replacement: Follow = { target: 'g', method: 'PUT', via: 0 };
+    // Replicas down far more often, so the replacement fails everywhere in many runs.
+    const hostile = fc.oneof(
+      { weight: 3, arbitrary: fc.constant<Mode>('up') },
+      { weight: 2, arbitrary: fc.constant<Mode>('down') },
+      { weight: 1, arbitrary: fc.constantFrom<Mode>('lossy', 'late') },
+    );
+    const [scheduler, skew] = arbitraries;
+    await fc.assert(
+      fc.asyncProperty(
+        scheduler,
+        skew,
+        fc.infiniteStream(hostile),
+        fc.infiniteStream(hostile),
+        async (s, skewMs, modes0, modes1) => {
+          const { g, c, f, cut, held } = await race(s, skewMs, modes0, modes1, replacement, TYPES, true);
+          if (!f) throw new Error('the replacement answered');
+          if (ok(g.status)) seen.gaugeAcknowledged++;
+          if (ok(g.status) && !ok(f.status)) seen.replacementFailed++;
+          if (ok(c.status)) seen.counterAcknowledged++;
+          expect(cut).toBe(false);
+          // The gauge's group holds the replacement if acknowledged, else the gauge if acknowledged, else nothing.
+          expect(held({ job: 'g' })).toEqual(ok(f.status) ? whole(EXTRA) : ok(g.status) ? whole(GAUGE) : undefined);
+          expect(held({ job: 'c' })).toEqual(ok(c.status) ? whole(COUNTER) : undefined);
+          // A gauge held at the end and an acknowledged counter never stand together.
+          if (ok(g.status) && !ok(f.status)) expect(ok(c.status)).toBe(false);
+        },
+      ),
+      { numRuns: 300, timeout: 20_000 },
+    );
+    if (process.env.PROPERTY_FIGURES) console.error(JSON.stringify(seen));
+    expect(seen.gaugeAcknowledged).toBeGreaterThan(100);
+    expect(seen.replacementFailed).toBeGreaterThan(20);
+    expect(seen.counterAcknowledged).toBeGreaterThan(30);
   });
 });
