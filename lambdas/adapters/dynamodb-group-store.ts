@@ -83,15 +83,26 @@ export class DynamoDbGroupStore implements GroupStore {
   }
 
   async put(entry: GroupEntry, expectedRev: number | undefined): Promise<boolean> {
-    const item = toItem(entry, this.isOwed(entry));
+    return this.putIf(toItem(entry, this.isOwed(entry)), 'rev', expectedRev);
+  }
+
+  /**
+   * Puts `item` if the stored one still has `attribute` (`rev` or `epoch`) = `expected` (undefined: if none is stored);
+   * false when another write came first.
+   */
+  private async putIf(item: object, attribute: 'rev' | 'epoch', expected: number | undefined): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: item,
-          ...(expectedRev === undefined
+          ...(expected === undefined
             ? { ConditionExpression: 'attribute_not_exists(id)' }
-            : { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': expectedRev } }),
+            : {
+                // `rev` and `epoch` are not DynamoDB reserved words: used as they are.
+                ConditionExpression: `${attribute} = :${attribute}`,
+                ExpressionAttributeValues: { [`:${attribute}`]: expected },
+              }),
         }),
       );
       return true;
@@ -204,21 +215,8 @@ export class DynamoDbGroupStore implements GroupStore {
   }
 
   async putMark(name: string, mark: Mark, expectedEpoch: number | undefined): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { id: markKey(name), value: mark.value, epoch: mark.epoch, pending: mark.pending },
-          ...(expectedEpoch === undefined
-            ? { ConditionExpression: 'attribute_not_exists(id)' }
-            : { ConditionExpression: 'epoch = :epoch', ExpressionAttributeValues: { ':epoch': expectedEpoch } }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    const item = { id: markKey(name), value: mark.value, epoch: mark.epoch, pending: mark.pending };
+    return this.putIf(item, 'epoch', expectedEpoch);
   }
 }
 

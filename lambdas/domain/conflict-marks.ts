@@ -1,5 +1,5 @@
 import type { MetricType } from './exposition/parser';
-import type { GroupRecord } from './group-record';
+import type { GroupRecord, StoredFamily } from './group-record';
 import type { GroupingKey } from './grouping-key';
 import { groupLabelSetId, isGroupMetaFamily } from './pushgateway-semantics';
 
@@ -72,6 +72,8 @@ export function introducedMarks(
   if (record.deleted) return introduced;
   const created = !before || before.deleted;
   if (created) introduced.set(keyMarkName(record.key), record.id);
+  // The common push: the same families again, in the same order (no map built on the push path).
+  if (before && !created && sameFamilyTypes(before.families, record.families)) return introduced;
   const held = new Map<string, MetricType>();
   if (before && !created) for (const family of before.families) held.set(family.name, family.type);
   for (const family of record.families) {
@@ -80,6 +82,16 @@ export function introducedMarks(
     introduced.set(familyMarkName(family.name), family.type);
   }
   return introduced;
+}
+
+function sameFamilyTypes(a: readonly StoredFamily[], b: readonly StoredFamily[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as StoredFamily;
+    const y = b[i] as StoredFamily;
+    if (x.name !== y.name || x.type !== y.type) return false;
+  }
+  return true;
 }
 
 /** What a push bringing `value` does with the mark it found. */

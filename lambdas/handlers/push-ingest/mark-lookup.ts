@@ -23,38 +23,39 @@ const NOTHING: MarkLookup = { settle: false, claims: [], contended: false };
 
 /**
  * The look at the marks a push introduced (conflict-marks.ts `introducedMarks`: mark name → the value it brings),
- * after its commit: creates the missing ones, claims those holding another value or pending. A push that cannot get its look in (every round lost to other
- * writers of its marks) is `contended`: not ordered against them, it must not be acknowledged.
+ * after its commit: creates the missing ones, claims those holding another value or pending. A push that cannot get
+ * its look in (every round lost to other writers of its marks) is `contended`: not ordered against them, it must not
+ * be acknowledged.
  */
 export async function lookUpMarks(store: GroupStore, introduced: ReadonlyMap<string, string>): Promise<MarkLookup> {
   if (introduced.size === 0) return NOTHING;
-  let names = [...introduced.keys()];
+  let pending = [...introduced];
   let settle = false;
   const claims: MarkClaim[] = [];
   for (let round = 0; round < MARK_ATTEMPTS; round++) {
-    const marks = await store.getMarks(names);
-    const again: string[] = [];
+    const marks = await store.getMarks(pending.map(([name]) => name));
+    const again: [string, string][] = [];
     await Promise.all(
-      names.map(async (name) => {
-        const step = markStep(introduced.get(name) ?? '', marks.get(name));
+      pending.map(async ([name, value]) => {
+        const step = markStep(value, marks.get(name));
         if (step.kind === 'agrees') return;
         if (step.kind === 'create') {
-          if (!(await store.putMark(name, step.mark, undefined))) again.push(name);
+          if (!(await store.putMark(name, step.mark, undefined))) again.push([name, value]);
           return;
         }
         settle = true;
         if (await store.putMark(name, step.mark, step.found.epoch)) {
           claims.push({ name, mark: step.mark, found: step.found });
-        } else again.push(name);
+        } else again.push([name, value]);
       }),
     );
     if (again.length === 0) return { settle, claims, contended: false };
-    names = again;
+    pending = again;
   }
   return { settle: true, claims, contended: true };
 }
 
-/** Leaves each claimed mark as the push's outcome says (its type settled, or as found), unless claimed since. */
+/** Leaves each claimed mark as the push's outcome says (its value settled, or as found), unless claimed since. */
 export async function finishClaims(
   store: GroupStore,
   claims: readonly MarkClaim[],

@@ -168,6 +168,9 @@ describe('push-ingest handler', () => {
 
   describe('marks (domain/conflict-marks.ts)', () => {
     const M = familyMarkName('m');
+    /** Another ingestion instance on the same store and replicas, validating against `view`. */
+    const anotherInstance = (view: GroupView) =>
+      makeHandler({ replicas, store, view, limits: DEFAULT_PUSH_LIMITS, timing: TIMING, logger, now: () => clock });
     /** The store's mark calls, counted (a re-push of the same families must make none). */
     const countMarkCalls = () => {
       const calls = { get: 0, put: 0 };
@@ -208,15 +211,7 @@ describe('push-ingest handler', () => {
       expect((await handle(request('PUT', '/metrics/job/a', '# TYPE m counter\nm 1\n'))).status).toBe(200);
       expect((await handle(request('DELETE', '/metrics/job/a', ''))).status).toBe(202);
       // Another instance (its own view) pushes `m` as a gauge: the mark says counter, so it settles, finds no holder.
-      const other = makeHandler({
-        replicas,
-        store,
-        view: await GroupView.load(store),
-        limits: DEFAULT_PUSH_LIMITS,
-        timing: TIMING,
-        logger,
-        now: () => clock,
-      });
+      const other = anotherInstance(await GroupView.load(store));
       expect((await other(request('PUT', '/metrics/job/b', '# TYPE m gauge\nm 1\n'))).status).toBe(200);
       expect((await store.getMarks([M])).get(M)).toEqual({ value: 'gauge', epoch: 3, pending: false });
     });
@@ -225,15 +220,7 @@ describe('push-ingest handler', () => {
       expect((await handle(request('PUT', '/metrics/job/a', '# TYPE m counter\nm 1\n'))).status).toBe(200);
       // An instance loaded before `a` existed: its own validation cannot see `a`; the replicas here check nothing.
       const staleView = new GroupView();
-      const other = makeHandler({
-        replicas,
-        store,
-        view: staleView,
-        limits: DEFAULT_PUSH_LIMITS,
-        timing: TIMING,
-        logger,
-        now: () => clock,
-      });
+      const other = anotherInstance(staleView);
       const refused = await other(request('PUT', '/metrics/job/b', '# TYPE m gauge\nm 1\n'));
       expect(refused.status).toBe(400);
       expect(refused.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*"m".*COUNTER/);
@@ -250,15 +237,7 @@ describe('push-ingest handler', () => {
         epoch: 1,
         pending: false,
       });
-      const other = makeHandler({
-        replicas,
-        store,
-        view: new GroupView(),
-        limits: DEFAULT_PUSH_LIMITS,
-        timing: TIMING,
-        logger,
-        now: () => clock,
-      });
+      const other = anotherInstance(new GroupView());
       // `{job="p",instance=""}` is the label set `{job="p"}` exposes: a Pushgateway holding one refuses the other.
       const refused = await other(request('PUT', '/metrics/job/p/instance@base64/=', 'b 1\n'));
       expect(refused.status).toBe(400);
@@ -270,15 +249,7 @@ describe('push-ingest handler', () => {
       // Once `{job="p"}` is gone, an instance that has seen the DELETE may take the label set: its push finds the key
       // mark naming `{job="p"}`, settles, wins, and takes the mark.
       expect((await handle(request('DELETE', '/metrics/job/p', ''))).status).toBe(202);
-      const later = makeHandler({
-        replicas,
-        store,
-        view: await GroupView.load(store),
-        limits: DEFAULT_PUSH_LIMITS,
-        timing: TIMING,
-        logger,
-        now: () => clock,
-      });
+      const later = anotherInstance(await GroupView.load(store));
       expect((await later(request('PUT', '/metrics/job/p/instance@base64/=', 'b 2\n'))).status).toBe(200);
       expect((await store.getMarks([keyMarkName({ job: 'p' })])).get(keyMarkName({ job: 'p' }))?.value).toBe(
         groupingKeyId({ job: 'p', instance: '' }),
@@ -299,15 +270,7 @@ describe('push-ingest handler', () => {
       // An instance that has not seen g pushes `shared` as a counter. The mark says gauge, and no record in the store
       // holds it (g's is the replacement in flight): deciding now, it would win and be acknowledged beside the gauge
       // put back. It waits for g's push to settle, and then loses to the gauge.
-      const other = makeHandler({
-        replicas,
-        store,
-        view: new GroupView(),
-        limits: DEFAULT_PUSH_LIMITS,
-        timing: TIMING,
-        logger,
-        now: () => clock,
-      });
+      const other = anotherInstance(new GroupView());
       const contradicting = other(request('PUT', '/metrics/job/c', '# TYPE shared counter\nshared 2\n'));
       await eventually(
         async () => {
@@ -342,15 +305,7 @@ describe('push-ingest handler', () => {
       // The first replica refuses the stale instance's push (it still holds the acknowledged version); the second
       // takes it. The store holds the replacement in flight, which exposes no `m`: deciding now, the push would win.
       replicas[0].state = 'refusing';
-      const other = makeHandler({
-        replicas,
-        store,
-        view: new GroupView(),
-        limits: DEFAULT_PUSH_LIMITS,
-        timing: TIMING,
-        logger,
-        now: () => clock,
-      });
+      const other = anotherInstance(new GroupView());
       let answered = false;
       const colliding = other(request('PUT', '/metrics/job/a/instance/x', 'm 2\n')).finally(() => {
         answered = true;
