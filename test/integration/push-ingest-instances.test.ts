@@ -344,6 +344,34 @@ describe('two ingestion instances sharing one store', () => {
     },
   );
 
+  it.each<Backend>(['file', 'dynamodb'])(
+    'refuses a group putting a series of another in it when no replica it reaches holds that one: the crossing look sends it to the store (%s)',
+    async (backend) => {
+      // `{job="a"}` pushing m{instance="x"} and `{job="a",instance="x"}` pushing `m` expose one series; same family,
+      // same type, so no mark tells them apart. The first reaches only the stable replica, the second only the victim,
+      // restarted empty. Before crossings (series-crossings.ts) both were answered 200 and the repair cut one. Now
+      // the second projects its new series onto the registered key names `job`, reads `{job="a"}`'s record, finds the
+      // series there, settles and loses.
+      const refusing = await closedPortUrl();
+      const { first, second, repair } = await setUp(0, { stableUrl: refusing }, backend);
+      const one = await whileVictimDown(() => first(put('/metrics/job/a', 'm{instance="x"} 1\na_only 1\n')));
+      expect([one.status, one.headers[MISSED_HEADER]]).toEqual([200, 'pushgateway-1']);
+
+      const two = await second(put('/metrics/job/a/instance/x', 'm 2\nx_only 2\n'));
+      expect([two.status, two.headers[REJECTED_HEADER]]).toEqual([400, undefined]);
+      expect(two.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*"m"/);
+      const crossingRecord = (await store.get(groupingKeyId({ job: 'a', instance: 'x' })))?.record;
+      expect(crossingRecord === undefined || crossingRecord.deleted).toBe(true);
+
+      await converges(repair, { '{"job":"a"}': { m: ['1'], a_only: ['1'] } });
+      expect(conflicts()).toEqual([]);
+      // What the ingestion answered is what a Pushgateway holding the first says to the second.
+      const direct = await fetch(`${stable.url}/metrics/job/a/instance/x`, { method: 'PUT', body: 'm 2\n' });
+      expect(direct.status).toBe(400);
+      expect(await direct.text()).toMatch(/collected before with the same name and label values/);
+    },
+  );
+
   it('condemns a contradicting push still in flight, so of two such pushes only one is ever answered 2xx', async () => {
     // The second instance's writes to the victim vanish (they time out after 8 s: the push is in flight meanwhile).
     // Its push reaches the stable replica; the first instance's push, stamped earlier (its clock runs a minute

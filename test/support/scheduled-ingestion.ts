@@ -10,7 +10,7 @@ import type { Mark } from '../../lambdas/domain/conflict-marks';
 import { parseExposition } from '../../lambdas/domain/exposition/parser';
 import type { GroupEntry } from '../../lambdas/domain/group-sync';
 import { groupingKeyId, parseGroupingPath } from '../../lambdas/domain/grouping-key';
-import { groupLabelSetId } from '../../lambdas/domain/pushgateway-semantics';
+import { groupLabelSetId, pushedFamilies } from '../../lambdas/domain/pushgateway-semantics';
 
 /**
  * Stand-ins for the push functions' two outside interfaces, every call reaching them at a point a fast-check
@@ -108,6 +108,9 @@ export class SchedulerReplica implements PushgatewayReplica {
       }
     }
     const labelSet = groupLabelSetId(key);
+    // Each series as the Pushgateway labels it (grouping labels override, `instance` defaults to ""): checked against
+    // prometheus-pushgateway 1.5.1 in test/integration/push-ingest*.test.ts.
+    const pushedSeries = pushedFamilies(pushed.families, key);
     for (const [other, group] of this.groupsHeld) {
       if (other === id) continue;
       // `{job="p"}` and `{job="p",instance=""}` expose one push_time_seconds series: the Gatherer fails on it. (The real
@@ -123,6 +126,16 @@ export class SchedulerReplica implements PushgatewayReplica {
         if (clash) {
           this.consistencyRefusals++;
           return `collected metric ${family.name} has type ${family.type} but should have ${clash.type}`;
+        }
+      }
+      // One series in two groups: the Gatherer fails on the second ("collected before with the same name and label
+      // values"), as for the label set above.
+      const heldSeries = pushedFamilies(held.families, group.key);
+      for (const family of pushedSeries) {
+        const same = heldSeries.find((f) => f.name === family.name);
+        if (same && family.seriesIds.some((id) => same.seriesIds.includes(id))) {
+          this.consistencyRefusals++;
+          return `collected metric ${family.name} was collected before with the same name and label values`;
         }
       }
     }

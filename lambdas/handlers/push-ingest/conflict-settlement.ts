@@ -27,23 +27,37 @@ export interface ConflictSettlementDeps {
   readonly timing: SyncTiming;
 }
 
+/** What made a push settle: a replica's refusal, marks it claimed, groups its new series may cross. */
+export interface SettleCause {
+  /** A replica refused the push (its content is unknown here). */
+  readonly refused: boolean;
+  readonly claims: readonly MarkClaim[];
+  /** Groups crossing-lookup.ts named (`all`: it could not look). */
+  readonly crossed: readonly string[] | 'all';
+}
+
 /**
  * Groups whose push in flight may still be put back to an acknowledged version the store no longer holds, when that
- * version may be what this push contradicts: a replica refused this push (its content is unknown here), or a value the
- * push found on a mark is accounted for by no record (`markAccountedFor`). Empty otherwise.
+ * version may be what this push contradicts: every such group when a replica refused this push and no mark explains
+ * it (its content is unknown here), a value the push found on a mark is accounted for by no record
+ * (`markAccountedFor`), or the crossing look could not be made; otherwise those the crossing look named.
  */
-function unsettledHolders(entries: readonly GroupEntry[], ownId: string, claims: readonly MarkClaim[]): GroupEntry[] {
-  const others = entries.filter((e) => e.record.id !== ownId);
-  const records = others.map((e) => e.record);
-  if (claims.length > 0 && claims.every((claim) => markAccountedFor(claim.name, claim.found.value, records))) return [];
-  return others.filter((e) => acknowledgedUpTo(e) > 0 && isUnsettled(e));
+function unsettledHolders(entries: readonly GroupEntry[], ownId: string, cause: SettleCause): GroupEntry[] {
+  const others = entries.filter((e) => e.record.id !== ownId && acknowledgedUpTo(e) > 0 && isUnsettled(e));
+  if (others.length === 0) return others;
+  const records = entries.filter((e) => e.record.id !== ownId).map((e) => e.record);
+  const unaccounted = cause.claims.some((claim) => !markAccountedFor(claim.name, claim.found.value, records));
+  // Marks that account for what they found explain a refusal too (as before crossings were looked at).
+  if ((cause.refused && cause.claims.length === 0) || unaccounted || cause.crossed === 'all') return others;
+  const crossed = new Set(cause.crossed);
+  return others.filter((e) => crossed.has(e.record.id));
 }
 
 export function makeConflictSettler(
   deps: ConflictSettlementDeps,
-): (record: GroupRecord, own: ReadonlyMap<string, MetricType>, claims?: readonly MarkClaim[]) => Promise<Settled> {
+): (record: GroupRecord, own: ReadonlyMap<string, MetricType>, cause?: SettleCause) => Promise<Settled> {
   /**
-   * Decides a conflict a replica's 400 (or a mark holding another value) revealed between `record`, just
+   * Decides a conflict a replica's 400 (or a mark holding another value, or a crossing) revealed between `record`, just
    * committed, and records other instances committed: whether this push loses (it is put back and answered 400) or
    * wins. Reads the whole store, so only then: an ordinary push never comes here. Brings this process's view to the
    * store on the way (the refusal proves it stale).
@@ -60,16 +74,15 @@ export function makeConflictSettler(
    *
    * Pushes that give a family name another type, or create a group exposing another's label set, come here too,
    * whether a replica refused them or not: the store's marks (conflict-marks.ts) make one of any two such pushes
-   * settle against a store holding the other. What is left (the repair then cuts an acknowledged record, logged as an
-   * error): two pushes putting one series in two groups, each acknowledged by replicas that lacked the other (every
-   * replica holding one unreachable when the other was written, both before the repair brought them level). A later
+   * settle against a store holding the other. So do two pushes putting one series in two groups, through the look at
+   * the groups a push's new series could belong to (series-crossings.ts). A later
    * push to the same group cannot carry this one's content on, nor bring it back by being put back itself: it waits
    * for this one to settle (handler.ts `settledBase`).
    */
   return async function settleConflict(
     record: GroupRecord,
     own: ReadonlyMap<string, MetricType>,
-    claims: readonly MarkClaim[] = [],
+    cause: SettleCause = { refused: true, claims: [], crossed: [] },
   ): Promise<Settled> {
     const deadline = performance.now() + deps.timing.leaseMs;
     for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
@@ -78,7 +91,7 @@ export function makeConflictSettler(
       // record accounts for, or a replica's refusal of unknown cause): put back (failing everywhere, or losing), it
       // would restore the old version. Decided now, this push could win against the newer content and be
       // acknowledged beside the old one put back. It waits for them to settle, then replays.
-      const holders = performance.now() < deadline ? unsettledHolders(entries, record.id, claims) : [];
+      const holders = performance.now() < deadline ? unsettledHolders(entries, record.id, cause) : [];
       if (holders.length > 0) {
         await Promise.all(holders.map((holder) => untilSettled(deps.store, holder.record.id, deadline)));
         attempt--;

@@ -1,10 +1,10 @@
 import type { GroupStore } from '../../adapters/group-store';
 import type { PushgatewayReplica } from '../../adapters/pushgateway';
 import type { MetricType } from '../../domain/exposition/parser';
-import { parseExposition } from '../../domain/exposition/parser';
+import { recordState } from '../../domain/group-conflicts';
 import { GroupIndex } from '../../domain/group-index';
-import { type GroupRecord, recordExposition } from '../../domain/group-record';
-import { type GroupState, pushedFamilies } from '../../domain/pushgateway-semantics';
+import type { GroupRecord } from '../../domain/group-record';
+import type { GroupState } from '../../domain/pushgateway-semantics';
 
 /**
  * What validation checks a push against: the groups of the store's records, indexed by family name and kept
@@ -20,6 +20,8 @@ import { type GroupState, pushedFamilies } from '../../domain/pushgateway-semant
  */
 export class GroupView {
   readonly index = new GroupIndex();
+  /** The record version each group's state was shown from, where known (a tombstone's too). */
+  private readonly versions = new Map<string, number>();
   private own: ReadonlyMap<string, MetricType> | undefined;
 
   /** Indexes every live record of the store (at start-up). */
@@ -32,9 +34,7 @@ export class GroupView {
   /** Makes the index hold `record` (a tombstone removes the group). */
   show(record: GroupRecord | undefined, id = record?.id): void {
     if (id === undefined) return;
-    const state = record ? stateOf(record) : undefined;
-    if (state) this.index.set(id, [state]);
-    else this.index.delete(id);
+    this.showState(id, record ? recordState(record) : undefined, record?.version);
   }
 
   /**
@@ -52,10 +52,17 @@ export class GroupView {
     for (const id of [...this.index.ids()]) if (!stored.has(id) && !keep(id)) this.index.delete(id);
   }
 
-  /** Makes the index hold `state` for group `id` (undefined removes it). */
-  showState(id: string, state: GroupState | undefined): void {
+  /** Makes the index hold `state` for group `id` (undefined removes it), the state of record `version` if known. */
+  showState(id: string, state: GroupState | undefined, version?: number): void {
     if (state) this.index.set(id, [state]);
     else this.index.delete(id);
+    if (version === undefined) this.versions.delete(id);
+    else this.versions.set(id, version);
+  }
+
+  /** The record version the group's state was shown from (undefined: not known). */
+  versionShown(id: string): number | undefined {
+    return this.versions.get(id);
   }
 
   /** The group as the index holds it. */
@@ -76,12 +83,4 @@ export class GroupView {
     }
     return undefined;
   }
-}
-
-/** The consistency view of a record (undefined for a tombstone). */
-export function stateOf(record: GroupRecord): GroupState | undefined {
-  if (record.deleted) return undefined;
-  const parsed = parseExposition(recordExposition(record));
-  if (!parsed.ok) throw new Error(`group ${record.id}: stored exposition does not parse: ${parsed.error.message}`);
-  return { key: record.key, families: pushedFamilies(parsed.families, record.key) };
 }

@@ -7,6 +7,7 @@ import { recordRefusal } from '../../adapters/refusal-recorder';
 import { introducedMarks } from '../../domain/conflict-marks';
 import { decodePushBody, type RefusalStage } from '../../domain/exposition/decode';
 import type { MetricType } from '../../domain/exposition/parser';
+import { recordState } from '../../domain/group-conflicts';
 import {
   type GroupRecord,
   nextRecord,
@@ -20,6 +21,7 @@ import {
   commitEntry,
   finishEntry,
   type GroupEntry,
+  isAcknowledged,
   PUSH_WRITER_PREFIX,
   type SyncTiming,
   type Writer,
@@ -37,9 +39,11 @@ import {
   pushedFamilies,
   successStatus,
 } from '../../domain/pushgateway-semantics';
+import { introducedSeries, type SeriesByFamily } from '../../domain/series-crossings';
 import { accepted, type PushResponse, redirectUncleanPath, refuse } from './answers';
 import { makeConflictSettler, WINS } from './conflict-settlement';
-import { type GroupView, stateOf } from './group-view';
+import { type CrossingLookup, lookUpCrossings } from './crossing-lookup';
+import type { GroupView } from './group-view';
 import { finishClaims, lookUpMarks, type MarkLookup } from './mark-lookup';
 import { observePushes, seriesOf } from './push-figures';
 import { finishWriter, outcomesOf, type WriteResult, writeAll } from './replica-writes';
@@ -87,7 +91,12 @@ interface Commit {
   readonly record: GroupRecord;
   readonly before: GroupEntry | undefined;
   readonly writer: Writer;
+  /** The group as the view shows it after the push; `record`'s own state when `shownExact`. */
   readonly shown: GroupState | undefined;
+  readonly shownExact: boolean;
+  /** The group as the view showed it before, and the record version that was (undefined: not known). */
+  readonly previous: GroupState | undefined;
+  readonly previousVersion: number | undefined;
 }
 
 /** A DELETE introduces no mark. */
@@ -192,6 +201,9 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       const before = await settledBase(id);
       const record = nextRecord(before?.record, method, key, families, now());
       const previousState = view.current(id);
+      const previousVersion = view.versionShown(id);
+      // The view's state of the group is that of `before` (a POST's result is then the record's own state).
+      const baseShown = !before || before.record.deleted || previousVersion === before.record.version;
       let shown: GroupState | undefined;
       if (method !== 'DELETE' && pushState && own) {
         const colliding = view.index.collidingGroup(key);
@@ -217,7 +229,8 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         shown = applyPush(method, before?.record.deleted ? undefined : previousState, pushState);
       }
       const { entry, writer } = commitEntry(before, record, `${PUSH_WRITER_PREFIX}${randomUUID()}`, now(), timing);
-      view.showState(id, shown);
+      const shownExact = method !== 'POST' || baseShown;
+      view.showState(id, shown, shownExact ? record.version : undefined);
       committing.set(id, (committing.get(id) ?? 0) + 1);
       let stored: boolean;
       try {
@@ -237,7 +250,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         else committing.delete(id);
       }
       if (stored) {
-        commit = { record, before, writer, shown };
+        commit = { record, before, writer, shown, shownExact, previous: previousState, previousVersion };
         break;
       }
       // Lost to a concurrent writer: show what the store holds now, and start over.
@@ -247,11 +260,13 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     // The replicas are written while the push looks at the marks it introduced (conflict-marks.ts: its new families,
     // and its key when it creates the group): a mark holding another value, or one pending, makes it settle against
     // the store before it is acknowledged.
-    const [results, marks] = await Promise.all([
+    // So are the groups its new series could also belong to (series-crossings.ts).
+    const [results, marks, crossings] = await Promise.all([
       writeAll(deps.replicas, commit.record),
-      own ? lookUpMarks(store, introducedMarks(commit.record, commit.before?.record, own)) : NO_MARKS,
+      own ? lookUpMarks(store, introducedMarks(commit.record, acknowledgedBase(commit)?.record, own)) : NO_MARKS,
+      lookUpCrossings(store, commit.record, seriesIntroducedBy(commit)),
     ]);
-    const answer = await decide({ method, key, own }, commit, results, marks);
+    const answer = await decide({ method, key, own }, commit, results, marks, crossings);
     // Only once the push is decided: a mark left settled as its value before its acknowledgement could let a push
     // bringing that value skip settling against one that then condemned this one.
     if (marks.claims.length > 0) await finishClaims(store, marks.claims, answer.status < 300);
@@ -267,6 +282,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     commit: Commit,
     results: readonly WriteResult[],
     marks: MarkLookup,
+    crossings: CrossingLookup,
   ): Promise<PushResponse> {
     const { method, key, own } = push;
     const id = commit.record.id;
@@ -289,7 +305,13 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       return refuse(503, 'no Pushgateway replica took the push; nothing was applied, retry');
     }
     const settled =
-      (inconsistent || marks.settle) && own ? await settleConflict(commit.record, own, marks.claims) : WINS;
+      (inconsistent || marks.settle || crossings.settle) && own
+        ? await settleConflict(commit.record, own, {
+            refused: inconsistent !== undefined,
+            claims: marks.claims,
+            crossed: crossings.waitFor,
+          })
+        : WINS;
     if (marks.contended || !settled.wins) {
       const reverted = await revert(commit, results);
       if (!reverted) {
@@ -359,6 +381,30 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
   }
 
   /**
+   * The version a push's new families and series are told against (its marks and crossings are looked at for what
+   * that version did not hold): the one it was built on when acknowledged. One never acknowledged (a push whose writer
+   * died after its commit, maybe before its look, then taken for dead) may have brought them unseen: nothing then.
+   */
+  function acknowledgedBase(commit: Commit): GroupEntry | undefined {
+    return commit.before && isAcknowledged(commit.before) ? commit.before : undefined;
+  }
+
+  /**
+   * The series `commit` exposes that its group's acknowledged version did not (series-crossings.ts), from the view's
+   * states where they are the records' own (the common push parses nothing here). A version built on one never
+   * acknowledged brings every series (see `acknowledgedBase`).
+   */
+  function seriesIntroducedBy(commit: Commit): SeriesByFamily {
+    const { record } = commit;
+    if (record.deleted) return new Map();
+    const state = commit.shownExact ? commit.shown : recordState(record);
+    const before = acknowledgedBase(commit);
+    if (!before || before.record.deleted) return introducedSeries(state, undefined);
+    const base = commit.previousVersion === before.record.version ? commit.previous : recordState(before.record);
+    return introducedSeries(state, base);
+  }
+
+  /**
    * The group's entry once the version a push would follow is settled (`isUnsettled`: acknowledged, condemned, or no
    * push writing it any more), read again after each pause: pushes to one group take turns while one of them may
    * still lose a conflict and be put back. Built on an unsettled version, a POST would carry a losing push's content
@@ -411,7 +457,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     });
     if (!done) return false;
     const restored = done.entry.record;
-    deps.view.showState(restored.id, restored.deleted ? undefined : stateOf(restored));
+    deps.view.showState(restored.id, restored.deleted ? undefined : recordState(restored), restored.version);
     return true;
   }
 }

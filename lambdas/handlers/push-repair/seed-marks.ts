@@ -1,8 +1,13 @@
 import type { GroupStore } from '../../adapters/group-store';
 import { introducedMarks } from '../../domain/conflict-marks';
+import { KEY_NAMES_MARK, keyNamesOf, withKeyNames } from '../../domain/series-crossings';
 
-/** Set once every record the store held before marks existed has had its marks made. */
-export const MARKS_SEEDED = 'marks/seeded';
+/**
+ * Set once every record the store held before marks existed has had its marks made, and its key's names registered
+ * (series-crossings.ts; `/v2`: stores seeded before the registry existed are seeded again, which makes only what is
+ * missing).
+ */
+export const MARKS_SEEDED = 'marks/seeded/v2';
 
 /** No own families here: marking them too is harmless (pushes never look at them). */
 const NO_OWN_FAMILIES = new Map();
@@ -12,15 +17,19 @@ const NO_OWN_FAMILIES = new Map();
  * before marks existed (or imported from the replicas by `bootstrapStore`) never took. Run once per store by the
  * repair; a push looking meanwhile is ordered with each creation by the store as any other look. Two records giving
  * one mark two values (a conflict the repair settles anyway) leave the first found: a mark is only what makes a push
- * bringing another value settle, never a verdict. Resolves with the marks created.
+ * bringing another value settle, never a verdict. Registers the key names of the live records as well. Resolves with
+ * the marks created.
  */
 export async function seedMarks(store: GroupStore): Promise<number> {
   const values = new Map<string, string>();
+  const keyNames = new Set<string>();
   for (const entry of await store.all()) {
+    if (!entry.record.deleted) keyNames.add(keyNamesOf(entry.record.key));
     for (const [name, value] of introducedMarks(entry.record, undefined, NO_OWN_FAMILIES)) {
       if (!values.has(name)) values.set(name, value);
     }
   }
+  await registerKeyNames(store, keyNames);
   const found = await store.getMarks([...values.keys()]);
   let created = 0;
   for (const [name, value] of values) {
@@ -29,4 +38,13 @@ export async function seedMarks(store: GroupStore): Promise<number> {
   }
   await store.putMeta(MARKS_SEEDED, new Date().toISOString());
   return created;
+}
+
+/** Adds `names` to the registry of grouping-key names (a compare-and-set, retried while pushes register theirs). */
+async function registerKeyNames(store: GroupStore, names: ReadonlySet<string>): Promise<void> {
+  for (;;) {
+    const found = (await store.getMarks([KEY_NAMES_MARK])).get(KEY_NAMES_MARK);
+    const next = withKeyNames(found, names);
+    if (!next || (await store.putMark(KEY_NAMES_MARK, next, found?.epoch))) return;
+  }
 }

@@ -83,6 +83,13 @@ const BATCH = '/metrics/job@base64/YmF0Y2g';
 
 const request = handlerRequest;
 
+/** The stored families of one counter `name` with value 1. */
+function counterFamilies(name: string) {
+  const parsed = parseExposition(`# TYPE ${name} counter\n${name} 1\n`);
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  return storedFamilies(parsed.families);
+}
+
 describe('push-ingest handler', () => {
   let dir: string;
   let store: FileGroupStore;
@@ -101,6 +108,10 @@ describe('push-ingest handler', () => {
       now: () => clock,
     });
   };
+
+  /** Another ingestion instance on the same store and replicas, validating against `view`. */
+  const anotherInstance = (view: GroupView) =>
+    makeHandler({ replicas, store, view, limits: DEFAULT_PUSH_LIMITS, timing: TIMING, logger, now: () => clock });
 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-ingest-unit-'));
@@ -168,9 +179,6 @@ describe('push-ingest handler', () => {
 
   describe('marks (domain/conflict-marks.ts)', () => {
     const M = familyMarkName('m');
-    /** Another ingestion instance on the same store and replicas, validating against `view`. */
-    const anotherInstance = (view: GroupView) =>
-      makeHandler({ replicas, store, view, limits: DEFAULT_PUSH_LIMITS, timing: TIMING, logger, now: () => clock });
     /** The store's mark calls, counted (a re-push of the same families must make none). */
     const countMarkCalls = () => {
       const calls = { get: 0, put: 0 };
@@ -196,11 +204,12 @@ describe('push-ingest handler', () => {
           )
         ).status,
       ).toBe(200);
-      // One read of both marks (the family's, and the key's: the push created the group), one creation each.
-      expect(calls).toEqual({ get: 1, put: 2 });
+      // One read of both marks (the family's, and the key's: the push created the group), one creation each; its
+      // series are new, so one read of the registry of key names (series-crossings.ts), which it joins.
+      expect(calls).toEqual({ get: 2, put: 3 });
       expect((await handle(request('PUT', '/metrics/job/a', '# TYPE m counter\nm 2\n'))).status).toBe(200);
       expect((await handle(request('POST', '/metrics/job/a', '# TYPE m counter\nm 3\n'))).status).toBe(200);
-      expect(calls).toEqual({ get: 1, put: 2 });
+      expect(calls).toEqual({ get: 2, put: 3 });
       // The Pushgateway's own families are checked locally and never marked.
       expect(await store.getMarks([M, familyMarkName('go_goroutines')])).toEqual(
         new Map([[M, { value: 'counter', epoch: 1, pending: false }]]),
@@ -327,10 +336,110 @@ describe('push-ingest handler', () => {
       expect((await store.get(groupingKeyId({ job: 'a' })))?.record.families.map((f) => f.name)).toEqual(['m']);
     });
 
+    it('takes every family as new on a version never acknowledged (its writer died before looking)', async () => {
+      // `a`'s version holding the counter was committed by a push that died before marking it, and was never answered.
+      const record = nextRecord(undefined, 'PUT', { job: 'a' }, counterFamilies('m'), clock);
+      const { entry } = commitEntry(undefined, record, 'push-dead', clock, TIMING);
+      expect(await store.put({ ...entry, writers: {} }, undefined)).toBe(true); // its writer since taken for dead
+      // Another instance, its view loaded before `a`, marks `m` as a gauge: nothing contradicts it.
+      const other = anotherInstance(new GroupView());
+      expect((await other(request('PUT', '/metrics/job/b', '# TYPE m gauge\nm 1\n'))).status).toBe(200);
+      // The next push to `a` repeats the counter: told against no version, it looks at `m`'s mark, and loses.
+      const refused = await handle(request('PUT', '/metrics/job/a', '# TYPE m counter\nm 2\n'));
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatch(/"m".*GAUGE/);
+    });
+
     it('heals a mark left pending by a claimant that died: the next push of the name settles and leaves its type', async () => {
       expect(await store.putMark(M, { value: 'summary', epoch: 7, pending: true }, undefined)).toBe(true);
       expect((await handle(request('PUT', '/metrics/job/a', '# TYPE m counter\nm 1\n'))).status).toBe(200);
       expect((await store.getMarks([M])).get(M)).toEqual({ value: 'counter', epoch: 9, pending: false });
+    });
+  });
+
+  describe('crossings (domain/series-crossings.ts)', () => {
+    /** Counts the store's full reads: only a settling push makes one. */
+    const countFullReads = () => {
+      const calls = { all: 0 };
+      const all = store.all.bind(store);
+      store.all = () => {
+        calls.all++;
+        return all();
+      };
+      return calls;
+    };
+    const gone = async (key: Record<string, string>) => {
+      const entry = await store.get(groupingKeyId(key));
+      return entry === undefined || entry.record.deleted;
+    };
+
+    // The replicas here check nothing, as replicas that each lack the other group: only the store can tell.
+    it('refuses a group a stale instance creates exposing a series another group already exposes', async () => {
+      expect((await handle(request('PUT', '/metrics/job/a', 'm{instance="x"} 1\n'))).status).toBe(200);
+      const other = anotherInstance(new GroupView());
+      const refused = await other(request('PUT', '/metrics/job/a/instance/x', 'm 2\n'));
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*"m"/);
+      expect(await gone({ job: 'a', instance: 'x' })).toBe(true);
+      expect((await store.get(groupingKeyId({ job: 'a' })))?.record.families.map((f) => f.text)).toEqual([
+        'm{instance="x"} 1\n',
+      ]);
+    });
+
+    it('refuses the other way round: a series that projects onto an existing group of other key names', async () => {
+      expect((await handle(request('PUT', '/metrics/job/a/instance/x', 'm 1\n'))).status).toBe(200);
+      const other = anotherInstance(new GroupView());
+      const refused = await other(request('PUT', '/metrics/job/a', 'm{instance="x"} 2\n'));
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatch(/^pushed metrics are invalid or inconsistent/);
+      expect(await gone({ job: 'a' })).toBe(true);
+    });
+
+    it('looks again when only a label value changes: the same family and names, a new series', async () => {
+      expect((await handle(request('PUT', '/metrics/job/a', 'm{instance="y"} 1\n'))).status).toBe(200);
+      expect((await handle(request('PUT', '/metrics/job/a/instance/x', 'm 1\n'))).status).toBe(200);
+      // An instance that has seen neither: its push to `a` keeps family `m` and its label names.
+      const other = anotherInstance(new GroupView());
+      const refused = await other(request('PUT', '/metrics/job/a', 'm{instance="x"} 2\n'));
+      expect(refused.status).toBe(400);
+      expect((await store.get(groupingKeyId({ job: 'a' })))?.record.families.map((f) => f.text)).toEqual([
+        'm{instance="y"} 1\n',
+      ]);
+    });
+
+    it('settles only when a group of those names exposes the series: neighbours and re-pushes read nothing more', async () => {
+      expect((await handle(request('PUT', '/metrics/job/a/instance/x', 'm 1\n'))).status).toBe(200);
+      const reads = countFullReads();
+      const other = anotherInstance(new GroupView());
+      // Projects onto `{instance="x",job="a"}`, which holds `m`, not `n`: read, no conflict, no settling.
+      expect((await other(request('PUT', '/metrics/job/a', 'n{instance="x"} 1\n'))).status).toBe(200);
+      expect((await other(request('PUT', '/metrics/job/a', 'n{instance="x"} 2\n'))).status).toBe(200);
+      expect(reads.all).toBe(0);
+      const gets = { count: 0 };
+      const get = store.get.bind(store);
+      store.get = (id) => {
+        if (id === groupingKeyId({ job: 'a', instance: 'x' })) gets.count++;
+        return get(id);
+      };
+      // The same series again (new values): no look at the neighbour at all.
+      expect((await other(request('PUT', '/metrics/job/a', 'n{instance="x"} 3\n'))).status).toBe(200);
+      expect(gets.count).toBe(0);
+    });
+
+    it('takes every series as new on a version never acknowledged (its writer died before looking)', async () => {
+      // `a`'s version holding m{instance="x"} was committed by a push that never got its look in, nor an answer.
+      const key = { job: 'a' };
+      const families = storedFamilies(
+        (parseExposition('m{instance="x"} 1\n') as { ok: true; families: never[] }).families,
+      );
+      const record = nextRecord(undefined, 'PUT', key, families, clock);
+      const { entry } = commitEntry(undefined, record, 'push-dead', clock, TIMING);
+      // Its writer since taken for dead (the lease passed): settled, never acknowledged.
+      expect(await store.put({ ...entry, writers: {} }, undefined)).toBe(true);
+      expect((await handle(request('PUT', '/metrics/job/a/instance/x', 'm 1\n'))).status).toBe(200);
+      // The next push to `a` repeats the series: it looks, as if they were new, and loses to the acknowledged group.
+      const refused = await anotherInstance(new GroupView())(request('PUT', '/metrics/job/a', 'm{instance="x"} 2\n'));
+      expect(refused.status).toBe(400);
     });
   });
 

@@ -7,6 +7,7 @@ import type { MetricType } from '../../../lambdas/domain/exposition/parser';
 import type { StoredFamily } from '../../../lambdas/domain/group-record';
 import { commitEntry, needsRepair } from '../../../lambdas/domain/group-sync';
 import { groupingKeyId } from '../../../lambdas/domain/grouping-key';
+import { KEY_NAMES_MARK, registeredKeyNames } from '../../../lambdas/domain/series-crossings';
 import { MARKS_SEEDED, seedMarks } from '../../../lambdas/handlers/push-repair/seed-marks';
 
 const f = familyMarkName;
@@ -40,6 +41,9 @@ describe('seedMarks (records stored before family marks existed)', () => {
     await legacy('b', [family('shared', 'counter'), family('b_info', 'untyped')]);
     await legacy('gone', [family('gone_only', 'summary')], true);
     expect(await store.putMark(f('b_info'), { value: 'gauge', epoch: 3, pending: true }, undefined)).toBe(true);
+    expect(await store.putMark(KEY_NAMES_MARK, { value: 'instance,job', epoch: 1, pending: false }, undefined)).toBe(
+      true,
+    );
 
     // Two keys and two families (b_info was marked already; `gone` is a tombstone).
     expect(await seedMarks(store)).toBe(4);
@@ -64,6 +68,11 @@ describe('seedMarks (records stored before family marks existed)', () => {
         [f('b_info'), { value: 'gauge', epoch: 3, pending: true }],
       ]),
     );
+    // The key names of the live records join the registry (series-crossings.ts), beside those registered already.
+    expect(registeredKeyNames((await store.getMarks([KEY_NAMES_MARK])).get(KEY_NAMES_MARK))).toEqual([
+      'instance,job',
+      'job',
+    ]);
     expect(await store.getMeta(MARKS_SEEDED)).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(await seedMarks(store)).toBe(0);
   });

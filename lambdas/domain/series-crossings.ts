@@ -1,0 +1,162 @@
+import type { Mark } from './conflict-marks';
+import { type GroupingKey, groupingKeyId } from './grouping-key';
+import { type FamilyState, type GroupState, isGroupMetaFamily } from './pushgateway-semantics';
+
+/**
+ * Crossings: how two ingestion instances that have not seen each other's groups still find out, before either push
+ * is acknowledged, that they put one series in two groups. `{job="a"}` pushing `m{instance="x"}` and
+ * `{job="a",instance="x"}` pushing `m` both expose `m{job="a",instance="x"}`: a Pushgateway holding one refuses the
+ * other, but when each push reached only replicas lacking the other, both were acknowledged and the repair had to cut
+ * one. Family and key marks (conflict-marks.ts) cannot see it: same name, same type, two keys.
+ *
+ * What makes it findable: a group's grouping labels override the same labels of every series it exposes, so a
+ * series `s` exposed by group B carries B's key: projected onto the names of B's key, `s` gives B's key, hence B's
+ * id. A push that brings series its group's acknowledged version did not expose (`introducedSeries`) projects each
+ * onto every grouping-key name set in use (the store's registry of them, `KEY_NAMES_MARK`, which it first adds its
+ * own to) and reads the records of the groups those projections name (`crossingCandidates`): one exposing such a
+ * series, or one whose push is still in flight on an acknowledged version, makes it settle against the store
+ * (conflict-settlement.ts), as a mark holding another value does.
+ *
+ * Why no two pushes A and B putting `s` in two groups can both be acknowledged without one having settled against a
+ * store holding the other: each commits its record, then registers its key's names (or finds them registered) and
+ * reads the registry in one step, then reads the records its projections name. The registry item orders the two
+ * steps; say A's comes first. B's step then finds A's names, so B projects `s` onto them, which gives A's id, and reads
+ * A's record after its own step, so after A's step, so after A's commit: B finds `s` there, or A's version still
+ * unsettled on an acknowledged one that may be put back, and settles. Each look is at the version built on the
+ * group's acknowledged one: a push built on an unacknowledged version (its writer may have died before looking) takes
+ * every series as introduced.
+ *
+ * Cost: a push that exposes the same series as its group's acknowledged version (a batch job's every run) makes no
+ * store call here; one that brings new series makes one read of the registry (and one write, the first time its
+ * key's names are used), plus one record read per group its new series could belong to, usually none.
+ * Not covered: a grouping label named `le` or `quantile` on a histogram or summary (its folded series drop those
+ * labels before they are compared); the Pushgateway refuses such pushes for other reasons in practice.
+ */
+
+/** The store item listing every grouping-key name set in use (a mark: read strongly consistent, written by CAS). */
+export const KEY_NAMES_MARK = 'n:grouping-key-names';
+
+/** The label names of a grouping key, as one registry entry (sorted; label names hold no `,`). */
+export function keyNamesOf(key: GroupingKey): string {
+  return Object.keys(key).sort().join(',');
+}
+
+/** The name sets the registry holds. */
+export function registeredKeyNames(mark: Mark | undefined): string[] {
+  return mark && mark.value !== '' ? mark.value.split(' ') : [];
+}
+
+/** The registry with `names` added (over the found mark's epoch), or undefined when it holds them all already. */
+export function withKeyNames(found: Mark | undefined, names: Iterable<string>): Mark | undefined {
+  const registered = registeredKeyNames(found);
+  const missing = [...new Set(names)].filter((n) => !registered.includes(n));
+  if (missing.length === 0) return undefined;
+  return { value: [...registered, ...missing].sort().join(' '), epoch: (found?.epoch ?? 0) + 1, pending: false };
+}
+
+/** Series ids by family name. */
+export type SeriesByFamily = Map<string, string[]>;
+
+/**
+ * The series `state` exposes that `base` (the group as last acknowledged; undefined: nothing) did not, by family name.
+ * Empty for a push exposing the same series again, found without building a set while families and series come in
+ * the same order. The Pushgateway's meta families are left out (key marks cover them).
+ */
+export function introducedSeries(state: GroupState | undefined, base: GroupState | undefined): SeriesByFamily {
+  const introduced: SeriesByFamily = new Map();
+  if (!state) return introduced;
+  const before = base?.families ?? [];
+  let byName: Map<string, FamilyState> | undefined;
+  for (let i = 0; i < state.families.length; i++) {
+    const family = state.families[i] as FamilyState;
+    if (isGroupMetaFamily(family.name)) continue;
+    let previous = before[i];
+    if (previous?.name !== family.name) {
+      byName ??= new Map(before.map((f) => [f.name, f]));
+      previous = byName.get(family.name);
+    }
+    const ids = family.seriesIds;
+    if (previous && sameIds(previous.seriesIds, ids)) continue;
+    const held = previous ? new Set(previous.seriesIds) : undefined;
+    const fresh = held ? ids.filter((id) => !held.has(id)) : [...ids];
+    if (fresh.length > 0) introduced.set(family.name, fresh);
+  }
+  return introduced;
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The groups other than `key`'s whose key is the projection of an introduced series onto a registered name set, each
+ * with the series that could be its (any group exposing one of them must be one of these). None when every
+ * registered name set is `key`'s own.
+ */
+export function crossingCandidates(
+  key: GroupingKey,
+  introduced: SeriesByFamily,
+  registered: readonly string[],
+): Map<string, SeriesByFamily> {
+  const candidates = new Map<string, SeriesByFamily>();
+  const own = keyNamesOf(key);
+  const nameSets = registered.filter((names) => names !== own).map((names) => names.split(','));
+  if (nameSets.length === 0) return candidates;
+  const ownId = groupingKeyId(key);
+  for (const [family, ids] of introduced) {
+    for (const id of ids) {
+      const labels = seriesLabels(id);
+      for (const names of nameSets) {
+        const projection: Record<string, string> = {};
+        let carried = true;
+        for (const name of names) {
+          const value = labels.get(name);
+          if (value === undefined) {
+            carried = false;
+            break;
+          }
+          projection[name] = value;
+        }
+        if (!carried) continue;
+        const group = groupingKeyId(projection);
+        if (group === ownId) continue;
+        let series = candidates.get(group);
+        if (!series) {
+          series = new Map();
+          candidates.set(group, series);
+        }
+        const list = series.get(family);
+        if (list) list.push(id);
+        else series.set(family, [id]);
+      }
+    }
+  }
+  return candidates;
+}
+
+/** The labels of a series id (pushgateway-semantics.ts `labelSetId`: `name\0value\1` pairs). */
+function seriesLabels(id: string): Map<string, string> {
+  const labels = new Map<string, string>();
+  let start = 0;
+  while (start < id.length) {
+    const split = id.indexOf('\u0000', start);
+    const end = id.indexOf('\u0001', split);
+    labels.set(id.slice(start, split), id.slice(split + 1, end));
+    start = end + 1;
+  }
+  return labels;
+}
+
+/** Whether `state` (a group as stored; undefined for none) exposes any of `series`. */
+export function exposesAny(state: GroupState | undefined, series: SeriesByFamily): boolean {
+  if (!state) return false;
+  for (const family of state.families) {
+    const wanted = series.get(family.name);
+    if (!wanted) continue;
+    const held = new Set(family.seriesIds);
+    if (wanted.some((id) => held.has(id))) return true;
+  }
+  return false;
+}

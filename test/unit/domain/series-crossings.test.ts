@@ -1,0 +1,105 @@
+import { parseExposition } from '../../../lambdas/domain/exposition/parser';
+import type { GroupingKey } from '../../../lambdas/domain/grouping-key';
+import { groupingKeyId } from '../../../lambdas/domain/grouping-key';
+import { type GroupState, labelSetId, pushedFamilies } from '../../../lambdas/domain/pushgateway-semantics';
+import {
+  crossingCandidates,
+  exposesAny,
+  introducedSeries,
+  keyNamesOf,
+  registeredKeyNames,
+  withKeyNames,
+} from '../../../lambdas/domain/series-crossings';
+
+/** A group as the Pushgateway exposes it: grouping labels applied, `instance` defaulted. */
+function group(key: GroupingKey, text: string): GroupState {
+  const parsed = parseExposition(text);
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  return { key, families: pushedFamilies(parsed.families, key) };
+}
+
+describe('the registry of grouping-key names', () => {
+  it('lists each name set once, sorted, and raises the epoch only when one is added', () => {
+    expect(keyNamesOf({ job: 'a', instance: 'x', zone: 'z' })).toBe('instance,job,zone');
+    const first = withKeyNames(undefined, ['job']);
+    expect(first).toEqual({ value: 'job', epoch: 1, pending: false });
+    const second = withKeyNames(first, ['instance,job', 'job', 'instance,job']);
+    expect(second).toEqual({ value: 'instance,job job', epoch: 2, pending: false });
+    expect(withKeyNames(second, ['job'])).toBeUndefined();
+    expect(registeredKeyNames(second)).toEqual(['instance,job', 'job']);
+    expect(registeredKeyNames(undefined)).toEqual([]);
+  });
+});
+
+describe('introducedSeries', () => {
+  const key = { job: 'a' };
+
+  it('finds nothing new when the same series come again with new values, in any order', () => {
+    const before = group(key, 'm{instance="x"} 1\nn{z="1"} 1\n');
+    expect(introducedSeries(group(key, 'm{instance="x"} 2\nn{z="1"} 5\n'), before).size).toBe(0);
+    expect(introducedSeries(group(key, 'n{z="1"} 5\nm{instance="x"} 2\n'), before).size).toBe(0);
+  });
+
+  it('names the series a version adds: a label value changed, a family added; all of them without a base', () => {
+    const before = group(key, 'm{instance="y"} 1\nm{instance="z"} 1\n');
+    const next = group(key, 'm{instance="x"} 1\nm{instance="z"} 1\nn 1\n');
+    expect(introducedSeries(next, before)).toEqual(
+      new Map([
+        ['m', [labelSetId({ instance: 'x', job: 'a' })]],
+        ['n', [labelSetId({ instance: '', job: 'a' })]],
+      ]),
+    );
+    expect([...introducedSeries(before, undefined).values()].flat()).toHaveLength(2);
+    expect(introducedSeries(undefined, before).size).toBe(0);
+  });
+});
+
+describe('crossingCandidates', () => {
+  it('projects each new series onto every other registered name set carried, naming those groups', () => {
+    const a = group({ job: 'a' }, 'm{instance="x"} 1\nm{instance="y",zone="z"} 1\nn{other="1"} 1\n');
+    const candidates = crossingCandidates({ job: 'a' }, introducedSeries(a, undefined), [
+      'instance,job',
+      'job',
+      'job,zone',
+      'job,nowhere',
+    ]);
+    expect(candidates).toEqual(
+      new Map([
+        [groupingKeyId({ job: 'a', instance: 'x' }), new Map([['m', [labelSetId({ instance: 'x', job: 'a' })]]])],
+        [
+          groupingKeyId({ job: 'a', instance: 'y' }),
+          new Map([['m', [labelSetId({ instance: 'y', job: 'a', zone: 'z' })]]]),
+        ],
+        // `n` gets instance="" from the Pushgateway: the group `{instance="",job="a"}` could expose it.
+        [
+          groupingKeyId({ job: 'a', instance: '' }),
+          new Map([['n', [labelSetId({ instance: '', job: 'a', other: '1' })]]]),
+        ],
+        [
+          groupingKeyId({ job: 'a', zone: 'z' }),
+          new Map([['m', [labelSetId({ instance: 'y', job: 'a', zone: 'z' })]]]),
+        ],
+      ]),
+    );
+  });
+
+  it('names no group when only its own name set is registered, and never itself', () => {
+    const b = group({ job: 'a', instance: 'x' }, 'm 1\n');
+    const introduced = introducedSeries(b, undefined);
+    expect(crossingCandidates({ job: 'a', instance: 'x' }, introduced, ['instance,job']).size).toBe(0);
+    expect([...crossingCandidates({ job: 'a', instance: 'x' }, introduced, ['instance,job', 'job']).keys()]).toEqual([
+      groupingKeyId({ job: 'a' }),
+    ]);
+  });
+});
+
+describe('exposesAny', () => {
+  it('is true exactly when the group exposes one of the series, as the Pushgateway labels them', () => {
+    const a = group({ job: 'a' }, 'm{instance="x"} 1\n');
+    const b = group({ job: 'a', instance: 'x' }, 'm 1\nn 1\n');
+    const fromB = introducedSeries(b, undefined);
+    expect(exposesAny(a, new Map([['m', fromB.get('m') ?? []]]))).toBe(true);
+    expect(exposesAny(a, new Map([['n', fromB.get('n') ?? []]]))).toBe(false);
+    expect(exposesAny(undefined, fromB)).toBe(false);
+  });
+});
