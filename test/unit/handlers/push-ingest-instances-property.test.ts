@@ -74,6 +74,15 @@ const follow: fc.Arbitrary<Follow> = fc.record({
   via: fc.constantFrom(0 as const, 1 as const),
 });
 
+/** A third push racing the two: what, where, through which instance. */
+interface Third {
+  readonly method: 'PUT' | 'POST';
+  readonly path: string;
+  readonly body: string;
+  readonly via: 0 | 1;
+}
+const thirdOf = (f: Follow): Third => ({ method: f.method, path: `/metrics/job/${f.target}`, body: EXTRA, via: f.via });
+
 const ok = (status: number) => status >= 200 && status < 300;
 
 function whole(body: string): Map<string, string> {
@@ -100,7 +109,7 @@ async function race(
   skewMs: number,
   modes0: fc.Stream<Mode>,
   modes1: fc.Stream<Mode>,
-  third?: Follow,
+  third?: Third,
   [first, second]: readonly [Contender, Contender] = TYPES,
   /** The first push is answered before the others start (the third then replaces an acknowledged version). */
   firstAlone = false,
@@ -132,7 +141,7 @@ async function race(
     Promise.all([
       before ?? pushFirst(),
       counter(handlerRequest('PUT', second.path, second.body)),
-      ...(third ? [instances[third.via](handlerRequest(third.method, `/metrics/job/${third.target}`, EXTRA))] : []),
+      ...(third ? [instances[third.via](handlerRequest(third.method, third.path, third.body))] : []),
     ]),
   );
   if (!g || !c) throw new Error('both pushes answered');
@@ -202,7 +211,7 @@ describe('two ingestion instances pushing contradicting groups under arbitrary i
     const seen = { followAcknowledged: 0, followOnRefused: 0 };
     await fc.assert(
       fc.asyncProperty(...arbitraries, follow, async (s, skewMs, modes0, modes1, third) => {
-        const { g, c, f, cut, held } = await race(s, skewMs, modes0, modes1, third);
+        const { g, c, f, cut, held } = await race(s, skewMs, modes0, modes1, thirdOf(third));
         if (!f) throw new Error('the third push answered');
         expect(cut).toBe(false);
         // Both 2xx only when an acknowledged PUT replaced one of them in between (the third push holds no `shared`).
@@ -282,6 +291,36 @@ describe('two ingestion instances pushing contradicting groups under arbitrary i
     expect(seen.oneAcknowledged).toBeGreaterThan(30);
   });
 
+  it('never acknowledges a label value changed into the series of another group beside it (same family, same names)', async () => {
+    // `{job="a"}` holds m{instance="y"} (answered first). Then, racing: the other instance creates
+    // `{job="a",instance="x"}` pushing `m`, and the first instance re-pushes `{job="a"}` with m{instance="x"}: the same
+    // family and label names as before, only a value changed, which is what a look keyed on names alone would miss.
+    const seen = { met: 0, refusedUnmet: 0, xAcknowledged: 0, changeAcknowledged: 0 };
+    const [a, x] = SERIES;
+    const before = { ...a, body: 'm{instance="y"} 1\na_only 1\n' };
+    const change: Third = { method: 'PUT', path: a.path, body: 'm{instance="x"} 3\n', via: 0 };
+    await fc.assert(
+      fc.asyncProperty(...arbitraries, async (s, skewMs, modes0, modes1) => {
+        const { g, c, f, met, cut, held } = await race(s, skewMs, modes0, modes1, change, [before, x], true);
+        if (!f) throw new Error('the change answered');
+        if (met) seen.met++;
+        else if ([c, f].some((answer) => answer.status === 400)) seen.refusedUnmet++;
+        if (ok(c.status)) seen.xAcknowledged++;
+        if (ok(f.status)) seen.changeAcknowledged++;
+        expect(cut).toBe(false);
+        expect([c.status, f.status].filter(ok).length).toBeLessThanOrEqual(1);
+        expect(held(x.key)).toEqual(ok(c.status) ? whole(x.body) : undefined);
+        expect(held(a.key)).toEqual(ok(f.status) ? whole(change.body) : ok(g.status) ? whole(before.body) : undefined);
+      }),
+      { numRuns: 300, timeout: 20_000 },
+    );
+    if (process.env.PROPERTY_FIGURES) console.error(JSON.stringify(seen));
+    expect(seen.met).toBeGreaterThan(30);
+    expect(seen.refusedUnmet).toBeGreaterThan(5);
+    expect(seen.xAcknowledged).toBeGreaterThan(30);
+    expect(seen.changeAcknowledged).toBeGreaterThan(30);
+  });
+
   it('never lets a contradicting push win against a replacement in flight that is then put back (the gauge first)', async () => {
     // The gauge is answered first; then a PUT replacing it (without `shared`) races the counter from the other
     // instance. When the replacement fails everywhere it is put back to the gauge: the counter must not have been
@@ -302,7 +341,7 @@ describe('two ingestion instances pushing contradicting groups under arbitrary i
         fc.infiniteStream(hostile),
         fc.infiniteStream(hostile),
         async (s, skewMs, modes0, modes1) => {
-          const { g, c, f, cut, held } = await race(s, skewMs, modes0, modes1, replacement, TYPES, true);
+          const { g, c, f, cut, held } = await race(s, skewMs, modes0, modes1, thirdOf(replacement), TYPES, true);
           if (!f) throw new Error('the replacement answered');
           if (ok(g.status)) seen.gaugeAcknowledged++;
           if (ok(g.status) && !ok(f.status)) seen.replacementFailed++;
