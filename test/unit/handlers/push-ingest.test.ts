@@ -426,6 +426,40 @@ describe('push-ingest handler', () => {
       expect(gets.count).toBe(0);
     });
 
+    it('waits for a push in flight on the acknowledged version exposing the series, no replica refusing anything', async () => {
+      expect((await handle(request('PUT', '/metrics/job/a', 'm{instance="x"} 1\n'))).status).toBe(200);
+      // The next push to `a`, without `m`, reaches the replicas only once released, and then neither takes it: it is
+      // put back to the acknowledged version.
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      for (const replica of replicas) replica.heldBack = { path: '/metrics/job@base64/YQ', gate };
+      const replacing = handle(request('PUT', '/metrics/job/a', 'other 1\n'));
+      // A stale instance creates `{job="a",instance="x"}` with `m`. Both replicas take it (they check nothing); `a`'s
+      // record in the store is the replacement in flight, without `m`: deciding now, it would win and be acknowledged
+      // beside `m` put back. The look finds `a` unsettled on an acknowledged version and waits for it.
+      let answered = false;
+      const crossing = anotherInstance(new GroupView())(request('PUT', '/metrics/job/a/instance/x', 'm 2\n')).finally(
+        () => {
+          answered = true;
+        },
+      );
+      await eventually(
+        async () => {
+          if (!(await store.get(groupingKeyId({ job: 'a', instance: 'x' })))) throw new Error('not committed yet');
+        },
+        { timeoutMs: 5000, intervalMs: 5 },
+      );
+      expect(answered).toBe(false);
+      release();
+      expect((await replacing).status).toBe(503);
+      const refused = await crossing;
+      expect(refused.status).toBe(400);
+      expect(await gone({ job: 'a', instance: 'x' })).toBe(true);
+      expect((await store.get(groupingKeyId({ job: 'a' })))?.record.families.map((f) => f.name)).toEqual(['m']);
+    });
+
     it('takes every series as new on a version never acknowledged (its writer died before looking)', async () => {
       // `a`'s version holding m{instance="x"} was committed by a push that never got its look in, nor an answer.
       const key = { job: 'a' };
