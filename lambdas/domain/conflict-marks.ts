@@ -34,7 +34,7 @@ import { groupLabelSetId, isGroupMetaFamily } from './pushgateway-semantics';
  * sound when one side of a pair runs it.
  *
  * The Pushgateway's own families (`go_*`, `process_*`...) are never marked: their types are fixed and every push is
- * checked against them locally. One series in two groups is still found only on a replica (docs/facts.md).
+ * checked against them locally. One series in two groups is found by another look (series-crossings.ts).
  */
 export interface Mark {
   /** A family mark: the type the name is held as. A key mark: the id of the group exposing the label set. */
