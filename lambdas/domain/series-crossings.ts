@@ -9,7 +9,8 @@ import { type FamilyState, type GroupState, isGroupMetaFamily } from './pushgate
  * other, but when each push reached only replicas lacking the other, both were acknowledged and the repair had to cut
  * one. Family and key marks (conflict-marks.ts) cannot see it: same name, same type, two keys.
  *
- * What makes it findable: a group's grouping labels override the same labels of every series it exposes, so a
+ * What makes it findable: a group's grouping labels override the same labels of every series it exposes (prometheus/
+ * pushgateway storage/diskmetricstore.go `sanitizeLabels`: set "in each Metric, no matter what"), so a
  * series `s` exposed by group B carries B's key: projected onto the names of B's key, `s` gives B's key, hence B's
  * id. A push that brings series its group's acknowledged version did not expose (`introducedSeries`) projects each
  * onto every grouping-key name set in use (the store's registry of them, `KEY_NAMES_MARK`, which it first adds its
