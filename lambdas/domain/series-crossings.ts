@@ -29,7 +29,8 @@ import { type FamilyState, type GroupState, isGroupMetaFamily } from './pushgate
  *
  * Cost: a push that exposes the same series as its group's acknowledged version (a batch job's every run) makes no
  * store call here; one that brings new series makes one read of the registry (and one write, the first time its
- * key's names are used), plus one record read per group its new series could belong to, usually none.
+ * key's names are used), plus one record read per group its new series could belong to, usually none, at most a
+ * bound past which it settles against the whole store instead (crossing-lookup.ts `MAX_CANDIDATE_READS`).
  * Not covered: a grouping label named `le` or `quantile` on a histogram or summary (its folded series drop those
  * labels before they are compared); the Pushgateway refuses such pushes for other reasons in practice.
  */
@@ -94,39 +95,43 @@ function sameIds(a: readonly string[], b: readonly string[]): boolean {
 /**
  * The groups other than `key`'s whose key is the projection of an introduced series onto a registered name set, each
  * with the series that could be its (any group exposing one of them must be one of these). None when every
- * registered name set is `key`'s own.
+ * registered name set is `key`'s own; undefined when there would be more than `limit` (the caller settles against the
+ * whole store instead of reading that many records).
+ *
+ * A name set's labels that are in `key` have `key`'s values in every series (grouping labels override), so a set
+ * within `key`'s names names one group for all of them; only the others are read from each series.
  */
 export function crossingCandidates(
   key: GroupingKey,
   introduced: SeriesByFamily,
   registered: readonly string[],
-): Map<string, SeriesByFamily> {
-  const candidates = new Map<string, SeriesByFamily>();
+  limit = Number.POSITIVE_INFINITY,
+): Map<string, SeriesByFamily> | undefined {
   const own = keyNamesOf(key);
   const nameSets = registered.filter((names) => names !== own).map((names) => names.split(','));
-  if (nameSets.length === 0) return candidates;
-  const ownId = groupingKeyId(key);
-  for (const [family, ids] of introduced) {
-    for (const id of ids) {
-      const labels = seriesLabels(id);
-      for (const names of nameSets) {
-        const projection: Record<string, string> = {};
+  /** Projection (name set index, then each value from a series) → the series projecting onto it. */
+  const projections = new Map<string, SeriesByFamily>();
+  for (let set = 0; set < nameSets.length; set++) {
+    const names = nameSets[set] as string[];
+    const fromSeries = names.filter((name) => key[name] === undefined);
+    for (const [family, ids] of introduced) {
+      for (const id of ids) {
+        let projection = `${set}`;
         let carried = true;
-        for (const name of names) {
-          const value = labels.get(name);
+        for (const name of fromSeries) {
+          const value = labelValue(id, name);
           if (value === undefined) {
             carried = false;
             break;
           }
-          projection[name] = value;
+          projection += `\u0001${value}`;
         }
         if (!carried) continue;
-        const group = groupingKeyId(projection);
-        if (group === ownId) continue;
-        let series = candidates.get(group);
+        let series = projections.get(projection);
         if (!series) {
+          if (projections.size >= limit) return undefined;
           series = new Map();
-          candidates.set(group, series);
+          projections.set(projection, series);
         }
         const list = series.get(family);
         if (list) list.push(id);
@@ -134,20 +139,30 @@ export function crossingCandidates(
       }
     }
   }
+  const candidates = new Map<string, SeriesByFamily>();
+  const ownId = groupingKeyId(key);
+  for (const [projection, series] of projections) {
+    const [set, ...values] = projection.split('\u0001');
+    const names = nameSets[Number(set)] as string[];
+    const group: Record<string, string> = {};
+    let next = 0;
+    for (const name of names) group[name] = key[name] ?? (values[next++] as string);
+    const id = groupingKeyId(group);
+    if (id !== ownId) candidates.set(id, series);
+  }
   return candidates;
 }
 
-/** The labels of a series id (pushgateway-semantics.ts `labelSetId`: `name\0value\1` pairs). */
-function seriesLabels(id: string): Map<string, string> {
-  const labels = new Map<string, string>();
-  let start = 0;
-  while (start < id.length) {
-    const split = id.indexOf('\u0000', start);
-    const end = id.indexOf('\u0001', split);
-    labels.set(id.slice(start, split), id.slice(split + 1, end));
-    start = end + 1;
+/** The value of label `name` in a series id (pushgateway-semantics.ts `labelSetId`: `name\0value\1` pairs, sorted). */
+function labelValue(id: string, name: string): string | undefined {
+  let start: number;
+  if (id.startsWith(`${name}\u0000`)) start = name.length + 1;
+  else {
+    const at = id.indexOf(`\u0001${name}\u0000`);
+    if (at < 0) return undefined;
+    start = at + name.length + 2;
   }
-  return labels;
+  return id.slice(start, id.indexOf('\u0001', start));
 }
 
 /** Whether `state` (a group as stored; undefined for none) exposes any of `series`. */

@@ -28,10 +28,18 @@ const NOTHING: CrossingLookup = { settle: false, waitFor: [] };
 const REGISTRY_ATTEMPTS = 10;
 
 /**
+ * Records a push reads at most to find its crossings. A push whose new series project onto more groups (a big push
+ * whose series each carry another label named like a grouping label, e.g. one `instance` per host) settles against
+ * the whole store instead, as a replica's refusal does: one read of the store rather than one per group.
+ */
+export const MAX_CANDIDATE_READS = 64;
+
+/**
  * The look at the groups a push's new series could also belong to (series-crossings.ts), after its commit: registers
  * its key's names, reads the registry, then the record of each group a new series projects onto. A group exposing one
  * of them, or whose version is unsettled on top of an acknowledged one, makes the push settle. A push that cannot get
- * its registration in settles anyway (settling is sound without it), waiting for every unsettled group.
+ * its registration in, or whose series name more than MAX_CANDIDATE_READS groups, settles anyway (settling is sound
+ * without the look), waiting for every unsettled group.
  */
 export async function lookUpCrossings(
   store: GroupStore,
@@ -41,7 +49,8 @@ export async function lookUpCrossings(
   if (introduced.size === 0) return NOTHING;
   const registered = await register(store, keyNamesOf(record.key));
   if (!registered) return { settle: true, waitFor: 'all' };
-  const candidates = crossingCandidates(record.key, introduced, registered);
+  const candidates = crossingCandidates(record.key, introduced, registered, MAX_CANDIDATE_READS);
+  if (!candidates) return { settle: true, waitFor: 'all' };
   if (candidates.size === 0) return NOTHING;
   const crossed = await Promise.all(
     [...candidates].map(async ([id, series]) => {

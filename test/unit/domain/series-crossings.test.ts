@@ -86,10 +86,19 @@ describe('crossingCandidates', () => {
   it('names no group when only its own name set is registered, and never itself', () => {
     const b = group({ job: 'a', instance: 'x' }, 'm 1\n');
     const introduced = introducedSeries(b, undefined);
-    expect(crossingCandidates({ job: 'a', instance: 'x' }, introduced, ['instance,job']).size).toBe(0);
-    expect([...crossingCandidates({ job: 'a', instance: 'x' }, introduced, ['instance,job', 'job']).keys()]).toEqual([
-      groupingKeyId({ job: 'a' }),
-    ]);
+    expect(crossingCandidates({ job: 'a', instance: 'x' }, introduced, ['instance,job'])?.size).toBe(0);
+    expect([
+      ...(crossingCandidates({ job: 'a', instance: 'x' }, introduced, ['instance,job', 'job'])?.keys() ?? []),
+    ]).toEqual([groupingKeyId({ job: 'a' })]);
+  });
+  it('reads each name of a set within the key from the key, and gives up past the limit', () => {
+    // `job` is the key's: one group for every series; `instance` comes from each series.
+    const hosts = group({ job: 'a' }, Array.from({ length: 5 }, (_, i) => `m{instance="h${i}"} 1\n`).join(''));
+    const introduced = introducedSeries(hosts, undefined);
+    expect(crossingCandidates({ job: 'a' }, introduced, ['job,zone'])?.size).toBe(0);
+    expect(crossingCandidates({ job: 'a' }, introduced, ['instance,job'])?.size).toBe(5);
+    expect(crossingCandidates({ job: 'a' }, introduced, ['instance,job'], 5)?.size).toBe(5);
+    expect(crossingCandidates({ job: 'a' }, introduced, ['instance,job'], 4)).toBeUndefined();
   });
 });
 

@@ -18,6 +18,7 @@ import { acknowledgeEntry, commitEntry, needsRepair, type SyncTiming } from '../
 import { groupingKeyId } from '../../../lambdas/domain/grouping-key';
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from '../../../lambdas/domain/push-limits';
 import { REFUSAL_MARKER_METRIC } from '../../../lambdas/domain/push-refusal';
+import { MAX_CANDIDATE_READS } from '../../../lambdas/handlers/push-ingest/crossing-lookup';
 import { GroupView } from '../../../lambdas/handlers/push-ingest/group-view';
 import {
   type Logger,
@@ -424,6 +425,23 @@ describe('push-ingest handler', () => {
       // The same series again (new values): no look at the neighbour at all.
       expect((await other(request('PUT', '/metrics/job/a', 'n{instance="x"} 3\n'))).status).toBe(200);
       expect(gets.count).toBe(0);
+    });
+
+    it('settles against the whole store, reading no record, when its new series name more groups than it reads', async () => {
+      expect((await handle(request('PUT', '/metrics/job/a/instance/h3', 'other 1\n'))).status).toBe(200);
+      const reads = countFullReads();
+      const gets = { count: 0 };
+      const get = store.get.bind(store);
+      store.get = (id) => {
+        gets.count++;
+        return get(id);
+      };
+      const hosts = Array.from({ length: MAX_CANDIDATE_READS + 1 }, (_, i) => `m{instance="h${i}"} 1\n`).join('');
+      const other = anotherInstance(new GroupView());
+      expect((await other(request('PUT', '/metrics/job/a', hosts))).status).toBe(200);
+      // One full read (the settle), and only the push's own group read by id (its base, its acknowledgement).
+      expect(reads.all).toBe(1);
+      expect(gets.count).toBeLessThanOrEqual(4);
     });
 
     it('waits for a push in flight on the acknowledged version exposing the series, no replica refusing anything', async () => {
