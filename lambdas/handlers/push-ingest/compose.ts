@@ -4,6 +4,7 @@ import { type PushgatewayReplica, pushgatewayReplica } from '../../adapters/push
 import type { SyncTiming } from '../../domain/group-sync';
 import type { PushLimits } from '../../domain/push-limits';
 import { bootstrapStore } from '../push-repair/repair';
+import { registerKeyNames } from './crossing-lookup';
 import { GroupView } from './group-view';
 import { type Logger, makeHandler, type PushRequest, type PushResponse } from './handler';
 
@@ -43,7 +44,9 @@ export function syncTiming(replicaTimeoutMs: number): SyncTiming {
 
 /**
  * The push handler's object graph, the same in Lambda and locally: the store is bootstrapped from the replicas
- * on first use, then its groups are indexed for validation (kept current by this instance's commits).
+ * on first use, then its groups are indexed for validation (kept current by this instance's commits), and their
+ * key names registered for the crossing look (series-crossings.ts): records committed before the registry existed
+ * are covered from the first instance started after the upgrade, before the repair seeds them.
  */
 export async function composePushIngest(
   parts: PushParts,
@@ -53,5 +56,8 @@ export async function composePushIngest(
   const { replicas, store, timing, logger } = parts;
   await bootstrapStore({ replicas, store, logger });
   const view = await GroupView.load(store);
+  if (!(await registerKeyNames(store, view.keyNames()))) {
+    throw new Error('the registry of grouping-key names kept changing under this start; retry');
+  }
   return makeHandler({ replicas, store, view, limits, timing, logger, ...(metrics === undefined ? {} : { metrics }) });
 }

@@ -47,7 +47,7 @@ export async function lookUpCrossings(
   introduced: SeriesByFamily,
 ): Promise<CrossingLookup> {
   if (introduced.size === 0) return NOTHING;
-  const registered = await register(store, keyNamesOf(record.key));
+  const registered = await registerKeyNames(store, [keyNamesOf(record.key)]);
   if (!registered) return { settle: true, waitFor: 'all' };
   const candidates = crossingCandidates(record.key, introduced, registered, MAX_CANDIDATE_READS);
   if (!candidates) return { settle: true, waitFor: 'all' };
@@ -64,11 +64,15 @@ export async function lookUpCrossings(
   return waitFor.length > 0 ? { settle: true, waitFor } : NOTHING;
 }
 
-/** The registered key names, its own among them; undefined when every round lost to another registration. */
-async function register(store: GroupStore, names: string): Promise<string[] | undefined> {
+/**
+ * Adds `names` to the store's registry of grouping-key names (compare-and-set, retried while others register):
+ * every registered name set, these among them; undefined when every round lost to another registration.
+ */
+export async function registerKeyNames(store: GroupStore, names: Iterable<string>): Promise<string[] | undefined> {
+  const wanted = [...names];
   for (let round = 0; round < REGISTRY_ATTEMPTS; round++) {
     const found = (await store.getMarks([KEY_NAMES_MARK])).get(KEY_NAMES_MARK);
-    const next = withKeyNames(found, [names]);
+    const next = withKeyNames(found, wanted);
     if (!next) return registeredKeyNames(found);
     if (await store.putMark(KEY_NAMES_MARK, next, found?.epoch)) return registeredKeyNames(next);
   }

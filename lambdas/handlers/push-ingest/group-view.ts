@@ -5,6 +5,7 @@ import { recordState } from '../../domain/group-conflicts';
 import { GroupIndex } from '../../domain/group-index';
 import type { GroupRecord } from '../../domain/group-record';
 import type { GroupState } from '../../domain/pushgateway-semantics';
+import { keyNamesOf } from '../../domain/series-crossings';
 
 /**
  * What validation checks a push against: the groups of the store's records, indexed by family name and kept
@@ -63,6 +64,16 @@ export class GroupView {
   /** The record version the group's state was shown from (undefined: not known). */
   versionShown(id: string): number | undefined {
     return this.versions.get(id);
+  }
+
+  /** The label names of every group's key (series-crossings.ts `keyNamesOf`). */
+  keyNames(): Set<string> {
+    const names = new Set<string>();
+    for (const id of this.index.ids()) {
+      const state = this.current(id);
+      if (state) names.add(keyNamesOf(state.key));
+    }
+    return names;
   }
 
   /** The group as the index holds it. */

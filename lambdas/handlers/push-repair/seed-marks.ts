@@ -1,6 +1,7 @@
 import type { GroupStore } from '../../adapters/group-store';
 import { introducedMarks } from '../../domain/conflict-marks';
-import { KEY_NAMES_MARK, keyNamesOf, withKeyNames } from '../../domain/series-crossings';
+import { keyNamesOf } from '../../domain/series-crossings';
+import { registerKeyNames } from '../push-ingest/crossing-lookup';
 
 /**
  * Set once every record the store held before marks existed has had its marks made, and its key's names registered
@@ -29,7 +30,7 @@ export async function seedMarks(store: GroupStore): Promise<number> {
       if (!values.has(name)) values.set(name, value);
     }
   }
-  await registerKeyNames(store, keyNames);
+  if (!(await registerKeyNames(store, keyNames))) throw new Error('the registry of grouping-key names kept changing');
   const found = await store.getMarks([...values.keys()]);
   let created = 0;
   for (const [name, value] of values) {
@@ -38,13 +39,4 @@ export async function seedMarks(store: GroupStore): Promise<number> {
   }
   await store.putMeta(MARKS_SEEDED, new Date().toISOString());
   return created;
-}
-
-/** Adds `names` to the registry of grouping-key names (a compare-and-set, retried while pushes register theirs). */
-async function registerKeyNames(store: GroupStore, names: ReadonlySet<string>): Promise<void> {
-  for (;;) {
-    const found = (await store.getMarks([KEY_NAMES_MARK])).get(KEY_NAMES_MARK);
-    const next = withKeyNames(found, names);
-    if (!next || (await store.putMark(KEY_NAMES_MARK, next, found?.epoch))) return;
-  }
 }

@@ -18,6 +18,8 @@ import { acknowledgeEntry, commitEntry, needsRepair, type SyncTiming } from '../
 import { groupingKeyId } from '../../../lambdas/domain/grouping-key';
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from '../../../lambdas/domain/push-limits';
 import { REFUSAL_MARKER_METRIC } from '../../../lambdas/domain/push-refusal';
+import { KEY_NAMES_MARK, registeredKeyNames } from '../../../lambdas/domain/series-crossings';
+import { composePushIngest } from '../../../lambdas/handlers/push-ingest/compose';
 import { MAX_CANDIDATE_READS } from '../../../lambdas/handlers/push-ingest/crossing-lookup';
 import { GroupView } from '../../../lambdas/handlers/push-ingest/group-view';
 import {
@@ -84,11 +86,11 @@ const BATCH = '/metrics/job@base64/YmF0Y2g';
 
 const request = handlerRequest;
 
-/** The stored families of one counter `name` with value 1. */
-function counterFamilies(name: string) {
-  const parsed = parseExposition(`# TYPE ${name} counter\n${name} 1\n`);
-  if (!parsed.ok) throw new Error(parsed.error.message);
-  return storedFamilies(parsed.families);
+/** The families of an exposition (it must parse). */
+function parsed(text: string) {
+  const result = parseExposition(text);
+  if (!result.ok) throw new Error(result.error.message);
+  return result.families;
 }
 
 describe('push-ingest handler', () => {
@@ -339,7 +341,13 @@ describe('push-ingest handler', () => {
 
     it('takes every family as new on a version never acknowledged (its writer died before looking)', async () => {
       // `a`'s version holding the counter was committed by a push that died before marking it, and was never answered.
-      const record = nextRecord(undefined, 'PUT', { job: 'a' }, counterFamilies('m'), clock);
+      const record = nextRecord(
+        undefined,
+        'PUT',
+        { job: 'a' },
+        storedFamilies(parsed('# TYPE m counter\nm 1\n')),
+        clock,
+      );
       const { entry } = commitEntry(undefined, record, 'push-dead', clock, TIMING);
       expect(await store.put({ ...entry, writers: {} }, undefined)).toBe(true); // its writer since taken for dead
       // Another instance, its view loaded before `a`, marks `m` as a gauge: nothing contradicts it.
@@ -478,12 +486,24 @@ describe('push-ingest handler', () => {
       expect((await store.get(groupingKeyId({ job: 'a' })))?.record.families.map((f) => f.name)).toEqual(['m']);
     });
 
+    it('registers the key names of the records it loads at start: records from before the registry are looked at', async () => {
+      // `{job="a"}` exposing m{instance="x"}, acknowledged by a version of the ingestion without the registry.
+      const record = nextRecord(undefined, 'PUT', { job: 'a' }, storedFamilies(parsed('m{instance="x"} 1\n')), clock);
+      const { entry } = commitEntry(undefined, record, 'push-old', clock, TIMING);
+      expect(await store.put({ ...entry, writers: {}, acked: record.version }, undefined)).toBe(true);
+      const started = await composePushIngest({ replicas, store, timing: TIMING, logger }, DEFAULT_PUSH_LIMITS);
+      expect(registeredKeyNames((await store.getMarks([KEY_NAMES_MARK])).get(KEY_NAMES_MARK))).toEqual(['job']);
+      // Another instance, its view loaded before `a`: its push projects onto the registered `job`, finds `a`.
+      expect(
+        (await anotherInstance(new GroupView())(request('PUT', '/metrics/job/a/instance/x', 'm 2\n'))).status,
+      ).toBe(400);
+      expect((await started(request('PUT', '/metrics/job/b', 'n 1\n'))).status).toBe(200);
+    });
+
     it('takes every series as new on a version never acknowledged (its writer died before looking)', async () => {
       // `a`'s version holding m{instance="x"} was committed by a push that never got its look in, nor an answer.
       const key = { job: 'a' };
-      const families = storedFamilies(
-        (parseExposition('m{instance="x"} 1\n') as { ok: true; families: never[] }).families,
-      );
+      const families = storedFamilies(parsed('m{instance="x"} 1\n'));
       const record = nextRecord(undefined, 'PUT', key, families, clock);
       const { entry } = commitEntry(undefined, record, 'push-dead', clock, TIMING);
       // Its writer since taken for dead (the lease passed): settled, never acknowledged.
