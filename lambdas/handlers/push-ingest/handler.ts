@@ -203,7 +203,9 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       const previousState = view.current(id);
       const previousVersion = view.versionShown(id);
       // The view's state of the group is that of `before` (a POST's result is then the record's own state).
-      const baseShown = !before || before.record.deleted || previousVersion === before.record.version;
+      const baseShown = before
+        ? before.record.deleted || previousVersion === before.record.version
+        : previousState === undefined;
       let shown: GroupState | undefined;
       if (method !== 'DELETE' && pushState && own) {
         const colliding = view.index.collidingGroup(key);
