@@ -102,6 +102,30 @@ interface Commit {
 /** A DELETE introduces no mark. */
 const NO_MARKS: MarkLookup = { settle: false, claims: [], contended: false };
 
+/**
+ * The version a push's new families and series are told against (its marks and crossings are looked at for what
+ * that version did not hold): the one it was built on when acknowledged. One never acknowledged (a push whose writer
+ * died after its commit, maybe before its look, then taken for dead) may have brought them unseen: nothing then.
+ */
+function acknowledgedBase(commit: Commit): GroupEntry | undefined {
+  return commit.before && isAcknowledged(commit.before) ? commit.before : undefined;
+}
+
+/**
+ * The series `commit` exposes that its group's acknowledged version did not (series-crossings.ts), from the view's
+ * states where they are the records' own (the common push parses nothing here). A version built on one never
+ * acknowledged brings every series (see `acknowledgedBase`).
+ */
+function seriesIntroducedBy(commit: Commit): SeriesByFamily {
+  const { record } = commit;
+  if (record.deleted) return new Map();
+  const state = commit.shownExact ? commit.shown : recordState(record);
+  const before = acknowledgedBase(commit);
+  if (!before || before.record.deleted) return introducedSeries(state, undefined);
+  const base = commit.previousVersion === before.record.version ? commit.previous : recordState(before.record);
+  return introducedSeries(state, base);
+}
+
 /** A conflict's reason as the Pushgateway words a refusal (with its prefix, once). */
 function prefixed(reason: string): string {
   return reason.startsWith(INCONSISTENT_PREFIX) ? reason : `${INCONSISTENT_PREFIX}${reason}`;
@@ -259,10 +283,10 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       view.show((await store.get(id))?.record, id);
     }
 
-    // The replicas are written while the push looks at the marks it introduced (conflict-marks.ts: its new families,
-    // and its key when it creates the group): a mark holding another value, or one pending, makes it settle against
-    // the store before it is acknowledged.
-    // So are the groups its new series could also belong to (series-crossings.ts).
+    // While the replicas are written, the push looks at the marks it introduced (conflict-marks.ts: its new families,
+    // and its key when it creates the group) and at the groups its new series could also belong to
+    // (series-crossings.ts): a mark holding another value or pending, or such a group exposing one of those series,
+    // makes it settle against the store before it is acknowledged.
     const [results, marks, crossings] = await Promise.all([
       writeAll(deps.replicas, commit.record),
       own ? lookUpMarks(store, introducedMarks(commit.record, acknowledgedBase(commit)?.record, own)) : NO_MARKS,
@@ -380,30 +404,6 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       missed.map((m) => m.replica),
       rejected.map((r) => r.replica),
     );
-  }
-
-  /**
-   * The version a push's new families and series are told against (its marks and crossings are looked at for what
-   * that version did not hold): the one it was built on when acknowledged. One never acknowledged (a push whose writer
-   * died after its commit, maybe before its look, then taken for dead) may have brought them unseen: nothing then.
-   */
-  function acknowledgedBase(commit: Commit): GroupEntry | undefined {
-    return commit.before && isAcknowledged(commit.before) ? commit.before : undefined;
-  }
-
-  /**
-   * The series `commit` exposes that its group's acknowledged version did not (series-crossings.ts), from the view's
-   * states where they are the records' own (the common push parses nothing here). A version built on one never
-   * acknowledged brings every series (see `acknowledgedBase`).
-   */
-  function seriesIntroducedBy(commit: Commit): SeriesByFamily {
-    const { record } = commit;
-    if (record.deleted) return new Map();
-    const state = commit.shownExact ? commit.shown : recordState(record);
-    const before = acknowledgedBase(commit);
-    if (!before || before.record.deleted) return introducedSeries(state, undefined);
-    const base = commit.previousVersion === before.record.version ? commit.previous : recordState(before.record);
-    return introducedSeries(state, base);
   }
 
   /**
