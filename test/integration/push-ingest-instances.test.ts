@@ -372,6 +372,32 @@ describe('two ingestion instances sharing one store', () => {
     },
   );
 
+  it.each<Backend>(['file', 'dynamodb'])(
+    'refuses a label value changed into the series of another group when no replica it reaches holds that group (%s)',
+    async (backend) => {
+      // `{job="a"}` first holds m{instance="y"}; then its re-push changes only the value, to m{instance="x"}, which
+      // `{job="a",instance="x"}` already exposes. Same family, same label names: nothing but a look at the series
+      // tells. The re-push reaches only the victim, restarted empty (the stable replica refuses the second instance).
+      const refusing = await closedPortUrl();
+      const { first, second, repair } = await setUp(0, { stableUrl: refusing }, backend);
+      const x = await first(put('/metrics/job/a/instance/x', 'm 1\n'));
+      expect([x.status, x.headers[MISSED_HEADER]]).toEqual([200, undefined]);
+      const y = await second(put('/metrics/job/a', 'm{instance="y"} 2\n'));
+      expect([y.status, y.headers[MISSED_HEADER]]).toEqual([200, 'pushgateway-0']);
+      await whileVictimDown(async () => undefined);
+
+      const changed = await second(put('/metrics/job/a', 'm{instance="x"} 3\n'));
+      expect([changed.status, changed.headers[REJECTED_HEADER]]).toEqual([400, undefined]);
+      expect(changed.body).toMatch(/^pushed metrics are invalid or inconsistent with existing metrics: .*"m"/);
+      expect((await store.get(groupingKeyId({ job: 'a' })))?.record.families.map((f) => f.text)).toEqual([
+        'm{instance="y"} 2\n',
+      ]);
+
+      await converges(repair, { '{"instance":"x","job":"a"}': { m: ['1'] }, '{"job":"a"}': { m: ['2'] } });
+      expect(conflicts()).toEqual([]);
+    },
+  );
+
   it('condemns a contradicting push still in flight, so of two such pushes only one is ever answered 2xx', async () => {
     // The second instance's writes to the victim vanish (they time out after 8 s: the push is in flight meanwhile).
     // Its push reaches the stable replica; the first instance's push, stamped earlier (its clock runs a minute
