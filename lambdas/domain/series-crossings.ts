@@ -32,7 +32,7 @@ import { type FamilyState, type GroupState, isGroupMetaFamily } from './pushgate
  * key's names are used), plus one record read per group its new series could belong to, usually none, at most a
  * bound past which it settles against the whole store instead (crossing-lookup.ts `MAX_CANDIDATE_READS`).
  * Not covered: a grouping label named `le` or `quantile` on a histogram or summary (its folded series drop those
- * labels before they are compared); the Pushgateway refuses such pushes for other reasons in practice.
+ * labels before they are compared); such a label would also override every bucket's `le` or quantile alike.
  */
 
 /** The store item listing every grouping-key name set in use (a mark: read strongly consistent, written by CAS). */
