@@ -187,6 +187,14 @@ export function isUnsettled(entry: GroupEntry): boolean {
   return Object.keys(entry.writers).some((token) => token.startsWith(PUSH_WRITER_PREFIX));
 }
 
+/**
+ * Whether the group may still go back to an acknowledged version the store no longer holds: a push is writing a newer
+ * version that may yet be put back (`isUnsettled`) on top of one that was acknowledged.
+ */
+export function mayBePutBack(entry: GroupEntry): boolean {
+  return acknowledgedUpTo(entry) > 0 && isUnsettled(entry);
+}
+
 /** The token prefix of a push's writer (the repair's writers begin with `repair-`). */
 export const PUSH_WRITER_PREFIX = 'push-';
 

@@ -4,7 +4,13 @@ import { markAccountedFor } from '../../domain/conflict-marks';
 import type { MetricType } from '../../domain/exposition/parser';
 import { resolveConflicts } from '../../domain/group-conflicts';
 import type { GroupRecord } from '../../domain/group-record';
-import { acknowledgedUpTo, condemnEntry, type GroupEntry, isUnsettled, type SyncTiming } from '../../domain/group-sync';
+import {
+  acknowledgedUpTo,
+  condemnEntry,
+  type GroupEntry,
+  mayBePutBack,
+  type SyncTiming,
+} from '../../domain/group-sync';
 import type { GroupView } from './group-view';
 import type { MarkClaim } from './mark-lookup';
 import { untilSettled } from './settle-wait';
@@ -43,7 +49,7 @@ export interface SettleCause {
  * (`markAccountedFor`), or the crossing look could not be made; otherwise those the crossing look named.
  */
 function unsettledHolders(entries: readonly GroupEntry[], ownId: string, cause: SettleCause): GroupEntry[] {
-  const others = entries.filter((e) => e.record.id !== ownId && acknowledgedUpTo(e) > 0 && isUnsettled(e));
+  const others = entries.filter((e) => e.record.id !== ownId && mayBePutBack(e));
   if (others.length === 0) return others;
   const records = entries.filter((e) => e.record.id !== ownId).map((e) => e.record);
   const unaccounted = cause.claims.some((claim) => !markAccountedFor(claim.name, claim.found.value, records));

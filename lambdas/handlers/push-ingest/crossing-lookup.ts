@@ -1,7 +1,7 @@
 import type { GroupStore } from '../../adapters/group-store';
 import { recordState } from '../../domain/group-conflicts';
 import type { GroupRecord } from '../../domain/group-record';
-import { acknowledgedUpTo, isUnsettled } from '../../domain/group-sync';
+import { mayBePutBack } from '../../domain/group-sync';
 import {
   crossingCandidates,
   exposesAny,
@@ -56,7 +56,7 @@ export async function lookUpCrossings(
     [...candidates].map(async ([id, series]) => {
       const entry = await store.get(id);
       if (!entry) return undefined;
-      if (isUnsettled(entry) && acknowledgedUpTo(entry) > 0) return id;
+      if (mayBePutBack(entry)) return id;
       return exposesAny(recordState(entry.record), series) ? id : undefined;
     }),
   );

@@ -116,6 +116,34 @@ describe('push-ingest handler', () => {
   const anotherInstance = (view: GroupView) =>
     makeHandler({ replicas, store, view, limits: DEFAULT_PUSH_LIMITS, timing: TIMING, logger, now: () => clock });
 
+  /** Pushes to `path` wait on every replica until the returned function is called, then find it down. */
+  const holdBack = (groupPath: string): (() => void) => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    for (const replica of replicas) replica.heldBack = { path: groupPath, gate };
+    return release;
+  };
+  /** Resolves once the store holds a record of `key`. */
+  const untilStored = (key: Record<string, string>) =>
+    eventually(
+      async () => {
+        if (!(await store.get(groupingKeyId(key)))) throw new Error('not committed yet');
+      },
+      { timeoutMs: 5000, intervalMs: 5 },
+    );
+  /** Counts the store's reads by id of the groups `counted` picks. */
+  const countGets = (counted: (id: string) => boolean) => {
+    const gets = { count: 0 };
+    const get = store.get.bind(store);
+    store.get = (id) => {
+      if (counted(id)) gets.count++;
+      return get(id);
+    };
+    return gets;
+  };
+
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-ingest-unit-'));
     replicas = [new FakeReplica('pushgateway-0'), new FakeReplica('pushgateway-1')];
@@ -273,11 +301,7 @@ describe('push-ingest handler', () => {
       expect((await handle(request('PUT', '/metrics/job/g', '# TYPE shared gauge\nshared 1\n'))).status).toBe(200);
       // The next push to g, without `shared`, reaches the replicas only once released, and then neither takes it:
       // it is put back to the acknowledged gauge.
-      let release = () => {};
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      for (const replica of replicas) replica.heldBack = { path: '/metrics/job@base64/Zw', gate };
+      const release = holdBack('/metrics/job@base64/Zw');
       const replacing = handle(request('PUT', '/metrics/job/g', 'other 1\n'));
       // An instance that has not seen g pushes `shared` as a counter. The mark says gauge, and no record in the store
       // holds it (g's is the replacement in flight): deciding now, it would win and be acknowledged beside the gauge
@@ -308,11 +332,7 @@ describe('push-ingest handler', () => {
       // `{job="a"}` exposes m{instance="x"}; `{job="a",instance="x"}` pushing `m` would expose it too. Marks do not see
       // this (same family, same type); a replica holding the first refuses the second.
       expect((await handle(request('PUT', '/metrics/job/a', 'm{instance="x"} 1\n'))).status).toBe(200);
-      let release = () => {};
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      for (const replica of replicas) replica.heldBack = { path: '/metrics/job@base64/YQ', gate };
+      const release = holdBack('/metrics/job@base64/YQ');
       const replacing = handle(request('PUT', '/metrics/job/a', 'other 1\n'));
       // The first replica refuses the stale instance's push (it still holds the acknowledged version); the second
       // takes it. The store holds the replacement in flight, which exposes no `m`: deciding now, the push would win.
@@ -322,12 +342,7 @@ describe('push-ingest handler', () => {
       const colliding = other(request('PUT', '/metrics/job/a/instance/x', 'm 2\n')).finally(() => {
         answered = true;
       });
-      await eventually(
-        async () => {
-          if (!(await store.get(groupingKeyId({ job: 'a', instance: 'x' })))) throw new Error('not committed yet');
-        },
-        { timeoutMs: 5000, intervalMs: 5 },
-      );
+      await untilStored({ job: 'a', instance: 'x' });
       // Still waiting for the replacement to settle (without the wait it was answered 200 by now).
       expect(answered).toBe(false);
       replicas[0].state = 'up';
@@ -424,12 +439,7 @@ describe('push-ingest handler', () => {
       expect((await other(request('PUT', '/metrics/job/a', 'n{instance="x"} 1\n'))).status).toBe(200);
       expect((await other(request('PUT', '/metrics/job/a', 'n{instance="x"} 2\n'))).status).toBe(200);
       expect(reads.all).toBe(0);
-      const gets = { count: 0 };
-      const get = store.get.bind(store);
-      store.get = (id) => {
-        if (id === groupingKeyId({ job: 'a', instance: 'x' })) gets.count++;
-        return get(id);
-      };
+      const gets = countGets((id) => id === groupingKeyId({ job: 'a', instance: 'x' }));
       // The same series again (new values): no look at the neighbour at all.
       expect((await other(request('PUT', '/metrics/job/a', 'n{instance="x"} 3\n'))).status).toBe(200);
       expect(gets.count).toBe(0);
@@ -438,12 +448,7 @@ describe('push-ingest handler', () => {
     it('settles against the whole store, reading no record, when its new series name more groups than it reads', async () => {
       expect((await handle(request('PUT', '/metrics/job/a/instance/h3', 'other 1\n'))).status).toBe(200);
       const reads = countFullReads();
-      const gets = { count: 0 };
-      const get = store.get.bind(store);
-      store.get = (id) => {
-        gets.count++;
-        return get(id);
-      };
+      const gets = countGets(() => true);
       const hosts = Array.from({ length: MAX_CANDIDATE_READS + 1 }, (_, i) => `m{instance="h${i}"} 1\n`).join('');
       const other = anotherInstance(new GroupView());
       expect((await other(request('PUT', '/metrics/job/a', hosts))).status).toBe(200);
@@ -456,11 +461,7 @@ describe('push-ingest handler', () => {
       expect((await handle(request('PUT', '/metrics/job/a', 'm{instance="x"} 1\n'))).status).toBe(200);
       // The next push to `a`, without `m`, reaches the replicas only once released, and then neither takes it: it is
       // put back to the acknowledged version.
-      let release = () => {};
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      for (const replica of replicas) replica.heldBack = { path: '/metrics/job@base64/YQ', gate };
+      const release = holdBack('/metrics/job@base64/YQ');
       const replacing = handle(request('PUT', '/metrics/job/a', 'other 1\n'));
       // A stale instance creates `{job="a",instance="x"}` with `m`. Both replicas take it (they check nothing); `a`'s
       // record in the store is the replacement in flight, without `m`: deciding now, it would win and be acknowledged
@@ -471,12 +472,7 @@ describe('push-ingest handler', () => {
           answered = true;
         },
       );
-      await eventually(
-        async () => {
-          if (!(await store.get(groupingKeyId({ job: 'a', instance: 'x' })))) throw new Error('not committed yet');
-        },
-        { timeoutMs: 5000, intervalMs: 5 },
-      );
+      await untilStored({ job: 'a', instance: 'x' });
       expect(answered).toBe(false);
       release();
       expect((await replacing).status).toBe(503);
