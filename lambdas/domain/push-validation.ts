@@ -81,6 +81,49 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
   return { ok: true };
 }
 
+/** Where a refusal of the grouping labels belongs (refusal-recorder.ts): the Pushgateway's own check, or ours. */
+export type GroupingLabelsResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly stage: 'parse' | 'storage'; readonly message: string };
+
+/**
+ * The grouping labels against the label each bucket or quantile carries. The Pushgateway sets every grouping label on
+ * each metric of the group (storage/diskmetricstore.go `sanitizeLabels`), so a group keyed by `quantile` gives its
+ * summaries an explicit `quantile` label, which the Pushgateway's own consistency check refuses (client_golang
+ * prometheus/registry.go `checkMetricConsistency`: "must not have an explicit \"quantile\" label"; summaries only).
+ * A group keyed by `le` gives its histograms an `le` beside each bucket's: client_golang has no such check, so the
+ * Pushgateway takes the push and exposes `x_bucket{le="5",le="1"}`, and Prometheus then refuses every scrape of that
+ * Pushgateway ("label name \"le\" is not unique: invalid sample", tsdb head_append.go), all its other groups
+ * included (both checked against Pushgateway 1.5.1 and Prometheus 2.42). Refused before anything is applied: the
+ * first as the Pushgateway words it, the second as a parse-stage refusal (no group created, as for `instance=""`).
+ */
+export function validateGroupingLabels(key: GroupingKey, pushed: readonly FamilyState[]): GroupingLabelsResult {
+  const le = key.le;
+  const quantile = key.quantile;
+  if (le === undefined && quantile === undefined) return { ok: true };
+  for (const family of pushed) {
+    if (family.seriesIds.length === 0) continue;
+    if (quantile !== undefined && family.type === 'summary') {
+      const labels = seriesIdLabels(family.seriesIds[0] ?? '').filter(([name]) => name !== 'quantile');
+      labels.push(['quantile', quantile]);
+      labels.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return {
+        ok: false,
+        stage: 'storage',
+        message: `${INCONSISTENT_PREFIX}${collectedMetric(family.name, labels)} must not have an explicit "quantile" label`,
+      };
+    }
+    if (le !== undefined && (family.type === 'histogram' || family.type === 'gauge_histogram')) {
+      return {
+        ok: false,
+        stage: 'parse',
+        message: `${INCONSISTENT_PREFIX}histogram ${family.name} in a group with the grouping label le would expose two le labels on each bucket, and Prometheus refuses every scrape of a Pushgateway exposing that (label name "le" is not unique); group by another label name`,
+      };
+    }
+  }
+  return { ok: true };
+}
+
 /**
  * Length, first and last char of a name in one number. The Pushgateway's own families are found by it and then
  * compared: a push of thousands of families hashes none of their names.

@@ -31,8 +31,8 @@ import { type FamilyState, type GroupState, isGroupMetaFamily } from './pushgate
  * store call here; one that brings new series makes one read of the registry (and one write, the first time its
  * key's names are used), plus one record read per group its new series could belong to, usually none, at most a
  * bound past which it settles against the whole store instead (crossing-lookup.ts `MAX_CANDIDATE_READS`).
- * Not covered: a grouping label named `le` or `quantile` on a histogram or summary (its folded series drop those
- * labels before they are compared); such a label would also override every bucket's `le` or quantile alike.
+ * A grouping label named `le` or `quantile` on a histogram or summary (whose folded series drop those labels before
+ * they are compared) never reaches a record: such pushes are refused (push-validation.ts `validateGroupingLabels`).
  */
 
 /** The store item listing every grouping-key name set in use (a mark: read strongly consistent, written by CAS). */

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type IngestServer, startIngestServer } from '../../lambdas/local/ingest-server';
-import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
+import { type RunningComponent, startPrometheus, startPushgateway } from '../../lib/devstack/components';
 import { freePort, type ManagedProcess, requireBinaries, startProcess } from '../../lib/devstack/processes';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { eventually } from '../support/eventually';
@@ -24,7 +24,7 @@ import {
 
 jest.setTimeout(300_000);
 
-requireBinaries(['pushgateway']);
+requireBinaries(['pushgateway', 'prometheus']);
 
 const GROUPS = 1000;
 const WRITERS = 8;
@@ -256,6 +256,86 @@ describe('refusals and races', () => {
       const groups = await groupsOn(replica.url);
       expect(groups).not.toContainEqual({ job: 'p', instance: '' });
       expect(groups).not.toContainEqual({ job: 'q' });
+    }
+  });
+
+  it('refuses a histogram in a group keyed by le, which a Pushgateway takes and Prometheus then cannot scrape', async () => {
+    const histogram =
+      '# TYPE lh_seconds histogram\nlh_seconds_bucket{le="1"} 1\nlh_seconds_bucket{le="+Inf"} 2\nlh_seconds_sum 3\nlh_seconds_count 2\n';
+    // The oracle: a Pushgateway taking the push straight, and a real Prometheus scraping it beside a replica.
+    const direct = await startPushgateway();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-le-'));
+    let prometheus: RunningComponent | undefined;
+    try {
+      expect((await send(direct.url, 'PUT', '/metrics/job/lh/le/5', histogram)).status).toBe(200);
+      const through = await send(ingest.url, 'PUT', '/metrics/job/lh/le/5', histogram);
+      expect(through.status).toBe(400);
+      expect(through.body).toMatch(/histogram lh_seconds in a group with the grouping label le/);
+      // A gauge in such a group is fine (one le label), and so is a histogram keyed by anything else.
+      expect((await send(ingest.url, 'PUT', '/metrics/job/lg/le/5', 'lg 1\n')).status).toBe(200);
+      expect((await send(ingest.url, 'PUT', '/metrics/job/lh/bound/5', histogram)).status).toBe(200);
+      for (const replica of replicas) {
+        expect(await groupsOn(replica.url)).not.toContainEqual({ job: 'lh', le: '5', instance: '' });
+      }
+      const targets = [direct, replicas[0] as RunningComponent];
+      fs.writeFileSync(
+        path.join(dir, 'prometheus.yml'),
+        JSON.stringify({
+          global: { scrape_interval: '1s' },
+          scrape_configs: targets.map((t, i) => ({
+            job_name: `pg-${i}`,
+            honor_labels: true,
+            static_configs: [{ targets: [`127.0.0.1:${t.port}`] }],
+          })),
+        }),
+      );
+      prometheus = await startPrometheus({
+        configFile: path.join(dir, 'prometheus.yml'),
+        dataDir: path.join(dir, 'data'),
+      });
+      const url = prometheus.url;
+      await eventually(
+        async () => {
+          const answer = JSON.parse((await send(url, 'GET', '/api/v1/targets')).body) as {
+            data: { activeTargets: { scrapePool: string; health: string; lastError: string }[] };
+          };
+          const health = Object.fromEntries(
+            answer.data.activeTargets.map((t) => [t.scrapePool, [t.health, t.lastError]]),
+          );
+          // Prometheus refuses the whole scrape of the Pushgateway holding it (its other groups included) ...
+          expect(health['pg-0']).toEqual(['down', 'label name "le" is not unique: invalid sample']);
+          // ... and scrapes the replica the ingestion kept it from.
+          expect(health['pg-1']).toEqual(['up', '']);
+        },
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+    } finally {
+      await prometheus?.stop();
+      await direct.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a summary in a group keyed by quantile as the Pushgateway does, leaving its trace', async () => {
+    const summary = '# TYPE lq_seconds summary\nlq_seconds{quantile="0.5"} 1\nlq_seconds_sum 3\nlq_seconds_count 2\n';
+    const direct = await startPushgateway();
+    try {
+      const expected = await send(direct.url, 'PUT', '/metrics/job/lq/quantile/5', summary);
+      const through = await send(ingest.url, 'PUT', '/metrics/job/lq/quantile/5', summary);
+      expect(expected.status).toBe(400);
+      expect(through.status).toBe(400);
+      // The same words but the metric's value, which ours leaves out as for every consistency refusal.
+      expect(through.body).toBe(expected.body.replace(/summary:<.*> > } /, '} '));
+      // The replicas hold what the Pushgateway keeps of a refused push: the group with its failure time.
+      const trace = async (url: string) =>
+        (await send(url, 'GET', '/metrics')).body
+          .split('\n')
+          .filter((line) => line.includes('job="lq"'))
+          .map((l) => l.replace(/ .*$/, ''));
+      for (const replica of replicas) expect(await trace(replica.url)).toEqual(await trace(direct.url));
+      expect(await trace(direct.url)).toContain('push_failure_time_seconds{instance="",job="lq",quantile="5"}');
+    } finally {
+      await direct.stop();
     }
   });
 

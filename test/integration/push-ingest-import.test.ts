@@ -128,3 +128,67 @@ describe('a new store imports what the replicas already hold', () => {
     expect(await exposedHistogram(first.url, 'batch_native_seconds', 'native')).toEqual(original);
   });
 });
+
+describe('a new store leaves out what no push through the ingestion could make', () => {
+  let workDir: string;
+  let replicas: RunningComponent[];
+  let ingest: IngestServer | undefined;
+
+  beforeAll(async () => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-ingest-import-le-'));
+    replicas = await Promise.all([startPushgateway(), startPushgateway()]);
+  });
+  afterAll(async () => {
+    await ingest?.close();
+    await Promise.all((replicas ?? []).map((r) => r.stop()));
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('starts beside a replica holding a histogram grouped by le, imports the rest, and says which group it left', async () => {
+    const [first, second] = replicas as [RunningComponent, RunningComponent];
+    // Straight to the first replica, which takes it (Pushgateway 1.5.1 has no check for it) and exposes each bucket
+    // with two le labels, as its protobuf /metrics carries the grouping label beside the bucket bounds.
+    const poisoned = await fetch(`${first.url}/metrics/job/lh/le/5`, {
+      method: 'PUT',
+      body: '# TYPE lh_seconds histogram\nlh_seconds_bucket{le="1"} 1\nlh_seconds_bucket{le="+Inf"} 2\nlh_seconds_sum 3\nlh_seconds_count 2\n',
+    });
+    expect(poisoned.status).toBe(200);
+    expect(await (await fetch(`${first.url}/metrics`)).text()).toContain(
+      'lh_seconds_bucket{instance="",job="lh",le="5",le="1"} 1\n',
+    );
+    expect((await fetch(`${first.url}/metrics/job/kept`, { method: 'PUT', body: 'kept_total 4\n' })).status).toBe(200);
+
+    const errors: { message: string; extra: unknown }[] = [];
+    ingest = await startIngestServer({
+      pushgateways: [first.url, second.url],
+      storeFile: path.join(workDir, 'store.jsonl'),
+      repairIntervalMs: 200,
+      logger: { info() {}, warn() {}, error: (message, extra) => errors.push({ message, extra }) },
+    });
+    expect(await ingest.store.get(groupingKeyId({ job: 'lh', le: '5' }))).toBeUndefined();
+    expect((await ingest.store.get(groupingKeyId({ job: 'kept' })))?.record.families.map((f) => f.name)).toEqual([
+      'kept_total',
+    ]);
+    expect(errors).toEqual([
+      {
+        message: 'a replica holds a group the ingestion refuses; not imported',
+        extra: expect.objectContaining({
+          group: { job: 'lh', le: '5' },
+          reason: expect.stringMatching(/histogram lh_seconds in a group with the grouping label le/),
+        }),
+      },
+    ]);
+    // Serving: a push is acknowledged, and the second replica gets the imported group, never the one left out.
+    const pushed = await fetch(`${ingest.url}/metrics/job/after`, { method: 'PUT', body: 'after_total 1\n' });
+    expect(pushed.status).toBe(200);
+    await eventually(
+      async () => {
+        const text = await (await fetch(`${second.url}/metrics`)).text();
+        expect(text).toContain('kept_total{instance="",job="kept"} 4\n');
+        expect(text).toContain('after_total{instance="",job="after"} 1\n');
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    expect(await (await fetch(`${second.url}/metrics`)).text()).not.toContain('job="lh"');
+  });
+});

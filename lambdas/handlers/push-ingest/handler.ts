@@ -29,7 +29,12 @@ import {
 import { formatGroupingPath, type GroupingKey, groupingKeyId, parseGroupingPath } from '../../domain/grouping-key';
 import { checkGroupSize, checkPushLimits, type PushLimits } from '../../domain/push-limits';
 import { REFUSAL_MARKER_METRIC } from '../../domain/push-refusal';
-import { INCONSISTENT_PREFIX, validateConsistency, validatePushBody } from '../../domain/push-validation';
+import {
+  INCONSISTENT_PREFIX,
+  validateConsistency,
+  validateGroupingLabels,
+  validatePushBody,
+} from '../../domain/push-validation';
 import {
   applyPush,
   cleanRequestPath,
@@ -209,6 +214,8 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       const bodyCheck = validatePushBody(body.families);
       if (!bodyCheck.ok) return badRequest('storage', bodyCheck.message);
       pushState = { key, families: pushedFamilies(body.families, key) };
+      const grouping = validateGroupingLabels(key, pushState.families);
+      if (!grouping.ok) return badRequest(grouping.stage, grouping.message);
       families = storedFamilies(body.families);
       notes.series = seriesOf(families);
     }

@@ -8,7 +8,7 @@ import {
 } from '../../adapters/pushgateway';
 import { decodePushBody } from '../../domain/exposition/decode';
 import { type GroupFamilies, splitByGroup } from '../../domain/exposition/group-split';
-import { type MetricType, parseExposition } from '../../domain/exposition/parser';
+import { type MetricFamily, type MetricType, parseExposition } from '../../domain/exposition/parser';
 import { delimitedBody } from '../../domain/exposition/protobuf-encode';
 import { resolveConflicts, resolvedRecord } from '../../domain/group-conflicts';
 import { type GroupRecord, PROTOBUF_DELIMITED, type StoredFamily, storedFamilies } from '../../domain/group-record';
@@ -23,6 +23,8 @@ import {
   type SyncTiming,
 } from '../../domain/group-sync';
 import { formatGroupingPath, groupingKeyId } from '../../domain/grouping-key';
+import { validateGroupingLabels } from '../../domain/push-validation';
+import { pushedFamilies } from '../../domain/pushgateway-semantics';
 import { canonicalJson, newestCopies } from '../../domain/reconciliation';
 import type { Logger } from '../push-ingest/handler';
 import { syncGroup } from '../push-ingest/replica-writes';
@@ -388,17 +390,40 @@ async function exposedGroups(
   }
 }
 
-/** A group's families as a record holds them: from the protobuf exposition when read, else from the API as text. */
+/**
+ * A group's families as a record holds them: from the protobuf exposition when read, else from the API as text.
+ * Undefined for a group no push through the ingestion could have made (validateGroupingLabels: a histogram in a group
+ * keyed by `le`, which makes Prometheus refuse every scrape of the replica): left out of the store, so the
+ * ingestion starts and the replica's next resynchronisation drops it, and logged so the operator can delete it now.
+ */
 function importedFamilies(
   group: StoredGroup,
   exposed: GroupFamilies | undefined,
   logger: Logger,
 ): StoredFamily[] | undefined {
+  const families = decodedFamilies(group, exposed, logger);
+  if (families === undefined) return undefined;
+  const grouping = validateGroupingLabels(group.key, pushedFamilies(families, group.key));
+  if (!grouping.ok) {
+    logger.error('a replica holds a group the ingestion refuses; not imported', {
+      group: group.key,
+      reason: grouping.message,
+    });
+    return undefined;
+  }
+  return storedFamilies(families);
+}
+
+function decodedFamilies(
+  group: StoredGroup,
+  exposed: GroupFamilies | undefined,
+  logger: Logger,
+): MetricFamily[] | undefined {
   if (exposed && exposed.messages.length > 0) {
     const decoded = decodePushBody(PROTOBUF_DELIMITED, undefined, delimitedBody(exposed.messages), {
       maxDecodedBytes: Number.MAX_SAFE_INTEGER,
     });
-    if (decoded.ok) return storedFamilies(decoded.families);
+    if (decoded.ok) return decoded.families;
     logger.warn('a group read as protobuf does not decode; importing it as text', {
       group: group.key,
       error: decoded.message,
@@ -409,7 +434,7 @@ function importedFamilies(
     logger.error('could not import a group from a replica', { group: group.key, error: parsed.error.message });
     return undefined;
   }
-  return storedFamilies(parsed.families);
+  return parsed.families;
 }
 
 async function forEachConcurrently<T>(

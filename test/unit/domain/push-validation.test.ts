@@ -1,5 +1,5 @@
 import { parseExposition } from '../../../lambdas/domain/exposition/parser';
-import { validateConsistency, validatePushBody } from '../../../lambdas/domain/push-validation';
+import { validateConsistency, validateGroupingLabels, validatePushBody } from '../../../lambdas/domain/push-validation';
 import {
   applyPush,
   formatLabelSetId,
@@ -151,5 +151,40 @@ describe('validateConsistency', () => {
       { job: 'j' },
     );
     expect(pushed.map((f) => f.seriesIds.map(formatLabelSetId))).toEqual([['{a="1",instance="",job="j"}']]);
+  });
+});
+
+describe('validateGroupingLabels', () => {
+  const HISTOGRAM = '# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n';
+  const SUMMARY = '# TYPE s summary\ns{quantile="0.5",stage="load"} 1\ns_sum 1\ns_count 1\n';
+  const check = (key: Record<string, string>, text: string) =>
+    validateGroupingLabels(key, pushedFamilies(families(text), key));
+
+  it('refuses a summary in a group keyed by quantile in the Pushgateway words (storage stage: it refuses it too)', () => {
+    expect(check({ job: 'j', quantile: '5' }, `g 1\n${SUMMARY}`)).toEqual({
+      ok: false,
+      stage: 'storage',
+      message:
+        'pushed metrics are invalid or inconsistent with existing metrics: collected metric "s" { label:<name:"instance" value:"" > label:<name:"job" value:"j" > label:<name:"quantile" value:"5" > label:<name:"stage" value:"load" > } must not have an explicit "quantile" label',
+    });
+  });
+
+  it('refuses a histogram in a group keyed by le at the parse stage (the Pushgateway takes it; Prometheus cannot scrape it)', () => {
+    const result = check({ job: 'j', le: '5' }, HISTOGRAM);
+    expect(result).toMatchObject({ ok: false, stage: 'parse' });
+    expect(result.ok ? '' : result.message).toMatch(
+      /^pushed metrics are invalid or inconsistent with existing metrics: histogram h in a group with the grouping label le .*label name "le" is not unique/,
+    );
+  });
+
+  it('takes every other combination: le on gauges and summaries, quantile on gauges and histograms, no such key', () => {
+    expect(check({ job: 'j', le: '5' }, `g 1\n${SUMMARY}`)).toEqual({ ok: true });
+    expect(check({ job: 'j', quantile: '5' }, `g 1\n${HISTOGRAM}`)).toEqual({ ok: true });
+    expect(check({ job: 'j', instance: 'i' }, `${HISTOGRAM}${SUMMARY}`)).toEqual({ ok: true });
+  });
+
+  it('takes a histogram or summary that has no sample (a HELP/TYPE alone adds nothing to the group)', () => {
+    expect(check({ job: 'j', le: '5' }, '# TYPE h histogram\n')).toEqual({ ok: true });
+    expect(check({ job: 'j', quantile: '5' }, '# TYPE s summary\n')).toEqual({ ok: true });
   });
 });
