@@ -1,4 +1,4 @@
-import { jobRelabelings, scrapeJobName } from '../contract/operator-jobs';
+import { jobRelabelings, scrapeJobName, toRelabelConfig } from '../contract/operator-jobs';
 import type { RelabelConfig } from '../contract/relabel';
 import type { KubernetesObject } from '../k8s/types';
 
@@ -29,11 +29,13 @@ export interface ScrapeConfig {
   readonly metrics_path: string;
   readonly static_configs: readonly { targets: string[]; labels: Record<string, string> }[];
   readonly relabel_configs: readonly RelabelConfig[];
+  readonly metric_relabel_configs: readonly RelabelConfig[];
 }
 
 interface Endpoint {
   readonly path?: string;
   readonly honorLabels?: boolean;
+  readonly metricRelabelings?: readonly Record<string, unknown>[];
 }
 
 /**
@@ -78,6 +80,8 @@ export function localScrapeConfigs(
         },
       })),
       relabel_configs: [...discovery, ...jobRelabelings(monitor, 0)],
+      // As the operator writes them (pkg/prometheus/promcfg.go): the Pushgateway's replica label, kept metrics.
+      metric_relabel_configs: (endpoint.metricRelabelings ?? []).map(toRelabelConfig),
     });
   }
   return configs;

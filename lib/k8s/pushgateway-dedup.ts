@@ -31,24 +31,37 @@ const POD_NAME = 'pushgateway-[0-9]+';
 /**
  * Target relabeling: `job` set explicitly (the metric relabeling tells the Pushgateway's own series by it; the
  * operator would otherwise use the Service name), `instance` = the pod name (stable, and recognisable again in
- * the metric relabeling).
+ * the metric relabeling), and {@link PUSHGATEWAY_REPLICA_LABEL} = the pod name. The replica label is a target label
+ * of its own, not copied from `pod` later: with `honor_labels` a pushed `pod` (a CronJob pushing its pod name) wins
+ * over the target's, so a copy would give both replicas' series the job's pod as replica (one series in
+ * Prometheus, two targets writing it) and drop the job's label (checked with Prometheus 2.42,
+ * test/integration/pushgateway-dedup.test.ts). A push carrying a label of that name would override it the same way:
+ * the name is reserved (docs/metrics-conventions.md).
  */
 export function pushgatewayTargetRelabelings(selfJob: string): OperatorRelabeling[] {
   return [
     { action: 'replace', targetLabel: 'job', replacement: selfJob },
     { action: 'replace', sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'instance' },
+    { action: 'replace', sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: PUSHGATEWAY_REPLICA_LABEL },
   ];
 }
 
 /**
- * Metric relabeling, per scraped series (after honor_labels): pushed series get `pushgateway_replica=<pod>` and
- * lose the per-replica `pod` and target `instance`; the Pushgateway's own series (`job="<selfJob>"`) keep theirs.
+ * Metric relabeling, per scraped series (after honor_labels): the Pushgateway's own series (`job="<selfJob>"`) lose
+ * the replica label and keep their `pod` and `instance`; pushed series keep the replica label and lose the target's
+ * `pod` and `instance` (the replica's pod name), while a `pod` or `instance` the group was pushed with stays.
  */
 export function pushgatewayMetricRelabelings(selfJob: string): OperatorRelabeling[] {
   const escaped = selfJob.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const targetsOwn = (label: 'pod' | 'instance'): OperatorRelabeling => ({
+    action: 'replace',
+    sourceLabels: [PUSHGATEWAY_REPLICA_LABEL, label],
+    separator: ';',
+    regex: `.+;${POD_NAME}`,
+    targetLabel: label,
+    replacement: '',
+  });
   return [
-    // Every series: the replica label from the scraped pod.
-    { action: 'replace', sourceLabels: ['pod'], targetLabel: PUSHGATEWAY_REPLICA_LABEL },
     // The Pushgateway's own metrics: no replica label (an empty value removes the label).
     {
       action: 'replace',
@@ -57,17 +70,9 @@ export function pushgatewayMetricRelabelings(selfJob: string): OperatorRelabelin
       targetLabel: PUSHGATEWAY_REPLICA_LABEL,
       replacement: '',
     },
-    // Pushed series (replica label set): drop the per-replica pod...
-    { action: 'replace', sourceLabels: [PUSHGATEWAY_REPLICA_LABEL], regex: '.+', targetLabel: 'pod', replacement: '' },
-    // ...and the target's instance (the pod name); an instance the group was pushed with is kept.
-    {
-      action: 'replace',
-      sourceLabels: [PUSHGATEWAY_REPLICA_LABEL, 'instance'],
-      separator: ';',
-      regex: `.+;${POD_NAME}`,
-      targetLabel: 'instance',
-      replacement: '',
-    },
+    // Pushed series (replica label still set): the per-replica pod and instance the target gave them go.
+    targetsOwn('pod'),
+    targetsOwn('instance'),
   ];
 }
 

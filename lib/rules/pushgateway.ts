@@ -1,12 +1,16 @@
 import { COMPACTOR_PUSH_JOB } from '../../lambdas/domain/compactor-metrics';
+import { PUSHGATEWAY_REPLICA_LABEL } from '../k8s/replica-labels';
 import { series } from './builders';
 import { BATCH_JOB_INTERVAL_METRIC, JOBS } from './conventions';
 import type { RuleFileSpec } from './types';
 
 const job = JOBS.pushgateway;
 const pgw = { job, pod: 'pushgateway-0' };
-/** A pushed group as Prometheus sees it with `honor_labels: true`: the group's own job, the scraped pod. */
-const batch = { job: 'nightly-export', pod: 'pushgateway-0' };
+/**
+ * A pushed group as Prometheus sees it (`honor_labels: true`, then the monitor's relabelings, k8s/pushgateway-dedup.ts):
+ * the group's own job, the replica as `pushgateway_replica`, no `pod` (the replica's pod name is dropped).
+ */
+const batch = { job: 'nightly-export', [PUSHGATEWAY_REPLICA_LABEL]: 'pushgateway-0' };
 
 /** The Pushgateways and the batch jobs that push to them. */
 export function pushgatewayRules(): RuleFileSpec {
@@ -65,8 +69,7 @@ export function pushgatewayRules(): RuleFileSpec {
             for: '5m',
             severity: 'warning',
             summary: 'The last push of batch job {{ $labels.job }} failed',
-            description:
-              "The Pushgateway {{ $labels.pod }} recorded a failed push for {{ $labels.job }} after its last successful one: the job's latest results are missing.",
+            description: `The Pushgateway {{ $labels.${PUSHGATEWAY_REPLICA_LABEL} }} recorded a failed push for {{ $labels.job }} after its last successful one: the job's latest results are missing.`,
             test: {
               firing: [
                 series('push_time_seconds', batch, '100x40'),

@@ -79,6 +79,11 @@ beforeAll(async () => {
     'job/etl/instance/worker-a',
     '# TYPE greenlang_report_rows_total counter\ngreenlang_report_rows_total 5\n',
   );
+  // A CronJob's pod pushing its own pod name (a grouping label Kubernetes batch jobs often use).
+  await pushToEvery(
+    'job/cleanup/pod/cleanup-28391',
+    '# TYPE greenlang_report_rows_total counter\ngreenlang_report_rows_total 2\n',
+  );
   const port = await freePort();
   // What the operator generates for each ServiceMonitor target, then the monitor's own relabelings.
   const operatorTargetLabels = (pod: string) => [
@@ -109,7 +114,7 @@ beforeAll(async () => {
   );
   prometheus = await startPrometheus({ configFile: path.join(dir, 'prometheus.yml'), port });
   await eventually(async () => {
-    if ((await query('greenlang_report_rows_total')).length < 4) throw new Error('both Pushgateways not scraped yet');
+    if ((await query('greenlang_report_rows_total')).length < 6) throw new Error('both Pushgateways not scraped yet');
     if ((await query(`up{job="${JOBS.pushgateway}"} == 1`)).length < 2) throw new Error('targets not up');
   });
 }, 60_000);
@@ -123,23 +128,27 @@ afterAll(async () => {
 describe('pushed series across two Pushgateways', () => {
   it('are identical but for pushgateway_replica, so sum() after Thanos dedup counts each push once', async () => {
     const rows = await query('greenlang_report_rows_total');
-    // Two replicas × two groups, each copy carrying its replica.
+    // Two replicas × three groups, each copy carrying its replica.
     expect(rows.map((s) => s.metric[PUSHGATEWAY_REPLICA_LABEL]).sort()).toEqual([
       'pushgateway-0',
       'pushgateway-0',
+      'pushgateway-0',
+      'pushgateway-1',
       'pushgateway-1',
       'pushgateway-1',
     ]);
-    for (const s of rows) expect(s.metric.pod).toBeUndefined();
+    // The replica's pod name is gone; a pod label the job pushed is the job's own and stays.
+    expect(rows.map((s) => s.metric.pod ?? '-').sort()).toEqual(['-', '-', '-', '-', 'cleanup-28391', 'cleanup-28391']);
     // Without dedup (one Prometheus, no Thanos) a plain sum doubles...
-    expect(sum(rows)).toBe(30);
-    // ...with Thanos Query's replica labels it is right: 10 + 5.
+    expect(sum(rows)).toBe(34);
+    // ...with Thanos Query's replica labels it is right: 10 + 5 + 2.
     const deduplicated = deduplicate(rows);
     expect(deduplicated.map((s) => s.metric).sort((a, b) => String(a.job).localeCompare(String(b.job)))).toEqual([
+      expect.objectContaining({ job: 'cleanup', pod: 'cleanup-28391' }),
       expect.objectContaining({ job: 'etl', instance: 'worker-a' }),
       expect.not.objectContaining({ instance: expect.anything() }),
     ]);
-    expect(sum(deduplicated)).toBe(15);
+    expect(sum(deduplicated)).toBe(17);
   });
 
   it('keeps the Pushgateways’ own metrics per replica (each its own counter, never merged)', async () => {

@@ -14,10 +14,14 @@ describe.each(ENVIRONMENTS)('replica labels in %s', (env) => {
   const queryLabels = flagValues(queryArgs, '--query.replica-label');
 
   // What each HA pair adds per pod: Prometheus its replicaExternalLabelName; the operator gives every ThanosRuler
-  // pod `thanos_ruler_replica` (fixed name, not configurable); the Pushgateway monitor's metric relabeling gives
-  // every pushed series `pushgateway_replica` (lib/k8s/pushgateway-dedup.ts).
+  // pod `thanos_ruler_replica` (fixed name, not configurable); the Pushgateway monitor's target relabeling gives
+  // every Pushgateway target `pushgateway_replica` = its pod name, which pushed series keep
+  // (lib/k8s/pushgateway-dedup.ts).
   const pushgatewayMonitor = find(objects, 'ServiceMonitor', 'pushgateway');
-  const pushgatewayLabel = pushgatewayMonitor.spec.endpoints[0].metricRelabelings[0].targetLabel;
+  const fromPodName = (pushgatewayMonitor.spec.endpoints[0].relabelings as Record<string, unknown>[]).filter(
+    (r) => JSON.stringify(r.sourceLabels) === '["__meta_kubernetes_pod_name"]' && r.targetLabel !== 'instance',
+  );
+  const pushgatewayLabel = fromPodName.length === 1 ? fromPodName[0]?.targetLabel : fromPodName;
   const addedByReplicas = [prometheus.spec.replicaExternalLabelName, RULER_REPLICA_LABEL, pushgatewayLabel];
 
   it('the Pushgateway replica label is the one the Pushgateway monitor sets', () => {
