@@ -319,9 +319,15 @@ export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store'
   const listingOf = new Map<StoredGroup, Listing>();
   for (const listing of listings) for (const group of listing.groups) listingOf.set(group, listing);
   let imported = 0;
+  /** Groups left out because no push through the ingestion could make them (`importedFamilies`). */
+  const refused = new Set<string>();
   for (const group of newestCopies(listings.map((l) => l.groups))) {
     const id = groupingKeyId(group.key);
     const families = importedFamilies(group, listingOf.get(group)?.split?.get(id), deps.logger);
+    if (families === 'refused') {
+      refused.add(id);
+      continue;
+    }
     if (families === undefined || families.length === 0) continue; // unreadable, or only the record of a failed push
     // Replicas holding this very content hold version 1: nothing was written through the store yet.
     const content = canonicalJson(group.raw);
@@ -346,7 +352,12 @@ export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store'
     if (await deps.store.put(entry, undefined)) imported++;
   }
   if (fresh) {
-    for (const listing of listings) await deps.store.putMeta(incarnationKey(listing.replica), listing.incarnation);
+    for (const listing of listings) {
+      // A replica holding a refused group is left unknown: the first pass resynchronises it, which drops the group
+      // (no record has it) and so lets Prometheus scrape the replica again.
+      if (listing.groups.some((g) => refused.has(groupingKeyId(g.key)))) continue;
+      await deps.store.putMeta(incarnationKey(listing.replica), listing.incarnation);
+    }
   }
   await deps.store.putMeta(INITIALIZED, new Date().toISOString());
   deps.logger.info('repair store initialised from the replicas', { imported });
@@ -391,25 +402,25 @@ async function exposedGroups(
 }
 
 /**
- * A group's families as a record holds them: from the protobuf exposition when read, else from the API as text.
- * Undefined for a group no push through the ingestion could have made (validateGroupingLabels: a histogram in a group
- * keyed by `le`, which makes Prometheus refuse every scrape of the replica): left out of the store, so the
- * ingestion starts and the replica's next resynchronisation drops it, and logged so the operator can delete it now.
+ * A group's families as a record holds them: from the protobuf exposition when read, else from the API as text;
+ * undefined when unreadable. `refused` for a group no push through the ingestion could have made
+ * (validateGroupingLabels: a histogram in a group keyed by `le`, which makes Prometheus refuse every scrape of the
+ * replica): left out of the store, so the ingestion starts, and logged; the replica's resynchronisation drops it.
  */
 function importedFamilies(
   group: StoredGroup,
   exposed: GroupFamilies | undefined,
   logger: Logger,
-): StoredFamily[] | undefined {
+): StoredFamily[] | 'refused' | undefined {
   const families = decodedFamilies(group, exposed, logger);
   if (families === undefined) return undefined;
   const grouping = validateGroupingLabels(group.key, pushedFamilies(families, group.key));
   if (!grouping.ok) {
-    logger.error('a replica holds a group the ingestion refuses; not imported', {
+    logger.error('a replica holds a group the ingestion refuses; not imported, and dropped from the replica', {
       group: group.key,
       reason: grouping.message,
     });
-    return undefined;
+    return 'refused';
   }
   return storedFamilies(families);
 }
