@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type LocalStack, startLocalStack } from '../../lib/devstack/local-stack';
 import type { Restartable } from '../../lib/devstack/local-targets';
+import { labelsTemplatesMiss } from '../support/alert-templates';
 import { eventually } from '../support/eventually';
 
 /**
@@ -62,6 +63,8 @@ async function firing(name: string, labels: Record<string, string>): Promise<voi
     },
     { timeoutMs: 90_000, intervalMs: 500 },
   );
+  // Its summary and description name only labels it has.
+  expect(await labelsTemplatesMiss(stack.endpoints.prometheus, name)).toEqual([]);
 }
 
 async function resolved(name: string, labels: Record<string, string>): Promise<void> {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type LocalStack, startLocalStack } from '../../lib/devstack/local-stack';
+import { labelsTemplatesMiss } from '../support/alert-templates';
 import { eventually } from '../support/eventually';
 
 /**
@@ -67,6 +68,7 @@ describe('alerts on refused pushes through the ingestion, on the local loop', ()
     // replica's pod name is not theirs.
     expect(lastPushFailed.map((a) => a.labels.pushgateway_replica).sort()).toEqual(['pushgateway-0', 'pushgateway-1']);
     for (const alert of lastPushFailed) expect(alert.labels.pod).toBeUndefined();
+    expect(await labelsTemplatesMiss(stack.endpoints.prometheus, 'PushgatewayLastPushFailed')).toEqual([]);
 
     const pushErrors = await eventually(
       async () => {
@@ -81,6 +83,7 @@ describe('alerts on refused pushes through the ingestion, on the local loop', ()
       { timeoutMs: 120_000, intervalMs: 1000 },
     );
     expect(pushErrors.map((a) => a.labels.pod).sort()).toEqual(['pushgateway-0', 'pushgateway-1']);
+    expect(await labelsTemplatesMiss(stack.endpoints.prometheus, 'PushgatewayPushErrors')).toEqual([]);
 
     // The job whose pushes all succeeded raises nothing.
     expect((await firing(stack, 'PushgatewayLastPushFailed')).filter((a) => a.labels.job === 'healthy-batch')).toEqual(
