@@ -7,8 +7,8 @@ import { PUSHGATEWAY_REPLICA_LABEL } from './replica-labels';
  * the target's `instance` in). The monitor's relabelings make the copies identical except for ONE label,
  * {@link PUSHGATEWAY_REPLICA_LABEL}, which Thanos Query drops when it deduplicates (`--query.replica-label`).
  *
- * The Pushgateway's own metrics (`job` = the monitor's job) are left as they are: each replica's request counters
- * are different series and must not be merged.
+ * The Pushgateway's own metrics (`job` = the monitor's job) keep their `pod` and `instance` and get no replica
+ * label: each replica's request counters are different series and must not be merged.
  *
  * `replacement: ''` must reach Prometheus as written (an empty value removes the label): the operator's
  * RelabelConfig.Replacement is a pointer and pkg/prometheus/promcfg.go writes it whenever it is set, empty or not;

@@ -15,8 +15,9 @@ export const PROMETHEUS_REPLICA_LABEL = 'prometheus_replica';
 export const RULER_REPLICA_LABEL = 'thanos_ruler_replica';
 
 /**
- * Added to every series PUSHED to a Pushgateway replica (its pod name), by the Pushgateway monitor's metric
- * relabeling (lib/k8s/pushgateway-dedup.ts): both replicas hold the same pushed groups, and Thanos Query keeps one.
+ * Carried by every series PUSHED to a Pushgateway replica (its pod name): a target label of the Pushgateway monitor,
+ * removed from the Pushgateways' own series by its metric relabeling (lib/k8s/pushgateway-dedup.ts). Both replicas
+ * hold the same pushed groups, and Thanos Query keeps one.
  */
 export const PUSHGATEWAY_REPLICA_LABEL = 'pushgateway_replica';
 
