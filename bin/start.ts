@@ -183,6 +183,13 @@ async function main(): Promise<void> {
   for (const component of stack.components) {
     void component.exited.then((code) => {
       if (stopping) return;
+      // A terminal signals the whole process group (Ctrl-C, closing it): a component may die of it before this
+      // script's own handler runs. That is a stop, not a crash.
+      const signal = component.child.signalCode;
+      if (signal === 'SIGHUP' || signal === 'SIGINT' || signal === 'SIGTERM') {
+        void shutdown(0, `${signal} to ${component.name}`);
+        return;
+      }
       process.stderr.write(`${component.name} exited (${code}):\n${component.output().slice(-2000)}\n`);
       void shutdown(1, `${component.name} exited`);
     });
