@@ -72,23 +72,35 @@ async function exposedHistogram(
   return undefined;
 }
 
-describe('a new store imports what the replicas already hold', () => {
-  let workDir: string;
-  let replicas: RunningComponent[];
-  let ingest: IngestServer | undefined;
+/**
+ * Two empty Pushgateways and a work folder for one describe block, and the ingestion its test starts (closed after
+ * it): a store used for the first time in front of them.
+ */
+interface FreshReplicas {
+  workDir: string;
+  replicas: [RunningComponent, RunningComponent];
+  ingest: IngestServer | undefined;
+}
 
+function freshReplicas(prefix: string): FreshReplicas {
+  const run = {} as FreshReplicas;
   beforeAll(async () => {
-    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-ingest-import-'));
-    replicas = await Promise.all([startPushgateway(), startPushgateway()]);
+    run.workDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    run.replicas = await Promise.all([startPushgateway(), startPushgateway()]);
   });
   afterAll(async () => {
-    await ingest?.close();
-    await Promise.all((replicas ?? []).map((r) => r.stop()));
-    fs.rmSync(workDir, { recursive: true, force: true });
+    await run.ingest?.close();
+    await Promise.all((run.replicas ?? []).map((r) => r.stop()));
+    fs.rmSync(run.workDir, { recursive: true, force: true });
   });
+  return run;
+}
+
+describe('a new store imports what the replicas already hold', () => {
+  const run = freshReplicas('gl-ingest-import-');
 
   it('keeps a native histogram pushed straight to one replica, and fills the other with it', async () => {
-    const [first, second] = replicas as [RunningComponent, RunningComponent];
+    const [first, second] = run.replicas;
     // Pushed before the ingestion exists: to the first replica only, one protobuf group and one text group.
     const pushed = await fetch(`${first.url}/metrics/job/native/instance/a`, {
       method: 'PUT',
@@ -104,11 +116,12 @@ describe('a new store imports what the replicas already hold', () => {
     const original = await exposedHistogram(first.url, 'batch_native_seconds', 'native');
     expect(original?.histogram?.schema).toBe(3); // the replica holds it as a native histogram
 
-    ingest = await startIngestServer({
+    const ingest = await startIngestServer({
       pushgateways: [first.url, second.url],
-      storeFile: path.join(workDir, 'store.jsonl'),
+      storeFile: path.join(run.workDir, 'store.jsonl'),
       repairIntervalMs: 200,
     });
+    run.ingest = ingest;
     // The record holds the family as protobuf, native fields included.
     const record = (await ingest.store.get(groupingKeyId({ job: 'native', instance: 'a' })))?.record;
     expect(record?.families.map((f) => [f.name, f.type, f.protobuf !== undefined])).toEqual([
@@ -130,22 +143,10 @@ describe('a new store imports what the replicas already hold', () => {
 });
 
 describe('a new store leaves out what no push through the ingestion could make', () => {
-  let workDir: string;
-  let replicas: RunningComponent[];
-  let ingest: IngestServer | undefined;
-
-  beforeAll(async () => {
-    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-ingest-import-le-'));
-    replicas = await Promise.all([startPushgateway(), startPushgateway()]);
-  });
-  afterAll(async () => {
-    await ingest?.close();
-    await Promise.all((replicas ?? []).map((r) => r.stop()));
-    fs.rmSync(workDir, { recursive: true, force: true });
-  });
+  const run = freshReplicas('gl-ingest-import-le-');
 
   it('starts beside a replica holding a histogram grouped by le, imports the rest, and drops that group from it', async () => {
-    const [first, second] = replicas as [RunningComponent, RunningComponent];
+    const [first, second] = run.replicas;
     // Straight to the first replica, which takes it (Pushgateway 1.5.1 has no check for it) and exposes each bucket
     // with two le labels, as its protobuf /metrics carries the grouping label beside the bucket bounds.
     const poisoned = await fetch(`${first.url}/metrics/job/lh/le/5`, {
@@ -159,12 +160,13 @@ describe('a new store leaves out what no push through the ingestion could make',
     expect((await fetch(`${first.url}/metrics/job/kept`, { method: 'PUT', body: 'kept_total 4\n' })).status).toBe(200);
 
     const errors: { message: string; extra: unknown }[] = [];
-    ingest = await startIngestServer({
+    const ingest = await startIngestServer({
       pushgateways: [first.url, second.url],
-      storeFile: path.join(workDir, 'store.jsonl'),
+      storeFile: path.join(run.workDir, 'store.jsonl'),
       repairIntervalMs: 200,
       logger: { info() {}, warn() {}, error: (message, extra) => errors.push({ message, extra }) },
     });
+    run.ingest = ingest;
     expect(await ingest.store.get(groupingKeyId({ job: 'lh', le: '5' }))).toBeUndefined();
     expect((await ingest.store.get(groupingKeyId({ job: 'kept' })))?.record.families.map((f) => f.name)).toEqual([
       'kept_total',

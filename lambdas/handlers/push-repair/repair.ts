@@ -355,7 +355,8 @@ export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store'
     for (const listing of listings) {
       // A replica holding a refused group is left unknown: the first pass resynchronises it, which drops the group
       // (no record has it) and so lets Prometheus scrape the replica again.
-      if (listing.groups.some((g) => refused.has(groupingKeyId(g.key)))) continue;
+      const held = copies.get(listing.replica);
+      if ([...refused].some((id) => held?.has(id))) continue;
       await deps.store.putMeta(incarnationKey(listing.replica), listing.incarnation);
     }
   }
