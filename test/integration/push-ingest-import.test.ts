@@ -72,16 +72,16 @@ async function exposedHistogram(
   return undefined;
 }
 
-/**
- * Two empty Pushgateways and a work folder for one describe block, and the ingestion its test starts (closed after
- * it): a store used for the first time in front of them.
- */
 interface FreshReplicas {
   workDir: string;
   replicas: [RunningComponent, RunningComponent];
   ingest: IngestServer | undefined;
 }
 
+/**
+ * Two empty Pushgateways and a work folder for one describe block, and the ingestion its test starts (closed after
+ * it): a store used for the first time in front of them.
+ */
 function freshReplicas(prefix: string): FreshReplicas {
   const run = {} as FreshReplicas;
   beforeAll(async () => {
