@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { type ForwardedPush, type PushgatewayReplica, pushgatewayReplica } from '../../lambdas/adapters/pushgateway';
 import { startPushgateway } from '../../lib/devstack/components';
 
 /**
@@ -193,10 +194,7 @@ export function differences(expected: GroupsState, actual: GroupsState): string[
  * A TCP proxy that passes requests through at once and holds the answers to PUT, POST and DELETE back for
  * `delayMs` (reads pass): a replica that applies a push but answers after the ingestion stopped waiting.
  */
-export function startSlowProxy(
-  upstreamPort: number,
-  delayMs: number,
-): Promise<{ url: string; close(): Promise<void> }> {
+export function startSlowProxy(upstreamPort: number, delayMs: number): Promise<WriteProxy> {
   return startWriteProxy(upstreamPort, { answerDelayMs: delayMs });
 }
 
@@ -204,28 +202,53 @@ export function startSlowProxy(
  * A TCP proxy that passes reads (GET) and swallows writes (PUT, POST, DELETE): never forwarded, never answered, as a
  * replica behind a link that dropped mid-request. The writer's request times out ('unknown').
  */
-export function blackHoleWrites(upstreamPort: number): Promise<{ url: string; close(): Promise<void> }> {
+export function blackHoleWrites(upstreamPort: number): Promise<WriteProxy> {
   return startWriteProxy(upstreamPort, { swallow: true });
+}
+
+/**
+ * A TCP proxy that passes requests through and, when the replica answers a PUT, POST or DELETE, resets the
+ * connection instead of passing the answer on (reads pass): a replica that applied the write, then a link that broke.
+ */
+export function resetAfterWrites(upstreamPort: number): Promise<WriteProxy> {
+  return startWriteProxy(upstreamPort, { resetInstead: true });
+}
+
+export interface WriteProxy {
+  readonly url: string;
+  /** Connections accepted, and write requests (PUT, POST, DELETE) seen, so far. */
+  readonly stats: { connections: number; writes: number };
+  close(): Promise<void>;
 }
 
 /** A TCP proxy to a local port that treats write requests (PUT, POST, DELETE) as told; reads pass untouched. */
 async function startWriteProxy(
   upstreamPort: number,
-  writes: { readonly swallow?: boolean; readonly answerDelayMs?: number },
-): Promise<{ url: string; close(): Promise<void> }> {
+  writes: { readonly swallow?: boolean; readonly answerDelayMs?: number; readonly resetInstead?: boolean },
+): Promise<WriteProxy> {
   const sockets = new Set<net.Socket>();
+  const stats = { connections: 0, writes: 0 };
   const server = net.createServer((client) => {
     const upstream = net.connect({ host: '127.0.0.1', port: upstreamPort });
+    stats.connections++;
     sockets.add(client);
     sockets.add(upstream);
     let writing = false;
     client.on('data', (chunk: Buffer) => {
       const start = chunk.toString('latin1', 0, 8);
       if (/^(GET|HEAD) /.test(start)) writing = false;
-      else if (/^(PUT|POST|DELETE) /.test(start)) writing = true;
+      else if (/^(PUT|POST|DELETE) /.test(start)) {
+        writing = true;
+        stats.writes++;
+      }
       if (!(writing && writes.swallow)) upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
+      if (writing && writes.resetInstead) {
+        client.resetAndDestroy();
+        upstream.destroy();
+        return;
+      }
       const forward = () => {
         if (!client.destroyed) client.write(chunk);
       };
@@ -244,6 +267,7 @@ async function startWriteProxy(
   const address = server.address() as net.AddressInfo;
   return {
     url: `http://127.0.0.1:${address.port}`,
+    stats,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -372,35 +396,27 @@ export interface FanOutProxy {
 
 /**
  * The least any service between a client and two Pushgateways does: read the push, PUT/POST/DELETE it to every
- * replica at once over kept-alive connections (node:http, as the ingestion), answer the first replica's status. No
- * parsing, validation, store or repair. The benchmark's reference for what one more loopback HTTP hop costs on
- * this machine.
+ * replica at once with the ingestion's own replica client (pushgateway.ts: kept-alive connections), answer the first
+ * replica's status. No parsing, validation, store or repair. The benchmark's reference for what one more loopback
+ * HTTP hop costs on this machine.
  */
 export async function startFanOutProxy(replicas: readonly string[]): Promise<FanOutProxy> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const forward = (target: string, req: http.IncomingMessage, body: Buffer) =>
-    new Promise<number>((resolve, reject) => {
-      const out = http.request(
-        `${target}${req.url ?? '/'}`,
-        {
-          method: req.method,
-          agent,
-          headers: { 'content-type': req.headers['content-type'] ?? 'text/plain', 'content-length': body.length },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 502));
-        },
-      );
-      out.on('error', reject);
-      out.end(body);
-    });
+  const clients = replicas.map((url, i) => pushgatewayReplica(`pushgateway-${i}`, url));
+  const forward = (client: PushgatewayReplica, req: http.IncomingMessage, body: Buffer) =>
+    client
+      .push({
+        method: req.method as ForwardedPush['method'],
+        path: req.url ?? '/',
+        contentType: req.headers['content-type'] ?? 'text/plain',
+        body,
+      })
+      .then((answer) => answer.status);
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      Promise.all(replicas.map((target) => forward(target, req, body))).then(
+      Promise.all(clients.map((client) => forward(client, req, body))).then(
         ([status]) => {
           res.writeHead(status ?? 502, { 'content-length': '0' });
           res.end();
@@ -419,7 +435,6 @@ export async function startFanOutProxy(replicas: readonly string[]): Promise<Fan
     url: `http://127.0.0.1:${address.port}`,
     async close() {
       server.closeAllConnections();
-      agent.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
