@@ -98,6 +98,9 @@ export interface FileGroupStoreOptions {
  */
 export class FileGroupStore implements GroupStore {
   private readonly entries = new Map<string, GroupEntry>();
+  /** Length of each entry's lines as a rewrite would write them (record, then state), and their sum. */
+  private readonly lineLengths = new Map<string, { record: number; state: number }>();
+  private liveTotal = 0;
   private readonly meta = new Map<string, string>();
   private readonly marks = new Map<string, Mark>();
   private queue: string[] = [];
@@ -167,7 +170,13 @@ export class FileGroupStore implements GroupStore {
     const lines: string[] = [];
     for (const [name, value] of this.meta) lines.push(JSON.stringify({ m: name, v: value }));
     for (const [name, mark] of this.marks) lines.push(JSON.stringify({ k: name, mark }));
-    for (const entry of this.entries.values()) lines.push(...entryLines(entry, true));
+    this.lineLengths.clear();
+    this.liveTotal = 0;
+    for (const entry of this.entries.values()) {
+      const [record = '', state = ''] = entryLines(entry, true);
+      lines.push(record, state);
+      this.track(entry.record.id, record.length + 1, state.length + 1);
+    }
     const text = lines.length > 0 ? `${lines.join('\n')}\n` : '';
     const fd = fs.openSync(temp, 'w');
     try {
@@ -271,12 +280,16 @@ export class FileGroupStore implements GroupStore {
     // crash: the state before it is safe to resume from (more owed, writers abandoned with a lease on reload), and
     // any later fsync of this file covers it.
     let written: Promise<void>;
+    let lines: string[];
     try {
-      written = this.append(entryLines(entry, recordChanged), recordChanged);
+      lines = entryLines(entry, recordChanged);
+      written = this.append(lines, recordChanged);
     } catch (error) {
       return Promise.reject(error);
     }
     this.entries.set(id, entry);
+    const recordLength = recordChanged ? (lines[0] ?? '').length + 1 : (this.lineLengths.get(id)?.record ?? 0);
+    this.track(id, recordLength, (lines[lines.length - 1] ?? '').length + 1);
     return written.then(() => true);
   }
 
@@ -289,6 +302,7 @@ export class FileGroupStore implements GroupStore {
       return Promise.reject(error);
     }
     this.entries.delete(id);
+    this.track(id, 0, 0);
     return written.then(() => true);
   }
 
@@ -341,11 +355,26 @@ export class FileGroupStore implements GroupStore {
     if (this.queue.length > 0 || this.pumping) return;
     this.flushDeferred();
     if (this.deferred) return;
-    let live = 0;
-    for (const entry of this.entries.values()) live += entryLines(entry, true).reduce((n, l) => n + l.length + 1, 0);
-    if (this.written < 4 * live + 1024 * 1024) return;
+    if (this.written < 4 * this.liveTotal + 1024 * 1024) return;
     fs.closeSync(this.fd);
     this.fd = this.rewrite();
+  }
+
+  /**
+   * Keeps the live length current as entries change (0, 0: removed), so deciding whether to compact reads no entry:
+   * it is asked after every repair pass (every second locally), and serialising every entry to measure it blocked the
+   * event loop ~21 ms per pass at 10,000 groups.
+   */
+  private track(id: string, record: number, state: number): void {
+    const before = this.lineLengths.get(id);
+    this.liveTotal += record + state - (before ? before.record + before.state : 0);
+    if (record + state === 0) this.lineLengths.delete(id);
+    else this.lineLengths.set(id, { record, state });
+  }
+
+  /** Length of the live entries' lines, as a rewrite would write them (tests). */
+  liveLength(): number {
+    return this.liveTotal;
   }
 
   /** Groups held (tests and status). */

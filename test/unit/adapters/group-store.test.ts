@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import { FileGroupStore } from '../../../lambdas/adapters/group-store';
 import { commitEntry, needsRepair, type SyncTiming } from '../../../lambdas/domain/group-sync';
 import { eventually } from '../../support/eventually';
@@ -131,5 +132,72 @@ describe('FileGroupStore', () => {
       expect([sync, secondBoot, second.rebooted]).toEqual([sync, secondBoot, rebooted]);
       await second.close();
     }
+  });
+
+  it('keeps the live length of its entries current through puts, state changes and removes (as a reopen counts it)', async () => {
+    type Op = { kind: 'record' | 'state' | 'remove'; group: number; size: number };
+    const op: fc.Arbitrary<Op> = fc.record({
+      kind: fc.constantFrom<Op['kind']>('record', 'state', 'remove'),
+      group: fc.integer({ min: 0, max: 4 }),
+      size: fc.integer({ min: 0, max: 300 }),
+    });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
+        const runFile = path.join(dir, `live-${run++}.jsonl`);
+        const store = new FileGroupStore(runFile, owed);
+        for (const { kind, group, size } of ops) {
+          const id = `g${group}`;
+          const current = await store.get(id);
+          if (kind === 'remove') {
+            if (current) await store.remove(id, current.rev);
+          } else if (kind === 'state' && current) {
+            await store.put({ ...current, rev: current.rev + 1, synced: { 'pushgateway-0': size } }, current.rev);
+          } else {
+            const next = entry(id, (current?.record.version ?? 0) + 1, current);
+            const record = {
+              ...next.record,
+              families: [{ ...next.record.families[0], text: `x${'y'.repeat(size)} 1\n` }],
+            };
+            await store.put({ ...next, record } as typeof next, current?.rev);
+          }
+        }
+        await store.close();
+        const reopened = new FileGroupStore(runFile, owed);
+        const fromScratch = reopened.liveLength();
+        await reopened.close();
+        expect(store.liveLength()).toBe(fromScratch);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rewrites its file between repair passes once it is mostly superseded lines, and not before', async () => {
+    const store = new FileGroupStore(file, owed);
+    let current = entry('a', 1);
+    await store.put(current, undefined);
+    const size = () => fs.statSync(file).size;
+    // One group pushed again and again: every record line but the last is superseded.
+    while (size() < 900_000) {
+      const next = entry('a', current.record.version + 1, current);
+      await store.put(next, current.rev);
+      current = next;
+    }
+    await store.compact();
+    expect(size()).toBeGreaterThan(900_000);
+    while (size() < 1_100_000) {
+      const next = entry('a', current.record.version + 1, current);
+      await store.put(next, current.rev);
+      current = next;
+    }
+    await store.compact();
+    const compacted = size();
+    expect(compacted).toBeLessThan(50_000);
+    // What a reopen writes from scratch: the live lines alone.
+    const reopened = new FileGroupStore(file, owed);
+    expect(size()).toBe(compacted);
+    expect(await reopened.get('a')).toEqual(current);
+    await reopened.close();
+    await store.close();
   });
 });
