@@ -39,6 +39,17 @@ export class GroupTooLargeError extends Error {
   override readonly name = 'GroupTooLargeError';
 }
 
+export interface UpdateOptions {
+  /** @default 50 */
+  readonly attempts?: number;
+  /**
+   * The entry the caller itself stored last, if it knows it: the first attempt is built on it without reading the
+   * store, its write conditional on that entry's rev like any other (a DynamoDB read fewer per push). If anyone wrote
+   * the entry since, that write fails and the next attempt reads the store as usual.
+   */
+  readonly known?: GroupEntry;
+}
+
 /**
  * Applies `change` to the stored entry of `id`, retrying on concurrent writes. `change` returns the new entry, or
  * undefined to leave the entry as it is. Resolves with what was stored (or the unchanged entry).
@@ -47,10 +58,11 @@ export async function updateEntry<T>(
   store: GroupStore,
   id: string,
   change: (current: GroupEntry | undefined) => { entry: GroupEntry; result: T } | undefined,
-  attempts = 50,
+  options: UpdateOptions = {},
 ): Promise<{ entry: GroupEntry; result: T } | undefined> {
+  const attempts = options.attempts ?? 50;
   for (let attempt = 0; attempt < attempts; attempt++) {
-    const current = await store.get(id);
+    const current = attempt === 0 && options.known ? options.known : await store.get(id);
     const next = change(current);
     if (!next) return undefined;
     if (await store.put(next.entry, current?.rev)) return next;

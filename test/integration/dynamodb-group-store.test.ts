@@ -4,17 +4,26 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbGroupStore, MAX_CONTENT_BYTES, toItem } from '../../lambdas/adapters/dynamodb-group-store';
 import { GroupTooLargeError } from '../../lambdas/adapters/group-store';
+import { pushgatewayReplica } from '../../lambdas/adapters/pushgateway';
 import { commitEntry, needsRepair, type SyncTiming } from '../../lambdas/domain/group-sync';
+import { DEFAULT_PUSH_LIMITS } from '../../lambdas/domain/push-limits';
 import { pushPartsInAws } from '../../lambdas/handlers/push-ingest/dependencies';
+import { GroupView } from '../../lambdas/handlers/push-ingest/group-view';
+import { makeHandler } from '../../lambdas/handlers/push-ingest/handler';
+import { startPushgateway } from '../../lib/devstack/components';
+import { requireBinaries } from '../../lib/devstack/processes';
 import { type RunningDynalite, startDynalite } from '../support/dynalite';
 import { CONTRACT_REPLICAS, groupStoreContract } from '../support/group-store-contract';
 import { groupStoreCreateTable } from '../support/group-store-table';
+import { handlerRequest } from '../support/handler-request';
 
 /**
  * The DynamoDB group store against a real DynamoDB API implementation: dynalite 4.0.0 in memory on 127.0.0.1
  * (docs/facts.md, "DynamoDB group store", says what it does not emulate). The table is created with the keys and
  * index the PushIngestion construct synthesizes; the store talks to it through the SDK, as in AWS.
  */
+requireBinaries(['pushgateway']);
+
 let dynamo: RunningDynalite;
 let tableDefinition: Omit<CreateTableCommandInput, 'TableName'>;
 let tables = 0;
@@ -207,6 +216,37 @@ describe('DynamoDbGroupStore against the limits of the DynamoDB API (dynalite)',
       expect(await store.getMeta('initialized')).toBe('yes');
     } finally {
       process.env = saved;
+    }
+  });
+
+  it('serves a warm push with two requests in a row, the commit and the acknowledgement, reading nothing', async () => {
+    const table = await newTable();
+    const client = dynamo.client();
+    const documents = DynamoDBDocumentClient.from(client);
+    const store = new DynamoDbGroupStore(documents, table, owedTo);
+    const pushgateways = await Promise.all([startPushgateway(), startPushgateway()]);
+    try {
+      const replicas = pushgateways.map((p, i) => pushgatewayReplica(`pushgateway-${i}`, p.url));
+      const silent = { info() {}, warn() {}, error() {} };
+      const handle = makeHandler({
+        replicas,
+        store,
+        view: await GroupView.load(store),
+        limits: DEFAULT_PUSH_LIMITS,
+        timing,
+        logger: silent,
+      });
+      // The first push of the group also reads its base and marks its family and key (conflict-marks.ts); the next
+      // ones build on the entry the instance acknowledged last (settled-entries.ts).
+      expect((await handle(handlerRequest('PUT', '/metrics/job/warm', 'x{a="1"} 1\n'))).status).toBe(200);
+      const counts = counted(documents);
+
+      expect((await handle(handlerRequest('PUT', '/metrics/job/warm', 'x{a="1"} 2\n'))).status).toBe(200);
+
+      expect(Object.fromEntries(counts)).toEqual({ PutItemCommand: 2 });
+    } finally {
+      await Promise.all(pushgateways.map((p) => p.stop()));
+      client.destroy();
     }
   });
 });

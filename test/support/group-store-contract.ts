@@ -264,7 +264,7 @@ export function groupStoreContract(open: OpenStore): void {
                   const { entry } = commitEntry(current, record(key, version, text), `w${h}-${w}-${n}`, n, timing);
                   return { entry, result: version };
                 },
-                200,
+                { attempts: 200 },
               );
               if (done) acknowledged.push({ version: done.result, text });
             } catch {

@@ -53,6 +53,7 @@ import { finishClaims, lookUpMarks, type MarkLookup } from './mark-lookup';
 import { observePushes, seriesOf } from './push-figures';
 import { finishWriter, outcomesOf, type WriteResult, writeAll } from './replica-writes';
 import { untilSettled } from './settle-wait';
+import { SettledEntries } from './settled-entries';
 
 export { MISSED_HEADER, type PushResponse, REJECTED_HEADER } from './answers';
 
@@ -96,6 +97,8 @@ interface Commit {
   readonly record: GroupRecord;
   readonly before: GroupEntry | undefined;
   readonly writer: Writer;
+  /** The entry the commit stored (what the acknowledgement is first built on, `acknowledge`). */
+  readonly entry: GroupEntry;
   /** The group as the view shows it after the push; `record`'s own state when `shownExact`. */
   readonly shown: GroupState | undefined;
   readonly shownExact: boolean;
@@ -148,6 +151,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
   const { store, view, limits, timing } = deps;
   /** Groups with a commit of this process between being shown in the view and the store's answer (id → count). */
   const committing = new Map<string, number>();
+  const settledEntries = new SettledEntries();
   const settleConflict = makeConflictSettler({
     store,
     view,
@@ -229,7 +233,9 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       if (attempt >= COMMIT_ATTEMPTS) {
         return refuse(503, `group ${id} is being written by others without pause; nothing was applied, retry`);
       }
-      const before = await settledBase(id);
+      // The entry this process acknowledged last for the group, if any, else the store's once settled; a commit on a
+      // remembered entry someone has since replaced fails, and the next attempt reads the store.
+      const before = (attempt === 0 ? settledEntries.take(id) : undefined) ?? (await settledBase(id));
       const record = nextRecord(before?.record, method, key, families, now());
       const previousState = view.current(id);
       const previousVersion = view.versionShown(id);
@@ -283,7 +289,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         else committing.delete(id);
       }
       if (stored) {
-        commit = { record, before, writer, shown, shownExact, previous: previousState, previousVersion };
+        commit = { record, before, writer, entry, shown, shownExact, previous: previousState, previousVersion };
         break;
       }
       // Lost to a concurrent writer: show what the store holds now, and start over.
@@ -376,7 +382,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     }
     // The acknowledgement: one conditional write, which fails only if another instance's conflicting push (or the
     // repair) condemned this one first (group-sync.ts `acknowledgeEntry`).
-    const acknowledged = await acknowledge(commit.writer, results);
+    const acknowledged = await acknowledge(commit, results);
     if (acknowledged !== true) {
       // The reason is the consistency check's message (it names the Pushgateway's prefix) or a key collision's.
       const message = prefixed(acknowledged);
@@ -432,15 +438,25 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     return entry;
   }
 
-  /** Finishes the writer and acknowledges its version: true, or the reason it was condemned. */
-  async function acknowledge(writer: Writer, results: readonly WriteResult[]): Promise<true | string> {
+  /**
+   * Finishes the writer and acknowledges its version: true, or the reason it was condemned. Built first on the entry
+   * the commit stored: unless the repair or another push wrote the group meanwhile, no read of the store.
+   */
+  async function acknowledge(commit: Commit, results: readonly WriteResult[]): Promise<true | string> {
     const outcomes = outcomesOf(results);
-    const done = await updateEntry(store, writer.id, (current) => {
-      if (!current) return undefined;
-      const next = acknowledgeEntry(current, writer, outcomes, now(), timing);
-      const result: true | string = next.ok ? true : next.reason;
-      return { entry: next.entry, result };
-    });
+    const { writer } = commit;
+    const done = await updateEntry(
+      store,
+      writer.id,
+      (current) => {
+        if (!current) return undefined;
+        const next = acknowledgeEntry(current, writer, outcomes, now(), timing);
+        const result: true | string = next.ok ? true : next.reason;
+        return { entry: next.entry, result };
+      },
+      { known: commit.entry },
+    );
+    if (done?.result === true) settledEntries.remember(done.entry);
     return done?.result ?? true;
   }
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { FileGroupStore } from '../../../lambdas/adapters/group-store';
+import { FileGroupStore, updateEntry } from '../../../lambdas/adapters/group-store';
 import {
   type ForwardedPush,
   type PushgatewayReplica,
@@ -165,6 +165,58 @@ describe('push-ingest handler', () => {
     const entry = await store.get(groupingKeyId({ job: 'batch' }));
     expect(entry?.record.version).toBe(1);
     expect(entry?.synced).toEqual({ 'pushgateway-0': 1, 'pushgateway-1': 1 });
+  });
+
+  it('reads nothing of a group whose last push it acknowledged: it builds on the entry it stored then', async () => {
+    const id = groupingKeyId({ job: 'batch' });
+    await handle(request('PUT', '/metrics/job/batch', 'x 1\n'));
+    const gets = countGets((read) => read === id);
+
+    expect((await handle(request('PUT', '/metrics/job/batch', 'x 2\n'))).status).toBe(200);
+    expect((await handle(request('POST', '/metrics/job/batch', 'y 3\n'))).status).toBe(200);
+
+    expect(gets.count).toBe(0);
+    const entry = await store.get(id);
+    expect([entry?.record.version, entry?.acked, entry?.writers]).toEqual([3, 3, {}]);
+    expect(entry?.synced).toEqual({ 'pushgateway-0': 3, 'pushgateway-1': 3 });
+    for (const replica of replicas) expect(replica.held.get(BATCH)).toBe('x 2\ny 3\n');
+  });
+
+  it('reads the store when another instance pushed the group since: a POST keeps what that one added', async () => {
+    await handle(request('PUT', '/metrics/job/batch', 'x 1\n'));
+    const other = anotherInstance(await GroupView.load(store));
+    expect((await other(request('POST', '/metrics/job/batch', 'y 2\n'))).status).toBe(200);
+    const gets = countGets((read) => read === groupingKeyId({ job: 'batch' }));
+
+    // Built on the entry this instance acknowledged (version 1), the commit fails; then on the store's (version 2).
+    expect((await handle(request('POST', '/metrics/job/batch', 'z 3\n'))).status).toBe(200);
+
+    expect(gets.count).toBeGreaterThanOrEqual(1);
+    for (const replica of replicas) expect(replica.held.get(BATCH)).toBe('x 1\ny 2\nz 3\n');
+    expect((await store.get(groupingKeyId({ job: 'batch' })))?.record.version).toBe(3);
+  });
+
+  it('reads the group again when the repair wrote it between the commit and the acknowledgement, keeping its write', async () => {
+    const id = groupingKeyId({ job: 'batch' });
+    await handle(request('PUT', '/metrics/job/batch', 'x 1\n'));
+    const gets = countGets((read) => read === id);
+    // While the replicas are written, the repair takes a dead writer's lease (a write the acknowledgement must keep).
+    const push = replicas[0].push.bind(replicas[0]);
+    replicas[0].push = async (forwarded) => {
+      await updateEntry(store, id, (current) =>
+        current
+          ? { entry: { ...current, rev: current.rev + 1, abandonedUntil: clock + 7000 }, result: undefined }
+          : undefined,
+      );
+      return push(forwarded);
+    };
+
+    expect((await handle(request('PUT', '/metrics/job/batch', 'x 2\n'))).status).toBe(200);
+
+    // The repair's own read, and the acknowledgement's second attempt (its first was built on the commit's entry).
+    expect(gets.count).toBe(2);
+    const entry = await store.get(id);
+    expect([entry?.record.version, entry?.acked, entry?.abandonedUntil]).toEqual([2, 2, clock + 7000]);
   });
 
   /** What each replica was sent: only the marker a refusal leaves (see domain/push-refusal.ts), or nothing. */
