@@ -234,11 +234,27 @@ export function groupKey(id: string): string {
   return LONG_GROUP + createHash('sha256').update(id, 'utf8').digest('hex');
 }
 
+/**
+ * The stored content of each record (records are immutable): compressed once however often it is put (its commit,
+ * then its acknowledgement and each proof the repair records are puts of the same record), and for a record read
+ * from the table, the bytes it was read from.
+ */
+const contents = new WeakMap<GroupRecord, Uint8Array>();
+
+function recordContent(record: GroupRecord): Uint8Array {
+  let content = contents.get(record);
+  if (content === undefined) {
+    content = zlib.gzipSync(JSON.stringify({ key: record.key, families: record.families }));
+    contents.set(record, content);
+  }
+  return content;
+}
+
 export function toItem(entry: GroupEntry, owed: boolean): Item {
   const { record } = entry;
   const id = groupKey(record.id);
   const hashed = !id.startsWith(GROUP);
-  const content = zlib.gzipSync(JSON.stringify({ key: record.key, families: record.families }));
+  const content = recordContent(record);
   // A hashed key keeps the group id beside the content: it counts against the same room.
   const bytes = content.byteLength + (hashed ? Buffer.byteLength(record.id, 'utf8') : 0);
   if (bytes > MAX_CONTENT_BYTES) {
@@ -271,15 +287,17 @@ export function fromItem(item: Item): GroupEntry {
     GroupRecord,
     'key' | 'families'
   >;
+  const record: GroupRecord = {
+    id,
+    key,
+    version: Number(item.version),
+    deleted: Boolean(item.deleted),
+    families,
+    ...(item.committedAt === undefined ? {} : { committedAt: Number(item.committedAt) }),
+  };
+  contents.set(record, item.content);
   return {
-    record: {
-      id,
-      key,
-      version: Number(item.version),
-      deleted: Boolean(item.deleted),
-      families,
-      ...(item.committedAt === undefined ? {} : { committedAt: Number(item.committedAt) }),
-    },
+    record,
     rev: Number(item.rev),
     begins: Number(item.begins),
     writers: Object.fromEntries(Object.entries(item.writers ?? {}).map(([k, v]) => [k, Number(v)])),

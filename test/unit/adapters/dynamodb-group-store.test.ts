@@ -10,9 +10,11 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   DynamoDbGroupStore,
+  fromItem,
   groupKey,
   MAX_CONTENT_BYTES,
   MAX_KEY_BYTES,
+  toItem,
 } from '../../../lambdas/adapters/dynamodb-group-store';
 import { GroupTooLargeError } from '../../../lambdas/adapters/group-store';
 import { commitEntry, finishEntry, needsRepair, type SyncTiming } from '../../../lambdas/domain/group-sync';
@@ -104,6 +106,21 @@ describe('DynamoDbGroupStore', () => {
     const big = commitEntry(undefined, { ...record(1, noise), id: 'job="b"', key: { job: 'b' } }, 'w', 0, timing).entry;
     await expect(store.put(big, undefined)).rejects.toThrow(GroupTooLargeError);
     await expect(store.put(big, undefined)).rejects.toThrow(`above its limit of ${MAX_CONTENT_BYTES}`);
+  });
+
+  it('compresses a record once however often it is put, and puts a record it read with the bytes it read', () => {
+    const { entry, writer } = commitEntry(undefined, record(1, 'x{a="1"} 1\n'), 'w1', 0, timing);
+    const committed = toItem(entry, true);
+    // The acknowledgement (and every proof the repair records) puts the same record with another sync state.
+    const acknowledged = toItem(finishEntry(entry, writer, { 'pushgateway-0': 'applied' }, 1, timing), false);
+    expect(acknowledged.content).toBe(committed.content);
+    const read = fromItem(committed);
+    expect(read).toEqual(entry);
+    expect(toItem({ ...read, rev: read.rev + 1 }, false).content).toBe(committed.content);
+    // Another record of equal content is compressed on its own, to the same bytes.
+    const again = toItem(commitEntry(undefined, record(1, 'x{a="1"} 1\n'), 'w2', 0, timing).entry, true);
+    expect(again.content).not.toBe(committed.content);
+    expect(Buffer.from(again.content).equals(Buffer.from(committed.content))).toBe(true);
   });
 
   it('lists owed entries from the sparse index, re-reading each (the index lags), and drops the marker when proven', async () => {
