@@ -219,7 +219,7 @@ describe('DynamoDbGroupStore against the limits of the DynamoDB API (dynalite)',
     }
   });
 
-  it('serves a warm push with two requests in a row, the commit and the acknowledgement, reading nothing', async () => {
+  it('serves a warm push with two requests in a row, the commit and the acknowledgement, and one after another instance with four', async () => {
     const table = await newTable();
     const client = dynamo.client();
     const documents = DynamoDBDocumentClient.from(client);
@@ -244,6 +244,27 @@ describe('DynamoDbGroupStore against the limits of the DynamoDB API (dynalite)',
       expect((await handle(handlerRequest('PUT', '/metrics/job/warm', 'x{a="1"} 2\n'))).status).toBe(200);
 
       expect(Object.fromEntries(counts)).toEqual({ PutItemCommand: 2 });
+
+      // Another instance pushes the group: the entry remembered is stale, its commit fails, and one read follows.
+      const otherClient = dynamo.client();
+      const otherStore = new DynamoDbGroupStore(DynamoDBDocumentClient.from(otherClient), table, owedTo);
+      const other = makeHandler({
+        replicas,
+        store: otherStore,
+        view: await GroupView.load(otherStore),
+        limits: DEFAULT_PUSH_LIMITS,
+        timing,
+        logger: silent,
+      });
+      expect((await other(handlerRequest('PUT', '/metrics/job/warm', 'x{a="1"} 3\n'))).status).toBe(200);
+      otherClient.destroy();
+      counts.clear();
+
+      expect((await handle(handlerRequest('PUT', '/metrics/job/warm', 'x{a="1"} 4\n'))).status).toBe(200);
+
+      expect(Object.fromEntries(counts)).toEqual({ GetItemCommand: 1, PutItemCommand: 3 });
+      const entry = await store.get('job="warm"');
+      expect([entry?.record.version, entry?.acked]).toEqual([4, 4]);
     } finally {
       await Promise.all(pushgateways.map((p) => p.stop()));
       client.destroy();

@@ -229,13 +229,15 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     // Commit: validate against the view and take the next version, in one turn; retry if another writer of the
     // group committed first.
     let commit: Commit;
+    /** The store's entry as read after a lost attempt: the next attempt starts from it. */
+    let lastRead: { entry: GroupEntry | undefined } | undefined;
     for (let attempt = 0; ; attempt++) {
       if (attempt >= COMMIT_ATTEMPTS) {
         return refuse(503, `group ${id} is being written by others without pause; nothing was applied, retry`);
       }
       // The entry this process acknowledged last for the group, if any, else the store's once settled; a commit on a
       // remembered entry someone has since replaced fails, and the next attempt reads the store.
-      const before = (attempt === 0 ? settledEntries.take(id) : undefined) ?? (await settledBase(id));
+      const before = (attempt === 0 ? settledEntries.take(id) : undefined) ?? (await settledBase(id, lastRead));
       const record = nextRecord(before?.record, method, key, families, now());
       const previousState = view.current(id);
       const previousVersion = view.versionShown(id);
@@ -292,8 +294,9 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         commit = { record, before, writer, entry, shown, shownExact, previous: previousState, previousVersion };
         break;
       }
-      // Lost to a concurrent writer: show what the store holds now, and start over.
-      view.show((await store.get(id))?.record, id);
+      // Lost to a concurrent writer: show what the store holds now, and start over from it.
+      lastRead = { entry: await store.get(id) };
+      view.show(lastRead.entry?.record, id);
     }
 
     // While the replicas are written, the push looks at the marks it introduced (conflict-marks.ts: its new families,
@@ -427,8 +430,11 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
    * timeout plus a few store writes; one still there after the lease is taken for dead (its process crashed) and
    * followed, as before this wait existed.
    */
-  async function settledBase(id: string): Promise<GroupEntry | undefined> {
-    const { entry, settled } = await untilSettled(store, id, performance.now() + timing.leaseMs);
+  async function settledBase(
+    id: string,
+    read?: { readonly entry: GroupEntry | undefined },
+  ): Promise<GroupEntry | undefined> {
+    const { entry, settled } = await untilSettled(store, id, performance.now() + timing.leaseMs, read);
     if (!settled && entry) {
       deps.logger.warn('a push follows a version still unsettled after the lease (its writer is taken for dead)', {
         group: id,
