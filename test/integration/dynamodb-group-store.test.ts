@@ -228,14 +228,17 @@ describe('DynamoDbGroupStore against the limits of the DynamoDB API (dynalite)',
     try {
       const replicas = pushgateways.map((p, i) => pushgatewayReplica(`pushgateway-${i}`, p.url));
       const silent = { info() {}, warn() {}, error() {} };
-      const handle = makeHandler({
-        replicas,
-        store,
-        view: await GroupView.load(store),
-        limits: DEFAULT_PUSH_LIMITS,
-        timing,
-        logger: silent,
-      });
+      /** An ingestion instance on `on`, as a push function's container. */
+      const instance = async (on: DynamoDbGroupStore) =>
+        makeHandler({
+          replicas,
+          store: on,
+          view: await GroupView.load(on),
+          limits: DEFAULT_PUSH_LIMITS,
+          timing,
+          logger: silent,
+        });
+      const handle = await instance(store);
       // The first push of the group also reads its base and marks its family and key (conflict-marks.ts); the next
       // ones build on the entry the instance acknowledged last (settled-entries.ts).
       expect((await handle(handlerRequest('PUT', '/metrics/job/warm', 'x{a="1"} 1\n'))).status).toBe(200);
@@ -248,14 +251,7 @@ describe('DynamoDbGroupStore against the limits of the DynamoDB API (dynalite)',
       // Another instance pushes the group: the entry remembered is stale, its commit fails, and one read follows.
       const otherClient = dynamo.client();
       const otherStore = new DynamoDbGroupStore(DynamoDBDocumentClient.from(otherClient), table, owedTo);
-      const other = makeHandler({
-        replicas,
-        store: otherStore,
-        view: await GroupView.load(otherStore),
-        limits: DEFAULT_PUSH_LIMITS,
-        timing,
-        logger: silent,
-      });
+      const other = await instance(otherStore);
       expect((await other(handlerRequest('PUT', '/metrics/job/warm', 'x{a="1"} 3\n'))).status).toBe(200);
       otherClient.destroy();
       counts.clear();

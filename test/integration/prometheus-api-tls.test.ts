@@ -7,7 +7,8 @@ import { CommandError } from '../../lambdas/local/service';
 import { requireReachable } from '../../lambdas/local/services/capacity';
 import { startPrometheus } from '../../lib/devstack/components';
 import { requireBinaries } from '../../lib/devstack/processes';
-import { clientTlsServersAround, refusal as refusalOf } from '../support/tls-pki';
+import { refusal as refusalOf } from '../support/refusal';
+import { clientTlsServersAround } from '../support/tls-pki';
 
 /**
  * The capacity report's Prometheus API client over TLS, as it runs in AWS: the query-frontend's internal NLB

@@ -3,6 +3,7 @@ import { type ForwardedPush, pushgatewayReplica, ReplicaUnavailableError } from 
 import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
 import { requireBinaries } from '../../lib/devstack/processes';
 import { blackHoleWrites, resetAfterWrites, startSlowProxy, type WriteProxy } from '../support/push-load';
+import { refusal } from '../support/refusal';
 
 /**
  * The replica client's answers under faults, each against a real Pushgateway (the Debian build) behind a TCP proxy
@@ -23,15 +24,7 @@ const put = (job: string, body = `${job}_value 1\n`): ForwardedPush => ({
   body: Buffer.from(body),
 });
 
-async function failure(promise: Promise<unknown>): Promise<ReplicaUnavailableError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ReplicaUnavailableError) return error;
-    throw error;
-  }
-  throw new Error('the request succeeded');
-}
+const failure = (promise: Promise<unknown>) => refusal(promise, ReplicaUnavailableError);
 
 describe('the replica client under faults (real Pushgateway behind a breaking link)', () => {
   let pushgateway: RunningComponent;

@@ -5,7 +5,8 @@ import {
 } from '../../lambdas/adapters/pushgateway';
 import { startPushgateway } from '../../lib/devstack/components';
 import { requireBinaries } from '../../lib/devstack/processes';
-import { clientTlsServersAround, refusal as refusalOf } from '../support/tls-pki';
+import { refusal as refusalOf } from '../support/refusal';
+import { clientTlsServersAround } from '../support/tls-pki';
 
 /**
  * The push functions' replica client over TLS, as it runs in AWS: the Pushgateway's internal NLB terminates TLS with
