@@ -1,7 +1,7 @@
-import * as http from 'node:http';
-import * as https from 'node:https';
 import { METRIC_TYPES_BY_NAME, type MetricType, parseExposition } from '../domain/exposition/parser';
 import { type FamilyState, type GroupState, type Labels, labelSetId } from '../domain/pushgateway-semantics';
+import { Http1Pool, Http1RequestError } from './http1-pool';
+import type { Http1Response } from './http1-response';
 
 /** One Pushgateway replica over HTTP: apply a push as received, read every group, read its own metric types. */
 export interface PushgatewayReplica {
@@ -93,12 +93,8 @@ const NOT_SENT = new Set([
 /** How a kept-alive connection the peer (or a load balancer in between) already dropped fails on reuse. */
 const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE']);
 
-/** A request failed on a reused connection that was already dead: sent again on a new one (`call`). */
-class StaleConnectionError extends Error {
-  constructor(code: string) {
-    super(`kept-alive connection was dead (${code})`);
-  }
-}
+/** A request failed on a reused connection that was already dead, before any answer: sent again on a new one. */
+const stale = (error: Http1RequestError) => error.reused && !error.answered && STALE_CONNECTION.has(error.code);
 
 export interface PushgatewayClientOptions {
   /** @default 5000 */
@@ -171,84 +167,48 @@ export function pushgatewayReplica(
   const timeoutMs = options.timeoutMs ?? 5000;
   let own: Promise<ReadonlyMap<string, MetricType>> | undefined;
   const target = new URL(base);
-  const transport = target.protocol === 'https:' ? https : http;
-  if (options.ca !== undefined && transport !== https) {
+  if (options.ca !== undefined && target.protocol !== 'https:') {
     throw new Error(`${name}: a CA is given but ${base} is not an https URL`);
   }
   // Kept-alive connections: a push is one round trip to each replica, not a TCP handshake plus one.
-  const agent =
-    transport === https
-      ? new https.Agent({
-          keepAlive: true,
-          maxSockets: 64,
-          ...(options.ca === undefined ? {} : { ca: options.ca, allowPartialTrustChain: true }),
-        })
-      : new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const pool = new Http1Pool({
+    origin: target,
+    timeoutMs,
+    maxConnections: 64,
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+  });
+  const prefix = target.pathname.replace(/\/+$/, '');
 
-  type Answer = { status: number; bytes: Buffer; contentType: string; readonly body: string };
-  type Init = { method: string; headers?: Record<string, string>; body?: Buffer };
+  type Init = { method: string; headers?: Record<string, string>; body?: Uint8Array };
 
   /**
    * One request; sent again, once, on a fresh connection when a kept-alive connection turns out dead before
    * answering. A Lambda frozen between pushes holds connections the NLB forgot after its 350 s idle timeout: the next
    * packet on one gets a RST (ELB guide, "Network Load Balancers", connection idle timeout), before any target saw
-   * the request. Node's own advice for this race is to retry idempotent requests when `req.reusedSocket` (Node docs,
-   * http, "request.reusedSocket"); every request here is idempotent: a GET, or a PUT/DELETE of a group's whole state.
+   * the request. Node's own advice for this race is to retry idempotent requests on a reused socket (Node docs, http,
+   * "request.reusedSocket"); every request here is idempotent: a GET, or a PUT/DELETE of a group's whole state.
    */
-  async function call(path: string, init: Init): Promise<Answer> {
+  async function call(path: string, init: Init): Promise<Http1Response> {
+    const request = { method: init.method, path: `${prefix}${path}`, headers: init.headers ?? {}, body: init.body };
+    let response: Http1Response;
     try {
-      return await send(path, init);
+      try {
+        response = await pool.request(request);
+      } catch (error) {
+        if (!(error instanceof Http1RequestError && stale(error))) throw error;
+        // The other idle connections were frozen as long: drop them, so the retry opens a new one.
+        pool.dropIdle();
+        response = await pool.request(request);
+      }
     } catch (error) {
-      if (!(error instanceof StaleConnectionError)) throw error;
-      // The other idle connections were frozen as long: drop them, so the retry opens a new one.
-      for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
-      return send(path, init, false);
+      if (!(error instanceof Http1RequestError)) throw error;
+      // Applied only if sent: a connection never established (refused, unreachable, TLS refused) carried nothing.
+      throw new ReplicaUnavailableError(`${name}: ${error.message}`, error.sent && !NOT_SENT.has(error.code));
     }
-  }
-
-  function send(path: string, init: Init, reuse = true): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const unavailable = (message: string, maybeApplied = false) =>
-        reject(new ReplicaUnavailableError(`${name}: ${message}`, maybeApplied));
-      const req = transport.request(
-        {
-          protocol: target.protocol,
-          hostname: target.hostname,
-          port: target.port,
-          path: `${target.pathname.replace(/\/+$/, '')}${path}`,
-          method: init.method,
-          headers: { ...init.headers, 'content-length': String(init.body?.byteLength ?? 0) },
-          agent,
-          timeout: timeoutMs,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', (error) => unavailable(error.message, true));
-          res.on('end', () => {
-            const status = res.statusCode ?? 0;
-            const bytes = Buffer.concat(chunks);
-            if (status >= 500) unavailable(`HTTP ${status} ${bytes.toString('utf8', 0, 200)}`);
-            else
-              resolve({
-                status,
-                bytes,
-                contentType: res.headers['content-type'] ?? '',
-                get body() {
-                  return bytes.toString('utf8');
-                },
-              });
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      req.on('error', (error) => {
-        const code = (error as NodeJS.ErrnoException).code ?? '';
-        if (reuse && req.reusedSocket && STALE_CONNECTION.has(code)) reject(new StaleConnectionError(code));
-        else unavailable(error.message || code || 'request failed', !NOT_SENT.has(code));
-      });
-      req.end(init.body);
-    });
+    if (response.status >= 500) {
+      throw new ReplicaUnavailableError(`${name}: HTTP ${response.status} ${response.bytes.toString('utf8', 0, 200)}`);
+    }
+    return response;
   }
 
   return {
@@ -261,13 +221,9 @@ export function pushgatewayReplica(
       const answer = await call(request.path, {
         method: request.method,
         headers,
-        // A view of the bytes, not a copy.
-        body:
-          request.method === 'DELETE'
-            ? undefined
-            : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength),
+        body: request.method === 'DELETE' ? undefined : request.body,
       });
-      return { status: answer.status, body: answer.body };
+      return { status: answer.status, body: answer.bytes.toString('utf8') };
     },
     async exposition() {
       const response = await call('/metrics', { method: 'GET', headers: { accept: PROTOBUF_EXPOSITION } });
@@ -284,7 +240,7 @@ export function pushgatewayReplica(
         throw new ReplicaUnavailableError(`${name}: /api/v1/metrics answered ${response.status}`);
       let json: { data?: ApiGroup[] };
       try {
-        json = JSON.parse(response.body) as { data?: ApiGroup[] };
+        json = JSON.parse(response.bytes.toString('utf8')) as { data?: ApiGroup[] };
       } catch (error) {
         throw new ReplicaUnavailableError(`${name}: /api/v1/metrics is not JSON: ${(error as Error).message}`);
       }
@@ -294,7 +250,7 @@ export function pushgatewayReplica(
       const response = await call('/api/v1/status', { method: 'GET' });
       const started = (() => {
         try {
-          return (JSON.parse(response.body) as { data?: { start_time?: unknown } }).data?.start_time;
+          return (JSON.parse(response.bytes.toString('utf8')) as { data?: { start_time?: unknown } }).data?.start_time;
         } catch {
           return undefined;
         }
@@ -305,7 +261,7 @@ export function pushgatewayReplica(
       return started;
     },
     ownFamilies() {
-      own ??= (async () => ownFamilyTypes((await call('/metrics', { method: 'GET' })).body))();
+      own ??= (async () => ownFamilyTypes((await call('/metrics', { method: 'GET' })).bytes.toString('utf8')))();
       own.catch(() => {
         own = undefined;
       });
