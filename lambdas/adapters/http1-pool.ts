@@ -121,34 +121,36 @@ class Connection {
   }
 
   private data(chunk: Buffer): void {
-    const current = this.current;
-    if (!current) {
-      // Bytes nobody asked for: the connection's framing is lost.
-      this.socket.destroy();
-      return;
-    }
-    let response: Http1Response | undefined;
-    try {
-      response = current.reader.feed(chunk);
-    } catch (error) {
-      this.fail((error as Error).message, 'EPROTO');
-      return;
-    }
-    if (response) this.complete(current, response);
+    this.read(
+      (reader) => reader.feed(chunk),
+      () => 'EPROTO',
+    );
   }
 
   private ended(): void {
+    // Before any answer on a reused connection this is the kept-alive race: the server closed it as it went idle.
+    this.read(
+      (reader) => reader.end(),
+      (reader) => (reader.started ? 'EPROTO' : 'ECONNRESET'),
+    );
+  }
+
+  /** Hands what arrived (bytes, or the connection's end) to the request in flight; without one, drops the connection. */
+  private read(
+    step: (reader: Http1ResponseReader) => Http1Response | undefined,
+    failureCode: (reader: Http1ResponseReader) => string,
+  ): void {
     const current = this.current;
     if (!current) {
+      // Bytes nobody asked for lose the connection's framing; an end while idle closes it.
       this.socket.destroy();
       return;
     }
     let response: Http1Response | undefined;
     try {
-      response = current.reader.end();
+      response = step(current.reader);
     } catch (error) {
-      // Before any answer on a reused connection this is the kept-alive race: the server closed it as it went idle.
-      this.fail((error as Error).message, current.reader.started ? 'EPROTO' : 'ECONNRESET');
+      this.fail((error as Error).message, failureCode(current.reader));
       return;
     }
     if (response) this.complete(current, response);

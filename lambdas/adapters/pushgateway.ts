@@ -68,28 +68,6 @@ export class ReplicaUnavailableError extends Error {
 export const PROTOBUF_EXPOSITION =
   'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
 
-/**
- * Errors raised before a request could reach the replica (nothing was sent). The TLS ones end the handshake, before
- * any byte of the request is written (OpenSSL verify results as Node names them, and its host name check).
- */
-const NOT_SENT = new Set([
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EADDRNOTAVAIL',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_NOT_YET_VALID',
-  'CERT_HAS_EXPIRED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 /** How a kept-alive connection the peer (or a load balancer in between) already dropped fails on reuse. */
 const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE']);
 
@@ -202,8 +180,9 @@ export function pushgatewayReplica(
       }
     } catch (error) {
       if (!(error instanceof Http1RequestError)) throw error;
-      // Applied only if sent: a connection never established (refused, unreachable, TLS refused) carried nothing.
-      throw new ReplicaUnavailableError(`${name}: ${error.message}`, error.sent && !NOT_SENT.has(error.code));
+      // Applied only if sent: a connection never established (refused, unreachable, a TLS handshake refused: every
+      // certificate check fails before 'secureConnect') carried nothing.
+      throw new ReplicaUnavailableError(`${name}: ${error.message}`, error.sent);
     }
     if (response.status >= 500) {
       throw new ReplicaUnavailableError(`${name}: HTTP ${response.status} ${response.bytes.toString('utf8', 0, 200)}`);

@@ -28,12 +28,10 @@ interface TestServer {
   close(): Promise<void>;
 }
 
-async function serve(
-  handler: http.RequestListener,
-  tune: (server: http.Server) => void = () => {},
-): Promise<TestServer> {
+/** A node:http server counting its connections; `keepAliveTimeout` in ms when given (node's default is 5 s). */
+async function serve(handler: http.RequestListener, keepAliveTimeout?: number): Promise<TestServer> {
   const server = http.createServer(handler);
-  tune(server);
+  if (keepAliveTimeout !== undefined) server.keepAliveTimeout = keepAliveTimeout;
   const stats = { connections: 0, closed: 0 };
   server.on('connection', (socket) => {
     stats.connections++;
@@ -199,12 +197,7 @@ describe('the connections of an Http1Pool', () => {
   });
 
   it('drops a connection the server closed while idle, and the next request succeeds', async () => {
-    const server = await started(
-      (_req, res) => res.end('ok'),
-      (s) => {
-        s.keepAliveTimeout = 50;
-      },
-    );
+    const server = await started((_req, res) => res.end('ok'), 50);
     const client = pool(server.url);
     expect((await client.request(get())).status).toBe(200);
     await eventually(() => expect(server.stats.closed).toBe(1), { timeoutMs: 5000, intervalMs: 20 });
@@ -284,12 +277,7 @@ describe('the connections of an Http1Pool', () => {
 
   it('does not keep a process alive with its idle connections', async () => {
     // A server that would keep an idle connection for two minutes: the child exits only if the pool lets it.
-    const server = await started(
-      (_req, res) => res.end('ok'),
-      (s) => {
-        s.keepAliveTimeout = 120_000;
-      },
-    );
+    const server = await started((_req, res) => res.end('ok'), 120_000);
     const script = `
       const { Http1Pool } = require(${JSON.stringify(path.resolve('lambdas/adapters/http1-pool.ts'))});
       new Http1Pool({ origin: new URL(${JSON.stringify(server.url.href)}), timeoutMs: 60000, maxConnections: 4 })
