@@ -1,4 +1,3 @@
-import * as http from 'node:http';
 import { bearerToken, sameToken } from '../adapters/bearer-token';
 import { FileGroupStore, type StoreSync, updateEntry } from '../adapters/group-store';
 import { abandonWriters, invalidateReplica, needsRepair } from '../domain/group-sync';
@@ -8,6 +7,7 @@ import type { Logger } from '../handlers/push-ingest/handler';
 import { isAnswer, pushRequest } from '../handlers/push-ingest/request';
 import { composePushRepair } from '../handlers/push-repair/compose';
 import type { RepairReport } from '../handlers/push-repair/repair';
+import { type Http1Answer, Http1Server } from './http1-server';
 
 export interface IngestServerOptions {
   /** @default 0 (any free port) */
@@ -90,69 +90,37 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
   const timer = setInterval(() => void repairNow(), options.repairIntervalMs ?? 1000);
   timer.unref();
 
-  const inFlight = new Set<Promise<void>>();
-  const server = http.createServer((req, res) => {
-    const reply = (status: number, headers: Record<string, string>, body: string) => {
-      // With its length: no chunked encoding for the client to undo.
-      res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
-      res.end(body);
-    };
-    if (req.method === 'GET' && (req.url === '/-/ready' || req.url === '/-/healthy')) {
-      reply(200, { 'content-type': 'text/plain; charset=utf-8' }, 'OK\n');
-      return;
-    }
-    const given = bearerToken(req.headers.authorization);
-    // Constant-time: digests of equal length through timingSafeEqual (bearer-token.ts).
-    if (options.token !== undefined && (given === undefined || !sameToken(given, options.token))) {
-      reply(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer' }, 'unauthorized\n');
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limits.maxBodyBytes) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (tooLarge) {
-        reply(
-          413,
-          { 'content-type': 'text/plain; charset=utf-8' },
-          `push body exceeds the limit of ${limits.maxBodyBytes} bytes\n`,
-        );
-        return;
+  const inFlight = new Set<Promise<unknown>>();
+  const plain = { 'content-type': 'text/plain; charset=utf-8' };
+  const server = new Http1Server(
+    (req): Http1Answer | Promise<Http1Answer> => {
+      if (req.method === 'GET' && (req.target === '/-/ready' || req.target === '/-/healthy')) {
+        return { status: 200, headers: plain, body: 'OK\n' };
       }
+      const given = bearerToken(req.headers.authorization);
+      // Constant-time: digests of equal length through timingSafeEqual (bearer-token.ts).
+      if (options.token !== undefined && (given === undefined || !sameToken(given, options.token))) {
+        return { status: 401, headers: { ...plain, 'www-authenticate': 'Bearer' }, body: 'unauthorized\n' };
+      }
+      const query = req.target.indexOf('?');
       const request = pushRequest({
-        method: req.method ?? 'GET',
-        rawPath: (req.url ?? '/').split('?')[0] ?? '/',
-        headers: req.headers as Record<string, string | undefined>,
-        body: Buffer.concat(chunks),
+        method: req.method,
+        rawPath: query < 0 ? req.target : req.target.slice(0, query),
+        headers: req.headers,
+        body: req.body,
       });
-      if (isAnswer(request)) {
-        reply(request.status, request.headers, request.body);
-        return;
-      }
-      const handling = handle(request).then(
-        (response) => reply(response.status, response.headers, response.body),
-        (error) => {
-          logger.error('push failed', { error: String(error) });
-          reply(500, { 'content-type': 'text/plain; charset=utf-8' }, 'internal error\n');
-        },
-      );
+      if (isAnswer(request)) return request;
+      const handling = handle(request);
       inFlight.add(handling);
-      void handling.finally(() => inFlight.delete(handling));
-    });
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+      void handling.finally(() => inFlight.delete(handling)).catch(() => {});
+      return handling;
+    },
+    {
+      maxBodyBytes: limits.maxBodyBytes,
+      onError: (error) => logger.error('push failed', { error: String(error) }),
+    },
+  );
+  const port = await server.listen(options.port ?? 0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -160,10 +128,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     repairNow,
     async close() {
       clearInterval(timer);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await server.close();
       await Promise.all([...inFlight]);
       await repairing;
       await store.close();

@@ -67,6 +67,8 @@ export const BINARIES = {
   python3: { command: 'python3', debianPackage: 'python3-prometheus-client' },
   /** Issues the test CAs and certificates of the TLS tests (web TLS; the Pushgateway replica client). */
   openssl: { command: 'openssl', debianPackage: 'openssl' },
+  /** A real client of the local push server: `Expect: 100-continue` (http1-server.test.ts). */
+  curl: { command: 'curl', debianPackage: 'curl' },
   /**
    * AWS CLI v2 (Debian 12: 2.9), to parse docs/deploy.md's commands offline. By absolute path: another `aws` earlier
    * on PATH (a pip install) may be v1.

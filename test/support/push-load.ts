@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { type ForwardedPush, type PushgatewayReplica, pushgatewayReplica } from '../../lambdas/adapters/pushgateway';
+import { type ForwardedPush, pushgatewayReplica } from '../../lambdas/adapters/pushgateway';
+import { Http1Server } from '../../lambdas/local/http1-server';
 import { startPushgateway } from '../../lib/devstack/components';
 
 /**
@@ -397,45 +398,28 @@ export interface FanOutProxy {
 /**
  * The least any service between a client and two Pushgateways does: read the push, PUT/POST/DELETE it to every
  * replica at once with the ingestion's own replica client (pushgateway.ts: kept-alive connections), answer the first
- * replica's status. No parsing, validation, store or repair. The benchmark's reference for what one more loopback
- * HTTP hop costs on this machine.
+ * replica's status. Served by the ingestion's own local server (http1-server.ts). No parsing, validation, store or
+ * repair. The benchmark's reference for what one more loopback HTTP hop costs on this machine.
  */
 export async function startFanOutProxy(replicas: readonly string[]): Promise<FanOutProxy> {
   const clients = replicas.map((url, i) => pushgatewayReplica(`pushgateway-${i}`, url));
-  const forward = (client: PushgatewayReplica, req: http.IncomingMessage, body: Buffer) =>
-    client
-      .push({
-        method: req.method as ForwardedPush['method'],
-        path: req.url ?? '/',
-        contentType: req.headers['content-type'] ?? 'text/plain',
-        body,
-      })
-      .then((answer) => answer.status);
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      Promise.all(clients.map((client) => forward(client, req, body))).then(
-        ([status]) => {
-          res.writeHead(status ?? 502, { 'content-length': '0' });
-          res.end();
-        },
-        () => {
-          res.writeHead(502, { 'content-length': '0' });
-          res.end();
-        },
-      );
-    });
+  const server = new Http1Server(async (request) => {
+    const push: ForwardedPush = {
+      method: request.method as ForwardedPush['method'],
+      path: request.target,
+      contentType: request.headers['content-type'] ?? 'text/plain',
+      body: request.body,
+    };
+    try {
+      const [first] = await Promise.all(clients.map((client) => client.push(push)));
+      return { status: first?.status ?? 502, headers: {}, body: '' };
+    } catch {
+      return { status: 502, headers: {}, body: '' };
+    }
   });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as net.AddressInfo;
+  const port = await server.listen(0, '127.0.0.1');
   return {
-    url: `http://127.0.0.1:${address.port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    url: `http://127.0.0.1:${port}`,
+    close: () => server.close(),
   };
 }

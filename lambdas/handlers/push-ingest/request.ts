@@ -1,7 +1,7 @@
 import { refuse } from './answers';
 import type { PushRequest, PushResponse } from './handler';
 
-/** A request as an HTTP front end received it: API Gateway's event in Lambda, Node's http server locally. */
+/** A request as an HTTP front end received it: API Gateway's event in Lambda, the local server (lambdas/local/http1-server.ts) locally. */
 export interface ReceivedRequest {
   readonly method: string;
   /** The path as received, still percent-encoded, without the query. */
