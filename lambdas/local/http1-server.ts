@@ -78,7 +78,7 @@ class ServerConnection {
   /** A request is being answered: what arrives meanwhile waits (the socket is paused). */
   private busy = false;
   private waiting: Buffer[] = [];
-  /** The client ended its side: the request being answered is the last. */
+  /** The client ended its side: once what it sent is answered, the connection is closed. */
   private peerEnded = false;
   private closing = false;
   /** When the request being read began (performance.now()), 0 between requests. */
@@ -121,6 +121,11 @@ class ServerConnection {
       return;
     }
     if (!request) {
+      // A client that ended its side has had every request it sent answered.
+      if (this.peerEnded) {
+        this.linger();
+        return;
+      }
       if (this.reader.takeContinue()) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
       this.startedAt = this.reader.inProgress ? this.startedAt || performance.now() : 0;
       return;
@@ -143,7 +148,7 @@ class ServerConnection {
 
   private answer(request: Http1IncomingRequest, answer: Http1Answer): void {
     if (this.socket.destroyed) return;
-    const close = !request.keepAlive || this.peerEnded || this.server.closing;
+    const close = !request.keepAlive || this.server.closing;
     let text: string;
     try {
       text = answerText(answer, request.method === 'HEAD', close, request.http10);

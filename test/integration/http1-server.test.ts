@@ -182,12 +182,24 @@ describe('Http1Server', () => {
     expect(order).toEqual(['/1', '/2', '/3']);
   });
 
-  it('closes an HTTP/1.0 connection after its answer, and answers a client that half-closed after asking', async () => {
+  it('closes an HTTP/1.0 connection after its answer, and answers every request of a client that half-closed after asking', async () => {
     const { port } = await start();
     const wire = await raw(port, ['GET /old HTTP/1.0\r\n\r\n']);
     expect(wire.toString('latin1')).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*connection: close\r\n/);
-    const half = await raw(port, ['PUT /half HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nz'], { halfClose: true });
-    expect(answers(half).map((a) => [a.status, JSON.parse(a.body).target])).toEqual([[200, '/half']]);
+    // A handler slower than the client's end: the end arrives while the first request is being answered.
+    const slow = await start(async (request) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return echo(request);
+    });
+    const half = await raw(
+      slow.port,
+      ['PUT /half HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nzGET /then HTTP/1.1\r\nHost: x\r\n\r\n'],
+      { halfClose: true },
+    );
+    expect(answers(half).map((a) => [a.status, JSON.parse(a.body).target])).toEqual([
+      [200, '/half'],
+      [200, '/then'],
+    ]);
   });
 
   it("says 100 Continue to curl's Expect, and takes the body then", async () => {
