@@ -166,7 +166,8 @@ export function readFields(
 ): FramingFields {
   let length: number | undefined;
   let transferEncoding = '';
-  let close = http10;
+  let asksClose = false;
+  let asksKeepAlive = false;
   while (start < head.length) {
     const found = head.indexOf('\r\n', start);
     const end = found < 0 ? head.length : found;
@@ -187,17 +188,16 @@ export function readFields(
     } else if (name === 'transfer-encoding') {
       transferEncoding = transferEncoding ? `${transferEncoding}, ${value.toLowerCase()}` : value.toLowerCase();
     } else if (name === 'connection') {
-      const options = value.toLowerCase().split(',');
-      for (const option of options) {
+      for (const option of value.toLowerCase().split(',')) {
         const o = option.trim();
-        if (o === 'close') close = true;
-        else if (http10 && o === 'keep-alive' && !options.some((other) => other.trim() === 'close')) close = false;
+        if (o === 'close') asksClose = true;
+        else if (o === 'keep-alive') asksKeepAlive = true;
       }
     }
     visit?.(name, value);
     start = end + 2;
   }
-  return { length, transferEncoding, close };
+  return { length, transferEncoding, close: asksClose || (http10 && !asksKeepAlive) };
 }
 
 /** Whether chunked is the final transfer coding (RFC 9112 6.3: then, and only then, the body is chunked). */

@@ -18,7 +18,7 @@ export interface Http1IncomingRequest {
   readonly method: string;
   /** The request-target as sent (origin form: path and query, still percent-encoded). */
   readonly target: string;
-  /** Header fields, names lower-cased; a repeated field's values joined with ", ", except the singletons. */
+  /** Header fields, names lower-cased; a repeated field's values joined with ", ", except the first-wins ones. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
   /** HTTP/1.0 (the answer is then written as 1.1, which a 1.0 client reads: RFC 9110 2.5). */
@@ -35,7 +35,9 @@ export interface Http1RequestLimits {
 }
 
 /** Fields of which a repeat keeps the first value (as node:http does): joining them would make a new value. */
-const SINGLETONS = new Set(['content-type', 'content-length', 'authorization', 'host', 'content-encoding', 'expect']);
+const FIRST_WINS = new Set(['content-length', 'content-encoding', 'expect']);
+/** Fields of which a repeat makes the request ambiguous (RFC 9112 3.2: Host): refused rather than guessed. */
+const NOT_REPEATED = new Set(['host', 'authorization', 'content-type']);
 
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e\x80-\xff]+) HTTP\/(\d)\.(\d)$/;
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
@@ -53,8 +55,8 @@ interface Head {
 export class Http1RequestReader {
   /** Bytes received and not yet part of a request returned. */
   private pending: Buffer = EMPTY;
-  private head: Head | undefined;
-  private body: Http1BodyReader | undefined;
+  /** The request whose head is read, and its body so far. */
+  private current: { readonly head: Head; readonly body: Http1BodyReader } | undefined;
   private continued = false;
 
   constructor(private readonly limits: Http1RequestLimits) {}
@@ -64,19 +66,19 @@ export class Http1RequestReader {
    * then sends the body (RFC 9110 10.1.1). Reading it marks it told.
    */
   takeContinue(): boolean {
-    if (!this.head?.expectContinue || this.continued || this.body?.complete) return false;
+    if (!this.current?.head.expectContinue || this.continued || this.current.body.complete) return false;
     this.continued = true;
     return true;
   }
 
   /** Whether part of a request's head arrived and not all of it. */
   get headInProgress(): boolean {
-    return this.head === undefined && this.pending.length > 0;
+    return this.current === undefined && this.pending.length > 0;
   }
 
   /** Whether part of a request arrived and is not complete. */
   get inProgress(): boolean {
-    return this.head !== undefined || this.pending.length > 0;
+    return this.current !== undefined || this.pending.length > 0;
   }
 
   /**
@@ -87,7 +89,7 @@ export class Http1RequestReader {
     let data =
       this.pending.length === 0 ? chunk : chunk.length === 0 ? this.pending : Buffer.concat([this.pending, chunk]);
     this.pending = EMPTY;
-    if (!this.head) {
+    if (!this.current) {
       // RFC 9112 2.2: empty lines before a request line are ignored.
       let from = 0;
       while (data[from] === 13 && data[from + 1] === 10) from += 2;
@@ -101,17 +103,16 @@ export class Http1RequestReader {
       }
       if (end > this.limits.maxHeadBytes) throw new Http1ProtocolError('request header fields too large', 431);
       const { head, framing } = readHead(data.toString('latin1', 0, end));
-      this.head = head;
-      this.body = new Http1BodyReader(framing, this.limits.maxBodyBytes);
+      this.current = { head, body: new Http1BodyReader(framing, this.limits.maxBodyBytes) };
       data = data.subarray(end + 4);
     }
-    const rest = (this.body as Http1BodyReader).feed(data);
+    const { head, body } = this.current;
+    const rest = body.feed(data);
     if (rest === undefined) return undefined;
-    const { method, target, headers, http10, keepAlive } = this.head;
-    const request = { method, target, headers, body: (this.body as Http1BodyReader).bytes, http10, keepAlive };
+    const { method, target, headers, http10, keepAlive } = head;
+    const request = { method, target, headers, body: body.bytes, http10, keepAlive };
     this.pending = rest;
-    this.head = undefined;
-    this.body = undefined;
+    this.current = undefined;
     this.continued = false;
     return request;
   }
@@ -135,11 +136,8 @@ function readHead(text: string): { head: Head; framing: BodyFraming } {
   const fields = readFields(text, lineEnd < 0 ? text.length : lineEnd + 2, http10, (name, value) => {
     const before = headers[name];
     if (before === undefined) headers[name] = value;
-    else if (!SINGLETONS.has(name)) headers[name] = `${before}, ${value}`;
-    else if (name === 'host' || name === 'authorization' || name === 'content-type') {
-      // Two of these make the request ambiguous (RFC 9112 3.2: Host); refused rather than guessed.
-      throw new Http1ProtocolError(`more than one ${name} header field`);
-    }
+    else if (NOT_REPEATED.has(name)) throw new Http1ProtocolError(`more than one ${name} header field`);
+    else if (!FIRST_WINS.has(name)) headers[name] = `${before}, ${value}`;
   });
   if (!http10 && headers.host === undefined) throw new Http1ProtocolError('missing Host header field');
   const { length, transferEncoding } = fields;
