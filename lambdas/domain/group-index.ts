@@ -1,6 +1,6 @@
 import type { MetricType } from './exposition/parser';
-import { type GroupingKey, groupingKeyId } from './grouping-key';
-import { type FamilyState, type GroupState, groupLabelSetId } from './pushgateway-semantics';
+import { type GroupingKey, groupingKeyId, keyNamesOf } from './grouping-key';
+import { type FamilyState, type GroupState, groupLabelSetId, sameSeriesIds } from './pushgateway-semantics';
 
 /**
  * The groups the replicas hold, indexed by family name, so a push is checked only against the groups that hold
@@ -20,6 +20,12 @@ export class GroupIndex {
   private readonly series = new Map<string, Map<string, Holders>>();
   /** The label set each group's own series (`push_time_seconds`...) carry → the group. */
   private readonly byLabelSet = new Map<string, string>();
+  /**
+   * Family name → the label names of the keys of the groups holding it (`keyNamesOf`) → how many. Groups whose keys
+   * have the same names never expose one series: each series carries its group's key, and two keys with the same
+   * names differ in a value (see `heldElsewhere`).
+   */
+  private readonly shapes = new Map<string, Map<string, number>>();
 
   /** An index of `groups`; several entries with the same key are versions of one group. */
   static of(groups: Iterable<GroupState>): GroupIndex {
@@ -71,6 +77,7 @@ export class GroupIndex {
     this.groups.set(id, versions);
     const first = versions[0];
     if (first) this.byLabelSet.set(groupLabelSetId(first.key), id);
+    const shape = first ? keyNamesOf(first.key) : '';
     for (const version of versions) {
       for (const family of version.families) {
         let holders = this.byName.get(family.name);
@@ -80,7 +87,10 @@ export class GroupIndex {
         }
         const families = holders.get(id);
         if (families) families.push(family);
-        else holders.set(id, [family]);
+        else {
+          holders.set(id, [family]);
+          this.countShape(family.name, shape, 1);
+        }
         const series = this.series.get(family.name);
         if (series) addSeries(series, family, id);
       }
@@ -96,11 +106,13 @@ export class GroupIndex {
       this.byLabelSet.delete(groupLabelSetId(first.key));
     const names = new Set<string>();
     for (const version of versions) for (const family of version.families) names.add(family.name);
+    const shape = first ? keyNamesOf(first.key) : '';
     for (const name of names) {
       const holders = this.byName.get(name);
       const families = holders?.get(id);
       if (!holders || !families) continue;
       holders.delete(id);
+      this.countShape(name, shape, -1);
       if (holders.size === 0) {
         this.byName.delete(name);
         this.series.delete(name);
@@ -133,11 +145,19 @@ export class GroupIndex {
 
   /**
    * Whether series `seriesId` of family `name` is held by a group other than `exceptId`; undefined when no
-   * other group holds the name at all.
+   * other group can hold one of its series: none holds the name, or (given `keyNames`, the label names of
+   * `exceptId`'s key) every group holding it has a key with those same names. A group's grouping labels are set on
+   * every series it exposes, and two keys with the same names differ in some value, so those groups' series all
+   * differ from the push's in that label: a fleet of instances pushing the same families is checked without
+   * building a series id.
    */
-  heldElsewhere(name: string, exceptId: string): ((seriesId: string) => boolean) | undefined {
+  heldElsewhere(name: string, exceptId: string, keyNames?: string): ((seriesId: string) => boolean) | undefined {
     const holders = this.byName.get(name);
     if (!holders || (holders.size === 1 && holders.has(exceptId))) return undefined;
+    if (keyNames !== undefined) {
+      const shapes = this.shapes.get(name);
+      if (shapes !== undefined && shapes.size === 1 && shapes.has(keyNames)) return undefined;
+    }
     let series = this.series.get(name);
     if (!series) {
       series = new Map();
@@ -149,6 +169,18 @@ export class GroupIndex {
       const groups = held.get(seriesId);
       return groups !== undefined && (typeof groups === 'string' ? groups !== exceptId : groups.length > 1);
     };
+  }
+
+  private countShape(name: string, shape: string, change: 1 | -1): void {
+    let shapes = this.shapes.get(name);
+    if (!shapes) {
+      shapes = new Map();
+      this.shapes.set(name, shapes);
+    }
+    const count = (shapes.get(shape) ?? 0) + change;
+    if (count > 0) shapes.set(shape, count);
+    else shapes.delete(shape);
+    if (shapes.size === 0) this.shapes.delete(name);
   }
 }
 
@@ -165,11 +197,7 @@ function sameSeries(a: readonly GroupState[], b: readonly GroupState[]): boolean
     for (let f = 0; f < fa.length; f++) {
       const x = fa[f] as FamilyState;
       const y = fb[f] as FamilyState;
-      if (x.name !== y.name) return false;
-      const sx = x.seriesIds;
-      const sy = y.seriesIds;
-      if (sx.length !== sy.length) return false;
-      for (let i = 0; i < sx.length; i++) if (sx[i] !== sy[i]) return false;
+      if (x.name !== y.name || !sameSeriesIds(x, y)) return false;
     }
   }
   return true;

@@ -6,6 +6,14 @@
 /** Label name -> value; always has `job`. */
 export type GroupingKey = Readonly<Record<string, string>>;
 
+/**
+ * The label names of a grouping key (sorted, joined by `,`; label names hold no `,`): the registry entry of
+ * series-crossings.ts, and the shape by which the group index tells groups whose series can never meet apart.
+ */
+export function keyNamesOf(key: GroupingKey): string {
+  return Object.keys(key).sort().join(',');
+}
+
 export type PathResult =
   | { readonly ok: true; readonly key: GroupingKey }
   | { readonly ok: false; readonly status: 400 | 404; readonly message: string };

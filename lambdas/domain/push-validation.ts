@@ -1,6 +1,6 @@
 import type { MetricFamily, MetricType } from './exposition/parser';
 import { GroupIndex } from './group-index';
-import { type GroupingKey, groupingKeyId } from './grouping-key';
+import { type GroupingKey, groupingKeyId, keyNamesOf } from './grouping-key';
 import { collectedMetric, seriesIdLabels } from './pushgateway-messages';
 import { type FamilyState, type GroupState, isGroupMetaFamily, type PushMethod } from './pushgateway-semantics';
 
@@ -52,6 +52,7 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
   const index = groups instanceof GroupIndex ? groups : groups.length > 0 ? GroupIndex.of(groups) : undefined;
   const targetId = index !== undefined && index.size > 0 ? groupingKeyId(input.key) : '';
   const ownByFingerprint = ownIndex(input.ownFamilies);
+  let keyNames: string | undefined;
   for (const family of input.pushed) {
     const name = family.name;
     if (isGroupMetaFamily(name)) continue;
@@ -66,7 +67,8 @@ export function validateConsistency(input: ConsistencyInput): ValidationResult {
       return fail(`${collectedMetric(name, seriesIdLabels(first))} is not a ${upper(other.type)}`);
     }
     // A push holds each family name once (the parser merges a name's lines), so duplicates are per family.
-    const held = index?.heldElsewhere(name, targetId);
+    if (index !== undefined) keyNames ??= keyNamesOf(input.key);
+    const held = index?.heldElsewhere(name, targetId, keyNames);
     if (!held && (family.unique || new Set(family.seriesIds).size === family.seriesIds.length)) continue;
     const seen = new Set<string>();
     for (const seriesId of family.seriesIds) {

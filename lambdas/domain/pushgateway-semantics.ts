@@ -156,6 +156,47 @@ class KnownUniqueFamily implements FamilyState {
     this.ids ??= seriesIdsOf(this.family, isFolded(this.family.type), this.key.names, this.key.pairs);
     return this.ids;
   }
+
+  /**
+   * Whether `other` has the same series ids in the same order, told without building them: same type, the same
+   * grouping labels in the same order, and the same canonical label keys per sample (the ids are a function of
+   * those). False means only "not shown here" (a family the fast scanner read, keys not canonical, labels in
+   * another order).
+   */
+  sameKeysAs(other: KnownUniqueFamily): boolean {
+    const a = this.family;
+    const b = other.family;
+    if (a.type !== b.type || a.facts !== undefined || b.facts !== undefined) return false;
+    const x = a.seriesKeys;
+    const y = b.seriesKeys;
+    if (x === undefined || y === undefined || x.length !== y.length) return false;
+    const p = this.key.pairs;
+    const q = other.key.pairs;
+    if (p !== q) {
+      if (p.length !== q.length) return false;
+      for (let i = 0; i < p.length; i++) {
+        const m = p[i] as readonly [string, string];
+        const n = q[i] as readonly [string, string];
+        if (m[0] !== n[0] || m[1] !== n[1]) return false;
+      }
+    }
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+    return true;
+  }
+}
+
+/**
+ * Whether two states of one family hold the same series in the same order (equal `seriesIds`). A group pushed
+ * again with the same series (a batch job's every run) is told so from its label keys, building no ids.
+ */
+export function sameSeriesIds(a: FamilyState, b: FamilyState): boolean {
+  if (a === b) return true;
+  if (a instanceof KnownUniqueFamily && b instanceof KnownUniqueFamily && a.sameKeysAs(b)) return true;
+  const x = a.seriesIds;
+  const y = b.seriesIds;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 function seriesIdsOf(

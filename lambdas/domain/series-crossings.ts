@@ -1,6 +1,6 @@
 import type { Mark } from './conflict-marks';
-import { type GroupingKey, groupingKeyId } from './grouping-key';
-import { type FamilyState, type GroupState, isGroupMetaFamily } from './pushgateway-semantics';
+import { type GroupingKey, groupingKeyId, keyNamesOf } from './grouping-key';
+import { type FamilyState, type GroupState, isGroupMetaFamily, sameSeriesIds } from './pushgateway-semantics';
 
 /**
  * Crossings: how two ingestion instances that have not seen each other's groups still find out, before either push
@@ -38,11 +38,6 @@ import { type FamilyState, type GroupState, isGroupMetaFamily } from './pushgate
 /** The store item listing every grouping-key name set in use (a mark: read strongly consistent, written by CAS). */
 export const KEY_NAMES_MARK = 'n:grouping-key-names';
 
-/** The label names of a grouping key, as one registry entry (sorted; label names hold no `,`). */
-export function keyNamesOf(key: GroupingKey): string {
-  return Object.keys(key).sort().join(',');
-}
-
 /** The name sets the registry holds. */
 export function registeredKeyNames(mark: Mark | undefined): string[] {
   return mark && mark.value !== '' ? mark.value.split(' ') : [];
@@ -77,19 +72,13 @@ export function introducedSeries(state: GroupState | undefined, base: GroupState
       byName ??= new Map(before.map((f) => [f.name, f]));
       previous = byName.get(family.name);
     }
+    if (previous && sameSeriesIds(previous, family)) continue;
     const ids = family.seriesIds;
-    if (previous && sameIds(previous.seriesIds, ids)) continue;
     const held = previous ? new Set(previous.seriesIds) : undefined;
     const fresh = held ? ids.filter((id) => !held.has(id)) : [...ids];
     if (fresh.length > 0) introduced.set(family.name, fresh);
   }
   return introduced;
-}
-
-function sameIds(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

@@ -2,11 +2,11 @@ import type { GroupStore } from '../../adapters/group-store';
 import { recordState } from '../../domain/group-conflicts';
 import type { GroupRecord } from '../../domain/group-record';
 import { mayBePutBack } from '../../domain/group-sync';
+import { keyNamesOf } from '../../domain/grouping-key';
 import {
   crossingCandidates,
   exposesAny,
   KEY_NAMES_MARK,
-  keyNamesOf,
   registeredKeyNames,
   type SeriesByFamily,
   withKeyNames,

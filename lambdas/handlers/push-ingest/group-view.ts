@@ -4,8 +4,8 @@ import type { MetricType } from '../../domain/exposition/parser';
 import { recordState } from '../../domain/group-conflicts';
 import { GroupIndex } from '../../domain/group-index';
 import type { GroupRecord } from '../../domain/group-record';
+import { keyNamesOf } from '../../domain/grouping-key';
 import type { GroupState } from '../../domain/pushgateway-semantics';
-import { keyNamesOf } from '../../domain/series-crossings';
 
 /**
  * What validation checks a push against: the groups of the store's records, indexed by family name and kept

@@ -1,6 +1,6 @@
 import type { GroupStore } from '../../adapters/group-store';
 import { introducedMarks } from '../../domain/conflict-marks';
-import { keyNamesOf } from '../../domain/series-crossings';
+import { keyNamesOf } from '../../domain/grouping-key';
 import { registerKeyNames } from '../push-ingest/crossing-lookup';
 
 /**

@@ -172,4 +172,33 @@ describe('GroupIndex', () => {
     index.delete(groupingKeyId({ job: 'a' }));
     expect([index.size, index.heldElsewhere('m', groupingKeyId({ job: 'b' }))]).toEqual([0, undefined]);
   });
+
+  it("checks no series of a name whose every holder has a key with the push key's label names", () => {
+    const m = (key: GroupingKey) => group(key, [{ name: 'm', type: 'gauge', seriesIds: [labelSetId({ v: '1' })] }]);
+    const index = GroupIndex.of([m({ job: 'j', instance: 'a' }), m({ job: 'j', instance: 'b' })]);
+    const pushId = groupingKeyId({ job: 'j', instance: 'c' });
+    // A fleet: every holder is keyed by {instance, job}, so each of its series carries another instance.
+    expect(index.heldElsewhere('m', pushId, 'instance,job')).toBeUndefined();
+    // Without the key's names, or for a push keyed otherwise, the series are looked at.
+    expect(index.heldElsewhere('m', pushId)?.(labelSetId({ job: 'j', instance: 'a', v: '1' }))).toBe(true);
+    const byJob = index.heldElsewhere('m', groupingKeyId({ job: 'j' }), 'job');
+    expect(byJob?.(labelSetId({ job: 'j', instance: 'b', v: '1' }))).toBe(true);
+    // A holder keyed by {job} alone can expose the pushed series (its body says instance="c"): looked at again.
+    const crossing = group({ job: 'j' }, [
+      { name: 'm', type: 'gauge', seriesIds: [labelSetId({ v: '1', instance: 'c' })] },
+    ]);
+    index.set(groupingKeyId({ job: 'j' }), [crossing]);
+    expect(index.heldElsewhere('m', pushId, 'instance,job')?.(labelSetId({ job: 'j', instance: 'c', v: '1' }))).toBe(
+      true,
+    );
+    // Pushed again with the same series, then gone: the fleet's names are alone again.
+    index.set(groupingKeyId({ job: 'j' }), [{ ...crossing, families: crossing.families.map((f) => ({ ...f })) }]);
+    expect(index.heldElsewhere('m', pushId, 'instance,job')).not.toBeUndefined();
+    index.delete(groupingKeyId({ job: 'j' }));
+    expect(index.heldElsewhere('m', pushId, 'instance,job')).toBeUndefined();
+    index.delete(groupingKeyId({ job: 'j', instance: 'a' }));
+    index.delete(groupingKeyId({ job: 'j', instance: 'b' }));
+    expect(index.heldElsewhere('m', pushId, 'instance,job')).toBeUndefined();
+    expect(index.size).toBe(0);
+  });
 });

@@ -1,12 +1,17 @@
-import { parseExposition } from '../../../lambdas/domain/exposition/parser';
+import fc from 'fast-check';
+import { parseExposition, parseFully } from '../../../lambdas/domain/exposition/parser';
 import type { GroupingKey } from '../../../lambdas/domain/grouping-key';
-import { groupingKeyId } from '../../../lambdas/domain/grouping-key';
-import { type GroupState, labelSetId, pushedFamilies } from '../../../lambdas/domain/pushgateway-semantics';
+import { groupingKeyId, keyNamesOf } from '../../../lambdas/domain/grouping-key';
+import {
+  type GroupState,
+  labelSetId,
+  pushedFamilies,
+  sameSeriesIds,
+} from '../../../lambdas/domain/pushgateway-semantics';
 import {
   crossingCandidates,
   exposesAny,
   introducedSeries,
-  keyNamesOf,
   registeredKeyNames,
   withKeyNames,
 } from '../../../lambdas/domain/series-crossings';
@@ -110,5 +115,66 @@ describe('exposesAny', () => {
     expect(exposesAny(a, new Map([['m', fromB.get('m') ?? []]]))).toBe(true);
     expect(exposesAny(a, new Map([['n', fromB.get('n') ?? []]]))).toBe(false);
     expect(exposesAny(undefined, fromB)).toBe(false);
+  });
+});
+
+describe('sameSeriesIds', () => {
+  const label = fc.constantFrom('a', 'b', 'instance', 'zone');
+  const value = fc.constantFrom('1', '2', 'x', 'a\\"b', '');
+  const sample = fc.uniqueArray(fc.tuple(label, value), { selector: ([n]) => n, maxLength: 3 });
+  const body = fc.record({
+    type: fc.constantFrom('gauge', 'summary'),
+    samples: fc.array(sample, { minLength: 1, maxLength: 4 }),
+    sorted: fc.boolean(),
+  });
+  const key = fc.constantFrom<GroupingKey>({ job: 'j' }, { job: 'j', instance: 'i' }, { instance: 'i', job: 'j' });
+  const text = (b: { type: string; samples: [string, string][][]; sorted: boolean }): string => {
+    const lines = [`# TYPE m ${b.type}`];
+    b.samples.forEach((pairs, i) => {
+      const ordered = b.sorted ? [...pairs].sort(([x], [y]) => (x < y ? -1 : 1)) : pairs;
+      const labels = b.type === 'summary' ? [...ordered, ['quantile', String(i % 2)] as [string, string]] : ordered;
+      const block = labels.map(([n, v]) => `${n}="${v}"`).join(',');
+      lines.push(`m${labels.length > 0 ? `{${block}}` : ''} ${i}`);
+    });
+    return `${lines.join('\n')}\n`;
+  };
+  /** Read as the ingestion reads a push (decode.ts: the complete parser, every sample), or by the fast scanner. */
+  const pushed = (b: Parameters<typeof text>[0], k: GroupingKey, scanned = false) => {
+    const parsed = scanned ? parseExposition(text(b)) : parseFully(text(b));
+    return parsed.ok ? pushedFamilies(parsed.families, k)[0] : undefined;
+  };
+
+  it('tells two pushes of a family apart exactly as their series ids do, from their label keys where it can', () => {
+    let same = 0;
+    let differ = 0;
+    const next = fc.constantFrom('same group again', 'same body, any key', 'any');
+    fc.assert(
+      fc.property(body, body, key, key, next, fc.boolean(), (x, y, kx, ky, then, scanned) => {
+        const a = pushed(x, kx, scanned);
+        // Often the same body again: as a batch job pushes its group, or under another key (same or other names).
+        const b = pushed(then === 'any' ? y : x, then === 'same group again' ? kx : ky);
+        if (!a || !b) return;
+        const expected =
+          a.seriesIds.length === b.seriesIds.length && a.seriesIds.every((id, i) => id === b.seriesIds[i]);
+        expect(sameSeriesIds(a, b)).toBe(expected);
+        expect(sameSeriesIds(b, a)).toBe(expected);
+        if (expected) same++;
+        else differ++;
+      }),
+      { numRuns: 2000 },
+    );
+    expect(same).toBeGreaterThan(200);
+    expect(differ).toBeGreaterThan(200);
+  });
+
+  it('builds no series id for a group pushed again with the same series', () => {
+    const b = { type: 'gauge', samples: [[['a', '1']], [['a', '2']]] as [string, string][][], sorted: true };
+    const first = pushed(b, { job: 'j', instance: 'i' });
+    const again = pushed(b, { job: 'j', instance: 'i' });
+    if (!first || !again) throw new Error('the body did not parse');
+    const built = jest.spyOn(Object.getPrototypeOf(first), 'seriesIds', 'get');
+    expect(sameSeriesIds(first, again)).toBe(true);
+    expect(built).not.toHaveBeenCalled();
+    built.mockRestore();
   });
 });
