@@ -121,8 +121,11 @@ export class FileGroupStore implements GroupStore {
   private waiters: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
   private fd: number;
   private written = 0;
-  /** Sync-state lines not written yet (`sync: 'none'`). */
-  private deferred = '';
+  /**
+   * Entries whose sync state alone changed and is not written yet (`sync: 'none'`): the latest of each group,
+   * serialised when written (within STATE_FLUSH_MS, or before the next durable line), never on a push's path.
+   */
+  private readonly deferred = new Map<string, GroupEntry>();
   private flushSoon: NodeJS.Timeout | undefined;
   private readonly sync: StoreSync;
   /**
@@ -204,19 +207,11 @@ export class FileGroupStore implements GroupStore {
 
   private append(lines: readonly string[], durable = true): Promise<void> {
     if (this.sync === 'none') {
-      const text = `${lines.join('\n')}\n`;
-      if (!durable) {
-        // A change of sync state alone: written with the next record, or within STATE_FLUSH_MS (one write for every
-        // change meanwhile, none on a push's path).
-        this.deferred += text;
-        this.flushSoon ??= setTimeout(() => this.flushDeferred(), STATE_FLUSH_MS).unref();
-        return Promise.resolve();
-      }
-      // In the page cache once writeSync returns: survives the process, not the OS (see StoreSync). Earlier
-      // deferred lines go first (the file is read back in order). Throws, before anything changes in memory, when
-      // the write fails.
-      this.writeNow(this.deferred + text);
-      this.deferred = '';
+      // In the page cache once writeSync returns: survives the process, not the OS (see StoreSync). Deferred states
+      // go first (the file is read back in order). Throws, before anything changes in memory, when the write fails.
+      const deferred = this.deferredLines();
+      this.writeNow(deferred.text + `${lines.join('\n')}\n`);
+      this.deferredWritten(deferred.lengths);
       return Promise.resolve();
     }
     for (const line of lines) this.queue.push(`${line}\n`);
@@ -239,13 +234,32 @@ export class FileGroupStore implements GroupStore {
   private flushDeferred(): void {
     if (this.flushSoon) clearTimeout(this.flushSoon);
     this.flushSoon = undefined;
-    if (!this.deferred) return;
+    if (this.deferred.size === 0) return;
+    const deferred = this.deferredLines();
     try {
-      this.writeNow(this.deferred);
-      this.deferred = '';
+      this.writeNow(deferred.text);
     } catch {
       // Kept for the next write; sync state lost in the meantime only leaves replicas owed (see put).
+      return;
     }
+    this.deferredWritten(deferred.lengths);
+  }
+
+  /** The state lines of the deferred entries, and each one's length (for `track`). */
+  private deferredLines(): { text: string; lengths: [string, number][] } {
+    let text = '';
+    const lengths: [string, number][] = [];
+    for (const [id, entry] of this.deferred) {
+      const line = `${stateLine(entry)}\n`;
+      text += line;
+      lengths.push([id, line.length]);
+    }
+    return { text, lengths };
+  }
+
+  private deferredWritten(lengths: readonly [string, number][]): void {
+    this.deferred.clear();
+    for (const [id, length] of lengths) this.track(id, this.lineLengths.get(id)?.record ?? 0, length);
   }
 
   /** Writes and fsyncs everything queued; lines queued meanwhile share the next round (group commit). */
@@ -291,6 +305,14 @@ export class FileGroupStore implements GroupStore {
     // Only a new record must be on disk before anyone relies on it. A change of sync state alone may be lost in a
     // crash: the state before it is safe to resume from (more owed, writers abandoned with a lease on reload), and
     // any later fsync of this file covers it.
+    if (!recordChanged && this.sync === 'none') {
+      // A change of sync state alone: written with the next record, or within STATE_FLUSH_MS (one line per group
+      // for every change meanwhile, none serialised or written on a push's path).
+      this.entries.set(id, entry);
+      this.deferred.set(id, entry);
+      this.flushSoon ??= setTimeout(() => this.flushDeferred(), STATE_FLUSH_MS).unref();
+      return RESOLVED_TRUE;
+    }
     let written: Promise<void>;
     let lines: string[];
     try {
@@ -299,6 +321,8 @@ export class FileGroupStore implements GroupStore {
     } catch (error) {
       return Promise.reject(error);
     }
+    // Written just now with its record (after any older deferred state of it).
+    this.deferred.delete(id);
     this.entries.set(id, entry);
     const recordLength = recordChanged ? (lines[0] ?? '').length + 1 : (this.lineLengths.get(id)?.record ?? 0);
     this.track(id, recordLength, (lines[lines.length - 1] ?? '').length + 1);
@@ -366,7 +390,7 @@ export class FileGroupStore implements GroupStore {
   async compact(): Promise<void> {
     if (this.queue.length > 0 || this.pumping) return;
     this.flushDeferred();
-    if (this.deferred) return;
+    if (this.deferred.size > 0) return;
     if (this.written < 4 * this.liveTotal + 1024 * 1024) return;
     fs.closeSync(this.fd);
     this.fd = this.rewrite();
@@ -423,9 +447,12 @@ function currentBootId(): string {
 }
 
 function entryLines(entry: GroupEntry, withRecord: boolean): string[] {
-  const { record, ...state } = entry;
-  const lines: string[] = [];
-  if (withRecord) lines.push(JSON.stringify({ r: record }));
-  lines.push(JSON.stringify({ s: { id: record.id, ...state } }));
-  return lines;
+  return withRecord ? [JSON.stringify({ r: entry.record }), stateLine(entry)] : [stateLine(entry)];
 }
+
+function stateLine(entry: GroupEntry): string {
+  const { record, ...state } = entry;
+  return JSON.stringify({ s: { id: record.id, ...state } });
+}
+
+const RESOLVED_TRUE = Promise.resolve(true);

@@ -116,6 +116,34 @@ describe('FileGroupStore', () => {
     await store.close();
   });
 
+  it('with sync none, writes one state line per group for every change of sync state alone meanwhile', async () => {
+    const store = new FileGroupStore(file, owed);
+    const a = entry('a', 1);
+    const b = entry('b', 1);
+    await store.put(a, undefined);
+    await store.put(b, undefined);
+    let lastA = a;
+    for (let i = 1; i <= 5; i++) {
+      const next = { ...lastA, rev: lastA.rev + 1, synced: { 'pushgateway-0': i } };
+      await store.put(next, lastA.rev);
+      lastA = next;
+    }
+    const lastB = { ...b, rev: b.rev + 1, synced: { 'pushgateway-1': 1 } };
+    await store.put(lastB, b.rev);
+    expect(await store.get('a')).toEqual(lastA);
+    expect(groupLines()).toHaveLength(4);
+    // Six changes, two groups: two lines, each the group's latest state.
+    await eventually(() => expect(groupLines()).toHaveLength(6), { timeoutMs: 2000, intervalMs: 5 });
+    expect(groupLines().slice(4).map((line) => JSON.parse(line).s.rev)).toEqual([lastA.rev, lastB.rev]);
+    // Live: both records and these two states (the states written with the records are superseded).
+    const live = groupLines().filter((_, i) => i !== 1 && i !== 3);
+    expect(store.liveLength()).toBe(live.reduce((sum, line) => sum + line.length + 1, 0));
+    const reopened = new FileGroupStore(file, owed);
+    expect([await reopened.get('a'), await reopened.get('b')]).toEqual([lastA, lastB]);
+    await reopened.close();
+    await store.close();
+  });
+
   it('trusts no proof after a reboot when the last run did not fsync', async () => {
     const runs: [string, 'always' | 'none', string, boolean][] = [
       ['boot-1', 'none', 'boot-1', false],
