@@ -60,15 +60,26 @@ export interface SyncTiming {
 }
 
 /** Writers still alive at `now`; dead ones become abandoned writes. */
-function live(entry: GroupEntry, now: number, timing: SyncTiming): Pick<GroupEntry, 'writers' | 'abandonedUntil'> {
+function live(
+  entry: GroupEntry,
+  now: number,
+  timing: SyncTiming,
+): { writers: Record<string, number>; abandonedUntil: number } {
   let abandonedUntil = entry.abandonedUntil;
   const writers: Record<string, number> = {};
-  for (const [token, startedAt] of Object.entries(entry.writers)) {
+  for (const token in entry.writers) {
+    const startedAt = entry.writers[token] as number;
     if (now - startedAt > timing.writerExpiryMs)
       abandonedUntil = Math.max(abandonedUntil, startedAt + timing.writerExpiryMs + timing.leaseMs);
     else writers[token] = startedAt;
   }
   return { writers, abandonedUntil };
+}
+
+/** Whether the record has a key (without listing them). */
+function hasAny(record: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in record) return true;
+  return false;
 }
 
 /** The entry of a new record version, with its writer begun. `previous` is the stored entry (none for a new group). */
@@ -108,14 +119,15 @@ function begin(
   timing: SyncTiming,
 ): { entry: GroupEntry; writer: Writer } {
   const { writers, abandonedUntil } = live(entry, now, timing);
-  const alone = Object.keys(writers).length === 0 && now >= abandonedUntil;
+  const alone = !hasAny(writers) && now >= abandonedUntil;
   const begins = entry.begins + 1;
+  writers[token] = now;
   return {
     entry: {
       ...entry,
       rev: entry.rev + 1,
       begins,
-      writers: { ...writers, [token]: now },
+      writers,
       abandonedUntil,
     },
     writer: { token, id: entry.record.id, version: entry.record.version, alone, begins },

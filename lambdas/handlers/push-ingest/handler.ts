@@ -152,6 +152,9 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
   /** Groups with a commit of this process between being shown in the view and the store's answer (id → count). */
   const committing = new Map<string, number>();
   const settledEntries = new SettledEntries();
+  /** Writer tokens: unique to this process (a random part), then counted (no random draw per push). */
+  const tokenPrefix = `${PUSH_WRITER_PREFIX}${randomUUID()}-`;
+  let tokens = 0;
   const settleConflict = makeConflictSettler({
     store,
     view,
@@ -269,7 +272,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         if (!consistency.ok) return badRequest('storage', consistency.message);
         shown = applyPush(method, before?.record.deleted ? undefined : previousState, pushState);
       }
-      const { entry, writer } = commitEntry(before, record, `${PUSH_WRITER_PREFIX}${randomUUID()}`, now(), timing);
+      const { entry, writer } = commitEntry(before, record, `${tokenPrefix}${++tokens}`, now(), timing);
       const shownExact = method !== 'POST' || baseShown;
       view.showState(id, shown, shownExact ? record.version : undefined);
       committing.set(id, (committing.get(id) ?? 0) + 1);
