@@ -126,11 +126,12 @@ export class GroupIndex {
 
   /**
    * Another group whose own series would carry the same labels as a group of `key` (`{job="p"}` and
-   * `{job="p",instance=""}`: the Pushgateway adds `instance=""` to both), or undefined.
+   * `{job="p",instance=""}`: the Pushgateway adds `instance=""` to both), or undefined. `id`: the key's
+   * `groupingKeyId`, when the caller has it.
    */
-  collidingGroup(key: GroupingKey): string | undefined {
+  collidingGroup(key: GroupingKey, id?: string): string | undefined {
     const other = this.byLabelSet.get(groupLabelSetId(key));
-    return other === undefined || other === groupingKeyId(key) ? undefined : other;
+    return other === undefined || other === (id ?? groupingKeyId(key)) ? undefined : other;
   }
 
   /** The type of family `name` in some group other than `exceptId`, and that group's id. */

@@ -171,9 +171,20 @@ export function familyText(family: MetricFamily): string {
 }
 
 function escapeHelp(text: string): string {
+  if (!needsEscape(text, false)) return text;
   return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 
 function escapeLabelValue(text: string): string {
+  if (!needsEscape(text, true)) return text;
   return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/** Whether `text` holds a backslash or newline (or, for label values, a double quote): most values hold none. */
+function needsEscape(text: string, quote: boolean): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c || c === 0x0a || (quote && c === 0x22)) return true;
+  }
+  return false;
 }

@@ -145,11 +145,13 @@ export function finishEntry(
   now: number,
   timing: SyncTiming,
 ): GroupEntry {
-  const { [writer.token]: _done, ...writers } = entry.writers;
+  const writers: Record<string, number> = {};
+  for (const token in entry.writers) if (token !== writer.token) writers[token] = entry.writers[token] as number;
   let abandonedUntil = entry.abandonedUntil;
   const proven = writer.alone && entry.begins === writer.begins && entry.record.version === writer.version;
   const synced: Record<string, number> = { ...entry.synced };
-  for (const [replica, outcome] of Object.entries(outcomes)) {
+  for (const replica in outcomes) {
+    const outcome = outcomes[replica];
     if (outcome === 'unknown') abandonedUntil = Math.max(abandonedUntil, now + timing.leaseMs);
     else if (outcome === 'applied' && proven) synced[replica] = writer.version;
   }

@@ -35,6 +35,8 @@ export function validatePushBody(families: readonly MetricFamily[]): ValidationR
 export interface ConsistencyInput {
   readonly method: Exclude<PushMethod, 'DELETE'>;
   readonly key: GroupingKey;
+  /** `groupingKeyId(key)`, when the caller has it. */
+  readonly id?: string;
   /** The push, normalised by `pushedFamilies`. */
   readonly pushed: readonly FamilyState[];
   /** Every group the replicas hold (a union when they differ), as a list or kept in an index. */
@@ -50,7 +52,7 @@ export interface ConsistencyInput {
 export function validateConsistency(input: ConsistencyInput): ValidationResult {
   const groups = input.groups;
   const index = groups instanceof GroupIndex ? groups : groups.length > 0 ? GroupIndex.of(groups) : undefined;
-  const targetId = index !== undefined && index.size > 0 ? groupingKeyId(input.key) : '';
+  const targetId = index !== undefined && index.size > 0 ? (input.id ?? groupingKeyId(input.key)) : '';
   const ownByFingerprint = ownIndex(input.ownFamilies);
   let keyNames: string | undefined;
   for (const family of input.pushed) {

@@ -250,7 +250,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         : previousState === undefined;
       let shown: GroupState | undefined;
       if (method !== 'DELETE' && pushState && own) {
-        const colliding = view.index.collidingGroup(key);
+        const colliding = view.index.collidingGroup(key, id);
         if (colliding !== undefined) {
           // Recorded at the parse stage: counted as a 400, but no group created. A Pushgateway refusing this push
           // creates the group with its failure time, and that group alone makes every replica's /metrics fail.
@@ -265,6 +265,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         const consistency = validateConsistency({
           method,
           key,
+          id,
           pushed: pushState.families,
           groups: view.index,
           ownFamilies: own,
