@@ -210,7 +210,7 @@ export class FileGroupStore implements GroupStore {
       // In the page cache once writeSync returns: survives the process, not the OS (see StoreSync). Deferred states
       // go first (the file is read back in order). Throws, before anything changes in memory, when the write fails.
       const deferred = this.deferredLines();
-      this.writeNow(deferred.text + `${lines.join('\n')}\n`);
+      this.writeNow(`${deferred.text}${lines.join('\n')}\n`);
       this.deferredWritten(deferred.lengths);
       return Promise.resolve();
     }

@@ -11,8 +11,16 @@ export type GroupingKey = Readonly<Record<string, string>>;
  * series-crossings.ts, and the shape by which the group index tells groups whose series can never meet apart.
  */
 export function keyNamesOf(key: GroupingKey): string {
-  return Object.keys(key).sort().join(',');
+  let names = KEY_NAMES.get(key);
+  if (names === undefined) {
+    names = Object.keys(key).sort().join(',');
+    KEY_NAMES.set(key, names);
+  }
+  return names;
 }
+
+/** `keyNamesOf` each key object seen (the ingestion keeps one object per group's path). */
+const KEY_NAMES = new WeakMap<GroupingKey, string>();
 
 export type PathResult =
   | { readonly ok: true; readonly key: GroupingKey }

@@ -49,9 +49,13 @@ export function successStatus(method: PushMethod): 200 | 202 {
  * defaults to "", histogram and summary samples folded into one series per label set (without `le`/`quantile`).
  */
 export function pushedFamilies(families: readonly MetricFamily[], key: GroupingKey): FamilyState[] {
-  const keyNames = new Set(Object.keys(key));
-  const keyPairs: [string, string][] = Object.keys(key).map((name) => [name, key[name] ?? '']);
-  const pushKey: PushKey = { names: keyNames, pairs: keyPairs };
+  let pushKey = PUSH_KEYS.get(key);
+  if (pushKey === undefined) {
+    pushKey = { names: new Set(Object.keys(key)), pairs: Object.keys(key).map((name) => [name, key[name] ?? '']) };
+    PUSH_KEYS.set(key, pushKey);
+  }
+  const keyNames = pushKey.names;
+  const keyPairs = pushKey.pairs;
   const result: FamilyState[] = [];
   // Families mostly share their label-name lists (one per label-name sequence): one found free of grouping
   // labels need not be checked again.
@@ -129,6 +133,9 @@ interface PushKey {
   readonly names: ReadonlySet<string>;
   readonly pairs: readonly (readonly [string, string])[];
 }
+
+/** The `PushKey` of each key object seen (the handler keeps one object per group's path). */
+const PUSH_KEYS = new WeakMap<GroupingKey, PushKey>();
 
 /** A pushed family whose series are known distinct; their ids are built only if something asks for them. */
 class KnownUniqueFamily implements FamilyState {
@@ -243,8 +250,16 @@ export function applyPush(method: 'PUT' | 'POST', existing: GroupState | undefin
  * later push), so no push may create the second one.
  */
 export function groupLabelSetId(key: GroupingKey): string {
-  return labelSetId(key.instance === undefined ? { ...key, instance: '' } : key);
+  let id = LABEL_SET_IDS.get(key);
+  if (id === undefined) {
+    id = labelSetId(key.instance === undefined ? { ...key, instance: '' } : key);
+    LABEL_SET_IDS.set(key, id);
+  }
+  return id;
 }
+
+/** `groupLabelSetId` of each key object seen (the handler keeps one object per group's path). */
+const LABEL_SET_IDS = new WeakMap<GroupingKey, string>();
 
 /**
  * The path as Go's `http.ServeMux` cleans it before routing (net/http/server.go `cleanPath`: `path.Clean`, keeping

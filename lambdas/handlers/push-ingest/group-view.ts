@@ -81,6 +81,11 @@ export class GroupView {
     return this.index.versions(id)[0];
   }
 
+  /** The Pushgateway's own families if already read. */
+  knownOwnFamilies(): ReadonlyMap<string, MetricType> | undefined {
+    return this.own;
+  }
+
   /** Types of the Pushgateway's own families, from the first replica that answers (read once). */
   async ownFamilies(replicas: readonly PushgatewayReplica[]): Promise<ReadonlyMap<string, MetricType> | undefined> {
     if (this.own) return this.own;

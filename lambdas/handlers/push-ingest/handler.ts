@@ -107,6 +107,35 @@ interface Commit {
   readonly previousVersion: number | undefined;
 }
 
+/** A path's grouping key and its id, or why the path is refused (or redirected, when not clean). */
+type ParsedPath =
+  | { readonly ok: true; readonly key: GroupingKey; readonly id: string }
+  | Extract<ReturnType<typeof parseGroupingPath>, { ok: false }>
+  | { readonly ok: false; readonly redirect: string };
+
+function parseCleanPath(path: string): ParsedPath {
+  const cleaned = cleanRequestPath(path);
+  if (cleaned !== path) return { ok: false, redirect: cleaned };
+  const parsed = parseGroupingPath(path);
+  return parsed.ok ? { ok: true, key: parsed.key, id: groupingKeyId(parsed.key) } : parsed;
+}
+
+/** The groups' paths pushed to lately (a job pushes its group's path on every run), bounded. */
+class GroupPaths {
+  private readonly paths = new Map<string, ParsedPath & { ok: true }>();
+
+  get(path: string): (ParsedPath & { ok: true }) | undefined {
+    return this.paths.get(path);
+  }
+
+  set(path: string, parsed: ParsedPath & { ok: true }): void {
+    if (this.paths.size >= MAX_GROUP_PATHS) this.paths.clear();
+    this.paths.set(path, parsed);
+  }
+}
+
+const MAX_GROUP_PATHS = 10_000;
+
 /** A DELETE introduces no mark. */
 const NO_MARKS: MarkLookup = { settle: false, claims: [], contended: false };
 
@@ -152,6 +181,8 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
   /** Groups with a commit of this process between being shown in the view and the store's answer (id → count). */
   const committing = new Map<string, number>();
   const settledEntries = new SettledEntries();
+  /** Paths pushed to, with their key (one object per group, so what is derived from it is derived once). */
+  const groupPaths = new GroupPaths();
   /** Writer tokens: unique to this process (a random part), then counted (no random draw per push). */
   const tokenPrefix = `${PUSH_WRITER_PREFIX}${randomUUID()}-`;
   let tokens = 0;
@@ -181,9 +212,9 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       }
       return refuse(400, message);
     };
-    const cleaned = cleanRequestPath(request.path);
-    if (cleaned !== request.path) return redirectUncleanPath(request.path, cleaned);
-    const parsedKey = parseGroupingPath(request.path);
+    const known = groupPaths.get(request.path);
+    const parsedKey = known ?? parseCleanPath(request.path);
+    if ('redirect' in parsedKey) return redirectUncleanPath(request.path, parsedKey.redirect);
     if (!parsedKey.ok) {
       // A path the replicas would refuse gets its marker on a valid path: the refusal is counted the same
       // (handler "push"), and no malformed path reaches a replica (after a push to `/metrics/job@base64/!!`,
@@ -194,6 +225,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         : refuse(parsedKey.status, parsedKey.message);
     }
     const key = parsedKey.key;
+    if (!known) groupPaths.set(request.path, parsedKey);
     if (!PUSH_METHODS.includes(method)) return refuse(405, 'Method Not Allowed', { allow: PUSH_METHODS.join(', ') });
     if (request.body.byteLength > limits.maxBodyBytes) {
       return refuse(
@@ -201,7 +233,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         `push body of ${request.body.byteLength} bytes exceeds the limit of ${limits.maxBodyBytes} bytes`,
       );
     }
-    const id = groupingKeyId(key);
+    const id = parsedKey.id;
     let pushState: GroupState | undefined;
     let families: ReturnType<typeof storedFamilies> = [];
     if (method !== 'DELETE') {
@@ -226,7 +258,8 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       families = storedFamilies(body.families);
       notes.series = seriesOf(families);
     }
-    const own = method === 'DELETE' ? undefined : await view.ownFamilies(deps.replicas);
+    // Read once, then known (no turn of the event loop on a push's path).
+    const own = method === 'DELETE' ? undefined : (view.knownOwnFamilies() ?? (await view.ownFamilies(deps.replicas)));
     if (method !== 'DELETE' && !own) return refuse(503, 'no Pushgateway replica answered; nothing was applied');
 
     // Commit: validate against the view and take the next version, in one turn; retry if another writer of the

@@ -134,7 +134,11 @@ describe('FileGroupStore', () => {
     expect(groupLines()).toHaveLength(4);
     // Six changes, two groups: two lines, each the group's latest state.
     await eventually(() => expect(groupLines()).toHaveLength(6), { timeoutMs: 2000, intervalMs: 5 });
-    expect(groupLines().slice(4).map((line) => JSON.parse(line).s.rev)).toEqual([lastA.rev, lastB.rev]);
+    expect(
+      groupLines()
+        .slice(4)
+        .map((line) => JSON.parse(line).s.rev),
+    ).toEqual([lastA.rev, lastB.rev]);
     // Live: both records and these two states (the states written with the records are superseded).
     const live = groupLines().filter((_, i) => i !== 1 && i !== 3);
     expect(store.liveLength()).toBe(live.reduce((sum, line) => sum + line.length + 1, 0));

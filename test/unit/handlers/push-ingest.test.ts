@@ -596,6 +596,20 @@ describe('push-ingest handler', () => {
     expect(sent()).toEqual([[parseMarker('PUT', PATH_REFUSAL_TARGET)], [parseMarker('PUT', PATH_REFUSAL_TARGET)]]);
   });
 
+  it('answers a path the same way whether or not it was pushed to before (paths are parsed once per group)', async () => {
+    const answers = async () => [
+      (await handle(request('PUT', '/metrics/job/x/a/..', 'x 1\n'))).status,
+      (await handle(request('PUT', '/metrics/job/a/b', 'x 1\n'))).status,
+      (await handle(request('PATCH', '/metrics/job/a', 'x 1\n'))).status,
+      (await handle(request('PUT', '/metrics/job/a', 'x'.repeat(2000)))).status,
+      (await handle(request('PUT', '/metrics/job/a', 'x 1\n'))).status,
+    ];
+    expect(await answers()).toEqual([301, 400, 405, 413, 200]);
+    expect(await answers()).toEqual([301, 400, 405, 413, 200]);
+    expect((await store.get(groupingKeyId({ job: 'a' })))?.record.version).toBe(2);
+    expect(store.size()).toBe(1);
+  });
+
   it('accepts gzip bodies, refuses corrupt ones (400) and bombs (413)', async () => {
     const gzip = { 'content-encoding': 'gzip' };
     expect((await handle(request('PUT', '/metrics/job/a', zlib.gzipSync('x 1\n'), gzip))).status).toBe(200);
