@@ -13,7 +13,7 @@ import {
 import type { Mark } from '../domain/conflict-marks';
 import type { GroupRecord } from '../domain/group-record';
 import { GROUP_STORE_SCHEMA } from '../domain/group-store-schema';
-import type { GroupEntry } from '../domain/group-sync';
+import { type GroupEntry, writerTable } from '../domain/group-sync';
 import { type GroupStore, GroupTooLargeError, type OwedPredicate } from './group-store';
 
 /**
@@ -271,7 +271,7 @@ export function toItem(entry: GroupEntry, owed: boolean): Item {
     ...(record.committedAt === undefined ? {} : { committedAt: record.committedAt }),
     rev: entry.rev,
     begins: entry.begins,
-    writers: { ...entry.writers },
+    writers: writerTable(entry.writers),
     abandonedUntil: entry.abandonedUntil,
     synced: { ...entry.synced },
     ...(entry.acked === undefined ? {} : { acked: entry.acked }),
@@ -300,7 +300,7 @@ export function fromItem(item: Item): GroupEntry {
     record,
     rev: Number(item.rev),
     begins: Number(item.begins),
-    writers: Object.fromEntries(Object.entries(item.writers ?? {}).map(([k, v]) => [k, Number(v)])),
+    writers: writerTable(item.writers),
     abandonedUntil: Number(item.abandonedUntil),
     synced: Object.fromEntries(Object.entries(item.synced ?? {}).map(([k, v]) => [k, Number(v)])),
     ...(item.acked === undefined ? {} : { acked: Number(item.acked) }),

@@ -2,8 +2,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { FileGroupStore } from '../../../lambdas/adapters/group-store';
-import { commitEntry, needsRepair, type SyncTiming } from '../../../lambdas/domain/group-sync';
+import { FileGroupStore, stateLine } from '../../../lambdas/adapters/group-store';
+import {
+  commitEntry,
+  type GroupEntry,
+  needsRepair,
+  type SyncTiming,
+  writerTable,
+} from '../../../lambdas/domain/group-sync';
 import { eventually } from '../../support/eventually';
 
 const timing: SyncTiming = { leaseMs: 5000, writerExpiryMs: 60_000 };
@@ -231,5 +237,40 @@ describe('FileGroupStore', () => {
     expect(await reopened.get('a')).toEqual(current);
     await reopened.close();
     await store.close();
+  });
+});
+
+describe('stateLine', () => {
+  it('writes what JSON.stringify writes for the entry without its record, whatever its writers object is', () => {
+    const numbers = fc.dictionary(
+      fc.oneof(fc.constantFrom('pushgateway-0', 'pushgateway-1'), fc.string()),
+      fc.oneof(fc.integer(), fc.double(), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY)),
+    );
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            rev: fc.nat(),
+            begins: fc.nat(),
+            writers: numbers,
+            abandonedUntil: fc.nat(),
+            synced: numbers,
+            acked: fc.nat(),
+            lost: fc.nat(),
+            lostReason: fc.string(),
+          },
+          { requiredKeys: ['rev', 'begins', 'writers', 'abandonedUntil', 'synced'] },
+        ),
+        fc.boolean(),
+        (state, dictionary) => {
+          const record = entry('g"1', 1).record;
+          const writers = dictionary ? writerTable(state.writers) : state.writers;
+          const stored = { record, ...state, writers } as GroupEntry;
+          const { record: _r, ...rest } = stored;
+          expect(stateLine(stored)).toBe(JSON.stringify({ s: { id: record.id, ...rest, writers: { ...writers } } }));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
