@@ -26,7 +26,7 @@ import {
   type SyncTiming,
   type Writer,
 } from '../../domain/group-sync';
-import { formatGroupingPath, type GroupingKey, groupingKeyId, parseGroupingPath } from '../../domain/grouping-key';
+import { formatGroupingPath, type GroupingKey } from '../../domain/grouping-key';
 import { checkGroupSize, checkPushLimits, type PushLimits } from '../../domain/push-limits';
 import { REFUSAL_MARKER_METRIC } from '../../domain/push-refusal';
 import {
@@ -37,7 +37,6 @@ import {
 } from '../../domain/push-validation';
 import {
   applyPush,
-  cleanRequestPath,
   type GroupState,
   PUSH_METHODS,
   type PushMethod,
@@ -48,6 +47,7 @@ import { introducedSeries, type SeriesByFamily } from '../../domain/series-cross
 import { accepted, type PushResponse, redirectUncleanPath, refuse } from './answers';
 import { makeConflictSettler, WINS } from './conflict-settlement';
 import { type CrossingLookup, lookUpCrossings } from './crossing-lookup';
+import { GroupPaths } from './group-paths';
 import type { GroupView } from './group-view';
 import { finishClaims, lookUpMarks, type MarkLookup } from './mark-lookup';
 import { observePushes, seriesOf } from './push-figures';
@@ -107,35 +107,6 @@ interface Commit {
   readonly previousVersion: number | undefined;
 }
 
-/** A path's grouping key and its id, or why the path is refused (or redirected, when not clean). */
-type ParsedPath =
-  | { readonly ok: true; readonly key: GroupingKey; readonly id: string }
-  | Extract<ReturnType<typeof parseGroupingPath>, { ok: false }>
-  | { readonly ok: false; readonly redirect: string };
-
-function parseCleanPath(path: string): ParsedPath {
-  const cleaned = cleanRequestPath(path);
-  if (cleaned !== path) return { ok: false, redirect: cleaned };
-  const parsed = parseGroupingPath(path);
-  return parsed.ok ? { ok: true, key: parsed.key, id: groupingKeyId(parsed.key) } : parsed;
-}
-
-/** The groups' paths pushed to lately (a job pushes its group's path on every run), bounded. */
-class GroupPaths {
-  private readonly paths = new Map<string, ParsedPath & { ok: true }>();
-
-  get(path: string): (ParsedPath & { ok: true }) | undefined {
-    return this.paths.get(path);
-  }
-
-  set(path: string, parsed: ParsedPath & { ok: true }): void {
-    if (this.paths.size >= MAX_GROUP_PATHS) this.paths.clear();
-    this.paths.set(path, parsed);
-  }
-}
-
-const MAX_GROUP_PATHS = 10_000;
-
 /** A DELETE introduces no mark. */
 const NO_MARKS: MarkLookup = { settle: false, claims: [], contended: false };
 
@@ -181,7 +152,6 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
   /** Groups with a commit of this process between being shown in the view and the store's answer (id → count). */
   const committing = new Map<string, number>();
   const settledEntries = new SettledEntries();
-  /** Paths pushed to, with their key (one object per group, so what is derived from it is derived once). */
   const groupPaths = new GroupPaths();
   /** Writer tokens: unique to this process (a random part), then counted (no random draw per push). */
   const tokenPrefix = `${PUSH_WRITER_PREFIX}${randomUUID()}-`;
@@ -212,8 +182,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       }
       return refuse(400, message);
     };
-    const known = groupPaths.get(request.path);
-    const parsedKey = known ?? parseCleanPath(request.path);
+    const parsedKey = groupPaths.parse(request.path);
     if ('redirect' in parsedKey) return redirectUncleanPath(request.path, parsedKey.redirect);
     if (!parsedKey.ok) {
       // A path the replicas would refuse gets its marker on a valid path: the refusal is counted the same
@@ -225,7 +194,6 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         : refuse(parsedKey.status, parsedKey.message);
     }
     const key = parsedKey.key;
-    if (!known) groupPaths.set(request.path, parsedKey);
     if (!PUSH_METHODS.includes(method)) return refuse(405, 'Method Not Allowed', { allow: PUSH_METHODS.join(', ') });
     if (request.body.byteLength > limits.maxBodyBytes) {
       return refuse(
