@@ -321,8 +321,6 @@ export class FileGroupStore implements GroupStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    // Written just now with its record (after any older deferred state of it).
-    this.deferred.delete(id);
     this.entries.set(id, entry);
     const recordLength = recordChanged ? (lines[0] ?? '').length + 1 : (this.lineLengths.get(id)?.record ?? 0);
     this.track(id, recordLength, (lines[lines.length - 1] ?? '').length + 1);

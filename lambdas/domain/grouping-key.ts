@@ -7,20 +7,26 @@
 export type GroupingKey = Readonly<Record<string, string>>;
 
 /**
+ * `derive`, kept per key object (keys are immutable). The ingestion keeps one key object per group's path
+ * (push-ingest/group-paths.ts), so what a key gives is derived once per group, not once per push.
+ */
+export function perKey<T>(derive: (key: GroupingKey) => T): (key: GroupingKey) => T {
+  const derived = new WeakMap<GroupingKey, T>();
+  return (key) => {
+    let value = derived.get(key);
+    if (value === undefined) {
+      value = derive(key);
+      derived.set(key, value);
+    }
+    return value;
+  };
+}
+
+/**
  * The label names of a grouping key (sorted, joined by `,`; label names hold no `,`): the registry entry of
  * series-crossings.ts, and the shape by which the group index tells groups whose series can never meet apart.
  */
-export function keyNamesOf(key: GroupingKey): string {
-  let names = KEY_NAMES.get(key);
-  if (names === undefined) {
-    names = Object.keys(key).sort().join(',');
-    KEY_NAMES.set(key, names);
-  }
-  return names;
-}
-
-/** `keyNamesOf` each key object seen (the ingestion keeps one object per group's path). */
-const KEY_NAMES = new WeakMap<GroupingKey, string>();
+export const keyNamesOf = perKey((key) => Object.keys(key).sort().join(','));
 
 export type PathResult =
   | { readonly ok: true; readonly key: GroupingKey }
@@ -94,12 +100,12 @@ export function parseGroupingPath(path: string): PathResult {
 }
 
 /** The canonical path of a grouping key (every value base64-encoded, so any value round-trips). */
-export function formatGroupingPath(key: GroupingKey): string {
+export const formatGroupingPath = perKey((key) => {
   const { job = '', ...labels } = key;
   let path = `/metrics/job@base64/${encodeBase64Value(job)}`;
   for (const name of Object.keys(labels).sort()) path += `/${name}@base64/${encodeBase64Value(labels[name] ?? '')}`;
   return path;
-}
+});
 
 /** A stable identity of a grouping key (sorted label pairs). */
 export function groupingKeyId(key: GroupingKey): string {

@@ -1,5 +1,5 @@
 import { isFolded, type MetricFamily, type MetricType } from './exposition/parser';
-import type { GroupingKey } from './grouping-key';
+import { type GroupingKey, perKey } from './grouping-key';
 
 /**
  * What a Pushgateway does with a push (1.5.x, the binary we run): PUT replaces the whole group, POST replaces only
@@ -49,11 +49,7 @@ export function successStatus(method: PushMethod): 200 | 202 {
  * defaults to "", histogram and summary samples folded into one series per label set (without `le`/`quantile`).
  */
 export function pushedFamilies(families: readonly MetricFamily[], key: GroupingKey): FamilyState[] {
-  let pushKey = PUSH_KEYS.get(key);
-  if (pushKey === undefined) {
-    pushKey = { names: new Set(Object.keys(key)), pairs: Object.keys(key).map((name) => [name, key[name] ?? '']) };
-    PUSH_KEYS.set(key, pushKey);
-  }
+  const pushKey = pushKeyOf(key);
   const keyNames = pushKey.names;
   const keyPairs = pushKey.pairs;
   const result: FamilyState[] = [];
@@ -134,8 +130,12 @@ interface PushKey {
   readonly pairs: readonly (readonly [string, string])[];
 }
 
-/** The `PushKey` of each key object seen (the handler keeps one object per group's path). */
-const PUSH_KEYS = new WeakMap<GroupingKey, PushKey>();
+const pushKeyOf = perKey(
+  (key): PushKey => ({
+    names: new Set(Object.keys(key)),
+    pairs: Object.keys(key).map((name) => [name, key[name] ?? '']),
+  }),
+);
 
 /** A pushed family whose series are known distinct; their ids are built only if something asks for them. */
 class KnownUniqueFamily implements FamilyState {
@@ -249,17 +249,7 @@ export function applyPush(method: 'PUT' | 'POST', existing: GroupState | undefin
  * the Pushgateway fail ("collected before with the same name and label values": 500 on `/metrics`, 400 on every
  * later push), so no push may create the second one.
  */
-export function groupLabelSetId(key: GroupingKey): string {
-  let id = LABEL_SET_IDS.get(key);
-  if (id === undefined) {
-    id = labelSetId(key.instance === undefined ? { ...key, instance: '' } : key);
-    LABEL_SET_IDS.set(key, id);
-  }
-  return id;
-}
-
-/** `groupLabelSetId` of each key object seen (the handler keeps one object per group's path). */
-const LABEL_SET_IDS = new WeakMap<GroupingKey, string>();
+export const groupLabelSetId = perKey((key) => labelSetId(key.instance === undefined ? { ...key, instance: '' } : key));
 
 /**
  * The path as Go's `http.ServeMux` cleans it before routing (net/http/server.go `cleanPath`: `path.Clean`, keeping

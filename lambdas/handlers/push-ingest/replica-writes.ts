@@ -34,23 +34,9 @@ export function writeRecord(replica: PushgatewayReplica, record: GroupRecord): P
   return writeRequest(replica, recordRequest(record));
 }
 
-/** Each group's path on the replicas by record id (a function of its key), kept for the next push: bounded. */
-const PATHS = new Map<string, string>();
-const MAX_PATHS = 10_000;
-
-function groupPath(record: GroupRecord): string {
-  let path = PATHS.get(record.id);
-  if (path === undefined) {
-    if (PATHS.size >= MAX_PATHS) PATHS.clear();
-    path = formatGroupingPath(record.key);
-    PATHS.set(record.id, path);
-  }
-  return path;
-}
-
 /** The one request that brings a replica to the record (built once, sent to every replica). */
 function recordRequest(record: GroupRecord): ForwardedPush {
-  const path = groupPath(record);
+  const path = formatGroupingPath(record.key);
   return record.deleted
     ? { method: 'DELETE', path, body: new Uint8Array() }
     : { method: 'PUT', path, ...recordBody(record) };
