@@ -1,4 +1,5 @@
 import { METRIC_TYPES_BY_NAME, type MetricType, parseExposition } from '../domain/exposition/parser';
+import { escapeHelp, escapeLabelValue } from '../domain/group-record';
 import { type FamilyState, type GroupState, type Labels, labelSetId } from '../domain/pushgateway-semantics';
 import { Http1Pool, Http1RequestError } from './http1-pool';
 import type { Http1Response } from './http1-response';
@@ -249,19 +250,11 @@ export function pushgatewayReplica(
   };
 }
 
-function escapeHelp(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-function escapeLabel(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
 function labelText(labels: Readonly<Record<string, string>>, extra?: readonly [string, string]): string {
   const pairs = Object.keys(labels)
     .sort()
-    .map((n) => `${n}="${escapeLabel(labels[n] ?? '')}"`);
-  if (extra) pairs.push(`${extra[0]}="${escapeLabel(extra[1])}"`);
+    .map((n) => `${n}="${escapeLabelValue(labels[n] ?? '')}"`);
+  if (extra) pairs.push(`${extra[0]}="${escapeLabelValue(extra[1])}"`);
   return pairs.length === 0 ? '' : `{${pairs.join(',')}}`;
 }
 

@@ -170,12 +170,14 @@ export function familyText(family: MetricFamily): string {
   return out;
 }
 
-function escapeHelp(text: string): string {
+/** A HELP text as the text format writes it (`\\` and newline escaped). */
+export function escapeHelp(text: string): string {
   if (!needsEscape(text, false)) return text;
   return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 
-function escapeLabelValue(text: string): string {
+/** A label value as the text format writes it between quotes (`\\`, `"` and newline escaped). */
+export function escapeLabelValue(text: string): string {
   if (!needsEscape(text, true)) return text;
   return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
