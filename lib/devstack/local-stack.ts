@@ -10,6 +10,7 @@ import { type RuleGroup, ruleFiles } from '../rules';
 import { type RunningComponent, startAlertmanager, startPrometheus, startPushgateway } from './components';
 import { type LocalServiceProcess, startLocalService } from './local-service';
 import {
+  LOCAL_TARGET_BINARIES,
   type LocalTargets,
   localMonitorTargets,
   type Restartable,
@@ -75,8 +76,13 @@ export interface LocalStackOptions {
   readonly maxFor?: string;
 }
 
-/** The Debian binaries the local loop runs (`npm start` checks them before anything starts). */
-export const LOCAL_STACK_BINARIES: readonly BinaryName[] = ['prometheus', 'alertmanager', 'pushgateway'];
+/**
+ * The Debian binaries the local loop runs, its targets' included (`npm start` checks them all before anything
+ * starts, so a missing one is named up front, not after half the loop started).
+ */
+export const LOCAL_STACK_BINARIES: readonly BinaryName[] = [
+  ...new Set<BinaryName>(['prometheus', 'alertmanager', 'pushgateway', ...LOCAL_TARGET_BINARIES]),
+];
 
 /** Scrape and evaluation interval of the local Prometheus (the cluster's is 15s). */
 const LOCAL_INTERVAL = '2s';

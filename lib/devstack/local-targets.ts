@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startAlertmanager, startPostgres, startPostgresExporter, startRedis, startRedisExporter } from './components';
-import { freePort, type ManagedProcess, requireBinaries } from './processes';
+import { type BinaryName, freePort, type ManagedProcess, requireBinaries } from './processes';
 import type { LocalTarget } from './scrape-config';
 
 /**
@@ -79,9 +79,19 @@ export interface LocalTargetsOptions {
   readonly log?: (name: string) => (chunk: string) => void;
 }
 
+/** The Debian binaries the local targets run (a second Alertmanager, PostgreSQL, Redis and their exporters). */
+export const LOCAL_TARGET_BINARIES: readonly BinaryName[] = [
+  'alertmanager',
+  'postgres',
+  'initdb',
+  'postgresExporter',
+  'redis',
+  'redisExporter',
+];
+
 /** Starts the local targets; on failure stops what it started and throws. */
 export async function startLocalTargets(options: LocalTargetsOptions): Promise<LocalTargets> {
-  requireBinaries(['alertmanager', 'postgres', 'initdb', 'postgresExporter', 'redis', 'redisExporter']);
+  requireBinaries(LOCAL_TARGET_BINARIES);
   const started: Restartable[] = [];
   const log = options.log ?? (() => undefined);
   const add = async (props: Parameters<typeof restartable>[0]) => {

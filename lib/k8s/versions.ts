@@ -48,7 +48,12 @@ export const CHARTS = {
     chart: 'prometheus-node-exporter',
     version: '4.45.3',
   },
-  /** kube-state-metrics (the range kube-prometheus-stack 67.8 depends on: 5.28.*). */
+  /**
+   * kube-state-metrics as its own release (the operator chart's bundled one is off). 5.28.0 is in the range
+   * kube-prometheus-stack 67.8.0 depended on (5.28.*); the keys set here were read in the chart's templates
+   * (FACTS.md, "kube-state-metrics `--tls-config`"). The operator chart's own dependency range does not apply:
+   * its values set `kubeStateMetrics.enabled: false`.
+   */
   kubeStateMetrics: {
     repository: 'https://prometheus-community.github.io/helm-charts',
     chart: 'kube-state-metrics',

@@ -54,7 +54,8 @@ describe('command-line errors: one line, exit 2 for usage, no stack trace', () =
   it('npm start without the Debian binaries names them and the apt-get command', () => {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-no-binaries-'));
     try {
-      // Only node on PATH: none of the Debian packages' binaries are found.
+      // Only node on PATH: none of the Debian packages' binaries are found, the local targets' included (PostgreSQL's
+      // server is found by its absolute path when installed, so it is named only where it is not).
       const result = spawnSync(
         process.execPath,
         ['--import', 'tsx', path.join(PROJECT_ROOT, 'bin', 'start.ts'), '--work-dir', workDir],
@@ -63,7 +64,14 @@ describe('command-line errors: one line, exit 2 for usage, no stack trace', () =
       expectOneLineError(
         { status: result.status, stdout: result.stdout, stderr: result.stderr },
         1,
-        /^start: Not found on PATH: prometheus, prometheus-alertmanager, prometheus-pushgateway\. Install them with: sudo apt-get install -y prometheus prometheus-alertmanager prometheus-pushgateway$/m,
+        new RegExp(
+          '^start: Not found on PATH: prometheus, prometheus-alertmanager, prometheus-pushgateway, ' +
+            '(/usr/lib/postgresql/15/bin/postgres, /usr/lib/postgresql/15/bin/initdb, )?' +
+            'prometheus-postgres-exporter, redis-server, prometheus-redis-exporter\\. ' +
+            'Install them with: sudo apt-get install -y prometheus prometheus-alertmanager prometheus-pushgateway ' +
+            '(postgresql-15 )?prometheus-postgres-exporter redis-server prometheus-redis-exporter$',
+          'm',
+        ),
       );
       // Nothing was started or written.
       expect(fs.readdirSync(workDir)).toEqual([]);
