@@ -55,7 +55,10 @@ export interface StackSizing {
     readonly storage: string;
   };
   readonly thanosCompactor: {
-    /** Fargate ephemeral storage for the compactor's scratch space (seed: 100Gi "PVC"; Fargate allows up to 175GiB). */
+    /**
+     * Fargate ephemeral storage for the compactor's scratch space (Fargate allows up to 175GiB). The seed's 100Gi
+     * "PVC" cannot hold the 14-day blocks the 1h tier needs at its 500K-series trigger (~113GiB: compactor-scratch.ts).
+     */
     readonly ephemeralStorage: string;
   };
   readonly alertmanager: { readonly storage: string };
@@ -65,7 +68,7 @@ export interface StackSizing {
 
 /** The seed's "Scale Trigger" column. */
 export interface ScaleTriggers {
-  /** Prometheus: head series per replica above which to scale out (or shard). */
+  /** Prometheus: head series per replica above which to act (cut cardinality; see docs/runbooks/prometheus.md). */
   readonly prometheusSeriesPerReplica: number;
   /** Thanos Query: queries per second above which to add replicas. */
   readonly thanosQueryQps: number;
@@ -99,7 +102,7 @@ export const SEED_SIZING: StackSizing = {
   // The seed's 1GB index + 2GB chunk cache do not fit its own 4Gi store gateway limit with a working set
   // (storeGatewayMemoryProblems): the index cache keeps the seed's 1GB, the chunk cache gives up 1GB.
   thanosStore: { indexCacheSize: '1GB', chunkCacheSize: '1GB', storage: '50Gi' },
-  thanosCompactor: { ephemeralStorage: '100Gi' },
+  thanosCompactor: { ephemeralStorage: '140Gi' },
   alertmanager: { storage: '2Gi' },
   pushgateway: { storage: '2Gi' },
   scaleTriggers: { prometheusSeriesPerReplica: 500_000, thanosQueryQps: 100, storeGatewayLatencySeconds: 10 },

@@ -1,8 +1,4 @@
-import {
-  type CompactorScratchPlan,
-  compactorScratchPlan,
-  DEFAULT_MAX_COMPACTION_LEVEL,
-} from '../../lambdas/domain/compactor-scratch';
+import { type CompactorScratchPlan, compactorScratchPlan } from '../../lambdas/domain/compactor-scratch';
 import { compactorRetentionArgs } from '../../lambdas/domain/retention';
 import { durationSeconds, parseQuantity } from '../../lambdas/domain/sizing';
 import type { EnvironmentConfig } from '../config';
@@ -22,9 +18,9 @@ const DATA_DIR = '/var/thanos/compact';
 const BIN_DIR = '/opt/thanos/bin';
 
 /**
- * The scratch space plan of the compactor (lambdas/domain/compactor-scratch.ts): the largest compaction level whose
- * ~2× source blocks of one stream fit the pod's ephemeral storage. Config validation already refused sizings
- * where not even 2-day blocks fit, so this only throws for a config that skipped validation.
+ * The scratch space plan of the compactor (lambdas/domain/compactor-scratch.ts): ~2× the 14-day source blocks of one
+ * stream, which must fit the pod's ephemeral storage. Config validation already refused sizings where they do not,
+ * so this only throws for a config that skipped validation.
  */
 export function compactorScratch(config: Pick<EnvironmentConfig, 'sizing'>): CompactorScratchPlan {
   const { sizing } = config;
@@ -44,10 +40,11 @@ export function compactorScratch(config: Pick<EnvironmentConfig, 'sizing'>): Com
  * One compaction run: NO `--wait` (job mode: run once, exit non-zero with the run's error, which the wrapper
  * classifies), retention from the retention table (the same one the bucket lifecycle is derived from),
  * downsampling on (the default: `--downsampling.disable` is never set), delete-delay from the table (48h), and
- * `--debug.max-compaction-level` when the default 14-day blocks would not fit the scratch space.
+ * Thanos' default 14-day top level (never `--debug.max-compaction-level`: the 1h tier needs 5m blocks of 10 days).
  */
 export function thanosCompactArgs(config: Pick<EnvironmentConfig, 'retention' | 'sizing'>): string[] {
-  const { maxCompactionLevel } = compactorScratch(config);
+  // Throws for a sizing whose scratch cannot hold the 14-day blocks (config validation refuses it first).
+  compactorScratch(config);
   return [
     'compact',
     '--log.format=json',
@@ -59,9 +56,6 @@ export function thanosCompactArgs(config: Pick<EnvironmentConfig, 'retention' | 
     `--http-address=127.0.0.1:${PORTS.thanosHttp}`,
     ...compactorRetentionArgs(config.retention),
     '--compact.concurrency=1',
-    ...(maxCompactionLevel < DEFAULT_MAX_COMPACTION_LEVEL
-      ? [`--debug.max-compaction-level=${maxCompactionLevel}`]
-      : []),
   ];
 }
 

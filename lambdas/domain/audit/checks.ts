@@ -2,6 +2,7 @@
  * Checks over the blocks of a Thanos bucket, with thresholds from the retention table (the same one the bucket
  * lifecycle and the compactor flags come from). Pure: no I/O; `now` is a parameter.
  */
+import { TOP_COMPACTION_HOURS } from '../compactor-scratch';
 import { DOWNSAMPLING, localRetentionDays, type Resolution, type RetentionPolicy } from '../retention';
 import type { BlockRecord } from './block-meta';
 import type { AuditFinding } from './findings';
@@ -71,6 +72,7 @@ export function checkBlocks(input: BlockCheckInput): AuditFinding[] {
     ...checkDeletionMarks(input),
     ...checkOverlaps(input),
     ...checkDownsampling(input),
+    ...checkOneHourTier(input),
     ...checkUploads(input),
     ...checkStoredClasses(input),
   ];
@@ -273,6 +275,67 @@ export function checkDownsampling({ blocks, now }: BlockCheckInput): AuditFindin
       details: { ...blockDetails(r), missing: step.to, createdAt: iso(created) },
     } satisfies AuditFinding;
   });
+}
+
+/** Thanos' largest compaction range (14 days); its planner aligns the windows to multiples of it. */
+const TOP_COMPACTION_RANGE = TOP_COMPACTION_HOURS * HOUR;
+/** A 5m block this close to its retention with no 1h twin is about to be deleted with nothing after it. */
+const ONE_HOUR_TIER_CRITICAL_DAYS = 7;
+
+/**
+ * DOWNSAMPLING_LAG for the 1h tier itself: Thanos downsamples a 5m block to 1h only once it spans 10 days, so a
+ * stream's 5m blocks must first be compacted into the 14-day windows. A stream still holding two or more unmarked 5m
+ * blocks in a window that ended longer ago than the compaction and downsampling margins, not all covered by a 1h
+ * twin, is not being compacted that far (a `--debug.max-compaction-level` below 4 keeps 5m blocks at 2 days, or the
+ * compactor is failing): its 1h tier stays empty and the data is gone once the 5m retention deletes it. One finding
+ * per window; critical within a week of that deletion. (A window with a single 5m block shorter than 10 days, a
+ * stream that started mid-window, never gets a 1h twin from Thanos either, and is not reported.)
+ */
+export function checkOneHourTier({ blocks, policy, now }: BlockCheckInput): AuditFinding[] {
+  const live = streams(blocks, (b) => b.deletionTime === undefined);
+  const due = (AUDIT_MARGINS.compactionBacklogHours + AUDIT_MARGINS.downsamplingGraceHours) * HOUR;
+  const findings: AuditFinding[] = [];
+  for (const [key, fiveMinute] of live) {
+    if (!key.startsWith('5m|')) continue;
+    const windows = new Map<number, BlockRecord[]>();
+    for (const r of fiveMinute) {
+      const start = Math.floor(r.minTime / TOP_COMPACTION_RANGE) * TOP_COMPACTION_RANGE;
+      const window = windows.get(start);
+      if (window) window.push(r);
+      else windows.set(start, [r]);
+    }
+    const oneHour = live.get(`1h|${key.slice('5m|'.length)}`) ?? [];
+    let max = Number.NEGATIVE_INFINITY;
+    const prefixMax = oneHour.map((t) => (max = Math.max(max, t.maxTime)));
+    for (const [start, window] of windows) {
+      const end = start + TOP_COMPACTION_RANGE;
+      if (window.length < 2 || now - end <= due) continue;
+      const uncovered = window.filter((r) => !covered(oneHour, prefixMax, r.minTime, r.maxTime));
+      const first = uncovered[0];
+      if (!first) continue;
+      const newestEnd = Math.max(...uncovered.map((r) => r.maxTime));
+      const retentionDays = policy.resolutionDays['5m'];
+      const deletedIn = newestEnd + retentionDays * DAY - now;
+      const widest = Math.max(...window.map((r) => r.maxTime - r.minTime));
+      findings.push({
+        code: 'DOWNSAMPLING_LAG',
+        severity: deletedIn <= ONE_HOUR_TIER_CRITICAL_DAYS * DAY ? 'critical' : 'warning',
+        message: `Stream ${first.labelsKey} still has ${window.length} 5m blocks (the widest ${hours(widest)}h) in the 14-day window from ${iso(start)}, which ended ${hours(now - end)}h ago, and ${uncovered.length} of them have no 1h twin: 5m blocks are not being compacted into 14-day blocks, which Thanos needs before it downsamples to 1h (--debug.max-compaction-level below 4, or a failing compactor). This data has no 1h copy and is deleted with its 5m blocks in ${days(Math.max(0, deletedIn))} days.`,
+        block: first.ulid,
+        labels: first.labels,
+        details: {
+          ...blockDetails(first),
+          missing: '1h',
+          windowStart: iso(start),
+          windowEnd: iso(end),
+          fiveMinuteBlocks: window.length,
+          withoutOneHourTwin: uncovered.length,
+          deletedInDays: days(Math.max(0, deletedIn)),
+        },
+      } satisfies AuditFinding);
+    }
+  }
+  return findings;
 }
 
 /**

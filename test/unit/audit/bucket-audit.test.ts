@@ -51,6 +51,43 @@ function extraBlock(block: Omit<FixtureBlock, 'ulid'>): FixtureBlock {
   return { ...block, ulid: makeUlid(block.createdAt, ulidRandomness(900_000 + ++serial)) };
 }
 
+/**
+ * Replaces one 14-day window of replica 0 (its 5m block, its 1h twin and any raw block) by what a compactor capped
+ * at 2-day blocks leaves there: seven 2d 5m blocks (and their raw 2d twins while raw data is retained), no 1h block.
+ * Returns the first 5m block of the window, the one the finding names.
+ */
+function capWindowAtTwoDays(
+  bucket: FakeThanosBucket,
+  blocks: readonly FixtureBlock[],
+  pick: (fiveMinute: FixtureBlock) => boolean,
+): string {
+  const fiveM = blocks.find(
+    (b) =>
+      b.resolution === '5m' && b.level === 4 && b.markedAt === undefined && labelsEqual(b.labels, replica0) && pick(b),
+  );
+  if (!fiveM) throw new Error('fixture has no such 14d 5m block');
+  const window = blocks.filter(
+    (b) => b.minTime === fiveM.minTime && b.maxTime === fiveM.maxTime && labelsEqual(b.labels, replica0),
+  );
+  const hadRaw = window.some((b) => b.resolution === 'raw');
+  for (const b of window) for (const key of bucket.keys(`${b.ulid}/`)) bucket.delete(key);
+  let first: string | undefined;
+  for (let t = fiveM.minTime; t < fiveM.maxTime; t += 2 * DAY) {
+    const createdAt = t + 2 * DAY + 3 * HOUR;
+    const part = { minTime: t, maxTime: t + 2 * DAY, level: 3, labels: replica0, source: 'compactor' as const };
+    // Thanos' retention has deleted the pieces past their resolution's retention.
+    const kept = (resolution: 'raw' | '5m') =>
+      now - part.maxTime <= SEED_RETENTION_POLICY.resolutionDays[resolution] * DAY;
+    if (hadRaw && kept('raw')) putBlock(bucket, extraBlock({ ...part, resolution: 'raw', createdAt }));
+    if (!kept('5m')) continue;
+    const block = extraBlock({ ...part, resolution: '5m', createdAt: createdAt + 10 * 60_000 });
+    putBlock(bucket, block);
+    first ??= block.ulid;
+  }
+  if (!first) throw new Error('empty window');
+  return first;
+}
+
 describe('healthy bucket (as a working compactor leaves it)', () => {
   const { bucket, blocks } = healthyBucket({ now: NOW });
 
@@ -223,6 +260,11 @@ const defects: {
     },
   },
   {
+    code: 'DOWNSAMPLING_LAG',
+    name: 'a window whose 5m data stopped at 2-day blocks (a compactor capped at --debug.max-compaction-level=3): no 1h tier',
+    apply: (bucket, blocks) => capWindowAtTwoDays(bucket, blocks, (b) => now - b.maxTime > 40 * DAY),
+  },
+  {
     code: 'UPLOADS_STALLED',
     name: "replica 1's sidecar stopped 10 hours ago",
     apply: (bucket, blocks) => {
@@ -352,6 +394,55 @@ describe.each(defects)('$code fires on $name', ({ code, apply }) => {
 });
 
 describe('thresholds', () => {
+  it('the 1h tier: critical within a week of the 5m retention deleting data that has no 1h copy', async () => {
+    const { bucket, blocks } = healthyBucket({ now: NOW });
+    const retention = SEED_RETENTION_POLICY.resolutionDays['5m'] * DAY;
+    const block = capWindowAtTwoDays(bucket, blocks, (b) => b.maxTime + retention - now <= 7 * DAY);
+    const found = (await audit(bucket)).report.findings.filter((f) => f.block === block);
+    expect(found.map((f) => [f.code, f.severity])).toEqual([['DOWNSAMPLING_LAG', 'critical']]);
+    expect(found[0]?.message).toMatch(/still has [2-7] 5m blocks .* no 1h twin/);
+  });
+
+  it('the 1h tier: a window that ended within the compaction and downsampling margins is not reported yet', async () => {
+    const { bucket, blocks } = healthyBucket({ now: NOW });
+    // The newest complete window, capped, audited 29h after it ended (margins: 6h compaction backlog + 24h downsampling).
+    const newest = blocks
+      .filter((b) => b.resolution === '5m' && b.level === 4 && labelsEqual(b.labels, replica0))
+      .reduce((a, b) => (b.maxTime > a.maxTime ? b : a));
+    capWindowAtTwoDays(bucket, blocks, (b) => b.ulid === newest.ulid);
+    const early = (await audit(bucket, new MemoryAuditStore(), new Date(newest.maxTime + 29 * HOUR))).report;
+    const late = (await audit(bucket, new MemoryAuditStore(), new Date(newest.maxTime + 31 * HOUR))).report;
+    const oneHourTier = (r: BucketAuditReport) =>
+      r.findings.filter((f) => f.code === 'DOWNSAMPLING_LAG' && /14-day window/.test(f.message));
+    expect(oneHourTier(early)).toEqual([]);
+    expect(oneHourTier(late)).toHaveLength(1);
+  });
+
+  it('the 1h tier: a stream that started mid-window (one short 5m block) is not reported', async () => {
+    const { bucket, blocks } = healthyBucket({ now: NOW });
+    const fiveM = blocks.find(
+      (b) => b.resolution === '5m' && b.level === 4 && b.markedAt === undefined && now - b.maxTime > 40 * DAY,
+    );
+    if (!fiveM) throw new Error('fixture has no old 14d 5m block');
+    const stream = { ...replica0, prometheus_replica: 'prometheus-new' };
+    putBlock(
+      bucket,
+      extraBlock({
+        minTime: fiveM.maxTime - 5 * DAY,
+        maxTime: fiveM.maxTime,
+        resolution: '5m',
+        level: 4,
+        labels: stream,
+        source: 'compactor',
+        createdAt: fiveM.maxTime + 3 * HOUR,
+      }),
+    );
+    const found = (await audit(bucket)).report.findings.filter(
+      (f) => f.code === 'DOWNSAMPLING_LAG' && f.labels?.prometheus_replica === 'prometheus-new',
+    );
+    expect(found).toEqual([]);
+  });
+
   it('a block folder still uploading (within the consistency delay) is not partial', async () => {
     const { bucket } = healthyBucket({ now: NOW });
     putBlock(

@@ -1,10 +1,12 @@
 import { COMPACTOR_HALT_TEXTS, classifyCompactorRun } from '../../../lambdas/domain/compactor-metrics';
 import {
+  COMPACTION_LEVEL,
   COMPACTION_LEVEL_HOURS,
   compactorScratchBytes,
   compactorScratchPlan,
+  ONE_HOUR_DOWNSAMPLE_SPAN_HOURS,
 } from '../../../lambdas/domain/compactor-scratch';
-import { SEED_SIZING, sizingProblems } from '../../../lambdas/domain/sizing';
+import { parseQuantity, SEED_SIZING, sizingProblems } from '../../../lambdas/domain/sizing';
 import { loadEnvironmentConfig } from '../../../lib/config';
 import { thanosCompactArgs } from '../../../lib/k8s/thanos-compactor';
 
@@ -67,38 +69,44 @@ describe('compactor scratch space vs Fargate ephemeral storage', () => {
     expect(compactorScratchBytes(500_000 / 15, 3)).toBeCloseTo(17.28e9, -6);
   });
 
-  it('keeps Thanos’ default 14-day blocks when they fit, and caps the level when they do not', () => {
-    const fits = compactorScratchPlan({
-      seriesPerReplica: 500_000,
-      scrapeIntervalSeconds: 15,
-      availableBytes: 150 * GiB,
-    });
-    expect(fits.maxCompactionLevel).toBe(4);
-    const seed = compactorScratchPlan({
-      seriesPerReplica: 500_000,
-      scrapeIntervalSeconds: 15,
-      availableBytes: 100 * GiB,
-    });
-    expect(seed.maxCompactionLevel).toBe(3);
+  it('always compacts to 14-day blocks: the 1h tier needs 5m blocks spanning 10 days (Thanos ResLevel2DownsampleRange)', () => {
+    expect(COMPACTION_LEVEL).toBe(COMPACTION_LEVEL_HOURS.length - 1);
+    expect(COMPACTION_LEVEL_HOURS[COMPACTION_LEVEL]).toBe(336);
+    expect(COMPACTION_LEVEL_HOURS[COMPACTION_LEVEL]).toBeGreaterThanOrEqual(ONE_HOUR_DOWNSAMPLE_SPAN_HOURS);
+    // The level below it (2-day blocks) could never give a 5m block Thanos downsamples to 1h.
+    expect(COMPACTION_LEVEL_HOURS[COMPACTION_LEVEL - 1]).toBeLessThan(ONE_HOUR_DOWNSAMPLE_SPAN_HOURS);
+    for (const env of ['dev', 'staging', 'prod'] as const) {
+      const args = thanosCompactArgs(loadEnvironmentConfig(env));
+      expect(args.filter((a) => a.startsWith('--debug.max-compaction-level'))).toEqual([]);
+      expect(args.filter((a) => a.startsWith('--downsampling.disable'))).toEqual([]);
+    }
   });
 
-  it('renders the cap into the CronJob arguments for the seed sizing (100Gi)', () => {
-    const args = thanosCompactArgs(loadEnvironmentConfig('prod'));
-    expect(args).toContain('--debug.max-compaction-level=3');
-    const big = { ...loadEnvironmentConfig('prod') };
-    const roomy = { ...big, sizing: { ...big.sizing, thanosCompactor: { ephemeralStorage: '150Gi' } } };
-    expect(thanosCompactArgs(roomy).some((a) => a.startsWith('--debug.max-compaction-level'))).toBe(false);
+  it('fits the seed sizing (500K series every 15s: ~112.7GiB of 14-day scratch) in its ephemeral storage', () => {
+    const plan = compactorScratchPlan({
+      seriesPerReplica: 500_000,
+      scrapeIntervalSeconds: 15,
+      availableBytes: 140 * GiB,
+    });
+    expect(plan.scratchBytes / GiB).toBeCloseTo(112.65, 1);
+    expect(parseQuantity(SEED_SIZING.thanosCompactor.ephemeralStorage)).toBeGreaterThanOrEqual(plan.scratchBytes);
+    expect(sizingProblems(SEED_SIZING)).toEqual([]);
   });
 
-  it('refuses a sizing whose scratch cannot fit even 2-day blocks, in one line naming what to change', () => {
-    const problems = sizingProblems({
-      ...SEED_SIZING,
-      scaleTriggers: { ...SEED_SIZING.scaleTriggers, prometheusSeriesPerReplica: 5_000_000 },
-    });
+  it('refuses a sizing whose scratch cannot hold 14-day blocks, in one line naming what to change', () => {
+    // The seed's own 100Gi "PVC" is such a sizing.
+    const problems = sizingProblems({ ...SEED_SIZING, thanosCompactor: { ephemeralStorage: '100Gi' } });
     const scratch = problems.filter((p) => p.startsWith('thanosCompactor.ephemeralStorage'));
     expect(scratch).toHaveLength(1);
-    expect(scratch[0]).toMatch(/100\.0GiB cannot hold the compactor's scratch space even for 48h blocks \(160\.9GiB/);
+    expect(scratch[0]).toMatch(
+      /100\.0GiB cannot hold the compactor's scratch space for 14-day blocks \(112\.7GiB for 33333 samples\/s per stream\), which the 1h tier needs/,
+    );
     expect(scratch[0]).not.toContain('\n');
-    expect(sizingProblems(SEED_SIZING)).toEqual([]);
+    expect(() =>
+      thanosCompactArgs({
+        ...loadEnvironmentConfig('prod'),
+        sizing: { ...SEED_SIZING, thanosCompactor: { ephemeralStorage: '100Gi' } },
+      }),
+    ).toThrow(/cannot hold the compactor's scratch space for 14-day blocks/);
   });
 });

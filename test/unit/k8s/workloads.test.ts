@@ -338,8 +338,8 @@ describe('Thanos compactor (CronJob on Fargate)', () => {
     for (const arg of args) expect(script).toContain(`'${arg}'`);
   });
 
-  it('requests what it limits (Fargate), with 100Gi ephemeral storage and no EBS, hostPath or privilege', () => {
-    expect(main.resources.requests).toEqual({ cpu: '1000m', memory: '4Gi', 'ephemeral-storage': '100Gi' });
+  it('requests what it limits (Fargate), with 140Gi ephemeral storage (the scratch of 14-day blocks) and no EBS, hostPath or privilege', () => {
+    expect(main.resources.requests).toEqual({ cpu: '1000m', memory: '4Gi', 'ephemeral-storage': '140Gi' });
     for (const c of [...pod.initContainers, ...pod.containers]) {
       expect(c.resources.requests).toEqual(c.resources.limits);
       expect(c.securityContext.privileged).toBeUndefined();
