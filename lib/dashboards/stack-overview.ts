@@ -70,7 +70,7 @@ export function stackOverviewDashboard(config: EnvironmentConfig): DashboardSpec
           },
           {
             title: 'Active series per replica vs the scale trigger',
-            description: `Head series per Prometheus pod. The dashed line is the seed's scale trigger (${seriesTrigger} series per replica): above it, add replicas or shard.`,
+            description: `Head series per Prometheus pod. The dashed line is the seed's scale trigger (${seriesTrigger} series per replica): above it, cut cardinality (metricRelabelings). More replicas do not help (each HA replica scrapes every target) and sharding is not built.`,
             unit: 'short',
             thresholds: [{ value: seriesTrigger, color: 'red' }],
             queries: [{ expr: `max by (pod) (${R.headSeriesPerReplica.record}${sel()})`, legend: '{{pod}}' }],

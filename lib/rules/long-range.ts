@@ -28,7 +28,7 @@ export function longRangeRules(config: EnvironmentConfig): RuleFileSpec {
             for: '1h',
             severity: 'info',
             summary: `Prometheus {{ $labels.pod }} will pass ${trigger} head series within a week`,
-            description: `At the growth of the last day, series per Prometheus replica reach the scale trigger (${trigger}) within 7 days: plan sharding or cardinality cuts now.`,
+            description: `At the growth of the last day, series per Prometheus replica reach the scale trigger (${trigger}) within 7 days: plan cardinality cuts now (more replicas are HA copies that each hold every series).`,
             test: {
               evalTime: '3h',
               firing: [

@@ -147,7 +147,7 @@ export function prometheusRules(config: EnvironmentConfig): RuleFileSpec {
             for: '30m',
             severity: 'warning',
             summary: `Prometheus {{ $labels.pod }} holds more than ${seriesTrigger} head series`,
-            description: `Head series per replica are above the scale trigger (${seriesTrigger}, sizing.scaleTriggers.prometheusSeriesPerReplica): shard Prometheus or drop high-cardinality series before memory runs out.`,
+            description: `Head series per replica are above the scale trigger (${seriesTrigger}, sizing.scaleTriggers.prometheusSeriesPerReplica): drop high-cardinality series (metricRelabelings) before memory runs out; more replicas are HA copies that each hold every series, and scrape sharding is not built (runbook).`,
             test: {
               evalTime: '1h',
               firing: [series('prometheus_tsdb_head_series', target, `${seriesTrigger + 1000}x70`)],

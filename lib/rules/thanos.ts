@@ -416,7 +416,7 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
             expr: `time() - max by (job) (${m.lastSuccess}{${cj}}) > ${successMaxAge}`,
             severity: 'critical',
             summary: `No successful Thanos compactor run for more than ${duration(successMaxAge)}`,
-            description: `The compactor runs every ${COMPACTOR_EXPECTATIONS.intervalHours}h; its last success is more than twice that ago. Retention and downsampling are not applied and queries over long ranges slow down.`,
+            description: `The compactor CronJob starts hourly; its last success is more than ${duration(successMaxAge)} ago (twice the ${COMPACTOR_EXPECTATIONS.intervalHours}h the alerts allow between runs), so several runs in a row failed, hung or did not start. Retention and downsampling are not applied and queries over long ranges slow down.`,
             test: {
               interval: '5m',
               evalTime: '6h30m',

@@ -230,7 +230,7 @@ export function recommend(report: ReportFacts, actWithinDays: number): Recommend
           ? {
               code: 'SCALE_OUT',
               component: 'prometheus',
-              message: `${r.replica}: ${formatNumber(r.headSeries)} head series is above the ${formatNumber(r.seriesTrigger)} per-replica trigger: shard the scrape targets (up to ${prometheus.maxReplicas} replicas).`,
+              message: `${r.replica}: ${formatNumber(r.headSeries)} head series is above the ${formatNumber(r.seriesTrigger)} per-replica trigger: cut series (drop high-cardinality labels with metricRelabelings), or shard the scrape targets (up to ${prometheus.maxReplicas} replicas), which needs prometheus-operator shards: more replicas of one Prometheus are HA copies that each hold every series (docs/runbooks/prometheus.md).`,
             }
           : {
               code: 'RAISE_LIMIT',
@@ -242,7 +242,7 @@ export function recommend(report: ReportFacts, actWithinDays: number): Recommend
       out.push({
         code: 'SCALE_OUT',
         component: 'prometheus',
-        message: `${r.replica}: head series grow to the ${formatNumber(r.seriesTrigger)} trigger around ${r.seriesProjection.at.slice(0, 10)}: plan sharding now.`,
+        message: `${r.replica}: head series grow to the ${formatNumber(r.seriesTrigger)} trigger around ${r.seriesProjection.at.slice(0, 10)}: plan cardinality cuts (or scrape sharding, not built yet) now.`,
       });
     }
     const memoryUse = Math.max(r.estimatedMemoryBytes, r.memoryBytes ?? 0);
