@@ -53,6 +53,12 @@ export interface StackSizing {
     readonly indexCacheSize: string;
     readonly chunkCacheSize: string;
     readonly storage: string;
+    /**
+     * Block shards (hashmod of each block's ULID), each served by `components.thanosStore.replicas` replicas. Thanos
+     * Query sends every query to every store gateway whose blocks it needs, so more replicas of one shard only repeat
+     * the work; more shards split it. Shards × replicas may not exceed `components.thanosStore.maxReplicas`.
+     */
+    readonly shards: number;
   };
   readonly thanosCompactor: {
     /**
@@ -101,7 +107,7 @@ export const SEED_SIZING: StackSizing = {
   prometheus: { scrapeInterval: '15s', evaluationInterval: '15s', retentionSize: '50GB', storage: '100Gi' },
   // The seed's 1GB index + 2GB chunk cache do not fit its own 4Gi store gateway limit with a working set
   // (storeGatewayMemoryProblems): the index cache keeps the seed's 1GB, the chunk cache gives up 1GB.
-  thanosStore: { indexCacheSize: '1GB', chunkCacheSize: '1GB', storage: '50Gi' },
+  thanosStore: { indexCacheSize: '1GB', chunkCacheSize: '1GB', storage: '50Gi', shards: 1 },
   thanosCompactor: { ephemeralStorage: '140Gi' },
   alertmanager: { storage: '2Gi' },
   pushgateway: { storage: '2Gi' },
@@ -247,6 +253,15 @@ export function sizingProblems(sizing: StackSizing): string[] {
     if (parseQuantity(compactor.resources.requests[kind]) !== parseQuantity(compactor.resources.limits[kind])) {
       problems.push(`components.thanosCompactor.resources.requests.${kind}: Fargate needs requests equal to limits`);
     }
+  }
+  const { shards } = sizing.thanosStore;
+  const storeReplicas = sizing.components.thanosStore;
+  if (!Number.isInteger(shards) || shards < 1) {
+    problems.push(`thanosStore.shards: must be a whole number of at least 1, got ${shards}`);
+  } else if (shards * storeReplicas.replicas > storeReplicas.maxReplicas) {
+    problems.push(
+      `thanosStore.shards: ${shards} shards × ${storeReplicas.replicas} replicas = ${shards * storeReplicas.replicas} store gateways, above components.thanosStore.maxReplicas (${storeReplicas.maxReplicas})`,
+    );
   }
   const prometheusHa = sizing.components.prometheus.replicas;
   if (prometheusHa < 2)

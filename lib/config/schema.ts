@@ -94,7 +94,12 @@ const sizingSchema = z
       retentionSize: z.string(),
       storage: z.string(),
     }),
-    thanosStore: z.strictObject({ indexCacheSize: z.string(), chunkCacheSize: z.string(), storage: z.string() }),
+    thanosStore: z.strictObject({
+      indexCacheSize: z.string(),
+      chunkCacheSize: z.string(),
+      storage: z.string(),
+      shards: z.number(),
+    }),
     thanosCompactor: z.strictObject({ ephemeralStorage: z.string() }),
     alertmanager: z.strictObject({ storage: z.string() }),
     pushgateway: z.strictObject({ storage: z.string() }),

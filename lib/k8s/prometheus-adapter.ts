@@ -28,9 +28,6 @@ export function prometheusAdapterTlsValues(caSecret: string): Record<string, unk
 /** The per-pod custom metric the Thanos Query HPA reads: queries per second served by that pod. */
 export const QUERY_QPS_METRIC = 'thanos_query_requests_per_second';
 
-/** The per-pod custom metric the store gateway HPA reads: p99 seconds of its Store API `Series` calls. */
-export const STORE_SERIES_P99_METRIC = 'thanos_store_series_p99_seconds';
-
 /**
  * Thanos v0.39 exports no `thanos_bucket_store_series_request_duration_seconds`: the store gateway's historical
  * query latency is the gRPC server handling time of the Store API `Series` call
@@ -40,8 +37,9 @@ export const STORE_SERIES_P99_METRIC = 'thanos_store_series_p99_seconds';
 export const STORE_SERIES_MATCHERS = 'grpc_service="thanos.Store",grpc_method="Series"';
 
 /**
- * prometheus-adapter serving the two custom metrics from Prometheus, per pod, on the jobs the monitors set
- * (lib/k8s/monitors.ts): Query's instant and range query rate, and the store gateway's p99 `Series` latency. It
+ * prometheus-adapter serving the custom metric from Prometheus, per pod, on the job the monitors set
+ * (lib/k8s/monitors.ts): Query's instant and range query rate (the store gateway has no autoscaler: more replicas
+ * of one shard repeat a query's work, lib/k8s/thanos-store.ts). It
  * reads Prometheus directly, not Thanos Query, so the autoscalers do not depend on Query; over HTTPS, verifying
  * Prometheus' web certificate with the CA from `prometheusCaSecret`.
  */
@@ -63,12 +61,6 @@ export function prometheusAdapterRelease(prometheusService: string, prometheusCa
             resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
             name: { matches: '^http_requests_total$', as: QUERY_QPS_METRIC },
             metricsQuery: `sum(rate(<<.Series>>{<<.LabelMatchers>>,handler=~"query|query_range"}[2m])) by (<<.GroupBy>>)`,
-          },
-          {
-            seriesQuery: `grpc_server_handling_seconds_bucket{job="${JOBS.thanosStore}",${STORE_SERIES_MATCHERS},namespace!="",pod!=""}`,
-            resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
-            name: { matches: '^grpc_server_handling_seconds_bucket$', as: STORE_SERIES_P99_METRIC },
-            metricsQuery: `histogram_quantile(0.99, sum(rate(<<.Series>>{<<.LabelMatchers>>,${STORE_SERIES_MATCHERS}}[5m])) by (le, <<.GroupBy>>))`,
           },
         ],
       },

@@ -17,15 +17,51 @@ import {
 } from './common';
 import { MONITORING_NAMESPACE } from './namespace';
 import { OBJSTORE_FILE, OBJSTORE_VOLUME, OBJSTORE_VOLUME_MOUNT } from './objstore';
-import { STORE_SERIES_P99_METRIC } from './prometheus-adapter';
 import { httpServerTlsArgs, THANOS_HTTP_CONFIG_VOLUME, THANOS_HTTP_CONFIG_VOLUME_MOUNT } from './thanos-http-tls';
 import { grpcServerTlsArgs, THANOS_TLS_VOLUME_MOUNT, thanosTlsVolume } from './thanos-tls';
 import type { KubernetesObject } from './types';
 import { IMAGES } from './versions';
 
 export const THANOS_STORE = 'thanos-store';
-/** Headless governing service: DNS SRV `_grpc._tcp.thanos-store` resolves to every replica. */
+/** Headless governing service: DNS SRV `_grpc._tcp.thanos-store` resolves to every replica of every shard. */
 export const THANOS_STORE_SERVICE = 'thanos-store';
+/** Pod label naming a store gateway's shard (only when sharded). */
+export const STORE_SHARD_LABEL = 'greenlang.io/store-shard';
+
+/** One block shard of the store gateway: its StatefulSet and the labels selecting its pods. */
+export interface StoreShard {
+  readonly index: number;
+  readonly count: number;
+  /** `thanos-store` unsharded (the name deployments already have), `thanos-store-shard-<i>` otherwise. */
+  readonly name: string;
+  readonly matchLabels: Record<string, string>;
+}
+
+export function storeShards(config: Pick<EnvironmentConfig, 'sizing'>): StoreShard[] {
+  const count = config.sizing.thanosStore.shards;
+  return Array.from({ length: count }, (_, index) =>
+    count === 1
+      ? { index, count, name: THANOS_STORE, matchLabels: selectorLabels(THANOS_STORE) }
+      : {
+          index,
+          count,
+          name: `${THANOS_STORE}-shard-${index}`,
+          matchLabels: { ...selectorLabels(THANOS_STORE), [STORE_SHARD_LABEL]: String(index) },
+        },
+  );
+}
+
+/**
+ * `--selector.relabel-config` of one shard: Thanos' block filter gives each block's ULID as `__block_id` and drops a
+ * block whose labels come out empty (pkg/block/fetcher.go `LabelShardedMetaFilter`, `BlockIDLabel`); hashmod over
+ * the ULID with the shard count, keep the shard's own value (docs/sharding.md). Every block lands in exactly one shard.
+ */
+export function storeShardSelector(shard: Pick<StoreShard, 'index' | 'count'>) {
+  return [
+    { action: 'hashmod', source_labels: ['__block_id'], target_label: 'shard', modulus: shard.count },
+    { action: 'keep', source_labels: ['shard'], regex: String(shard.index) },
+  ];
+}
 const DATA_DIR = '/var/thanos/store';
 
 /** `--index-cache.config`: in-memory index cache of the seed's size. */
@@ -39,10 +75,14 @@ export function cachingBucketConfig(config: Pick<EnvironmentConfig, 'sizing'>) {
 }
 
 /**
- * Both replicas serve ALL blocks (no hashmod sharding): each replica alone answers every historical query, so
- * losing one keeps the history readable; Query deduplicates the identical series they return.
+ * The replicas of one shard serve the same blocks (all blocks when unsharded): each alone answers for its shard, so
+ * losing one keeps the history readable; Query deduplicates the identical series they return. Query sends every
+ * query to every store gateway, so only more shards split a query's work (`sizing.thanosStore.shards`).
  */
-export function thanosStoreArgs(config: Pick<EnvironmentConfig, 'sizing'>): string[] {
+export function thanosStoreArgs(
+  config: Pick<EnvironmentConfig, 'sizing'>,
+  shard: Pick<StoreShard, 'index' | 'count'> = { index: 0, count: 1 },
+): string[] {
   return [
     'store',
     '--log.format=json',
@@ -52,13 +92,19 @@ export function thanosStoreArgs(config: Pick<EnvironmentConfig, 'sizing'>): stri
     `--grpc-address=0.0.0.0:${PORTS.thanosGrpc}`,
     `--index-cache.config=${stringify(indexCacheConfig(config))}`,
     `--store.caching-bucket.config=${stringify(cachingBucketConfig(config))}`,
+    ...(shard.count > 1 ? [`--selector.relabel-config=${stringify(storeShardSelector(shard))}`] : []),
     ...grpcServerTlsArgs(),
     // HTTPS on 10902 (metrics, probes) with the same certificate (thanos-http-tls.ts).
     ...httpServerTlsArgs(),
   ];
 }
 
-/** Store gateway StatefulSet x2 with 50Gi gp3 PVCs, IRSA (bucket read-only), PDB. */
+/**
+ * Store gateway: per block shard a StatefulSet of `components.thanosStore.replicas` (2) with 50Gi gp3 PVCs and a
+ * PDB; one headless Service over all of them; IRSA (bucket read-only). No autoscaler: Query sends every query to
+ * every store gateway, so a replica added on latency or CPU repeats the work instead of splitting it (the latency
+ * trigger asks for another shard: ThanosStoreLatencyAboveScaleTrigger, the capacity report).
+ */
 export function thanosStoreObjects(config: EnvironmentConfig): KubernetesObject[] {
   const labels = thanosLabels(THANOS_STORE, 'store-gateway');
   const sizing = config.sizing.components.thanosStore;
@@ -77,82 +123,54 @@ export function thanosStoreObjects(config: EnvironmentConfig): KubernetesObject[
         ],
       },
     },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: { name: THANOS_STORE, namespace: MONITORING_NAMESPACE, labels },
-      spec: {
-        replicas: sizing.replicas,
-        serviceName: THANOS_STORE_SERVICE,
-        podManagementPolicy: 'Parallel',
-        selector: { matchLabels: selectorLabels(THANOS_STORE) },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: SERVICE_ACCOUNTS.thanosStore,
-            securityContext: podSecurityContext(65534),
-            affinity: requiredAntiAffinity(selectorLabels(THANOS_STORE)),
-            containers: [
-              {
-                name: 'store',
-                image: IMAGES.thanos,
-                args: thanosStoreArgs(config),
-                // The GC works harder before the kernel OOM-kills; the budget is checked at synth (sizing).
-                env: [{ name: 'GOMEMLIMIT', value: storeGatewayGoMemLimit(config.sizing) }],
-                ports: [
-                  { name: 'grpc', containerPort: PORTS.thanosGrpc, protocol: 'TCP' },
-                  { name: 'http', containerPort: PORTS.thanosHttp, protocol: 'TCP' },
-                ],
-                resources: containerResources(sizing.resources),
-                securityContext: CONTAINER_SECURITY_CONTEXT,
-                ...httpProbes('http', 'HTTPS'),
-                volumeMounts: [
-                  { name: 'data', mountPath: DATA_DIR },
-                  { ...OBJSTORE_VOLUME_MOUNT },
-                  { ...THANOS_TLS_VOLUME_MOUNT },
-                  { ...THANOS_HTTP_CONFIG_VOLUME_MOUNT },
-                ],
-              },
-            ],
-            volumes: [OBJSTORE_VOLUME, thanosTlsVolume('store'), THANOS_HTTP_CONFIG_VOLUME],
-          },
-        },
-        volumeClaimTemplates: [volumeClaimTemplate('data', config.sizing.thanosStore.storage)],
-      },
-    },
-    podDisruptionBudget(THANOS_STORE, labels, selectorLabels(THANOS_STORE)),
-    storeAutoscaler(config, labels),
-  ];
-}
-
-/**
- * The seed's store gateway scaling: 2 → `maxReplicas` (4) when the p99 of the Store API `Series` calls per pod
- * exceeds `scaleTriggers.storeGatewayLatencySeconds` (served by prometheus-adapter as {@link STORE_SERIES_P99_METRIC}),
- * or on 70% CPU. Every replica serves all blocks (no sharding), so a new replica adds cache and CPU for the load
- * Thanos Query sends it; it does not split one query's blocks.
- */
-function storeAutoscaler(config: EnvironmentConfig, labels: Record<string, string>): KubernetesObject {
-  const { components, scaleTriggers } = config.sizing;
-  return {
-    apiVersion: 'autoscaling/v2',
-    kind: 'HorizontalPodAutoscaler',
-    metadata: { name: THANOS_STORE, namespace: MONITORING_NAMESPACE, labels },
-    spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: THANOS_STORE },
-      minReplicas: components.thanosStore.replicas,
-      maxReplicas: components.thanosStore.maxReplicas,
-      metrics: [
-        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+    ...storeShards(config).flatMap((shard) => {
+      const podLabels = { ...labels, ...shard.matchLabels };
+      return [
         {
-          type: 'Pods',
-          pods: {
-            metric: { name: STORE_SERIES_P99_METRIC },
-            target: { type: 'AverageValue', averageValue: String(scaleTriggers.storeGatewayLatencySeconds) },
+          apiVersion: 'apps/v1',
+          kind: 'StatefulSet',
+          metadata: { name: shard.name, namespace: MONITORING_NAMESPACE, labels: podLabels },
+          spec: {
+            replicas: sizing.replicas,
+            serviceName: THANOS_STORE_SERVICE,
+            podManagementPolicy: 'Parallel',
+            selector: { matchLabels: shard.matchLabels },
+            template: {
+              metadata: { labels: podLabels },
+              spec: {
+                serviceAccountName: SERVICE_ACCOUNTS.thanosStore,
+                securityContext: podSecurityContext(65534),
+                affinity: requiredAntiAffinity(shard.matchLabels),
+                containers: [
+                  {
+                    name: 'store',
+                    image: IMAGES.thanos,
+                    args: thanosStoreArgs(config, shard),
+                    // The GC works harder before the kernel OOM-kills; the budget is checked at synth (sizing).
+                    env: [{ name: 'GOMEMLIMIT', value: storeGatewayGoMemLimit(config.sizing) }],
+                    ports: [
+                      { name: 'grpc', containerPort: PORTS.thanosGrpc, protocol: 'TCP' },
+                      { name: 'http', containerPort: PORTS.thanosHttp, protocol: 'TCP' },
+                    ],
+                    resources: containerResources(sizing.resources),
+                    securityContext: CONTAINER_SECURITY_CONTEXT,
+                    ...httpProbes('http', 'HTTPS'),
+                    volumeMounts: [
+                      { name: 'data', mountPath: DATA_DIR },
+                      { ...OBJSTORE_VOLUME_MOUNT },
+                      { ...THANOS_TLS_VOLUME_MOUNT },
+                      { ...THANOS_HTTP_CONFIG_VOLUME_MOUNT },
+                    ],
+                  },
+                ],
+                volumes: [OBJSTORE_VOLUME, thanosTlsVolume('store'), THANOS_HTTP_CONFIG_VOLUME],
+              },
+            },
+            volumeClaimTemplates: [volumeClaimTemplate('data', config.sizing.thanosStore.storage)],
           },
-        },
-      ],
-      // Scale down slowly: a new replica needs minutes to load the index headers before it helps.
-      behavior: { scaleDown: { stabilizationWindowSeconds: 900 } },
-    },
-  };
+        } satisfies KubernetesObject,
+        podDisruptionBudget(shard.name, podLabels, shard.matchLabels),
+      ];
+    }),
+  ];
 }

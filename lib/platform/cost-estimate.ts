@@ -98,7 +98,11 @@ export function monthlyCostEstimate(config: EnvironmentConfig): CostEstimate {
 
   const volumes: [string, number, string][] = [
     ['Prometheus', components.prometheus.replicas, config.sizing.prometheus.storage],
-    ['Store gateway', components.thanosStore.replicas, config.sizing.thanosStore.storage],
+    [
+      'Store gateway',
+      components.thanosStore.replicas * config.sizing.thanosStore.shards,
+      config.sizing.thanosStore.storage,
+    ],
     ['Alertmanager', components.alertmanager.replicas, config.sizing.alertmanager.storage],
     ['Pushgateway', components.pushgateway.replicas, config.sizing.pushgateway.storage],
     ['Ruler', components.thanosRuler.replicas, THANOS_RULER_STORAGE],

@@ -47,8 +47,8 @@ function runResults(metric: string, [newest, older]: readonly [string, string]) 
 /** Thanos watching itself: sidecar, query, store gateway, ruler (scraped) and the compactor (pushed results). */
 export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
   const { components, scaleTriggers } = config.sizing;
-  const expectedEndpoints =
-    components.prometheus.replicas + components.thanosStore.replicas + components.thanosRuler.replicas;
+  const storeGateways = components.thanosStore.replicas * config.sizing.thanosStore.shards;
+  const expectedEndpoints = components.prometheus.replicas + storeGateways + components.thanosRuler.replicas;
   const successMaxAge = 2 * COMPACTOR_EXPECTATIONS.intervalHours * 3600;
   const maxRun = COMPACTOR_EXPECTATIONS.maxRunHours * 3600;
   const m = COMPACTOR_METRICS;
@@ -196,7 +196,7 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
                 series(
                   'thanos_store_nodes_grpc_connections',
                   { ...query, store_type: 'store' },
-                  `${components.thanosStore.replicas}x40`,
+                  `${storeGateways}x40`,
                 ),
                 series(
                   'thanos_store_nodes_grpc_connections',
@@ -243,7 +243,7 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
             for: '10m',
             severity: 'warning',
             summary: `Store gateway p99 series latency is above ${scaleTriggers.storeGatewayLatencySeconds}s`,
-            description: `Historical queries are slow (p99 above ${scaleTriggers.storeGatewayLatencySeconds}s, sizing.scaleTriggers.storeGatewayLatencySeconds): add store gateway replicas or grow its caches.`,
+            description: `Historical queries are slow (p99 above ${scaleTriggers.storeGatewayLatencySeconds}s, sizing.scaleTriggers.storeGatewayLatencySeconds): add a block shard (sizing.thanosStore.shards: each store gateway then reads a share of the blocks; more replicas of one shard only repeat the work) or grow its caches.`,
             test: {
               firing: [
                 series(STORE_SERIES_SECONDS, { ...storeSeries, le: '1' }, '0x40'),

@@ -98,7 +98,11 @@ export interface CapacityReport {
   readonly thanosStore: {
     readonly p99LatencySeconds: number | null;
     readonly trigger: number;
+    /** Replicas per block shard. */
     readonly replicas: number;
+    /** Block shards (`sizing.thanosStore.shards`): store gateways = shards × replicas. */
+    readonly shards: number;
+    /** Store gateways allowed in all (`components.thanosStore.maxReplicas`). */
     readonly maxReplicas: number;
   };
   readonly bucket: { readonly byStorageClass: Readonly<Record<string, number>>; readonly totalBytes: number } | null;
@@ -198,6 +202,7 @@ export function buildCapacityReport(
       p99LatencySeconds: measurements.storeLatencyP99Seconds ?? null,
       trigger: sizing.scaleTriggers.storeGatewayLatencySeconds,
       replicas: sizing.components.thanosStore.replicas,
+      shards: sizing.thanosStore.shards,
       maxReplicas: sizing.components.thanosStore.maxReplicas,
     },
     bucket,
@@ -284,14 +289,7 @@ export function recommend(report: ReportFacts, actWithinDays: number): Recommend
       thanosQuery,
       (v) => `${formatNumber(v)} QPS`,
     ),
-    scaleByTrigger(
-      'thanosStore',
-      'Store gateway p99 latency',
-      thanosStore.p99LatencySeconds,
-      thanosStore.trigger,
-      thanosStore,
-      (v) => `${formatNumber(v)} s`,
-    ),
+    storeByTrigger(thanosStore),
   );
   const order: Record<RecommendationCode, number> = { SCALE_OUT: 0, RAISE_LIMIT: 1, NO_DATA: 2, FINE: 3 };
   return out
@@ -326,6 +324,31 @@ function scaleByTrigger(
     component,
     message: `${label}: ${show(value)} is above the ${show(trigger)} trigger at the ${replicas.maxReplicas}-replica maximum: raise maxReplicas or the CPU/memory limits.`,
   };
+}
+
+/**
+ * The store gateway scales by block shards, not replicas: Query sends every query to every store gateway, so another
+ * replica of a shard repeats the work while another shard splits it.
+ */
+function storeByTrigger(store: CapacityReport['thanosStore']): Recommendation {
+  const label = 'Store gateway p99 latency';
+  const show = (v: number) => `${formatNumber(v)} s`;
+  const trigger = scaleByTrigger('thanosStore', label, store.p99LatencySeconds, store.trigger, store, show);
+  if (trigger.code !== 'SCALE_OUT' && trigger.code !== 'RAISE_LIMIT') return trigger;
+  const value = show(store.p99LatencySeconds ?? 0);
+  const now = store.shards * store.replicas;
+  const next = now + store.replicas;
+  return next <= store.maxReplicas
+    ? {
+        code: 'SCALE_OUT',
+        component: 'thanosStore',
+        message: `${label}: ${value} is above the ${show(store.trigger)} trigger: add a block shard (sizing.thanosStore.shards ${store.shards} → ${store.shards + 1}, ${store.replicas} replicas each: ${now} → ${next} store gateways, max ${store.maxReplicas}).`,
+      }
+    : {
+        code: 'RAISE_LIMIT',
+        component: 'thanosStore',
+        message: `${label}: ${value} is above the ${show(store.trigger)} trigger with ${store.shards} shards × ${store.replicas} replicas at the ${store.maxReplicas}-store-gateway maximum: raise components.thanosStore.maxReplicas to add a shard, or grow the caches and CPU.`,
+      };
 }
 
 /** How the headline names a component. */

@@ -85,7 +85,12 @@ describe('the seed sizing', () => {
       storeGatewayLatencySeconds: 10,
     });
     // The seed's 2GB chunk cache does not fit the seed's 4Gi limit next to the index cache and a working set.
-    expect(SEED_SIZING.thanosStore).toEqual({ indexCacheSize: '1GB', chunkCacheSize: '1GB', storage: '50Gi' });
+    expect(SEED_SIZING.thanosStore).toEqual({
+      indexCacheSize: '1GB',
+      chunkCacheSize: '1GB',
+      storage: '50Gi',
+      shards: 1,
+    });
   });
 });
 

@@ -1,10 +1,14 @@
 import { parse } from 'yaml';
+import { makeUlid, ulidRandomness } from '../../../lambdas/domain/audit/ulid';
 import { compactorRetentionArgs } from '../../../lambdas/domain/retention';
-import { type HelmRelease, helmReleases } from '../../../lib/k8s';
+import { sizingProblems } from '../../../lambdas/domain/sizing';
+import { loadEnvironmentConfig } from '../../../lib/config';
+import { type HelmRelease, helmReleases, kubernetesObjects } from '../../../lib/k8s';
 import { renderPushgatewayCertificateArn } from '../../../lib/k8s/pushgateway';
 import { thanosCompactArgs } from '../../../lib/k8s/thanos-compactor';
 import { IMAGES } from '../../../lib/k8s/versions';
 import { COMPACTOR_POD_LABELS, pushgatewayReplicaUrl, thanosQueryUrl } from '../../../lib/naming';
+import { hashmod } from '../../support/prometheus-hashmod';
 import { container, find, flagValues, type Json, objectsFor, podLabelSets } from './support';
 
 /** The seed's numbers (docs/architecture.md "Vertical Scaling", "Components"), for prod. */
@@ -629,22 +633,96 @@ describe('scrape targets', () => {
   );
 });
 
-describe('store gateway autoscaling', () => {
-  it('scales the StatefulSet 2 → 4 on the p99 Store API Series latency served by prometheus-adapter', () => {
-    const hpa = find(objects, 'HorizontalPodAutoscaler', 'thanos-store');
-    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'thanos-store' });
-    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 4]);
-    const latency = hpa.spec.metrics.find((m: Json) => m.type === 'Pods');
-    expect(latency.pods.target).toEqual({ type: 'AverageValue', averageValue: '10' });
-    const adapter = helmReleases(config).find((r) => r.chart === 'prometheus-adapter');
-    const values = (adapter as HelmRelease).values as Json;
-    const rule = values.rules.custom.find((r: Json) => r.name.as === latency.pods.metric.name);
-    expect(rule.seriesQuery).toBe(
-      'grpc_server_handling_seconds_bucket{job="thanos-store",grpc_service="thanos.Store",grpc_method="Series",namespace!="",pod!=""}',
+/** Whether a block survives one shard's relabel config: hashmod into `shard`, then keep (full-match regex). */
+function keeps(relabel: Json[], blockId: string): boolean {
+  const labels: Record<string, string> = { __block_id: blockId };
+  for (const step of relabel) {
+    const value = step.source_labels.map((l: string) => labels[l] ?? '').join(';');
+    if (step.action === 'hashmod') labels[step.target_label] = String(hashmod(value, step.modulus));
+    else if (step.action === 'keep' && !new RegExp(`^(?:${step.regex})$`).test(value)) return false;
+  }
+  return true;
+}
+
+describe('store gateway shards', () => {
+  const sharded = (shards: number) => {
+    const base = loadEnvironmentConfig('prod');
+    const c = { ...base, sizing: { ...base.sizing, thanosStore: { ...base.sizing.thanosStore, shards } } };
+    return kubernetesObjects(c);
+  };
+
+  it('unsharded by default: one StatefulSet of 2 serving every block, and no autoscaler', () => {
+    const sets = objects.filter((o) => o.kind === 'StatefulSet' && o.metadata.name.startsWith('thanos-store'));
+    expect(sets.map((o) => [o.metadata.name, (o as Json).spec.replicas])).toEqual([['thanos-store', 2]]);
+    const store = container((sets[0] as Json).spec.template.spec, 'store');
+    expect(store.args.filter((a: string) => a.startsWith('--selector.relabel-config'))).toEqual([]);
+    // Query sends every query to every store gateway: a replica added on latency would repeat the work.
+    expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((o) => o.metadata.name)).not.toContain(
+      'thanos-store',
     );
-    expect(rule.metricsQuery).toMatch(
-      /^histogram_quantile\(0\.99, sum\(rate\(<<\.Series>>\{.*grpc_method="Series"\}\[5m\]\)\) by \(le, <<\.GroupBy>>\)\)$/,
+    const adapter = helmReleases(config).find((r) => r.chart === 'prometheus-adapter') as HelmRelease;
+    expect(((adapter.values as Json).rules.custom as Json[]).map((r) => r.name.as)).toEqual([
+      'thanos_query_requests_per_second',
+    ]);
+  });
+
+  it('two shards: a StatefulSet and a PDB each, one Service, monitor and policy over both', () => {
+    const all = sharded(2);
+    const sets = [find(all, 'StatefulSet', 'thanos-store-shard-0'), find(all, 'StatefulSet', 'thanos-store-shard-1')];
+    expect(all.some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'thanos-store')).toBe(false);
+    const service = find(all, 'Service', 'thanos-store');
+    const monitor = find(all, 'ServiceMonitor', 'thanos-store');
+    const policy = find(all, 'NetworkPolicy', 'thanos-store');
+    for (const [i, set] of sets.entries()) {
+      const podLabels = set.spec.template.metadata.labels;
+      expect(set.spec.replicas).toBe(2);
+      expect(set.spec.selector.matchLabels['greenlang.io/store-shard']).toBe(String(i));
+      expect(matches(set.spec.selector.matchLabels, podLabels)).toBe(true);
+      expect(matches(service.spec.selector, podLabels)).toBe(true);
+      expect(matches(monitor.spec.selector.matchLabels, service.metadata.labels)).toBe(true);
+      expect(matches(policy.spec.podSelector.matchLabels, podLabels)).toBe(true);
+      // The replicas of one shard on different nodes; another shard's pods may share a node.
+      expect(set.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+        { labelSelector: { matchLabels: set.spec.selector.matchLabels }, topologyKey: 'kubernetes.io/hostname' },
+      ]);
+      expect(find(all, 'PodDisruptionBudget', `thanos-store-shard-${i}`).spec.selector.matchLabels).toEqual(
+        set.spec.selector.matchLabels,
+      );
+    }
+    // Neither shard's StatefulSet selects the other's pods.
+    expect(matches(sets[0].spec.selector.matchLabels, sets[1].spec.template.metadata.labels)).toBe(false);
+    expect(matches(sets[1].spec.selector.matchLabels, sets[0].spec.template.metadata.labels)).toBe(false);
+  });
+
+  it.each([2, 3, 4])('%i shards: every block is served by exactly one shard, and the shares are even', (shards) => {
+    const all = sharded(shards);
+    const relabels = Array.from({ length: shards }, (_, i) => {
+      const args: string[] = container(
+        find(all, 'StatefulSet', `thanos-store-shard-${i}`).spec.template.spec,
+        'store',
+      ).args;
+      const flag = args.filter((a) => a.startsWith('--selector.relabel-config='));
+      expect(flag).toHaveLength(1);
+      return parse((flag[0] as string).slice('--selector.relabel-config='.length)) as Json[];
+    });
+    const served = new Array(shards).fill(0);
+    for (let n = 0; n < 6000; n++) {
+      const blockId = makeUlid(1_700_000_000_000 + n * 7_200_000, ulidRandomness(n));
+      const owners = relabels.flatMap((r, i) => (keeps(r, blockId) ? [i] : []));
+      expect(owners).toHaveLength(1);
+      served[owners[0] as number]++;
+    }
+    for (const count of served) expect(Math.abs(count - 6000 / shards)).toBeLessThan((6000 / shards) * 0.15);
+  });
+
+  it('refuses more store gateways than components.thanosStore.maxReplicas, and a shard count below 1', () => {
+    const base = loadEnvironmentConfig('prod').sizing;
+    const at = (shards: number) => sizingProblems({ ...base, thanosStore: { ...base.thanosStore, shards } });
+    expect(at(2)).toEqual([]);
+    expect(at(3)).toContain(
+      'thanosStore.shards: 3 shards × 2 replicas = 6 store gateways, above components.thanosStore.maxReplicas (4)',
     );
+    expect(at(0)).toContain('thanosStore.shards: must be a whole number of at least 1, got 0');
   });
 });
 

@@ -98,9 +98,19 @@ describe('buildCapacityReport', () => {
     expect(rec?.message).toMatch(text);
   });
 
-  it('store gateway latency over 10 s → scale out', () => {
+  it('store gateway latency over 10 s → another block shard (replicas of the same blocks would repeat the work)', () => {
     const rec = build({ storeLatencyP99Seconds: 12 }).recommendations.find((r) => r.component === 'thanosStore');
     expect(rec).toMatchObject({ code: 'SCALE_OUT' });
+    expect(rec?.message).toContain(
+      'add a block shard (sizing.thanosStore.shards 1 → 2, 2 replicas each: 2 → 4 store gateways, max 4)',
+    );
+    const twoShards = { ...SEED_SIZING, thanosStore: { ...SEED_SIZING.thanosStore, shards: 2 } };
+    const atMax = build({ storeLatencyP99Seconds: 12 }, twoShards).recommendations.find(
+      (r) => r.component === 'thanosStore',
+    );
+    expect(atMax).toMatchObject({ code: 'RAISE_LIMIT' });
+    expect(atMax?.message).toContain('2 shards × 2 replicas at the 4-store-gateway maximum');
+    expect(build({ storeLatencyP99Seconds: 12 }, twoShards).thanosStore.shards).toBe(2);
   });
 
   it('missing metrics are NO_DATA, not FINE', () => {
