@@ -1,4 +1,5 @@
 import { BYTES_PER_SAMPLE } from './capacity/formulas';
+import { DOWNSAMPLING } from './retention';
 
 /**
  * How much scratch disk one compactor run needs, checked against the Fargate pod's ephemeral storage (Fargate: at
@@ -31,7 +32,7 @@ export const COMPACTION_LEVEL = 4;
 /** Hours of the blocks of {@link COMPACTION_LEVEL}. */
 export const TOP_COMPACTION_HOURS = COMPACTION_LEVEL_HOURS[COMPACTION_LEVEL];
 /** Hours a 5m block must span before Thanos downsamples it to 1h (`ResLevel2DownsampleRange`: 10 days). */
-export const ONE_HOUR_DOWNSAMPLE_SPAN_HOURS = 240;
+export const ONE_HOUR_DOWNSAMPLE_SPAN_HOURS = DOWNSAMPLING.fiveMinuteToOneHourMinSpanDays * 24;
 /** Compaction writes the output next to the downloaded sources (docs/components/compact.md). */
 export const SCRATCH_FACTOR = 2;
 

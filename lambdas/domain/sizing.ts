@@ -78,7 +78,7 @@ export interface ScaleTriggers {
   readonly prometheusSeriesPerReplica: number;
   /** Thanos Query: queries per second above which to add replicas. */
   readonly thanosQueryQps: number;
-  /** Store gateway: historical query latency (seconds) above which to add replicas. */
+  /** Store gateway: historical query latency (seconds) above which to add a block shard (`thanosStore.shards`). */
   readonly storeGatewayLatencySeconds: number;
 }
 
@@ -163,6 +163,12 @@ export const STORE_GATEWAY_GOMEMLIMIT_RATIO = 0.9;
 /** Working set of concurrent Series requests next to the caches (a judgement: 1 GiB for the seed's query load). */
 export const STORE_GATEWAY_WORKING_SET_BYTES = 2 ** 30;
 
+/** Pods of a component: replicas, times the block shards for the store gateway (each shard has `replicas`). */
+export function componentPods(sizing: Pick<StackSizing, 'components' | 'thanosStore'>, name: Component): number {
+  const { replicas } = sizing.components[name];
+  return name === 'thanosStore' ? replicas * sizing.thanosStore.shards : replicas;
+}
+
 export interface StoreGatewayMemoryBudget {
   readonly limitBytes: number;
   readonly cacheBytes: number;
@@ -203,7 +209,7 @@ export function durationSeconds(text: string): number | undefined {
   return Number(match[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[match[2] as 'ms' | 's' | 'm' | 'h'];
 }
 
-/** The compactor's scratch space must fit its ephemeral storage at 2-day blocks at least (compactor-scratch.ts). */
+/** The compactor's scratch space for 14-day blocks must fit its ephemeral storage (compactor-scratch.ts). */
 function compactorScratchProblem(sizing: StackSizing, availableBytes: number): string | undefined {
   const scrapeIntervalSeconds = durationSeconds(sizing.prometheus.scrapeInterval);
   if (scrapeIntervalSeconds === undefined) return undefined; // reported below
@@ -258,9 +264,9 @@ export function sizingProblems(sizing: StackSizing): string[] {
   const storeReplicas = sizing.components.thanosStore;
   if (!Number.isInteger(shards) || shards < 1) {
     problems.push(`thanosStore.shards: must be a whole number of at least 1, got ${shards}`);
-  } else if (shards * storeReplicas.replicas > storeReplicas.maxReplicas) {
+  } else if (componentPods(sizing, 'thanosStore') > storeReplicas.maxReplicas) {
     problems.push(
-      `thanosStore.shards: ${shards} shards × ${storeReplicas.replicas} replicas = ${shards * storeReplicas.replicas} store gateways, above components.thanosStore.maxReplicas (${storeReplicas.maxReplicas})`,
+      `thanosStore.shards: ${shards} shards × ${storeReplicas.replicas} replicas = ${componentPods(sizing, 'thanosStore')} store gateways, above components.thanosStore.maxReplicas (${storeReplicas.maxReplicas})`,
     );
   }
   const prometheusHa = sizing.components.prometheus.replicas;

@@ -98,7 +98,7 @@ const sizingSchema = z
       indexCacheSize: z.string(),
       chunkCacheSize: z.string(),
       storage: z.string(),
-      shards: z.number(),
+      shards: integer(1, 10),
     }),
     thanosCompactor: z.strictObject({ ephemeralStorage: z.string() }),
     alertmanager: z.strictObject({ storage: z.string() }),

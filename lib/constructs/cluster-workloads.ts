@@ -45,6 +45,8 @@ export class ClusterWorkloads extends Construct {
   public readonly serviceWebhookChart?: eks.HelmChart;
   public readonly addonManifest?: eks.KubernetesManifest;
   public readonly charts: eks.HelmChart[];
+  /** Objects whose number follows the configuration, each group in a manifest of its own (apply-plan.ts). */
+  public readonly ownManifests: eks.KubernetesManifest[];
   public readonly manifests: eks.KubernetesManifest[];
 
   constructor(scope: Construct, id: string, props: ClusterWorkloadsProps) {
@@ -100,10 +102,25 @@ export class ClusterWorkloads extends Construct {
       return helmChart;
     });
 
-    this.manifests = manifestChunks(phases.afterReleases).map((objects, i) => {
-      const manifest = cluster.addManifest(`Workloads${i}`, ...objects);
+    const afterReleases = (manifest: eks.KubernetesManifest) => {
       manifest.node.addDependency(...this.addonCharts, ...this.charts);
       if (this.addonManifest) manifest.node.addDependency(this.addonManifest);
+      return manifest;
+    };
+    this.ownManifests = [...phases.ownManifests].map(([name, objects]) =>
+      afterReleases(cluster.addManifest(`Own-${name}`, ...objects)),
+    );
+    // Each chunk after the own manifests and after the chunk before it. Kubernetes objects move between chunks when
+    // an object before them is added or removed; each chunk prunes what it no longer lists. An object moving to an
+    // earlier chunk (one removed before it) is applied there before the later chunk prunes it; one moving into an own
+    // manifest likewise. (One moving to a later chunk, after an addition, can still be pruned and created again:
+    // objects whose number changes belong in an own manifest.)
+    let previous: eks.KubernetesManifest | undefined;
+    this.manifests = manifestChunks(phases.afterReleases).map((objects, i) => {
+      const manifest = afterReleases(cluster.addManifest(`Workloads${i}`, ...objects));
+      manifest.node.addDependency(...this.ownManifests);
+      if (previous) manifest.node.addDependency(previous);
+      previous = manifest;
       return manifest;
     });
   }

@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import { storeGatewayGoMemLimit } from '../../lambdas/domain/sizing';
 import type { EnvironmentConfig } from '../config';
 import { SERVICE_ACCOUNTS } from '../naming';
+import { OWN_MANIFEST_ANNOTATION } from '../platform/apply-plan';
 import {
   CONTAINER_SECURITY_CONTEXT,
   containerResources,
@@ -25,6 +26,8 @@ import { IMAGES } from './versions';
 export const THANOS_STORE = 'thanos-store';
 /** Headless governing service: DNS SRV `_grpc._tcp.thanos-store` resolves to every replica of every shard. */
 export const THANOS_STORE_SERVICE = 'thanos-store';
+/** The own manifest of the store gateway's StatefulSets (lib/platform/apply-plan.ts). */
+export const STORE_GATEWAYS_MANIFEST = 'store-gateways';
 /** Pod label naming a store gateway's shard (only when sharded). */
 export const STORE_SHARD_LABEL = 'greenlang.io/store-shard';
 
@@ -100,10 +103,12 @@ export function thanosStoreArgs(
 }
 
 /**
- * Store gateway: per block shard a StatefulSet of `components.thanosStore.replicas` (2) with 50Gi gp3 PVCs and a
- * PDB; one headless Service over all of them; IRSA (bucket read-only). No autoscaler: Query sends every query to
- * every store gateway, so a replica added on latency or CPU repeats the work instead of splitting it (the latency
- * trigger asks for another shard: ThanosStoreLatencyAboveScaleTrigger, the capacity report).
+ * Store gateway: per block shard a StatefulSet of `components.thanosStore.replicas` (2) with 50Gi gp3 PVCs; one
+ * headless Service and one PDB over all of them (one PDB: a pod under two PDBs cannot be evicted, and its name stays
+ * when the shard count changes); IRSA (bucket read-only). No autoscaler: Query sends every query to every store
+ * gateway, so a replica added on latency or CPU repeats the work instead of splitting it (the latency trigger asks
+ * for another shard: ThanosStoreLatencyAboveScaleTrigger, the capacity report). The StatefulSets, whose number
+ * follows the shard count, go into a manifest of their own (apply-plan.ts), so a shard change moves no other object.
  */
 export function thanosStoreObjects(config: EnvironmentConfig): KubernetesObject[] {
   const labels = thanosLabels(THANOS_STORE, 'store-gateway');
@@ -129,7 +134,12 @@ export function thanosStoreObjects(config: EnvironmentConfig): KubernetesObject[
         {
           apiVersion: 'apps/v1',
           kind: 'StatefulSet',
-          metadata: { name: shard.name, namespace: MONITORING_NAMESPACE, labels: podLabels },
+          metadata: {
+            name: shard.name,
+            namespace: MONITORING_NAMESPACE,
+            labels: podLabels,
+            annotations: { [OWN_MANIFEST_ANNOTATION]: STORE_GATEWAYS_MANIFEST },
+          },
           spec: {
             replicas: sizing.replicas,
             serviceName: THANOS_STORE_SERVICE,
@@ -169,8 +179,8 @@ export function thanosStoreObjects(config: EnvironmentConfig): KubernetesObject[
             volumeClaimTemplates: [volumeClaimTemplate('data', config.sizing.thanosStore.storage)],
           },
         } satisfies KubernetesObject,
-        podDisruptionBudget(shard.name, podLabels, shard.matchLabels),
       ];
     }),
+    podDisruptionBudget(THANOS_STORE, labels, selectorLabels(THANOS_STORE)),
   ];
 }

@@ -10,19 +10,40 @@ import type { KubernetesObject } from '../k8s/types';
 export const MAX_CHUNK_BYTES = 48 * 1024;
 export const MAX_CHUNK_OBJECTS = 25;
 
+/**
+ * Annotation putting an object into a manifest of its own, by name, instead of the positional chunks: for objects
+ * whose number follows the configuration (the store gateway's shard StatefulSets). Each chunk prunes, by its own
+ * label, what it no longer lists; an object that moves to another chunk can be pruned before the other chunk applies
+ * it (deleted and created again). Adding or removing such an object would move the objects after it; in a manifest
+ * of their own they move nothing.
+ */
+export const OWN_MANIFEST_ANNOTATION = 'greenlang.io/apply-manifest';
+
 export interface ApplyPhases {
   /** Namespaces: applied first, so releases and objects land in labelled namespaces. */
   readonly beforeReleases: KubernetesObject[];
+  /** Objects with {@link OWN_MANIFEST_ANNOTATION}, by its value: applied after the releases, before the chunks. */
+  readonly ownManifests: ReadonlyMap<string, KubernetesObject[]>;
   /** Everything else, in the given order, applied once every Helm release is installed. */
   readonly afterReleases: KubernetesObject[];
 }
 
 export function applyPhases(objects: readonly KubernetesObject[]): ApplyPhases {
   const isNamespace = (o: KubernetesObject) => o.apiVersion === 'v1' && o.kind === 'Namespace';
-  return {
-    beforeReleases: objects.filter(isNamespace),
-    afterReleases: objects.filter((o) => !isNamespace(o)),
-  };
+  const ownManifests = new Map<string, KubernetesObject[]>();
+  const afterReleases: KubernetesObject[] = [];
+  for (const object of objects) {
+    if (isNamespace(object)) continue;
+    const own = object.metadata.annotations?.[OWN_MANIFEST_ANNOTATION];
+    if (own === undefined) afterReleases.push(object);
+    else ownManifests.set(own, [...(ownManifests.get(own) ?? []), object]);
+  }
+  for (const [name, own] of ownManifests) {
+    if (manifestChunks(own).length > 1) {
+      throw new Error(`the objects of own manifest "${name}" do not fit one manifest chunk: split them into two`);
+    }
+  }
+  return { beforeReleases: objects.filter(isNamespace), ownManifests, afterReleases };
 }
 
 /**

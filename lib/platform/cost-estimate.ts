@@ -1,4 +1,4 @@
-import { parseQuantity } from '../../lambdas/domain/sizing';
+import { componentPods, parseQuantity } from '../../lambdas/domain/sizing';
 import type { EnvironmentConfig } from '../config';
 import { THANOS_RULER_STORAGE } from '../k8s/thanos-ruler';
 
@@ -98,11 +98,7 @@ export function monthlyCostEstimate(config: EnvironmentConfig): CostEstimate {
 
   const volumes: [string, number, string][] = [
     ['Prometheus', components.prometheus.replicas, config.sizing.prometheus.storage],
-    [
-      'Store gateway',
-      components.thanosStore.replicas * config.sizing.thanosStore.shards,
-      config.sizing.thanosStore.storage,
-    ],
+    ['Store gateway', componentPods(config.sizing, 'thanosStore'), config.sizing.thanosStore.storage],
     ['Alertmanager', components.alertmanager.replicas, config.sizing.alertmanager.storage],
     ['Pushgateway', components.pushgateway.replicas, config.sizing.pushgateway.storage],
     ['Ruler', components.thanosRuler.replicas, THANOS_RULER_STORAGE],

@@ -1,4 +1,4 @@
-import { COMPONENTS, parseQuantity, type StackSizing } from '../../lambdas/domain/sizing';
+import { COMPONENTS, componentPods, parseQuantity, type StackSizing } from '../../lambdas/domain/sizing';
 
 /**
  * Does the stateful node group fit the seed's sizing? Pure arithmetic over the environment's sizing table, so the
@@ -51,8 +51,9 @@ export function nodeGroupRequests(sizing: StackSizing): { cpu: number; memoryByt
   for (const name of COMPONENTS) {
     if (name === 'thanosCompactor') continue;
     const component = sizing.components[name];
-    cpu += component.replicas * (parseQuantity(component.resources.requests.cpu) ?? Number.NaN);
-    memoryBytes += component.replicas * (parseQuantity(component.resources.requests.memory) ?? Number.NaN);
+    const pods = componentPods(sizing, name);
+    cpu += pods * (parseQuantity(component.resources.requests.cpu) ?? Number.NaN);
+    memoryBytes += pods * (parseQuantity(component.resources.requests.memory) ?? Number.NaN);
   }
   return { cpu, memoryBytes };
 }

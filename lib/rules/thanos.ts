@@ -1,5 +1,6 @@
 import { COMPACTOR_METRICS, COMPACTOR_PUSH_JOB } from '../../lambdas/domain/compactor-metrics';
 import { CAPACITY_RECORDING_RULES } from '../../lambdas/domain/recording-rules';
+import { componentPods } from '../../lambdas/domain/sizing';
 import type { EnvironmentConfig } from '../config';
 import { duration, series } from './builders';
 import { JOBS } from './conventions';
@@ -47,7 +48,7 @@ function runResults(metric: string, [newest, older]: readonly [string, string]) 
 /** Thanos watching itself: sidecar, query, store gateway, ruler (scraped) and the compactor (pushed results). */
 export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
   const { components, scaleTriggers } = config.sizing;
-  const storeGateways = components.thanosStore.replicas * config.sizing.thanosStore.shards;
+  const storeGateways = componentPods(config.sizing, 'thanosStore');
   const expectedEndpoints = components.prometheus.replicas + storeGateways + components.thanosRuler.replicas;
   const successMaxAge = 2 * COMPACTOR_EXPECTATIONS.intervalHours * 3600;
   const maxRun = COMPACTOR_EXPECTATIONS.maxRunHours * 3600;
@@ -193,11 +194,7 @@ export function thanosRules(config: EnvironmentConfig): RuleFileSpec {
                   { ...query, store_type: 'sidecar' },
                   `${components.prometheus.replicas}x40`,
                 ),
-                series(
-                  'thanos_store_nodes_grpc_connections',
-                  { ...query, store_type: 'store' },
-                  `${storeGateways}x40`,
-                ),
+                series('thanos_store_nodes_grpc_connections', { ...query, store_type: 'store' }, `${storeGateways}x40`),
                 series(
                   'thanos_store_nodes_grpc_connections',
                   { ...query, store_type: 'rule' },

@@ -5,6 +5,7 @@ import type { IConstruct } from 'constructs';
 import { ClusterWorkloads } from '../../lib/constructs/cluster-workloads';
 import { ObservabilityCluster } from '../../lib/constructs/observability-cluster';
 import type { HelmRelease, KubernetesObject } from '../../lib/k8s/types';
+import { OWN_MANIFEST_ANNOTATION } from '../../lib/platform/apply-plan';
 import { newTestApp } from '../support/cdk';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
@@ -74,7 +75,15 @@ describe('ClusterWorkloads', () => {
     object('monitoring.coreos.com/v1', 'ServiceMonitor', `m${i}`, 'monitoring'),
   );
   const service = object('v1', 'Service', 'pushgateway-0', 'monitoring');
-  const built = build([namespace, service, ...monitors], [release('kube-prometheus-stack')]);
+  const shard = (i: number): KubernetesObject => ({
+    ...object('apps/v1', 'StatefulSet', `thanos-store-shard-${i}`, 'monitoring'),
+    metadata: {
+      name: `thanos-store-shard-${i}`,
+      namespace: 'monitoring',
+      annotations: { [OWN_MANIFEST_ANNOTATION]: 'store-gateways' },
+    },
+  });
+  const built = build([namespace, service, shard(0), ...monitors, shard(1)], [release('kube-prometheus-stack')]);
   const { workloads, resources, idOf } = built;
   const dependsOn = (construct: IConstruct) => resources[idOf(construct)]?.DependsOn ?? [];
 
@@ -152,11 +161,24 @@ describe('ClusterWorkloads', () => {
     const applied = workloads.manifests.flatMap((m) => manifestObjects(resources[idOf(m)]));
     expect(applied).toEqual(['Service/pushgateway-0', ...monitors.map((m) => `ServiceMonitor/${m.metadata.name}`)]);
     const everyRelease = [...workloads.addonCharts, ...workloads.charts].map(idOf);
-    for (const manifest of workloads.manifests) {
+    for (const manifest of [...workloads.ownManifests, ...workloads.manifests]) {
       expect(dependsOn(manifest)).toEqual(
         expect.arrayContaining([...everyRelease, idOf(defined(workloads.addonManifest, 'the add-on manifest'))]),
       );
     }
+  });
+
+  it('applies objects whose number follows the config in their own manifest, before the chunks, which go in order', () => {
+    // An object moving to an earlier chunk (one removed before it) or into an own manifest is applied there before
+    // the chunk it left prunes it: so the chunks wait for the own manifests and each for the one before it.
+    expect(workloads.ownManifests.map((m) => manifestObjects(resources[idOf(m)]))).toEqual([
+      ['StatefulSet/thanos-store-shard-0', 'StatefulSet/thanos-store-shard-1'],
+    ]);
+    const [first, second] = workloads.manifests.map((m) => dependsOn(m));
+    const own = workloads.ownManifests.map(idOf);
+    expect(first).toEqual(expect.arrayContaining(own));
+    expect(second).toEqual(expect.arrayContaining([...own, idOf(defined(workloads.manifests[0], 'chunk 0'))]));
+    expect(first).not.toContain(idOf(defined(workloads.manifests[1], 'chunk 1')));
   });
 
   it('refuses two releases with one name', () => {

@@ -12,9 +12,9 @@
  *   compactor's deduplication filter drops compaction sources its result covers). Thanos docs/components/compact.md:
  *   the compactor "applies the compaction procedure of the Prometheus 2.0 storage engine to block data stored in
  *   object storage". A block counts once its window has been due for {@link AUDIT_MARGINS.compactionBacklogHours}
- *   (upload, `--consistency-delay`, hourly runs). Only 8h and 2d windows are judged: the compactor never runs
- *   below level 3 (2 days, lambdas/domain/compactor-scratch.ts), so 14-day windows may legitimately stay
- *   uncompacted. Not modelled: `compaction.failed` in meta.json (the planner skips such windows).
+ *   (upload, `--consistency-delay`, hourly runs). Judged: the 8h, 2-day and 14-day windows (the compactor always runs
+ *   to Thanos' top level, 14 days, lambdas/domain/compactor-scratch.ts). Not modelled: `compaction.failed` in
+ *   meta.json (the planner skips such windows).
  * - Downsampling: raw blocks spanning at least 40h without a 5m twin and 5m blocks spanning at least 10 days
  *   without a 1h twin (docs/components/compact.md: "creating 5m downsampling for blocks larger than 40 hours",
  *   "1h downsampling for blocks larger than 10 days"), created more than the same margin ago.
@@ -24,8 +24,8 @@
 import { AUDIT_MARGINS, type AuditedBlock, missingTwins } from './checks';
 
 const HOUR = 3_600_000;
-/** The compaction ranges after the first (2h) that the planner tries in order: 8h, then 2 days. */
-export const JUDGED_COMPACTION_RANGES_MS: readonly number[] = [8 * HOUR, 48 * HOUR];
+/** The compaction ranges after the first (2h) that the planner tries in order: 8h, 2 days, then 14 days. */
+export const JUDGED_COMPACTION_RANGES_MS: readonly number[] = [8 * HOUR, 48 * HOUR, 336 * HOUR];
 
 /** Blocks and bytes (all objects of their folders) of one backlog. */
 export interface BacklogFigure {

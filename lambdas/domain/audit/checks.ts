@@ -288,8 +288,11 @@ const ONE_HOUR_TIER_CRITICAL_DAYS = 7;
  * blocks in a window that ended longer ago than the compaction and downsampling margins, not all covered by a 1h
  * twin, is not being compacted that far (a `--debug.max-compaction-level` below 4 keeps 5m blocks at 2 days, or the
  * compactor is failing): its 1h tier stays empty and the data is gone once the 5m retention deletes it. One finding
- * per window; critical within a week of that deletion. (A window with a single 5m block shorter than 10 days, a
- * stream that started mid-window, never gets a 1h twin from Thanos either, and is not reported.)
+ * per window; critical within a week of that deletion. Only windows Thanos' planner would have picked: a later 5m
+ * block of the stream exists, older than the margins (the planner never plans a stream's newest block and compacts a
+ * window once a later block exists, pkg/compact/planner.go `plan`: a stream that stopped keeps its last window as
+ * it is). A window with a single 5m block shorter than 10 days, a stream that started mid-window, never gets a 1h
+ * twin from Thanos either, and is not reported.
  */
 export function checkOneHourTier({ blocks, policy, now }: BlockCheckInput): AuditFinding[] {
   const live = streams(blocks, (b) => b.deletionTime === undefined);
@@ -310,6 +313,7 @@ export function checkOneHourTier({ blocks, policy, now }: BlockCheckInput): Audi
     for (const [start, window] of windows) {
       const end = start + TOP_COMPACTION_RANGE;
       if (window.length < 2 || now - end <= due) continue;
+      if (!fiveMinute.some((r) => r.minTime >= end && now - ulidTime(r.ulid) > due)) continue;
       const uncovered = window.filter((r) => !covered(oneHour, prefixMax, r.minTime, r.maxTime));
       const first = uncovered[0];
       if (!first) continue;

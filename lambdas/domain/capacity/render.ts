@@ -16,6 +16,10 @@ export const REPORT_FILES: Readonly<Record<ReportFormat, { readonly file: string
   html: { file: 'report.html', contentType: 'text/html; charset=utf-8' },
 };
 
+/** The store gateway's pods: replicas, or shards × replicas when sharded, with the maximum. */
+const storePods = ({ thanosStore: s }: CapacityReport) =>
+  s.shards > 1 ? `${s.shards} × ${s.replicas} (${s.maxReplicas})` : `${s.replicas} (${s.maxReplicas})`;
+
 export function renderReport(report: CapacityReport, format: ReportFormat): string {
   switch (format) {
     case 'json':
@@ -65,7 +69,7 @@ export function renderMarkdown(report: CapacityReport): string {
     '| Component | Measured | Trigger | Replicas (max) |',
     '|---|---:|---:|---:|',
     `| Thanos Query | ${orDash(report.thanosQuery.qps, (v) => `${formatNumber(v)} QPS`)} | ${report.thanosQuery.trigger} QPS | ${report.thanosQuery.replicas} (${report.thanosQuery.maxReplicas}) |`,
-    `| Store gateway | ${orDash(report.thanosStore.p99LatencySeconds, (v) => `${formatNumber(v)} s p99`)} | ${report.thanosStore.trigger} s | ${report.thanosStore.replicas} (${report.thanosStore.maxReplicas}) |`,
+    `| Store gateway | ${orDash(report.thanosStore.p99LatencySeconds, (v) => `${formatNumber(v)} s p99`)} | ${report.thanosStore.trigger} s | ${storePods(report)} |`,
     '',
   ];
   if (report.bucket) {
@@ -271,7 +275,7 @@ export function renderHtml(report: CapacityReport): string {
 <h2>Thanos</h2>
 <table><tr><th>Component</th><th class="num">Measured</th><th class="num">Trigger</th><th class="num">Replicas (max)</th></tr>
 <tr><td>Thanos Query</td><td class="num">${orDash(report.thanosQuery.qps, (v) => `${formatNumber(v)} QPS`)}</td><td class="num">${report.thanosQuery.trigger} QPS</td><td class="num">${report.thanosQuery.replicas} (${report.thanosQuery.maxReplicas})</td></tr>
-<tr><td>Store gateway</td><td class="num">${orDash(report.thanosStore.p99LatencySeconds, (v) => `${formatNumber(v)} s p99`)}</td><td class="num">${report.thanosStore.trigger} s</td><td class="num">${report.thanosStore.replicas} (${report.thanosStore.maxReplicas})</td></tr></table>
+<tr><td>Store gateway</td><td class="num">${orDash(report.thanosStore.p99LatencySeconds, (v) => `${formatNumber(v)} s p99`)}</td><td class="num">${report.thanosStore.trigger} s</td><td class="num">${storePods(report)}</td></tr></table>
 ${bucket}
 <p class="muted">Memory = series × 3 KB × 2 + 1 GB; storage = samples/s × retention × 1.5 B × 2 (decimal units, as the seed: 1M series → 7 GB, 100k samples/s × 7 d → 181 GB). Scale triggers: ${formatNumber(limitSeries)} series per Prometheus replica, ${report.thanosQuery.trigger} QPS on Thanos Query, ${report.thanosStore.trigger} s store gateway latency.</p>
 </main></body></html>

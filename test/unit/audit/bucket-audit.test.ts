@@ -403,19 +403,40 @@ describe('thresholds', () => {
     expect(found[0]?.message).toMatch(/still has [2-7] 5m blocks .* no 1h twin/);
   });
 
-  it('the 1h tier: a window that ended within the compaction and downsampling margins is not reported yet', async () => {
+  it('the 1h tier: a window is reported only once a later 5m block has been there longer than the margins', async () => {
     const { bucket, blocks } = healthyBucket({ now: NOW });
-    // The newest complete window, capped, audited 29h after it ended (margins: 6h compaction backlog + 24h downsampling).
+    // The newest complete window, capped; the planner compacts it once a later block exists (6h + 24h margins).
+    const newest = blocks
+      .filter((b) => b.resolution === '5m' && b.level === 4 && labelsEqual(b.labels, replica0))
+      .reduce((a, b) => (b.maxTime > a.maxTime ? b : a));
+    const later = blocks
+      .filter((b) => b.resolution === '5m' && b.minTime >= newest.maxTime && labelsEqual(b.labels, replica0))
+      .reduce((a, b) => (b.createdAt < a.createdAt ? b : a));
+    capWindowAtTwoDays(bucket, blocks, (b) => b.ulid === newest.ulid);
+    const oneHourTier = async (at: number) =>
+      (await audit(bucket, new MemoryAuditStore(), new Date(at))).report.findings.filter(
+        (f) => f.code === 'DOWNSAMPLING_LAG' && /14-day window/.test(f.message),
+      );
+    expect(await oneHourTier(later.createdAt + 29 * HOUR)).toEqual([]);
+    expect(await oneHourTier(later.createdAt + 31 * HOUR)).toHaveLength(1);
+  });
+
+  it('the 1h tier: a stream that stopped keeps its last window as it is, and is not reported', async () => {
+    const { bucket, blocks } = healthyBucket({ now: NOW });
     const newest = blocks
       .filter((b) => b.resolution === '5m' && b.level === 4 && labelsEqual(b.labels, replica0))
       .reduce((a, b) => (b.maxTime > a.maxTime ? b : a));
     capWindowAtTwoDays(bucket, blocks, (b) => b.ulid === newest.ulid);
-    const early = (await audit(bucket, new MemoryAuditStore(), new Date(newest.maxTime + 29 * HOUR))).report;
-    const late = (await audit(bucket, new MemoryAuditStore(), new Date(newest.maxTime + 31 * HOUR))).report;
-    const oneHourTier = (r: BucketAuditReport) =>
-      r.findings.filter((f) => f.code === 'DOWNSAMPLING_LAG' && /14-day window/.test(f.message));
-    expect(oneHourTier(early)).toEqual([]);
-    expect(oneHourTier(late)).toHaveLength(1);
+    // Replica 0 retired at the end of that window: nothing of it after.
+    for (const b of blocks) {
+      if (labelsEqual(b.labels, replica0) && b.minTime >= newest.maxTime) {
+        for (const key of bucket.keys(`${b.ulid}/`)) bucket.delete(key);
+      }
+    }
+    const found = (await audit(bucket)).report.findings.filter(
+      (f) => f.code === 'DOWNSAMPLING_LAG' && /14-day window/.test(f.message),
+    );
+    expect(found).toEqual([]);
   });
 
   it('the 1h tier: a stream that started mid-window (one short 5m block) is not reported', async () => {

@@ -666,7 +666,7 @@ describe('store gateway shards', () => {
     ]);
   });
 
-  it('two shards: a StatefulSet and a PDB each, one Service, monitor and policy over both', () => {
+  it('two shards: a StatefulSet each, one Service, PDB, monitor and policy over both', () => {
     const all = sharded(2);
     const sets = [find(all, 'StatefulSet', 'thanos-store-shard-0'), find(all, 'StatefulSet', 'thanos-store-shard-1')];
     expect(all.some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'thanos-store')).toBe(false);
@@ -685,9 +685,13 @@ describe('store gateway shards', () => {
       expect(set.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
         { labelSelector: { matchLabels: set.spec.selector.matchLabels }, topologyKey: 'kubernetes.io/hostname' },
       ]);
-      expect(find(all, 'PodDisruptionBudget', `thanos-store-shard-${i}`).spec.selector.matchLabels).toEqual(
-        set.spec.selector.matchLabels,
+      // In a manifest of its own: a shard change moves no other object between the apply chunks.
+      expect(set.metadata.annotations['greenlang.io/apply-manifest']).toBe('store-gateways');
+      // Exactly one PDB over each pod (the eviction API refuses a pod under two), the same name as unsharded.
+      const budgets = all.filter(
+        (o) => o.kind === 'PodDisruptionBudget' && matches((o as Json).spec.selector.matchLabels, podLabels),
       );
+      expect(budgets.map((o) => o.metadata.name)).toEqual(['thanos-store']);
     }
     // Neither shard's StatefulSet selects the other's pods.
     expect(matches(sets[0].spec.selector.matchLabels, sets[1].spec.template.metadata.labels)).toBe(false);

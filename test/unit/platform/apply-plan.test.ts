@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import type { KubernetesObject } from '../../../lib/k8s/types';
-import { applyPhases, MAX_CHUNK_BYTES, MAX_CHUNK_OBJECTS, manifestChunks } from '../../../lib/platform/apply-plan';
+import {
+  applyPhases,
+  MAX_CHUNK_BYTES,
+  MAX_CHUNK_OBJECTS,
+  manifestChunks,
+  OWN_MANIFEST_ANNOTATION,
+} from '../../../lib/platform/apply-plan';
 
 const configMap = (name: string, size = 0): KubernetesObject => ({
   apiVersion: 'v1',
@@ -22,8 +28,26 @@ describe('applyPhases', () => {
     const b = configMap('b');
     expect(applyPhases([a, namespace, monitor, b])).toEqual({
       beforeReleases: [namespace],
+      ownManifests: new Map(),
       afterReleases: [a, monitor, b],
     });
+  });
+
+  it('groups objects annotated with an own manifest by its name, in order, out of the chunks', () => {
+    const own = (name: string, group: string): KubernetesObject => ({
+      ...configMap(name),
+      metadata: { name, namespace: 'monitoring', annotations: { [OWN_MANIFEST_ANNOTATION]: group } },
+    });
+    const [a, b] = [configMap('a'), configMap('b')];
+    const [s0, s1, x] = [own('s0', 'stores'), own('s1', 'stores'), own('x', 'other')];
+    const phases = applyPhases([a, s0, b, x, s1]);
+    expect(phases.afterReleases).toEqual([a, b]);
+    expect([...phases.ownManifests]).toEqual([
+      ['stores', [s0, s1]],
+      ['other', [x]],
+    ]);
+    const many = Array.from({ length: MAX_CHUNK_OBJECTS + 1 }, (_, i) => own(`s${i}`, 'stores'));
+    expect(() => applyPhases(many)).toThrow('the objects of own manifest "stores" do not fit one manifest chunk');
   });
 
   it('does not take a custom resource of kind Namespace for a namespace', () => {

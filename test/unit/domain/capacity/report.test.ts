@@ -110,7 +110,10 @@ describe('buildCapacityReport', () => {
     );
     expect(atMax).toMatchObject({ code: 'RAISE_LIMIT' });
     expect(atMax?.message).toContain('2 shards × 2 replicas at the 4-store-gateway maximum');
-    expect(build({ storeLatencyP99Seconds: 12 }, twoShards).thanosStore.shards).toBe(2);
+    const sharded = build({ storeLatencyP99Seconds: 12 }, twoShards);
+    expect(sharded.thanosStore.shards).toBe(2);
+    expect(renderReport(sharded, 'markdown')).toContain('| 10 s | 2 × 2 (4) |');
+    expect(renderReport(build(), 'markdown')).toContain('| 10 s | 2 (4) |');
   });
 
   it('missing metrics are NO_DATA, not FINE', () => {
