@@ -113,8 +113,16 @@ export function thanosStoreArgs(
 export function thanosStoreObjects(config: EnvironmentConfig): KubernetesObject[] {
   const labels = thanosLabels(THANOS_STORE, 'store-gateway');
   const sizing = config.sizing.components.thanosStore;
+  const account = irsaServiceAccount(config, 'thanosStore', SERVICE_ACCOUNTS.thanosStore, labels);
   return [
-    irsaServiceAccount(config, 'thanosStore', SERVICE_ACCOUNTS.thanosStore, labels),
+    // With the StatefulSets, which need it to create their pods (the own manifest applies before the chunks).
+    {
+      ...account,
+      metadata: {
+        ...account.metadata,
+        annotations: { ...account.metadata.annotations, [OWN_MANIFEST_ANNOTATION]: STORE_GATEWAYS_MANIFEST },
+      },
+    },
     {
       apiVersion: 'v1',
       kind: 'Service',

@@ -687,6 +687,10 @@ describe('store gateway shards', () => {
       ]);
       // In a manifest of its own: a shard change moves no other object between the apply chunks.
       expect(set.metadata.annotations['greenlang.io/apply-manifest']).toBe('store-gateways');
+      // With the service account its pods need (the own manifest applies before the chunks).
+      expect(find(all, 'ServiceAccount', 'thanos-store').metadata.annotations['greenlang.io/apply-manifest']).toBe(
+        'store-gateways',
+      );
       // Exactly one PDB over each pod (the eviction API refuses a pod under two), the same name as unsharded.
       const budgets = all.filter(
         (o) => o.kind === 'PodDisruptionBudget' && matches((o as Json).spec.selector.matchLabels, podLabels),
