@@ -24,7 +24,7 @@ import {
 } from '../lib/devstack/lifecycle';
 import { LOCAL_STACK_BINARIES, type LocalStack, startLocalStack } from '../lib/devstack/local-stack';
 import { requireBinaries } from '../lib/devstack/processes';
-import { PROJECT_ROOT } from '../lib/paths';
+import { displayPath, PROJECT_ROOT } from '../lib/paths';
 
 const USAGE = 'npm start [-- --env dev|staging|prod] [--keep-data] [--verbose] [--work-dir DIR (default .local)]';
 const HELP = `Usage: ${USAGE}
@@ -72,14 +72,13 @@ function printEndpoints(stack: LocalStack, workDir: string): void {
     ['sns/email (sink)', endpoints.sinks.sns],
     ['s3 (stand-in)', `${endpoints.s3.url}  (buckets ${endpoints.s3.thanosBucket}, ${endpoints.s3.reportsBucket})`],
   ];
-  const relative = (file: string) => path.relative(process.cwd(), file) || file;
   process.stdout.write(
     `env ${endpoints.env}\n${rows.map(([name, url]) => `  ${name.padEnd(18)} ${url}`).join('\n')}\n\n` +
-      `Endpoints: ${relative(path.join(workDir, 'endpoints.json'))}. AWS settings of the stand-ins: ` +
-      `${relative(endpoints.awsEnv)}. Notifications: ${relative(endpoints.notifications)}.\n` +
+      `Endpoints: ${displayPath(path.join(workDir, 'endpoints.json'))}. AWS settings of the stand-ins: ` +
+      `${displayPath(endpoints.awsEnv)}. Notifications: ${displayPath(endpoints.notifications)}.\n` +
       `Try: printf 'greenlang_thanos_compactor_halted 1\\ngreenlang_thanos_compactor_last_run_end_timestamp_seconds %s\\n' "$(date +%s)" \\\n` +
       `       | curl --data-binary @- ${endpoints.ingest}/metrics/job/thanos-compactor\n` +
-      `     source ${relative(endpoints.awsEnv)}\n` +
+      `     source ${displayPath(endpoints.awsEnv)}\n` +
       `     npm run -s local -- audit --bucket ${endpoints.s3.thanosBucket} --report-bucket ${endpoints.s3.reportsBucket}\n` +
       `     npm run -s local -- summary --query-url ${endpoints.prometheus} --topic-arn ${endpoints.topics.summary} --reports s3://${endpoints.s3.reportsBucket}\n` +
       'Ctrl-C stops everything.\n',
@@ -167,7 +166,7 @@ async function main(): Promise<void> {
     if (more.length > 0) {
       const logFile = path.join(workDir, 'start-error.log');
       fs.writeFileSync(logFile, `${text}\n`);
-      where = ` (details: ${path.relative(process.cwd(), logFile) || logFile})`;
+      where = ` (details: ${displayPath(logFile)})`;
     }
     killRemainingChildren();
     lock.release();

@@ -84,6 +84,8 @@ export function startPrometheus(options: PrometheusOptions): Promise<RunningComp
       `--config.file=${options.configFile}`,
       `--storage.tsdb.path=${dataDir}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      // Links in alerts and notifications (generatorURL) point where it listens, not at the machine's host name.
+      `--web.external-url=http://127.0.0.1:${port}`,
       '--web.enable-lifecycle',
       '--web.enable-admin-api',
     ],
@@ -116,6 +118,8 @@ export function startAlertmanager(options: AlertmanagerOptions): Promise<Running
       `--config.file=${options.configFile}`,
       `--storage.path=${dataDir}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      // Notification links (externalURL, silence links) point where it listens, not at the machine's host name.
+      `--web.external-url=http://127.0.0.1:${port}`,
       // The default gossip address (0.0.0.0:9094) would clash between instances and with a real Alertmanager.
       `--cluster.listen-address=${clustered ? `127.0.0.1:${options.clusterPort}` : ''}`,
       ...(options.peers ?? []).map((peer) => `--cluster.peer=${peer}`),

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { displayPath } from '../paths';
 
 /**
  * The lifecycle of `npm start`: one instance per working folder, a clean start unless history is wanted, and no
@@ -51,7 +52,7 @@ export function acquireInstanceLock(workDir: string, pid = process.pid): Instanc
       const holder = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
       if (Number.isInteger(holder) && holder > 0 && holder !== pid && alive(holder)) {
         throw new InstanceRunningError(
-          `another npm start (pid ${holder}) is running with ${path.relative(process.cwd(), workDir) || workDir}: ` +
+          `another npm start (pid ${holder}) is running with ${displayPath(workDir)}: ` +
             `stop it first (Ctrl-C in its terminal, or kill ${holder}), or pass --work-dir DIR to run a second loop`,
         );
       }

@@ -200,6 +200,11 @@ describe('npm start: the whole loop on one machine', () => {
     );
     expect(notification.summary).toContain('FIRING');
     expect(JSON.stringify(notification.payload)).toContain('Thanos compactor halted');
+    // Its links lead to where Prometheus and Alertmanager listen, whatever the machine's host name resolves to.
+    // (The runbook links are https to where docs/runbooks is published; the stack's own links are http.)
+    const links = [...JSON.stringify(notification.payload).matchAll(/http:\/\/[^/"\\|>]+/g)].map((m) => m[0]);
+    expect(links).toEqual(expect.arrayContaining([endpoints.prometheus, endpoints.alertmanager]));
+    for (const link of links) expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     await waitFor('the notification on stdout', () =>
       first.stdout().match(/^notification .*slack .*ThanosCompactorHalted/m) ? true : undefined,
     );

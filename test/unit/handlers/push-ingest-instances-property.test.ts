@@ -329,7 +329,8 @@ describe('two ingestion instances pushing contradicting groups under arbitrary i
     );
     if (process.env.PROPERTY_FIGURES) console.error(JSON.stringify(seen));
     expect(seen.gaugeAcknowledged).toBeGreaterThan(100);
-    expect(seen.replacementFailed).toBeGreaterThan(20);
+    // Not vacuous: 24-39 of the 300 runs in 10 samples (session 24); the floor sits well under that spread.
+    expect(seen.replacementFailed).toBeGreaterThan(10);
     expect(seen.counterAcknowledged).toBeGreaterThan(30);
   });
 });
