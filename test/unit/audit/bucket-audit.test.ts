@@ -439,6 +439,29 @@ describe('thresholds', () => {
     expect(found).toEqual([]);
   });
 
+  it('the 1h tier: windows are aligned to 14 days from the epoch, as the planner of Thanos aligns them', async () => {
+    // A stream that started 5 days into a window: its first window compacted into one 9-day 5m block (never a 1h
+    // twin: shorter than 10 days), the next one a 14-day block with its 1h twin, then a later 2-day block. Windows
+    // counted from the stream's first block instead would put the first two blocks together and report them.
+    const { bucket } = healthyBucket({ now: NOW });
+    const range = 14 * DAY;
+    const w0 = Math.floor((now - 60 * DAY) / range) * range;
+    const labels = { ...replica0, prometheus_replica: 'prometheus-late' };
+    const block = (minTime: number, maxTime: number, resolution: '5m' | '1h', level: number) =>
+      putBlock(
+        bucket,
+        extraBlock({ minTime, maxTime, resolution, level, labels, source: 'compactor', createdAt: maxTime + 3 * HOUR }),
+      );
+    block(w0 + 5 * DAY, w0 + range, '5m', 4);
+    block(w0 + range, w0 + 2 * range, '5m', 4);
+    block(w0 + range, w0 + 2 * range, '1h', 4);
+    block(w0 + 2 * range, w0 + 2 * range + 2 * DAY, '5m', 3);
+    const found = (await audit(bucket)).report.findings.filter(
+      (f) => /14-day window/.test(f.message) && f.labels?.prometheus_replica === 'prometheus-late',
+    );
+    expect(found).toEqual([]);
+  });
+
   it('the 1h tier: a stream that started mid-window (one short 5m block) is not reported', async () => {
     const { bucket, blocks } = healthyBucket({ now: NOW });
     const fiveM = blocks.find(
