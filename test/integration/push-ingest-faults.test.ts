@@ -195,8 +195,12 @@ describe('catch-up while pushes continue', () => {
       // from a client under its own 100/s stream (test/support/push-load.ts).
       const floorMs = await catchUpFloor(GROUPS, 100);
       await stream.stop();
-      // Within 15 s, or within twice the floor when the machine cannot take 1,000 PUTs that fast.
-      expect({ caughtUpMs, floorMs, ok: caughtUpMs <= Math.max(15_000, 2 * floorMs) }).toMatchObject({ ok: true });
+      // Within 15 s, or within twice the floor when the machine cannot take 1,000 PUTs that fast; the figures in the
+      // failure, so a miss on a loaded machine can be told from a regression.
+      const bound = Math.max(15_000, 2 * floorMs);
+      if (caughtUpMs > bound) {
+        throw new Error(`caught up in ${caughtUpMs} ms, over max(15 s, 2 × the floor of ${floorMs} ms) = ${bound} ms`);
+      }
       await replicasEqualModel([stable.url, victim.url], mergeModels(fill, stream.model), 5000);
     } finally {
       await ingest.close();
