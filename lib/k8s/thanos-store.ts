@@ -136,58 +136,56 @@ export function thanosStoreObjects(config: EnvironmentConfig): KubernetesObject[
         ],
       },
     },
-    ...storeShards(config).flatMap((shard) => {
+    ...storeShards(config).map((shard): KubernetesObject => {
       const podLabels = { ...labels, ...shard.matchLabels };
-      return [
-        {
-          apiVersion: 'apps/v1',
-          kind: 'StatefulSet',
-          metadata: {
-            name: shard.name,
-            namespace: MONITORING_NAMESPACE,
-            labels: podLabels,
-            annotations: { [OWN_MANIFEST_ANNOTATION]: STORE_GATEWAYS_MANIFEST },
-          },
-          spec: {
-            replicas: sizing.replicas,
-            serviceName: THANOS_STORE_SERVICE,
-            podManagementPolicy: 'Parallel',
-            selector: { matchLabels: shard.matchLabels },
-            template: {
-              metadata: { labels: podLabels },
-              spec: {
-                serviceAccountName: SERVICE_ACCOUNTS.thanosStore,
-                securityContext: podSecurityContext(65534),
-                affinity: requiredAntiAffinity(shard.matchLabels),
-                containers: [
-                  {
-                    name: 'store',
-                    image: IMAGES.thanos,
-                    args: thanosStoreArgs(config, shard),
-                    // The GC works harder before the kernel OOM-kills; the budget is checked at synth (sizing).
-                    env: [{ name: 'GOMEMLIMIT', value: storeGatewayGoMemLimit(config.sizing) }],
-                    ports: [
-                      { name: 'grpc', containerPort: PORTS.thanosGrpc, protocol: 'TCP' },
-                      { name: 'http', containerPort: PORTS.thanosHttp, protocol: 'TCP' },
-                    ],
-                    resources: containerResources(sizing.resources),
-                    securityContext: CONTAINER_SECURITY_CONTEXT,
-                    ...httpProbes('http', 'HTTPS'),
-                    volumeMounts: [
-                      { name: 'data', mountPath: DATA_DIR },
-                      { ...OBJSTORE_VOLUME_MOUNT },
-                      { ...THANOS_TLS_VOLUME_MOUNT },
-                      { ...THANOS_HTTP_CONFIG_VOLUME_MOUNT },
-                    ],
-                  },
-                ],
-                volumes: [OBJSTORE_VOLUME, thanosTlsVolume('store'), THANOS_HTTP_CONFIG_VOLUME],
-              },
+      return {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: {
+          name: shard.name,
+          namespace: MONITORING_NAMESPACE,
+          labels: podLabels,
+          annotations: { [OWN_MANIFEST_ANNOTATION]: STORE_GATEWAYS_MANIFEST },
+        },
+        spec: {
+          replicas: sizing.replicas,
+          serviceName: THANOS_STORE_SERVICE,
+          podManagementPolicy: 'Parallel',
+          selector: { matchLabels: shard.matchLabels },
+          template: {
+            metadata: { labels: podLabels },
+            spec: {
+              serviceAccountName: SERVICE_ACCOUNTS.thanosStore,
+              securityContext: podSecurityContext(65534),
+              affinity: requiredAntiAffinity(shard.matchLabels),
+              containers: [
+                {
+                  name: 'store',
+                  image: IMAGES.thanos,
+                  args: thanosStoreArgs(config, shard),
+                  // The GC works harder before the kernel OOM-kills; the budget is checked at synth (sizing).
+                  env: [{ name: 'GOMEMLIMIT', value: storeGatewayGoMemLimit(config.sizing) }],
+                  ports: [
+                    { name: 'grpc', containerPort: PORTS.thanosGrpc, protocol: 'TCP' },
+                    { name: 'http', containerPort: PORTS.thanosHttp, protocol: 'TCP' },
+                  ],
+                  resources: containerResources(sizing.resources),
+                  securityContext: CONTAINER_SECURITY_CONTEXT,
+                  ...httpProbes('http', 'HTTPS'),
+                  volumeMounts: [
+                    { name: 'data', mountPath: DATA_DIR },
+                    { ...OBJSTORE_VOLUME_MOUNT },
+                    { ...THANOS_TLS_VOLUME_MOUNT },
+                    { ...THANOS_HTTP_CONFIG_VOLUME_MOUNT },
+                  ],
+                },
+              ],
+              volumes: [OBJSTORE_VOLUME, thanosTlsVolume('store'), THANOS_HTTP_CONFIG_VOLUME],
             },
-            volumeClaimTemplates: [volumeClaimTemplate('data', config.sizing.thanosStore.storage)],
           },
-        } satisfies KubernetesObject,
-      ];
+          volumeClaimTemplates: [volumeClaimTemplate('data', config.sizing.thanosStore.storage)],
+        },
+      };
     }),
     podDisruptionBudget(THANOS_STORE, labels, selectorLabels(THANOS_STORE)),
   ];

@@ -216,6 +216,12 @@ function covered(sorted: readonly BlockRecord[], prefixMax: readonly number[], m
   return last >= 0 && (prefixMax[last] ?? 0) >= maxTime;
 }
 
+/** A stream's blocks sorted by minTime with their running maximum of maxTime, for {@link covered}. */
+function coverage(sorted: readonly BlockRecord[]): { sorted: readonly BlockRecord[]; prefixMax: number[] } {
+  let max = Number.NEGATIVE_INFINITY;
+  return { sorted, prefixMax: sorted.map((t) => (max = Math.max(max, t.maxTime))) };
+}
+
 /** A downsampling step of the Thanos compactor: source blocks spanning at least `minSpan` get a `to` twin. */
 export interface DownsamplingStep {
   readonly from: Resolution;
@@ -238,11 +244,8 @@ export function missingTwins(
   now: number,
   graceMs: number,
 ): { readonly block: AuditedBlock; readonly step: DownsamplingStep; readonly created: number }[] {
-  const all = new Map<string, { sorted: BlockRecord[]; prefixMax: number[] }>();
-  for (const [key, sorted] of streams(blocks, () => true)) {
-    let max = Number.NEGATIVE_INFINITY;
-    all.set(key, { sorted, prefixMax: sorted.map((t) => (max = Math.max(max, t.maxTime))) });
-  }
+  const all = new Map<string, ReturnType<typeof coverage>>();
+  for (const [key, sorted] of streams(blocks, () => true)) all.set(key, coverage(sorted));
   const missing: { block: AuditedBlock; step: DownsamplingStep; created: number }[] = [];
   for (const step of DOWNSAMPLING_STEPS) {
     for (const block of blocks) {
@@ -307,14 +310,12 @@ export function checkOneHourTier({ blocks, policy, now }: BlockCheckInput): Audi
       if (window) window.push(r);
       else windows.set(start, [r]);
     }
-    const oneHour = live.get(`1h|${key.slice('5m|'.length)}`) ?? [];
-    let max = Number.NEGATIVE_INFINITY;
-    const prefixMax = oneHour.map((t) => (max = Math.max(max, t.maxTime)));
+    const oneHour = coverage(live.get(`1h|${key.slice('5m|'.length)}`) ?? []);
     for (const [start, window] of windows) {
       const end = start + TOP_COMPACTION_RANGE;
       if (window.length < 2 || now - end <= due) continue;
       if (!fiveMinute.some((r) => r.minTime >= end && now - ulidTime(r.ulid) > due)) continue;
-      const uncovered = window.filter((r) => !covered(oneHour, prefixMax, r.minTime, r.maxTime));
+      const uncovered = window.filter((r) => !covered(oneHour.sorted, oneHour.prefixMax, r.minTime, r.maxTime));
       const first = uncovered[0];
       if (!first) continue;
       const newestEnd = Math.max(...uncovered.map((r) => r.maxTime));
