@@ -76,6 +76,7 @@ function printEndpoints(stack: LocalStack, workDir: string): void {
     `env ${endpoints.env}\n${rows.map(([name, url]) => `  ${name.padEnd(18)} ${url}`).join('\n')}\n\n` +
       `Endpoints: ${displayPath(path.join(workDir, 'endpoints.json'))}. AWS settings of the stand-ins: ` +
       `${displayPath(endpoints.awsEnv)}. Notifications: ${displayPath(endpoints.notifications)}.\n` +
+      `The Pushgateways admit one basic-auth user, as in the cluster: ${displayPath(endpoints.pushgatewayAuth)}.\n` +
       `Try: printf 'greenlang_thanos_compactor_halted 1\\ngreenlang_thanos_compactor_last_run_end_timestamp_seconds %s\\n' "$(date +%s)" \\\n` +
       `       | curl --data-binary @- ${endpoints.ingest}/metrics/job/thanos-compactor\n` +
       `     source ${displayPath(endpoints.awsEnv)}\n` +

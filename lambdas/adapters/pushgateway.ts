@@ -1,3 +1,4 @@
+import type { CredentialSource } from '../domain/basic-credentials';
 import { METRIC_TYPES_BY_NAME, type MetricType, parseExposition } from '../domain/exposition/parser';
 import { escapeHelp, escapeLabelValue } from '../domain/group-record';
 import { type FamilyState, type GroupState, type Labels, labelSetId } from '../domain/pushgateway-semantics';
@@ -84,7 +85,15 @@ export interface PushgatewayClientOptions {
    * end at it (Node `allowPartialTrustChain`, OpenSSL X509_V_FLAG_PARTIAL_CHAIN).
    */
   readonly ca?: string;
+  /**
+   * The basic-auth credentials the replica admits (basic-credentials.ts), sent with every request. Without them
+   * no `Authorization` header is sent (a replica without a web config).
+   */
+  readonly credentials?: CredentialSource;
 }
+
+/** HTTP statuses of a replica refusing the request's credentials before any handler runs: nothing was applied. */
+const REFUSED_CREDENTIALS = new Set([401, 403]);
 
 interface ApiMetric {
   readonly labels?: Record<string, string>;
@@ -144,6 +153,7 @@ export function pushgatewayReplica(
 ): PushgatewayReplica {
   const base = url.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 5000;
+  const { credentials } = options;
   let own: Promise<ReadonlyMap<string, MetricType>> | undefined;
   const target = new URL(base);
   if (options.ca !== undefined && target.protocol !== 'https:') {
@@ -167,8 +177,10 @@ export function pushgatewayReplica(
    * the request. Node's own advice for this race is to retry idempotent requests on a reused socket (Node docs, http,
    * "request.reusedSocket"); every request here is idempotent: a GET, or a PUT/DELETE of a group's whole state.
    */
-  async function call(path: string, init: Init): Promise<Http1Response> {
-    const request = { method: init.method, path: `${prefix}${path}`, headers: init.headers ?? {}, body: init.body };
+  async function call(path: string, init: Init, refreshed = false): Promise<Http1Response> {
+    const headers = init.headers ?? {};
+    if (credentials) headers.authorization = credentials.current();
+    const request = { method: init.method, path: `${prefix}${path}`, headers, body: init.body };
     let response: Http1Response;
     try {
       try {
@@ -187,6 +199,17 @@ export function pushgatewayReplica(
     }
     if (response.status >= 500) {
       throw new ReplicaUnavailableError(`${name}: HTTP ${response.status} ${response.bytes.toString('utf8', 0, 200)}`);
+    }
+    if (REFUSED_CREDENTIALS.has(response.status)) {
+      // exporter-toolkit checks the credentials before the Pushgateway's handlers: the request was not applied. A
+      // password rotated since the credentials were read is read again, and the request sent once more.
+      if (credentials && !refreshed && (await credentials.refresh())) return call(path, init, true);
+      throw new ReplicaUnavailableError(
+        `${name}: HTTP ${response.status}: the replica refused ${
+          credentials ? "this client's basic-auth credentials" : 'a request without credentials'
+        } (the Pushgateways' web config admits one user; see PUSHGATEWAY_AUTH_SECRET or --pushgateway-auth-file)`,
+        false,
+      );
     }
     return response;
   }

@@ -3,6 +3,7 @@ import {
   type EnvValues,
   envContract,
   optionalPemCertificateVar,
+  optionalStringVar,
   parsedVar,
   positiveIntVar,
   requiredPositiveIntVar,
@@ -27,6 +28,13 @@ export const pushgatewayUrlsVar = parsedVar('PUSHGATEWAY_URLS', (text) => {
  */
 export const pushgatewayCaVar = optionalPemCertificateVar('PUSHGATEWAY_CA_PEM');
 
+/**
+ * Name of the Secrets Manager secret holding the basic-auth credentials every replica admits
+ * (`{"username": "...", "password": "..."}`; lib/k8s/pushgateway-auth.ts renders the replicas' side from it).
+ * Unset: no credentials are sent.
+ */
+export const pushgatewayAuthSecretVar = optionalStringVar('PUSHGATEWAY_AUTH_SECRET');
+
 /** DynamoDB table of the groups' records (the truth both push functions read and write). */
 export const groupStoreTableVar = stringVar('GROUP_STORE_TABLE');
 
@@ -36,6 +44,7 @@ const d = DEFAULT_PUSH_LIMITS;
 export const pushIngestEnv = envContract({
   pushgatewayUrls: pushgatewayUrlsVar,
   pushgatewayCa: pushgatewayCaVar,
+  pushgatewayAuthSecret: pushgatewayAuthSecretVar,
   groupStoreTable: groupStoreTableVar,
   /** Largest push body accepted (413 above); API Gateway HTTP APIs cap payloads at 10 MB. */
   maxBodyBytes: requiredPositiveIntVar('MAX_PAYLOAD_BYTES'),

@@ -1,5 +1,6 @@
 import { bearerToken, sameToken } from '../adapters/bearer-token';
 import { FileGroupStore, type StoreSync, updateEntry } from '../adapters/group-store';
+import type { CredentialSource } from '../domain/basic-credentials';
 import { abandonWriters, invalidateReplica, needsRepair } from '../domain/group-sync';
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from '../domain/push-limits';
 import { composePushIngest, type PushParts, pushgatewayReplicas, syncTiming } from '../handlers/push-ingest/compose';
@@ -15,6 +16,8 @@ export interface IngestServerOptions {
   readonly pushgateways: readonly string[];
   /** Required as `Authorization: Bearer <token>` when set. */
   readonly token?: string;
+  /** The basic-auth credentials the replicas admit (their `--web.config.file`). @default none sent */
+  readonly pushgatewayCredentials?: CredentialSource;
   /** The repair store (the groups' records), kept across restarts. */
   readonly storeFile: string;
   /** When the store's writes reach the disk (group-store.ts, StoreSync). @default 'none' */
@@ -50,7 +53,10 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
   const limits: PushLimits = { ...DEFAULT_PUSH_LIMITS, ...options.limits };
   const replicaTimeoutMs = options.replicaTimeoutMs ?? 5000;
   const timing = syncTiming(replicaTimeoutMs);
-  const replicas = pushgatewayReplicas(options.pushgateways, replicaTimeoutMs);
+  const replicas = pushgatewayReplicas(options.pushgateways, {
+    timeoutMs: replicaTimeoutMs,
+    credentials: options.pushgatewayCredentials,
+  });
   const names = replicas.map((r) => r.name);
   const store = new FileGroupStore(options.storeFile, (entry) => needsRepair(entry, names), {
     sync: options.storeSync,

@@ -10,6 +10,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { pushIngestEnv } from '../../lambdas/contracts/push-ingest';
@@ -17,6 +18,7 @@ import { pushRepairEnv } from '../../lambdas/contracts/push-repair';
 import { GROUP_STORE_SCHEMA } from '../../lambdas/domain/group-store-schema';
 import type { PushLimits } from '../../lambdas/domain/push-limits';
 import { PUSH_METRICS_NAMESPACE, PUSH_SERVICES, REPAIR_METRICS } from '../../lambdas/domain/push-metric-names';
+import { PUSHGATEWAY_AUTH_USER, PUSHGATEWAY_PASSWORD_LENGTH } from '../k8s/pushgateway-auth';
 import { handlerEntry } from '../paths';
 import { messagesWaitingAlarm } from './alarms';
 import { type FunctionDefaults, functionDefaults, ObservabilityFunction } from './observability-function';
@@ -32,6 +34,12 @@ export interface PushIngestionProps extends FunctionDefaults {
    * for them. Requires https URLs. @default Node's public roots (for http URLs: none)
    */
   readonly pushgatewayCaPem?: string;
+  /**
+   * Name of the secret this construct generates with the one basic-auth user the replicas admit
+   * (`{"username", "password"}`): the functions read it, and External Secrets renders the replicas' web config,
+   * Prometheus' scrape credentials and the compactor's header from it (lib/k8s/pushgateway-auth.ts).
+   */
+  readonly pushgatewayAuthSecretName: string;
   /** Port the replicas listen on (security group egress). @default 9091 */
   readonly pushgatewayPort?: number;
   readonly jwtIssuer: string;
@@ -65,6 +73,8 @@ export class PushIngestion extends Construct {
   /** The groups' records (partition `id`), with the sparse index `owed` of those a replica still owes. */
   public readonly groupStore: dynamodb.TableV2;
   public readonly securityGroup: ec2.SecurityGroup;
+  /** The replicas' basic-auth user (generated). */
+  public readonly pushgatewayAuth: secretsmanager.Secret;
   public readonly accessLogs: logs.LogGroup;
   /** Where the schedule puts repair invocations it could not deliver. */
   public readonly scheduleDeadLetterQueue: sqs.Queue;
@@ -117,11 +127,30 @@ export class PushIngestion extends Construct {
       removalPolicy,
     });
 
+    this.pushgatewayAuth = new secretsmanager.Secret(this, 'PushgatewayAuth', {
+      secretName: props.pushgatewayAuthSecretName,
+      description: 'The basic-auth user every Pushgateway replica admits (push functions, Prometheus, compactor)',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ username: PUSHGATEWAY_AUTH_USER }),
+        generateStringKey: 'password',
+        // Letters and digits: inside bcrypt's 72 bytes, and nothing a YAML, shell or URL context would read.
+        passwordLength: PUSHGATEWAY_PASSWORD_LENGTH,
+        excludePunctuation: true,
+      },
+      removalPolicy,
+    });
+    Validations.of(this.pushgatewayAuth).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotated by hand (docs/runbooks/pushgateway.md): the replicas take a new hash from External Secrets within its refresh, and the functions read the secret again when a replica refuses them.',
+    });
+
     const limits = props.limits ?? {};
     const limit = (value: number | undefined) => (value === undefined ? undefined : String(value));
     const store = {
       pushgatewayUrls: props.pushgatewayUrls.join(','),
       pushgatewayCa: props.pushgatewayCaPem,
+      pushgatewayAuthSecret: this.pushgatewayAuth.secretName,
       groupStoreTable: this.groupStore.tableName,
     };
     const common = {
@@ -174,6 +203,8 @@ export class PushIngestion extends Construct {
     });
     this.ingest.function.addToRolePolicy(storeAccess);
     this.repair.function.addToRolePolicy(storeAccess);
+    this.pushgatewayAuth.grantRead(this.ingest.role);
+    this.pushgatewayAuth.grantRead(this.repair.role);
 
     this.scheduleDeadLetterQueue = buildEncryptedQueue(this, 'ScheduleDeadLetters', {
       retentionPeriod: Duration.days(14),

@@ -2,6 +2,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import bcrypt from 'bcryptjs';
+import { type BasicCredentials, basicAuthorization } from '../../lambdas/domain/basic-credentials';
+import { pushgatewayWebConfig } from '../k8s/pushgateway-auth';
 import { BINARIES, freePort, type ManagedProcess, startProcess } from './processes';
 
 /** A real component running on loopback. */
@@ -23,6 +26,7 @@ interface ComponentSpec {
   /** Listen on this port (one attempt). @default a free port, retried if taken meanwhile */
   readonly port?: number;
   readonly env?: NodeJS.ProcessEnv;
+  readonly readyHeaders?: Readonly<Record<string, string>>;
 }
 
 /** Starts a component on a free port, retrying with another port if the one chosen was taken meanwhile. */
@@ -39,6 +43,7 @@ async function startComponent(spec: ComponentSpec): Promise<RunningComponent> {
         command: spec.command,
         args: spec.args(port, dataDir),
         readyUrl: `${url}${spec.readyPath}`,
+        ...(spec.readyHeaders ? { readyHeaders: spec.readyHeaders } : {}),
         onOutput: spec.onOutput,
         ...(spec.env ? { env: spec.env } : {}),
       });
@@ -134,12 +139,38 @@ export interface PushgatewayOptions {
   /** Port to listen on (restart on the same port). @default a free port */
   readonly port?: number;
   readonly onOutput?: (chunk: string) => void;
+  /**
+   * Admit only this user, as the cluster's replicas do (lib/k8s/pushgateway-auth.ts): a web config with its bcrypt
+   * hash is written to the data folder. @default no authentication
+   */
+  readonly basicAuth?: BasicCredentials;
+  /** A web config file of the caller's, used instead of writing one (`basicAuth` then only serves the ready check). */
+  readonly webConfigFile?: string;
+}
+
+/**
+ * Writes the exporter-toolkit web config admitting only `credentials` to `file` (bcrypt cost 10, as sprig's `bcrypt`
+ * in the cluster): the Pushgateway reads it on every request, so rewriting it changes the password at once.
+ */
+export function writePushgatewayWebConfig(file: string, credentials: BasicCredentials): void {
+  const hash = bcrypt.hashSync(credentials.password, 10);
+  fs.writeFileSync(file, pushgatewayWebConfig(JSON.stringify(credentials.username).slice(1, -1), hash), {
+    mode: 0o600,
+  });
 }
 
 /** Pushgateway (Debian package `prometheus-pushgateway`). */
 export async function startPushgateway(options: PushgatewayOptions = {}): Promise<RunningComponent> {
-  const args = (port: number) => [
+  const webConfig = (dataDir: string) => {
+    if (options.webConfigFile !== undefined) return [`--web.config.file=${options.webConfigFile}`];
+    if (!options.basicAuth) return [];
+    const file = path.join(dataDir, 'web-config.yml');
+    writePushgatewayWebConfig(file, options.basicAuth);
+    return [`--web.config.file=${file}`];
+  };
+  const args = (port: number, dataDir: string) => [
     `--web.listen-address=127.0.0.1:${port}`,
+    ...webConfig(dataDir),
     // Debian's build defaults --persistence.file to /var/lib/prometheus/pushgateway.data: without an explicit
     // (empty) value every Pushgateway on the machine would share and overwrite that one file.
     ...(options.persistenceFile
@@ -151,6 +182,7 @@ export async function startPushgateway(options: PushgatewayOptions = {}): Promis
     name: 'pushgateway',
     command: BINARIES.pushgateway.command,
     readyPath: '/-/ready',
+    ...(options.basicAuth ? { readyHeaders: { authorization: basicAuthorization(options.basicAuth) } } : {}),
     dataDir: options.dataDir,
     onOutput: options.onOutput,
     port: options.port,

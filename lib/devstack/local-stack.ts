@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { alertmanagerConfig } from '../alerting/alertmanager-config';
 import { type EnvironmentConfig, type EnvironmentName, loadEnvironmentConfig } from '../config';
 import { kubernetesObjects } from '../k8s';
+import { PUSHGATEWAY_AUTH_KEYS, PUSHGATEWAY_AUTH_SECRET, PUSHGATEWAY_AUTH_USER } from '../k8s/pushgateway-auth';
 import { ALERT_WEBHOOK_TOKEN_FILE } from '../naming';
 import { type RuleGroup, ruleFiles } from '../rules';
 import { type RunningComponent, startAlertmanager, startPrometheus, startPushgateway } from './components';
@@ -39,6 +40,11 @@ export interface LocalEndpoints {
   /** The alert fan-out (Alertmanager's webhook target: `<alerts>/alerts`). */
   readonly alerts: string;
   readonly pushgateways: readonly string[];
+  /**
+   * The one user the Pushgateways admit, as in the cluster (lib/k8s/pushgateway-auth.ts): a JSON file
+   * `{"username", "password"}` (mode 0600), which the ingestion reads (`--pushgateway-auth-file`).
+   */
+  readonly pushgatewayAuth: string;
   /** The stand-ins for Slack, PagerDuty and SNS (email). */
   readonly sinks: { readonly slack: string; readonly pagerduty: string; readonly sns: string };
   /** An S3 stand-in (path-style, credentials `S3RVER`/`S3RVER`) with a seeded Thanos bucket and a reports bucket. */
@@ -233,6 +239,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     unfollow.push(followStandIn(slack, 'slack', notifications, summarizeSlack));
     unfollow.push(followStandIn(pagerduty, 'pagerduty', notifications, summarizePagerDuty));
 
+    // A fresh password per start; Prometheus scrapes with it as the ServiceMonitor's basicAuth says.
+    const pushgatewayAuth = { username: PUSHGATEWAY_AUTH_USER, password: randomBytes(20).toString('hex') };
+    const pushgatewayAuthFile = path.join(configDir, 'pushgateway-auth.json');
+    fs.writeFileSync(pushgatewayAuthFile, JSON.stringify(pushgatewayAuth), { mode: 0o600 });
     const pushgateways: Restartable[] = [];
     for (const replica of [0, 1]) {
       const dir = path.join(dataDir, `pushgateway-${replica}`);
@@ -250,6 +260,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             persistenceFile: path.join(dir, 'metrics.db'),
             dataDir: dir,
             onOutput: log(`pushgateway-${replica}`),
+            basicAuth: pushgatewayAuth,
           }),
       });
       components.push(pushgateway);
@@ -262,6 +273,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...pushgateways.flatMap((p) => ['--pushgateway', p.url]),
         '--store',
         path.join(dataDir, 'ingest-store.jsonl'),
+        '--pushgateway-auth-file',
+        pushgatewayAuthFile,
       ],
       onOutput: log('ingest'),
     });
@@ -358,6 +371,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             pushgateways: pushgateways.map((p) => ({ address: hostPort(p.url), pod: p.pod })),
             targets,
           }),
+          {
+            [PUSHGATEWAY_AUTH_SECRET]: {
+              [PUSHGATEWAY_AUTH_KEYS.username]: pushgatewayAuth.username,
+              [PUSHGATEWAY_AUTH_KEYS.password]: pushgatewayAuth.password,
+            },
+          },
         ),
       }),
     );
@@ -381,6 +400,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ingest: ingest.url,
       alerts: alerts.url,
       pushgateways: pushgateways.map((p) => p.url),
+      pushgatewayAuth: pushgatewayAuthFile,
       sinks: { slack: slack.url, pagerduty: pagerduty.url, sns: sns.url },
       s3: { url: s3.url, thanosBucket: s3.thanosBucket, reportsBucket: s3.reportsBucket },
       topics,

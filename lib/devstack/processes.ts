@@ -67,8 +67,13 @@ export const BINARIES = {
   python3: { command: 'python3', debianPackage: 'python3-prometheus-client' },
   /** Issues the test CAs and certificates of the TLS tests (web TLS; the Pushgateway replica client). */
   openssl: { command: 'openssl', debianPackage: 'openssl' },
-  /** A real client of the local push server: `Expect: 100-continue` (http1-server.test.ts). */
+  /**
+   * A real client of the local push server (`Expect: 100-continue`, http1-server.test.ts) and the compactor
+   * wrapper's client (`-H @file`).
+   */
   curl: { command: 'curl', debianPackage: 'curl' },
+  /** The Pushgateway image's shell and wget, which run its probes (pushgateway-auth.test.ts). */
+  busybox: { command: 'busybox', debianPackage: 'busybox' },
   /**
    * AWS CLI v2 (Debian 12: 2.9), to parse docs/deploy.md's commands offline. By absolute path: another `aws` earlier
    * on PATH (a pip install) may be v1.
@@ -101,6 +106,8 @@ export interface StartProcessOptions {
   readonly args: readonly string[];
   /** Polled until it answers 2xx. */
   readonly readyUrl?: string;
+  /** Headers of the readiness requests (e.g. the credentials a server asks of every request). */
+  readonly readyHeaders?: Readonly<Record<string, string>>;
   /** Or: polled until a TCP connection to 127.0.0.1:<port> succeeds (for servers without a health URL). */
   readonly readyPort?: number;
   readonly cwd?: string;
@@ -126,13 +133,18 @@ export interface ManagedProcess {
 const MAX_OUTPUT = 64 * 1024;
 
 /** Polls `url` until it answers with a 2xx status. */
-export async function waitForHttp(url: string, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  timeoutMs: number,
+  isAlive: () => boolean = () => true,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
     if (!isAlive()) throw new Error(`exited before ${url} answered`);
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      const response = await fetch(url, { headers, signal: AbortSignal.timeout(1000) });
       if (response.ok) return;
       lastError = `HTTP ${response.status}`;
     } catch (error) {
@@ -207,8 +219,9 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
 
   try {
     const timeout = options.readyTimeoutMs ?? 30_000;
-    if (options.readyUrl !== undefined) await waitForHttp(options.readyUrl, timeout, () => running);
-    else if (options.readyPort !== undefined) await waitForPort(options.readyPort, timeout, () => running);
+    if (options.readyUrl !== undefined) {
+      await waitForHttp(options.readyUrl, timeout, () => running, options.readyHeaders);
+    } else if (options.readyPort !== undefined) await waitForPort(options.readyPort, timeout, () => running);
     else throw new Error('startProcess needs readyUrl or readyPort');
   } catch (error) {
     await managed.stop(1000);

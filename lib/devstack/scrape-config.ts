@@ -30,13 +30,24 @@ export interface ScrapeConfig {
   readonly static_configs: readonly { targets: string[]; labels: Record<string, string> }[];
   readonly relabel_configs: readonly RelabelConfig[];
   readonly metric_relabel_configs: readonly RelabelConfig[];
+  /** The endpoint's `basicAuth`, its secrets' values written inline as the operator writes them. */
+  readonly basic_auth?: { readonly username: string; readonly password: string };
+}
+
+interface SecretKeySelector {
+  readonly name: string;
+  readonly key: string;
 }
 
 interface Endpoint {
   readonly path?: string;
   readonly honorLabels?: boolean;
   readonly metricRelabelings?: readonly Record<string, unknown>[];
+  readonly basicAuth?: { readonly username: SecretKeySelector; readonly password: SecretKeySelector };
 }
+
+/** Kubernetes secrets of the monitors' namespace as the local loop holds them: name → key → value. */
+export type LocalSecrets = Readonly<Record<string, Readonly<Record<string, string>>>>;
 
 /**
  * Scrape configs for the monitors in `objects` that have local targets (`targets` by monitor name). Throws when a
@@ -45,7 +56,15 @@ interface Endpoint {
 export function localScrapeConfigs(
   objects: readonly KubernetesObject[],
   targets: Readonly<Record<string, readonly LocalTarget[]>>,
+  secrets: LocalSecrets = {},
 ): ScrapeConfig[] {
+  const secretValue = (monitor: string, selector: SecretKeySelector) => {
+    const value = secrets[selector.name]?.[selector.key];
+    if (value === undefined) {
+      throw new Error(`monitor "${monitor}": basicAuth needs secret ${selector.name} key ${selector.key}, not given`);
+    }
+    return value;
+  };
   const monitors = new Map(
     objects
       .filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PodMonitor')
@@ -82,6 +101,14 @@ export function localScrapeConfigs(
       relabel_configs: [...discovery, ...jobRelabelings(monitor, 0)],
       // As the operator writes them (pkg/prometheus/promcfg.go): the Pushgateway's replica label, kept metrics.
       metric_relabel_configs: (endpoint.metricRelabelings ?? []).map(toRelabelConfig),
+      ...(endpoint.basicAuth
+        ? {
+            basic_auth: {
+              username: secretValue(name, endpoint.basicAuth.username),
+              password: secretValue(name, endpoint.basicAuth.password),
+            },
+          }
+        : {}),
     });
   }
   return configs;

@@ -21,6 +21,12 @@ export interface CompactorScriptProps {
   readonly thanosArgs: readonly string[];
   /** Grouping key `job`. @default COMPACTOR_PUSH_JOB */
   readonly job?: string;
+  /**
+   * A file holding the `Authorization: Basic ...` line the replicas admit (lib/k8s/pushgateway-auth.ts), sent with
+   * every request through curl's `-H @file` (curl 7.55+), so the credentials never appear in a command line.
+   * @default no header
+   */
+  readonly authorizationHeaderFile?: string;
 }
 
 /** Single-quotes a word for POSIX sh. */
@@ -30,6 +36,7 @@ export function shellQuote(word: string): string {
 
 const SAFE_URL = /^https?:\/\/[A-Za-z0-9.:[\]-]+(\/[A-Za-z0-9._~/-]*)?$/;
 const SAFE_JOB = /^[A-Za-z0-9._-]+$/;
+const SAFE_FILE = /^\/[A-Za-z0-9._/-]+$/;
 
 export function compactorRunScript(props: CompactorScriptProps): string {
   const job = props.job ?? COMPACTOR_PUSH_JOB;
@@ -38,6 +45,10 @@ export function compactorRunScript(props: CompactorScriptProps): string {
     if (!SAFE_URL.test(url)) throw new Error(`compactorRunScript: not a plain http(s) base URL: "${url}"`);
   }
   if (!SAFE_JOB.test(job)) throw new Error(`compactorRunScript: job must match ${SAFE_JOB}, got "${job}"`);
+  const auth = props.authorizationHeaderFile;
+  if (auth !== undefined && !SAFE_FILE.test(auth)) {
+    throw new Error(`compactorRunScript: authorizationHeaderFile must be an absolute path, got "${auth}"`);
+  }
   if (props.thanosArgs[0] !== 'compact') {
     throw new Error(`compactorRunScript: thanosArgs must start with "compact", got "${props.thanosArgs[0] ?? ''}"`);
   }
@@ -53,16 +64,22 @@ export function compactorRunScript(props: CompactorScriptProps): string {
 set -u
 JOB=${shellQuote(job)}
 PUSHGATEWAYS=${shellQuote(urls)}
+AUTH_HEADER=${shellQuote(auth ?? '')}
 WORK="\${TMPDIR:-/tmp}/compactor-run.$$"
 mkdir -p "$WORK"
 
 log() { echo "compactor-run: $*" >&2; }
 
+# gw_curl ARGS...: curl with the replicas' Authorization header, read from its file, when there is one.
+gw_curl() {
+  if [ -n "$AUTH_HEADER" ]; then curl -H "@$AUTH_HEADER" "$@"; else curl "$@"; fi
+}
+
 # previous METRIC: the highest value any replica holds for METRIC in our group (empty if none).
 previous() {
   best=''
   for gw in $PUSHGATEWAYS; do
-    values=$(curl -fsS --max-time 10 "$gw/metrics" 2>/dev/null | awk -v m="$1" -v j="job=\\"$JOB\\"" '
+    values=$(gw_curl -fsS --max-time 10 "$gw/metrics" 2>/dev/null | awk -v m="$1" -v j="job=\\"$JOB\\"" '
       index($0, m "{") == 1 && index($0, j) > 0 { printf "%.0f\\n", $NF }') || values=''
     for v in $values; do
       if [ -z "$best" ] || [ "$v" -gt "$best" ]; then best=$v; fi
@@ -75,7 +92,7 @@ previous() {
 push() {
   failed=0
   for gw in $PUSHGATEWAYS; do
-    if ! curl -fsS --max-time 15 --retry 2 --retry-delay 1 --retry-connrefused -X "$1" --data-binary "@$2" \\
+    if ! gw_curl -fsS --max-time 15 --retry 2 --retry-delay 1 --retry-connrefused -X "$1" --data-binary "@$2" \\
         "$gw/metrics/job/$JOB" >/dev/null; then
       log "push ($1) to $gw failed"
       failed=1

@@ -14,6 +14,11 @@ export function externalSecret(props: {
   /** `data`: one key per remote secret (or JSON property); `dataFrom`: every JSON property of `extractKey`. */
   data?: { secretKey: string; remoteKey: string; property?: string }[];
   extractKey?: string;
+  /**
+   * The Kubernetes secret's keys as ESO template v2 Go templates over the fetched values (sprig's functions
+   * included); without it the fetched keys are written as they are.
+   */
+  template?: Readonly<Record<string, string>>;
 }): KubernetesObject {
   return {
     apiVersion: 'external-secrets.io/v1',
@@ -22,7 +27,11 @@ export function externalSecret(props: {
     spec: {
       refreshInterval: '1h',
       secretStoreRef: { kind: 'ClusterSecretStore', name: CLUSTER_SECRET_STORE },
-      target: { name: props.name, creationPolicy: 'Owner' },
+      target: {
+        name: props.name,
+        creationPolicy: 'Owner',
+        ...(props.template ? { template: { engineVersion: 'v2', data: { ...props.template } } } : {}),
+      },
       ...(props.data
         ? {
             data: props.data.map((d) => ({

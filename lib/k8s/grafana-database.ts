@@ -61,27 +61,14 @@ export function grafanaDatabaseObjects(config: EnvironmentConfig): KubernetesObj
       },
     ];
   }
-  const base = externalSecret({
-    name: GRAFANA_DATABASE_SECRET,
-    component: 'grafana',
-    extractKey: secretName(config.name, 'grafana-database'),
-  });
-  const spec = base.spec as Record<string, unknown>;
   return [
-    {
-      ...base,
-      spec: {
-        ...spec,
-        target: {
-          ...(spec.target as Record<string, unknown>),
-          // ESO template v2 (Go templates over the extracted JSON properties of the RDS secret).
-          template: {
-            engineVersion: 'v2',
-            data: { host: '{{ .host }}:{{ .port }}', user: '{{ .username }}', password: '{{ .password }}' },
-          },
-        },
-      },
-    },
+    externalSecret({
+      name: GRAFANA_DATABASE_SECRET,
+      component: 'grafana',
+      extractKey: secretName(config.name, 'grafana-database'),
+      // Go templates over the extracted JSON properties of the RDS secret.
+      template: { host: '{{ .host }}:{{ .port }}', user: '{{ .username }}', password: '{{ .password }}' },
+    }),
   ];
 }
 

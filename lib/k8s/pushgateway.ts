@@ -9,7 +9,6 @@ import {
   CONTAINER_SECURITY_CONTEXT,
   componentLabels,
   containerResources,
-  httpProbes,
   NLB_SERVICE_LABEL,
   NOT_AN_NLB_SERVICE,
   PORTS,
@@ -23,6 +22,13 @@ import {
   volumeClaimTemplate,
 } from './common';
 import { MONITORING_NAMESPACE } from './namespace';
+import {
+  PUSHGATEWAY_AUTH_DIR,
+  PUSHGATEWAY_AUTH_KEYS,
+  PUSHGATEWAY_AUTH_SECRET,
+  pushgatewayAuthObjects,
+  pushgatewayAuthProbes,
+} from './pushgateway-auth';
 import { pushgatewayMetricRelabelings, pushgatewayTargetRelabelings } from './pushgateway-dedup';
 import type { KubernetesObject } from './types';
 import { IMAGES } from './versions';
@@ -62,6 +68,7 @@ export function renderPushgatewayCertificateArn(
  * push-ingestion Lambda writes each replica individually (`pushgatewayReplicaUrl(env, i)`). Each NLB terminates
  * TLS on 9091 with the ACM certificate of the replicas' names (issued by the AWS Private CA the functions trust)
  * and forwards plain TCP to the pod; in-cluster clients (the compactor, Prometheus) keep plain HTTP to the pods.
+ * Every request needs the one basic-auth user of pushgateway-auth.ts (`--web.config.file`), the probes' too.
  */
 export function pushgatewayObjects(
   config: EnvironmentConfig,
@@ -90,6 +97,7 @@ export function pushgatewayObjects(
     },
   }));
   return [
+    ...pushgatewayAuthObjects(config),
     serviceAccount(PUSHGATEWAY, labels),
     {
       apiVersion: 'v1',
@@ -127,14 +135,19 @@ export function pushgatewayObjects(
                   `--persistence.file=${DATA_DIR}/pushgateway.db`,
                   '--persistence.interval=1m',
                   '--log.format=json',
+                  `--web.config.file=${PUSHGATEWAY_AUTH_DIR}/${PUSHGATEWAY_AUTH_KEYS.webConfig}`,
                 ],
                 ports: [{ name: 'http', containerPort: PORTS.pushgateway, protocol: 'TCP' }],
                 resources: containerResources(sizing.resources),
                 securityContext: CONTAINER_SECURITY_CONTEXT,
-                ...httpProbes('http'),
-                volumeMounts: [{ name: 'data', mountPath: DATA_DIR }],
+                ...pushgatewayAuthProbes(PORTS.pushgateway),
+                volumeMounts: [
+                  { name: 'data', mountPath: DATA_DIR },
+                  { name: 'auth', mountPath: PUSHGATEWAY_AUTH_DIR, readOnly: true },
+                ],
               },
             ],
+            volumes: [{ name: 'auth', secret: { secretName: PUSHGATEWAY_AUTH_SECRET, defaultMode: 0o440 } }],
           },
         },
         volumeClaimTemplates: [volumeClaimTemplate('data', config.sizing.pushgateway.storage)],
@@ -156,6 +169,10 @@ export function pushgatewayObjects(
             port: 'http',
             interval: config.sizing.prometheus.scrapeInterval,
             honorLabels: true,
+            basicAuth: {
+              username: { name: PUSHGATEWAY_AUTH_SECRET, key: PUSHGATEWAY_AUTH_KEYS.username },
+              password: { name: PUSHGATEWAY_AUTH_SECRET, key: PUSHGATEWAY_AUTH_KEYS.password },
+            },
             // Pushed series counted once: identical on both replicas but for pushgateway_replica (a Thanos Query
             // replica label). lib/k8s/pushgateway-dedup.ts
             relabelings: pushgatewayTargetRelabelings(JOBS.pushgateway),

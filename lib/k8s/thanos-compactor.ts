@@ -8,6 +8,11 @@ import { compactorRunScript } from './compactor-script';
 import { MONITORING_NAMESPACE } from './namespace';
 import { OBJSTORE_FILE, OBJSTORE_VOLUME, OBJSTORE_VOLUME_MOUNT } from './objstore';
 import { pushgatewayPodUrls } from './pushgateway';
+import {
+  PUSHGATEWAY_AUTH_DIR,
+  PUSHGATEWAY_AUTH_SECRET,
+  PUSHGATEWAY_AUTHORIZATION_HEADER_FILE,
+} from './pushgateway-auth';
 import type { KubernetesObject } from './types';
 import { IMAGES } from './versions';
 
@@ -73,6 +78,7 @@ export function thanosCompactorObjects(config: EnvironmentConfig): KubernetesObj
   const ephemeral = config.sizing.thanosCompactor.ephemeralStorage;
   const script = compactorRunScript({
     pushgatewayUrls: pushgatewayPodUrls(config),
+    authorizationHeaderFile: PUSHGATEWAY_AUTHORIZATION_HEADER_FILE,
     thanosArgs: thanosCompactArgs(config),
   });
   const small = { cpu: '100m', memory: '64Mi', 'ephemeral-storage': '1Gi' };
@@ -138,6 +144,7 @@ export function thanosCompactorObjects(config: EnvironmentConfig): KubernetesObj
                       { name: 'data', mountPath: DATA_DIR },
                       { name: 'tmp', mountPath: '/tmp' },
                       { ...OBJSTORE_VOLUME_MOUNT },
+                      { name: 'pushgateway-auth', mountPath: PUSHGATEWAY_AUTH_DIR, readOnly: true },
                     ],
                   },
                 ],
@@ -147,6 +154,7 @@ export function thanosCompactorObjects(config: EnvironmentConfig): KubernetesObj
                   { name: 'data', emptyDir: {} },
                   { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
                   OBJSTORE_VOLUME,
+                  { name: 'pushgateway-auth', secret: { secretName: PUSHGATEWAY_AUTH_SECRET, defaultMode: 0o440 } },
                 ],
               },
             },

@@ -12,7 +12,7 @@ import { CapacityReport } from '../constructs/capacity-report';
 import { PRIVATE_CA_REFRESH_CONTEXT, PrivateCaCertificate } from '../constructs/private-ca-certificate';
 import { PushIngestion } from '../constructs/push-ingestion';
 import { WeeklySummary } from '../constructs/weekly-summary';
-import { pushgatewayReplicaUrl, reportsBucketName, thanosBucketName, thanosQueryUrl } from '../naming';
+import { pushgatewayReplicaUrl, reportsBucketName, secretName, thanosBucketName, thanosQueryUrl } from '../naming';
 
 /** The ops stack's outputs (`aws cloudformation describe-stacks` keys the docs use). */
 export const OPS_OUTPUTS = { pushApiUrl: 'PushApiUrl' } as const;
@@ -125,6 +125,7 @@ export class OpsStack extends Stack {
         pushgatewayReplicaUrl(config.name, replica),
       ),
       pushgatewayCaPem: this.privateCa.certificatePem,
+      pushgatewayAuthSecretName: secretName(config.name, 'pushgateway-basic-auth'),
       jwtIssuer: config.ingest.jwtIssuer,
       jwtAudience: config.ingest.jwtAudience,
       maxPayloadBytes: config.ingest.maxPayloadBytes,

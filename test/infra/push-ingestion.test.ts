@@ -1,7 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { loadEnvironmentConfig } from '../../lib/config';
 import type { PushIngestionProps } from '../../lib/constructs/push-ingestion';
-import { pushgatewayReplicaUrl } from '../../lib/naming';
+import { PUSHGATEWAY_AUTH_USER, PUSHGATEWAY_PASSWORD_LENGTH } from '../../lib/k8s/pushgateway-auth';
+import { pushgatewayReplicaUrl, secretName } from '../../lib/naming';
 import { synthesizeEnvironment } from '../support/cdk';
 import { testPushIngestion } from '../support/group-store-table';
 
@@ -58,7 +59,7 @@ describe('PushIngestion in the ops stack', () => {
     });
   });
 
-  it('bundles both functions whole (no layer); the repair reads only the replicas, their CA and the store', () => {
+  it('bundles both functions whole (no layer); the repair reads only the replicas, their CA, their credentials and the store', () => {
     const fns = template.findResources('AWS::Lambda::Function', {
       Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: Match.stringLikeRegexp('^push-') } } },
     });
@@ -74,8 +75,43 @@ describe('PushIngestion in the ops stack', () => {
     const repairVariables = Object.keys(byService['push-repair']?.Environment.Variables ?? {}).filter(
       (name) => !name.startsWith('POWERTOOLS_'),
     );
-    expect(repairVariables.sort()).toEqual(['GROUP_STORE_TABLE', 'PUSHGATEWAY_CA_PEM', 'PUSHGATEWAY_URLS']);
+    expect(repairVariables.sort()).toEqual([
+      'GROUP_STORE_TABLE',
+      'PUSHGATEWAY_AUTH_SECRET',
+      'PUSHGATEWAY_CA_PEM',
+      'PUSHGATEWAY_URLS',
+    ]);
     expect(template.findResources('AWS::Lambda::LayerVersion')).toEqual({});
+  });
+
+  it("generates the replicas' basic-auth user under the name External Secrets reads, readable by both functions only", () => {
+    const name = secretName('prod', 'pushgateway-basic-auth');
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: name,
+      GenerateSecretString: {
+        SecretStringTemplate: JSON.stringify({ username: PUSHGATEWAY_AUTH_USER }),
+        GenerateStringKey: 'password',
+        PasswordLength: PUSHGATEWAY_PASSWORD_LENGTH,
+        ExcludePunctuation: true,
+      },
+    });
+    const secrets = template.findResources('AWS::SecretsManager::Secret', { Properties: { Name: name } });
+    const [logicalId] = Object.keys(secrets);
+    // Every function told the secret's name, and every policy granting reads on it, belong to the push functions.
+    const fns = template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { PUSHGATEWAY_AUTH_SECRET: Match.anyValue() } } },
+    });
+    const services = Object.values(fns).map(
+      (fn) =>
+        (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables
+          .POWERTOOLS_SERVICE_NAME,
+    );
+    expect(services.sort()).toEqual(['push-ingest', 'push-repair']);
+    const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy).includes(`"Ref":"${logicalId}"`),
+    );
+    expect(readers).toHaveLength(2);
+    for (const policy of readers) expect(JSON.stringify(policy)).toContain('secretsmanager:GetSecretValue');
   });
 
   it('lets the functions reach the Pushgateway port in the VPC and HTTPS, nothing else', () => {

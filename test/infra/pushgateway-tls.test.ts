@@ -167,6 +167,7 @@ describe('the TLS constructs refuse bad input', () => {
           vpc,
           pushgatewayUrls: ['http://pushgateway-0.example.internal:9091'],
           pushgatewayCaPem: '-----BEGIN CERTIFICATE-----\n',
+          pushgatewayAuthSecretName: 'greenlang-test/pushgateway-basic-auth',
           jwtIssuer: 'https://issuer.example',
           jwtAudience: ['push'],
           maxPayloadBytes: 1024,

@@ -208,8 +208,13 @@ describe('DynamoDbGroupStore against the limits of the DynamoDB API (dynalite)',
       AWS_SECRET_ACCESS_KEY: 'local',
     });
     try {
-      const { store } = pushPartsInAws(
-        { pushgatewayUrls: ['http://127.0.0.1:9'], pushgatewayCa: undefined, groupStoreTable: table },
+      const { store } = await pushPartsInAws(
+        {
+          pushgatewayUrls: ['http://127.0.0.1:9'],
+          pushgatewayCa: undefined,
+          pushgatewayAuthSecret: undefined,
+          groupStoreTable: table,
+        },
         new Logger({ logLevel: 'SILENT' }),
       );
       await store.putMeta('initialized', 'yes');

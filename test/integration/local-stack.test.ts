@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { BucketAuditReport } from '../../lambdas/domain/audit/findings';
+import { basicAuthorization, parseBasicCredentials } from '../../lambdas/domain/basic-credentials';
 import type { LocalEndpoints } from '../../lib/devstack/local-stack';
 import type { ReceivedNotification } from '../../lib/devstack/notification-log';
 import { PROJECT_ROOT } from '../../lib/paths';
@@ -129,6 +130,15 @@ async function local(endpoints: LocalEndpoints, ...args: string[]) {
   return run('npm', ['run', '-s', 'local', '--', ...args], { cwd: PROJECT_ROOT, env, encoding: 'utf8' });
 }
 
+/** The Pushgateways admit one user, as in the cluster: the credentials npm start wrote (endpoints.json names them). */
+function pushgatewayHeaders(endpoints: LocalEndpoints): Record<string, string> {
+  const credentials = parseBasicCredentials(
+    fs.readFileSync(endpoints.pushgatewayAuth, 'utf8'),
+    endpoints.pushgatewayAuth,
+  );
+  return { authorization: basicAuthorization(credentials) };
+}
+
 function notifications(endpoints: LocalEndpoints): ReceivedNotification[] {
   if (!fs.existsSync(endpoints.notifications)) return [];
   return fs
@@ -182,9 +192,15 @@ describe('npm start: the whole loop on one machine', () => {
     });
     expect(push.status).toBe(200);
     for (const pushgateway of endpoints.pushgateways) {
-      const metrics = await (await fetch(`${pushgateway}/metrics`)).text();
+      const metrics = await (await fetch(`${pushgateway}/metrics`, { headers: pushgatewayHeaders(endpoints) })).text();
       expect(metrics).toMatch(/^greenlang_thanos_compactor_halted\{instance="",job="thanos-compactor"\} 1$/m);
     }
+    // Only the ingestion, Prometheus and the compactor get in, as in the cluster: a push straight to a replica is refused.
+    const direct = await fetch(`${endpoints.pushgateways[0]}/metrics/job/direct`, {
+      method: 'PUT',
+      body: 'direct 1\n',
+    });
+    expect(direct.status).toBe(401);
 
     const alert = await waitFor('ThanosCompactorHalted in Alertmanager', async () => {
       const alerts = (await (
@@ -294,7 +310,8 @@ describe('npm start: the whole loop on one machine', () => {
     expect(await query(prometheus, `count({instance="${oldAlertmanager}"})`)).toEqual([]);
     // And the previous run's pushes are gone from the Pushgateways.
     for (const pushgateway of restarted.endpoints.pushgateways) {
-      expect(await (await fetch(`${pushgateway}/metrics`)).text()).not.toContain('greenlang_thanos_compactor_halted');
+      const metrics = await fetch(`${pushgateway}/metrics`, { headers: pushgatewayHeaders(restarted.endpoints) });
+      expect(await metrics.text()).not.toContain('greenlang_thanos_compactor_halted');
     }
   });
 

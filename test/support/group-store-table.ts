@@ -35,6 +35,7 @@ export function testPushIngestion(overrides: Partial<PushIngestionProps> = {}): 
   const push = new PushIngestion(stack, 'Push', {
     vpc,
     pushgatewayUrls: ['http://pushgateway-0.example:9091'],
+    pushgatewayAuthSecretName: 'greenlang-test/pushgateway-basic-auth',
     jwtIssuer: 'https://issuer.example',
     jwtAudience: ['push'],
     maxPayloadBytes: 1024 * 1024,

@@ -1,6 +1,7 @@
 import type { GroupStore } from '../../adapters/group-store';
 import type { PushMetricsSink } from '../../adapters/push-metrics';
 import { type PushgatewayReplica, pushgatewayReplica } from '../../adapters/pushgateway';
+import type { CredentialSource } from '../../domain/basic-credentials';
 import type { SyncTiming } from '../../domain/group-sync';
 import type { PushLimits } from '../../domain/push-limits';
 import { bootstrapStore } from '../push-repair/repair';
@@ -24,13 +25,25 @@ export function pushgatewayReplicaName(index: number): string {
   return `pushgateway-${index}`;
 }
 
-/**
- * One client per replica URL, named by position, each waiting `timeoutMs` for an answer; `ca` (PEM) is the only CA
- * trusted for https replicas (the Private CA of the replicas' NLB certificates).
- */
-export function pushgatewayReplicas(urls: readonly string[], timeoutMs: number, ca?: string): PushgatewayReplica[] {
+/** How the push functions reach every replica. */
+export interface ReplicaLinks {
+  /** How long a request waits for a replica's answer. */
+  readonly timeoutMs: number;
+  /** PEM: the only CA trusted for https replicas (the Private CA of the replicas' NLB certificates). */
+  readonly ca?: string | undefined;
+  /** The basic-auth credentials the replicas admit (none: no `Authorization` header). */
+  readonly credentials?: CredentialSource | undefined;
+}
+
+/** One client per replica URL, named by position. */
+export function pushgatewayReplicas(urls: readonly string[], links: ReplicaLinks): PushgatewayReplica[] {
+  const { timeoutMs, ca, credentials } = links;
   return urls.map((url, i) =>
-    pushgatewayReplica(pushgatewayReplicaName(i), url, { timeoutMs, ...(ca === undefined ? {} : { ca }) }),
+    pushgatewayReplica(pushgatewayReplicaName(i), url, {
+      timeoutMs,
+      ...(ca === undefined ? {} : { ca }),
+      ...(credentials === undefined ? {} : { credentials }),
+    }),
   );
 }
 

@@ -87,14 +87,18 @@ export class GroupView {
   }
 
   /** Types of the Pushgateway's own families, from the first replica that answers (read once). */
-  async ownFamilies(replicas: readonly PushgatewayReplica[]): Promise<ReadonlyMap<string, MetricType> | undefined> {
+  async ownFamilies(
+    replicas: readonly PushgatewayReplica[],
+    failures: string[] = [],
+  ): Promise<ReadonlyMap<string, MetricType> | undefined> {
     if (this.own) return this.own;
     for (const replica of replicas) {
       try {
         this.own = await replica.ownFamilies();
         return this.own;
-      } catch {
-        // try the next replica
+      } catch (error) {
+        // Kept for the caller's message; the next replica is tried.
+        failures.push((error as Error).message);
       }
     }
     return undefined;

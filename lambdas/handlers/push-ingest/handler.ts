@@ -227,8 +227,19 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       notes.series = seriesOf(families);
     }
     // Read once, then known (no turn of the event loop on a push's path).
-    const own = method === 'DELETE' ? undefined : (view.knownOwnFamilies() ?? (await view.ownFamilies(deps.replicas)));
-    if (method !== 'DELETE' && !own) return refuse(503, 'no Pushgateway replica answered; nothing was applied');
+    let own = method === 'DELETE' ? undefined : view.knownOwnFamilies();
+    if (method !== 'DELETE' && !own) {
+      const failures: string[] = [];
+      own = await view.ownFamilies(deps.replicas, failures);
+      if (!own) {
+        deps.logger.error('no replica answered; answered 503, nothing applied', {
+          method,
+          group: formatGroupingPath(key),
+          replicas: failures,
+        });
+        return refuse(503, 'no Pushgateway replica answered; nothing was applied');
+      }
+    }
 
     // Commit: validate against the view and take the next version, in one turn; retry if another writer of the
     // group committed first.
@@ -349,6 +360,12 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       // The replicas refused the record themselves, so each already holds the trace of it: not recorded again.
       const first = rejected[0]?.answer;
       if (first) return refuse(first.status, first.body);
+      // Every replica unreachable or refusing this function (a 5xx, refused credentials): an outage to look at.
+      deps.logger.error('no replica took the push; answered 503, nothing applied', {
+        method,
+        group: formatGroupingPath(key),
+        replicas: results.map((r) => ({ replica: r.replica, outcome: r.outcome, error: r.error })),
+      });
       return refuse(503, 'no Pushgateway replica took the push; nothing was applied, retry');
     }
     const settled =

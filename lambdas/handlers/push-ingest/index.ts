@@ -18,7 +18,7 @@ const push = lazy(async () => {
     ]);
   // One EMF document per push, published as the push is answered (push-metrics.ts).
   const metrics = new PowertoolsPushMetrics(pushFunctionMetrics(PUSH_SERVICES.ingest));
-  return composePushIngest(pushPartsInAws(env, logger), pushLimits(env), metrics);
+  return composePushIngest(await pushPartsInAws(env, logger), pushLimits(env), metrics);
 });
 
 export const handler = middy((event: APIGatewayProxyEventV2) => answerApiEvent(event, push)).use(

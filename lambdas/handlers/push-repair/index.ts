@@ -22,7 +22,7 @@ const repair = lazy(async () => {
   ]);
   // One EMF document per pass, published as the pass ends (push-metrics.ts).
   const metrics = new PowertoolsRepairMetrics(pushFunctionMetrics(PUSH_SERVICES.repair));
-  return composePushRepair(pushPartsInAws(env, logger), metrics);
+  return composePushRepair(await pushPartsInAws(env, logger), metrics);
 });
 
 export const handler = middy(async (_event: unknown, context: Context) =>

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { basicAuthorization } from '../../../lambdas/domain/basic-credentials';
 import { COMPACTOR_METRICS, COMPACTOR_PUSH_JOB } from '../../../lambdas/domain/compactor-metrics';
 import { loadEnvironmentConfig } from '../../../lib/config';
 import { type RunningComponent, startPushgateway } from '../../../lib/devstack/components';
@@ -32,7 +33,7 @@ const DOWNLOAD_FAILURE =
   'compaction: group 0@5679675083797525161: download block 01D94ZRM050JQK6NDYNVBNR6WQ: context deadline exceeded';
 const STANDIN_THANOS = `#!/bin/sh
 printf '%s\\n' "$@" > "$STANDIN_DIR/args"
-curl -fsS "$STANDIN_OBSERVE_URL/metrics" > "$STANDIN_DIR/during-run.prom"
+curl -fsS -H "@$STANDIN_AUTH_HEADER" "$STANDIN_OBSERVE_URL/metrics" > "$STANDIN_DIR/during-run.prom"
 exit_with() { printf '{"caller":"main.go:161","err":"compact command failed: %s","level":"error","ts":"2026-11-30T10:00:00Z"}\\n' "$1" >&2; exit 1; }
 case "$STANDIN_MODE" in
   success) echo '{"caller":"compact.go:492","level":"info","msg":"downsampling iterations done","ts":"2026-11-30T10:00:00Z"}'; exit 0 ;;
@@ -48,11 +49,20 @@ type Mode = 'success' | 'failure' | 'halt' | 'oom';
 let gateways: RunningComponent[] = [];
 let binDir: string;
 const config = loadEnvironmentConfig('prod');
+/** The replicas admit one user, as in the cluster (lib/k8s/pushgateway-auth.ts); the wrapper reads its header file. */
+const AUTH = { username: 'greenlang', password: 'compactor-run-test-password' };
+const authorization = basicAuthorization(AUTH);
+let headerFile: string;
+
+/** A request to a replica, with the credentials. */
+const gw = (url: string, init: RequestInit = {}) => fetch(url, { ...init, headers: { authorization } });
 
 beforeAll(async () => {
-  gateways = await Promise.all([startPushgateway(), startPushgateway()]);
+  gateways = await Promise.all([startPushgateway({ basicAuth: AUTH }), startPushgateway({ basicAuth: AUTH })]);
   binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-standin-thanos-'));
   fs.writeFileSync(path.join(binDir, 'thanos'), STANDIN_THANOS, { mode: 0o755 });
+  headerFile = path.join(binDir, 'authorization-header');
+  fs.writeFileSync(headerFile, `Authorization: ${authorization}`);
 });
 
 afterAll(async () => {
@@ -62,7 +72,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   // Every test starts from empty groups.
-  await Promise.all(gateways.map((g) => fetch(`${g.url}/metrics/job/${COMPACTOR_PUSH_JOB}`, { method: 'DELETE' })));
+  await Promise.all(gateways.map((g) => gw(`${g.url}/metrics/job/${COMPACTOR_PUSH_JOB}`, { method: 'DELETE' })));
 });
 
 interface Run {
@@ -77,7 +87,11 @@ interface Run {
 
 async function runScript(mode: Mode, urls: string[] = gateways.map((g) => g.url)): Promise<Run> {
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-compactor-run-'));
-  const script = compactorRunScript({ pushgatewayUrls: urls, thanosArgs: thanosCompactArgs(config) });
+  const script = compactorRunScript({
+    pushgatewayUrls: urls,
+    thanosArgs: thanosCompactArgs(config),
+    authorizationHeaderFile: headerFile,
+  });
   const before = Math.floor(Date.now() / 1000);
   const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(
@@ -90,6 +104,7 @@ async function runScript(mode: Mode, urls: string[] = gateways.map((g) => g.url)
           STANDIN_DIR: runDir,
           STANDIN_MODE: mode,
           STANDIN_OBSERVE_URL: gateways[0]?.url ?? '',
+          STANDIN_AUTH_HEADER: headerFile,
         },
       },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
@@ -115,7 +130,7 @@ function groupValues(exposition: string): Map<string, number> {
 }
 
 async function held(gateway: RunningComponent): Promise<Map<string, number>> {
-  return groupValues(await (await fetch(`${gateway.url}/metrics`)).text());
+  return groupValues(await (await gw(`${gateway.url}/metrics`)).text());
 }
 
 const M = COMPACTOR_METRICS;
@@ -168,8 +183,8 @@ describe('the generated compactor wrapper, against real Pushgateways', () => {
   it('carries over the highest last success any replica holds', async () => {
     const [a, b] = gateways as [RunningComponent, RunningComponent];
     const seed = (value: number) => `# TYPE ${M.lastSuccess} gauge\n${M.lastSuccess} ${value}\n`;
-    await fetch(`${a.url}/metrics/job/${COMPACTOR_PUSH_JOB}`, { method: 'PUT', body: seed(1_700_000_100) });
-    await fetch(`${b.url}/metrics/job/${COMPACTOR_PUSH_JOB}`, { method: 'PUT', body: seed(1_700_000_200) });
+    await gw(`${a.url}/metrics/job/${COMPACTOR_PUSH_JOB}`, { method: 'PUT', body: seed(1_700_000_100) });
+    await gw(`${b.url}/metrics/job/${COMPACTOR_PUSH_JOB}`, { method: 'PUT', body: seed(1_700_000_200) });
     const run = await runScript('failure');
     expect(run.code).toBe(1);
     for (const gateway of gateways) expect((await held(gateway)).get(M.lastSuccess)).toBe(1_700_000_200);
@@ -224,8 +239,8 @@ describe('the generated compactor wrapper, against real Pushgateways', () => {
   it('continues the count from the replica that holds the highest one', async () => {
     const [a, b] = gateways as [RunningComponent, RunningComponent];
     const seed = (value: number) => `# TYPE ${M.consecutiveFailures} gauge\n${M.consecutiveFailures} ${value}\n`;
-    await fetch(`${a.url}/metrics/job/${COMPACTOR_PUSH_JOB}`, { method: 'PUT', body: seed(4) });
-    await fetch(`${b.url}/metrics/job/${COMPACTOR_PUSH_JOB}`, { method: 'PUT', body: seed(2) });
+    await gw(`${a.url}/metrics/job/${COMPACTOR_PUSH_JOB}`, { method: 'PUT', body: seed(4) });
+    await gw(`${b.url}/metrics/job/${COMPACTOR_PUSH_JOB}`, { method: 'PUT', body: seed(2) });
     await runScript('failure');
     for (const gateway of gateways) expect((await held(gateway)).get(M.consecutiveFailures)).toBe(5);
   });

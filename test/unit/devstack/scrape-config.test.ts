@@ -2,6 +2,7 @@ import { loadEnvironmentConfig } from '../../../lib/config';
 import { relabel } from '../../../lib/contract/relabel';
 import { localScrapeConfigs } from '../../../lib/devstack/scrape-config';
 import { kubernetesObjects } from '../../../lib/k8s';
+import { PUSHGATEWAY_AUTH_SECRET } from '../../../lib/k8s/pushgateway-auth';
 import { JOBS } from '../../../lib/rules/conventions';
 
 const objects = kubernetesObjects(loadEnvironmentConfig('dev'));
@@ -34,12 +35,28 @@ describe('the local scrape configuration, derived from the rendered monitors', (
     expect(pg?.[0]).toMatchObject({ job: JOBS.postgres, service: 'postgres-exporter', pod: 'postgres-exporter-0' });
   });
 
+  const secrets = { [PUSHGATEWAY_AUTH_SECRET]: { username: 'greenlang', password: 'pw' } };
+
   it('keeps the Pushgateway monitor’s honor_labels, so pushed groups keep their own job', () => {
-    const [pushgateway] = localScrapeConfigs(objects, {
-      pushgateway: [{ address: '127.0.0.1:4', pod: 'pushgateway-0' }],
-    });
+    const [pushgateway] = localScrapeConfigs(
+      objects,
+      { pushgateway: [{ address: '127.0.0.1:4', pod: 'pushgateway-0' }] },
+      secrets,
+    );
     expect(pushgateway?.honor_labels).toBe(true);
     expect(targetLabels(pushgateway as never)[0]?.job).toBe(JOBS.pushgateway);
+  });
+
+  it('scrapes with the credentials the monitor’s basicAuth names, and refuses to scrape without them', () => {
+    const [pushgateway] = localScrapeConfigs(
+      objects,
+      { pushgateway: [{ address: '127.0.0.1:4', pod: 'pushgateway-0' }] },
+      secrets,
+    );
+    expect(pushgateway?.basic_auth).toEqual({ username: 'greenlang', password: 'pw' });
+    expect(() =>
+      localScrapeConfigs(objects, { pushgateway: [{ address: '127.0.0.1:4', pod: 'pushgateway-0' }] }),
+    ).toThrow(`monitor "pushgateway": basicAuth needs secret ${PUSHGATEWAY_AUTH_SECRET} key username, not given`);
   });
 
   it('refuses a local target for a monitor the cluster does not render', () => {

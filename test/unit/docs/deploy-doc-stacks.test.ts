@@ -154,9 +154,10 @@ describe('docs/deploy.md against the synthesized prod stacks', () => {
   it('lists every secret the templates read or create', () => {
     const text = JSON.stringify(templates);
     const read = [...text.matchAll(new RegExp(`secret:greenlang-${ENV}/([a-z][a-z-]*[a-z])`, 'g'))].map((m) => m[1]);
-    const created = resourcesOfType('platform', 'AWS::SecretsManager::Secret').map(([, r]) =>
-      String(r.Properties?.Name).replace(`greenlang-${ENV}/`, ''),
-    );
+    const created = [
+      ...resourcesOfType('platform', 'AWS::SecretsManager::Secret'),
+      ...resourcesOfType('ops', 'AWS::SecretsManager::Secret'),
+    ].map(([, r]) => String(r.Properties?.Name).replace(`greenlang-${ENV}/`, ''));
     expect(read.length).toBeGreaterThan(0);
     const kinds = [...new Set([...read, ...created])];
     for (const kind of kinds) expect(doc).toContain(`| \`greenlang-<env>/${kind}\` |`);
@@ -208,6 +209,7 @@ describe('docs/deploy.md against the synthesized prod stacks', () => {
       'AWS::Logs::LogGroup': 'log groups',
       'AWS::Lambda::LayerVersion': 'layer version',
       'AWS::RDS::DBInstance': 'final snapshot',
+      'AWS::SecretsManager::Secret': 'a retained secret',
     };
     const retained = parts.flatMap((part) =>
       Object.entries(templates[part].Resources)

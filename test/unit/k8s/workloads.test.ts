@@ -5,9 +5,14 @@ import { sizingProblems } from '../../../lambdas/domain/sizing';
 import { loadEnvironmentConfig } from '../../../lib/config';
 import { type HelmRelease, helmReleases, kubernetesObjects } from '../../../lib/k8s';
 import { renderPushgatewayCertificateArn } from '../../../lib/k8s/pushgateway';
+import {
+  PUSHGATEWAY_AUTH_DIR,
+  PUSHGATEWAY_AUTH_KEYS,
+  PUSHGATEWAY_AUTH_SECRET,
+} from '../../../lib/k8s/pushgateway-auth';
 import { thanosCompactArgs } from '../../../lib/k8s/thanos-compactor';
 import { IMAGES } from '../../../lib/k8s/versions';
-import { COMPACTOR_POD_LABELS, pushgatewayReplicaUrl, thanosQueryUrl } from '../../../lib/naming';
+import { COMPACTOR_POD_LABELS, pushgatewayReplicaUrl, secretName, thanosQueryUrl } from '../../../lib/naming';
 import { hashmod } from '../../support/prometheus-hashmod';
 import { container, find, flagValues, type Json, objectsFor, podLabelSets } from './support';
 
@@ -368,6 +373,11 @@ describe('Thanos compactor (CronJob on Fargate)', () => {
     expect(script).toContain(
       "PUSHGATEWAYS='http://pushgateway-0.pushgateway.monitoring.svc.cluster.local:9091 http://pushgateway-1.pushgateway.monitoring.svc.cluster.local:9091'",
     );
+    // With the replicas' header, read from the synced secret the pod mounts (curl -H @file).
+    const auth = pod.volumes.find((v: Json) => v.secret?.secretName === PUSHGATEWAY_AUTH_SECRET);
+    const authMount = main.volumeMounts.find((m: Json) => m.name === auth.name);
+    expect(authMount.readOnly).toBe(true);
+    expect(script).toContain(`AUTH_HEADER='${authMount.mountPath}/${PUSHGATEWAY_AUTH_KEYS.authorizationHeader}'`);
     // The thanos binary the wrapper finds on PATH is the pinned upstream one.
     const init = container(pod, 'thanos-binary');
     expect(init.image).toBe(IMAGES.thanos);
@@ -455,6 +465,33 @@ describe('Pushgateway', () => {
     const mount = main.volumeMounts.find((m: Json) => m.name === claim.metadata.name);
     expect(flagValues(main.args, '--persistence.file')[0]?.startsWith(`${mount.mountPath}/`)).toBe(true);
     expect(main.ports).toEqual([{ name: 'http', containerPort: 9091, protocol: 'TCP' }]);
+  });
+
+  it('admits only the generated basic-auth user: web config, probes and scrape credentials from one synced secret', () => {
+    const secret = find(objects, 'ExternalSecret', PUSHGATEWAY_AUTH_SECRET);
+    expect(secret.spec.dataFrom).toEqual([{ extract: { key: secretName('prod', 'pushgateway-basic-auth') } }]);
+    expect(Object.keys(secret.spec.target.template.data).sort()).toEqual(
+      Object.values(PUSHGATEWAY_AUTH_KEYS).slice().sort(),
+    );
+    const volume = sts.spec.template.spec.volumes.find((v: Json) => v.secret?.secretName === PUSHGATEWAY_AUTH_SECRET);
+    const mount = main.volumeMounts.find((m: Json) => m.name === volume.name);
+    expect(mount).toEqual({ name: volume.name, mountPath: PUSHGATEWAY_AUTH_DIR, readOnly: true });
+    expect(flagValues(main.args, '--web.config.file')).toEqual([
+      `${mount.mountPath}/${PUSHGATEWAY_AUTH_KEYS.webConfig}`,
+    ]);
+    // The probes read the header from the same mount (their command runs on a real Pushgateway in
+    // pushgateway-auth.test.ts); an httpGet probe would get 401.
+    for (const probe of [main.readinessProbe, main.livenessProbe]) {
+      expect(probe.httpGet).toBeUndefined();
+      expect(probe.exec.command.join(' ')).toContain(`${mount.mountPath}/${PUSHGATEWAY_AUTH_KEYS.authorizationHeader}`);
+    }
+    const monitor = find(objects, 'ServiceMonitor', 'pushgateway');
+    expect(monitor.spec.endpoints[0].basicAuth).toEqual({
+      username: { name: PUSHGATEWAY_AUTH_SECRET, key: PUSHGATEWAY_AUTH_KEYS.username },
+      password: { name: PUSHGATEWAY_AUTH_SECRET, key: PUSHGATEWAY_AUTH_KEYS.password },
+    });
+    // The ServiceMonitor reads secrets of its own namespace only (prometheus-operator resource_selector.go).
+    expect(secret.metadata.namespace).toBe(monitor.metadata.namespace);
   });
 
   it('has a headless service for pod DNS and is scraped with honorLabels', () => {

@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { UsageError } from '../../../lambdas/local/service';
 import { service } from '../../../lambdas/local/services/ingest';
 
@@ -20,6 +23,22 @@ describe('npm run local -- ingest: flags', () => {
       '--store-sync must be one of always, none, got "sometimes"',
     ],
     [['--port', '0', '--nope'], "Unknown option '--nope'"],
+    [
+      ['--port', '0', '--pushgateway', 'http://a', '--pushgateway-auth-file', '/nonexistent/auth.json'],
+      '--pushgateway-auth-file /nonexistent/auth.json: cannot read it (ENOENT)',
+    ],
+    ...(
+      [
+        ['not json', 'not JSON; expected {"username": "...", "password": "..."}'],
+        ['{"username": "u"}', '"password" must be a non-empty string'],
+        ['{"username": "a:b", "password": "p"}', '"username" must not contain ":" (RFC 7617)'],
+        ['{"username": "u", "password": "p\\n"}', '"password" holds a control character'],
+      ] as const
+    ).map(([text, problem]): [string[], string] => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gl-auth-flag-')), 'auth.json');
+      fs.writeFileSync(file, text);
+      return [['--port', '0', '--pushgateway', 'http://a', '--pushgateway-auth-file', file], `${file}: ${problem}`];
+    }),
   ])('%j → %s', async (argv, message) => {
     const run = service.run(argv, output, new AbortController().signal);
     await expect(run).rejects.toThrow(UsageError);
