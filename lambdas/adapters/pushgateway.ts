@@ -202,8 +202,19 @@ export function pushgatewayReplica(
     }
     if (REFUSED_CREDENTIALS.has(response.status)) {
       // exporter-toolkit checks the credentials before the Pushgateway's handlers: the request was not applied. A
-      // password rotated since the credentials were read is read again, and the request sent once more.
-      if (credentials && !refreshed && (await credentials.refresh())) return call(path, init, true);
+      // password rotated since the credentials were read is read again, and the request sent once more if the header
+      // differs from the one refused (another request's read may already have changed it).
+      if (credentials && !refreshed) {
+        try {
+          await credentials.refresh();
+        } catch (error) {
+          throw new ReplicaUnavailableError(
+            `${name}: HTTP ${response.status}, and reading the credentials again failed: ${(error as Error).message}`,
+            false,
+          );
+        }
+        if (credentials.current() !== headers.authorization) return call(path, init, true);
+      }
       throw new ReplicaUnavailableError(
         `${name}: HTTP ${response.status}: the replica refused ${
           credentials ? "this client's basic-auth credentials" : 'a request without credentials'

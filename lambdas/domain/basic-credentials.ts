@@ -49,20 +49,28 @@ export function basicAuthorization(credentials: BasicCredentials): string {
 export interface CredentialSource {
   /** The header value to send now. */
   current(): string;
-  /** Reads the credentials again; true when they changed (the refused request is then worth sending again). */
-  refresh(): Promise<boolean>;
+  /**
+   * Reads the credentials again. Concurrent callers (both replicas refusing the same old header) share one read, so
+   * each then sees the new header in `current()` and sends its request again.
+   */
+  refresh(): Promise<void>;
 }
 
 /** Credentials read by `read` (the secret's text) now, and again on each refresh (which `read` may cache). */
 export async function readCredentials(read: () => Promise<string>, source: string): Promise<CredentialSource> {
   let header = basicAuthorization(parseBasicCredentials(await read(), source));
+  let reading: Promise<void> | undefined;
   return {
     current: () => header,
-    async refresh() {
-      const next = basicAuthorization(parseBasicCredentials(await read(), source));
-      const changed = next !== header;
-      header = next;
-      return changed;
+    refresh() {
+      reading ??= (async () => {
+        try {
+          header = basicAuthorization(parseBasicCredentials(await read(), source));
+        } finally {
+          reading = undefined;
+        }
+      })();
+      return reading;
     },
   };
 }

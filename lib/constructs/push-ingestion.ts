@@ -127,6 +127,8 @@ export class PushIngestion extends Construct {
       removalPolicy,
     });
 
+    // Changing generateSecretString makes CloudFormation generate a new password at once, a rotation without the
+    // standby step of docs/runbooks/pushgateway.md: the replicas refuse every client until External Secrets syncs.
     this.pushgatewayAuth = new secretsmanager.Secret(this, 'PushgatewayAuth', {
       secretName: props.pushgatewayAuthSecretName,
       description: 'The basic-auth user every Pushgateway replica admits (push functions, Prometheus, compactor)',

@@ -154,7 +154,7 @@ export interface PushgatewayOptions {
  */
 export function writePushgatewayWebConfig(file: string, credentials: BasicCredentials): void {
   const hash = bcrypt.hashSync(credentials.password, 10);
-  fs.writeFileSync(file, pushgatewayWebConfig(JSON.stringify(credentials.username).slice(1, -1), hash), {
+  fs.writeFileSync(file, pushgatewayWebConfig([[credentials.username, hash]]), {
     mode: 0o600,
   });
 }

@@ -47,12 +47,34 @@ export const PUSHGATEWAY_AUTH_KEYS = {
 export const PUSHGATEWAY_AUTHORIZATION_HEADER_FILE = `${PUSHGATEWAY_AUTH_DIR}/${PUSHGATEWAY_AUTH_KEYS.authorizationHeader}`;
 
 /**
- * An exporter-toolkit web config admitting one user: `basic_auth_users: {user: bcrypt hash}`, both inside YAML
- * double quotes, so each is given escaped as in a JSON string (or as a template expression rendering one).
+ * An exporter-toolkit web config admitting `users` (user name, bcrypt hash), each written as a JSON string, which
+ * YAML reads as a double-quoted scalar: any name is safe.
  */
-export function pushgatewayWebConfig(escapedUsername: string, hash: string): string {
-  return `basic_auth_users:\n  "${escapedUsername}": "${hash}"\n`;
+export function pushgatewayWebConfig(users: readonly (readonly [string, string])[]): string {
+  return `basic_auth_users:\n${users.map(([user, hash]) => `  ${JSON.stringify(user)}: ${JSON.stringify(hash)}\n`).join('')}`;
 }
+
+/**
+ * The web config as ESO's template v2 renders it from the secret's JSON properties: the same shape as
+ * {@link pushgatewayWebConfig}, plus an optional standby user (`standbyUsername`, `standbyPassword`) admitted beside
+ * the active one, so a password is rotated without a moment where a client holds credentials the replicas refuse
+ * (docs/runbooks/pushgateway.md). `fail` stops the render (ESO then keeps the last good secret) where sprig's bcrypt
+ * would render its error text or a hash of nothing: a password over bcrypt's 72 bytes, a standby user without a
+ * password, or a standby user named as the active one.
+ */
+export const PUSHGATEWAY_WEB_CONFIG_TEMPLATE = [
+  '{{- if gt (len .password) 72 }}{{ fail "pushgateway-basic-auth: password is longer than 72 bytes (bcrypt)" }}{{ end -}}',
+  'basic_auth_users:',
+  '  {{ .username | toJson }}: {{ .password | bcrypt | toJson }}',
+  '{{- with index . "standbyUsername" }}',
+  '{{- $password := index $ "standbyPassword" }}',
+  '{{- if not $password }}{{ fail "pushgateway-basic-auth: standbyUsername without standbyPassword" }}{{ end }}',
+  '{{- if gt (len $password) 72 }}{{ fail "pushgateway-basic-auth: standbyPassword is longer than 72 bytes (bcrypt)" }}{{ end }}',
+  '{{- if eq . $.username }}{{ fail "pushgateway-basic-auth: standbyUsername equals username" }}{{ end }}',
+  '  {{ . | toJson }}: {{ $password | bcrypt | toJson }}',
+  '{{- end }}',
+  '',
+].join('\n');
 
 /** The ExternalSecret rendering {@link PUSHGATEWAY_AUTH_SECRET} from the generated Secrets Manager secret. */
 export function pushgatewayAuthObjects(config: Pick<EnvironmentConfig, 'name'>): KubernetesObject[] {
@@ -62,7 +84,7 @@ export function pushgatewayAuthObjects(config: Pick<EnvironmentConfig, 'name'>):
       component: 'pushgateway',
       extractKey: secretName(config.name, 'pushgateway-basic-auth'),
       template: {
-        [PUSHGATEWAY_AUTH_KEYS.webConfig]: pushgatewayWebConfig('{{ .username }}', '{{ .password | bcrypt }}'),
+        [PUSHGATEWAY_AUTH_KEYS.webConfig]: PUSHGATEWAY_WEB_CONFIG_TEMPLATE,
         [PUSHGATEWAY_AUTH_KEYS.username]: '{{ .username }}',
         [PUSHGATEWAY_AUTH_KEYS.password]: '{{ .password }}',
         [PUSHGATEWAY_AUTH_KEYS.authorizationHeader]:

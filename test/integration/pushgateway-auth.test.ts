@@ -4,8 +4,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { pushgatewayReplica, ReplicaUnavailableError } from '../../lambdas/adapters/pushgateway';
-import { type BasicCredentials, basicAuthorization, readCredentials } from '../../lambdas/domain/basic-credentials';
+import {
+  type BasicCredentials,
+  basicAuthorization,
+  type CredentialSource,
+  readCredentials,
+} from '../../lambdas/domain/basic-credentials';
 import { startIngestServer } from '../../lambdas/local/ingest-server';
 import { loadEnvironmentConfig } from '../../lib/config';
 import { type RunningComponent, startPushgateway, writePushgatewayWebConfig } from '../../lib/devstack/components';
@@ -16,6 +22,7 @@ import {
   PUSHGATEWAY_PASSWORD_LENGTH,
   pushgatewayAuthObjects,
   pushgatewayAuthProbes,
+  pushgatewayWebConfig,
 } from '../../lib/k8s/pushgateway-auth';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { refusal } from '../support/refusal';
@@ -93,8 +100,8 @@ async function buildEsoTemplate(): Promise<string> {
   return binary;
 }
 
-/** The ExternalSecret's template data, executed over the generated secret's values as ESO would. */
-async function renderSecret(binary: string, values: BasicCredentials): Promise<Record<string, string>> {
+/** The ExternalSecret's template data, executed over the secret's JSON properties as ESO would (throws on `fail`). */
+async function renderSecret(binary: string, values: Record<string, string>): Promise<Record<string, string>> {
   const [secret] = pushgatewayAuthObjects(loadEnvironmentConfig('dev'));
   if (!secret) throw new Error('pushgatewayAuthObjects renders the ExternalSecret');
   type Spec = { target: { template: { engineVersion: string; data: Record<string, string> } } };
@@ -103,13 +110,22 @@ async function renderSecret(binary: string, values: BasicCredentials): Promise<R
   const child = execFile(binary, []);
   const output = new Promise<string>((resolve, reject) => {
     let out = '';
+    let err = '';
     child.stdout?.on('data', (chunk) => {
       out += chunk;
     });
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`eso-template exited ${code}`))));
+    child.stderr?.on('data', (chunk) => {
+      err += chunk;
+    });
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(err.trim()))));
   });
   child.stdin?.end(JSON.stringify({ templates: templates.data, values }));
   return JSON.parse(await output) as Record<string, string>;
+}
+
+/** The users a rendered web config admits, with their hashes (YAML, as exporter-toolkit reads it). */
+function admitted(webConfig: string): Record<string, string> {
+  return (parseYaml(webConfig) as { basic_auth_users: Record<string, string> }).basic_auth_users;
 }
 
 /** The probe command of the rendered container, with the secret's mount path moved to `dir`, run by busybox. */
@@ -135,10 +151,11 @@ async function probe(kind: 'readinessProbe' | 'livenessProbe', port: number, dir
 describe('the rendered pushgateway-auth secret, as ESO renders it, on a real Pushgateway', () => {
   let gateway: RunningComponent;
   let dir: string;
+  let binary: string;
   const auth = credentials();
 
   beforeAll(async () => {
-    const binary = await buildEsoTemplate();
+    binary = await buildEsoTemplate();
     const rendered = await renderSecret(binary, auth);
     // The mounted secret: one file per key.
     dir = fs.mkdtempSync(path.join(work, 'secret-'));
@@ -154,6 +171,9 @@ describe('the rendered pushgateway-auth secret, as ESO renders it, on a real Pus
     const webConfig = fs.readFileSync(path.join(dir, PUSHGATEWAY_AUTH_KEYS.webConfig), 'utf8');
     expect(webConfig).toMatch(/^basic_auth_users:\n {2}"greenlang": "\$2a\$10\$[./A-Za-z0-9]{53}"\n$/);
     expect(webConfig).not.toContain(auth.password);
+    // The shape the local stack writes (pushgatewayWebConfig), hash aside.
+    const hash = admitted(webConfig).greenlang ?? '';
+    expect(webConfig).toBe(pushgatewayWebConfig([['greenlang', hash]]));
     expect(fs.readFileSync(path.join(dir, PUSHGATEWAY_AUTH_KEYS.username), 'utf8')).toBe(auth.username);
     expect(fs.readFileSync(path.join(dir, PUSHGATEWAY_AUTH_KEYS.password), 'utf8')).toBe(auth.password);
   });
@@ -182,6 +202,44 @@ describe('the rendered pushgateway-auth secret, as ESO renders it, on a real Pus
       `${gateway.url}/-/ready`,
     ]);
     expect(stdout).toBe('200');
+  });
+
+  it('admits a standby user beside the active one, so a rotation never refuses a client in between', async () => {
+    const standby = credentials();
+    const rendered = await renderSecret(binary, {
+      ...auth,
+      standbyUsername: 'greenlang-standby',
+      standbyPassword: standby.password,
+    });
+    expect(Object.keys(admitted(rendered[PUSHGATEWAY_AUTH_KEYS.webConfig] ?? ''))).toEqual([
+      'greenlang',
+      'greenlang-standby',
+    ]);
+    // The clients' keys stay the active user's.
+    expect(rendered[PUSHGATEWAY_AUTH_KEYS.password]).toBe(auth.password);
+    const file = path.join(dir, 'standby-web-config.yml');
+    fs.writeFileSync(file, rendered[PUSHGATEWAY_AUTH_KEYS.webConfig] ?? '');
+    const both = await startPushgateway({ basicAuth: auth, webConfigFile: file });
+    try {
+      for (const user of [auth, { username: 'greenlang-standby', password: standby.password }]) {
+        expect(await status(`${both.url}/-/ready`, { authorization: basicAuthorization(user) })).toBe(200);
+      }
+      expect(await status(`${both.url}/-/ready`, { authorization: basicAuthorization(credentials()) })).toBe(401);
+    } finally {
+      await both.stop();
+    }
+  });
+
+  it.each([
+    ['a password over bcrypt 72 bytes', { password: 'p'.repeat(73) }, 'password is longer than 72 bytes'],
+    ['a standby user without a password', { standbyUsername: 'other' }, 'standbyUsername without standbyPassword'],
+    [
+      'a standby user named as the active one',
+      { standbyUsername: 'greenlang', standbyPassword: 'x' },
+      'standbyUsername equals username',
+    ],
+  ])('refuses to render %s (ESO keeps the last good secret)', async (_what, change, message) => {
+    await expect(renderSecret(binary, { ...auth, ...change })).rejects.toThrow(message);
   });
 
   it('passes the probes with the mounted header and fails them without it (busybox sh and wget)', async () => {
@@ -234,31 +292,75 @@ describe('the push functions with replicas that require basic auth', () => {
     expect((await right.groups()).map((g) => g.key.job)).toContain('client_auth');
   });
 
-  it('picks up a rotated password after one 401, without a restart of either side', async () => {
-    const gateway = await startPushgateway({ basicAuth: auth });
+  it('picks up a rotated password after a 401, once for both replicas refusing at the same time', async () => {
+    const pair = await Promise.all([startPushgateway({ basicAuth: auth }), startPushgateway({ basicAuth: auth })]);
     try {
       const file = path.join(work, 'rotating.json');
       fs.writeFileSync(file, JSON.stringify(auth));
       let reads = 0;
-      const source = await readCredentials(async () => {
+      // The read after the rotation waits until both replicas' refusals asked for it (10 s at most): a second read
+      // would mean the two were not served by one.
+      let refreshes = 0;
+      let bothAsked = () => {};
+      const asked = new Promise<void>((resolve, reject) => {
+        bothAsked = resolve;
+        setTimeout(() => reject(new Error('only one refusal asked for the credentials')), 10_000).unref();
+      });
+      const inner = await readCredentials(async () => {
         reads++;
+        if (reads > 1) await asked;
         return fs.readFileSync(file, 'utf8');
       }, file);
-      const replica = pushgatewayReplica('pushgateway-0', gateway.url, { credentials: source });
-      const push = (job: string) =>
-        replica.push({ method: 'PUT', path: `/metrics/job/${job}`, body: body(job), contentType: 'text/plain' });
-      expect((await push('before_rotation')).status).toBe(200);
-      // The operator rotates: the replica's web config first (ESO), then the secret the client reads.
+      const source: CredentialSource = {
+        current: () => inner.current(),
+        refresh: () => {
+          if (++refreshes === 2) bothAsked();
+          return inner.refresh();
+        },
+      };
+      const replicas = pair.map((g, i) => pushgatewayReplica(`pushgateway-${i}`, g.url, { credentials: source }));
+      const pushAll = (job: string) =>
+        Promise.all(
+          replicas.map((replica) =>
+            replica.push({ method: 'PUT', path: `/metrics/job/${job}`, body: body(job), contentType: 'text/plain' }),
+          ),
+        );
+      expect((await pushAll('before_rotation')).map((a) => a.status)).toEqual([200, 200]);
+      // Both replicas get the new password (ESO), then the secret the client reads changes: the client still sends
+      // the old header, both refuse it at once, one read serves both, and both pushes are sent again.
       const next = credentials();
-      writePushgatewayWebConfig(path.join(gateway.dataDir, 'web-config.yml'), next);
+      for (const g of pair) writePushgatewayWebConfig(path.join(g.dataDir, 'web-config.yml'), next);
       fs.writeFileSync(file, JSON.stringify(next));
       const readsBefore = reads;
-      expect((await push('after_rotation')).status).toBe(200);
+      expect((await pushAll('after_rotation')).map((a) => a.status)).toEqual([200, 200]);
       expect(reads).toBe(readsBefore + 1);
-      expect(await jobsHeld(gateway, next)).toEqual(['after_rotation', 'before_rotation']);
+      expect(refreshes).toBe(2);
+      for (const g of pair) expect(await jobsHeld(g, next)).toEqual(['after_rotation', 'before_rotation']);
     } finally {
-      await gateway.stop();
+      await Promise.all(pair.map((g) => g.stop()));
     }
+  });
+
+  it('answers "not applied", naming the cause, when reading the credentials again fails after a 401', async () => {
+    const [gateway] = gateways;
+    if (!gateway) throw new Error('two replicas');
+    let first = true;
+    const source = await readCredentials(async () => {
+      if (first) {
+        first = false;
+        return JSON.stringify(credentials());
+      }
+      throw new Error('ThrottlingException: Rate exceeded');
+    }, 'secret greenlang-test/pushgateway-basic-auth');
+    const replica = pushgatewayReplica('pushgateway-0', gateway.url, { credentials: source });
+    const error = await refusal(
+      replica.push({ method: 'PUT', path: '/metrics/job/unread', body: body('unread'), contentType: 'text/plain' }),
+      ReplicaUnavailableError,
+    );
+    expect(error.message).toBe(
+      'pushgateway-0: HTTP 401, and reading the credentials again failed: ThrottlingException: Rate exceeded',
+    );
+    expect(error.maybeApplied).toBe(false);
   });
 
   it('keeps both replicas in step through the ingestion, and answers 503 with nothing applied when refused', async () => {
