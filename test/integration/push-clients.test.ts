@@ -10,6 +10,7 @@ import { type IngestServer, startIngestServer } from '../../lambdas/local/ingest
 import { type RunningComponent, startPushgateway } from '../../lib/devstack/components';
 import { requireBinaries } from '../../lib/devstack/processes';
 import { PROJECT_ROOT } from '../../lib/paths';
+import { buildGoProgram } from '../support/go-build';
 import { pushgatewayRequestCounts, pushgatewayState } from '../support/pushgateway-state';
 
 /**
@@ -149,26 +150,9 @@ async function pythonWithClient(): Promise<string> {
   );
 }
 
-async function buildGoPusher(workDir: string): Promise<string> {
-  requireBinaries(['go']);
-  const gopath = path.join(workDir, 'gopath');
-  fs.mkdirSync(path.join(gopath, 'src', 'pusher'), { recursive: true });
-  fs.copyFileSync(path.join(FIXTURES, 'go', 'pusher.go'), path.join(gopath, 'src', 'pusher', 'main.go'));
-  const binary = path.join(workDir, 'pusher');
-  await run('go', ['build', '-o', binary, 'pusher'], {
-    cwd: gopath,
-    timeout: 300_000,
-    env: {
-      ...process.env,
-      GO111MODULE: 'off',
-      GOPATH: `/usr/share/gocode:${gopath}`,
-      GOCACHE: path.join(workDir, 'gocache'),
-      // No user config (CI may run without HOME); nothing read or written outside the temp folder.
-      GOENV: 'off',
-      GOFLAGS: '',
-    },
-  });
-  return binary;
+/** The client_golang pusher (test/fixtures/clients/go/pusher.go). */
+function buildGoPusher(workDir: string): Promise<string> {
+  return buildGoProgram(workDir, path.join(FIXTURES, 'go', 'pusher.go'), 'pusher');
 }
 
 /** The native-histogram fields of one pushed histogram, read from a Pushgateway's protobuf `/metrics`. */

@@ -25,6 +25,7 @@ import {
   pushgatewayWebConfig,
 } from '../../lib/k8s/pushgateway-auth';
 import { PROJECT_ROOT } from '../../lib/paths';
+import { buildGoProgram } from '../support/go-build';
 import { refusal } from '../support/refusal';
 
 /**
@@ -71,33 +72,14 @@ async function jobsHeld(gateway: RunningComponent, auth: BasicCredentials): Prom
 
 const body = (metric: string) => new TextEncoder().encode(`# TYPE ${metric} gauge\n${metric} 1\n`);
 
-/** eso-template.go built in GOPATH mode against Debian's sprig (no network, nothing outside the work folder). */
-async function buildEsoTemplate(): Promise<string> {
+/** eso-template.go, built against Debian's sprig. */
+function buildEsoTemplate(): Promise<string> {
   if (!fs.existsSync(SPRIG_SOURCE)) {
     throw new Error(
       `${SPRIG_SOURCE} is missing. Install it with: sudo apt-get install -y golang-github-masterminds-sprig-dev`,
     );
   }
-  const gopath = path.join(work, 'gopath');
-  fs.mkdirSync(path.join(gopath, 'src', 'esotemplate'), { recursive: true });
-  fs.copyFileSync(
-    path.join(PROJECT_ROOT, 'test', 'fixtures', 'go', 'eso-template.go'),
-    path.join(gopath, 'src', 'esotemplate', 'main.go'),
-  );
-  const binary = path.join(work, 'eso-template');
-  await run(bins.go, ['build', '-o', binary, 'esotemplate'], {
-    cwd: gopath,
-    timeout: 300_000,
-    env: {
-      ...process.env,
-      GO111MODULE: 'off',
-      GOPATH: `/usr/share/gocode:${gopath}`,
-      GOCACHE: path.join(work, 'gocache'),
-      GOENV: 'off',
-      GOFLAGS: '',
-    },
-  });
-  return binary;
+  return buildGoProgram(work, path.join(PROJECT_ROOT, 'test', 'fixtures', 'go', 'eso-template.go'), 'esotemplate');
 }
 
 /** The ExternalSecret's template data, executed over the secret's JSON properties as ESO would (throws on `fail`). */
