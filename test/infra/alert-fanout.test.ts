@@ -3,6 +3,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { IDEMPOTENCY_TTL_SECONDS } from '../../lambdas/domain/alerts/idempotency';
+import { redeliveryHorizonSeconds } from '../../lambdas/domain/alerts/redelivery';
+import { durationSeconds } from '../../lambdas/domain/sizing';
+import { ROUTE_TIMING } from '../../lib/alerting/alertmanager-config';
 import { AlarmTopic } from '../../lib/constructs/alarm-topic';
 import { AlertFanout, type AlertFanoutProps } from '../../lib/constructs/alert-fanout';
 import { newTestApp, synthesizeEnvironment, unacknowledgedNagFindings } from '../support/cdk';
@@ -181,6 +185,34 @@ describe('AlertFanout', () => {
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
       SqsManagedSseEnabled: true,
     });
+  });
+
+  it('remembers a delivery longer than the queue can redeliver it, and shorter than Alertmanager repeats it', () => {
+    const queues = template.findResources('AWS::SQS::Queue', {
+      Properties: { RedrivePolicy: Match.objectLike({ maxReceiveCount: Match.anyValue() }) },
+    });
+    const [queue] = Object.values(queues) as {
+      Properties: { VisibilityTimeout: number; RedrivePolicy: { maxReceiveCount: number } };
+    }[];
+    if (!queue) throw new Error('the fan-out queue');
+    const horizon = redeliveryHorizonSeconds(
+      queue.Properties.RedrivePolicy.maxReceiveCount,
+      queue.Properties.VisibilityTimeout,
+    );
+    expect(horizon).toBe(3600);
+    expect(IDEMPOTENCY_TTL_SECONDS).toBeGreaterThan(horizon);
+    expect(IDEMPOTENCY_TTL_SECONDS).toBeLessThan(durationSeconds(ROUTE_TIMING.repeat_interval) ?? Number.NaN);
+  });
+
+  it('lets the delivery function shorten the wait of a failed record on its queue', () => {
+    const queueArn = JSON.stringify(stack.resolve(fanout.queue.queueArn));
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => (p as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument.Statement,
+    );
+    const onQueue = statements.filter((st) => JSON.stringify((st as { Resource: unknown }).Resource) === queueArn);
+    expect(onQueue.flatMap((st) => [(st as { Action: string | string[] }).Action].flat())).toContain(
+      'sqs:ChangeMessageVisibility',
+    );
   });
 
   it('alarms on the dead-letter queue itself as soon as one message is visible, to the alarm topic', () => {

@@ -6,8 +6,9 @@ import type { Notifier } from './notifier';
 import { type AttemptOutcome, parseRetryAfter } from './retry';
 
 /**
- * Classifies an SNS SDK error like an HTTP answer: throttling (429, honouring a Retry-After header when the
- * response has one) and 5xx retry, other 4xx are permanent. The reason names the HTTP status and error name; the
+ * Classifies an SNS SDK error like an HTTP answer: throttling (429, `Throttling*`, and `KMSThrottlingException`,
+ * which @aws-sdk/client-sns models as a 400 client fault; honouring a Retry-After header when the response has one)
+ * and 5xx retry, other 4xx are permanent. The reason names the HTTP status and error name; the
  * whole message is redacted before it is cut.
  */
 export function classifySnsError(error: unknown, secrets: readonly string[], now = Date.now()): AttemptOutcome {
@@ -20,7 +21,8 @@ export function classifySnsError(error: unknown, secrets: readonly string[], now
   };
   const status = e.$metadata?.httpStatusCode;
   const reason = `HTTP ${status ?? '(none)'} ${vendorAnswer(`${e.name ?? 'Error'}: ${e.message ?? ''}`, secrets)}`;
-  if (status === 429 || /^Throttl/.test(e.name ?? '')) {
+  // KMSThrottlingException (the topic's key throttled) is modelled as a 400 client fault, but it is throttling.
+  if (status === 429 || /^Throttl|^KMSThrottl/.test(e.name ?? '')) {
     return { kind: 'retry', reason, retryAfterMs: parseRetryAfter(e.$response?.headers?.['retry-after'], now) };
   }
   if (status === undefined || status >= 500 || e.$retryable) return { kind: 'retry', reason };

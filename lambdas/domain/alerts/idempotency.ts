@@ -2,11 +2,14 @@ import { createHash } from 'node:crypto';
 import type { AlertNotification } from './model';
 
 /**
- * How long a delivered notification is remembered. Both Alertmanager replicas send the same notification within
- * seconds (peer timeout 15 s) and Lambda retries come within a minute; Alertmanager's own re-sends come after
- * `group_interval` (5m) or `repeat_interval` (4h) and must go out, so the window stays well under 5 minutes.
+ * How long a delivered notification is remembered: longer than SQS can redeliver it (redelivery.ts: five receives,
+ * at worst the 12-minute visibility timeout each, one hour), so a record retried for a PagerDuty 5xx does not post
+ * to Slack again, and shorter than Alertmanager's `repeat_interval` (4h), the first moment it sends an unchanged
+ * notification again on purpose. Both Alertmanager replicas' copies (within seconds, peer timeout 15 s) hash the
+ * same; a changed group (a new, resolved or re-started alert) hashes differently and is never held back, whatever
+ * `group_interval` brings it. A test holds the window between the two (alert-fanout infra test).
  */
-export const IDEMPOTENCY_TTL_SECONDS = 90;
+export const IDEMPOTENCY_TTL_SECONDS = 2 * 3600;
 
 /**
  * The identity of a notification: the same alerts in the same state for the same receiver and group. Two HA

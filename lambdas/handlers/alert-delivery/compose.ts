@@ -12,6 +12,7 @@ import { pagerDutyNotifier } from '../../adapters/notifiers/pagerduty';
 import { type RetryPolicy, retryStage } from '../../adapters/notifiers/retry';
 import { slackNotifier } from '../../adapters/notifiers/slack';
 import { secretsManagerSource } from '../../adapters/secrets-manager';
+import { sqsRetryDelay } from '../../adapters/sqs-retry-delay';
 import type { alertDeliveryEnv } from '../../contracts/alert-delivery';
 import type { EnvValues } from '../../contracts/env';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../domain/alerts/idempotency';
@@ -81,6 +82,7 @@ export function composeAlertDelivery(env: EnvValues<typeof alertDeliveryEnv.vari
     client: new DynamoDBClient({}),
   });
   const secret = (name: string | undefined) => (name ? secretsManagerSource(name) : undefined);
+  const sqs = new SQSClient({});
   const deliver = composeDeliverNotification(
     {
       slackWebhookUrl: secret(env.slackWebhookSecretName),
@@ -88,11 +90,15 @@ export function composeAlertDelivery(env: EnvValues<typeof alertDeliveryEnv.vari
       emailTopicArn: env.alertEmailTopicArn,
     },
     {
-      deadLetters: sqsDeadLetterStore(new SQSClient({}), env.deadLetterQueueUrl),
+      deadLetters: sqsDeadLetterStore(sqs, env.deadLetterQueueUrl),
       guard,
       history: s3AlertHistoryStore(new S3Client({}), env.reportsBucket),
       logger,
     },
   );
-  return makeDeliveryHandler(deliver, { beforeBatch: (context) => guard.registerLambdaContext(context) });
+  return makeDeliveryHandler(deliver, {
+    beforeBatch: (context) => guard.registerLambdaContext(context),
+    delayRetry: sqsRetryDelay(sqs),
+    logger,
+  });
 }

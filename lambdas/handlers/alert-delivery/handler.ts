@@ -7,9 +7,11 @@ import type { DeliveryGuard } from '../../adapters/delivery-guard';
 import type { ErrorLogger } from '../../adapters/logger';
 import type { Notifier } from '../../adapters/notifiers/notifier';
 import { DeliveryError, type RetryStage } from '../../adapters/notifiers/retry';
+import type { RetryDelay } from '../../adapters/sqs-retry-delay';
 import { alertHistoryKey, alertHistoryRecord } from '../../domain/alerts/history';
 import { notificationKey } from '../../domain/alerts/idempotency';
 import { type AlertNotification, parseNotificationText } from '../../domain/alerts/model';
+import { retryDelaySeconds } from '../../domain/alerts/redelivery';
 import {
   DELIVERY_TARGETS,
   type DeliveryTarget,
@@ -153,7 +155,12 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
  */
 export function makeDeliveryHandler(
   deliver: DeliverNotification,
-  hooks: { beforeBatch?: (context: Context) => void } = {},
+  hooks: {
+    beforeBatch?: (context: Context) => void;
+    /** Brings a failed record back after redelivery.ts's delay rather than the queue's visibility timeout. */
+    delayRetry?: RetryDelay;
+    logger?: ErrorLogger;
+  } = {},
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   return async (event, context) => {
     hooks.beforeBatch?.(context);
@@ -163,7 +170,20 @@ export function makeDeliveryHandler(
       // to that target only, not again to those that accepted it.
       const target = record.messageAttributes?.target?.stringValue;
       const only = DELIVERY_TARGETS.find((t) => t === target);
-      await deliver(parseNotificationText(record.body), only ? { only: [only] } : {});
+      try {
+        await deliver(parseNotificationText(record.body), only ? { only: [only] } : {});
+      } catch (error) {
+        // Every record that throws is received again: soon (a page must not wait 12 minutes for a PagerDuty 5xx),
+        // later with each receive. If that call fails, the queue's visibility timeout still brings it back.
+        const seconds = retryDelaySeconds(Number(record.attributes?.ApproximateReceiveCount ?? 1));
+        await hooks.delayRetry?.(record, seconds).catch((delayError: unknown) =>
+          hooks.logger?.warn('could not shorten the wait before the retry; the queue visibility timeout applies', {
+            messageId: record.messageId,
+            error: delayError instanceof Error ? delayError.message : String(delayError),
+          }),
+        );
+        throw error;
+      }
     };
     return processPartialResponse(event, recordHandler, processor, { context });
   };

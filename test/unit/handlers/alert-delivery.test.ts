@@ -7,6 +7,7 @@ import { type AttemptOutcome, DeliveryError, retryStage } from '../../../lambdas
 import { slackNotifier } from '../../../lambdas/adapters/notifiers/slack';
 import type { AlertHistoryRecord } from '../../../lambdas/domain/alerts/history';
 import type { AlertNotification } from '../../../lambdas/domain/alerts/model';
+import { retryDelaySeconds } from '../../../lambdas/domain/alerts/redelivery';
 import type { DeliveryTarget } from '../../../lambdas/domain/alerts/routing';
 import { makeDeliverNotification, makeDeliveryHandler } from '../../../lambdas/handlers/alert-delivery/handler';
 import { startSlackStandIn } from '../../../lib/devstack/saas-standins';
@@ -211,6 +212,49 @@ describe('makeDeliveryHandler (SQS, partial batch failures)', () => {
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['fails', 'invalid']);
     expect(deadLetters.letters.map((l) => l.notification.groupKey)).toEqual(['c']);
     expect(notifiers.slack.received.map((n) => n.groupKey)).toEqual(['b']);
+  });
+});
+
+describe('makeDeliveryHandler: when a failed record comes back', () => {
+  const context = { getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+  const record = (id: string, receiveCount: number, groupKey: string) =>
+    ({
+      messageId: id,
+      body: JSON.stringify(notification(1, { receiver: 'slack-warnings', groupKey })),
+      attributes: { ApproximateReceiveCount: String(receiveCount) },
+    }) as unknown as SQSEvent['Records'][number];
+
+  it('shortens the wait of each failed record by its receive count, and leaves delivered ones alone', async () => {
+    const { notifiers, deliver } = setup();
+    const delays: [string, number][] = [];
+    const handler = makeDeliveryHandler(deliver, {
+      delayRetry: async (r, seconds) => void delays.push([r.messageId, seconds]),
+    });
+    notifiers.slack.failures.push(new Error('boom'), new Error('boom again'));
+    const event = { Records: [record('first', 1, 'a'), record('third', 3, 'b'), record('ok', 1, 'c')] } as SQSEvent;
+    const response = await handler(event, context);
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['first', 'third']);
+    expect(delays.sort()).toEqual([
+      ['first', retryDelaySeconds(1)],
+      ['third', retryDelaySeconds(3)],
+    ]);
+    expect(retryDelaySeconds(1)).toBeLessThan(retryDelaySeconds(3));
+  });
+
+  it('still fails the record when the wait cannot be shortened, and says so', async () => {
+    const { notifiers, deliver } = setup();
+    const logger = captureLogger();
+    const handler = makeDeliveryHandler(deliver, {
+      delayRetry: async () => {
+        throw new Error('AccessDenied: sqs:ChangeMessageVisibility');
+      },
+      logger,
+    });
+    notifiers.slack.failures.push(new Error('boom'));
+    // With one record delivered: a batch whose every record failed makes Powertools fail the invocation.
+    const response = await handler({ Records: [record('failed', 1, 'a'), record('ok', 1, 'b')] } as SQSEvent, context);
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['failed']);
+    expect(logger.lines.join('\n')).toContain('AccessDenied: sqs:ChangeMessageVisibility');
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { emailNotifier } from '../../../../lambdas/adapters/notifiers/email';
+import { classifySnsError, emailNotifier } from '../../../../lambdas/adapters/notifiers/email';
 import type { Notifier } from '../../../../lambdas/adapters/notifiers/notifier';
 import { pagerDutyNotifier } from '../../../../lambdas/adapters/notifiers/pagerduty';
 import {
@@ -283,5 +283,14 @@ describe.each([
     await deliver(oversizedNotification(400));
     expect(harness.acceptedWithinLimits()).toBeGreaterThanOrEqual(1);
     expect(harness.attempts()).toBe(harness.acceptedWithinLimits());
+  });
+});
+
+describe('SNS errors the SDK models as client faults but are throttling', () => {
+  it('retries KMSThrottlingException (the topic key throttled: 400 in @aws-sdk/client-sns) and permanent-fails a real 400', () => {
+    const error = (name: string) =>
+      Object.assign(new Error('Rate exceeded'), { name, $metadata: { httpStatusCode: 400 }, $fault: 'client' });
+    expect(classifySnsError(error('KMSThrottlingException'), []).kind).toBe('retry');
+    expect(classifySnsError(error('InvalidParameterException'), []).kind).toBe('permanent');
   });
 });
