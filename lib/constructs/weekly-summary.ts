@@ -67,11 +67,10 @@ export class WeeklySummary extends Construct {
     const policy = new iam.Policy(this, 'Access', {
       roles: [this.fn.role],
       statements: [
-        new iam.PolicyStatement({
-          actions: ['s3:ListBucket'],
-          resources: [bucket.bucketArn],
-          conditions: { StringLike: { 's3:prefix': [`${REPORT_PREFIXES.alertHistory}*`] } },
-        }),
+        // Unconditioned, as the bucket audit's: S3 answers a GetObject of a missing key 404 only to a caller with
+        // s3:ListBucket on the bucket, else 403 AccessDenied (S3 API reference, GetObject, "Permissions"), and a
+        // fresh environment has no audit/latest.json or capacity/latest.json yet.
+        new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
         new iam.PolicyStatement({
           actions: ['s3:GetObject'],
           resources: [...readPrefixes, AUDIT_LATEST_KEY].map((p) => objectArn(this, name, p)),

@@ -34,8 +34,16 @@ export interface AuditFinding {
 
 export interface AuditReportView {
   readonly generatedAt?: string;
+  /** The findings the report lists (at most 200 per code, findings.ts `MAX_FINDINGS_PER_CODE`). */
   readonly findings: readonly AuditFinding[];
+  /** Every finding by severity (`counts.bySeverity`): the totals, listed or not. */
+  readonly totals?: Readonly<Record<string, number>>;
+  /** Checks the audit could not make (`skippedChecks`), e.g. the lifecycle rules it was denied. */
+  readonly skippedChecks?: readonly { readonly check: string; readonly reason: string }[];
 }
+
+/** An audit older than this (two daily runs missed) is named as stale in the summary. */
+export const AUDIT_STALE_AFTER_MS = 48 * 3600 * 1000;
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
@@ -87,7 +95,26 @@ export function parseAuditReport(input: unknown): Parsed<AuditReportView & { rea
     } else skippedFindings++;
   }
   const generatedAt = [input.generatedAt, input.finishedAt, input.at].find(isTime);
-  return { ok: true, value: { ...(generatedAt ? { generatedAt } : {}), findings, skippedFindings } };
+  const bySeverity = isObject(input.counts) ? input.counts.bySeverity : undefined;
+  const totals =
+    isObject(bySeverity) && Object.values(bySeverity).every((n) => Number.isInteger(n) && (n as number) >= 0)
+      ? (bySeverity as Record<string, number>)
+      : undefined;
+  const skippedChecks = Array.isArray(input.skippedChecks)
+    ? input.skippedChecks
+        .filter((c): c is Record<string, unknown> => isObject(c) && isText(c.check) && typeof c.reason === 'string')
+        .map((c) => ({ check: c.check as string, reason: c.reason as string }))
+    : [];
+  return {
+    ok: true,
+    value: {
+      ...(generatedAt ? { generatedAt } : {}),
+      findings,
+      ...(totals ? { totals } : {}),
+      ...(skippedChecks.length > 0 ? { skippedChecks } : {}),
+      skippedFindings,
+    },
+  };
 }
 
 /** One alert occurrence (an alert's fingerprint and start), folded over every notification that mentions it. */
@@ -283,14 +310,31 @@ export function composeWeeklySummary(input: WeeklySummaryInput): WeeklySummary {
   if ('missing' in input.audit) {
     lines.push(`  No audit report: ${input.audit.missing}`);
   } else {
-    const findings = [...input.audit.findings].sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
+    const { audit } = input;
+    const findings = [...audit.findings].sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
     const max = input.maxFindings ?? 10;
+    // The totals, not the listed findings: the report lists at most 200 per code.
+    const totals = Object.entries(audit.totals ?? {}).filter(([, n]) => n > 0);
+    const total = audit.totals ? totals.reduce((sum, [, n]) => sum + n, 0) : findings.length;
+    const bySeverity = totals.length > 0 ? ` (${totals.map(([severity, n]) => `${n} ${severity}`).join(', ')})` : '';
+    const age = audit.generatedAt ? input.to.getTime() - Date.parse(audit.generatedAt) : 0;
+    const stale =
+      age > AUDIT_STALE_AFTER_MS
+        ? ` STALE: the audit has not run for ${formatDuration(age)}; check the bucket-audit function.`
+        : '';
     lines.push(
-      `  Latest audit${input.audit.generatedAt ? ` (${input.audit.generatedAt})` : ''}: ${findings.length} finding${findings.length === 1 ? '' : 's'}.`,
+      `  Latest audit${audit.generatedAt ? ` (${audit.generatedAt})` : ''}: ${total} finding${total === 1 ? '' : 's'}${bySeverity}.${stale}`,
     );
     for (const f of findings.slice(0, max))
       lines.push(`  - [${f.severity}] ${f.code}: ${f.message.replace(/\s+/g, ' ')}`);
-    if (findings.length > max) lines.push(`  ... and ${findings.length - max} more (see audit/latest.json).`);
+    if (total > max) {
+      const more = total - Math.min(max, findings.length);
+      const unlisted = total - findings.length;
+      lines.push(
+        `  ... and ${more} more (${unlisted > 0 ? `${findings.length} listed in audit/latest.json, the rest counted there` : 'see audit/latest.json'}).`,
+      );
+    }
+    for (const c of audit.skippedChecks ?? []) lines.push(`  Not checked: ${c.check} (${c.reason})`);
   }
   lines.push('', 'CAPACITY', `  ${input.capacityHeadline}`, `  Full report: ${input.reportUrl}`, '');
   return { subject, body: fitBytes(lines.join('\n')), stats };

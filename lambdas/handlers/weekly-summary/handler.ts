@@ -104,9 +104,23 @@ export function makeWeeklySummaryHandler(deps: WeeklySummaryDeps) {
   };
 }
 
+/**
+ * A report the summary quotes: its text, undefined when it does not exist, or why it could not be read. A report the
+ * summary cannot read (a permission, a KMS key) is named in the email, which still goes out.
+ */
+async function readReport(store: ReportStore, key: string): Promise<string | undefined | { unreadable: string }> {
+  try {
+    return await store.get(key);
+  } catch (error) {
+    const e = error as { name?: string; message?: string };
+    return { unreadable: `${key} could not be read (${e.name ?? 'Error'}: ${e.message ?? ''})` };
+  }
+}
+
 async function readAudit(store: ReportStore): Promise<AuditReportView | { missing: string }> {
-  const text = await store.get(AUDIT_LATEST_KEY);
+  const text = await readReport(store, AUDIT_LATEST_KEY);
   if (text === undefined) return { missing: `${AUDIT_LATEST_KEY} does not exist yet` };
+  if (typeof text !== 'string') return { missing: text.unreadable };
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -123,7 +137,9 @@ async function capacityHeadline(
   weekStart: Date,
 ): Promise<{ headline: string; htmlKey?: string }> {
   const latestKey = capacityReportKeys(now, 'json').latest;
-  const text = await deps.store.get(latestKey);
+  const read = await readReport(deps.store, latestKey);
+  if (typeof read === 'object') deps.log?.(read.unreadable);
+  const text = typeof read === 'string' ? read : undefined;
   if (text !== undefined) {
     try {
       const latest = JSON.parse(text) as { headline?: unknown; generatedAt?: unknown };

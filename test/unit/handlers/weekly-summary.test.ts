@@ -101,6 +101,33 @@ describe('weekly summary handler', () => {
     expect(sent[0]?.body).toContain('Full report: (no capacity report)');
   });
 
+  it('still sends when a report cannot be read (an S3 AccessDenied), naming it', async () => {
+    const { store } = memoryStore();
+    const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+    const guarded = {
+      ...store,
+      get: async (key: string) => {
+        if (key === 'audit/latest.json' || key === 'capacity/latest.json') throw denied;
+        return store.get(key);
+      },
+    };
+    const { port, sent } = publisher();
+    const logged: string[] = [];
+    await makeWeeklySummaryHandler({
+      store: guarded,
+      publisher: port,
+      environment: 'dev',
+      now: () => NOW,
+      reportUrl: (k) => k,
+      log: (message) => void logged.push(message),
+    })({});
+    expect(sent[0]?.body).toContain(
+      'No audit report: audit/latest.json could not be read (AccessDenied: Access Denied)',
+    );
+    expect(sent[0]?.body).toContain('No capacity report from this week');
+    expect(logged).toContain('capacity/latest.json could not be read (AccessDenied: Access Denied)');
+  });
+
   it('a publish failure fails the invocation (retried by Lambda) and keeps no copy', async () => {
     const { store, objects } = memoryStore();
     const failing: EmailPublisher = {

@@ -191,6 +191,36 @@ describe('composeWeeklySummary', () => {
     expect(body).toContain('... and 5 more');
   });
 
+  it('counts every finding from the report totals, not only the ones it lists, and names skipped checks', () => {
+    // The audit lists at most 200 per code; counts.bySeverity has them all.
+    const listed = Array.from({ length: 200 }, (_, i) => ({
+      code: 'UNCOMPACTED',
+      severity: 'warning',
+      message: `b${i}`,
+    }));
+    const report = {
+      generatedAt: '2026-11-23T05:10:00Z',
+      findings: listed,
+      counts: { bySeverity: { critical: 0, warning: 950, info: 0 } },
+      skippedChecks: [{ check: 'lifecycle', reason: 'AccessDenied: s3:GetLifecycleConfiguration' }],
+    };
+    const parsed = parseAuditReport(report);
+    if (!parsed.ok) throw new Error(parsed.problem);
+    const { body } = composeWeeklySummary({ ...base, audit: parsed.value, maxFindings: 10 });
+    expect(body).toContain('Latest audit (2026-11-23T05:10:00Z): 950 findings (950 warning).');
+    expect(body).toContain('  ... and 940 more (200 listed in audit/latest.json, the rest counted there).');
+    expect(body).toContain('  Not checked: lifecycle (AccessDenied: s3:GetLifecycleConfiguration)');
+  });
+
+  it('names an audit older than two days as stale', () => {
+    const { body } = composeWeeklySummary({
+      ...base,
+      audit: { ...base.audit, generatedAt: '2026-11-19T05:10:00Z' } as typeof base.audit,
+    });
+    expect(body).toMatch(/Latest audit \(2026-11-19T05:10:00Z\): 2 findings\. STALE: the audit has not run for /);
+    expect(composeWeeklySummary(base).body).not.toContain('STALE');
+  });
+
   it('says when the audit report is missing', () => {
     const { body } = composeWeeklySummary({ ...base, audit: { missing: 'audit/latest.json does not exist yet' } });
     expect(body).toContain('No audit report: audit/latest.json does not exist yet');
