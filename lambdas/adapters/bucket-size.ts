@@ -4,16 +4,38 @@
  */
 import { type CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 
-/** CloudWatch `StorageType` → S3 storage class (the ones Thanos blocks can be in). */
+/**
+ * CloudWatch `StorageType` → S3 storage class, as the S3 user guide's daily storage metrics name them. Intelligent-
+ * Tiering's Archive Access (AA) and Deep Archive Access (DAA) tiers need a restore before a read, unlike Archive
+ * Instant Access (AIA); the `*Overhead` types are billed bytes S3 keeps beside the data (index, metadata, the 128 KB
+ * minimum), reported apart from it. A type not listed keeps its CloudWatch name.
+ */
 export const STORAGE_TYPES: Readonly<Record<string, string>> = {
   StandardStorage: 'STANDARD',
   IntelligentTieringFAStorage: 'INTELLIGENT_TIERING (frequent)',
   IntelligentTieringIAStorage: 'INTELLIGENT_TIERING (infrequent)',
-  IntelligentTieringAAStorage: 'INTELLIGENT_TIERING (archive instant)',
+  IntelligentTieringAIAStorage: 'INTELLIGENT_TIERING (archive instant)',
+  IntelligentTieringAAStorage: 'INTELLIGENT_TIERING (archive access, restore needed)',
+  IntelligentTieringDAAStorage: 'INTELLIGENT_TIERING (deep archive access, restore needed)',
   StandardIAStorage: 'STANDARD_IA',
+  StandardIASizeOverhead: 'STANDARD_IA (overhead)',
+  OneZoneIAStorage: 'ONEZONE_IA',
+  OneZoneIASizeOverhead: 'ONEZONE_IA (overhead)',
+  ReducedRedundancyStorage: 'REDUCED_REDUNDANCY',
   GlacierInstantRetrievalStorage: 'GLACIER_IR',
+  GlacierInstantRetrievalSizeOverhead: 'GLACIER_IR (overhead)',
   GlacierStorage: 'GLACIER',
+  GlacierStagingStorage: 'GLACIER (staging)',
+  GlacierObjectOverhead: 'GLACIER (overhead)',
+  GlacierS3ObjectOverhead: 'GLACIER (S3 overhead)',
   DeepArchiveStorage: 'DEEP_ARCHIVE',
+  DeepArchiveStagingStorage: 'DEEP_ARCHIVE (staging)',
+  DeepArchiveObjectOverhead: 'DEEP_ARCHIVE (overhead)',
+  DeepArchiveS3ObjectOverhead: 'DEEP_ARCHIVE (S3 overhead)',
+  IntAAObjectOverhead: 'INTELLIGENT_TIERING (archive access overhead)',
+  IntAAS3ObjectOverhead: 'INTELLIGENT_TIERING (archive access S3 overhead)',
+  IntDAAObjectOverhead: 'INTELLIGENT_TIERING (deep archive access overhead)',
+  IntDAAS3ObjectOverhead: 'INTELLIGENT_TIERING (deep archive access S3 overhead)',
 };
 
 export interface BucketSizeSource {

@@ -118,16 +118,18 @@ export function prometheusApi(options: PrometheusApiOptions): PrometheusApi {
 
   async function call(path: string, params: Record<string, string>, expr: string): Promise<unknown[]> {
     const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base);
-    const response = await post(url, new URLSearchParams(params).toString(), agent, timeoutMs).catch(
-      (error: unknown) => {
-        // The cause (with Node's `code`: ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...) marks a request that
-        // got no HTTP answer, unlike the API errors below.
-        throw new PrometheusApiError(
-          `${path} ${JSON.stringify(expr)}: request to ${base.origin} failed: ${(error as Error).message}`,
-          { cause: error },
-        );
-      },
-    );
+    // Thanos Query runs with --query.partial-response: a store gateway that fails would leave its blocks out of a
+    // `success` answer (with a warning), and a projection over 28 days would be built on the sidecars' 7. Asked not
+    // to, it answers an error instead; `dedup` is its default, said out loud. Prometheus ignores both parameters.
+    const form = new URLSearchParams({ ...params, partial_response: 'false', dedup: 'true' }).toString();
+    const response = await post(url, form, agent, timeoutMs).catch((error: unknown) => {
+      // The cause (with Node's `code`: ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...) marks a request that
+      // got no HTTP answer, unlike the API errors below.
+      throw new PrometheusApiError(
+        `${path} ${JSON.stringify(expr)}: request to ${base.origin} failed: ${(error as Error).message}`,
+        { cause: error },
+      );
+    });
     const { status, text } = response;
     let body: ApiResponse;
     try {

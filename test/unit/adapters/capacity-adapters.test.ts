@@ -58,6 +58,33 @@ describe('cloudWatchBucketSize', () => {
     expect(query?.MetricDataQueries?.[0]?.MetricStat?.Period).toBe(86_400);
   });
 
+  it('tells the Intelligent-Tiering archive tiers apart and keeps overhead apart from data', async () => {
+    const types = [
+      'IntelligentTieringAIAStorage',
+      'IntelligentTieringAAStorage',
+      'GlacierInstantRetrievalSizeOverhead',
+    ];
+    cw.on(ListMetricsCommand).resolves({
+      Metrics: types.map((t) => ({
+        Dimensions: [
+          { Name: 'BucketName', Value: 'b' },
+          { Name: 'StorageType', Value: t },
+        ],
+      })),
+    });
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: types.map((t, i) => ({ Label: t, Values: [i + 1] })) });
+    const sizes = await cloudWatchBucketSize(new CloudWatchClient({ region: 'eu-west-1' })).bytesByStorageClass(
+      'b',
+      new Date('2026-11-23T05:00:00Z'),
+    );
+    // AA (Archive Access) needs a restore before the store gateway can read it; AIA does not (S3 user guide).
+    expect(sizes).toEqual({
+      'INTELLIGENT_TIERING (archive instant)': 1,
+      'INTELLIGENT_TIERING (archive access, restore needed)': 2,
+      'GLACIER_IR (overhead)': 3,
+    });
+  });
+
   it('a bucket without metrics yet is empty, without a data query', async () => {
     cw.on(ListMetricsCommand).resolves({ Metrics: [] });
     expect(
@@ -167,6 +194,34 @@ describe('prometheusApi errors', () => {
     await expect(prometheusApi({ baseUrl: url }).queryRange('up', new Date(0), new Date(1000), 60)).rejects.toThrow(
       '/api/v1/query_range "up": HTTP 502, not JSON: <html>bad gateway</html>',
     );
+  });
+
+  it('asks Thanos for no partial response and for deduplication on every query', async () => {
+    const bodies: string[] = [];
+    const echo = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+      });
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    try {
+      const api = prometheusApi({ baseUrl: `http://127.0.0.1:${(echo.address() as AddressInfo).port}` });
+      await api.query('up', new Date(0));
+      await api.queryRange('up', new Date(0), new Date(60_000), 60);
+      for (const body of bodies) {
+        const form = new URLSearchParams(body);
+        expect([form.get('query'), form.get('partial_response'), form.get('dedup')]).toEqual(['up', 'false', 'true']);
+      }
+      expect(bodies).toHaveLength(2);
+    } finally {
+      await new Promise<void>((resolve) => echo.close(() => resolve()));
+    }
   });
 
   it('rejects a base URL that is not http(s)', () => {
