@@ -47,6 +47,45 @@ async function range(
   return api.queryRange(rule.expr, start, end, step);
 }
 
+/**
+ * How a figure that swings with the day is judged against its trigger: over the week before `now`, not at `now`
+ * (the report runs early on a Monday, the quietest hour of the week). Load (query rate, store latency) by its 95th
+ * percentile of the week's 5-minute values, so a workload above the trigger for more than ~8 hours of the week
+ * counts and one slow minute does not; memory by its peak, which is what an OOM kill meets.
+ */
+export const WEEK_PEAKS = {
+  load: { over: '7d', fn: (inner: string) => `quantile_over_time(0.95, ${inner})` },
+  memory: { over: '7d', fn: (inner: string) => `max_over_time(${inner})` },
+} as const;
+
+/**
+ * The query of a week peak: over the recorded series, or over the raw expression as a 5-minute subquery. A
+ * subquery evaluates at multiples of its step from the epoch, so a series younger than the last such point has
+ * none yet: `or` the expression itself then (the label sets match, every expression aggregates by them).
+ */
+export function peakQuery(
+  peak: (typeof WEEK_PEAKS)[keyof typeof WEEK_PEAKS],
+  series: string,
+  subquery: boolean,
+): string {
+  if (!subquery) return peak.fn(`${series}[${peak.over}]`);
+  return `(${peak.fn(`(${series})[${peak.over}:5m]`)}) or (${series})`;
+}
+
+/** A rule's week peak at `time` (recorded, else its expression as a subquery), and the query that gave it. */
+async function weekPeak(
+  api: PrometheusApi,
+  rule: RecordingRule,
+  peak: (typeof WEEK_PEAKS)[keyof typeof WEEK_PEAKS],
+  time: Date,
+): Promise<{ samples: Sample[]; query: string }> {
+  const recordedQuery = peakQuery(peak, rule.record, false);
+  const recorded = await api.query(recordedQuery, time);
+  if (recorded.length > 0) return { samples: recorded, query: recordedQuery };
+  const query = peakQuery(peak, rule.expr, true);
+  return { samples: await api.query(query, time), query };
+}
+
 const finite = (samples: readonly Sample[]) => samples.filter((s) => Number.isFinite(s.value));
 
 export async function collectCapacityMeasurements(
@@ -60,9 +99,9 @@ export async function collectCapacityMeasurements(
   const [series, ingestion, memory, queryRate, storeLatency, seriesHistory, ingestionHistory] = await Promise.all([
     instant(api, rules.headSeriesPerReplica, now),
     instant(api, rules.ingestionRatePerReplica, now),
-    instant(api, rules.prometheusMemoryPerReplica, now),
-    instant(api, rules.queryRate, now),
-    instant(api, rules.storeLatencyP99, now),
+    weekPeak(api, rules.prometheusMemoryPerReplica, WEEK_PEAKS.memory, now),
+    weekPeak(api, rules.queryRate, WEEK_PEAKS.load, now),
+    weekPeak(api, rules.storeLatencyP99, WEEK_PEAKS.load, now),
     range(api, rules.headSeriesPerReplica, start, now, step),
     range(api, rules.ingestionRatePerReplica, start, now, step),
   ]);
@@ -104,9 +143,9 @@ export async function collectCapacityMeasurements(
     sources: {
       headSeries: describe(rules.headSeriesPerReplica, series.source),
       ingestionRate: describe(rules.ingestionRatePerReplica, ingestion.source),
-      memory: describe(rules.prometheusMemoryPerReplica, memory.source),
-      queryRate: describe(rules.queryRate, queryRate.source),
-      storeLatency: describe(rules.storeLatencyP99, storeLatency.source),
+      memory: memory.query,
+      queryRate: queryRate.query,
+      storeLatency: storeLatency.query,
     },
   };
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { peakQuery, WEEK_PEAKS } from '../../lambdas/adapters/capacity-measurements';
 import { prometheusApi } from '../../lambdas/adapters/prometheus-api';
 import { directoryReportStore } from '../../lambdas/adapters/report-store';
 import { CAPACITY_RECORDING_RULES } from '../../lambdas/domain/recording-rules';
@@ -127,7 +128,11 @@ describe('capacity report against a real Prometheus', () => {
 
     const [headSeries] = await instant('prometheus_tsdb_head_series', now);
     const [ingestion] = await instant('rate(prometheus_tsdb_head_samples_appended_total[5m])', now);
-    const [memory] = await instant('process_resident_memory_bytes{job="prometheus"}', now);
+    // Memory is judged on its peak over the week (WEEK_PEAKS): here the few minutes this Prometheus has run.
+    const [memory] = await instant(
+      peakQuery(WEEK_PEAKS.memory, CAPACITY_RECORDING_RULES.prometheusMemoryPerReplica.expr, true),
+      now,
+    );
     expect(headSeries?.value).toBeGreaterThan(50); // its own series plus the 50 pushed ones
     expect(report.prometheus.replicas).toHaveLength(1);
     const replica = report.prometheus.replicas[0];
@@ -139,6 +144,13 @@ describe('capacity report against a real Prometheus', () => {
     expect(replica?.estimatedLocalStorageBytes).toBeCloseTo((ingestion?.value ?? 0) * 7 * 86_400 * 1.5 * 2, 3);
     // No recording rules in this Prometheus: the raw expressions were used.
     expect(report.sources.headSeries).toBe(CAPACITY_RECORDING_RULES.headSeriesPerReplica.expr);
+    const { prometheusMemoryPerReplica, queryRate } = CAPACITY_RECORDING_RULES;
+    expect(report.sources.memory).toBe(
+      `(max_over_time((${prometheusMemoryPerReplica.expr})[7d:5m])) or (${prometheusMemoryPerReplica.expr})`,
+    );
+    expect(report.sources.queryRate).toBe(
+      `(quantile_over_time(0.95, (${queryRate.expr})[7d:5m])) or (${queryRate.expr})`,
+    );
     // Minutes of history are not enough to project 4 weeks.
     expect(replica?.seriesProjection.kind).toBe('insufficient-data');
     // No Thanos here: query rate and store latency are NO_DATA, Prometheus is fine.

@@ -57,7 +57,7 @@ export function renderMarkdown(report: CapacityReport): string {
     '',
     '## Prometheus replicas',
     '',
-    '| Replica | Head series | Trigger | Samples/s | Memory (measured) | Memory (formula) | Memory limit | Local storage (formula) | retentionSize | Series projection |',
+    '| Replica | Head series | Trigger | Samples/s | Memory (week peak) | Memory (formula) | Memory limit | Local storage (formula) | retentionSize | Series projection |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...report.prometheus.replicas.map(
       (r) =>
@@ -66,7 +66,7 @@ export function renderMarkdown(report: CapacityReport): string {
     '',
     '## Thanos',
     '',
-    '| Component | Measured | Trigger | Replicas (max) |',
+    '| Component | Week p95 | Trigger | Replicas (max) |',
     '|---|---:|---:|---:|',
     `| Thanos Query | ${orDash(report.thanosQuery.qps, (v) => `${formatNumber(v)} QPS`)} | ${report.thanosQuery.trigger} QPS | ${report.thanosQuery.replicas} (${report.thanosQuery.maxReplicas}) |`,
     `| Store gateway | ${orDash(report.thanosStore.p99LatencySeconds, (v) => `${formatNumber(v)} s p99`)} | ${report.thanosStore.trigger} s | ${storePods(report)} |`,
@@ -271,13 +271,13 @@ export function renderHtml(report: CapacityReport): string {
     .join('')}</table>
 <h2>Growth</h2>${charts}
 <h2>Prometheus replicas</h2>
-<table><tr><th>Replica</th><th class="num">Head series</th><th class="num">Samples/s</th><th class="num">Memory (measured)</th><th class="num">Memory (formula)</th><th class="num">Memory limit</th><th class="num">Local storage (formula)</th><th class="num">retentionSize</th></tr>${rows}</table>
+<table><tr><th>Replica</th><th class="num">Head series</th><th class="num">Samples/s</th><th class="num">Memory (week peak)</th><th class="num">Memory (formula)</th><th class="num">Memory limit</th><th class="num">Local storage (formula)</th><th class="num">retentionSize</th></tr>${rows}</table>
 <h2>Thanos</h2>
-<table><tr><th>Component</th><th class="num">Measured</th><th class="num">Trigger</th><th class="num">Replicas (max)</th></tr>
+<table><tr><th>Component</th><th class="num">Week p95</th><th class="num">Trigger</th><th class="num">Replicas (max)</th></tr>
 <tr><td>Thanos Query</td><td class="num">${orDash(report.thanosQuery.qps, (v) => `${formatNumber(v)} QPS`)}</td><td class="num">${report.thanosQuery.trigger} QPS</td><td class="num">${report.thanosQuery.replicas} (${report.thanosQuery.maxReplicas})</td></tr>
 <tr><td>Store gateway</td><td class="num">${orDash(report.thanosStore.p99LatencySeconds, (v) => `${formatNumber(v)} s p99`)}</td><td class="num">${report.thanosStore.trigger} s</td><td class="num">${storePods(report)}</td></tr></table>
 ${bucket}
-<p class="muted">Memory = series × 3 KB × 2 + 1 GB; storage = samples/s × retention × 1.5 B × 2 (decimal units, as the seed: 1M series → 7 GB, 100k samples/s × 7 d → 181 GB). Scale triggers: ${formatNumber(limitSeries)} series per Prometheus replica, ${report.thanosQuery.trigger} QPS on Thanos Query, ${report.thanosStore.trigger} s store gateway latency.</p>
+<p class="muted">Memory = series × 3 KB × 2 + 1 GB; storage = samples/s × retention × 1.5 B × 2 (decimal units, as the seed: 1M series → 7 GB, 100k samples/s × 7 d → 181 GB). Scale triggers: ${formatNumber(limitSeries)} series per Prometheus replica, ${report.thanosQuery.trigger} QPS on Thanos Query, ${report.thanosStore.trigger} s store gateway latency. Query rate and latency are judged on their 95th percentile over the week before the report, memory on its peak.</p>
 </main></body></html>
 `;
 }

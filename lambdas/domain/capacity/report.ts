@@ -21,7 +21,7 @@ export interface ReplicaMeasurements {
   readonly headSeries: number;
   /** Samples appended per second (5m rate). */
   readonly samplesPerSecond: number;
-  /** Resident memory in bytes, when measured. */
+  /** Peak resident memory in bytes over the week before the report, when measured. */
   readonly memoryBytes?: number;
   /** Head series over the last weeks. */
   readonly headSeriesHistory: readonly TimePoint[];
@@ -31,9 +31,9 @@ export interface ReplicaMeasurements {
 
 export interface CapacityMeasurements {
   readonly replicas: readonly ReplicaMeasurements[];
-  /** Thanos Query queries per second, when measured. */
+  /** Thanos Query queries per second (95th percentile of the week's 5-minute rates), when measured. */
   readonly queryRate?: number;
-  /** Store gateway p99 series-request latency in seconds, when measured. */
+  /** Store gateway p99 series-request latency in seconds (95th percentile over the week), when measured. */
   readonly storeLatencyP99Seconds?: number;
   /** Thanos bucket size per S3 storage class in bytes, when measured. */
   readonly bucketBytesByStorageClass?: Readonly<Record<string, number>>;
