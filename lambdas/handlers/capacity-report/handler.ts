@@ -59,13 +59,19 @@ export function makeCapacityReportHandler(deps: CapacityReportDeps) {
     const written: string[] = [];
     if (deps.store) {
       const store = deps.store;
+      // A report for an earlier time (on demand, `now` given) must not replace the latest one, which the weekly
+      // summary quotes: only a report as of the present is the latest.
+      const isLatest = event?.now === undefined || now.getTime() >= deps.now().getTime();
       for (const format of REPORT_FORMATS) {
         const body = renderReport(report, format);
         const keys = capacityReportKeys(now, format);
         // Dated first: `latest` never points at a report that was not written.
         await store.put(keys.dated, body, REPORT_FILES[format].contentType);
-        await store.put(keys.latest, body, REPORT_FILES[format].contentType);
-        written.push(keys.dated, keys.latest);
+        written.push(keys.dated);
+        if (isLatest) {
+          await store.put(keys.latest, body, REPORT_FILES[format].contentType);
+          written.push(keys.latest);
+        }
       }
     }
     deps.log?.('capacity report', { headline: report.headline, written });

@@ -1,4 +1,5 @@
 import type { BucketSizeSource } from '../../../lambdas/adapters/bucket-size';
+import { peakQuery, WEEK_PEAKS } from '../../../lambdas/adapters/capacity-measurements';
 import { CAPACITY_RECORDING_RULES } from '../../../lambdas/domain/recording-rules';
 import { SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
 import { SEED_SIZING } from '../../../lambdas/domain/sizing';
@@ -34,9 +35,16 @@ describe('capacity report handler', () => {
           { labels: replicaLabels('prometheus-0'), value: 20_000 },
           { labels: replicaLabels('prometheus-1'), value: 19_000 },
         ],
-        [rules.prometheusMemoryPerReplica.record]: [{ labels: replicaLabels('prometheus-0'), value: 3.5e9 }],
-        [rules.queryRate.record]: [{ labels: { cluster: 'greenlang-prod' }, value: 42 }],
-        [rules.storeLatencyP99.record]: [{ labels: { cluster: 'greenlang-prod' }, value: 2.5 }],
+        // Judged over the week before the report (WEEK_PEAKS), not at its hour.
+        [peakQuery(WEEK_PEAKS.memory, rules.prometheusMemoryPerReplica.record, false)]: [
+          { labels: replicaLabels('prometheus-0'), value: 3.5e9 },
+        ],
+        [peakQuery(WEEK_PEAKS.load, rules.queryRate.record, false)]: [
+          { labels: { cluster: 'greenlang-prod' }, value: 42 },
+        ],
+        [peakQuery(WEEK_PEAKS.load, rules.storeLatencyP99.record, false)]: [
+          { labels: { cluster: 'greenlang-prod' }, value: 2.5 },
+        ],
       },
       { [rules.headSeriesPerReplica.record]: [{ labels: replicaLabels('prometheus-0'), points: history }] },
     );
@@ -102,6 +110,21 @@ describe('capacity report handler', () => {
     })({});
     expect(degraded.report.bucket).toBeNull();
     expect(logged[0]).toBe('bucket size unavailable {"error":"AccessDenied"}');
+  });
+
+  it('keeps a newer latest report when run for an earlier time on demand (the dated one is still written)', async () => {
+    const { api } = fakePrometheus({});
+    const { store, objects } = memoryStore();
+    const run = makeCapacityReportHandler({ ...deps, prometheus: api, store });
+    await run({});
+    const latest = objects.get('capacity/latest.json');
+    const { written } = await run({ now: '2026-10-01T00:00:00Z' });
+    expect(written).toEqual([
+      'capacity/2026-10-01/report.json',
+      'capacity/2026-10-01/report.md',
+      'capacity/2026-10-01/report.html',
+    ]);
+    expect(objects.get('capacity/latest.json')).toBe(latest);
   });
 
   it('reports as of an on-demand time, and names a bad one', async () => {
