@@ -15,6 +15,7 @@ import { ListingAccumulator } from '../../domain/audit/listing';
 import { type AuditState, decodeAuditState, EMPTY_AUDIT_STATE, encodeAuditState } from '../../domain/audit/state';
 import { needsNotification, summaryMessage, summarySubject } from '../../domain/audit/summary';
 import { type RetentionPolicy, UNREADABLE_STORAGE_CLASSES } from '../../domain/retention';
+import { mapWithConcurrency } from '../concurrency';
 
 export interface BucketAuditDeps {
   readonly thanos: ThanosBucketReader;
@@ -32,25 +33,6 @@ export interface BucketAuditDeps {
   readonly logger: Logger;
   /** meta.json / deletion-mark.json reads in flight. @default 32 */
   readonly readConcurrency?: number;
-}
-
-/** Runs `task` over `items` with at most `limit` in flight; results in input order. */
-export async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  if (!Number.isInteger(limit) || limit < 1) throw new Error(`concurrency must be a positive integer, got ${limit}`);
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 async function loadState(deps: BucketAuditDeps): Promise<AuditState> {

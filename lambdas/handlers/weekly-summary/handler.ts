@@ -16,6 +16,10 @@ import {
   parseAuditReport,
   type WeeklySummary,
 } from '../../domain/capacity/weekly-summary';
+import { mapWithConcurrency } from '../concurrency';
+
+/** Alert-history objects read at once. */
+const HISTORY_READ_CONCURRENCY = 32;
 
 /** The capacity headline and the HTML report it links to. */
 export interface CapacityHeadline {
@@ -60,9 +64,12 @@ export function makeWeeklySummaryHandler(deps: WeeklySummaryDeps) {
     const records: AlertHistoryRecord[] = [];
     let malformedRecords = 0;
     for (const prefix of alertHistoryPrefixes(from, to)) {
-      for (const key of await deps.store.list(prefix)) {
-        if (!key.endsWith('.json')) continue;
-        const text = await deps.store.get(key);
+      const keys = (await deps.store.list(prefix)).filter((key) => key.endsWith('.json'));
+      // One object per notification: a noisy week holds thousands, read a few dozen at a time (the function has
+      // two minutes), then folded in key order as before.
+      const texts = await mapWithConcurrency(keys, HISTORY_READ_CONCURRENCY, (key) => deps.store.get(key));
+      for (const [i, key] of keys.entries()) {
+        const text = texts[i];
         let json: unknown;
         try {
           json = JSON.parse(text ?? '');

@@ -6,7 +6,7 @@ import { summarySubject } from '../../../lambdas/domain/audit/summary';
 import { isUlid, makeUlid, prefixCanMatchBlocks, ulidRandomness, ulidTime } from '../../../lambdas/domain/audit/ulid';
 import { SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
 import { snsSubject } from '../../../lambdas/domain/sns';
-import { mapWithConcurrency } from '../../../lambdas/handlers/bucket-audit/handler';
+import { mapWithConcurrency } from '../../../lambdas/handlers/concurrency';
 import { blockMeta } from '../../support/thanos-bucket';
 
 const ULID = '01JDQ3Z8W6F0X1M2N3P4Q5R6S7';
