@@ -6,6 +6,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { s3AlertHistoryStore } from '../../adapters/alert-history';
 import { sqsDeadLetterStore } from '../../adapters/dead-letters';
 import { dynamoDbDeliveryGuard } from '../../adapters/delivery-guard-dynamodb';
+import { dynamoDbNotificationOrder } from '../../adapters/notification-order';
 import { emailNotifier } from '../../adapters/notifiers/email';
 import type { Notifier, SecretSource } from '../../adapters/notifiers/notifier';
 import { pagerDutyNotifier } from '../../adapters/notifiers/pagerduty';
@@ -16,6 +17,7 @@ import { sqsRetryDelay } from '../../adapters/sqs-retry-delay';
 import type { alertDeliveryEnv } from '../../contracts/alert-delivery';
 import type { EnvValues } from '../../contracts/env';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../domain/alerts/idempotency';
+import { ORDER_TTL_SECONDS } from '../../domain/alerts/ordering';
 import type { DeliveryTarget } from '../../domain/alerts/routing';
 import { type DeliverNotification, type DeliveryDeps, makeDeliverNotification, makeDeliveryHandler } from './handler';
 
@@ -54,7 +56,7 @@ export function deliveryNotifiers(targets: DeliveryTargets): Partial<Record<Deli
 }
 
 /** What differs between the Lambda and `npm run local -- alerts`: the stores, the guard, the retry policy. */
-export interface DeliveryParts extends Pick<DeliveryDeps, 'deadLetters' | 'guard' | 'history' | 'logger'> {
+export interface DeliveryParts extends Pick<DeliveryDeps, 'deadLetters' | 'guard' | 'history' | 'logger' | 'order'> {
   /** @default DEFAULT_RETRY_POLICY */
   readonly retryPolicy?: RetryPolicy;
 }
@@ -76,10 +78,11 @@ export function composeDeliverNotification(targets: DeliveryTargets, parts: Deli
 
 /** The delivery function in AWS. A target is on when its variable is set. */
 export function composeAlertDelivery(env: EnvValues<typeof alertDeliveryEnv.variables>, logger: Logger) {
+  const dynamo = new DynamoDBClient({});
   const guard = dynamoDbDeliveryGuard({
     tableName: env.idempotencyTable,
     ttlSeconds: IDEMPOTENCY_TTL_SECONDS,
-    client: new DynamoDBClient({}),
+    client: dynamo,
   });
   const secret = (name: string | undefined) => (name ? secretsManagerSource(name) : undefined);
   const sqs = new SQSClient({});
@@ -92,6 +95,11 @@ export function composeAlertDelivery(env: EnvValues<typeof alertDeliveryEnv.vari
     {
       deadLetters: sqsDeadLetterStore(sqs, env.deadLetterQueueUrl),
       guard,
+      order: dynamoDbNotificationOrder({
+        client: dynamo,
+        tableName: env.idempotencyTable,
+        ttlSeconds: ORDER_TTL_SECONDS,
+      }),
       history: s3AlertHistoryStore(new S3Client({}), env.reportsBucket),
       logger,
     },

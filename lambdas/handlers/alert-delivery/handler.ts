@@ -5,12 +5,14 @@ import type { Clock } from '../../adapters/clock';
 import type { DeadLetterStore } from '../../adapters/dead-letters';
 import type { DeliveryGuard } from '../../adapters/delivery-guard';
 import type { ErrorLogger } from '../../adapters/logger';
+import { memoryNotificationOrder, type NotificationOrder } from '../../adapters/notification-order';
 import type { Notifier } from '../../adapters/notifiers/notifier';
 import { DeliveryError, type RetryStage } from '../../adapters/notifiers/retry';
 import type { RetryDelay } from '../../adapters/sqs-retry-delay';
 import { alertHistoryKey, alertHistoryRecord } from '../../domain/alerts/history';
 import { notificationKey } from '../../domain/alerts/idempotency';
 import { type AlertNotification, parseNotificationText } from '../../domain/alerts/model';
+import { notificationEventTime, notificationOrderKey } from '../../domain/alerts/ordering';
 import { retryDelaySeconds } from '../../domain/alerts/redelivery';
 import {
   DELIVERY_TARGETS,
@@ -31,6 +33,8 @@ export interface DeliveryDeps {
   readonly history: AlertHistoryStore;
   readonly logger: ErrorLogger;
   readonly now?: Clock;
+  /** The newest notification delivered per group and target (ordering.ts). @default in memory, per instance */
+  readonly order?: NotificationOrder;
 }
 
 export interface DeliveryResult {
@@ -41,6 +45,8 @@ export interface DeliveryResult {
   readonly delivered: readonly DeliveryTarget[];
   /** Targets that had already got it (a duplicate within the idempotency window). */
   readonly duplicates: readonly DeliveryTarget[];
+  /** Targets that had already got a newer notification of the group: this one was not sent (ordering.ts). */
+  readonly stale: readonly DeliveryTarget[];
   /** Targets that refused it for good: recorded in the dead-letter store, not retried. */
   readonly deadLettered: readonly { readonly target: DeliveryTarget; readonly answer: string }[];
   readonly historyKey: string;
@@ -74,9 +80,12 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
   const missing = enabled.filter((t) => !deps.notifiers[t]);
   if (missing.length > 0) throw new Error(`alert delivery: targets enabled without a notifier: ${missing.join(', ')}`);
   const now = deps.now ?? (() => new Date());
+  const order = deps.order ?? memoryNotificationOrder();
 
   return async (notification, options = {}) => {
     const key = notificationKey(notification);
+    const eventTime = notificationEventTime(notification);
+    const stale: DeliveryTarget[] = [];
     const targets = deliveryTargets(notification, deps.routing).filter(
       (t) => !options.only || options.only.includes(t),
     );
@@ -85,6 +94,12 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
       const notifier = deps.notifiers[target] as Notifier;
       const guarded = `${key}#${target}`;
       const parts = (part: string, send: () => Promise<void>) => deps.guard.once(`${guarded}#${part}`, send);
+      // A notification older than the newest delivered for its group (a late retry, a redriven dead letter) is not
+      // sent: it would reopen or close the group against what the target already shows.
+      if (Number.isFinite(eventTime) && !(await order.advance(notificationOrderKey(notification, target), eventTime))) {
+        stale.push(target);
+        return;
+      }
       try {
         await deps.retry.deliver(notifier, notification, parts);
       } catch (error) {
@@ -112,7 +127,7 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
       const target = targets[i] as DeliveryTarget;
       if (s.status === 'rejected') failures.push({ target, error: s.reason });
       else if (!s.value) duplicates.push(target);
-      else if (!deadLettered.some((d) => d.target === target)) delivered.push(target);
+      else if (!deadLettered.some((d) => d.target === target) && !stale.includes(target)) delivered.push(target);
     });
     const at = now();
     const historyKey = alertHistoryKey(at, key);
@@ -128,6 +143,7 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
       alerts: notification.alerts.length,
       delivered,
       duplicates,
+      ...(stale.length > 0 ? { stale } : {}),
       deadLettered: deadLettered.map((d) => d.target),
     };
     if (deadLettered.length > 0) {
@@ -142,8 +158,10 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
       // Only retryable failures are left here: permanent ones were dead-lettered above.
       throw new DeliveryError(`delivery failed: ${messages.join('; ')}`, true, 0);
     }
-    if (deadLettered.length === 0) deps.logger.info('alert delivered', summary);
-    return { key, targets, delivered, duplicates, deadLettered, historyKey };
+    if (stale.length > 0) {
+      deps.logger.info('stale notification not sent: a newer one of its group was delivered', summary);
+    } else if (deadLettered.length === 0) deps.logger.info('alert delivered', summary);
+    return { key, targets, delivered, duplicates, stale, deadLettered, historyKey };
   };
 }
 

@@ -258,6 +258,41 @@ describe('makeDeliveryHandler: when a failed record comes back', () => {
   });
 });
 
+describe('a notification older than one delivered for its group', () => {
+  const firing = (startsAt: string) =>
+    notification(1, { receiver: 'pagerduty-critical', groupKey: 'g', status: 'firing' }, () => ({
+      status: 'firing',
+      startsAt,
+      endsAt: '0001-01-01T00:00:00Z',
+    }));
+  const resolved = (startsAt: string, endsAt: string) =>
+    notification(1, { receiver: 'pagerduty-critical', groupKey: 'g', status: 'resolved' }, () => ({
+      status: 'resolved',
+      startsAt,
+      endsAt,
+    }));
+
+  it('is not sent (a late retry of the trigger after the resolve), and a new firing after it is', async () => {
+    const { notifiers, deliver } = setup();
+    expect((await deliver(resolved('2026-11-24T01:00:00Z', '2026-11-24T01:30:00Z'))).delivered).toContain('pagerduty');
+    const late = await deliver(firing('2026-11-24T01:00:00Z'));
+    expect(late.stale).toEqual(late.targets);
+    expect(late.delivered).toEqual([]);
+    expect(notifiers.pagerduty.received.map((n) => n.status)).toEqual(['resolved']);
+    // The alert fires again: its start is after the resolve.
+    const again = await deliver(firing('2026-11-24T02:00:00Z'));
+    expect(again.delivered).toContain('pagerduty');
+    expect(notifiers.pagerduty.received.map((n) => n.status)).toEqual(['resolved', 'firing']);
+  });
+
+  it('does not hold back a retry of the same notification after a failure', async () => {
+    const { notifiers, deliver } = setup();
+    notifiers.pagerduty.failures.push(new Error('HTTP 502'));
+    await expect(deliver(firing('2026-11-24T01:00:00Z'))).rejects.toThrow();
+    expect((await deliver(firing('2026-11-24T01:00:00Z'))).delivered).toContain('pagerduty');
+  });
+});
+
 describe('redriven dead letters', () => {
   it('deliver only to the target named by the record, not again to those that accepted it', async () => {
     const { notifiers, deliver } = setup();
