@@ -3,23 +3,15 @@ import type { AlertNotification } from './model';
 import type { DeliveryTarget } from './routing';
 
 /**
- * The moment a notification describes, from its content: the newest of its firing alerts' starts and resolved
- * alerts' ends (epoch ms). Both Alertmanager replicas' copies give the same; a re-send of an unchanged group at
- * `repeat_interval` gives the same as the first; a later change (an alert resolving, or firing again after it
- * resolved) gives a later one. So a notification older than one already delivered for its group is stale: a retry
- * that SQS brought back late, or a dead letter redriven days later. Delivered anyway, a stale `firing` would open a
- * PagerDuty incident after its resolve closed the last one ("any further events with the same dedup_key will create
- * a new alert", Events API v2), and a stale `resolved` would close an incident that fired again.
+ * Notifications of one group reach a target in the order Alertmanager sent them: each is stamped when it was sent
+ * (the SQS `SentTimestamp` of its record, set when the webhook enqueued it and kept across receives; the receive
+ * time locally, where delivery is in-process), and one older than the newest delivered for its group and target is
+ * stale: a retry SQS brought back late, or a dead letter redriven days later. Delivered anyway, a stale `firing`
+ * would open a PagerDuty incident after its resolve closed the last one ("any further events with the same
+ * dedup_key will create a new alert", Events API v2), and a stale `resolved` would close an incident that fired
+ * again. Not the content's own times: after a resolved alert leaves its group, the group's next repeat carries only
+ * older starts, and would be taken for stale.
  */
-export function notificationEventTime(notification: AlertNotification): number {
-  let newest = Number.NEGATIVE_INFINITY;
-  for (const alert of notification.alerts) {
-    const at = Date.parse(alert.status === 'resolved' ? alert.endsAt : alert.startsAt);
-    if (Number.isFinite(at) && at > newest) newest = at;
-  }
-  return newest;
-}
-
 /** The key under which the newest delivered notification of a group is remembered, per target. */
 export function notificationOrderKey(notification: AlertNotification, target: DeliveryTarget): string {
   const group = createHash('sha256')

@@ -12,7 +12,7 @@ import type { RetryDelay } from '../../adapters/sqs-retry-delay';
 import { alertHistoryKey, alertHistoryRecord } from '../../domain/alerts/history';
 import { notificationKey } from '../../domain/alerts/idempotency';
 import { type AlertNotification, parseNotificationText } from '../../domain/alerts/model';
-import { notificationEventTime, notificationOrderKey } from '../../domain/alerts/ordering';
+import { notificationOrderKey } from '../../domain/alerts/ordering';
 import { retryDelaySeconds } from '../../domain/alerts/redelivery';
 import {
   DELIVERY_TARGETS,
@@ -56,6 +56,8 @@ export interface DeliveryResult {
 export interface DeliverOptions {
   /** Deliver only to these of the routed targets (a redriven dead letter names the target that refused it). */
   readonly only?: readonly DeliveryTarget[];
+  /** When it was sent (epoch ms: its SQS record's SentTimestamp), for its group's order. @default now */
+  readonly sentAt?: number;
 }
 
 export type DeliverNotification = (
@@ -84,7 +86,7 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
 
   return async (notification, options = {}) => {
     const key = notificationKey(notification);
-    const eventTime = notificationEventTime(notification);
+    const sentAt = options.sentAt ?? now().getTime();
     const stale: DeliveryTarget[] = [];
     const targets = deliveryTargets(notification, deps.routing).filter(
       (t) => !options.only || options.only.includes(t),
@@ -96,7 +98,7 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
       const parts = (part: string, send: () => Promise<void>) => deps.guard.once(`${guarded}#${part}`, send);
       // A notification older than the newest delivered for its group (a late retry, a redriven dead letter) is not
       // sent: it would reopen or close the group against what the target already shows.
-      if (Number.isFinite(eventTime) && !(await order.advance(notificationOrderKey(notification, target), eventTime))) {
+      if (!(await order.advance(notificationOrderKey(notification, target), sentAt))) {
         stale.push(target);
         return;
       }
@@ -189,7 +191,11 @@ export function makeDeliveryHandler(
       const target = record.messageAttributes?.target?.stringValue;
       const only = DELIVERY_TARGETS.find((t) => t === target);
       try {
-        await deliver(parseNotificationText(record.body), only ? { only: [only] } : {});
+        const sentAt = Number(record.attributes?.SentTimestamp);
+        await deliver(parseNotificationText(record.body), {
+          ...(only ? { only: [only] } : {}),
+          ...(Number.isFinite(sentAt) ? { sentAt } : {}),
+        });
       } catch (error) {
         // Every record that throws is received again: soon (a page must not wait 12 minutes for a PagerDuty 5xx),
         // later with each receive. If that call fails, the queue's visibility timeout still brings it back.

@@ -258,29 +258,24 @@ describe('makeDeliveryHandler: when a failed record comes back', () => {
   });
 });
 
-describe('a notification older than one delivered for its group', () => {
-  const firing = (startsAt: string) =>
-    notification(1, { receiver: 'pagerduty-critical', groupKey: 'g', status: 'firing' }, () => ({
-      status: 'firing',
-      startsAt,
-      endsAt: '0001-01-01T00:00:00Z',
-    }));
-  const resolved = (startsAt: string, endsAt: string) =>
+describe('a notification sent before the newest one delivered for its group', () => {
+  const firing = (startsAt = '2026-11-24T01:00:00Z') =>
+    notification(1, { receiver: 'pagerduty-critical', groupKey: 'g', status: 'firing' }, () => ({ startsAt }));
+  const resolved = () =>
     notification(1, { receiver: 'pagerduty-critical', groupKey: 'g', status: 'resolved' }, () => ({
       status: 'resolved',
-      startsAt,
-      endsAt,
+      endsAt: '2026-11-24T01:30:00Z',
     }));
 
-  it('is not sent (a late retry of the trigger after the resolve), and a new firing after it is', async () => {
+  it('is not sent (a late retry of the trigger after the resolve), and a later firing is', async () => {
     const { notifiers, deliver } = setup();
-    expect((await deliver(resolved('2026-11-24T01:00:00Z', '2026-11-24T01:30:00Z'))).delivered).toContain('pagerduty');
-    const late = await deliver(firing('2026-11-24T01:00:00Z'));
+    expect((await deliver(resolved(), { sentAt: 2_000 })).delivered).toContain('pagerduty');
+    const late = await deliver(firing(), { sentAt: 1_000 });
     expect(late.stale).toEqual(late.targets);
     expect(late.delivered).toEqual([]);
     expect(notifiers.pagerduty.received.map((n) => n.status)).toEqual(['resolved']);
-    // The alert fires again: its start is after the resolve.
-    const again = await deliver(firing('2026-11-24T02:00:00Z'));
+    // Sent after the resolve: the alert fired again (Prometheus gives it a new start).
+    const again = await deliver(firing('2026-11-24T02:00:00Z'), { sentAt: 3_000 });
     expect(again.delivered).toContain('pagerduty');
     expect(notifiers.pagerduty.received.map((n) => n.status)).toEqual(['resolved', 'firing']);
   });
@@ -288,8 +283,23 @@ describe('a notification older than one delivered for its group', () => {
   it('does not hold back a retry of the same notification after a failure', async () => {
     const { notifiers, deliver } = setup();
     notifiers.pagerduty.failures.push(new Error('HTTP 502'));
-    await expect(deliver(firing('2026-11-24T01:00:00Z'))).rejects.toThrow();
-    expect((await deliver(firing('2026-11-24T01:00:00Z'))).delivered).toContain('pagerduty');
+    await expect(deliver(firing(), { sentAt: 1_000 })).rejects.toThrow();
+    expect((await deliver(firing(), { sentAt: 1_000 })).delivered).toContain('pagerduty');
+  });
+
+  it('takes the moment from the SQS record (SentTimestamp), kept across receives', async () => {
+    const { notifiers, deliver } = setup();
+    const handler = makeDeliveryHandler(deliver);
+    const context = { getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+    const record = (id: string, body: AlertNotification, sentAt: number) =>
+      ({
+        messageId: id,
+        body: JSON.stringify(body),
+        attributes: { SentTimestamp: String(sentAt) },
+      }) as unknown as SQSEvent['Records'][number];
+    await handler({ Records: [record('resolve', resolved(), 2_000)] } as SQSEvent, context);
+    await handler({ Records: [record('late-trigger', firing(), 1_000)] } as SQSEvent, context);
+    expect(notifiers.pagerduty.received.map((n) => n.status)).toEqual(['resolved']);
   });
 });
 
