@@ -31,7 +31,8 @@ function webhookReceiver(name: ReceiverName, url: string) {
       {
         url,
         send_resolved: true,
-        // 0 = all alerts of the group: the fan-out truncates per channel (Slack blocks, PagerDuty size).
+        // 0 = all alerts of the group: the fan-out truncates per channel (Slack blocks, PagerDuty size), and its webhook
+        // cuts a group over one queue message (1 MiB) as max_alerts would (domain/alerts/fit.ts).
         max_alerts: 0,
         http_config: { authorization: { type: 'Bearer', credentials_file: ALERT_WEBHOOK_TOKEN_FILE } },
       },

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { bearerToken, sameToken } from '../../adapters/bearer-token';
 import type { Logger } from '../../adapters/logger';
 import type { SecretSource } from '../../adapters/notifiers/notifier';
+import { fitNotification } from '../../domain/alerts/fit';
 import { type AlertNotification, InvalidNotificationError, parseNotificationText } from '../../domain/alerts/model';
 
 /** SQS's message size limit (1 MiB): a notification that cannot be enqueued is refused, not lost silently. */
@@ -62,12 +63,28 @@ export function makeWebhookHandler(deps: WebhookDeps) {
       if (error instanceof InvalidNotificationError) return reply(400, { error: error.message, issues: error.issues });
       throw error;
     }
-    const compact = JSON.stringify(notification);
-    if (Buffer.byteLength(compact) > MAX_NOTIFICATION_BYTES) {
+    // One queue message holds at most MAX_NOTIFICATION_BYTES. The rendered config sends every alert (max_alerts 0),
+    // so a storm's group is cut here as max_alerts would cut it: Alertmanager takes a 4xx as final and would send the
+    // same refused group again at every group_interval, its page never delivered.
+    const fitted = fitNotification(notification, MAX_NOTIFICATION_BYTES);
+    if (!fitted) {
+      deps.logger.warn('alert notification refused: not even one alert fits in a queue message', {
+        receiver: notification.receiver,
+        alerts: notification.alerts.length,
+      });
       return reply(413, {
-        error: `notification of ${notification.alerts.length} alerts is over ${MAX_NOTIFICATION_BYTES} bytes: set max_alerts on the Alertmanager webhook`,
+        error: `notification of ${notification.alerts.length} alerts is over ${MAX_NOTIFICATION_BYTES} bytes even with one alert`,
       });
     }
+    if (fitted.left > 0) {
+      deps.logger.warn('alert notification cut to fit one queue message', {
+        receiver: notification.receiver,
+        alerts: notification.alerts.length,
+        left: fitted.left,
+      });
+    }
+    notification = fitted.notification;
+    const compact = JSON.stringify(notification);
     const accepted = await deps.accept(notification, compact);
     deps.logger.info('alert notification accepted', {
       receiver: notification.receiver,

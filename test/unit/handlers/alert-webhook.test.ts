@@ -1,5 +1,5 @@
 import type { AlertNotification } from '../../../lambdas/domain/alerts/model';
-import { makeWebhookHandler } from '../../../lambdas/handlers/alert-webhook/handler';
+import { MAX_NOTIFICATION_BYTES, makeWebhookHandler } from '../../../lambdas/handlers/alert-webhook/handler';
 import { captureLogger, notification } from '../../support/alerts';
 
 function setup(token: string | null = 's3cret-token') {
@@ -78,11 +78,40 @@ describe('alert webhook', () => {
     expect(accepted).toHaveLength(0);
   });
 
-  it('answers 413 when the notification cannot fit in one queue message, pointing at max_alerts', async () => {
-    const { handler } = setup(null);
-    const huge = notification(200, {}, () => ({ annotations: { description: 'x'.repeat(6000) } }));
+  it('cuts a group too big for one queue message as max_alerts would, firing alerts first, and says so', async () => {
+    const { handler, accepted, logger } = setup(null);
+    // 200 alerts of ~6 KB: 1.2 MB, over the 1 MiB queue message; every 4th one resolved.
+    const huge = notification(200, {}, (i) => ({
+      status: i % 4 === 0 ? 'resolved' : 'firing',
+      endsAt: i % 4 === 0 ? '2026-11-24T01:30:00Z' : '0001-01-01T00:00:00Z',
+      annotations: { description: 'x'.repeat(6000) },
+    }));
+    const r = await handler({ headers: {}, body: JSON.stringify(huge), isBase64Encoded: false });
+    expect(r.statusCode).toBe(202);
+    const [{ notification: sent, body: message } = { notification: huge, body: '' }] = accepted;
+    expect(Buffer.byteLength(message)).toBeLessThanOrEqual(MAX_NOTIFICATION_BYTES);
+    expect(sent.alerts.length + sent.truncatedAlerts).toBe(200);
+    expect(sent.truncatedAlerts).toBeGreaterThan(0);
+    // The 150 firing alerts come first; what is left out is resolved alerts before any firing one.
+    const firingKept = sent.alerts.filter((a) => a.status === 'firing').length;
+    expect(sent.alerts.slice(0, firingKept).every((a) => a.status === 'firing')).toBe(true);
+    expect(firingKept).toBe(Math.min(150, sent.alerts.length));
+    expect(logger.lines.join('\n')).toContain('alert notification cut to fit one queue message');
+    // As many as fit: one more would not.
+    const oneMore = {
+      ...sent,
+      alerts: huge.alerts.slice(0, sent.alerts.length + 1),
+      truncatedAlerts: sent.truncatedAlerts - 1,
+    };
+    expect(Buffer.byteLength(JSON.stringify(oneMore))).toBeGreaterThan(MAX_NOTIFICATION_BYTES);
+  });
+
+  it('answers 413 only when not even one alert fits in a queue message', async () => {
+    const { handler, accepted } = setup(null);
+    const huge = notification(2, {}, () => ({ annotations: { description: 'x'.repeat(MAX_NOTIFICATION_BYTES) } }));
     const r = await handler({ headers: {}, body: JSON.stringify(huge), isBase64Encoded: false });
     expect(r.statusCode).toBe(413);
-    expect(r.body).toContain('max_alerts');
+    expect(r.body).toContain('even with one alert');
+    expect(accepted).toHaveLength(0);
   });
 });
