@@ -2,6 +2,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type DeadLetter, deadLetterKey } from '../domain/alerts/dead-letter';
+import { fitNotification } from '../domain/alerts/fit';
+import { SQS_MAX_MESSAGE_BYTES } from '../domain/sqs';
 
 /** Where permanently refused notifications go at once (the dead-letter queue in AWS, a folder locally). */
 export interface DeadLetterStore {
@@ -17,18 +19,27 @@ export function sqsDeadLetterStore(sqs: SQSClient, queueUrl: string): DeadLetter
   const text = (value: string) => ({ DataType: 'String', StringValue: value.length > 0 ? value : '(none)' });
   return {
     async put(letter) {
+      const attributes = {
+        target: text(letter.target),
+        reason: text(letter.reason),
+        answer: text(letter.answer),
+        attempts: { DataType: 'Number', StringValue: String(letter.attempts) },
+        notificationKey: text(letter.key),
+        deadLetteredAt: text(letter.at),
+      };
+      // The attributes count toward the message limit: a notification that filled one queue message is cut (as
+      // max_alerts would) to leave them room, rather than refused by SQS and retried until the queue gives up.
+      const attributeBytes = Object.entries(attributes).reduce(
+        (sum, [name, value]) =>
+          sum + Buffer.byteLength(name) + Buffer.byteLength(value.DataType) + Buffer.byteLength(value.StringValue),
+        0,
+      );
+      const body = fitNotification(letter.notification, SQS_MAX_MESSAGE_BYTES - attributeBytes)?.notification;
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
-          MessageBody: JSON.stringify(letter.notification),
-          MessageAttributes: {
-            target: text(letter.target),
-            reason: text(letter.reason),
-            answer: text(letter.answer),
-            attempts: { DataType: 'Number', StringValue: String(letter.attempts) },
-            notificationKey: text(letter.key),
-            deadLetteredAt: text(letter.at),
-          },
+          MessageBody: JSON.stringify(body ?? letter.notification),
+          MessageAttributes: attributes,
         }),
       );
     },

@@ -11,6 +11,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { alertDeliveryEnv } from '../../lambdas/contracts/alert-delivery';
 import { REPORT_PREFIXES } from '../../lambdas/domain/report-keys';
+import { SQS_MAX_MESSAGE_BYTES } from '../../lambdas/domain/sqs';
 import type { EnvironmentConfig, EnvironmentName } from '../config';
 import { secretName } from '../naming';
 import { handlerEntry } from '../paths';
@@ -36,7 +37,6 @@ export interface AlertDeliveryProps extends FunctionDefaults {
 const DELIVERY_TIMEOUT = Duration.minutes(2);
 
 /** SQS's largest message (1 MiB): the webhook answers 413 above it, and the dead-letter queue must hold as much. */
-const MAX_MESSAGE_BYTES = 1_048_576;
 
 /**
  * The delivery half of the alert fan-out: a queue of validated notifications drained with partial batch failures
@@ -82,7 +82,7 @@ export class AlertDelivery extends Construct {
         // AWS: at least six times the function timeout, so retries of a batch do not overlap a running one.
         visibilityTimeout: Duration.seconds(DELIVERY_TIMEOUT.toSeconds() * 6),
         retentionPeriod: Duration.days(4),
-        maxMessageSizeBytes: MAX_MESSAGE_BYTES,
+        maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
       },
     }));
 

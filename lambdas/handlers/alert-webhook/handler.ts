@@ -4,9 +4,11 @@ import type { Logger } from '../../adapters/logger';
 import type { SecretSource } from '../../adapters/notifiers/notifier';
 import { fitNotification } from '../../domain/alerts/fit';
 import { type AlertNotification, InvalidNotificationError, parseNotificationText } from '../../domain/alerts/model';
+import { SQS_MAX_MESSAGE_BYTES } from '../../domain/sqs';
 
 /** SQS's message size limit (1 MiB): a notification that cannot be enqueued is refused, not lost silently. */
-export const MAX_NOTIFICATION_BYTES = 1024 * 1024;
+/** One queue message. */
+export const MAX_NOTIFICATION_BYTES = SQS_MAX_MESSAGE_BYTES;
 
 export interface WebhookDeps {
   /** The expected bearer token; undefined = no authentication (local runs without --token). */
