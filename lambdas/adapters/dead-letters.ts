@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type DeadLetter, deadLetterKey } from '../domain/alerts/dead-letter';
 import { fitNotification } from '../domain/alerts/fit';
+import { SENT_AT_ATTRIBUTE } from '../domain/alerts/ordering';
 import { SQS_MAX_MESSAGE_BYTES } from '../domain/sqs';
 
 /** Where permanently refused notifications go at once (the dead-letter queue in AWS, a folder locally). */
@@ -26,6 +27,9 @@ export function sqsDeadLetterStore(sqs: SQSClient, queueUrl: string): DeadLetter
         attempts: { DataType: 'Number', StringValue: String(letter.attempts) },
         notificationKey: text(letter.key),
         deadLetteredAt: text(letter.at),
+        ...(letter.sentAt !== undefined
+          ? { [SENT_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(letter.sentAt) } }
+          : {}),
       };
       // The attributes count toward the message limit: a notification that filled one queue message is cut (as
       // max_alerts would) to leave them room, rather than refused by SQS and retried until the queue gives up.

@@ -1,3 +1,4 @@
+import { deliveryQueueUrlVar } from './alert-webhook';
 import { envContract, optionalStringVar, stringVar } from './env';
 
 /** The delivery function's environment, set by the AlertDelivery construct. A target is on when its variable is set. */
@@ -8,6 +9,8 @@ export const alertDeliveryEnv = envContract({
   idempotencyTable: stringVar('IDEMPOTENCY_TABLE'),
   /** Where notifications refused for good (or out of retries) go, with the target's answer. */
   deadLetterQueueUrl: stringVar('DEAD_LETTER_QUEUE_URL'),
+  /** The queue the function consumes: a failed record's wait is set on it (redelivery.ts). */
+  deliveryQueueUrl: deliveryQueueUrlVar,
   slackWebhookSecretName: optionalStringVar('SLACK_WEBHOOK_SECRET_NAME'),
   pagerDutyRoutingKeySecretName: optionalStringVar('PAGERDUTY_ROUTING_KEY_SECRET_NAME'),
   /** SNS topic of critical alerts by email. */

@@ -36,12 +36,10 @@ export interface AlertDeliveryProps extends FunctionDefaults {
 /** Seconds the delivery function may run: several Slack messages, each with up to 20 s of retries. */
 const DELIVERY_TIMEOUT = Duration.minutes(2);
 
-/** SQS's largest message (1 MiB): the webhook answers 413 above it, and the dead-letter queue must hold as much. */
-
 /**
  * The delivery half of the alert fan-out: a queue of validated notifications drained with partial batch failures
  * by a function that delivers to Slack, PagerDuty (when enabled) and SNS email (when enabled) through one retry
- * stage, idempotently (DynamoDB, 90 s window), recording each notification as alert history. A permanent refusal
+ * stage, idempotently (DynamoDB, 2 h window per target), in each group's order, recording each notification as alert history. A permanent refusal
  * is sent to the dead-letter queue at once by the function (with the vendor's redacted answer as attributes); a
  * retryable failure goes there after `maxReceiveCount` receives. Either way the dead-letter alarm fires.
  */
@@ -132,6 +130,7 @@ export class AlertDelivery extends Construct {
         reportsBucket: props.reportsBucketName,
         idempotencyTable: this.idempotencyTable.tableName,
         deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
+        deliveryQueueUrl: this.queue.queueUrl,
         slackWebhookSecretName: slack?.secretName,
         pagerDutyRoutingKeySecretName: pagerDuty?.secretName,
         alertEmailTopicArn: this.emailTopic?.topicArn,

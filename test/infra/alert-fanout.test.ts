@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IDEMPOTENCY_TTL_SECONDS } from '../../lambdas/domain/alerts/idempotency';
-import { redeliveryHorizonSeconds } from '../../lambdas/domain/alerts/redelivery';
+import { deadLetterAfterSeconds, redeliveryHorizonSeconds } from '../../lambdas/domain/alerts/redelivery';
 import { durationSeconds } from '../../lambdas/domain/sizing';
 import { ROUTE_TIMING } from '../../lib/alerting/alertmanager-config';
 import { AlarmTopic } from '../../lib/constructs/alarm-topic';
@@ -195,11 +195,12 @@ describe('AlertFanout', () => {
       Properties: { VisibilityTimeout: number; RedrivePolicy: { maxReceiveCount: number } };
     }[];
     if (!queue) throw new Error('the fan-out queue');
-    const horizon = redeliveryHorizonSeconds(
-      queue.Properties.RedrivePolicy.maxReceiveCount,
-      queue.Properties.VisibilityTimeout,
-    );
-    expect(horizon).toBe(3600);
+    const { maxReceiveCount } = queue.Properties.RedrivePolicy;
+    const horizon = redeliveryHorizonSeconds(maxReceiveCount, queue.Properties.VisibilityTimeout);
+    // Worst case (every wait left at the 12-minute visibility timeout or longer): 76 minutes.
+    expect(horizon).toBe(4560);
+    // As planned, a vendor outage is waited out about as long as the 12-minute timeout gave before (5 x 720 s).
+    expect(deadLetterAfterSeconds(maxReceiveCount)).toBeGreaterThanOrEqual(0.8 * maxReceiveCount * 720);
     expect(IDEMPOTENCY_TTL_SECONDS).toBeGreaterThan(horizon);
     expect(IDEMPOTENCY_TTL_SECONDS).toBeLessThan(durationSeconds(ROUTE_TIMING.repeat_interval) ?? Number.NaN);
   });
@@ -244,6 +245,8 @@ describe('AlertFanout', () => {
         Variables: Match.objectLike({
           POWERTOOLS_SERVICE_NAME: 'alert-delivery',
           DEAD_LETTER_QUEUE_URL: stack.resolve(fanout.deadLetterQueue.queueUrl),
+          // The queue it consumes: failed records' waits are set on it (ChangeMessageVisibility).
+          DELIVERY_QUEUE_URL: stack.resolve(fanout.queue.queueUrl),
         }),
       },
     });

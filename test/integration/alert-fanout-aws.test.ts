@@ -64,6 +64,7 @@ describe('alert delivery function (AWS handler, SDK mocked)', () => {
       IDEMPOTENCY_TABLE: 'greenlang-dev-alert-idempotency',
       REPORTS_BUCKET: 'gl-observability-reports-dev',
       DEAD_LETTER_QUEUE_URL: DLQ_URL,
+      DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/111111111111/greenlang-dev-alert-fanout',
       POWERTOOLS_SERVICE_NAME: 'alert-delivery',
     });
     delete process.env.PAGERDUTY_ROUTING_KEY_SECRET_NAME;

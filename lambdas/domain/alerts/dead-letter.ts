@@ -22,6 +22,8 @@ export interface DeadLetter {
   readonly at: string;
   /** The notification itself, so a redrive can deliver it again. */
   readonly notification: AlertNotification;
+  /** When the webhook took it (epoch ms, ordering.ts): a redrive keeps its place in its group's order. */
+  readonly sentAt?: number;
 }
 
 /** `dead-letters/<yyyy>/<mm>/<dd>/<key>-<target>.json`: the local store's layout, like the alert history's. */

@@ -12,6 +12,13 @@ import type { AlertNotification } from './model';
 export const IDEMPOTENCY_TTL_SECONDS = 2 * 3600;
 
 /**
+ * The window where delivery runs in-process (`npm run local -- alerts`, `npm start`): no queue redelivers there, so
+ * it only has to outlast the two replicas' copies (seconds apart), and stays under the local loop's shortened
+ * `repeat_interval` (1h), whose repeats must go out.
+ */
+export const IN_PROCESS_IDEMPOTENCY_TTL_SECONDS = 90;
+
+/**
  * The identity of a notification: the same alerts in the same state for the same receiver and group. Two HA
  * replicas' copies hash the same; a repeat after an alert changed (new alert, resolved, new startsAt) does not.
  * Key = sha256 of (receiver, groupKey, status, sorted fingerprint|status|startsAt|endsAt-if-resolved).

@@ -106,7 +106,7 @@ export function composeAlertDelivery(env: EnvValues<typeof alertDeliveryEnv.vari
   );
   return makeDeliveryHandler(deliver, {
     beforeBatch: (context) => guard.registerLambdaContext(context),
-    delayRetry: sqsRetryDelay(sqs),
+    delayRetry: sqsRetryDelay(sqs, env.deliveryQueueUrl),
     logger,
   });
 }

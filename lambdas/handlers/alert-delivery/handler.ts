@@ -12,7 +12,7 @@ import type { RetryDelay } from '../../adapters/sqs-retry-delay';
 import { alertHistoryKey, alertHistoryRecord } from '../../domain/alerts/history';
 import { notificationKey } from '../../domain/alerts/idempotency';
 import { type AlertNotification, parseNotificationText } from '../../domain/alerts/model';
-import { notificationOrderKey } from '../../domain/alerts/ordering';
+import { notificationOrderKey, SENT_AT_ATTRIBUTE } from '../../domain/alerts/ordering';
 import { retryDelaySeconds } from '../../domain/alerts/redelivery';
 import {
   DELIVERY_TARGETS,
@@ -20,6 +20,11 @@ import {
   deliveryTargets,
   type RoutingOptions,
 } from '../../domain/alerts/routing';
+
+/** A target skipped because a newer notification of the group was attempted (ordering.ts). */
+class StaleNotification extends Error {
+  override readonly name = 'StaleNotification';
+}
 
 export interface DeliveryDeps {
   /** One notifier per target the routing can select. */
@@ -98,10 +103,9 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
       const parts = (part: string, send: () => Promise<void>) => deps.guard.once(`${guarded}#${part}`, send);
       // A notification older than the newest delivered for its group (a late retry, a redriven dead letter) is not
       // sent: it would reopen or close the group against what the target already shows.
-      if (!(await order.advance(notificationOrderKey(notification, target), sentAt))) {
-        stale.push(target);
-        return;
-      }
+      // Thrown, not returned: the guard must not remember a stale copy as delivered (a copy of the same notification
+      // sent later, by the other Alertmanager replica, may still be owed to the target).
+      if (!(await order.advance(notificationOrderKey(notification, target), sentAt))) throw new StaleNotification();
       try {
         await deps.retry.deliver(notifier, notification, parts);
       } catch (error) {
@@ -117,6 +121,7 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
           answer: error.answer,
           at: now().toISOString(),
           notification,
+          sentAt,
         });
         deadLettered.push({ target, answer: error.answer });
       }
@@ -127,9 +132,10 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
     const failures: { target: DeliveryTarget; error: unknown }[] = [];
     settled.forEach((s, i) => {
       const target = targets[i] as DeliveryTarget;
-      if (s.status === 'rejected') failures.push({ target, error: s.reason });
+      if (s.status === 'rejected' && s.reason instanceof StaleNotification) stale.push(target);
+      else if (s.status === 'rejected') failures.push({ target, error: s.reason });
       else if (!s.value) duplicates.push(target);
-      else if (!deadLettered.some((d) => d.target === target) && !stale.includes(target)) delivered.push(target);
+      else if (!deadLettered.some((d) => d.target === target)) delivered.push(target);
     });
     const at = now();
     const historyKey = alertHistoryKey(at, key);
@@ -191,7 +197,10 @@ export function makeDeliveryHandler(
       const target = record.messageAttributes?.target?.stringValue;
       const only = DELIVERY_TARGETS.find((t) => t === target);
       try {
-        const sentAt = Number(record.attributes?.SentTimestamp);
+        // The webhook's stamp survives a redrive; SQS's own SentTimestamp does not (a redrive gives a new one).
+        const sentAt = Number(
+          record.messageAttributes?.[SENT_AT_ATTRIBUTE]?.stringValue ?? record.attributes?.SentTimestamp,
+        );
         await deliver(parseNotificationText(record.body), {
           ...(only ? { only: [only] } : {}),
           ...(Number.isFinite(sentAt) ? { sentAt } : {}),

@@ -3,6 +3,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { secretsManagerSource } from '../../adapters/secrets-manager';
 import type { alertWebhookEnv } from '../../contracts/alert-webhook';
 import type { EnvValues } from '../../contracts/env';
+import { SENT_AT_ATTRIBUTE } from '../../domain/alerts/ordering';
 import { makeWebhookHandler, type WebhookDeps } from './handler';
 
 /**
@@ -22,7 +23,14 @@ export function composeAlertWebhook(env: EnvValues<typeof alertWebhookEnv.variab
   return composeAlertWebhookWith({
     token: secretsManagerSource(env.tokenSecretName),
     accept: async (_notification, body) => {
-      const sent = await sqs.send(new SendMessageCommand({ QueueUrl: env.deliveryQueueUrl, MessageBody: body }));
+      const sent = await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: env.deliveryQueueUrl,
+          MessageBody: body,
+          // When it was taken, kept through retries and redrives: its group's order (ordering.ts).
+          MessageAttributes: { [SENT_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(Date.now()) } },
+        }),
+      );
       return { messageId: sent.MessageId };
     },
     logger,

@@ -159,5 +159,6 @@ async function capacityHeadline(
     }
   }
   if (deps.liveCapacity) return deps.liveCapacity(now);
+  if (typeof read === 'object') return { headline: `No capacity report from this week (${read.unreadable}).` };
   return { headline: `No capacity report from this week (${latestKey} is missing or older than 7 days).` };
 }

@@ -8,7 +8,7 @@ import { memoryDeliveryGuard } from '../../adapters/delivery-guard';
 import { PAGERDUTY_EVENTS_URL } from '../../adapters/notifiers/pagerduty';
 import type { RetryPolicy } from '../../adapters/notifiers/retry';
 import type { DeadLetter } from '../../domain/alerts/dead-letter';
-import { IDEMPOTENCY_TTL_SECONDS } from '../../domain/alerts/idempotency';
+import { IN_PROCESS_IDEMPOTENCY_TTL_SECONDS } from '../../domain/alerts/idempotency';
 import type { DeliveryTarget } from '../../domain/alerts/routing';
 import { composeDeliverNotification, type DeliveryTargets, targetsOn } from '../../handlers/alert-delivery/compose';
 import type { DeliverNotification, DeliveryDeps } from '../../handlers/alert-delivery/handler';
@@ -95,7 +95,7 @@ export async function startAlertFanoutServer(options: AlertFanoutServerOptions):
     composeDeliverNotification(targets, {
       retryPolicy: options.retryPolicy,
       deadLetters,
-      guard: memoryDeliveryGuard(IDEMPOTENCY_TTL_SECONDS),
+      guard: memoryDeliveryGuard(IN_PROCESS_IDEMPOTENCY_TTL_SECONDS),
       history,
       logger,
     });

@@ -95,18 +95,21 @@ describe('function contracts', () => {
       reportsBucket: 'b',
       idempotencyTable: 't',
       deadLetterQueueUrl: 'https://dlq',
+      deliveryQueueUrl: 'https://q',
       slackWebhookSecretName: 'greenlang-dev/slack',
     });
     expect(env).toEqual({
       REPORTS_BUCKET: 'b',
       IDEMPOTENCY_TABLE: 't',
       DEAD_LETTER_QUEUE_URL: 'https://dlq',
+      DELIVERY_QUEUE_URL: 'https://q',
       SLACK_WEBHOOK_SECRET_NAME: 'greenlang-dev/slack',
     });
     expect(alertDeliveryEnv.read(env)).toEqual({
       reportsBucket: 'b',
       idempotencyTable: 't',
       deadLetterQueueUrl: 'https://dlq',
+      deliveryQueueUrl: 'https://q',
       slackWebhookSecretName: 'greenlang-dev/slack',
       pagerDutyRoutingKeySecretName: undefined,
       alertEmailTopicArn: undefined,

@@ -287,6 +287,47 @@ describe('a notification sent before the newest one delivered for its group', ()
     expect((await deliver(firing(), { sentAt: 1_000 })).delivered).toContain('pagerduty');
   });
 
+  it('never remembers a stale copy as delivered: the later copy of the same notification still goes out', async () => {
+    // Both Alertmanager replicas sent the trigger (15 s apart); both copies met a PagerDuty 5xx.
+    const { notifiers, deliver } = setup();
+    notifiers.pagerduty.failures.push(new Error('HTTP 502'), new Error('HTTP 502'));
+    await expect(deliver(firing(), { sentAt: 0 })).rejects.toThrow();
+    await expect(deliver(firing(), { sentAt: 15_000 })).rejects.toThrow();
+    // The first copy comes back first: stale against the second, and not remembered as delivered ...
+    expect((await deliver(firing(), { sentAt: 0 })).stale).toContain('pagerduty');
+    // ... so the second copy, when it comes back, delivers the trigger.
+    expect((await deliver(firing(), { sentAt: 15_000 })).delivered).toContain('pagerduty');
+    expect(notifiers.pagerduty.received.map((n) => n.status)).toEqual(['firing']);
+  });
+
+  it('keeps the webhook stamp of a dead letter through a redrive (SQS gives it a new SentTimestamp)', async () => {
+    const { notifiers, deliver, deadLetters } = setup();
+    notifiers.pagerduty.failures.push({ kind: 'permanent', reason: 'HTTP 400 invalid routing key' });
+    await deliver(firing(), { sentAt: 1_000 });
+    expect(deadLetters.letters[0]?.sentAt).toBe(1_000);
+    await deliver(resolved(), { sentAt: 2_000 });
+    // Redriven days later: the record carries the webhook stamp as an attribute and a fresh SentTimestamp.
+    const handler = makeDeliveryHandler(deliver);
+    const context = { getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+    await handler(
+      {
+        Records: [
+          {
+            messageId: 'redriven',
+            body: JSON.stringify(firing()),
+            attributes: { SentTimestamp: String(9_000_000) },
+            messageAttributes: {
+              target: { stringValue: 'pagerduty', dataType: 'String' },
+              sentAt: { stringValue: '1000', dataType: 'Number' },
+            },
+          },
+        ],
+      } as unknown as SQSEvent,
+      context,
+    );
+    expect(notifiers.pagerduty.received.map((n) => n.status)).toEqual(['resolved']);
+  });
+
   it('takes the moment from the SQS record (SentTimestamp), kept across receives', async () => {
     const { notifiers, deliver } = setup();
     const handler = makeDeliveryHandler(deliver);

@@ -124,7 +124,9 @@ describe('weekly summary handler', () => {
     expect(sent[0]?.body).toContain(
       'No audit report: audit/latest.json could not be read (AccessDenied: Access Denied)',
     );
-    expect(sent[0]?.body).toContain('No capacity report from this week');
+    expect(sent[0]?.body).toContain(
+      'No capacity report from this week (capacity/latest.json could not be read (AccessDenied: Access Denied)).',
+    );
     expect(logged).toContain('capacity/latest.json could not be read (AccessDenied: Access Denied)');
   });
 
