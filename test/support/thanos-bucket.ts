@@ -154,6 +154,13 @@ export class FakeThanosBucket implements ThanosBucketReader {
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     const o = this.objects.get(key);
     if (!o) return undefined;
+    // S3 refuses GetObject on an object archived to GLACIER or DEEP_ARCHIVE until it is restored (403
+    // InvalidObjectState, S3 API reference GetObject).
+    if (o.storageClass === 'GLACIER' || o.storageClass === 'DEEP_ARCHIVE') {
+      throw Object.assign(new Error("The operation is not valid for the object's storage class"), {
+        name: 'InvalidObjectState',
+      });
+    }
     return o.body ? o.body() : '';
   }
 

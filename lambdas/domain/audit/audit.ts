@@ -39,10 +39,16 @@ export function planReads(listing: ListingSummary, state: AuditState): ReadPlan 
   return { metas, marks };
 }
 
-/** What the reads returned: the text, or undefined when the object vanished between listing and read. */
+/**
+ * One read: the text, undefined when the object vanished between listing and read, or why it cannot be read (an
+ * object archived to a storage class that needs a restore first: S3 answers `InvalidObjectState`).
+ */
+export type ReadText = string | undefined | { readonly unreadable: string };
+
+/** What the reads returned. */
 export interface ReadResults {
-  readonly metas: ReadonlyMap<string, string | undefined>;
-  readonly marks: ReadonlyMap<string, string | undefined>;
+  readonly metas: ReadonlyMap<string, ReadText>;
+  readonly marks: ReadonlyMap<string, ReadText>;
 }
 
 export interface AssembledBlocks extends Omit<BlockCheckInput, 'policy' | 'now'> {
@@ -53,7 +59,7 @@ export interface AssembledBlocks extends Omit<BlockCheckInput, 'policy' | 'now'>
 /** Blocks for the checks and the next state (only blocks still in the bucket), from the state and the reads. */
 export function assembleBlocks(listing: ListingSummary, state: AuditState, reads: ReadResults): AssembledBlocks {
   const blocks: AuditedBlock[] = [];
-  const withoutMeta: { listing: BlockListing; invalidMeta?: string }[] = [];
+  const withoutMeta: { listing: BlockListing; invalidMeta?: string; archived?: boolean }[] = [];
   const orphanMarks: { listing: BlockListing; deletionTime: number }[] = [];
   const next = new Map<string, StoredBlock>();
   let fromState = 0;
@@ -69,6 +75,10 @@ export function assembleBlocks(listing: ListingSummary, state: AuditState, reads
     else {
       const text = reads.metas.get(block.ulid);
       if (text === undefined) continue; // deleted while we listed: the compactor at work
+      if (typeof text === 'object') {
+        withoutMeta.push({ listing: block, invalidMeta: text.unreadable, archived: true });
+        continue;
+      }
       try {
         record = parseBlockMeta(text, block.ulid);
       } catch (error) {
@@ -80,7 +90,7 @@ export function assembleBlocks(listing: ListingSummary, state: AuditState, reads
     if (block.deletionMark && mark?.version !== block.deletionMark.version) {
       const text = reads.marks.get(block.ulid);
       let deletionTime = block.deletionMark.lastModified;
-      if (text !== undefined) {
+      if (typeof text === 'string') {
         try {
           deletionTime = parseDeletionMark(text, block.ulid);
         } catch {

@@ -46,7 +46,12 @@ export interface AuditedBlock {
 export interface BlockCheckInput {
   readonly blocks: readonly AuditedBlock[];
   /** Block folders without a readable meta.json, with the reason if the meta.json exists but is invalid. */
-  readonly withoutMeta: readonly { readonly listing: BlockListing; readonly invalidMeta?: string }[];
+  readonly withoutMeta: readonly {
+    readonly listing: BlockListing;
+    readonly invalidMeta?: string;
+    /** The meta.json is archived (GLACIER, DEEP_ARCHIVE): readable only after a restore. */
+    readonly archived?: boolean;
+  }[];
   /** Deletion times of marked folders without meta.json (a deletion in progress). */
   readonly orphanMarks: readonly { readonly listing: BlockListing; readonly deletionTime: number }[];
   readonly policy: RetentionPolicy;
@@ -105,17 +110,20 @@ export function checkRetention({ blocks, policy, now }: BlockCheckInput): AuditF
 /** PARTIAL_BLOCK: a block folder without (valid) meta.json, untouched for longer than the consistency delay. */
 export function checkPartialBlocks({ withoutMeta, policy, now }: BlockCheckInput): AuditFinding[] {
   const findings: AuditFinding[] = [];
-  for (const { listing, invalidMeta } of withoutMeta) {
+  for (const { listing, invalidMeta, archived } of withoutMeta) {
     if (listing.deletionMark) continue; // a deletion in progress: STALE_DELETION_MARK watches it
     const age = now - listing.newestModified;
     if (invalidMeta === undefined && age <= policy.consistencyDelayMinutes * 60_000) continue; // still uploading
     findings.push({
       code: 'PARTIAL_BLOCK',
-      severity: 'warning',
+      // Archived, the block's data is out of every query until restored.
+      severity: archived ? 'critical' : 'warning',
       message:
         invalidMeta === undefined
           ? `Block folder ${listing.ulid} has no meta.json ${hours(age)}h after its last upload: an aborted upload. The compactor removes aborted uploads after 2 days; if it does not, delete the folder.`
-          : `Block ${listing.ulid} has an unreadable meta.json (${invalidMeta}): Thanos skips the block. Inspect it, then repair or delete the folder.`,
+          : archived
+            ? `Block ${listing.ulid} cannot be read (${invalidMeta}): Thanos skips the block. Restore its objects (aws s3api restore-object, then copy them back to a readable class) and keep the bucket lifecycle out of GLACIER and DEEP_ARCHIVE.`
+            : `Block ${listing.ulid} has an unreadable meta.json (${invalidMeta}): Thanos skips the block. Inspect it, then repair or delete the folder.`,
       block: listing.ulid,
       details: {
         objects: listing.objects,

@@ -9,7 +9,7 @@ import type { Logger } from '../../adapters/logger';
 import type { AuditStore } from '../../adapters/s3-audit-store';
 import type { ThanosBucketReader } from '../../adapters/s3-thanos-bucket';
 import type { SnsPublishOnly } from '../../adapters/sns-publisher';
-import { assembleBlocks, buildAuditReport, planReads } from '../../domain/audit/audit';
+import { assembleBlocks, buildAuditReport, planReads, type ReadText } from '../../domain/audit/audit';
 import type { BucketAuditReport } from '../../domain/audit/findings';
 import { ListingAccumulator } from '../../domain/audit/listing';
 import { type AuditState, decodeAuditState, EMPTY_AUDIT_STATE, encodeAuditState } from '../../domain/audit/state';
@@ -47,6 +47,19 @@ async function loadState(deps: BucketAuditDeps): Promise<AuditState> {
   }
 }
 
+/**
+ * One object's text. An object archived to GLACIER or DEEP_ARCHIVE answers `InvalidObjectState` until restored:
+ * that block is reported (unreadable meta.json), not the whole audit lost.
+ */
+async function readText(deps: BucketAuditDeps, key: string): Promise<ReadText> {
+  try {
+    return await deps.thanos.getText(key);
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'InvalidObjectState') throw error;
+    return { unreadable: `${key} is archived and cannot be read without a restore (InvalidObjectState)` };
+  }
+}
+
 /** One audit run. Returns the report (also written to the reports bucket). */
 export async function runAudit(deps: BucketAuditDeps): Promise<BucketAuditReport> {
   const now = deps.clock();
@@ -70,9 +83,9 @@ export async function runAudit(deps: BucketAuditDeps): Promise<BucketAuditReport
   });
 
   const keys = [...plan.metas.map((u) => `${u}/meta.json`), ...plan.marks.map((u) => `${u}/deletion-mark.json`)];
-  const texts = await mapWithConcurrency(keys, concurrency, (key) => deps.thanos.getText(key));
-  const metas = new Map<string, string | undefined>();
-  const marks = new Map<string, string | undefined>();
+  const texts = await mapWithConcurrency(keys, concurrency, (key) => readText(deps, key));
+  const metas = new Map<string, ReadText>();
+  const marks = new Map<string, ReadText>();
   plan.metas.forEach((ulid, i) => {
     metas.set(ulid, texts[i]);
   });

@@ -647,6 +647,22 @@ describe('incremental audit', () => {
     expect(state).toContain('bucket-rewrite');
   });
 
+  it('reports a block whose meta.json was archived to GLACIER, instead of failing the whole audit', async () => {
+    const { bucket, blocks } = healthyBucket({ now: NOW });
+    const block = blocks[0];
+    if (!block) throw new Error('a block');
+    const key = `${block.ulid}/meta.json`;
+    const meta = bucket.objects.get(key);
+    if (!meta) throw new Error('its meta.json');
+    bucket.put(key, { ...meta, storageClass: 'GLACIER' });
+    const { report } = await audit(bucket);
+    const finding = report.findings.find(
+      (f) => f.message.includes(block.ulid) && f.message.includes('InvalidObjectState'),
+    );
+    expect(finding?.severity).toBe('critical');
+    expect(finding?.message).toContain(`${key} is archived and cannot be read without a restore (InvalidObjectState)`);
+  });
+
   it('a corrupt state costs a full re-read, not the audit', async () => {
     const { bucket, blocks } = healthyBucket({ now: NOW });
     const store = new MemoryAuditStore();
