@@ -1,3 +1,4 @@
+import { largestFitting } from '../largest-fitting';
 import type { AlertNotification } from './model';
 
 /**
@@ -21,14 +22,8 @@ export function fitNotification(
     alerts: ordered.slice(0, kept),
     truncatedAlerts: notification.truncatedAlerts + ordered.length - kept,
   });
-  // The most alerts that fit: sizes grow with the count, so a binary search over it.
-  let low = 0;
-  let high = ordered.length - 1;
-  while (low < high) {
-    const mid = Math.ceil((low + high) / 2);
-    if (size(cut(mid)) <= maxBytes) low = mid;
-    else high = mid - 1;
-  }
+  // The most alerts that fit (sizes grow with the count); all of them did not.
+  const low = largestFitting(ordered.length - 1, (kept) => size(cut(kept)) <= maxBytes);
   if (low === 0) return undefined;
   return { notification: cut(low), left: ordered.length - low };
 }

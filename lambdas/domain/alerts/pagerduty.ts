@@ -1,3 +1,4 @@
+import { largestFitting } from '../largest-fitting';
 import { pagerDutyDedupKey } from './idempotency';
 import {
   PAGERDUTY_MAX_EVENT_BYTES,
@@ -122,14 +123,9 @@ export function pagerDutyEvent(notification: AlertNotification): PagerDutyEvent 
   let event = build(alertDetails.length);
   if (pagerDutyEventBytes(event) <= PAGERDUTY_MAX_EVENT_BYTES) return event;
   // Keep as many alerts as fit: the largest prefix under the limit (size grows with the prefix).
-  let lo = 0;
-  let hi = alertDetails.length - 1;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (pagerDutyEventBytes(build(mid)) <= PAGERDUTY_MAX_EVENT_BYTES) lo = mid;
-    else hi = mid - 1;
-  }
-  event = build(lo);
+  event = build(
+    largestFitting(alertDetails.length - 1, (kept) => pagerDutyEventBytes(build(kept)) <= PAGERDUTY_MAX_EVENT_BYTES),
+  );
   if (pagerDutyEventBytes(event) <= PAGERDUTY_MAX_EVENT_BYTES) return event;
   // Even the common parts are too big (huge common annotations): send only counts.
   return {

@@ -31,7 +31,5 @@ export function redeliveryHorizonSeconds(maxReceiveCount: number, visibilityTime
 
 /** The usual wait before a failed notification reaches the dead-letter queue (every delay set as planned). */
 export function deadLetterAfterSeconds(maxReceiveCount: number): number {
-  let total = 0;
-  for (let receive = 1; receive <= maxReceiveCount; receive++) total += retryDelaySeconds(receive);
-  return total;
+  return redeliveryHorizonSeconds(maxReceiveCount, 0);
 }
