@@ -120,6 +120,13 @@ export function compactorRetentionArgs(policy: RetentionPolicy): string[] {
   ];
 }
 
+/**
+ * How long each Thanos Ruler replica keeps its evaluated samples on its own volume: the operator's default
+ * (ThanosRuler `spec.retention`, `+kubebuilder:default:="24h"`, prometheus-operator pkg/apis/monitoring/v1/
+ * thanos_types.go), stated on the CR from here so the bucket audit judges a Ruler stream's gap by the same figure.
+ */
+export const RULER_LOCAL_RETENTION_HOURS = 24;
+
 /** Prometheus' local retention (the hot tier), in days. */
 export function localRetentionDays(policy: RetentionPolicy): number {
   const hot = policy.tiers.filter((t) => t.storage === 'LOCAL_SSD');

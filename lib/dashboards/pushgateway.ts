@@ -5,7 +5,7 @@ import {
   PUSH_SERVICES,
   REPAIR_METRICS,
 } from '../../lambdas/domain/push-metric-names';
-import { PUSHGATEWAY_REPLICA_LABEL } from '../k8s/replica-labels';
+import { PUSHGATEWAY_REPLICA_LABEL } from '../../lambdas/domain/replica-labels';
 import { BATCH_JOB_INTERVAL_METRIC } from '../rules/conventions';
 import { DASHBOARD_JOBS as J } from './jobs';
 import { type CloudWatchQuerySpec, type DashboardSpec, sel } from './model';

@@ -29,7 +29,7 @@ export interface FixtureBlock {
   readonly resolution: Resolution;
   readonly level: number;
   readonly labels: Readonly<Record<string, string>>;
-  readonly source: 'sidecar' | 'compactor';
+  readonly source: 'sidecar' | 'compactor' | 'ruler';
   /** Upload time of the block's objects (also its ULID time). */
   readonly createdAt: number;
   /** When the compactor marked it for deletion. */

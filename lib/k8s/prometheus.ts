@@ -1,3 +1,4 @@
+import { PROMETHEUS_REPLICA_LABEL } from '../../lambdas/domain/replica-labels';
 import { localRetentionDays } from '../../lambdas/domain/retention';
 import type { EnvironmentConfig } from '../config';
 import { RULE_EVALUATOR_LABEL, type RuleEvaluator, SERVICE_ACCOUNTS } from '../naming';
@@ -16,7 +17,6 @@ import {
 } from './common';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
 import { OBJSTORE_SECRET } from './objstore';
-import { PROMETHEUS_REPLICA_LABEL } from './replica-labels';
 import { THANOS_HTTP_CONFIG_FILE, THANOS_HTTP_CONFIG_VOLUME, THANOS_HTTP_CONFIG_VOLUME_MOUNT } from './thanos-http-tls';
 import {
   THANOS_GRPC_SERVER_TLS_CONFIG,

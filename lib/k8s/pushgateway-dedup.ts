@@ -1,4 +1,4 @@
-import { PUSHGATEWAY_REPLICA_LABEL } from './replica-labels';
+import { PUSHGATEWAY_REPLICA_LABEL } from '../../lambdas/domain/replica-labels';
 
 /**
  * Pushed series counted once. The push ingestion (and the compactor) write every Pushgateway replica, so each

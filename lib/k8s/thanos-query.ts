@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { QUERY_REPLICA_LABELS } from '../../lambdas/domain/replica-labels';
 import type { EnvironmentConfig } from '../config';
 import {
   INTERNAL_NLB_CLASS,
@@ -30,7 +31,6 @@ import {
   queryFrontendCertificate,
   queryFrontendHttpConfigMap,
 } from './query-frontend-tls';
-import { QUERY_REPLICA_LABELS } from './replica-labels';
 import {
   httpServerTlsArgs,
   THANOS_CA_FILE,

@@ -1,4 +1,6 @@
 import { stringify } from 'yaml';
+import { RULER_REPLICA_LABEL } from '../../lambdas/domain/replica-labels';
+import { RULER_LOCAL_RETENTION_HOURS } from '../../lambdas/domain/retention';
 import type { EnvironmentConfig } from '../config';
 import { RULE_EVALUATOR_LABEL, type RuleEvaluator, SERVICE_ACCOUNTS } from '../naming';
 import { ALERTMANAGER_SERVICE, ALERTMANAGER_WEB_SERVER_NAME } from './alertmanager';
@@ -18,7 +20,6 @@ import {
 } from './common';
 import { MONITORING_NAMESPACE } from './namespace';
 import { OBJSTORE_SECRET } from './objstore';
-import { RULER_REPLICA_LABEL } from './replica-labels';
 import { thanosHttpClientTlsConfig } from './thanos-http-tls';
 import {
   THANOS_GRPC_SERVER_TLS_CONFIG,
@@ -156,6 +157,8 @@ export function thanosRulerObjects(config: EnvironmentConfig): KubernetesObject[
         // The operator always adds and drops thanos_ruler_replica; stated here so the convention is visible.
         alertDropLabels: [RULER_REPLICA_LABEL],
         evaluationInterval: config.sizing.prometheus.evaluationInterval,
+        // The operator's default, stated: the bucket audit reads a Ruler stream's upload gap against it.
+        retention: `${RULER_LOCAL_RETENTION_HOURS}h`,
         objectStorageConfig: { name: OBJSTORE_SECRET.name, key: OBJSTORE_SECRET.key },
         grpcServerTlsConfig: { ...THANOS_GRPC_SERVER_TLS_CONFIG },
         // The operator's StorageSpec: a PVC per replica from this template (gp3, bound in the pod's zone).

@@ -1,5 +1,5 @@
 import { COMPACTOR_PUSH_JOB } from '../../lambdas/domain/compactor-metrics';
-import { PUSHGATEWAY_REPLICA_LABEL } from '../k8s/replica-labels';
+import { PUSHGATEWAY_REPLICA_LABEL } from '../../lambdas/domain/replica-labels';
 import { series } from './builders';
 import { BATCH_JOB_INTERVAL_METRIC, JOBS } from './conventions';
 import type { RuleFileSpec } from './types';

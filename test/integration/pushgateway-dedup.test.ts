@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
+import { PUSHGATEWAY_REPLICA_LABEL, QUERY_REPLICA_LABELS } from '../../lambdas/domain/replica-labels';
 import { loadEnvironmentConfig } from '../../lib/config';
 import { type RunningComponent, startPrometheus, startPushgateway } from '../../lib/devstack/components';
 import { freePort, requireBinaries } from '../../lib/devstack/processes';
 import { kubernetesObjects } from '../../lib/k8s';
 import { type OperatorRelabeling, toPrometheusRelabelConfig } from '../../lib/k8s/pushgateway-dedup';
-import { PUSHGATEWAY_REPLICA_LABEL, QUERY_REPLICA_LABELS } from '../../lib/k8s/replica-labels';
 import { JOBS } from '../../lib/rules/conventions';
 import { eventually } from '../support/eventually';
 

@@ -3,7 +3,14 @@
  * lifecycle and the compactor flags come from). Pure: no I/O; `now` is a parameter.
  */
 import { TOP_COMPACTION_HOURS } from '../compactor-scratch';
-import { DOWNSAMPLING, localRetentionDays, type Resolution, type RetentionPolicy } from '../retention';
+import { RULER_REPLICA_LABEL } from '../replica-labels';
+import {
+  DOWNSAMPLING,
+  localRetentionDays,
+  type Resolution,
+  type RetentionPolicy,
+  RULER_LOCAL_RETENTION_HOURS,
+} from '../retention';
 import type { BlockRecord } from './block-meta';
 import type { AuditFinding } from './findings';
 import type { BlockListing } from './listing';
@@ -352,9 +359,18 @@ export function checkOneHourTier({ blocks, policy, now }: BlockCheckInput): Audi
 }
 
 /**
- * UPLOADS_STALLED: a stream (one Prometheus replica's external labels) whose newest raw block ended more than a
- * few hours ago. Critical while Prometheus still holds the data locally (the hot tier), warning after that
- * (the gap is lost, or the replica was retired on purpose).
+ * Who uploads a stream: a Thanos Ruler replica (the operator adds `thanos_ruler_replica` to its external labels,
+ * replica-labels.ts) or a Prometheus replica's sidecar. Told by the labels, not the block's `source`: a stalled
+ * stream's newest raw block may already be a compactor's.
+ */
+function streamWriter(labels: Readonly<Record<string, string>>): { name: string; localHours: number } | undefined {
+  return RULER_REPLICA_LABEL in labels ? { name: 'Thanos Ruler', localHours: RULER_LOCAL_RETENTION_HOURS } : undefined;
+}
+
+/**
+ * UPLOADS_STALLED: a stream (one Prometheus or Ruler replica's external labels) whose newest raw block ended more
+ * than a few hours ago. Critical while the writer still holds the data locally (Prometheus' hot tier, the Ruler's
+ * 24 h), warning after that (the gap is lost, or the replica was retired on purpose).
  */
 export function checkUploads({ blocks, policy, now }: BlockCheckInput): AuditFinding[] {
   const newest = new Map<string, BlockRecord>();
@@ -363,24 +379,34 @@ export function checkUploads({ blocks, policy, now }: BlockCheckInput): AuditFin
     const seen = newest.get(record.labelsKey);
     if (!seen || record.maxTime > seen.maxTime) newest.set(record.labelsKey, record);
   }
-  const local = localRetentionDays(policy) * DAY;
+  const prometheusHours = localRetentionDays(policy) * 24;
   const findings: AuditFinding[] = [];
   for (const record of newest.values()) {
     const lag = now - record.maxTime;
     if (lag <= AUDIT_MARGINS.uploadStallHours * HOUR) continue;
-    const recoverable = lag < local;
+    const ruler = streamWriter(record.labels);
+    const localHours = ruler?.localHours ?? prometheusHours;
+    const recoverable = lag < localHours * HOUR;
+    const held = localHours >= 48 && localHours % 24 === 0 ? `${localHours / 24} days` : `${localHours} hours`;
+    const message = ruler
+      ? recoverable
+        ? `The newest raw block for ${record.labelsKey} ended ${hours(lag)}h ago: its Thanos Ruler stopped uploading. The Ruler still holds its last ${held} of rule results locally; restart it (check its bucket credentials) before they age out.`
+        : `The newest raw block for ${record.labelsKey} ended ${days(lag)} days ago, beyond the Ruler's local retention (${held}): its rule results for the gap are lost unless the Ruler replica was retired on purpose.`
+      : recoverable
+        ? `The newest raw block for ${record.labelsKey} ended ${hours(lag)}h ago: its sidecar stopped uploading. Prometheus still holds the data locally (${held}); restart the sidecar (check its bucket credentials).`
+        : `The newest raw block for ${record.labelsKey} ended ${days(lag)} days ago, beyond Prometheus' local retention (${held}): the gap is lost unless the replica was retired on purpose.`;
     findings.push({
       code: 'UPLOADS_STALLED',
       severity: recoverable ? 'critical' : 'warning',
-      message: recoverable
-        ? `The newest raw block for ${record.labelsKey} ended ${hours(lag)}h ago: its sidecar stopped uploading. Prometheus still holds the data locally; restart the sidecar (check its bucket credentials).`
-        : `The newest raw block for ${record.labelsKey} ended ${days(lag)} days ago, beyond Prometheus' local retention: the gap is lost unless the replica was retired on purpose.`,
+      message,
       block: record.ulid,
       labels: record.labels,
       details: {
+        writer: ruler ? 'ruler' : 'sidecar',
         newestBlockEnd: iso(record.maxTime),
         lagHours: hours(lag),
         thresholdHours: AUDIT_MARGINS.uploadStallHours,
+        localRetentionHours: localHours,
       },
     });
   }

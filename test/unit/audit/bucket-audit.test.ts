@@ -1,7 +1,8 @@
 import type { BucketConfiguration } from '../../../lambdas/domain/audit/bucket-config';
 import type { AuditFinding, BucketAuditReport, FindingCode } from '../../../lambdas/domain/audit/findings';
 import { makeUlid, ulidRandomness } from '../../../lambdas/domain/audit/ulid';
-import { SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
+import { RULER_REPLICA_LABEL } from '../../../lambdas/domain/replica-labels';
+import { RULER_LOCAL_RETENTION_HOURS, SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
 import { SNS_MAX_SUBJECT } from '../../../lambdas/domain/sns';
 import { type BucketAuditDeps, runAudit } from '../../../lambdas/handlers/bucket-audit/handler';
 import {
@@ -545,6 +546,62 @@ describe('thresholds', () => {
     const { report } = await audit(bucket);
     const stalled = report.findings.filter((f) => f.code === 'UPLOADS_STALLED');
     expect(stalled.map((f) => [f.severity, f.labels?.prometheus_replica])).toEqual([['warning', 'prometheus-1']]);
+  });
+
+  it("judges a Thanos Ruler stream's gap by the Ruler's 24 h of local data, not Prometheus' 7 days", async () => {
+    const stream = (label: string, replica: string) => ({ cluster: replica0.cluster ?? 'c', [label]: replica });
+    const cases = [
+      {
+        label: RULER_REPLICA_LABEL,
+        replica: 'thanos-ruler-0',
+        endedAgo: 10 * HOUR,
+        severity: 'critical',
+        writer: 'ruler' as const,
+        wording: 'Thanos Ruler stopped',
+      },
+      {
+        label: RULER_REPLICA_LABEL,
+        replica: 'thanos-ruler-1',
+        endedAgo: 30 * HOUR,
+        severity: 'warning',
+        writer: 'ruler' as const,
+        wording: "beyond the Ruler's local retention (24 hours)",
+      },
+      // The same 30 h on a Prometheus stream is inside its 7 days.
+      {
+        label: 'prometheus_replica',
+        replica: 'prometheus-9',
+        endedAgo: 30 * HOUR,
+        severity: 'critical',
+        writer: 'sidecar' as const,
+        wording: 'its sidecar stopped',
+      },
+    ];
+    const { bucket } = healthyBucket({ now: NOW });
+    for (const { label, replica, endedAgo, writer } of cases) {
+      putBlock(
+        bucket,
+        extraBlock({
+          minTime: now - endedAgo - 2 * HOUR,
+          maxTime: now - endedAgo,
+          resolution: 'raw',
+          level: 1,
+          labels: stream(label, replica),
+          source: writer,
+          createdAt: now - endedAgo + HOUR,
+        }),
+      );
+    }
+    const { report } = await audit(bucket);
+    const stalled = report.findings.filter((f) => f.code === 'UPLOADS_STALLED');
+    const byReplica = new Map(stalled.map((f) => [f.labels?.[RULER_REPLICA_LABEL] ?? f.labels?.prometheus_replica, f]));
+    expect([...byReplica.keys()].sort()).toEqual(cases.map((c) => c.replica).sort());
+    for (const c of cases) {
+      const finding = byReplica.get(c.replica);
+      expect([finding?.severity, finding?.details.writer]).toEqual([c.severity, c.writer]);
+      expect(finding?.message).toContain(c.wording);
+    }
+    expect(byReplica.get('thanos-ruler-1')?.details.localRetentionHours).toBe(RULER_LOCAL_RETENTION_HOURS);
   });
 
   it('overlaps with a block marked for deletion do not count', async () => {

@@ -1,4 +1,8 @@
-import { PUSHGATEWAY_REPLICA_LABEL, QUERY_REPLICA_LABELS, RULER_REPLICA_LABEL } from '../../../lib/k8s/replica-labels';
+import {
+  PUSHGATEWAY_REPLICA_LABEL,
+  QUERY_REPLICA_LABELS,
+  RULER_REPLICA_LABEL,
+} from '../../../lambdas/domain/replica-labels';
 import { thanosCompactArgs } from '../../../lib/k8s/thanos-compactor';
 import { container, ENVIRONMENTS, find, flagValues, objectsFor } from './support';
 
