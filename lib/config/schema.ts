@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { READABLE_STORAGE_CLASSES, RESOLUTIONS, retentionPolicyProblems } from '../../lambdas/domain/retention';
 import { COMPONENTS, sizingProblems } from '../../lambdas/domain/sizing';
+import { isTimeZone } from '../../lambdas/domain/time-zone';
 import { internalZoneName } from '../naming';
 
 /** The environments this app deploys. `-c env=NAME` picks one; `dev` is the default. */
@@ -34,15 +35,6 @@ const text = (pattern: RegExp, description: string) =>
   z
     .string({ error: (issue) => `expected ${description}, got ${JSON.stringify(issue.input)}` })
     .regex(pattern, { error: (issue) => `expected ${description}, got ${JSON.stringify(issue.input)}` });
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Turns a domain problem (`path.to.field: message`) into an issue on that field. */
 function problemIssue(problem: string): { code: 'custom'; path: string[]; message: string } {

@@ -16,6 +16,8 @@ export interface WeeklyScheduleProps {
   /** IANA time zone: the schedule follows its daylight-saving changes. */
   readonly timezone: string;
   readonly description: string;
+  /** The event the function gets (may hold Scheduler context attributes). @default the Scheduler's default input */
+  readonly input?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -45,7 +47,11 @@ export class WeeklySchedule extends Construct {
         timeZone: TimeZone.of(props.timezone),
       }),
       // The function's own retries and failure queue handle errors; the schedule only delivers the event.
-      target: new targets.LambdaInvoke(props.function, { retryAttempts: 2, role: this.role }),
+      target: new targets.LambdaInvoke(props.function, {
+        retryAttempts: 2,
+        role: this.role,
+        ...(props.input ? { input: scheduler.ScheduleTargetInput.fromObject(props.input) } : {}),
+      }),
     });
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${nagResourceId(props.function)}.Arn>:*]`,

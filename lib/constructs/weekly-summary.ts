@@ -2,6 +2,7 @@ import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { weeklySummaryEnv } from '../../lambdas/contracts/weekly-summary';
@@ -58,6 +59,7 @@ export class WeeklySummary extends Construct {
         environmentName: props.environmentName,
         reportsBucket: props.reportsBucket.bucketName,
         summaryTopicArn: this.topic.topicArn,
+        timeZone: props.schedule.timezone,
       }),
     });
 
@@ -104,6 +106,9 @@ export class WeeklySummary extends Construct {
     this.schedule = new WeeklySchedule(this, 'Weekly', {
       function: this.fn.function,
       ...props.schedule,
+      // The schedule's own time, not the invocation's: consecutive weeks then tile exactly (report-keys.ts
+      // summaryWeek), and a retried delivery summarises the same week.
+      input: { now: scheduler.ContextAttribute.scheduledTime },
       description: `Weekly summary email, every ${props.schedule.dayOfWeek} at ${props.schedule.hour}:00 ${props.schedule.timezone}`,
     });
   }

@@ -80,11 +80,19 @@ describe('weekly summary', () => {
     }
   });
 
-  it('is scheduled at the configured weekly summary time', () => {
+  it('is scheduled at the configured weekly summary time, passing its scheduled time and counting weeks in its zone', () => {
     ops.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: `cron(0 ${config.weeklySummary.hour} ? * ${config.weeklySummary.dayOfWeek} *)`,
       ScheduleExpressionTimezone: config.weeklySummary.timezone,
-      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WeeklySummaryFunction'), 'Arn'] } }),
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WeeklySummaryFunction'), 'Arn'] },
+        // The handler's `now`: the schedule's time, the same for a retried delivery.
+        Input: JSON.stringify({ now: '<aws.scheduler.scheduled-time>' }),
+      }),
+    });
+    ops.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Weekly email summary: alerts, audit findings, capacity headline',
+      Environment: { Variables: Match.objectLike({ SUMMARY_TIME_ZONE: config.weeklySummary.timezone }) },
     });
   });
 

@@ -1,5 +1,6 @@
 /** Where the capacity report and the weekly summary read and write in the reports bucket. Pure. */
 import { datePartition, REPORT_PREFIXES } from '../report-keys';
+import { sameWallTimeDaysBefore } from '../time-zone';
 import { REPORT_FILES, type ReportFormat } from './render';
 
 const DAY_MS = 86_400_000;
@@ -20,9 +21,14 @@ export function capacityReportKeys(
 /** The latest audit report, written by the bucket audit. */
 export const AUDIT_LATEST_KEY = `${REPORT_PREFIXES.audit}latest.json`;
 
-/** The week before `now`: [now - 7 days, now). */
-export function summaryWeek(now: Date): { readonly from: Date; readonly to: Date } {
-  return { from: new Date(now.getTime() - 7 * DAY_MS), to: now };
+/**
+ * The week before `now` in the schedule's time zone: [the same wall-clock time seven calendar days earlier, now).
+ * With `now` the schedule's own time (the Scheduler passes it, weekly-schedule.ts), consecutive summaries tile
+ * time exactly, also across a daylight-saving change (a week of 167 or 169 hours); 7 × 24 h would count an hour
+ * twice in spring and miss one in autumn.
+ */
+export function summaryWeek(now: Date, timeZone: string): { readonly from: Date; readonly to: Date } {
+  return { from: new Date(sameWallTimeDaysBefore(now.getTime(), 7, timeZone)), to: now };
 }
 
 /** The alert-history day prefixes that can hold records of [from, to), oldest first. */

@@ -18,11 +18,11 @@ export type WeeklySummaryParts = Pick<WeeklySummaryDeps, 'store' | 'reportUrl' |
 
 /** The weekly summary's object graph, shared by the Lambda and `npm run local -- summary`. */
 export function composeWeeklySummaryWith(
-  env: Pick<WeeklySummaryEnv, 'environmentName'>,
+  env: Pick<WeeklySummaryEnv, 'environmentName' | 'timeZone'>,
   publisher: SnsPublisher,
   parts: WeeklySummaryParts,
 ) {
-  return makeWeeklySummaryHandler({ publisher, environment: env.environmentName, ...parts });
+  return makeWeeklySummaryHandler({ publisher, environment: env.environmentName, timeZone: env.timeZone, ...parts });
 }
 
 /** The weekly summary in AWS. */

@@ -32,6 +32,8 @@ export interface WeeklySummaryDeps {
   readonly store: ReportStore;
   readonly publisher: SnsPublisher;
   readonly environment: string;
+  /** The schedule's time zone: the summary covers seven calendar days there. */
+  readonly timeZone: string;
   readonly now: Clock;
   /** Link to a report key that a reader can open (S3 console URL in AWS, a file path locally). */
   readonly reportUrl: (key: string) => string;
@@ -59,7 +61,7 @@ export function makeWeeklySummaryHandler(deps: WeeklySummaryDeps) {
   return async (event: WeeklySummaryEvent = {}): Promise<WeeklySummaryResult> => {
     const now = event?.now !== undefined ? new Date(event.now) : deps.now();
     if (!Number.isFinite(now.getTime())) throw new Error(`now: not an ISO timestamp: ${JSON.stringify(event.now)}`);
-    const { from, to } = summaryWeek(now);
+    const { from, to } = summaryWeek(now, deps.timeZone);
 
     const records: AlertHistoryRecord[] = [];
     let malformedRecords = 0;

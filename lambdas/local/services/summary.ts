@@ -3,6 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { directoryReportStore, type ReportStore, s3ReportStore } from '../../adapters/report-store';
 import { snsPublisher } from '../../adapters/sns-publisher';
+import { isTimeZone } from '../../domain/time-zone';
 import { capacityQueryApi, composeCapacityReportWith } from '../../handlers/capacity-report/compose';
 import { composeWeeklySummaryWith } from '../../handlers/weekly-summary/compose';
 import { awsClientConfig } from '../aws';
@@ -35,19 +36,23 @@ export const service: LocalService = {
   name: 'summary',
   summary: 'Weekly email summary: alert history, audit findings, capacity headline, published through SNS',
   usage:
-    '--query-url URL --topic-arn ARN --reports DIR_OR_BUCKET [--now ISO]\n' +
+    '--query-url URL --topic-arn ARN --reports DIR_OR_BUCKET [--now ISO] [--time-zone ZONE]\n' +
     '  --query-url  Prometheus HTTP API base URL (for a live capacity report when none is stored from this week)\n' +
     '  --topic-arn  SNS topic to publish to (AWS_ENDPOINT_URL_SNS points the client at a local SNS)\n' +
     '  --reports    where alert history and audit reports are: s3://BUCKET or a bucket name (AWS_ENDPOINT_URL_S3\n' +
     "               for a local S3, e.g. npm start's: source .local/aws.env), or a directory laid out like the bucket\n" +
-    '  --now        summarise the week before this time (default: now)',
+    '  --now        summarise the week before this time (default: now)\n' +
+    '  --time-zone  IANA time zone the week is counted in: seven calendar days there (default: UTC)',
   async run(argv, output) {
     const values = parseFlags(argv, {
       'query-url': { type: 'string' },
       'topic-arn': { type: 'string' },
       reports: { type: 'string' },
       now: { type: 'string' },
+      'time-zone': { type: 'string' },
     });
+    const timeZone = values['time-zone'] ?? 'UTC';
+    if (!isTimeZone(timeZone)) throw new UsageError(`--time-zone: not an IANA time zone: ${JSON.stringify(timeZone)}`);
     const baseUrl = parseQueryUrl(values['query-url']);
     const topicArn = values['topic-arn'];
     if (!topicArn) throw new UsageError('--topic-arn is required');
@@ -67,7 +72,7 @@ export const service: LocalService = {
     const clock = () => now ?? new Date();
     const capacity = composeCapacityReportWith(prometheus, LOCAL_CAPACITY_CONFIG, { store, now: clock });
     const run = composeWeeklySummaryWith(
-      { environmentName: LOCAL_CAPACITY_CONFIG.environment },
+      { environmentName: LOCAL_CAPACITY_CONFIG.environment, timeZone },
       snsPublisher(new SNSClient(awsClientConfig('SNS', { region, endpointFlag: 'AWS_ENDPOINT_URL_SNS' })), topicArn),
       {
         store,

@@ -192,9 +192,18 @@ describe('function contracts', () => {
   });
 
   it('weekly-summary', () => {
-    const env = weeklySummaryEnv.render({ environmentName: 'dev', reportsBucket: 'b', summaryTopicArn: 'arn' });
-    expect(env).toEqual({ ENVIRONMENT_NAME: 'dev', REPORTS_BUCKET: 'b', SUMMARY_TOPIC_ARN: 'arn' });
-    expect(weeklySummaryEnv.read(env)).toEqual({ environmentName: 'dev', reportsBucket: 'b', summaryTopicArn: 'arn' });
+    const values = { environmentName: 'dev', reportsBucket: 'b', summaryTopicArn: 'arn', timeZone: 'Europe/Berlin' };
+    const env = weeklySummaryEnv.render(values);
+    expect(env).toEqual({
+      ENVIRONMENT_NAME: 'dev',
+      REPORTS_BUCKET: 'b',
+      SUMMARY_TOPIC_ARN: 'arn',
+      SUMMARY_TIME_ZONE: 'Europe/Berlin',
+    });
+    expect(weeklySummaryEnv.read(env)).toEqual(values);
+    expect(() => weeklySummaryEnv.read({ ...env, SUMMARY_TIME_ZONE: 'CET+1' })).toThrow(
+      'environment variable SUMMARY_TIME_ZONE must be an IANA time zone, got "CET+1"',
+    );
   });
 
   /** The replicas and the store: both push functions read them. */

@@ -45,6 +45,7 @@ describe('weekly summary handler', () => {
       store,
       publisher: port,
       environment: 'prod',
+      timeZone: 'UTC',
       now: () => NOW,
       reportUrl: (key) => `https://console/${key}`,
       log: (m, extra) => logged.push(`${m} ${JSON.stringify(extra ?? {})}`),
@@ -80,6 +81,7 @@ describe('weekly summary handler', () => {
       store,
       publisher: port,
       environment: 'dev',
+      timeZone: 'UTC',
       now: () => NOW,
       reportUrl: (key) => `file://${key}`,
       liveCapacity: async () => ({ headline: 'Capacity: live.', htmlKey: 'capacity/2026-11-23/report.html' }),
@@ -91,9 +93,14 @@ describe('weekly summary handler', () => {
   it('without any report it still sends, saying what is missing', async () => {
     const { store } = memoryStore();
     const { port, sent } = publisher();
-    await makeWeeklySummaryHandler({ store, publisher: port, environment: 'dev', now: () => NOW, reportUrl: (k) => k })(
-      {},
-    );
+    await makeWeeklySummaryHandler({
+      store,
+      publisher: port,
+      environment: 'dev',
+      timeZone: 'UTC',
+      now: () => NOW,
+      reportUrl: (k) => k,
+    })({});
     expect(sent[0]?.body).toContain('No audit report: audit/latest.json does not exist yet');
     expect(sent[0]?.body).toContain(
       'No capacity report from this week (capacity/latest.json is missing or older than 7 days).',
@@ -117,6 +124,7 @@ describe('weekly summary handler', () => {
       store: guarded,
       publisher: port,
       environment: 'dev',
+      timeZone: 'UTC',
       now: () => NOW,
       reportUrl: (k) => k,
       log: (message) => void logged.push(message),
@@ -138,9 +146,14 @@ describe('weekly summary handler', () => {
       },
     };
     await expect(
-      makeWeeklySummaryHandler({ store, publisher: failing, environment: 'dev', now: () => NOW, reportUrl: (k) => k })(
-        {},
-      ),
+      makeWeeklySummaryHandler({
+        store,
+        publisher: failing,
+        environment: 'dev',
+        timeZone: 'UTC',
+        now: () => NOW,
+        reportUrl: (k) => k,
+      })({}),
     ).rejects.toThrow('Throttling');
     expect([...objects.keys()]).toEqual([]);
   });
