@@ -1,4 +1,4 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -28,8 +28,35 @@ export class AlarmTopic extends Construct {
       emailRecipients: props.emailRecipients,
       keyRemovalPolicy: props.keyRemovalPolicy,
     }));
-    // CloudWatch publishes alarm notifications to the topic, so it needs the key (the AWS managed SNS key
-    // would not let it).
-    this.key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
+    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    // CloudWatch publishes alarm notifications to the topic, so it needs the key (the AWS managed SNS key would not
+    // let it): the key policy SNS documents for CloudWatch ("Enable compatibility between event sources from AWS
+    // services and encrypted topics", sns-key-management.html).
+    this.key.grant(cloudWatch, 'kms:GenerateDataKey*', 'kms:Decrypt');
+    // And the topic's own policy must let it publish. A topic policy replaces SNS's default one (which admits the
+    // account's principals, CloudWatch's alarms among them); enforceSSL writes such a policy holding only its Deny, so
+    // without this Allow every alarm action failed ("not authorized to perform: SNS:Publish ... because no
+    // resource-based policy allows the SNS:Publish action"), visible only in each alarm's history. Scoped to this
+    // account's alarms in this region (the confused-deputy conditions of the SNS access-policy examples).
+    const stack = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
   }
 }

@@ -53,6 +53,8 @@ export interface ObservabilityFunctionProps extends FunctionDefaults {
   readonly reservedConcurrentExecutions?: number;
   /** Retries of asynchronous invocations before the event goes to the failure queue. @default 2 */
   readonly asyncRetryAttempts?: number;
+  /** How long an asynchronous event may wait (throttled) before it goes to the failure queue. @default 6 hours */
+  readonly asyncMaxEventAge?: Duration;
   /**
    * Destination of asynchronous invocations that failed every retry.
    * @default a new SSE-encrypted, TLS-only queue kept 14 days
@@ -161,6 +163,7 @@ export class ObservabilityFunction extends Construct {
       securityGroups: props.securityGroups,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       retryAttempts: props.asyncRetryAttempts ?? 2,
+      maxEventAge: props.asyncMaxEventAge,
       onFailure: new destinations.SqsDestination(this.failureQueue),
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,

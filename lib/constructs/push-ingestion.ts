@@ -190,6 +190,11 @@ export class PushIngestion extends Construct {
       timeout: Duration.seconds(70),
       // One repair at a time: a restarted replica is resynchronised once, not by several invocations at once.
       reservedConcurrentExecutions: 1,
+      // A failed minute is not retried: the next minute's run does the same work. Lambda's default (2 retries, events
+      // kept 6 h while throttled) would queue three runs of ~55 s per failing minute behind one slot while a replica
+      // is down, and drain that backlog into the failure queue, and its alarm, for hours after it came back.
+      asyncRetryAttempts: 0,
+      asyncMaxEventAge: Duration.minutes(2),
     });
     // Exactly the calls the store adapter makes, on the table and its one index (no `index/*` wildcard).
     const storeAccess = new iam.PolicyStatement({

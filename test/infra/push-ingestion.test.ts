@@ -189,6 +189,18 @@ describe('PushIngestion in the ops stack', () => {
         }),
       ],
     });
+    // A failed minute is not retried and a throttled event is not kept for hours (the next minute does the work).
+    const repair = Object.keys(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'push-repair' }) } },
+      }),
+    );
+    expect(repair).toHaveLength(1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: repair[0] },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 120,
+    });
   });
 });
 

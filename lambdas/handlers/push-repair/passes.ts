@@ -7,9 +7,15 @@ export interface PassTiming {
   readonly passIntervalMs: number;
   /** Stop starting passes when less than this is left of the invocation. */
   readonly reserveMs: number;
+  /**
+   * Stop starting passes once the invocation has run this long, whatever its timeout: with the last pass (up to a
+   * replica timeout of 5 s per request) it ends before the next minute's event, so the schedule never queues
+   * events behind a busy function (reserved concurrency 1), which Lambda would retry for hours.
+   */
+  readonly maxRunMs: number;
 }
 
-export const PASS_TIMING: PassTiming = { passIntervalMs: 2000, reserveMs: 15_000 };
+export const PASS_TIMING: PassTiming = { passIntervalMs: 2000, reserveMs: 15_000, maxRunMs: 45_000 };
 
 export interface RepairSummary {
   passes: number;
@@ -24,8 +30,9 @@ export interface RepairSummary {
 }
 
 /**
- * One scheduled invocation (every minute, one at a time: reserved concurrency 1). Runs a repair pass every 2 s until
- * the invocation nears its end, so a restarted replica is resynchronised within seconds, not a minute.
+ * One scheduled invocation (every minute, one at a time: reserved concurrency 1). Runs a repair pass every 2 s for
+ * 45 s (or until the invocation nears its end), so a restarted replica is resynchronised within seconds, not a
+ * minute, and the run is over before the next one is due.
  */
 export async function runRepairPasses(
   repair: () => Promise<RepairReport>,
@@ -44,7 +51,12 @@ export async function runRepairPasses(
     unreachable: [],
   };
   let unreachableThroughout: string[] | undefined;
-  while (context.getRemainingTimeInMillis() > timing.reserveMs) {
+  const startedWith = context.getRemainingTimeInMillis();
+  for (
+    let left = startedWith;
+    left > timing.reserveMs && startedWith - left < timing.maxRunMs;
+    left = context.getRemainingTimeInMillis()
+  ) {
     const started = Date.now();
     const report = await repair();
     total.passes++;

@@ -47,6 +47,14 @@ describe('runRepairPasses (one scheduled push-repair invocation)', () => {
     expect(logged).toEqual([['repair passes done', total]]);
   });
 
+  it('stops starting passes after 45 s of running, though the 70 s timeout leaves more: done before the next minute', async () => {
+    const repair = jest.fn(async () => report({}));
+    // 69 s left at the start; 46 s later 23 s are still left, above the 15 s reserve.
+    const total = await runRepairPasses(repair, contextWith([69_000, 50_000, 23_000, 20_000]), quiet, timing);
+    expect(total.passes).toBe(2);
+    expect(PASS_TIMING.maxRunMs + 10_000).toBeLessThan(60_000);
+  });
+
   it('fails the invocation when a replica stayed unreachable in every pass, naming it', async () => {
     const repair = async () => report({ unreachable: ['pushgateway-0'] });
     await expect(runRepairPasses(repair, contextWith([60_000, 40_000, 0]), quiet, timing)).rejects.toThrow(
