@@ -25,9 +25,21 @@ export const THANOS_HTTP_CONFIG = {
 } as const;
 export const THANOS_HTTP_CONFIG_FILE = `${THANOS_HTTP_CONFIG.dir}/${THANOS_HTTP_CONFIG.key}`;
 
-/** The web config: serve TLS with the component's own certificate (no client certificates asked for). */
+/**
+ * The web config: serve TLS with the component's own certificate (no client certificates asked for), over
+ * HTTP/1.1 only. exporter-toolkit offers HTTP/2 unless told otherwise (web/tls_config.go: `HTTPConfig{HTTP2: true}`
+ * by default; `Serve` drops h2 from `TLSNextProto` only when it is false), and the clients of these servers take it:
+ * the query-frontend's downstream transport (`ForceAttemptHTTP2: true`) and the Ruler's
+ * (pkg/httpconfig/http.go: `http2.ConfigureTransport`). Over HTTP/2 a client sends every request down one
+ * connection, and a ClusterIP Service (or an NLB) balances connections, not requests: each frontend pod would
+ * query one Query pod, whatever the autoscaler adds. Over HTTP/1.1 the frontend's pool of idle connections
+ * (`max_idle_conns_per_host`, thanos-query.ts) spreads across the pods. Read at start (not on the fly).
+ */
 export function thanosHttpServerConfig(files: { cert: string; key: string } = THANOS_TLS_FILES) {
-  return { tls_server_config: { cert_file: files.cert, key_file: files.key, min_version: 'TLS12' } };
+  return {
+    tls_server_config: { cert_file: files.cert, key_file: files.key, min_version: 'TLS12' },
+    http_server_config: { http2: false },
+  };
 }
 
 export function thanosHttpConfigMap(): KubernetesObject {

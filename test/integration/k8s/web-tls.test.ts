@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { freePort, type ManagedProcess, requireBinaries, startProcess } from '../../../lib/devstack/processes';
@@ -135,6 +136,20 @@ function httpsGet(url: string, options: { ca?: Buffer; servername?: string }): P
   });
 }
 
+/** The ALPN protocol the server on `port` agrees to when a client offers h2 and http/1.1 (false: none). */
+function negotiated(port: number, servername: string): Promise<string | false> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect(
+      { host: '127.0.0.1', port, servername, ca: testCa(), ALPNProtocols: ['h2', 'http/1.1'] },
+      () => {
+        resolve(socket.alpnProtocol ?? false);
+        socket.end();
+      },
+    );
+    socket.on('error', reject);
+  });
+}
+
 /** Starts Prometheus on `port` serving HTTPS with `webConfigFile`, scraping `scrapeConfigs` every second. */
 async function startHttpsPrometheus(
   name: string,
@@ -204,6 +219,15 @@ describe('Thanos HTTP TLS: the rendered --http.config served by the real exporte
       const ready = await httpsGet(`https://127.0.0.1:${port}/-/ready`, { ca, servername: clientTls.server_name });
       if (ready.status !== 200) throw new Error(`/-/ready: ${ready.status}`);
     });
+  });
+
+  it('serves HTTP/1.1 only: a client offering h2 (as the frontend and the Ruler do) is not given it', async () => {
+    // The control: the same certificate under a web config without http_server_config is offered h2 by the same
+    // binary (exporter-toolkit's default), so this test would see it.
+    const controlPort = await freePort();
+    await startHttpsPrometheus('prometheus-h2-control', certWebConfigFile('h2-control.yaml', 'query'), controlPort);
+    expect(await eventually(() => negotiated(controlPort, clientTls.server_name))).toBe('h2');
+    expect(await eventually(() => negotiated(port, clientTls.server_name))).not.toBe('h2');
   });
 
   it('serves TLS that verifies with the CA as thanos-http.monitoring.svc, the name every client verifies', async () => {

@@ -28,13 +28,15 @@ const httpConfigMap = find(objects, 'ConfigMap', 'thanos-http-config');
 const webConfig = parse(httpConfigMap.data['http-config.yaml']);
 
 describe('the Thanos HTTP web config (--http.config)', () => {
-  it('serves TLS with the certificate and key of the component, from the files its TLS secret is mounted as', () => {
+  it('serves TLS with the certificate and key of the component, from the files its TLS secret is mounted as, over HTTP/1.1', () => {
     expect(webConfig).toEqual({
       tls_server_config: {
         cert_file: '/etc/thanos/grpc-tls/tls.crt',
         key_file: '/etc/thanos/grpc-tls/tls.key',
         min_version: 'TLS12',
       },
+      // Connections, not requests, are balanced (thanos-http-tls.ts; the real server: test/integration/k8s/web-tls).
+      http_server_config: { http2: false },
     });
   });
 
