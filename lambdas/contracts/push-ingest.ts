@@ -46,7 +46,7 @@ export const pushIngestEnv = envContract({
   pushgatewayCa: pushgatewayCaVar,
   pushgatewayAuthSecret: pushgatewayAuthSecretVar,
   groupStoreTable: groupStoreTableVar,
-  /** Largest push body accepted (413 above); API Gateway HTTP APIs cap payloads at 10 MB. */
+  /** Largest push body accepted (413 above); at most MAX_PUSH_PAYLOAD_BYTES (domain/push-limits.ts). */
   maxBodyBytes: requiredPositiveIntVar('MAX_PAYLOAD_BYTES'),
   maxDecompressedBytes: positiveIntVar('MAX_DECOMPRESSED_BYTES', d.maxDecompressedBytes),
   maxSeriesPerPush: positiveIntVar('MAX_SERIES_PER_PUSH', d.maxSeriesPerPush),

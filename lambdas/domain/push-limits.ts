@@ -2,7 +2,7 @@ import type { MetricFamily } from './exposition/parser';
 
 /**
  * What one push, and one group, may hold. A push is parsed, validated, stored and written to every replica in
- * memory: the defaults keep one push well inside the 1 GB the ingest function has (a 5 MiB body, 10,000 series).
+ * memory: the defaults keep one push well inside the 1 GB the ingest function has (a 4 MiB body, 10,000 series).
  * They also bound what a push costs every later push: the Pushgateway checks each push by gathering every group it
  * holds, so its latency grows with what it holds (1.5.1, measured here: a small push takes 2.4 ms with nothing else
  * held, 5.6 ms beside one 5,000-series group, 22 ms beside one 18,000-series group).
@@ -22,8 +22,26 @@ export interface PushLimits {
   readonly maxLabelValueLength: number;
 }
 
+/**
+ * Lambda's quota for a synchronous invocation's payload (API reference, Invoke: "For synchronous invocations, the
+ * maximum payload size is 6 MB"), read as decimal megabytes to be safe.
+ */
+export const LAMBDA_SYNC_PAYLOAD_BYTES = 6_000_000;
+
+/** What the API Gateway event spends besides the body: headers (an HTTP API takes 10 KB of them) and its context. */
+const EVENT_ENVELOPE_BYTES = 32 * 1024;
+
+/**
+ * The largest push body the push API can hand its function. An HTTP API passes a body whose type is not text
+ * base64-encoded (`isBase64Encoded`), 4 bytes for every 3: the delimited protobuf client_golang pushes by default,
+ * and gzip bodies. Above this such a push is refused by Lambda before the handler runs, and the client gets API
+ * Gateway's own 5xx instead of a 413 naming the limit. (A text body is JSON-escaped instead: a quote, backslash or
+ * newline takes two bytes, so a text body fits while fewer than ~30% of its bytes are those.)
+ */
+export const MAX_PUSH_PAYLOAD_BYTES = Math.floor((LAMBDA_SYNC_PAYLOAD_BYTES - EVENT_ENVELOPE_BYTES) / 4) * 3;
+
 export const DEFAULT_PUSH_LIMITS: PushLimits = {
-  maxBodyBytes: 5 * 1024 * 1024,
+  maxBodyBytes: 4 * 1024 * 1024,
   maxDecompressedBytes: 16 * 1024 * 1024,
   maxSeriesPerPush: 10_000,
   maxSeriesPerGroup: 10_000,

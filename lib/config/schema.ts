@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PUSH_PAYLOAD_BYTES } from '../../lambdas/domain/push-limits';
 import { READABLE_STORAGE_CLASSES, RESOLUTIONS, retentionPolicyProblems } from '../../lambdas/domain/retention';
 import { COMPONENTS, sizingProblems } from '../../lambdas/domain/sizing';
 import { isTimeZone } from '../../lambdas/domain/time-zone';
@@ -246,8 +247,11 @@ export const environmentConfigSchema = z
         error: (issue) => `expected an https URL, got ${JSON.stringify(issue.input)}`,
       }),
       jwtAudience: z.array(z.string().min(1)).min(1, { error: 'must list at least one audience' }),
-      /** Largest push body accepted, in bytes (API Gateway HTTP APIs cap payloads at 10 MB). */
-      maxPayloadBytes: integer(1024, 10 * 1024 * 1024),
+      /**
+       * Largest push body accepted, in bytes. At most MAX_PUSH_PAYLOAD_BYTES (4,475,424): a binary body reaches the
+       * function base64-encoded inside Lambda's 6 MB synchronous payload (push-limits.ts).
+       */
+      maxPayloadBytes: integer(1024, MAX_PUSH_PAYLOAD_BYTES),
       throttle: z.strictObject({ rateLimit: integer(1, 10_000), burstLimit: integer(1, 5_000) }),
     }),
     /** Where docs/runbooks/ is published: every alert's `runbook_url` is `<runbookBaseUrl>/<page>.md#<alert>`. */

@@ -16,7 +16,7 @@ import { Construct } from 'constructs';
 import { pushIngestEnv } from '../../lambdas/contracts/push-ingest';
 import { pushRepairEnv } from '../../lambdas/contracts/push-repair';
 import { GROUP_STORE_SCHEMA } from '../../lambdas/domain/group-store-schema';
-import type { PushLimits } from '../../lambdas/domain/push-limits';
+import { MAX_PUSH_PAYLOAD_BYTES, type PushLimits } from '../../lambdas/domain/push-limits';
 import { PUSH_METRICS_NAMESPACE, PUSH_SERVICES, REPAIR_METRICS } from '../../lambdas/domain/push-metric-names';
 import { PUSHGATEWAY_AUTH_USER, PUSHGATEWAY_PASSWORD_LENGTH } from '../k8s/pushgateway-auth';
 import { handlerEntry } from '../paths';
@@ -44,7 +44,7 @@ export interface PushIngestionProps extends FunctionDefaults {
   readonly pushgatewayPort?: number;
   readonly jwtIssuer: string;
   readonly jwtAudience: readonly string[];
-  /** Largest push body accepted; the handler answers 413 above it (HTTP APIs cap payloads at 10 MB). */
+  /** Largest push body accepted; the handler answers 413 above it. At most MAX_PUSH_PAYLOAD_BYTES (push-limits.ts). */
   readonly maxPayloadBytes: number;
   /** Overrides of the other per-push and per-group limits. @default DEFAULT_PUSH_LIMITS of the domain */
   readonly limits?: Partial<Omit<PushLimits, 'maxBodyBytes'>>;
@@ -94,8 +94,10 @@ export class PushIngestion extends Construct {
       throw new Error(`PushIngestion ${id}: pushgatewayCaPem is given, so every pushgatewayUrl must be https`);
     }
     if (props.jwtAudience.length === 0) throw new Error(`PushIngestion ${id}: jwtAudience must not be empty`);
-    if (props.maxPayloadBytes > 10 * 1024 * 1024) {
-      throw new Error(`PushIngestion ${id}: maxPayloadBytes ${props.maxPayloadBytes} exceeds the 10 MB HTTP API limit`);
+    if (props.maxPayloadBytes > MAX_PUSH_PAYLOAD_BYTES) {
+      throw new Error(
+        `PushIngestion ${id}: maxPayloadBytes ${props.maxPayloadBytes} exceeds ${MAX_PUSH_PAYLOAD_BYTES}, the largest binary body that fits base64-encoded in Lambda's 6 MB synchronous payload`,
+      );
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const port = props.pushgatewayPort ?? 9091;
@@ -175,7 +177,7 @@ export class PushIngestion extends Construct {
         maxLabelValueLength: limit(limits.maxLabelValueLength),
       }),
       description: 'Pushgateway-compatible push API: validates each push, stores it, writes every replica',
-      // Bodies up to 10 MB are parsed in memory; more memory also means more CPU for the parser.
+      // Bodies up to 4.5 MB (16 MiB decompressed) are parsed in memory; more memory also means more CPU for the parser.
       memorySize: 1024,
       // API Gateway gives an integration at most 30 s.
       timeout: Duration.seconds(29),

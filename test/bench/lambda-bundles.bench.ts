@@ -40,7 +40,7 @@ const FUNCTION_ENV: NodeJS.ProcessEnv = {
   QUERY_CA_PEM: '-----BEGIN CERTIFICATE-----\nbench\n-----END CERTIFICATE-----\n',
   PUSHGATEWAY_URLS: 'http://127.0.0.1:9091,http://127.0.0.1:9092',
   GROUP_STORE_TABLE: 'bench-groups',
-  MAX_PAYLOAD_BYTES: '5242880',
+  MAX_PAYLOAD_BYTES: '4194304',
   TOKEN_SECRET_NAME: 'greenlang-dev/alert-webhook-token',
   DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/111111111111/bench',
   DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/111111111111/bench-dead-letters',

@@ -211,6 +211,8 @@ describe('PushIngestion props', () => {
     expect(() => build({ pushgatewayUrls: [] })).toThrow('PushIngestion Push: pushgatewayUrls must not be empty');
     expect(() => build({ pushgatewayUrls: ['pushgateway:9091'] })).toThrow('"pushgateway:9091" is not an http(s) URL');
     expect(() => build({ jwtAudience: [] })).toThrow('jwtAudience must not be empty');
-    expect(() => build({ maxPayloadBytes: 11 * 1024 * 1024 })).toThrow('exceeds the 10 MB HTTP API limit');
+    expect(() => build({ maxPayloadBytes: 5 * 1024 * 1024 })).toThrow(
+      "exceeds 4475424, the largest binary body that fits base64-encoded in Lambda's 6 MB synchronous payload",
+    );
   });
 });

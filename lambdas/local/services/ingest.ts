@@ -20,7 +20,7 @@ export const service: LocalService = {
     "  --store              the repair store: every group's record (default .local/ingest-store-<port>.jsonl)\n" +
     '  --store-sync         none (default): a push is written to the store before the replicas and survives the\n' +
     '                       ingestion being killed; always: also fsynced, so it survives an OS crash (slower)\n' +
-    '  --max-payload-bytes  largest push body (default 5242880)\n' +
+    '  --max-payload-bytes  largest push body (default 4194304)\n' +
     '  --pushgateway-auth-file  the basic-auth user the replicas admit (their --web.config.file), as JSON\n' +
     '                       {"username": "...", "password": "..."}; read again when a replica answers 401',
   async run(argv, output, signal) {

@@ -26,7 +26,7 @@ export const dev: EnvironmentConfigInput = {
   ingest: {
     jwtIssuer: 'https://auth.greenlang.example/realms/dev',
     jwtAudience: ['greenlang-push'],
-    maxPayloadBytes: 5 * 1024 * 1024,
+    maxPayloadBytes: 4 * 1024 * 1024,
     throttle: { rateLimit: 50, burstLimit: 100 },
   },
   runbookBaseUrl: 'https://github.com/greenlang/greenlang-observability/blob/main/docs/runbooks',

@@ -26,7 +26,7 @@ export const prod: EnvironmentConfigInput = {
   ingest: {
     jwtIssuer: 'https://auth.greenlang.example/realms/prod',
     jwtAudience: ['greenlang-push'],
-    maxPayloadBytes: 5 * 1024 * 1024,
+    maxPayloadBytes: 4 * 1024 * 1024,
     throttle: { rateLimit: 200, burstLimit: 400 },
   },
   runbookBaseUrl: 'https://github.com/greenlang/greenlang-observability/blob/main/docs/runbooks',

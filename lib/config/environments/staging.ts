@@ -26,7 +26,7 @@ export const staging: EnvironmentConfigInput = {
   ingest: {
     jwtIssuer: 'https://auth.greenlang.example/realms/staging',
     jwtAudience: ['greenlang-push'],
-    maxPayloadBytes: 5 * 1024 * 1024,
+    maxPayloadBytes: 4 * 1024 * 1024,
     throttle: { rateLimit: 100, burstLimit: 200 },
   },
   runbookBaseUrl: 'https://github.com/greenlang/greenlang-observability/blob/main/docs/runbooks',

@@ -1,4 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import {
+  DEFAULT_PUSH_LIMITS,
+  LAMBDA_SYNC_PAYLOAD_BYTES,
+  MAX_PUSH_PAYLOAD_BYTES,
+} from '../../../lambdas/domain/push-limits';
 import { answerApiEvent } from '../../../lambdas/handlers/push-ingest/api-gateway';
 import type { PushRequest, PushResponse } from '../../../lambdas/handlers/push-ingest/handler';
 import { isAnswer, pushRequest } from '../../../lambdas/handlers/push-ingest/request';
@@ -68,5 +73,51 @@ describe('answerApiEvent', () => {
     const result = await answerApiEvent(event('/metrics/job/%zz'), push);
     expect(result.statusCode).toBe(400);
     expect(push).not.toHaveBeenCalled();
+  });
+});
+
+describe('the largest push body the API hands its function (MAX_PUSH_PAYLOAD_BYTES)', () => {
+  /** An HTTP API (payload 2.0) event as the function gets it: 10 KB of headers (the API's cap) and a JWT context. */
+  const eventBytes = (body: string, isBase64Encoded: boolean) => {
+    const claims = { iss: 'https://issuer.example.com/', sub: 'batch-job', aud: 'greenlang-push', exp: '1893456000' };
+    const event = {
+      version: '2.0',
+      routeKey: 'PUT /metrics/{proxy+}',
+      rawPath: '/metrics/job/nightly-export/instance/db-1',
+      rawQueryString: '',
+      headers: { authorization: `Bearer ${'x'.repeat(2_000)}`, 'x-padding': 'p'.repeat(8_000) },
+      requestContext: {
+        accountId: '111111111111',
+        apiId: 'abcdefghij',
+        authorizer: { jwt: { claims, scopes: null } },
+        domainName: 'abcdefghij.execute-api.eu-west-1.amazonaws.com',
+        http: { method: 'PUT', path: '/metrics/job/nightly-export/instance/db-1', protocol: 'HTTP/1.1' },
+        requestId: 'Abc123=',
+        stage: '$default',
+        time: '02/Dec/2026:01:00:00 +0000',
+        timeEpoch: 1_796_000_000_000,
+      },
+      pathParameters: { proxy: 'job/nightly-export/instance/db-1' },
+      body,
+      isBase64Encoded,
+    };
+    return Buffer.byteLength(JSON.stringify(event));
+  };
+
+  it("fits Lambda's 6 MB synchronous payload base64-encoded (protobuf, gzip), and did not at the old 5 MiB", () => {
+    const binary = (bytes: number) => Buffer.alloc(bytes, 0xa5).toString('base64');
+    expect(eventBytes(binary(MAX_PUSH_PAYLOAD_BYTES), true)).toBeLessThanOrEqual(LAMBDA_SYNC_PAYLOAD_BYTES);
+    expect(eventBytes(binary(5 * 1024 * 1024), true)).toBeGreaterThan(LAMBDA_SYNC_PAYLOAD_BYTES);
+    expect(DEFAULT_PUSH_LIMITS.maxBodyBytes).toBeLessThanOrEqual(MAX_PUSH_PAYLOAD_BYTES);
+  });
+
+  it('fits JSON-escaped as text while fewer than ~30% of its bytes are quotes or newlines', () => {
+    // A common exposition line is 10% quotes and newlines; a dense one (short names, one label) 27%.
+    for (const line of ['http_requests_total{method="get",code="200"} 1027\n', 'a{b="c"} 1\n']) {
+      const escapes = [...line].filter((c) => c === '"' || c === '\n').length / line.length;
+      expect(escapes).toBeLessThan(0.3);
+      const text = line.repeat(Math.floor(MAX_PUSH_PAYLOAD_BYTES / line.length));
+      expect(eventBytes(text, false)).toBeLessThanOrEqual(LAMBDA_SYNC_PAYLOAD_BYTES);
+    }
   });
 });
