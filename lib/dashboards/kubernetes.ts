@@ -1,6 +1,7 @@
 import { MONITORING_NAMESPACE } from '../k8s/namespace';
+import { podsNotReady } from '../rules/kubernetes';
 import { DASHBOARD_JOBS as J } from './jobs';
-import { type DashboardSpec, sel } from './model';
+import { type DashboardSpec, ON_CLUSTER, sel } from './model';
 
 const NODE = `job="${J.nodeExporter}"`;
 const KSM = `job="${J.kubeStateMetrics}"`;
@@ -86,11 +87,12 @@ export function kubernetesDashboard(): DashboardSpec {
           },
           {
             title: 'Pods not ready',
-            description: 'Pods whose Ready condition is false (not serving).',
+            description:
+              'Pods whose Ready condition is false (not serving); finished pods (a CronJob keeps its last) left out.',
             unit: 'short',
             queries: [
               {
-                expr: `sum by (pod) (kube_pod_status_ready${sel(`${KSM}, ${NS}, condition="false"`)}) > 0`,
+                expr: `sum by (pod) (${podsNotReady(`${KSM}, ${NS}, ${ON_CLUSTER}`)})`,
                 legend: '{{pod}}',
               },
             ],

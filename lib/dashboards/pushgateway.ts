@@ -5,8 +5,8 @@ import {
   PUSH_SERVICES,
   REPAIR_METRICS,
 } from '../../lambdas/domain/push-metric-names';
-import { PUSHGATEWAY_REPLICA_LABEL } from '../../lambdas/domain/replica-labels';
 import { BATCH_JOB_INTERVAL_METRIC } from '../rules/conventions';
+import { PUSHGATEWAY_GROUPS_HELD_RECORD, PUSHGATEWAY_POD_LABEL } from '../rules/pushgateway';
 import { DASHBOARD_JOBS as J } from './jobs';
 import { type CloudWatchQuerySpec, type DashboardSpec, sel } from './model';
 
@@ -98,12 +98,12 @@ export function pushgatewayDashboard(): DashboardSpec {
           {
             title: 'Groups held',
             description:
-              'Pushed groups each Pushgateway replica holds (one push_time_seconds series per group, by the pushgateway_replica label); both replicas should agree.',
+              'Pushed groups each Pushgateway replica holds, 0 for one that is up and empty (recorded in Prometheus: through Thanos Query both replicas are one deduplicated series); both replicas should agree.',
             unit: 'short',
             queries: [
               {
-                expr: `count by (${PUSHGATEWAY_REPLICA_LABEL}) (push_time_seconds${sel()})`,
-                legend: `{{${PUSHGATEWAY_REPLICA_LABEL}}}`,
+                expr: `${PUSHGATEWAY_GROUPS_HELD_RECORD}${sel()}`,
+                legend: `{{${PUSHGATEWAY_POD_LABEL}}}`,
               },
             ],
           },

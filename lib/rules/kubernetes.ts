@@ -6,6 +6,19 @@ import type { RuleFileSpec } from './types';
 
 const ksm = `job="${CLUSTER_JOBS.kubeStateMetrics}"`;
 const ns = `namespace="${MONITORING_NAMESPACE}"`;
+
+/**
+ * Pods whose Ready condition is false, by namespace and pod, finished pods left out: kube-state-metrics reports a
+ * Succeeded or Failed pod as not ready for as long as it exists (a CronJob keeps its last Job's pod: the compactor's),
+ * which is no fault. `matchers`: the series selectors (inside the braces), e.g. the job and namespace. Shared by
+ * `KubePodNotReady` and the Kubernetes dashboard's panel.
+ */
+export function podsNotReady(matchers: string): string {
+  return (
+    `(max by (namespace, pod) (kube_pod_status_ready{${matchers}, condition="false"}) == 1)` +
+    ` unless on (namespace, pod) (max by (namespace, pod) (kube_pod_status_phase{${matchers}, phase=~"Succeeded|Failed"}) == 1)`
+  );
+}
 const kubelet = `job="${CLUSTER_JOBS.kubelet}", ${ns}`;
 const cadvisor = `job="${CLUSTER_JOBS.cadvisor}", ${ns}, container!="", container!="POD"`;
 
@@ -103,9 +116,7 @@ export function kubernetesRules(): RuleFileSpec {
           },
           {
             alert: 'KubePodNotReady',
-            expr:
-              `(max by (namespace, pod) (kube_pod_status_ready{${ksm}, ${ns}, condition="false"}) == 1)` +
-              ` unless on (namespace, pod) (max by (namespace, pod) (kube_pod_status_phase{${ksm}, ${ns}, phase=~"Succeeded|Failed"}) == 1)`,
+            expr: podsNotReady(`${ksm}, ${ns}`),
             for: '15m',
             severity: 'warning',
             summary: 'Pod {{ $labels.pod }} has not been ready for 15 minutes',

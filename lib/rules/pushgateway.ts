@@ -12,6 +12,15 @@ const pgw = { job, pod: 'pushgateway-0' };
  */
 const batch = { job: 'nightly-export', [PUSHGATEWAY_REPLICA_LABEL]: 'pushgateway-0' };
 
+/**
+ * The groups each Pushgateway replica holds, by `pushgateway_pod`: one `push_time_seconds` series per group, and 0
+ * for a replica that is up and holds none (restarted empty). Recorded in Prometheus, which sees both replicas'
+ * series apart: through Thanos Query they are one series, `pushgateway_replica` being a deduplication label
+ * (thanos-query.ts), so a query there cannot count them per replica. `pushgateway_pod` is not deduplicated.
+ */
+export const PUSHGATEWAY_GROUPS_HELD_RECORD = 'pushgateway_pod:push_time_seconds:count';
+export const PUSHGATEWAY_POD_LABEL = 'pushgateway_pod';
+
 /** The Pushgateways and the batch jobs that push to them. */
 export function pushgatewayRules(): RuleFileSpec {
   return {
@@ -83,6 +92,12 @@ export function pushgatewayRules(): RuleFileSpec {
             },
           },
           {
+            record: PUSHGATEWAY_GROUPS_HELD_RECORD,
+            expr:
+              `count by (${PUSHGATEWAY_POD_LABEL}) (label_replace(push_time_seconds, "${PUSHGATEWAY_POD_LABEL}", "$1", "${PUSHGATEWAY_REPLICA_LABEL}", "(.+)"))` +
+              ` or sum by (${PUSHGATEWAY_POD_LABEL}) (label_replace(up{job="${job}"} == 1, "${PUSHGATEWAY_POD_LABEL}", "$1", "pod", "(.+)")) * 0`,
+          },
+          {
             alert: 'PushgatewayBatchJobStale',
             expr: `(time() - max by (job) (push_time_seconds{job!="${COMPACTOR_PUSH_JOB}"})) > on (job) 2 * max by (job) (${BATCH_JOB_INTERVAL_METRIC})`,
             for: '5m',
@@ -99,6 +114,26 @@ export function pushgatewayRules(): RuleFileSpec {
               ],
               labels: { job: batch.job },
             },
+          },
+        ],
+        recordingTests: [
+          {
+            name: 'groups held: per replica, apart though deduplicated in Query, and 0 for a replica up but empty',
+            input: [
+              series('push_time_seconds', batch, '100x10'),
+              series('push_time_seconds', { ...batch, job: 'other' }, '100x10'),
+              series('push_time_seconds', { ...batch, [PUSHGATEWAY_REPLICA_LABEL]: 'pushgateway-1' }, '100x10'),
+              series('up', pgw, '1x10'),
+              series('up', { ...pgw, pod: 'pushgateway-1' }, '1x10'),
+              series('up', { ...pgw, pod: 'pushgateway-2' }, '1x10'),
+            ],
+            evalTime: '5m',
+            expr: PUSHGATEWAY_GROUPS_HELD_RECORD,
+            expected: [
+              { labels: `${PUSHGATEWAY_GROUPS_HELD_RECORD}{${PUSHGATEWAY_POD_LABEL}="pushgateway-0"}`, value: 2 },
+              { labels: `${PUSHGATEWAY_GROUPS_HELD_RECORD}{${PUSHGATEWAY_POD_LABEL}="pushgateway-1"}`, value: 1 },
+              { labels: `${PUSHGATEWAY_GROUPS_HELD_RECORD}{${PUSHGATEWAY_POD_LABEL}="pushgateway-2"}`, value: 0 },
+            ],
           },
         ],
       },

@@ -15,6 +15,7 @@ import {
 } from '../../lib/devstack/components';
 import { freePort, type ManagedProcess, requireBinaries, startProcess } from '../../lib/devstack/processes';
 import { ruleFiles } from '../../lib/rules';
+import { PUSHGATEWAY_GROUPS_HELD_RECORD } from '../../lib/rules/pushgateway';
 import { eventually } from '../support/eventually';
 
 /**
@@ -22,7 +23,7 @@ import { eventually } from '../support/eventually';
  * the template variables substituted: none may fail. The Prometheus scrapes itself (job `prometheus`), a real
  * Pushgateway (job `pushgateway`, honor_labels), a real node-exporter, Alertmanager, redis_exporter (over a real
  * redis-server) and postgres_exporter (Debian's 0.11.1, over a real PostgreSQL 15), and evaluates the capacity
- * recording rules, so the panels over those jobs must also return data: their metric names are real.
+ * and Pushgateway recording rules, so the panels over those jobs must also return data: their metric names are real.
  */
 
 const {
@@ -126,8 +127,10 @@ beforeAll(async () => {
   });
   expect(push.status).toBe(200);
 
-  const capacity = ruleFiles(config).find((f) => f.name === 'capacity-recording');
-  fs.writeFileSync(path.join(dir, 'capacity.yaml'), stringify({ groups: capacity?.groups ?? [] }));
+  // The recording rules the panels read: capacity's, and the Pushgateway's groups held per replica.
+  const recorded = ruleFiles(config).filter((f) => f.name === 'capacity-recording' || f.name === 'pushgateway');
+  expect(recorded).toHaveLength(2);
+  fs.writeFileSync(path.join(dir, 'recorded.yaml'), stringify({ groups: recorded.flatMap((f) => f.groups) }));
   const promPort = await freePort();
   const scrape = (job: string, target: string, extra: Record<string, unknown> = {}) => ({
     job_name: job,
@@ -138,7 +141,7 @@ beforeAll(async () => {
     path.join(dir, 'prometheus.yml'),
     stringify({
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
-      rule_files: [path.join(dir, 'capacity.yaml')],
+      rule_files: [path.join(dir, 'recorded.yaml')],
       scrape_configs: [
         scrape(DASHBOARD_JOBS.prometheus, `127.0.0.1:${promPort}`),
         scrape(DASHBOARD_JOBS.pushgateway, `127.0.0.1:${pushgateway.port}`, { honor_labels: true }),
@@ -154,7 +157,7 @@ beforeAll(async () => {
   await eventually(
     async () => {
       const result = await query(
-        'min(count_over_time(up[1m])) >= 3 and on() count(pod:prometheus_tsdb_head_series:sum) > 0',
+        `min(count_over_time(up[1m])) >= 3 and on() count(pod:prometheus_tsdb_head_series:sum) > 0 and on() count(${PUSHGATEWAY_GROUPS_HELD_RECORD}) > 0`,
       );
       if ((result.data?.result ?? []).length === 0) throw new Error('targets not scraped twice yet');
     },

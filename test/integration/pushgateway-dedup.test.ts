@@ -8,7 +8,9 @@ import { type RunningComponent, startPrometheus, startPushgateway } from '../../
 import { freePort, requireBinaries } from '../../lib/devstack/processes';
 import { kubernetesObjects } from '../../lib/k8s';
 import { type OperatorRelabeling, toPrometheusRelabelConfig } from '../../lib/k8s/pushgateway-dedup';
+import { ruleFiles } from '../../lib/rules';
 import { JOBS } from '../../lib/rules/conventions';
+import { PUSHGATEWAY_GROUPS_HELD_RECORD, PUSHGATEWAY_POD_LABEL } from '../../lib/rules/pushgateway';
 import { eventually } from '../support/eventually';
 
 /**
@@ -96,10 +98,14 @@ beforeAll(async () => {
     // __meta_kubernetes_pod_name, as the pod name the monitor's relabeling reads.
     { target_label: '__meta_kubernetes_pod_name', replacement: pod },
   ];
+  // The Pushgateway rule file as rendered (its recording rule counts the groups per replica).
+  const rules = ruleFiles(config).find((f) => f.name === 'pushgateway');
+  fs.writeFileSync(path.join(dir, 'pushgateway.yaml'), stringify({ groups: rules?.groups ?? [] }));
   fs.writeFileSync(
     path.join(dir, 'prometheus.yml'),
     stringify({
-      global: { scrape_interval: '1s' },
+      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      rule_files: [path.join(dir, 'pushgateway.yaml')],
       scrape_configs: gateways.map((gateway, i) => ({
         job_name: `pushgateway-${i}`,
         honor_labels: true,
@@ -156,6 +162,27 @@ describe('pushed series across two Pushgateways', () => {
     expect(own.map((s) => s.metric.pod).sort()).toEqual(['pushgateway-0', 'pushgateway-1']);
     for (const s of own) expect(s.metric[PUSHGATEWAY_REPLICA_LABEL]).toBeUndefined();
     expect(deduplicate(own)).toHaveLength(2);
+  });
+
+  it('counts the groups each replica holds apart, though Thanos Query merges their series, and 0 for one emptied', async () => {
+    const countByReplica = `count by (${PUSHGATEWAY_REPLICA_LABEL}) (push_time_seconds)`;
+    // In Prometheus the copies are apart; through Query (its dedup applied to the selected series) they are one.
+    expect(await query(countByReplica)).toHaveLength(2);
+    expect(deduplicate(await query('push_time_seconds'))).toHaveLength(3);
+    const held = async () =>
+      Object.fromEntries(
+        deduplicate(await query(PUSHGATEWAY_GROUPS_HELD_RECORD)).map((s) => [
+          s.metric[PUSHGATEWAY_POD_LABEL],
+          Number(s.value[1]),
+        ]),
+      );
+    await eventually(async () => expect(await held()).toEqual({ 'pushgateway-0': 3, 'pushgateway-1': 3 }));
+    // Replica 1 emptied (restarted without its persistence file, as it were): the record says 0, not nothing.
+    for (const group of ['job/nightly-report', 'job/etl/instance/worker-a', 'job/cleanup/pod/cleanup-28391']) {
+      const response = await fetch(`${gateways[1]?.url}/metrics/${group}`, { method: 'DELETE' });
+      expect(response.status).toBe(202);
+    }
+    await eventually(async () => expect(await held()).toEqual({ 'pushgateway-0': 3, 'pushgateway-1': 0 }));
   });
 
   it('lets Thanos Query deduplicate on that label', () => {
