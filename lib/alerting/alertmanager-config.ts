@@ -1,6 +1,7 @@
 import { RECEIVERS, type ReceiverName } from '../../lambdas/domain/receivers';
 import type { EnvironmentConfig, EnvironmentName } from '../config';
 import { ALERT_WEBHOOK_TOKEN_FILE } from '../naming';
+import { INHIBITION_CLUSTER_LABEL, INHIBITIONS, type Inhibition } from '../rules/inhibitions';
 
 /** Where the alert fan-out is reached; in AWS the platform passes the real URL of the function's endpoint. */
 export interface AlertmanagerEndpoints {
@@ -54,11 +55,26 @@ function checkedUrl(url: string): string {
 }
 
 /**
+ * One inhibit rule per declared pair: the source alert by name mutes the target alert by name while both are about
+ * the same object (same cluster and the pair's object labels). By name, not by severity: no alert name exists in
+ * two severities, so the seed's `severity=critical` → `severity=warning` with `equal: [alertname, ...]` never
+ * matched anything, and without `alertname` in `equal` it would mute unrelated warnings of the service.
+ */
+export function inhibitRule(inhibition: Inhibition) {
+  return {
+    source_matchers: [`alertname=${JSON.stringify(inhibition.source)}`],
+    target_matchers: [`alertname=${JSON.stringify(inhibition.target)}`],
+    equal: [INHIBITION_CLUSTER_LABEL, ...inhibition.equal],
+  };
+}
+
+/**
  * The Alertmanager configuration: the seed's route (group_by alertname/cluster/service, 30s/5m/4h; critical →
  * pagerduty-critical, warning → slack-warnings) with PagerDuty only where enabled (dev and staging send critical
- * to slack-critical), slack-default for everything else (info), and a critical alert inhibiting the warning with
- * the same alertname, cluster and service. Every receiver is a webhook to the alert fan-out, which delivers by
- * receiver name, authenticated with a bearer token read from a mounted secret file.
+ * to slack-critical), slack-default for everything else (info), and the inhibitions of lib/rules/inhibitions.ts
+ * (e.g. KubePersistentVolumeFull mutes KubePersistentVolumeFillingUp of the same PVC). Every receiver is a webhook
+ * to the alert fan-out, which delivers by receiver name, authenticated with a bearer token read from a mounted
+ * secret file.
  */
 export function alertmanagerConfig(config: EnvironmentConfig, endpoints: AlertmanagerEndpoints): object {
   const url = checkedUrl(endpoints.alertWebhookUrl);
@@ -75,13 +91,7 @@ export function alertmanagerConfig(config: EnvironmentConfig, endpoints: Alertma
         { matchers: ['severity="warning"'], receiver: RECEIVERS.slackWarnings },
       ],
     },
-    inhibit_rules: [
-      {
-        source_matchers: ['severity="critical"'],
-        target_matchers: ['severity="warning"'],
-        equal: [...ROUTE_GROUP_BY],
-      },
-    ],
     receivers: receivers.map((name) => webhookReceiver(name, url)),
+    inhibit_rules: INHIBITIONS.map(inhibitRule),
   };
 }

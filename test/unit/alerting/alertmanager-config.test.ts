@@ -73,14 +73,22 @@ describe('alertmanagerConfig', () => {
     },
   );
 
-  it('inhibits a warning while a critical with the same alertname, cluster and service fires', () => {
-    expect(build('prod').inhibit_rules).toEqual([
-      {
-        source_matchers: ['severity="critical"'],
-        target_matchers: ['severity="warning"'],
-        equal: ['alertname', 'cluster', 'service'],
-      },
-    ]);
+  it('inhibits by alert name and object, never by severity alone', () => {
+    const rules = build('prod').inhibit_rules as {
+      source_matchers: string[];
+      target_matchers: string[];
+      equal: string[];
+    }[];
+    expect(rules).toContainEqual({
+      source_matchers: ['alertname="KubePersistentVolumeFull"'],
+      target_matchers: ['alertname="KubePersistentVolumeFillingUp"'],
+      equal: ['cluster', 'namespace', 'persistentvolumeclaim'],
+    });
+    for (const rule of rules) {
+      expect(rule.source_matchers).toEqual([expect.stringMatching(/^alertname="[A-Za-z0-9]+"$/)]);
+      expect(rule.target_matchers).toEqual([expect.stringMatching(/^alertname="[A-Za-z0-9]+"$/)]);
+      expect(rule.equal.length).toBeGreaterThanOrEqual(2);
+    }
   });
 
   it('rejects a fan-out URL that is not http(s)', () => {
