@@ -19,6 +19,9 @@ import { messagesWaitingAlarm } from './alarms';
 import { type FunctionDefaults, functionDefaults, ObservabilityFunction } from './observability-function';
 import { buildEncryptedTopic, buildQueueWithDeadLetter } from './secure-defaults';
 
+/** The delivery function's share of a queue: records per invocation and invocations at once. */
+export const DELIVERY_BATCH = { size: 5, concurrency: 2 } as const;
+
 export interface AlertDeliveryProps extends FunctionDefaults {
   readonly environment: EnvironmentName;
   /** `config.alerting`: Slack on/off, PagerDuty on/off, critical email and its recipients. */
@@ -145,7 +148,15 @@ export class AlertDelivery extends Construct {
           "Publishing to the KMS-encrypted critical-alerts topic: SNS's grantPublish allows kms:GenerateDataKey* on that topic's own key only.",
       });
     }
-    this.idempotencyTable.grantReadWriteData(this.delivery.role);
+    // Exactly the calls made: Powertools' idempotency layer (DynamoDBPersistenceLayer: Get, Put, Update, Delete of
+    // one item) and the order guard (notification-order.ts: a conditional Update). No Scan, Query or batch reads.
+    this.idempotencyTable.grant(
+      this.delivery.role,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    );
     // Permanent refusals are dead-lettered by the function itself, at once.
     this.deadLetterQueue.grantSendMessages(this.delivery.role);
     const historyObjects = `arn:${Aws.PARTITION}:s3:::${props.reportsBucketName}/${REPORT_PREFIXES.alertHistory}*`;
@@ -159,10 +170,12 @@ export class AlertDelivery extends Construct {
     });
     this.delivery.function.addEventSource(
       new eventSources.SqsEventSource(this.queue, {
-        batchSize: 10,
+        // Slack takes ~1 message/s per webhook: a few concurrent deliveries, not a burst of hundreds. Powertools'
+        // BatchProcessor delivers a batch's records in parallel (BasePartialProcessor: `processInParallel ?? true`),
+        // so at most batchSize x maxConcurrency = 10 are in flight (10 x 5 = 50 before). SQS's minimum concurrency is 2.
+        batchSize: DELIVERY_BATCH.size,
         reportBatchItemFailures: true,
-        // Slack takes ~1 message/s per webhook: a few concurrent deliveries, not a burst of hundreds.
-        maxConcurrency: 5,
+        maxConcurrency: DELIVERY_BATCH.concurrency,
       }),
     );
 

@@ -173,11 +173,13 @@ describe('AlertFanout', () => {
     });
   });
 
-  it('delivers from the queue with partial batch failures, bounded concurrency, and a DLQ after 5 receives', () => {
+  it('delivers from the queue with partial batch failures, at most 10 notifications in flight, and a DLQ after 5 receives', () => {
+    // Records of a batch are delivered in parallel (Powertools' default), so batch size x concurrency is what is in
+    // flight at once: Slack takes about one message per second per webhook.
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      BatchSize: 10,
+      BatchSize: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 5 },
+      ScalingConfig: { MaximumConcurrency: 2 },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
       VisibilityTimeout: 720,
@@ -290,6 +292,21 @@ describe('AlertFanout', () => {
       TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
       BillingMode: 'PAY_PER_REQUEST',
     });
+  });
+
+  it('lets the delivery function make exactly the idempotency and order calls on its table: no scan, query or batch', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties
+          .PolicyDocument.Statement,
+    );
+    const dynamo = statements.flatMap((st) => [st.Action].flat()).filter((a) => a.startsWith('dynamodb:'));
+    expect(dynamo.sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
   });
 
   it('lets the delivery function write alert history only under alert-history/', () => {
