@@ -1,5 +1,6 @@
 import { AGENT_HEARTBEAT_METRIC, EXPECTED_AGENTS } from '../rules/conventions';
 import { API_SLOS, BUDGET_REMAINING_RECORD, LATENCY_THRESHOLD_SECONDS, sliRecord } from '../rules/greenlang-slo';
+import { KONG_SERVICE_LABEL } from '../rules/kong';
 import { DASHBOARD_JOBS as J } from './jobs';
 import { type DashboardSpec, sel } from './model';
 
@@ -93,8 +94,9 @@ export function greenlangServicesDashboard(): DashboardSpec {
             unit: 'reqps',
             queries: [
               {
-                expr: `sum by (service, code) (rate(kong_http_requests_total${sel(KONG)}[5m]))`,
-                legend: '{{service}} {{code}}',
+                // Kong's own service, not `service` (the Kubernetes Service of every Kong pod): lib/rules/kong.ts.
+                expr: `sum by (${KONG_SERVICE_LABEL}, code) (rate(kong_http_requests_total${sel(KONG)}[5m]))`,
+                legend: `{{${KONG_SERVICE_LABEL}}} {{code}}`,
               },
             ],
           },
@@ -104,8 +106,8 @@ export function greenlangServicesDashboard(): DashboardSpec {
             unit: 'ms',
             queries: [
               {
-                expr: `histogram_quantile(0.99, sum by (service, le) (rate(kong_request_latency_ms_bucket${sel(KONG)}[5m])))`,
-                legend: '{{service}}',
+                expr: `histogram_quantile(0.99, sum by (${KONG_SERVICE_LABEL}, le) (rate(kong_request_latency_ms_bucket${sel(KONG)}[5m])))`,
+                legend: `{{${KONG_SERVICE_LABEL}}}`,
               },
             ],
           },

@@ -1,11 +1,13 @@
 import type { EnvironmentConfig } from '../config';
 import { JOBS } from '../rules/conventions';
+import { KONG_SERVICE_LABEL } from '../rules/kong';
 import { ALERTMANAGER_CLIENT_TLS_CONFIG, ALERTMANAGER_POD_SELECTOR } from './alertmanager';
 import { NOT_AN_NLB_SERVICE, PORTS, selectorLabels } from './common';
 import { GRAFANA } from './grafana';
 import { GRAFANA_SCRAPE_TLS_CONFIG } from './grafana-tls';
 import { commonLabels, MONITORING_NAMESPACE } from './namespace';
 import { PROMETHEUS_CLIENT_TLS_CONFIG, PROMETHEUS_POD_SELECTOR } from './prometheus';
+import type { OperatorRelabeling } from './pushgateway-dedup';
 import { QUERY_FRONTEND_SCRAPE_TLS_CONFIG } from './query-frontend-tls';
 import { thanosHttpScrapeTlsConfig } from './thanos-http-tls';
 import { THANOS_QUERY, THANOS_QUERY_FRONTEND } from './thanos-query';
@@ -42,9 +44,28 @@ export interface ScrapeTarget {
   readonly honorLabels?: boolean;
   /** Scrape over HTTPS, verifying with these operator TLS settings (SafeTLSConfig). @default plain HTTP */
   readonly tlsConfig?: Readonly<Record<string, unknown>>;
+  /** Relabelings of every scraped series, applied after the target labels and honor_labels. @default none */
+  readonly metricRelabelings?: readonly OperatorRelabeling[];
 }
 
 export const METRICS_PORT_NAME = 'metrics';
+
+/**
+ * Kong's own `service` label kept as {@link KONG_SERVICE_LABEL}. Every ServiceMonitor target gets the target label
+ * `service` = the Kubernetes Service's name (prometheus-operator pkg/prometheus/promcfg.go,
+ * generateServiceMonitorConfig: `__meta_kubernetes_service_name` → `service`), and without honor_labels
+ * Prometheus sets the target's labels on each series and moves a conflicting exposed label to `exported_<name>`
+ * BEFORE metric_relabel_configs run (prometheus/prometheus scrape/scrape.go@0008cbee `mutateSampleLabels`:
+ * target labels, then `resolveConflictingExposedLabels`, then `relabel.ProcessBuilder` with the metric relabel
+ * configs). So the Kong service a request went to arrives here as `exported_service`, and `service` holds e.g.
+ * `kong-proxy` for every series (checked with Prometheus 2.42, test/integration/kong-service-label.test.ts).
+ * honor_labels is no way out: `service` would then mean the Kong service on the request series and the Kubernetes
+ * Service on all others, and an exposed `job` or `instance` would win over the target's too.
+ */
+export const KONG_METRIC_RELABELINGS: readonly OperatorRelabeling[] = [
+  { action: 'replace', sourceLabels: ['exported_service'], targetLabel: KONG_SERVICE_LABEL },
+  { action: 'labeldrop', regex: 'exported_service' },
+];
 
 /** The applications the seed lists: the GreenLang API, 47+ agents, Kong, PostgreSQL and Redis exporters. */
 export const SCRAPE_TARGETS: readonly ScrapeTarget[] = [
@@ -69,6 +90,7 @@ export const SCRAPE_TARGETS: readonly ScrapeTarget[] = [
     job: JOBS.kong,
     matchLabels: { 'app.kubernetes.io/name': 'kong' },
     port: METRICS_PORT_NAME,
+    metricRelabelings: KONG_METRIC_RELABELINGS,
   },
   {
     name: 'postgres-exporter',
@@ -184,6 +206,7 @@ function endpoint(target: ScrapeTarget, interval: string): Record<string, unknow
     ...(target.honorLabels ? { honorLabels: true } : {}),
     ...(target.tlsConfig ? { scheme: 'https', tlsConfig: { ...target.tlsConfig } } : {}),
     relabelings: [jobRelabeling(target.job)],
+    ...(target.metricRelabelings ? { metricRelabelings: target.metricRelabelings.map((r) => ({ ...r })) } : {}),
   };
 }
 

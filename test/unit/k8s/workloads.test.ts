@@ -584,7 +584,19 @@ describe('scrape targets', () => {
   it.each([
     ['ServiceMonitor', 'greenlang-api', { port: 'metrics' }, 'greenlang-api'],
     ['PodMonitor', 'greenlang-agents', { port: 'metrics' }, 'greenlang-agents'],
-    ['ServiceMonitor', 'kong', { port: 'metrics' }, 'kong'],
+    [
+      'ServiceMonitor',
+      'kong',
+      {
+        port: 'metrics',
+        // Kong's own `service` (renamed exported_service at scrape) kept as kong_service (lib/k8s/monitors.ts).
+        metricRelabelings: [
+          { action: 'replace', sourceLabels: ['exported_service'], targetLabel: 'kong_service' },
+          { action: 'labeldrop', regex: 'exported_service' },
+        ],
+      },
+      'kong',
+    ],
     ['ServiceMonitor', 'postgres-exporter', { targetPort: 9187 }, 'postgres-exporter'],
     ['ServiceMonitor', 'redis-exporter', { targetPort: 9121 }, 'redis-exporter'],
   ])('%s %s selects across namespaces, scrapes %j every 15s as job %s', (kind, name, port, jobName) => {
