@@ -1,7 +1,12 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { type DeadLetter, deadLetterKey } from '../domain/alerts/dead-letter';
+import {
+  DEAD_LETTER_TARGET_ATTRIBUTE,
+  DEAD_LETTERED_AT_ATTRIBUTE,
+  type DeadLetter,
+  deadLetterKey,
+} from '../domain/alerts/dead-letter';
 import { fitNotification } from '../domain/alerts/fit';
 import { SENT_AT_ATTRIBUTE } from '../domain/alerts/ordering';
 import { SQS_MAX_MESSAGE_BYTES } from '../domain/sqs';
@@ -21,12 +26,12 @@ export function sqsDeadLetterStore(sqs: SQSClient, queueUrl: string): DeadLetter
   return {
     async put(letter) {
       const attributes = {
-        target: text(letter.target),
+        [DEAD_LETTER_TARGET_ATTRIBUTE]: text(letter.target),
         reason: text(letter.reason),
         answer: text(letter.answer),
         attempts: { DataType: 'Number', StringValue: String(letter.attempts) },
         notificationKey: text(letter.key),
-        deadLetteredAt: text(letter.at),
+        [DEAD_LETTERED_AT_ATTRIBUTE]: text(letter.at),
         ...(letter.sentAt !== undefined
           ? { [SENT_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(letter.sentAt) } }
           : {}),

@@ -1,5 +1,5 @@
 import { deliveryQueueUrlVar } from './alert-webhook';
-import { envContract, optionalStringVar, stringVar } from './env';
+import { envContract, optionalStringVar, requiredPositiveIntVar, stringVar } from './env';
 
 /** The delivery function's environment, set by the AlertDelivery construct. A target is on when its variable is set. */
 export const alertDeliveryEnv = envContract({
@@ -11,6 +11,8 @@ export const alertDeliveryEnv = envContract({
   deadLetterQueueUrl: stringVar('DEAD_LETTER_QUEUE_URL'),
   /** The queue the function consumes: a failed record's wait is set on it (redelivery.ts). */
   deliveryQueueUrl: deliveryQueueUrlVar,
+  /** The delivery queue's maxReceiveCount: on that receive a target still failing is dead-lettered by name. */
+  maxReceiveCount: requiredPositiveIntVar('DELIVERY_MAX_RECEIVE_COUNT'),
   slackWebhookSecretName: optionalStringVar('SLACK_WEBHOOK_SECRET_NAME'),
   pagerDutyRoutingKeySecretName: optionalStringVar('PAGERDUTY_ROUTING_KEY_SECRET_NAME'),
   /** SNS topic of critical alerts by email. */

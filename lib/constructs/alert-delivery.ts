@@ -134,6 +134,7 @@ export class AlertDelivery extends Construct {
         idempotencyTable: this.idempotencyTable.tableName,
         deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
         deliveryQueueUrl: this.queue.queueUrl,
+        maxReceiveCount: String(maxReceiveCount),
         slackWebhookSecretName: slack?.secretName,
         pagerDutyRoutingKeySecretName: pagerDuty?.secretName,
         alertEmailTopicArn: this.emailTopic?.topicArn,

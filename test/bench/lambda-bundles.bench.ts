@@ -43,6 +43,7 @@ const FUNCTION_ENV: NodeJS.ProcessEnv = {
   MAX_PAYLOAD_BYTES: '4194304',
   TOKEN_SECRET_NAME: 'greenlang-dev/alert-webhook-token',
   DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/111111111111/bench',
+  DELIVERY_MAX_RECEIVE_COUNT: '5',
   DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/111111111111/bench-dead-letters',
   IDEMPOTENCY_TABLE: 'bench-idempotency',
   SLACK_WEBHOOK_SECRET_NAME: 'greenlang-dev/slack-webhook-url',

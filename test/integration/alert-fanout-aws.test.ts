@@ -30,12 +30,12 @@ const context = {
   getRemainingTimeInMillis: () => 100_000,
 } as unknown as Context;
 
-const sqsRecord = (id: string, body: string) =>
+const sqsRecord = (id: string, body: string, attributes: Record<string, string> = {}) =>
   ({
     messageId: id,
     receiptHandle: `rh-${id}`,
     body,
-    attributes: {},
+    attributes,
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
@@ -65,6 +65,7 @@ describe('alert delivery function (AWS handler, SDK mocked)', () => {
       REPORTS_BUCKET: 'gl-observability-reports-dev',
       DEAD_LETTER_QUEUE_URL: DLQ_URL,
       DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/111111111111/greenlang-dev-alert-fanout',
+      DELIVERY_MAX_RECEIVE_COUNT: '5',
       POWERTOOLS_SERVICE_NAME: 'alert-delivery',
     });
     delete process.env.PAGERDUTY_ROUTING_KEY_SECRET_NAME;
@@ -122,6 +123,21 @@ describe('alert delivery function (AWS handler, SDK mocked)', () => {
     expect(everything).not.toContain(token.slice(-8));
     // History records the notification (delivered to nobody).
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+  });
+
+  it("on the queue's last receive (DELIVERY_MAX_RECEIVE_COUNT), dead-letters a target still failing by name and lets the record go", async () => {
+    slack.failNext(...Array.from({ length: 6 }, () => ({ status: 503, body: 'service_unavailable' })));
+    const n = notification(1, { receiver: 'slack-warnings', groupKey: 'aws-last-receive' });
+    const record = sqsRecord('m-3', JSON.stringify(n), { ApproximateReceiveCount: '5', SentTimestamp: '1000' });
+    const response = await handler({ Records: [record] }, context);
+    expect(response.batchItemFailures).toEqual([]);
+    const sends = sqs.commandCalls(SendMessageCommand);
+    expect(sends).toHaveLength(1);
+    const input = sends[0]?.args[0].input;
+    expect(input?.QueueUrl).toBe(DLQ_URL);
+    expect(input?.MessageAttributes?.target?.StringValue).toBe('slack');
+    expect(input?.MessageAttributes?.reason?.StringValue).toMatch(/^retries used up \(last receive\): /);
+    expect(input?.MessageAttributes?.deadLetteredAt?.StringValue).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
   it('fails a retryable failure for SQS to redeliver (as before), without dead-lettering it', async () => {

@@ -3,8 +3,9 @@ import type { AlertNotification, AlertStatus } from './model';
 import type { DeliveryTarget } from './routing';
 
 /**
- * A notification one target refused for good (a permanent 4xx): recorded at once instead of being retried, with
- * the vendor's answer (redacted), so someone can fix the cause (a revoked webhook, a bad routing key) and redrive it.
+ * A notification one target refused for good (a permanent 4xx), or still failed on the queue's last receive:
+ * recorded with the target and the vendor's answer (redacted), so someone can fix the cause (a revoked webhook, a bad
+ * routing key, an outage) and redrive it to that target alone.
  */
 export interface DeadLetter {
   /** The notification's identity (`notificationKey`). */
@@ -25,6 +26,10 @@ export interface DeadLetter {
   /** When the webhook took it (epoch ms, ordering.ts): a redrive keeps its place in its group's order. */
   readonly sentAt?: number;
 }
+
+/** The message attributes of a dead letter the consumer reads back on a redrive (the adapter writes them). */
+export const DEAD_LETTER_TARGET_ATTRIBUTE = 'target';
+export const DEAD_LETTERED_AT_ATTRIBUTE = 'deadLetteredAt';
 
 /** `dead-letters/<yyyy>/<mm>/<dd>/<key>-<target>.json`: the local store's layout, like the alert history's. */
 export function deadLetterKey(letter: Pick<DeadLetter, 'key' | 'target' | 'at'>): string {

@@ -108,5 +108,6 @@ export function composeAlertDelivery(env: EnvValues<typeof alertDeliveryEnv.vari
     beforeBatch: (context) => guard.registerLambdaContext(context),
     delayRetry: sqsRetryDelay(sqs, env.deliveryQueueUrl),
     logger,
+    maxReceiveCount: env.maxReceiveCount,
   });
 }

@@ -9,6 +9,7 @@ import { memoryNotificationOrder, type NotificationOrder } from '../../adapters/
 import type { Notifier } from '../../adapters/notifiers/notifier';
 import { DeliveryError, type RetryStage } from '../../adapters/notifiers/retry';
 import type { RetryDelay } from '../../adapters/sqs-retry-delay';
+import { DEAD_LETTER_TARGET_ATTRIBUTE, DEAD_LETTERED_AT_ATTRIBUTE } from '../../domain/alerts/dead-letter';
 import { alertHistoryKey, alertHistoryRecord } from '../../domain/alerts/history';
 import { notificationKey } from '../../domain/alerts/idempotency';
 import { type AlertNotification, parseNotificationText } from '../../domain/alerts/model';
@@ -63,6 +64,18 @@ export interface DeliverOptions {
   readonly only?: readonly DeliveryTarget[];
   /** When it was sent (epoch ms: its SQS record's SentTimestamp), for its group's order. @default now */
   readonly sentAt?: number;
+  /**
+   * The dead letter this is a redrive of (its `deadLetteredAt` attribute). A target that refused a notification was
+   * remembered as settled (so the other Alertmanager replica's copy does not call it again); its redrive, once the
+   * cause is fixed, is a new delivery of that target, guarded under its own key, not a duplicate of the refusal.
+   */
+  readonly redriveOf?: string;
+  /**
+   * This is the queue's last receive of the record (`ApproximateReceiveCount` = maxReceiveCount): a target still
+   * failing is dead-lettered now, naming it, instead of the record failing and the queue's redrive policy moving the
+   * whole notification to the dead-letter queue without a target (whose redrive would go to every target again).
+   */
+  readonly lastAttempt?: boolean;
 }
 
 export type DeliverNotification = (
@@ -97,9 +110,11 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
       (t) => !options.only || options.only.includes(t),
     );
     const deadLettered: { target: DeliveryTarget; answer: string }[] = [];
+    const guardKey = (target: DeliveryTarget) =>
+      options.redriveOf === undefined ? `${key}#${target}` : `${key}#${target}#redrive@${options.redriveOf}`;
     const deliverTo = async (target: DeliveryTarget) => {
       const notifier = deps.notifiers[target] as Notifier;
-      const guarded = `${key}#${target}`;
+      const guarded = guardKey(target);
       const parts = (part: string, send: () => Promise<void>) => deps.guard.once(`${guarded}#${part}`, send);
       // A notification older than the newest delivered for its group (a late retry, a redriven dead letter) is not
       // sent: it would reopen or close the group against what the target already shows.
@@ -109,24 +124,28 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
       try {
         await deps.retry.deliver(notifier, notification, parts);
       } catch (error) {
-        if (!(error instanceof DeliveryError) || error.retryable) throw error;
-        // Permanent: record it now (a failed write throws, so the notification is retried, not lost).
+        const permanent = error instanceof DeliveryError && !error.retryable;
+        if (!permanent && !options.lastAttempt) throw error;
+        // Permanent, or out of receives: record it now, naming the target (a failed write throws, so the
+        // notification is retried or moved by the queue, not lost).
+        const answer = error instanceof DeliveryError ? error.answer : '';
+        const reason = error instanceof Error ? error.message : String(error);
         await deps.deadLetters.put({
           key,
           target,
           receiver: notification.receiver,
           status: notification.status,
-          attempts: error.attempts,
-          reason: error.message,
-          answer: error.answer,
+          attempts: error instanceof DeliveryError ? error.attempts : 0,
+          reason: permanent ? reason : `retries used up (last receive): ${reason}`,
+          answer,
           at: now().toISOString(),
           notification,
           sentAt,
         });
-        deadLettered.push({ target, answer: error.answer });
+        deadLettered.push({ target, answer });
       }
     };
-    const settled = await Promise.allSettled(targets.map((t) => deps.guard.once(`${key}#${t}`, () => deliverTo(t))));
+    const settled = await Promise.allSettled(targets.map((t) => deps.guard.once(guardKey(t), () => deliverTo(t))));
     const delivered: DeliveryTarget[] = [];
     const duplicates: DeliveryTarget[] = [];
     const failures: { target: DeliveryTarget; error: unknown }[] = [];
@@ -186,6 +205,8 @@ export function makeDeliveryHandler(
     /** Brings a failed record back after redelivery.ts's delay rather than the queue's visibility timeout. */
     delayRetry?: RetryDelay;
     logger?: ErrorLogger;
+    /** The queue's maxReceiveCount: on that receive a failing target is dead-lettered by name. @default none */
+    maxReceiveCount?: number;
   } = {},
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   return async (event, context) => {
@@ -194,8 +215,10 @@ export function makeDeliveryHandler(
     const recordHandler = async (record: SQSRecord) => {
       // A dead letter redriven from the DLQ carries the target that refused it (sqsDeadLetterStore): deliver it
       // to that target only, not again to those that accepted it.
-      const target = record.messageAttributes?.target?.stringValue;
+      const target = record.messageAttributes?.[DEAD_LETTER_TARGET_ATTRIBUTE]?.stringValue;
       const only = DELIVERY_TARGETS.find((t) => t === target);
+      const redriveOf = only ? record.messageAttributes?.[DEAD_LETTERED_AT_ATTRIBUTE]?.stringValue : undefined;
+      const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
       try {
         // The webhook's stamp survives a redrive; SQS's own SentTimestamp does not (a redrive gives a new one).
         const sentAt = Number(
@@ -204,6 +227,10 @@ export function makeDeliveryHandler(
         await deliver(parseNotificationText(record.body), {
           ...(only ? { only: [only] } : {}),
           ...(Number.isFinite(sentAt) ? { sentAt } : {}),
+          ...(redriveOf ? { redriveOf } : {}),
+          ...(hooks.maxReceiveCount !== undefined && receiveCount >= hooks.maxReceiveCount
+            ? { lastAttempt: true }
+            : {}),
         });
       } catch (error) {
         // Every record that throws is received again: soon (a page must not wait 12 minutes for a PagerDuty 5xx),

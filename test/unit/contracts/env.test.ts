@@ -96,6 +96,7 @@ describe('function contracts', () => {
       idempotencyTable: 't',
       deadLetterQueueUrl: 'https://dlq',
       deliveryQueueUrl: 'https://q',
+      maxReceiveCount: '5',
       slackWebhookSecretName: 'greenlang-dev/slack',
     });
     expect(env).toEqual({
@@ -103,6 +104,7 @@ describe('function contracts', () => {
       IDEMPOTENCY_TABLE: 't',
       DEAD_LETTER_QUEUE_URL: 'https://dlq',
       DELIVERY_QUEUE_URL: 'https://q',
+      DELIVERY_MAX_RECEIVE_COUNT: '5',
       SLACK_WEBHOOK_SECRET_NAME: 'greenlang-dev/slack',
     });
     expect(alertDeliveryEnv.read(env)).toEqual({
@@ -110,6 +112,7 @@ describe('function contracts', () => {
       idempotencyTable: 't',
       deadLetterQueueUrl: 'https://dlq',
       deliveryQueueUrl: 'https://q',
+      maxReceiveCount: 5,
       slackWebhookSecretName: 'greenlang-dev/slack',
       pagerDutyRoutingKeySecretName: undefined,
       alertEmailTopicArn: undefined,

@@ -5,6 +5,7 @@ import { memoryDeliveryGuard } from '../../../lambdas/adapters/delivery-guard';
 import type { Notifier } from '../../../lambdas/adapters/notifiers/notifier';
 import { type AttemptOutcome, DeliveryError, retryStage } from '../../../lambdas/adapters/notifiers/retry';
 import { slackNotifier } from '../../../lambdas/adapters/notifiers/slack';
+import { DEAD_LETTER_TARGET_ATTRIBUTE, DEAD_LETTERED_AT_ATTRIBUTE } from '../../../lambdas/domain/alerts/dead-letter';
 import type { AlertHistoryRecord } from '../../../lambdas/domain/alerts/history';
 import type { AlertNotification } from '../../../lambdas/domain/alerts/model';
 import { retryDelaySeconds } from '../../../lambdas/domain/alerts/redelivery';
@@ -345,23 +346,87 @@ describe('a notification sent before the newest one delivered for its group', ()
 });
 
 describe('redriven dead letters', () => {
-  it('deliver only to the target named by the record, not again to those that accepted it', async () => {
-    const { notifiers, deliver } = setup();
-    const handler = makeDeliveryHandler(deliver);
-    const event = {
+  const context = { getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+  /** A dead letter as the SQS adapter writes it (dead-letters.ts), redriven to the queue. */
+  const redriven = (n: AlertNotification, target: DeliveryTarget, deadLetteredAt = '2026-11-24T02:00:01.000Z') =>
+    ({
       Records: [
         {
           messageId: 'redriven',
-          body: JSON.stringify(notification(1)),
-          messageAttributes: { target: { stringValue: 'slack', dataType: 'String' } },
+          body: JSON.stringify(n),
+          messageAttributes: {
+            [DEAD_LETTER_TARGET_ATTRIBUTE]: { stringValue: target, dataType: 'String' },
+            [DEAD_LETTERED_AT_ATTRIBUTE]: { stringValue: deadLetteredAt, dataType: 'String' },
+          },
         },
       ],
-    } as unknown as SQSEvent;
-    const response = await handler(event, { getRemainingTimeInMillis: () => 30_000 } as unknown as Context);
+    }) as unknown as SQSEvent;
+
+  it('deliver only to the target named by the record, not again to those that accepted it', async () => {
+    const { notifiers, deliver } = setup();
+    const handler = makeDeliveryHandler(deliver);
+    const response = await handler(redriven(notification(1), 'slack'), context);
     expect(response.batchItemFailures).toEqual([]);
     expect(notifiers.slack.received).toHaveLength(1);
     expect(notifiers.pagerduty.calls()).toBe(0);
     expect(notifiers.email.calls()).toBe(0);
+  });
+
+  it('reach the target that refused, once the cause is fixed, within the idempotency window', async () => {
+    const { notifiers, deliver, deadLetters } = setup();
+    const n = notification(1);
+    notifiers.slack.failures.push({ kind: 'permanent', reason: 'HTTP 403 invalid_token' });
+    await deliver(n);
+    expect(deadLetters.letters.map((l) => l.target)).toEqual(['slack']);
+    // The other Alertmanager replica's copy does not call the refusing target again...
+    expect((await deliver(n)).duplicates).toContain('slack');
+    expect(notifiers.slack.calls()).toBe(1);
+    // ...but the redrive after the webhook was rotated (seconds later, inside the window) delivers it.
+    const handler = makeDeliveryHandler(deliver);
+    expect((await handler(redriven(n, 'slack', deadLetters.letters[0]?.at), context)).batchItemFailures).toEqual([]);
+    expect(notifiers.slack.received).toHaveLength(1);
+    // The same redrive twice (SQS delivers at least once) posts once.
+    await handler(redriven(n, 'slack', deadLetters.letters[0]?.at), context);
+    expect(notifiers.slack.received).toHaveLength(1);
+    expect(notifiers.pagerduty.received).toHaveLength(1);
+  });
+});
+
+describe('the last receive of a record', () => {
+  const context = { getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+  const record = (n: AlertNotification, receiveCount: number) =>
+    ({
+      Records: [
+        { messageId: 'm', body: JSON.stringify(n), attributes: { ApproximateReceiveCount: String(receiveCount) } },
+      ],
+    }) as unknown as SQSEvent;
+
+  it('dead-letters a target still failing by name instead of failing the record, so its redrive goes to it alone', async () => {
+    const { notifiers, deliver, deadLetters } = setup();
+    const handler = makeDeliveryHandler(deliver, { maxReceiveCount: 5 });
+    const n = notification(1);
+    // Receive 4 of 5: PagerDuty answers 503, the record fails and comes back.
+    notifiers.pagerduty.failures.push({ kind: 'retry', reason: 'HTTP 503' });
+    // (A batch whose every record failed is failed whole: Powertools' FullBatchFailureError.)
+    await expect(handler(record(n, 4), context)).rejects.toThrow('All records failed processing');
+    expect(deadLetters.letters).toEqual([]);
+    // Receive 5 of 5: still 503. Dead-lettered naming PagerDuty; the record succeeds (not moved by the queue).
+    notifiers.pagerduty.failures.push({ kind: 'retry', reason: 'HTTP 503' });
+    expect((await handler(record(n, 5), context)).batchItemFailures).toEqual([]);
+    expect(deadLetters.letters.map((l) => [l.target, l.reason])).toEqual([
+      ['pagerduty', expect.stringMatching(/^retries used up \(last receive\): .*HTTP 503/)],
+    ]);
+    // Slack and email took it on the first receive and were not called again.
+    expect([notifiers.slack.calls(), notifiers.email.calls()]).toEqual([1, 1]);
+    expect(notifiers.pagerduty.received).toEqual([]);
+  });
+
+  it('without a known maxReceiveCount (in-process, locally) keeps failing the record as before', async () => {
+    const { notifiers, deliver, deadLetters } = setup();
+    const handler = makeDeliveryHandler(deliver);
+    notifiers.pagerduty.failures.push({ kind: 'retry', reason: 'HTTP 503' });
+    await expect(handler(record(notification(1), 99), context)).rejects.toThrow('All records failed processing');
+    expect(deadLetters.letters).toEqual([]);
   });
 });
 
