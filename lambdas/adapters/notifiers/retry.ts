@@ -102,8 +102,19 @@ export interface RetryStage {
    * Sends each of the notifier's requests for `notification` in order, each retried under the policy; a request
    * with a `part` runs through `parts` (so a retry does not repeat a part already delivered).
    * @throws DeliveryError on the first request that is refused or runs out of attempts or time.
+   * @throws Superseded when `stillCurrent`, asked before every attempt after the first, answers false.
    */
-  deliver(notifier: Notifier, notification: AlertNotification, parts?: PartGuard): Promise<{ attempts: number }>;
+  deliver(
+    notifier: Notifier,
+    notification: AlertNotification,
+    parts?: PartGuard,
+    stillCurrent?: () => Promise<boolean>,
+  ): Promise<{ attempts: number }>;
+}
+
+/** A retry not made because something newer was delivered meanwhile (the caller's `stillCurrent`). */
+export class Superseded extends Error {
+  override readonly name = 'Superseded';
 }
 
 export interface RetryStageOptions {
@@ -119,10 +130,16 @@ export function retryStage(options: RetryStageOptions = {}): RetryStage {
   const logger = options.logger;
 
   /** Runs one request until delivered, permanently refused, out of attempts or past the deadline. */
-  async function untilSettled(name: string, send: () => Promise<AttemptOutcome>): Promise<number> {
+  async function untilSettled(
+    name: string,
+    send: () => Promise<AttemptOutcome>,
+    stillCurrent?: () => Promise<boolean>,
+  ): Promise<number> {
     const deadline = clock.now() + policy.deadlineMs;
     let last = '';
     for (let n = 1; n <= policy.maxAttempts; n++) {
+      if (n > 1 && stillCurrent && !(await stillCurrent()))
+        throw new Superseded(`${name}: superseded after ${n - 1} attempts`);
       let outcome: AttemptOutcome;
       try {
         outcome = await send();
@@ -159,12 +176,12 @@ export function retryStage(options: RetryStageOptions = {}): RetryStage {
   }
 
   return {
-    async deliver(notifier, notification, parts) {
+    async deliver(notifier, notification, parts, stillCurrent) {
       const requests = await notifier.requests(notification);
       let total = 0;
       for (const request of requests) {
         const send = async () => {
-          const attempts = await untilSettled(request.name, request.send);
+          const attempts = await untilSettled(request.name, request.send, stillCurrent);
           total += attempts;
           logger?.info(`${request.name}: delivered`, { target: notifier.target, attempts });
         };

@@ -7,7 +7,7 @@ import type { DeliveryGuard } from '../../adapters/delivery-guard';
 import type { ErrorLogger } from '../../adapters/logger';
 import { memoryNotificationOrder, type NotificationOrder } from '../../adapters/notification-order';
 import type { Notifier } from '../../adapters/notifiers/notifier';
-import { DeliveryError, type RetryStage } from '../../adapters/notifiers/retry';
+import { DeliveryError, type RetryStage, Superseded } from '../../adapters/notifiers/retry';
 import type { RetryDelay } from '../../adapters/sqs-retry-delay';
 import { DEAD_LETTER_TARGET_ATTRIBUTE, DEAD_LETTERED_AT_ATTRIBUTE } from '../../domain/alerts/dead-letter';
 import { alertHistoryKey, alertHistoryRecord } from '../../domain/alerts/history';
@@ -120,10 +120,14 @@ export function makeDeliverNotification(deps: DeliveryDeps): DeliverNotification
       // sent: it would reopen or close the group against what the target already shows.
       // Thrown, not returned: the guard must not remember a stale copy as delivered (a copy of the same notification
       // sent later, by the other Alertmanager replica, may still be owed to the target).
-      if (!(await order.advance(notificationOrderKey(notification, target), sentAt))) throw new StaleNotification();
+      const orderKey = notificationOrderKey(notification, target);
+      if (!(await order.advance(orderKey, sentAt))) throw new StaleNotification();
       try {
-        await deps.retry.deliver(notifier, notification, parts);
+        // Asked again before every retry: a newer notification of the group delivered while this one waited out a
+        // 5xx or a Retry-After must not be overtaken by it.
+        await deps.retry.deliver(notifier, notification, parts, () => order.advance(orderKey, sentAt));
       } catch (error) {
+        if (error instanceof Superseded) throw new StaleNotification(error.message);
         const permanent = error instanceof DeliveryError && !error.retryable;
         if (!permanent && !options.lastAttempt) throw error;
         // Permanent, or out of receives: record it now, naming the target (a failed write throws, so the

@@ -281,6 +281,45 @@ describe('a notification sent before the newest one delivered for its group', ()
     expect(notifiers.pagerduty.received.map((n) => n.status)).toEqual(['resolved', 'firing']);
   });
 
+  it('stops retrying once a newer notification of its group was delivered during its wait (checked before every retry)', async () => {
+    // The trigger meets a PagerDuty 503 and waits its backoff; meanwhile the resolve is delivered.
+    const pagerduty = fakeNotifier('pagerduty');
+    pagerduty.failures.push({ kind: 'retry', reason: 'HTTP 503' });
+    let wake: () => void = () => undefined;
+    const waiting = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    let sleeping: () => void = () => undefined;
+    const asleep = new Promise<void>((resolve) => {
+      sleeping = resolve;
+    });
+    const clock = {
+      now: () => 0,
+      random: () => 0.5,
+      sleep: async () => {
+        sleeping();
+        await waiting;
+      },
+    };
+    const deliver = makeDeliverNotification({
+      notifiers: { pagerduty },
+      retry: retryStage({ policy: { ...ONE_ATTEMPT, maxAttempts: 3 }, clock }),
+      deadLetters: memoryDeadLetterStore(),
+      routing: { slack: false, pagerduty: true, criticalEmail: false },
+      guard: memoryDeliveryGuard(90),
+      history: { put: async () => undefined },
+      logger: captureLogger(),
+    });
+    const trigger = deliver(firing(), { sentAt: 1_000 });
+    await asleep;
+    expect((await deliver(resolved(), { sentAt: 2_000 })).delivered).toEqual(['pagerduty']);
+    wake();
+    expect((await trigger).stale).toEqual(['pagerduty']);
+    // One failed attempt of the trigger, then the resolve: the trigger is not sent after it.
+    expect(pagerduty.calls()).toBe(2);
+    expect(pagerduty.received.map((n) => n.status)).toEqual(['resolved']);
+  });
+
   it('does not hold back a retry of the same notification after a failure', async () => {
     const { notifiers, deliver } = setup();
     notifiers.pagerduty.failures.push(new Error('HTTP 502'));
