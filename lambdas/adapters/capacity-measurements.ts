@@ -5,7 +5,7 @@
  */
 import type { CapacityMeasurements, ReplicaMeasurements } from '../domain/capacity/report';
 import { CAPACITY_RECORDING_RULES, type RecordingRule } from '../domain/recording-rules';
-import type { PrometheusApi, RangeSeries, Sample } from './prometheus-api';
+import type { PrometheusApi, RangeSeries, Sample, ThanosStoresApi } from './prometheus-api';
 
 export interface CollectOptions {
   readonly now: Date;
@@ -15,6 +15,11 @@ export interface CollectOptions {
   readonly stepSeconds?: number;
   /** Thanos bucket size per storage class, measured elsewhere (CloudWatch). */
   readonly bucketBytesByStorageClass?: Readonly<Record<string, number>>;
+  /**
+   * Thanos Query's store list, asked before the queries: whether the history they read has every store gateway
+   * shard. Without it the report says the coverage was not checked.
+   */
+  readonly storeList?: ThanosStoresApi;
 }
 
 /** The replica a series belongs to: its Prometheus `pod` (recorded rules), else `prometheus_replica`, else `instance`. */
@@ -96,6 +101,9 @@ export async function collectCapacityMeasurements(
   const start = new Date(now.getTime() - (options.windowDays ?? 28) * 86_400_000);
   const step = options.stepSeconds ?? 3600;
   const rules = CAPACITY_RECORDING_RULES;
+  // First: the stores Query uses now are the ones the queries below reach. A failure here fails the report, as a
+  // failed query does (only a server without the endpoint, a plain Prometheus, answers "absent").
+  const storeList = options.storeList ? await options.storeList.stores() : undefined;
   const [series, ingestion, memory, queryRate, storeLatency, seriesHistory, ingestionHistory] = await Promise.all([
     instant(api, rules.headSeriesPerReplica, now),
     instant(api, rules.ingestionRatePerReplica, now),
@@ -140,6 +148,7 @@ export async function collectCapacityMeasurements(
     ...(qps !== undefined ? { queryRate: qps } : {}),
     ...(latency !== undefined ? { storeLatencyP99Seconds: latency } : {}),
     ...(options.bucketBytesByStorageClass ? { bucketBytesByStorageClass: options.bucketBytesByStorageClass } : {}),
+    ...(storeList ? { storeList } : {}),
     sources: {
       headSeries: describe(rules.headSeriesPerReplica, series.source),
       ingestionRate: describe(rules.ingestionRatePerReplica, ingestion.source),

@@ -116,8 +116,10 @@ afterAll(async () => {
 describe('capacity report against a real Prometheus', () => {
   it('reports the head series Prometheus reports, and estimates follow the seed formulas', async () => {
     const store = directoryReportStore(path.join(workDir, 'reports'));
+    const api = prometheusApi({ baseUrl: prometheus.url });
     const run = makeCapacityReportHandler({
-      prometheus: prometheusApi({ baseUrl: prometheus.url }),
+      prometheus: api,
+      storeList: api,
       store,
       environment: 'local',
       sizing: SEED_SIZING,
@@ -153,6 +155,11 @@ describe('capacity report against a real Prometheus', () => {
     );
     // Minutes of history are not enough to project 4 weeks.
     expect(replica?.seriesProjection.kind).toBe('insufficient-data');
+    // Prometheus has no /api/v1/stores (404 "404 page not found"): the coverage is not checked, not an error.
+    expect(report.historyCoverage).toEqual({
+      checked: false,
+      reason: `${new URL(prometheus.url).origin}/api/v1/stores answered HTTP 404: not Thanos Query`,
+    });
     // No Thanos here: query rate and store latency are NO_DATA, Prometheus is fine.
     expect(report.recommendations.map((r) => `${r.component}:${r.code}`).sort()).toEqual([
       'prometheus:FINE',
@@ -188,6 +195,9 @@ describe('capacity report against a real Prometheus', () => {
     expect(html).toContain('<h1>Capacity report — local</h1>');
     expect(html.match(/<svg /g)).toHaveLength(2);
     expect(html).toContain('scale trigger 500,000 series/replica');
+    expect(html).toContain(
+      `<h2>History coverage</h2>\n<p>Not checked: ${new URL(prometheus.url).origin}/api/v1/stores answered HTTP 404: not Thanos Query.</p>`,
+    );
     expect(html).not.toMatch(/<script\b/);
   });
 
@@ -195,6 +205,8 @@ describe('capacity report against a real Prometheus', () => {
     const ok = await local(['capacity', '--query-url', prometheus.url, '--now', now.toISOString()]);
     expect(ok.status).toBe(0);
     expect(JSON.parse(ok.stdout).generatedAt).toBe(now.toISOString());
+    // The local run asks the store list too (compose.ts), and a plain Prometheus has none.
+    expect(JSON.parse(ok.stdout).historyCoverage).toMatchObject({ checked: false });
     const bad = await local(['capacity', '--query-url', prometheus.url, '--format', 'pdf']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--format: expected one of json, markdown, html, got "pdf"');

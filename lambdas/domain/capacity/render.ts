@@ -3,6 +3,7 @@
  * assets, so it opens from the bucket, an email link or a file). Pure: strings in, strings out.
  */
 import { formatBytes, formatNumber } from './formulas';
+import { describeHistoryCoverage } from './history-coverage';
 import { type LinearFit, type Projection, type TimePoint, valueAt } from './projection';
 import { type CapacityReport, DAY_MILLIS, describeProjection, type Recommendation } from './report';
 
@@ -32,6 +33,7 @@ export function renderReport(report: CapacityReport, format: ReportFormat): stri
 }
 
 const CODE_LABEL: Record<Recommendation['code'], string> = {
+  HISTORY_INCOMPLETE: 'History incomplete',
   SCALE_OUT: 'Scale out',
   RAISE_LIMIT: 'Raise limit',
   FINE: 'Fine',
@@ -39,6 +41,31 @@ const CODE_LABEL: Record<Recommendation['code'], string> = {
 };
 
 const orDash = (value: number | null, show: (v: number) => string) => (value === null ? '—' : show(value));
+
+/** The store gateway rows of the coverage section: configured, answering, per-shard when the names tell. */
+function coverageFacts({ historyCoverage: c }: CapacityReport): [string, string][] {
+  if (!c.checked) return [];
+  const g = c.storeGateways;
+  const list = (shards: readonly number[] | null) =>
+    shards === null ? 'unknown (Query names them by address)' : shards.join(', ') || 'none';
+  return [
+    ['Store gateway shards × replicas', `${g.expectedShards} × ${g.replicasPerShard}`],
+    ['Store gateways answering Thanos Query', String(g.answering)],
+    ['Shards answering', list(g.answeringShards)],
+    [
+      'Shards missing',
+      c.status === 'complete'
+        ? 'none'
+        : g.missingShards !== null
+          ? list(g.missingShards)
+          : g.missingAtLeast > 0
+            ? `at least ${g.missingAtLeast}`
+            : 'unknown',
+    ],
+    ['Listed with an error', g.failing.map((f) => `${f.name}: ${f.lastError}`).join('; ') || 'none'],
+    ['Oldest data Query reads', c.oldestDataAt ?? '—'],
+  ];
+}
 
 export function renderMarkdown(report: CapacityReport): string {
   const md = (text: string) => text.replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`);
@@ -55,6 +82,18 @@ export function renderMarkdown(report: CapacityReport): string {
     '|---|---|---|',
     ...report.recommendations.map((r) => `| ${r.code} | ${r.component} | ${md(r.message)} |`),
     '',
+    '## History coverage',
+    '',
+    md(describeHistoryCoverage(report.historyCoverage)),
+    '',
+    ...(report.historyCoverage.checked
+      ? [
+          '| Store gateways | Now |',
+          '|---|---|',
+          ...coverageFacts(report).map(([k, v]) => `| ${md(k)} | ${md(v)} |`),
+          '',
+        ]
+      : []),
     '## Prometheus replicas',
     '',
     '| Replica | Head series | Trigger | Samples/s | Memory (week peak) | Memory (formula) | Memory limit | Local storage (formula) | retentionSize | Series projection |',
@@ -208,7 +247,7 @@ h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 10px;border-bot
 table{border-collapse:collapse;width:100%;background:#fff;font-size:14px}th,td{padding:6px 10px;border-bottom:1px solid #e5e7eb;text-align:left;vertical-align:top}
 th{background:#f3f4f6;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .code{display:inline-block;font-size:12px;font-weight:700;padding:2px 8px;border-radius:999px;white-space:nowrap}
-.SCALE_OUT{background:#fee2e2;color:#991b1b}.RAISE_LIMIT{background:#fef3c7;color:#92400e}.FINE{background:#d1fae5;color:#065f46}.NO_DATA{background:#e5e7eb;color:#374151}
+.HISTORY_INCOMPLETE{background:#fce7f3;color:#9d174d}.SCALE_OUT{background:#fee2e2;color:#991b1b}.RAISE_LIMIT{background:#fef3c7;color:#92400e}.FINE{background:#d1fae5;color:#065f46}.NO_DATA{background:#e5e7eb;color:#374151}
 figure{margin:12px 0 24px;background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:12px 16px}figcaption{font-weight:600;margin-bottom:6px}
 .tick{font-size:12px;fill:#6b7280}.limit{font-size:12px;fill:#dc2626;font-weight:600}
 .legend{display:flex;flex-wrap:wrap;gap:6px 18px;font-size:13px;color:#374151;margin-top:6px}.key{display:inline-flex;align-items:center;gap:6px}
@@ -255,6 +294,10 @@ export function renderHtml(report: CapacityReport): string {
         .map(([cls, bytes]) => `<tr><td>${esc(cls)}</td><td class="num">${formatBytes(bytes)}</td></tr>`)
         .join('')}<tr><th>Total</th><th class="num">${formatBytes(report.bucket.totalBytes)}</th></tr></table>`
     : '';
+  const facts = coverageFacts(report);
+  const coverage = facts.length
+    ? `<table>${facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Capacity report — ${esc(report.environment)} — ${esc(report.generatedAt.slice(0, 10))}</title><style>${CSS}</style></head>
@@ -269,6 +312,8 @@ export function renderHtml(report: CapacityReport): string {
         `<tr><td><span class="code ${r.code}">${CODE_LABEL[r.code]}</span></td><td>${esc(r.component)}</td><td>${esc(r.message)}</td></tr>`,
     )
     .join('')}</table>
+<h2>History coverage</h2>
+<p>${esc(describeHistoryCoverage(report.historyCoverage))}</p>${coverage}
 <h2>Growth</h2>${charts}
 <h2>Prometheus replicas</h2>
 <table><tr><th>Replica</th><th class="num">Head series</th><th class="num">Samples/s</th><th class="num">Memory (week peak)</th><th class="num">Memory (formula)</th><th class="num">Memory limit</th><th class="num">Local storage (formula)</th><th class="num">retentionSize</th></tr>${rows}</table>

@@ -12,6 +12,13 @@ import {
   seriesForMemory,
   storageBytes,
 } from './formulas';
+import {
+  assessHistoryCoverage,
+  describeHistoryCoverage,
+  describeMissing,
+  type HistoryCoverage,
+  type StoreListAnswer,
+} from './history-coverage';
 import { type Projection, projectLimitCrossing, type TimePoint } from './projection';
 
 /** What the report reads for one Prometheus replica. */
@@ -39,9 +46,11 @@ export interface CapacityMeasurements {
   readonly bucketBytesByStorageClass?: Readonly<Record<string, number>>;
   /** Where each measurement came from (recording rule or raw expression), for the reader. */
   readonly sources?: Readonly<Record<string, string>>;
+  /** Thanos Query's store list (`/api/v1/stores`), asked before measuring; absent when it was not asked for. */
+  readonly storeList?: StoreListAnswer;
 }
 
-export const RECOMMENDATION_CODES = ['SCALE_OUT', 'RAISE_LIMIT', 'FINE', 'NO_DATA'] as const;
+export const RECOMMENDATION_CODES = ['HISTORY_INCOMPLETE', 'SCALE_OUT', 'RAISE_LIMIT', 'FINE', 'NO_DATA'] as const;
 export type RecommendationCode = (typeof RECOMMENDATION_CODES)[number];
 
 export type CapacityComponent = 'prometheus' | 'thanosQuery' | 'thanosStore' | 'thanosBucket';
@@ -106,6 +115,8 @@ export interface CapacityReport {
     readonly maxReplicas: number;
   };
   readonly bucket: { readonly byStorageClass: Readonly<Record<string, number>>; readonly totalBytes: number } | null;
+  /** Whether the history the trends and projections read is whole: every store gateway shard answering Query. */
+  readonly historyCoverage: HistoryCoverage;
   readonly sources: Readonly<Record<string, string>>;
   readonly recommendations: readonly Recommendation[];
   /** One line for the weekly summary. */
@@ -206,6 +217,11 @@ export function buildCapacityReport(
       maxReplicas: sizing.components.thanosStore.maxReplicas,
     },
     bucket,
+    historyCoverage: assessHistoryCoverage(
+      measurements.storeList,
+      { shards: sizing.thanosStore.shards, replicasPerShard: sizing.components.thanosStore.replicas },
+      options.now,
+    ),
     sources: measurements.sources ?? {},
   };
   const recommendations = recommend(partial, actWithinDays);
@@ -291,7 +307,16 @@ export function recommend(report: ReportFacts, actWithinDays: number): Recommend
     ),
     storeByTrigger(thanosStore),
   );
-  const order: Record<RecommendationCode, number> = { SCALE_OUT: 0, RAISE_LIMIT: 1, NO_DATA: 2, FINE: 3 };
+  const coverage = coverageRecommendation(report);
+  if (coverage) out.push(coverage);
+  // An incomplete history comes first: the trends and projections behind the other lines rest on it.
+  const order: Record<RecommendationCode, number> = {
+    HISTORY_INCOMPLETE: 0,
+    SCALE_OUT: 1,
+    RAISE_LIMIT: 2,
+    NO_DATA: 3,
+    FINE: 4,
+  };
   return out
     .map((r, i) => ({ r, i }))
     .sort((a, b) => order[a.r.code] - order[b.r.code] || a.i - b.i)
@@ -351,6 +376,42 @@ function storeByTrigger(store: CapacityReport['thanosStore']): Recommendation {
       };
 }
 
+/** Where an operator looks when a store gateway is missing (lib/k8s/thanos-store.ts: its pods' selector labels). */
+const STORE_GATEWAY_PODS = 'kubectl -n monitoring get pods -l app.kubernetes.io/name=thanos-store';
+
+/**
+ * The history coverage as a recommendation: FINE when every shard answers, HISTORY_INCOMPLETE when one certainly
+ * does not or may not, none when the store list was not checked (the coverage section says so).
+ */
+function coverageRecommendation(report: ReportFacts): Recommendation | undefined {
+  const c = report.historyCoverage;
+  if (!c.checked) return undefined;
+  const g = c.storeGateways;
+  const failing = g.failing.length
+    ? ` Query lists ${g.failing.map((f) => `${f.name} (${f.lastError})`).join(', ')} with an error and does not query ${g.failing.length === 1 ? 'it' : 'them'}.`
+    : '';
+  if (c.status === 'complete') {
+    return { code: 'FINE', component: 'thanosStore', message: `History coverage: ${describeHistoryCoverage(c)}` };
+  }
+  const figures = `the ${report.windowDays}-day trend, the growth projections and every figure older than Prometheus' ${report.localRetentionDays} days`;
+  const lost =
+    g.answering === 0
+      ? `only the sidecars answer for the past, so ${figures} rest on their ${report.localRetentionDays} days alone`
+      : `${(g.missingShards?.length ?? g.missingAtLeast) === 1 ? "the missing shard's" : "the missing shards'"} blocks are left out, so ${figures} are computed on incomplete data`;
+  const act = `Check the store gateway pods' readiness (${STORE_GATEWAY_PODS}) and their logs: Query finds store gateways by DNS SRV, which leaves a pod that is down or not ready out. Run the report again once every shard has a ready pod.`;
+  return c.status === 'incomplete'
+    ? {
+        code: 'HISTORY_INCOMPLETE',
+        component: 'thanosStore',
+        message: `History incomplete: ${describeMissing(c)} (${g.answering} of ${g.expectedShards * g.replicasPerShard} store gateways answer Thanos Query): ${lost}.${failing} ${act}`,
+      }
+    : {
+        code: 'HISTORY_INCOMPLETE',
+        component: 'thanosStore',
+        message: `History may be incomplete: ${describeMissing(c)} (Query names them by address, not pod), so whether each of the ${g.expectedShards} shards answers cannot be told; if one does not, ${figures} are computed on incomplete data.${failing} ${act}`,
+      };
+}
+
 /** How the headline names a component. */
 const COMPONENT_LABELS: Record<CapacityComponent, string> = {
   prometheus: 'Prometheus',
@@ -371,13 +432,23 @@ function headline(report: ReportFacts, recommendations: readonly Recommendation[
     .filter((p): p is Extract<Projection, { kind: 'crosses' }> => p.kind === 'crosses')
     .sort((a, b) => a.daysFromNow - b.daysFromNow)[0];
   const projection = soonest ? `, trigger reached ~${soonest.at.slice(0, 10)}` : '';
-  // "all fine" only when every check measured something and found it fine: a check without data is never fine.
+  // "all fine" only when every check measured something and found it fine: a check without data is never fine, and
+  // figures read from a history with a store gateway shard missing are not either.
   const noData = recommendations.filter((r) => r.code === 'NO_DATA').map((r) => COMPONENT_LABELS[r.component]);
+  const coverage = report.historyCoverage;
+  const history =
+    coverage.checked && coverage.status !== 'complete'
+      ? [
+          `history ${coverage.status === 'incomplete' ? 'incomplete' : 'may be incomplete'} (${describeMissing(coverage)})`,
+        ]
+      : [];
   const parts = [
+    ...history,
     ...(action.length > 0 ? [`${action.length} action${action.length === 1 ? '' : 's'} recommended`] : []),
     ...(noData.length > 0 ? [`no data for ${[...new Set(noData)].join(', ')}`] : []),
   ];
-  const status = parts.length === 0 ? 'all fine' : parts.join(', ');
+  const fine = coverage.checked ? 'all fine' : 'all fine (history coverage not checked)';
+  const status = parts.length === 0 ? fine : parts.join(', ');
   return `Capacity: ${status}; ${series}${projection}.`;
 }
 

@@ -1,7 +1,7 @@
 import type { BucketSizeSource } from '../../adapters/bucket-size';
 import { collectCapacityMeasurements } from '../../adapters/capacity-measurements';
 import type { Clock } from '../../adapters/clock';
-import type { PrometheusApi } from '../../adapters/prometheus-api';
+import type { PrometheusApi, ThanosStoresApi } from '../../adapters/prometheus-api';
 import type { ReportStore } from '../../adapters/report-store';
 import { REPORT_FILES, REPORT_FORMATS, renderReport } from '../../domain/capacity/render';
 import type { CapacityReport } from '../../domain/capacity/report';
@@ -12,6 +12,11 @@ import type { StackSizing } from '../../domain/sizing';
 
 export interface CapacityReportDeps {
   readonly prometheus: PrometheusApi;
+  /**
+   * Thanos Query's store list, asked before measuring (compose.ts passes the `prometheus` client itself: one base
+   * URL, CA and agent). Without it the report says the history coverage was not checked.
+   */
+  readonly storeList?: ThanosStoresApi;
   /** Where the report is written; without it the report is only returned. */
   readonly store?: ReportStore;
   /** The Thanos bucket's size per storage class (optional locally). */
@@ -49,7 +54,11 @@ export function makeCapacityReportHandler(deps: CapacityReportDeps) {
         deps.log?.('bucket size unavailable', { error: (error as Error).message });
       }
     }
-    const measurements = await collectCapacityMeasurements(deps.prometheus, { now, bucketBytesByStorageClass });
+    const measurements = await collectCapacityMeasurements(deps.prometheus, {
+      now,
+      bucketBytesByStorageClass,
+      ...(deps.storeList ? { storeList: deps.storeList } : {}),
+    });
     const report = buildCapacityReport(measurements, {
       environment: deps.environment,
       now,

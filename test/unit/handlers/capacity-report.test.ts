@@ -1,10 +1,12 @@
 import type { BucketSizeSource } from '../../../lambdas/adapters/bucket-size';
 import { peakQuery, WEEK_PEAKS } from '../../../lambdas/adapters/capacity-measurements';
+import { PrometheusApiError, type ThanosStoresApi } from '../../../lambdas/adapters/prometheus-api';
 import { CAPACITY_RECORDING_RULES } from '../../../lambdas/domain/recording-rules';
 import { SEED_RETENTION_POLICY } from '../../../lambdas/domain/retention';
 import { SEED_SIZING } from '../../../lambdas/domain/sizing';
 import { makeCapacityReportHandler } from '../../../lambdas/handlers/capacity-report/handler';
 import { fakePrometheus, memoryStore } from '../../support/capacity-fakes';
+import { CONNECTION_REFUSED, listed, OTHERS, podName, storeGateway } from '../domain/capacity/thanos-stores.fixtures';
 
 const NOW = new Date('2026-11-23T05:00:00Z');
 const DAY = 86_400_000;
@@ -132,5 +134,53 @@ describe('capacity report handler', () => {
     const run = makeCapacityReportHandler({ ...deps, prometheus: api });
     expect((await run({ now: '2026-10-01T00:00:00Z' })).report.generatedAt).toBe('2026-10-01T00:00:00.000Z');
     await expect(run({ now: 'last tuesday' })).rejects.toThrow('now: not an ISO timestamp: "last tuesday"');
+  });
+
+  describe("Thanos Query's store list", () => {
+    it('is asked before any query, and its finding is in the report, the headline and every format', async () => {
+      const { api, asked } = fakePrometheus({});
+      // The seed: one shard of 2 replicas; one listed with an error, the other left out by DNS SRV (not ready).
+      const answer = listed({
+        ...OTHERS,
+        store: [storeGateway(podName('thanos-store-1'), { lastError: CONNECTION_REFUSED })],
+      });
+      const storeList: ThanosStoresApi = {
+        async stores() {
+          asked.push('stores');
+          return answer;
+        },
+      };
+      const { store, objects } = memoryStore();
+      const { report } = await makeCapacityReportHandler({ ...deps, prometheus: api, storeList, store })({});
+      expect(asked[0]).toBe('stores');
+      expect(asked.filter((a) => a === 'stores')).toHaveLength(1);
+      expect(report.historyCoverage).toMatchObject({ checked: true, status: 'incomplete' });
+      expect(report.headline).toMatch(/^Capacity: history incomplete \(no store gateway answering\), /);
+      expect(JSON.parse(objects.get('capacity/latest.json') ?? '{}').historyCoverage.status).toBe('incomplete');
+      expect(objects.get('capacity/latest.md')).toContain(
+        '## History coverage\n\nIncomplete: no store gateway answering',
+      );
+      expect(objects.get('capacity/latest.html')).toContain('<p>Incomplete: no store gateway answering');
+    });
+
+    it('a failing store list fails the report (nothing written), as a failed query does', async () => {
+      const { api, asked } = fakePrometheus({});
+      const error = new PrometheusApiError('/api/v1/stores: HTTP 503: unavailable');
+      const storeList: ThanosStoresApi = {
+        stores: async () => {
+          throw error;
+        },
+      };
+      const { store, objects } = memoryStore();
+      await expect(makeCapacityReportHandler({ ...deps, prometheus: api, storeList, store })({})).rejects.toBe(error);
+      expect(objects.size).toBe(0);
+      expect(asked).toEqual([]);
+    });
+
+    it('without one the coverage is reported as not checked', async () => {
+      const { api } = fakePrometheus({});
+      const { report } = await makeCapacityReportHandler({ ...deps, prometheus: api })({});
+      expect(report.historyCoverage).toEqual({ checked: false, reason: 'the store list was not asked for' });
+    });
   });
 });

@@ -6,6 +6,7 @@ import {
 } from '../../../../lambdas/domain/capacity/report';
 import { SEED_RETENTION_POLICY } from '../../../../lambdas/domain/retention';
 import { SEED_SIZING, type StackSizing } from '../../../../lambdas/domain/sizing';
+import { listed, OTHERS, podName, storeGateway } from './thanos-stores.fixtures';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-11-23T06:00:00Z');
@@ -40,11 +41,16 @@ describe('buildCapacityReport', () => {
     expect(report.localRetentionDays).toBe(7);
   });
 
-  it('everything under its trigger is FINE, one line per component', () => {
-    const report = build();
+  it('everything under its trigger is FINE, one line per check, the history coverage included', () => {
+    const storeList = listed({
+      ...OTHERS,
+      store: [storeGateway(podName('thanos-store-0')), storeGateway(podName('thanos-store-1'))],
+    });
+    const report = build({ storeList });
     expect(report.recommendations.map((r) => [r.code, r.component])).toEqual([
       ['FINE', 'prometheus'],
       ['FINE', 'thanosQuery'],
+      ['FINE', 'thanosStore'],
       ['FINE', 'thanosStore'],
     ]);
     expect(report.headline).toMatch(/^Capacity: all fine; 200,000 series\/replica \(40% of 500,000\)/);
