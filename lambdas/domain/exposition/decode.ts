@@ -3,6 +3,7 @@ import { INCONSISTENT_PREFIX } from '../push-validation';
 import { isDelimitedProtobuf } from './media-type';
 import { formatParseError, type MetricFamily, parseExposition, parseFully } from './parser';
 import { decodeDelimitedProtobuf } from './protobuf';
+import { protobufSamplesAtLeast, textSampleLines } from './sample-bound';
 
 /**
  * A push body, read as the Pushgateway 1.5.1 reads it: `Content-Encoding: gzip` inflated first, then delimited
@@ -41,6 +42,11 @@ export interface DecodeLimits {
    * for both. @default false
    */
   readonly allSamples?: boolean;
+  /**
+   * Most samples (series) a push may hold: a body that holds more at least, counted on its bytes before anything is
+   * parsed, is refused 413 without building them (sample-bound.ts). @default no count before parsing
+   */
+  readonly maxSamples?: number;
 }
 
 /** Refuses malformed UTF-8 instead of replacing it (one decoder: each call decodes a whole body). */
@@ -69,7 +75,17 @@ export function decodePushBody(
     }
   } else return refuse(400, 'encoding', `unsupported content encoding "${contentEncoding}"`);
 
-  if (isDelimitedProtobuf(contentType)) {
+  const protobuf = isDelimitedProtobuf(contentType);
+  if (limits.maxSamples !== undefined) {
+    const max = limits.maxSamples;
+    // Text: exactly the samples the parser would build; protobuf: at least those.
+    const samples = protobuf ? protobufSamplesAtLeast(body) : textSampleLines(body);
+    if (samples > max) {
+      const holds = protobuf ? `at least ${samples}` : String(samples);
+      return refuse(413, 'parse', `push holds ${holds} series, above the limit of ${max} series per push`);
+    }
+  }
+  if (protobuf) {
     const decoded = decodeDelimitedProtobuf(body);
     return decoded.ok
       ? { ok: true, format: 'protobuf', families: decoded.families }

@@ -209,6 +209,8 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         maxDecodedBytes: limits.maxDecompressedBytes,
         // The record keeps every sample (storedFamilies).
         allSamples: true,
+        // A body holding more series than a push may is refused before its samples are built.
+        maxSamples: limits.maxSeriesPerPush,
       });
       if (!body.ok)
         return body.status === 400 ? badRequest(body.stage, body.message) : refuse(body.status, body.message);
