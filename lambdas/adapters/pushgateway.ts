@@ -113,7 +113,9 @@ const META = new Set(['labels', 'last_push_successful', 'push_time_seconds', 'pu
 /** Converts one `/api/v1/metrics` group to the domain's view. */
 export function toStoredGroup(group: ApiGroup): StoredGroup {
   const families: FamilyState[] = [];
-  const raw: Record<string, unknown> = {};
+  // No prototype: a metric may be named `__proto__` (only the `__name__` label is reserved), which an ordinary
+  // object's setter would take as its prototype instead of a key.
+  const raw: Record<string, unknown> = Object.create(null);
   for (const [name, value] of Object.entries(group)) {
     if (META.has(name)) continue;
     const family = value as ApiFamily;

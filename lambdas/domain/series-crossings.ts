@@ -102,7 +102,8 @@ export function crossingCandidates(
   const projections = new Map<string, SeriesByFamily>();
   for (let set = 0; set < nameSets.length; set++) {
     const names = nameSets[set] as string[];
-    const fromSeries = names.filter((name) => key[name] === undefined);
+    // Own properties only: a label may be named `constructor` or `toString`, which a plain object inherits.
+    const fromSeries = names.filter((name) => !Object.hasOwn(key, name));
     for (const [family, ids] of introduced) {
       for (const id of ids) {
         let projection = `${set}`;
@@ -135,7 +136,8 @@ export function crossingCandidates(
     const names = nameSets[Number(set)] as string[];
     const group: Record<string, string> = {};
     let next = 0;
-    for (const name of names) group[name] = key[name] ?? (values[next++] as string);
+    for (const name of names)
+      group[name] = Object.hasOwn(key, name) ? (key[name] as string) : (values[next++] as string);
     const id = groupingKeyId(group);
     if (id !== ownId) candidates.set(id, series);
   }

@@ -88,6 +88,15 @@ describe('crossingCandidates', () => {
     );
   });
 
+  it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty'])(
+    'reads a label named %s from the series, not from what a plain object inherits',
+    (name) => {
+      const b = group({ job: 'a' }, `m{${name}="x"} 1\n`);
+      const candidates = crossingCandidates({ job: 'a' }, introducedSeries(b, undefined), [`${name},job`, 'job']);
+      expect([...(candidates?.keys() ?? [])]).toEqual([groupingKeyId({ job: 'a', [name]: 'x' })]);
+    },
+  );
+
   it('names no group when only its own name set is registered, and never itself', () => {
     const b = group({ job: 'a', instance: 'x' }, 'm 1\n');
     const introduced = introducedSeries(b, undefined);
