@@ -29,8 +29,8 @@ const PLAIN_SEGMENT = /^[a-z][a-z0-9-]{0,11}$/;
 
 /**
  * The credential-bearing parts of a secret. For a URL: its user info, every path segment that is not a plain word
- * (Slack: the `T…` workspace, `B…` webhook and token segments) and every query value; for anything else (a routing
- * key, a bearer token), the secret itself.
+ * (Slack: the `T…` workspace, `B…` webhook and token segments) and every query value, or every path segment when
+ * none of those is there; for anything else (a routing key, a bearer token), the secret itself.
  */
 export function credentialParts(secret: string): string[] {
   const value = secret.trim();
@@ -50,7 +50,14 @@ export function credentialParts(secret: string): string[] {
     if (decoded.length > 0 && !PLAIN_SEGMENT.test(decoded)) parts.push(decoded);
   }
   for (const [, v] of url.searchParams) if (v.length > 0) parts.push(v);
-  return parts;
+  if (parts.length > 0) return parts;
+  // Nothing looked like a credential (a URL whose secret is a short lowercase segment, `…/hooks/xoxwebhook1`): every
+  // path segment is one, else the host. Over-redacting a word beats echoing the one secret part.
+  const segments = url.pathname
+    .split('/')
+    .map(safeDecode)
+    .filter((segment) => segment.length > 0);
+  return segments.length > 0 ? segments : [url.hostname];
 }
 
 function safeDecode(segment: string): string {

@@ -12,7 +12,10 @@ describe('credentialParts', () => {
       ['T0123ABCD', 'B0456EFGH', 'abcdefghijklmnopqrstuvwx'],
     ],
     ['https://user:p%40ss@example.com/hook?token=s3cr3t-value', ['user', 'p@ss', 's3cr3t-value']],
-    ['http://127.0.0.1:9/v2/enqueue', []],
+    // No part looks like a credential: every path segment is one (a webhook whose secret is a short lowercase word).
+    ['http://127.0.0.1:9/v2/enqueue', ['v2', 'enqueue']],
+    ['https://hooks.example.com/hooks/xoxwebhook1', ['hooks', 'xoxwebhook1']],
+    ['https://secret-host.example.com/', ['secret-host.example.com']],
     ['R0UT1NGKEY0123456789abcdefABCDEF', ['R0UT1NGKEY0123456789abcdefABCDEF']],
     ['arn:aws:sns:eu-west-1:111111111111:alerts', ['arn:aws:sns:eu-west-1:111111111111:alerts']],
     ['  ', []],
@@ -35,6 +38,11 @@ describe('redactSecrets', () => {
       `no_service: /services/${REDACTED}/${REDACTED}/${REDACTED}`,
     );
     expect(redactSecrets('token abcdefghijklmnopqrstuvwx revoked', [url])).toBe(`token ${REDACTED} revoked`);
+  });
+
+  it('redacts a URL whose only credential is a short lowercase segment (it was echoed whole)', () => {
+    const hook = 'https://hooks.example.com/hooks/xoxwebhook1';
+    expect(redactSecrets(`invalid_token for ${hook}`, [hook])).not.toContain('xoxwebhook1');
   });
 
   it('redacts a fragment of 8 or more characters (a secret cut by the vendor) but not shorter ones', () => {
