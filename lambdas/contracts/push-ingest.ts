@@ -53,6 +53,7 @@ export const pushIngestEnv = envContract({
   maxSeriesPerGroup: positiveIntVar('MAX_SERIES_PER_GROUP', d.maxSeriesPerGroup),
   maxLabelsPerSeries: positiveIntVar('MAX_LABELS_PER_SERIES', d.maxLabelsPerSeries),
   maxLabelValueLength: positiveIntVar('MAX_LABEL_VALUE_LENGTH', d.maxLabelValueLength),
+  maxGroups: positiveIntVar('MAX_GROUPS', d.maxGroups),
 });
 
 export type PushIngestEnv = EnvValues<typeof pushIngestEnv.variables>;
@@ -66,5 +67,6 @@ export function pushLimits(env: PushIngestEnv): PushLimits {
     maxSeriesPerGroup: env.maxSeriesPerGroup,
     maxLabelsPerSeries: env.maxLabelsPerSeries,
     maxLabelValueLength: env.maxLabelValueLength,
+    maxGroups: env.maxGroups,
   };
 }

@@ -175,6 +175,7 @@ export class PushIngestion extends Construct {
         maxSeriesPerGroup: limit(limits.maxSeriesPerGroup),
         maxLabelsPerSeries: limit(limits.maxLabelsPerSeries),
         maxLabelValueLength: limit(limits.maxLabelValueLength),
+        maxGroups: limit(limits.maxGroups),
       }),
       description: 'Pushgateway-compatible push API: validates each push, stores it, writes every replica',
       // Bodies up to 4.5 MB (16 MiB decompressed) are parsed in memory; more memory also means more CPU for the parser.

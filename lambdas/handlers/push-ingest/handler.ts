@@ -27,7 +27,7 @@ import {
   type Writer,
 } from '../../domain/group-sync';
 import { formatGroupingPath, type GroupingKey } from '../../domain/grouping-key';
-import { checkGroupSize, checkPushLimits, type PushLimits } from '../../domain/push-limits';
+import { checkGroupCount, checkGroupSize, checkPushLimits, type PushLimits } from '../../domain/push-limits';
 import { REFUSAL_MARKER_METRIC } from '../../domain/push-refusal';
 import {
   INCONSISTENT_PREFIX,
@@ -276,6 +276,10 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         const size = checkGroupSize(recordSampleCount(record), limits);
         if (!size.ok)
           return size.status === 400 ? badRequest('storage', size.message) : refuse(size.status, size.message);
+        if (!before || before.record.deleted) {
+          const count = checkGroupCount(view.index.size + 1, limits);
+          if (!count.ok) return refuse(count.status, count.message);
+        }
         const consistency = validateConsistency({
           method,
           key,

@@ -636,6 +636,23 @@ describe('push-ingest handler', () => {
     expect(value.body).toMatch(/label x .* is 6 characters long, above the limit of 5 characters per label value/);
   });
 
+  it('refuses a push creating a group past the groups held (413, nothing stored); pushes to held groups go on', async () => {
+    await build({ maxGroups: 2 });
+    expect((await handle(request('PUT', '/metrics/job/a', 'x 1\n'))).status).toBe(200);
+    expect((await handle(request('PUT', '/metrics/job/b', 'x 1\n'))).status).toBe(200);
+    const third = await handle(request('PUT', '/metrics/job/c', 'x 1\n'));
+    expect([third.status, third.body]).toEqual([
+      413,
+      'the push would create group number 3, above the limit of 2 groups held; delete groups no longer needed\n',
+    ]);
+    expect(await store.get(groupingKeyId({ job: 'c' }))).toBeUndefined();
+    expect(replicas.map((r) => r.held.size)).toEqual([2, 2]);
+    // Held groups take pushes; a deleted one frees its place.
+    expect((await handle(request('POST', '/metrics/job/a', 'y 1\n'))).status).toBe(200);
+    expect((await handle(request('DELETE', '/metrics/job/b', ''))).status).toBe(202);
+    expect((await handle(request('PUT', '/metrics/job/c', 'x 1\n'))).status).toBe(200);
+  });
+
   it('acknowledges with one replica down, names it, and the repair brings it to the record', async () => {
     replicas[1].state = 'down';
     const response = await handle(request('PUT', '/metrics/job/batch', 'x 1\n'));
