@@ -248,6 +248,14 @@ export const environmentConfigSchema = z
       }),
       jwtAudience: z.array(z.string().min(1)).min(1, { error: 'must list at least one audience' }),
       /**
+       * A token must carry one of these in its `scope` (or `scp`) claim; empty: any token of the audience. API Gateway
+       * recommends scopes: "There is no standard mechanism to differentiate JWT access tokens from other types of
+       * JWTs, such as OpenID Connect ID tokens" ("Control access to HTTP APIs with JWT authorizers").
+       */
+      jwtScopes: z.array(
+        text(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope token (printable, no space, quote or backslash)'),
+      ),
+      /**
        * Largest push body accepted, in bytes. At most MAX_PUSH_PAYLOAD_BYTES (4,475,424): a binary body reaches the
        * function base64-encoded inside Lambda's 6 MB synchronous payload (push-limits.ts).
        */

@@ -44,6 +44,8 @@ export interface PushIngestionProps extends FunctionDefaults {
   readonly pushgatewayPort?: number;
   readonly jwtIssuer: string;
   readonly jwtAudience: readonly string[];
+  /** Scopes a token must carry one of (`scope`/`scp` claim). @default none: any token of the audience */
+  readonly jwtScopes?: readonly string[];
   /** Largest push body accepted; the handler answers 413 above it. At most MAX_PUSH_PAYLOAD_BYTES (push-limits.ts). */
   readonly maxPayloadBytes: number;
   /** Overrides of the other per-push and per-group limits. @default DEFAULT_PUSH_LIMITS of the domain */
@@ -246,6 +248,7 @@ export class PushIngestion extends Construct {
       accessLogSettings: accessLogs.accessLogSettings,
     });
     const authorizer = new HttpJwtAuthorizer('Jwt', props.jwtIssuer, { jwtAudience: [...props.jwtAudience] });
+    const scopes = props.jwtScopes ?? [];
     this.api.addRoutes({
       path: '/metrics/{proxy+}',
       methods: [apigwv2.HttpMethod.PUT, apigwv2.HttpMethod.POST, apigwv2.HttpMethod.DELETE],
@@ -253,6 +256,8 @@ export class PushIngestion extends Construct {
         payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
       }),
       authorizer,
+      // A token of the audience must also carry one of these scopes (RFC 6749 scope tokens; none: not checked).
+      ...(scopes.length > 0 ? { authorizationScopes: [...scopes] } : {}),
     });
 
     Validations.of(this.scheduleDeadLetterQueue).acknowledge({

@@ -128,6 +128,7 @@ export class OpsStack extends Stack {
       pushgatewayAuthSecretName: secretName(config.name, 'pushgateway-basic-auth'),
       jwtIssuer: config.ingest.jwtIssuer,
       jwtAudience: config.ingest.jwtAudience,
+      jwtScopes: config.ingest.jwtScopes,
       maxPayloadBytes: config.ingest.maxPayloadBytes,
       throttle: config.ingest.throttle,
       alarmTopic: this.alarmTopic.topic,

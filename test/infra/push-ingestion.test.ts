@@ -27,6 +27,17 @@ describe('PushIngestion in the ops stack', () => {
       AuthorizerType: 'JWT',
       JwtConfiguration: { Issuer: config.ingest.jwtIssuer, Audience: config.ingest.jwtAudience },
     });
+    // Every push route asks for one of the configured scopes: a token of the audience alone (an ID token, another
+    // client's) is not enough.
+    expect(config.ingest.jwtScopes).toEqual(['greenlang/push']);
+    const routes = Object.entries(template.findResources('AWS::ApiGatewayV2::Route')).filter(([id]) =>
+      id.startsWith('PushIngestion'),
+    );
+    for (const [, route] of routes) {
+      expect((route as { Properties: { AuthorizationScopes?: string[] } }).Properties.AuthorizationScopes).toEqual(
+        config.ingest.jwtScopes,
+      );
+    }
   });
 
   it('throttles the stage as configured and writes access logs', () => {

@@ -26,6 +26,7 @@ export const dev: EnvironmentConfigInput = {
   ingest: {
     jwtIssuer: 'https://auth.greenlang.example/realms/dev',
     jwtAudience: ['greenlang-push'],
+    jwtScopes: ['greenlang/push'],
     maxPayloadBytes: 4 * 1024 * 1024,
     throttle: { rateLimit: 50, burstLimit: 100 },
   },

@@ -26,6 +26,7 @@ export const prod: EnvironmentConfigInput = {
   ingest: {
     jwtIssuer: 'https://auth.greenlang.example/realms/prod',
     jwtAudience: ['greenlang-push'],
+    jwtScopes: ['greenlang/push'],
     maxPayloadBytes: 4 * 1024 * 1024,
     throttle: { rateLimit: 200, burstLimit: 400 },
   },

@@ -26,6 +26,7 @@ export const staging: EnvironmentConfigInput = {
   ingest: {
     jwtIssuer: 'https://auth.greenlang.example/realms/staging',
     jwtAudience: ['greenlang-push'],
+    jwtScopes: ['greenlang/push'],
     maxPayloadBytes: 4 * 1024 * 1024,
     throttle: { rateLimit: 100, burstLimit: 200 },
   },

@@ -108,6 +108,7 @@ describe('docs/deploy.md', () => {
       'grafana.database',
       'ingest.jwtIssuer',
       'ingest.jwtAudience',
+      'ingest.jwtScopes',
       'alerting.email.recipients',
     ]) {
       expect(table).toContain(`\`${field}\``);
@@ -192,7 +193,9 @@ describe('docs/deploy.md', () => {
     for (const config of configs) {
       expect(tokenUrl.replace('$ENV', config.name).startsWith(`${config.ingest.jwtIssuer}/`)).toBe(true);
       expect(config.ingest.jwtAudience).toContain('greenlang-push');
+      expect(config.ingest.jwtScopes).toEqual(['greenlang/push']);
     }
+    expect(section('## 5. Batch jobs: a JWT for the push API')).toContain('`scope: greenlang/push`');
     expect(section('## 5. Batch jobs: a JWT for the push API')).toContain(
       '`aud: greenlang-push` (the default `jwtAudience`)',
     );
