@@ -9,6 +9,7 @@ import { isAnswer, pushRequest } from '../handlers/push-ingest/request';
 import { composePushRepair } from '../handlers/push-repair/compose';
 import type { RepairReport } from '../handlers/push-repair/repair';
 import { type Http1Answer, Http1Server } from './http1-server';
+import { browserRequestRefusal } from './loopback-guard';
 
 export interface IngestServerOptions {
   /** @default 0 (any free port) */
@@ -100,6 +101,8 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
   const plain = { 'content-type': 'text/plain; charset=utf-8' };
   const server = new Http1Server(
     (req): Http1Answer | Promise<Http1Answer> => {
+      const fromBrowser = browserRequestRefusal(req.headers);
+      if (fromBrowser) return { status: 403, headers: plain, body: fromBrowser };
       if (req.method === 'GET' && (req.target === '/-/ready' || req.target === '/-/healthy')) {
         return { status: 200, headers: plain, body: 'OK\n' };
       }

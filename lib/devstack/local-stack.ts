@@ -379,7 +379,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           },
         ),
       }),
+      // It holds the Pushgateways' password (the scrape's basic_auth), as pushgateway-auth.json does: owner only
+      // (also a file an earlier run left readable: the mode applies only to a new file).
+      { mode: 0o600 },
     );
+    fs.chmodSync(prometheusFile, 0o600);
     const prometheusData = path.join(dataDir, 'prometheus');
     fs.mkdirSync(prometheusData, { recursive: true });
     const prometheus = await startPrometheus({

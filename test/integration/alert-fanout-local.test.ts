@@ -128,6 +128,19 @@ describe('npm run local -- alerts', () => {
     });
   });
 
+  it('refuses a request a web page sends (Origin), even with the token, and delivers nothing', async () => {
+    const before = slack.requests.length;
+    const body = JSON.stringify(notification(1, { receiver: 'slack-warnings', groupKey: 'from-a-page' }));
+    const r = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, origin: 'https://evil.example' },
+      body,
+    });
+    expect(r.status).toBe(403);
+    expect(((await r.json()) as { error: string }).error).toMatch(/^refused: a request from a web page/);
+    expect(slack.requests.length).toBe(before);
+  });
+
   it('answers 401 without the token and 503 while Slack keeps failing (so Alertmanager retries)', async () => {
     const body = JSON.stringify(notification(1, { receiver: 'slack-warnings', groupKey: 'other' }));
     expect((await fetch(url, { method: 'POST', body })).status).toBe(401);

@@ -180,6 +180,10 @@ describe('npm start: the whole loop on one machine', () => {
     running.push(first);
     const { endpoints } = first;
     expect(endpoints.pushgateways).toHaveLength(2);
+    // The files holding the Pushgateways' password (the scrape's basic_auth, the ingestion's) are the owner's only.
+    for (const file of ['config/prometheus.yml', 'config/pushgateway-auth.json']) {
+      expect([file, fs.statSync(path.join(workDir, file)).mode & 0o777]).toEqual([file, 0o600]);
+    }
     // Stdout: the URL table, nothing of npm's and no log lines; progress went to stderr.
     expect(first.stdout()).toMatch(/^env dev\n {2}prometheus {9}http:\/\/127\.0\.0\.1:\d+\n/);
     expect(first.stdout()).not.toMatch(/^> |^\{/m);

@@ -8,6 +8,7 @@ import { PROJECT_ROOT } from '../../lib/paths';
 import { eventually } from '../support/eventually';
 import { type ExporterOutput, startExporters } from '../support/exporter-output';
 import { exporterCorpus, formatCorpus, type PushCase, protobufCorpus } from '../support/push-corpus';
+import { send as sendRaw } from '../support/push-load';
 import { pushgatewayState } from '../support/pushgateway-state';
 
 /**
@@ -167,6 +168,22 @@ describe('push ingestion in front of two real Pushgateways', () => {
       expect(dead.store.size()).toBe(0);
     } finally {
       await dead.close();
+    }
+  });
+
+  it('refuses what a web page in the browser sends (an Origin, a rebound Host) and applies nothing', async () => {
+    const body = 'from_a_page 1\n';
+    const pages: Record<string, string>[] = [{ origin: 'https://evil.example' }, { host: 'rebound.evil.example:9091' }];
+    for (const headers of pages) {
+      const answer = await sendRaw(ingest.url, 'PUT', '/metrics/job/page', body, headers);
+      expect([answer.status, answer.body]).toEqual([403, expect.stringMatching(/^refused: /)]);
+    }
+    // Clients send neither (Host is the loopback address they dialled): served.
+    expect((await sendRaw(ingest.url, 'PUT', '/metrics/job/client', 'from_a_client 1\n')).status).toBe(200);
+    for (const replica of replicas) {
+      const text = await (await fetch(`${replica.url}/metrics`)).text();
+      expect(text).not.toContain('from_a_page');
+      expect(text).toContain('from_a_client');
     }
   });
 

@@ -14,6 +14,7 @@ import { composeDeliverNotification, type DeliveryTargets, targetsOn } from '../
 import type { DeliverNotification, DeliveryDeps } from '../../handlers/alert-delivery/handler';
 import { composeAlertWebhookWith } from '../../handlers/alert-webhook/compose';
 import { awsClientConfig } from '../aws';
+import { browserRequestRefusal } from '../loopback-guard';
 import { type LocalService, parseFlags, UsageError } from '../service';
 import { localToken, TOKEN_FLAGS, tokenUsage } from '../token';
 
@@ -123,6 +124,8 @@ export async function startAlertFanoutServer(options: AlertFanoutServerOptions):
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(body);
       };
+      const fromBrowser = browserRequestRefusal(req.headers as Record<string, string | undefined>);
+      if (fromBrowser) return send(403, JSON.stringify({ error: fromBrowser.trim() }));
       const path = (req.url ?? '/').split('?')[0];
       if (path !== '/alerts') return send(404, JSON.stringify({ error: `no route ${path}: POST /alerts` }));
       if (req.method !== 'POST') return send(405, JSON.stringify({ error: 'use POST /alerts' }), { allow: 'POST' });
