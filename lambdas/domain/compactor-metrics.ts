@@ -8,6 +8,21 @@
  */
 export const COMPACTOR_PUSH_JOB = 'thanos-compactor';
 
+/**
+ * Jobs whose groups the stack writes to every Pushgateway replica itself, around the push ingestion: the compactor
+ * (it runs in the cluster and reads its previous push back to carry its last success over). The ingestion owns
+ * none of them: it refuses pushes to them (a client could otherwise mask a compactor halt or page falsely), the
+ * repair never deletes them as groups without a record (a replica restart would drop the compactor's results and
+ * the success it carries over), and the one-time import of what the replicas hold leaves them out (a record of them
+ * would be a stale copy the repair writes back over newer runs).
+ */
+export const DIRECT_PUSH_JOBS: readonly string[] = [COMPACTOR_PUSH_JOB];
+
+/** Whether a group of this grouping key is written by the stack directly, not through the ingestion. */
+export function isDirectPushGroup(key: { readonly job?: string }): boolean {
+  return key.job !== undefined && DIRECT_PUSH_JOBS.includes(key.job);
+}
+
 export const COMPACTOR_METRICS = {
   /** Unix seconds the last run started. */
   lastRunStart: 'greenlang_thanos_compactor_last_run_start_timestamp_seconds',

@@ -4,6 +4,7 @@ import type { ErrorLogger } from '../../adapters/logger';
 import type { PushMetricsSink } from '../../adapters/push-metrics';
 import type { PushgatewayReplica } from '../../adapters/pushgateway';
 import { recordRefusal } from '../../adapters/refusal-recorder';
+import { isDirectPushGroup } from '../../domain/compactor-metrics';
 import { introducedMarks } from '../../domain/conflict-marks';
 import { decodePushBody, type RefusalStage } from '../../domain/exposition/decode';
 import type { MetricType } from '../../domain/exposition/parser';
@@ -195,6 +196,12 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
     }
     const key = parsedKey.key;
     if (!PUSH_METHODS.includes(method)) return refuse(405, 'Method Not Allowed', { allow: PUSH_METHODS.join(', ') });
+    if (isDirectPushGroup(key)) {
+      return refuse(
+        403,
+        `job "${key.job}" is written by the stack itself (the Thanos compactor, straight to the Pushgateways); push under another job name`,
+      );
+    }
     if (request.body.byteLength > limits.maxBodyBytes) {
       return refuse(
         413,

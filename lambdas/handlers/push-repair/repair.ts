@@ -6,6 +6,7 @@ import {
   ReplicaUnavailableError,
   type StoredGroup,
 } from '../../adapters/pushgateway';
+import { isDirectPushGroup } from '../../domain/compactor-metrics';
 import { decodePushBody } from '../../domain/exposition/decode';
 import { type GroupFamilies, splitByGroup } from '../../domain/exposition/group-split';
 import { type MetricFamily, type MetricType, parseExposition } from '../../domain/exposition/parser';
@@ -265,6 +266,8 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
       // A group never pushed successfully (push_time_seconds 0) and holding nothing is the trace of a refused push
       // (refusal-recorder.ts): not data, and a Pushgateway keeps it, so it stays.
       if (group.families.length === 0 && group.pushTimeSeconds === 0) continue;
+      // The compactor's results: written to every replica by the compactor itself, never a record (compactor-metrics.ts).
+      if (isDirectPushGroup(group.key)) continue;
       if (await deps.store.get(groupingKeyId(group.key))) continue;
       const answer = await replica.push({
         method: 'DELETE',
@@ -322,6 +325,7 @@ export async function bootstrapStore(deps: Pick<RepairDeps, 'replicas' | 'store'
   /** Groups left out because no push through the ingestion could make them (`importedFamilies`). */
   const refused = new Set<string>();
   for (const group of newestCopies(listings.map((l) => l.groups))) {
+    if (isDirectPushGroup(group.key)) continue; // not the ingestion's (compactor-metrics.ts DIRECT_PUSH_JOBS)
     const id = groupingKeyId(group.key);
     const families = importedFamilies(group, listingOf.get(group)?.split?.get(id), deps.logger);
     if (families === 'refused') {

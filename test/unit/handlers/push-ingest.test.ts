@@ -11,11 +11,12 @@ import {
   type StoredGroup,
   toStoredGroup,
 } from '../../../lambdas/adapters/pushgateway';
+import { COMPACTOR_PUSH_JOB } from '../../../lambdas/domain/compactor-metrics';
 import { familyMarkName, keyMarkName } from '../../../lambdas/domain/conflict-marks';
 import { parseExposition } from '../../../lambdas/domain/exposition/parser';
 import { nextRecord, storedFamilies } from '../../../lambdas/domain/group-record';
 import { acknowledgeEntry, commitEntry, needsRepair, type SyncTiming } from '../../../lambdas/domain/group-sync';
-import { groupingKeyId } from '../../../lambdas/domain/grouping-key';
+import { formatGroupingPath, groupingKeyId } from '../../../lambdas/domain/grouping-key';
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from '../../../lambdas/domain/push-limits';
 import { REFUSAL_MARKER_METRIC } from '../../../lambdas/domain/push-refusal';
 import { KEY_NAMES_MARK, registeredKeyNames } from '../../../lambdas/domain/series-crossings';
@@ -758,5 +759,33 @@ describe('push-ingest handler', () => {
     const report = await makeRepair({ replicas, store, timing: TIMING, logger, now: () => clock })();
     expect([report.restarted, report.synced]).toEqual([[], 1]);
     expect(replicas[0].held.get('/metrics/job@base64/b2xk')).toBe('# TYPE m gauge\nm{instance="",job="old"} 2\n');
+  });
+
+  it("leaves the compactor's group alone: no push takes it, the import skips it, a restart's clean-up keeps it", async () => {
+    // Written to every replica by the compactor itself (compactor-metrics.ts DIRECT_PUSH_JOBS).
+    for (const method of ['PUT', 'POST', 'DELETE']) {
+      const answer = await handle(
+        request(method, `/metrics/job/${COMPACTOR_PUSH_JOB}`, 'greenlang_thanos_compactor_halted 0\n'),
+      );
+      expect([answer.status, answer.body]).toEqual([403, expect.stringMatching(/is written by the stack itself/)]);
+    }
+    expect(replicas.map((r) => r.received.length)).toEqual([0, 0]);
+    const group = (job: string, pushed: number) =>
+      toStoredGroup({
+        labels: { job },
+        m: { type: 'GAUGE', metrics: [{ labels: { instance: '', job }, value: '1' }] },
+        push_time_seconds: { type: 'GAUGE', metrics: [{ labels: { instance: '', job }, value: String(pushed) }] },
+      });
+    for (const replica of replicas) replica.before = [group(COMPACTOR_PUSH_JOB, 100), group('old', 100)];
+    expect(await bootstrapStore({ replicas, store, logger })).toBe(true);
+    expect(await store.get(groupingKeyId({ job: COMPACTOR_PUSH_JOB }))).toBeUndefined();
+    expect(await store.get(groupingKeyId({ job: 'old' }))).toBeDefined();
+    // pushgateway-1 restarts holding a group no record has (pushed to it directly) beside the compactor's.
+    replicas[1].before = [group(COMPACTOR_PUSH_JOB, 200), group('old', 100), group('stray', 100)];
+    replicas[1].run++;
+    const report = await makeRepair({ replicas, store, timing: TIMING, logger, now: () => clock })();
+    expect([report.restarted, report.removedStray]).toEqual([['pushgateway-1'], 1]);
+    const deleted = replicas[1].received.filter((r) => r.method === 'DELETE').map((r) => r.path);
+    expect(deleted).toEqual([formatGroupingPath({ job: 'stray' })]);
   });
 });
