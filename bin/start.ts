@@ -77,8 +77,7 @@ function printEndpoints(stack: LocalStack, workDir: string): void {
       `Endpoints: ${displayPath(path.join(workDir, 'endpoints.json'))}. AWS settings of the stand-ins: ` +
       `${displayPath(endpoints.awsEnv)}. Notifications: ${displayPath(endpoints.notifications)}.\n` +
       `The Pushgateways admit one basic-auth user, as in the cluster: ${displayPath(endpoints.pushgatewayAuth)}.\n` +
-      `Try: printf 'greenlang_thanos_compactor_halted 1\\ngreenlang_thanos_compactor_last_run_end_timestamp_seconds %s\\n' "$(date +%s)" \\\n` +
-      `       | curl --data-binary @- ${endpoints.ingest}/metrics/job/thanos-compactor\n` +
+      `Try: printf 'nightly_export_rows 1200\\n' | curl --data-binary @- ${endpoints.ingest}/metrics/job/nightly_export\n` +
       `     source ${displayPath(endpoints.awsEnv)}\n` +
       `     npm run -s local -- audit --bucket ${endpoints.s3.thanosBucket} --report-bucket ${endpoints.s3.reportsBucket}\n` +
       `     npm run -s local -- summary --query-url ${endpoints.prometheus} --topic-arn ${endpoints.topics.summary} --reports s3://${endpoints.s3.reportsBucket}\n` +

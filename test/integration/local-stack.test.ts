@@ -189,15 +189,31 @@ describe('npm start: the whole loop on one machine', () => {
     expect(first.stdout()).not.toMatch(/^> |^\{/m);
     expect(first.stderr()).toContain('clean state; --keep-data keeps history');
 
-    const push = await fetch(`${endpoints.ingest}/metrics/job/thanos-compactor`, {
+    // What a halted compactor run pushes (the rule reads the group of the newest finished run), as the compactor
+    // does: straight to each Pushgateway with their user. The ingestion keeps that job for it.
+    const halted = `greenlang_thanos_compactor_halted 1\ngreenlang_thanos_compactor_last_run_end_timestamp_seconds ${Math.floor(Date.now() / 1000)}\n`;
+    const throughIngestion = await fetch(`${endpoints.ingest}/metrics/job/thanos-compactor`, {
       method: 'POST',
-      // What a halted compactor run pushes (the rule reads the group of the newest finished run).
-      body: `greenlang_thanos_compactor_halted 1\ngreenlang_thanos_compactor_last_run_end_timestamp_seconds ${Math.floor(Date.now() / 1000)}\n`,
+      body: halted,
     });
-    expect(push.status).toBe(200);
+    expect(throughIngestion.status).toBe(403);
+    for (const pushgateway of endpoints.pushgateways) {
+      const push = await fetch(`${pushgateway}/metrics/job/thanos-compactor`, {
+        method: 'POST',
+        headers: pushgatewayHeaders(endpoints),
+        body: halted,
+      });
+      expect(push.status).toBe(200);
+    }
+    const batch = await fetch(`${endpoints.ingest}/metrics/job/nightly_export`, {
+      method: 'PUT',
+      body: 'nightly_export_rows 1200\n',
+    });
+    expect(batch.status).toBe(200);
     for (const pushgateway of endpoints.pushgateways) {
       const metrics = await (await fetch(`${pushgateway}/metrics`, { headers: pushgatewayHeaders(endpoints) })).text();
       expect(metrics).toMatch(/^greenlang_thanos_compactor_halted\{instance="",job="thanos-compactor"\} 1$/m);
+      expect(metrics).toMatch(/^nightly_export_rows\{instance="",job="nightly_export"\} 1200$/m);
     }
     // Only the ingestion, Prometheus and the compactor get in, as in the cluster: a push straight to a replica is refused.
     const direct = await fetch(`${endpoints.pushgateways[0]}/metrics/job/direct`, {
