@@ -135,6 +135,13 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
     const names = deps.replicas.map((r) => r.name);
     const refusing = new Set<string>();
     await forEachConcurrently(owed, concurrency, async (entry) => {
+      // A record of a group the stack writes itself (the compactor's: compactor-metrics.ts), left by an import or a
+      // push from before they were refused: a stale copy that must never be written over the compactor's newer
+      // runs. Removed, not written.
+      if (isDirectPushGroup(entry.record.key)) {
+        if (await deps.store.remove(entry.record.id, entry.rev)) collected++;
+        return;
+      }
       const targets = reachable.filter((r) => owedReplicas(entry, names).includes(r.name));
       if (targets.length > 0) {
         const { result, results } = await syncGroup(deps.store, entry.record.id, targets, now, deps.timing);

@@ -788,4 +788,23 @@ describe('push-ingest handler', () => {
     const deleted = replicas[1].received.filter((r) => r.method === 'DELETE').map((r) => r.path);
     expect(deleted).toEqual([formatGroupingPath({ job: 'stray' })]);
   });
+
+  it("removes a record of the compactor's group left from before (an old import or push), never writing it", async () => {
+    // A store that took the compactor's group before it was refused: its record, proven on no replica.
+    const key = { job: COMPACTOR_PUSH_JOB };
+    const record = nextRecord(
+      undefined,
+      'PUT',
+      key,
+      storedFamilies(parsed('greenlang_thanos_compactor_halted 1\n')),
+      clock,
+    );
+    const { entry } = commitEntry(undefined, record, 'old-writer', clock, TIMING);
+    expect(await store.put(entry, undefined)).toBe(true);
+    await store.putMeta('initialized', '1');
+    const report = await makeRepair({ replicas, store, timing: TIMING, logger, now: () => clock + 120_000 })();
+    expect(await store.get(groupingKeyId(key))).toBeUndefined();
+    expect(report.collected).toBeGreaterThanOrEqual(1);
+    expect(replicas.flatMap((r) => r.received).map((w) => w.path)).not.toContain(formatGroupingPath(key));
+  });
 });
