@@ -242,8 +242,9 @@ async function heldRows(jobPush: string): Promise<{ rows: string[][]; convergeMs
         pushgateways: urls,
         storeFile: path.join(work, 'store.jsonl'),
         repairIntervalMs: 500,
-        // The measured push's own group comes on top of those held (10,000 is the default limit of groups held).
-        limits: { maxGroups: held + 10 },
+        // The measured pushes' own groups (20 instances, `push`) come on top of those held (10,000 is the default
+        // limit of groups held).
+        limits: { maxGroups: held + 20 },
       });
       try {
         await pushLatencies(ingest.url, jobPush, 30);
