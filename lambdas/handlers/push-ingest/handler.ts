@@ -179,10 +179,21 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
       rawPath = request.rawPath,
     ): Promise<PushResponse> => {
       if (PUSH_METHODS.includes(method)) {
-        await recordRefusal(deps.replicas, { method, rawPath, stage, message }, deps.logger);
+        // A storage-stage refusal creates its group on the replicas (with its failure time). Beside a held group
+        // exposing the same push_time_seconds series (`{job="p"}` and `{job="p",instance=""}`) that group makes
+        // every replica's /metrics fail and refuse every push, so it is recorded at the parse stage (counted, no
+        // group), as the key collision itself is.
+        const colliding =
+          stage === 'storage' &&
+          refusedKey !== undefined &&
+          view.index.collidingGroup(refusedKey.key, refusedKey.id) !== undefined;
+        const recorded = colliding ? 'parse' : stage;
+        await recordRefusal(deps.replicas, { method, rawPath, stage: recorded, message }, deps.logger);
       }
       return refuse(400, message);
     };
+    /** The group a refusal is recorded on, once the path has named it. */
+    let refusedKey: { key: GroupingKey; id: string } | undefined;
     const parsedKey = groupPaths.parse(request.path);
     if ('redirect' in parsedKey) return redirectUncleanPath(request.path, parsedKey.redirect);
     if (!parsedKey.ok) {
@@ -195,6 +206,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         : refuse(parsedKey.status, parsedKey.message);
     }
     const key = parsedKey.key;
+    refusedKey = { key, id: parsedKey.id };
     if (!PUSH_METHODS.includes(method)) return refuse(405, 'Method Not Allowed', { allow: PUSH_METHODS.join(', ') });
     if (isDirectPushGroup(key)) {
       return refuse(
