@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { bearerToken, sameToken } from '../../adapters/bearer-token';
+import { acceptedToken, bearerToken } from '../../adapters/bearer-token';
 import type { Logger } from '../../adapters/logger';
 import type { SecretSource } from '../../adapters/notifiers/notifier';
 
@@ -15,10 +15,15 @@ export const UNAUTHORIZED = 'Unauthorized';
  * concurrency or the queue. API Gateway caches an allow for the token (5 minutes), so Alertmanager's requests
  * rarely invoke this function at all; a flood of bad tokens only exhausts this function's own small concurrency.
  */
-export function makeTokenAuthorizer(deps: { readonly token: SecretSource; readonly logger: Logger }) {
+export function makeTokenAuthorizer(deps: {
+  readonly token: SecretSource;
+  /** The token before the last rotation, accepted while Alertmanager's file catches up. @default none */
+  readonly previousToken?: () => Promise<string | undefined>;
+  readonly logger: Logger;
+}) {
   return async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
     const given = bearerToken(event.authorizationToken);
-    if (given === undefined || !sameToken(given, await deps.token())) {
+    if (given === undefined || !(await acceptedToken(given, { current: deps.token, previous: deps.previousToken }))) {
       deps.logger.warn('alert webhook authorizer: missing or invalid bearer token');
       throw new Error(UNAUTHORIZED);
     }

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { secretsManagerSource } from '../../adapters/secrets-manager';
+import { previousSecretSource, secretsManagerSource } from '../../adapters/secrets-manager';
 import type { alertWebhookEnv } from '../../contracts/alert-webhook';
 import type { EnvValues } from '../../contracts/env';
 import { SENT_AT_ATTRIBUTE } from '../../domain/alerts/ordering';
@@ -22,6 +22,7 @@ export function composeAlertWebhook(env: EnvValues<typeof alertWebhookEnv.variab
   const sqs = new SQSClient({});
   return composeAlertWebhookWith({
     token: secretsManagerSource(env.tokenSecretName),
+    previousToken: previousSecretSource(env.tokenSecretName),
     accept: async (_notification, body) => {
       const sent = await sqs.send(
         new SendMessageCommand({

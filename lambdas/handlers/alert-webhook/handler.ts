@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { bearerToken, sameToken } from '../../adapters/bearer-token';
+import { acceptedToken, bearerToken } from '../../adapters/bearer-token';
 import type { Logger } from '../../adapters/logger';
 import type { SecretSource } from '../../adapters/notifiers/notifier';
 import { fitNotification } from '../../domain/alerts/fit';
@@ -13,6 +13,8 @@ export const MAX_NOTIFICATION_BYTES = SQS_MAX_MESSAGE_BYTES;
 export interface WebhookDeps {
   /** The expected bearer token; undefined = no authentication (local runs without --token). */
   readonly token: SecretSource | undefined;
+  /** The token before the last rotation, accepted while Alertmanager's file catches up. @default none */
+  readonly previousToken?: () => Promise<string | undefined>;
   /** Hands the validated notification on (SQS in AWS, the delivery function locally). */
   readonly accept: (notification: AlertNotification, body: string) => Promise<Record<string, unknown>>;
   readonly logger: Logger;
@@ -50,7 +52,7 @@ export function makeWebhookHandler(deps: WebhookDeps) {
           },
         );
       }
-      if (!sameToken(given, await deps.token())) {
+      if (!(await acceptedToken(given, { current: deps.token, previous: deps.previousToken }))) {
         deps.logger.warn('alert webhook: invalid bearer token');
         return reply(401, { error: 'invalid bearer token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
       }

@@ -34,4 +34,19 @@ describe('alert webhook TOKEN authorizer', () => {
     await expect(authorize(event(header))).rejects.toThrow(UNAUTHORIZED);
     expect(logger.lines.join('\n')).not.toContain('s3cret');
   });
+
+  it('during a rotation accepts the token before it too (Alertmanager reads a file that syncs within the hour)', async () => {
+    const rotating = makeTokenAuthorizer({
+      token: async () => 'new-token',
+      previousToken: async () => 's3cret-token',
+      logger,
+    });
+    for (const token of ['new-token', 's3cret-token']) {
+      expect((await rotating(event(`Bearer ${token}`))).principalId).toBe('alertmanager');
+    }
+    await expect(rotating(event('Bearer older-token'))).rejects.toThrow(UNAUTHORIZED);
+    // No previous version yet: only the current one.
+    const fresh = makeTokenAuthorizer({ token: async () => 'new-token', previousToken: async () => undefined, logger });
+    await expect(fresh(event('Bearer s3cret-token'))).rejects.toThrow(UNAUTHORIZED);
+  });
 });

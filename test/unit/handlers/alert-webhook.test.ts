@@ -56,6 +56,24 @@ describe('alert webhook', () => {
     expect(logger.lines.join('\n')).not.toContain('s3cret-token');
   });
 
+  it('accepts the token before the last rotation too, until the next one (Alertmanager syncs its file within the hour)', async () => {
+    const accepted: string[] = [];
+    const handler = makeWebhookHandler({
+      token: async () => 'new-token',
+      previousToken: async () => 's3cret-token',
+      accept: async (_n, b) => {
+        accepted.push(b);
+        return { messageId: 'm' };
+      },
+      logger: captureLogger(),
+    });
+    const answer = (token: string) =>
+      handler({ headers: { authorization: `Bearer ${token}` }, body, isBase64Encoded: false });
+    expect([(await answer('new-token')).statusCode, (await answer('s3cret-token')).statusCode]).toEqual([202, 202]);
+    expect((await answer('older-token')).statusCode).toBe(401);
+    expect(accepted).toHaveLength(2);
+  });
+
   it('reads the token on every request (the source caches), so a rotated token works without a redeploy', async () => {
     const { handler, reads } = setup();
     await handler({ headers: { authorization: 'Bearer s3cret-token' }, body, isBase64Encoded: false });
