@@ -1,9 +1,9 @@
 import * as http from 'node:http';
-import type * as net from 'node:net';
 import { PrometheusApiError, prometheusApi } from '../../lambdas/adapters/prometheus-api';
 import { capacityQueryApi, composeCapacityReportWith } from '../../lambdas/handlers/capacity-report/compose';
 import { LOCAL_CAPACITY_CONFIG } from '../../lambdas/local/services/capacity';
 import { requireBinaries } from '../../lib/devstack/processes';
+import { listenOnLoopback } from '../support/loopback-server';
 import { refusal as refusalOf } from '../support/refusal';
 import { clientTlsServersAround } from '../support/tls-pki';
 import {
@@ -46,7 +46,6 @@ const json = (status: number, body: string): Answer => ({ status, contentType: '
 const text = (status: number, body: string): Answer => ({ status, contentType: 'text/plain; charset=utf-8', body });
 
 async function startStandInQuery() {
-  const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
     received.push(`${req.method} ${path}`);
@@ -65,21 +64,8 @@ async function startStandInQuery() {
       res.end(answer.body);
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listenOnLoopback(server);
+  return { port, url: `http://127.0.0.1:${port}`, stop: close };
 }
 
 const tls = clientTlsServersAround({

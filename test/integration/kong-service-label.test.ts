@@ -14,6 +14,7 @@ import { type AlertingRule, ruleFiles } from '../../lib/rules';
 import { JOBS } from '../../lib/rules/conventions';
 import { KONG_SERVICE_LABEL } from '../../lib/rules/kong';
 import { eventually } from '../support/eventually';
+import { type InstantSample, instantQuery } from '../support/prometheus-query';
 
 /**
  * Kong's own `service` label through a real scrape (Prometheus 2.42). A small HTTP server serves what Kong's
@@ -33,11 +34,7 @@ const objects = kubernetesObjects(config);
 const KUBERNETES_SERVICE = 'kong-proxy';
 const UNRELABELED_JOB = 'kong-without-metric-relabelings';
 
-type Labels = Record<string, string>;
-interface Sample {
-  readonly metric: Labels;
-  readonly value: [number, string];
-}
+type Sample = InstantSample;
 
 /** What the fake Kong exposes: the plugin with the three settings on, with status codes only, or its defaults. */
 type PluginMode = 'all-settings' | 'status-codes-only' | 'defaults';
@@ -90,12 +87,7 @@ let dir: string;
 let kong: http.Server | undefined;
 let prometheus: RunningComponent | undefined;
 
-async function query(expr: string): Promise<Sample[]> {
-  const response = await fetch(`${prometheus?.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await response.json()) as { status: string; error?: string; data: { result: Sample[] } };
-  if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
-  return body.data.result;
-}
+const query = (expr: string): Promise<Sample[]> => instantQuery(prometheus?.url, expr);
 
 /** The rendered alert's expression (without `for`: the test asks what it returns now). */
 function alertExpr(name: string): string {

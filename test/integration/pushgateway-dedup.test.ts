@@ -12,6 +12,7 @@ import { ruleFiles } from '../../lib/rules';
 import { JOBS } from '../../lib/rules/conventions';
 import { PUSHGATEWAY_GROUPS_HELD_RECORD, PUSHGATEWAY_POD_LABEL } from '../../lib/rules/pushgateway';
 import { eventually } from '../support/eventually';
+import { type InstantSample, instantQuery } from '../support/prometheus-query';
 
 /**
  * Pushed series counted once. Two real Pushgateways receive the same pushes (as from the push ingestion, which
@@ -25,11 +26,7 @@ import { eventually } from '../support/eventually';
 requireBinaries(['prometheus', 'pushgateway']);
 const config = loadEnvironmentConfig('prod');
 
-type Series = Record<string, string>;
-interface Sample {
-  readonly metric: Series;
-  readonly value: [number, string];
-}
+type Sample = InstantSample;
 
 const monitor = kubernetesObjects(config).find((o) => o.kind === 'ServiceMonitor' && o.metadata.name === 'pushgateway');
 type Endpoint = { relabelings: OperatorRelabeling[]; metricRelabelings: OperatorRelabeling[] };
@@ -40,12 +37,7 @@ let dir: string;
 const gateways: RunningComponent[] = [];
 let prometheus: RunningComponent | undefined;
 
-async function query(expr: string): Promise<Sample[]> {
-  const response = await fetch(`${prometheus?.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await response.json()) as { status: string; error?: string; data: { result: Sample[] } };
-  if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
-  return body.data.result;
-}
+const query = (expr: string): Promise<Sample[]> => instantQuery(prometheus?.url, expr);
 
 /** Thanos Query's dedup: drop the replica labels, keep one series per remaining label set. */
 function deduplicate(samples: readonly Sample[]): Sample[] {

@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
+import { listenOnLoopback } from './loopback-server';
 
 /**
  * CAs and certificates made by the real openssl in a temp dir, and a TLS terminator that stands in for an internal
@@ -117,20 +118,8 @@ export async function startTlsTerminator(options: {
   );
   // A refused handshake is what some tests expect; the client reports it.
   server.on('tlsClientError', () => undefined);
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    url: `https://localhost:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listenOnLoopback(server, sockets);
+  return { url: `https://localhost:${port}`, close };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { SnsPublisher as EmailPublisher } from '../../../lambdas/adapters/sns-publisher';
-import { makeWeeklySummaryHandler } from '../../../lambdas/handlers/weekly-summary/handler';
+import { makeWeeklySummaryHandler, type WeeklySummaryDeps } from '../../../lambdas/handlers/weekly-summary/handler';
 import { memoryStore } from '../../support/capacity-fakes';
 
 const NOW = new Date('2026-11-23T07:00:00Z');
@@ -14,6 +14,10 @@ function publisher() {
   };
   return { port, sent };
 }
+
+/** The handler in dev, at NOW, in UTC, with links as the keys themselves; `deps` adds or replaces the rest. */
+const summary = (deps: Pick<WeeklySummaryDeps, 'store' | 'publisher'> & Partial<WeeklySummaryDeps>) =>
+  makeWeeklySummaryHandler({ environment: 'dev', timeZone: 'UTC', now: () => NOW, reportUrl: (k) => k, ...deps });
 
 const firing = (at: string, name: string, severity: string, fingerprint: string) =>
   JSON.stringify({
@@ -41,12 +45,10 @@ describe('weekly summary handler', () => {
     });
     const { port, sent } = publisher();
     const logged: string[] = [];
-    const result = await makeWeeklySummaryHandler({
+    const result = await summary({
       store,
       publisher: port,
       environment: 'prod',
-      timeZone: 'UTC',
-      now: () => NOW,
       reportUrl: (key) => `https://console/${key}`,
       log: (m, extra) => logged.push(`${m} ${JSON.stringify(extra ?? {})}`),
     })({});
@@ -77,12 +79,9 @@ describe('weekly summary handler', () => {
       'capacity/latest.json': JSON.stringify({ generatedAt: '2026-11-01T05:00:00.000Z', headline: 'old news' }),
     });
     const { port, sent } = publisher();
-    await makeWeeklySummaryHandler({
+    await summary({
       store,
       publisher: port,
-      environment: 'dev',
-      timeZone: 'UTC',
-      now: () => NOW,
       reportUrl: (key) => `file://${key}`,
       liveCapacity: async () => ({ headline: 'Capacity: live.', htmlKey: 'capacity/2026-11-23/report.html' }),
     })({});
@@ -93,14 +92,7 @@ describe('weekly summary handler', () => {
   it('without any report it still sends, saying what is missing', async () => {
     const { store } = memoryStore();
     const { port, sent } = publisher();
-    await makeWeeklySummaryHandler({
-      store,
-      publisher: port,
-      environment: 'dev',
-      timeZone: 'UTC',
-      now: () => NOW,
-      reportUrl: (k) => k,
-    })({});
+    await summary({ store, publisher: port })({});
     expect(sent[0]?.body).toContain('No audit report: audit/latest.json does not exist yet');
     expect(sent[0]?.body).toContain(
       'No capacity report from this week (capacity/latest.json is missing or older than 7 days).',
@@ -120,15 +112,7 @@ describe('weekly summary handler', () => {
     };
     const { port, sent } = publisher();
     const logged: string[] = [];
-    await makeWeeklySummaryHandler({
-      store: guarded,
-      publisher: port,
-      environment: 'dev',
-      timeZone: 'UTC',
-      now: () => NOW,
-      reportUrl: (k) => k,
-      log: (message) => void logged.push(message),
-    })({});
+    await summary({ store: guarded, publisher: port, log: (message) => void logged.push(message) })({});
     expect(sent[0]?.body).toContain(
       'No audit report: audit/latest.json could not be read (AccessDenied: Access Denied)',
     );
@@ -145,16 +129,7 @@ describe('weekly summary handler', () => {
         throw new Error('Throttling');
       },
     };
-    await expect(
-      makeWeeklySummaryHandler({
-        store,
-        publisher: failing,
-        environment: 'dev',
-        timeZone: 'UTC',
-        now: () => NOW,
-        reportUrl: (k) => k,
-      })({}),
-    ).rejects.toThrow('Throttling');
+    await expect(summary({ store, publisher: failing })({})).rejects.toThrow('Throttling');
     expect([...objects.keys()]).toEqual([]);
   });
 });
