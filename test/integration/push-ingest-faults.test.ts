@@ -238,6 +238,17 @@ describe('refusals and races', () => {
     for (const body of ['b 1 1700000000000\n', 'b{__x="1"} 1\n']) {
       expect((await send(ingest.url, 'PUT', '/metrics/job/p/instance@base64/=', body)).status).toBe(400);
     }
+    // A refused first push leaves its group on the replicas (as a Pushgateway would: created with its failure
+    // time); a valid push to its counterpart is then refused by the ingestion, not sent to break the replicas.
+    expect((await send(ingest.url, 'PUT', '/metrics/job/r/instance@base64/=', 'b 1 1700000000000\n')).status).toBe(400);
+    const counterpart = await send(ingest.url, 'PUT', '/metrics/job/r', 'g 1\n');
+    expect([counterpart.status, counterpart.body]).toEqual([
+      400,
+      expect.stringMatching(/same push_time_seconds series/),
+    ]);
+    // Deleting the trace through the ingestion clears the way.
+    expect((await send(ingest.url, 'DELETE', '/metrics/job/r/instance@base64/=')).status).toBe(202);
+    expect((await send(ingest.url, 'PUT', '/metrics/job/r', 'g 1\n')).status).toBe(200);
     // The other way round too.
     expect((await send(ingest.url, 'PUT', '/metrics/job/q/instance@base64/=', 'c 1\n')).status).toBe(200);
     expect((await send(ingest.url, 'PUT', '/metrics/job/q', 'd 1\n')).status).toBe(400);

@@ -4,8 +4,8 @@ import type { MetricType } from '../../domain/exposition/parser';
 import { recordState } from '../../domain/group-conflicts';
 import { GroupIndex } from '../../domain/group-index';
 import type { GroupRecord } from '../../domain/group-record';
-import { keyNamesOf } from '../../domain/grouping-key';
-import type { GroupState } from '../../domain/pushgateway-semantics';
+import { type GroupingKey, keyNamesOf } from '../../domain/grouping-key';
+import { type GroupState, groupLabelSetId } from '../../domain/pushgateway-semantics';
 
 /**
  * What validation checks a push against: the groups of the store's records, indexed by family name and kept
@@ -24,6 +24,16 @@ export class GroupView {
   /** The record version each group's state was shown from, where known (a tombstone's too). */
   private readonly versions = new Map<string, number>();
   private own: ReadonlyMap<string, MetricType> | undefined;
+  /**
+   * Groups a storage-stage refusal left on the replicas (the Pushgateway creates the group it refused, with a
+   * failure time: refusal-recorder.ts) that no record holds, by the label set their series carry. A later push to
+   * their counterpart (`{job="p"}` beside `{job="p",instance=""}`) would put both on every replica, which makes the
+   * replicas' /metrics fail; `collidingTrace` lets the handler refuse it. Kept for this process's life (in AWS, an
+   * instance's): what another instance left is not known here.
+   */
+  private readonly traces = new Map<string, string>();
+  /** The label set each trace was noted under, by group id (a commit of the group ends it). */
+  private readonly traceLabelSets = new Map<string, string>();
 
   /** Indexes every live record of the store (at start-up). */
   static async load(store: GroupStore): Promise<GroupView> {
@@ -55,10 +65,30 @@ export class GroupView {
 
   /** Makes the index hold `state` for group `id` (undefined removes it), the state of record `version` if known. */
   showState(id: string, state: GroupState | undefined, version?: number): void {
+    // A group committed (pushed, or deleted on the replicas) is no longer a trace: the index speaks for it.
+    const trace = this.traceLabelSets.get(id);
+    if (trace !== undefined) {
+      this.traceLabelSets.delete(id);
+      if (this.traces.get(trace) === id) this.traces.delete(trace);
+    }
     if (state) this.index.set(id, [state]);
     else this.index.delete(id);
     if (version === undefined) this.versions.delete(id);
     else this.versions.set(id, version);
+  }
+
+  /** Notes that a refusal left group `id` (of `key`) on the replicas, unless a record of it is shown. */
+  noteTrace(key: GroupingKey, id: string): void {
+    if (this.current(id) !== undefined) return;
+    const labelSet = groupLabelSetId(key);
+    this.traces.set(labelSet, id);
+    this.traceLabelSets.set(id, labelSet);
+  }
+
+  /** A trace group (see `noteTrace`) other than `id` whose series would carry the same labels as `key`'s. */
+  collidingTrace(key: GroupingKey, id: string): string | undefined {
+    const other = this.traces.get(groupLabelSetId(key));
+    return other === undefined || other === id ? undefined : other;
   }
 
   /** The record version the group's state was shown from (undefined: not known). */

@@ -189,6 +189,9 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
           view.index.collidingGroup(refusedKey.key, refusedKey.id) !== undefined;
         const recorded = colliding ? 'parse' : stage;
         await recordRefusal(deps.replicas, { method, rawPath, stage: recorded, message }, deps.logger);
+        if (recorded === 'storage' && refusedKey && rawPath === request.rawPath) {
+          view.noteTrace(refusedKey.key, refusedKey.id);
+        }
       }
       return refuse(400, message);
     };
@@ -283,7 +286,7 @@ export function makeHandler(deps: PushIngestDeps): (request: PushRequest) => Pro
         : previousState === undefined;
       let shown: GroupState | undefined;
       if (method !== 'DELETE' && pushState && own) {
-        const colliding = view.index.collidingGroup(key, id);
+        const colliding = view.index.collidingGroup(key, id) ?? view.collidingTrace(key, id);
         if (colliding !== undefined) {
           // Recorded at the parse stage: counted as a 400, but no group created. A Pushgateway refusing this push
           // creates the group with its failure time, and that group alone makes every replica's /metrics fail.
