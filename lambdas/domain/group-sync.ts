@@ -239,6 +239,21 @@ export function invalidateReplica(entry: GroupEntry, replica: string): GroupEntr
 }
 
 /**
+ * The replica restarted, and was found holding this very version as another replica proven to hold it holds it
+ * (held-content.ts), with no writer of the group since before it was read: it is proven too, and is not rewritten
+ * (a rewrite would stamp the group with a new `push_time_seconds` and clear its failure time). Like
+ * `invalidateReplica`, no writer in flight can prove anything on it afterwards.
+ */
+export function confirmReplica(entry: GroupEntry, replica: string): GroupEntry {
+  return {
+    ...entry,
+    rev: entry.rev + 1,
+    begins: entry.begins + 1,
+    synced: { ...entry.synced, [replica]: entry.record.version },
+  };
+}
+
+/**
  * After a restart of the process that wrote the group: its writers are dead and any write it sent may still be
  * travelling, recorded or not (a writer's begin need not reach the disk), so nothing is proven for a lease.
  */

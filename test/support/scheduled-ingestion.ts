@@ -5,9 +5,12 @@ import {
   type PushgatewayReplica,
   ReplicaUnavailableError,
   type StoredGroup,
+  toStoredGroup,
 } from '../../lambdas/adapters/pushgateway';
 import type { Mark } from '../../lambdas/domain/conflict-marks';
 import { parseExposition } from '../../lambdas/domain/exposition/parser';
+import { metricFamilyType } from '../../lambdas/domain/exposition/protobuf';
+import { delimitedBody } from '../../lambdas/domain/exposition/protobuf-encode';
 import type { GroupEntry } from '../../lambdas/domain/group-sync';
 import { groupingKeyId, parseGroupingPath } from '../../lambdas/domain/grouping-key';
 import { groupLabelSetId, pushedFamilies } from '../../lambdas/domain/pushgateway-semantics';
@@ -25,6 +28,8 @@ export type Mode = 'up' | 'down' | 'lossy' | 'late';
 export class SchedulerReplica implements PushgatewayReplica {
   readonly url = 'memory://';
   readonly groupsHeld = new Map<string, { key: Record<string, string>; text: string }>();
+  /** What the replica's persistence file holds: `groupsHeld` when `persist` last ran (every few minutes in a Pushgateway). */
+  private persisted = new Map<string, { key: Record<string, string>; text: string }>();
   /** Faults off (the final repair passes). */
   healed = false;
   /** Requests the ingestion gave up on that are still travelling, until a `deliver` command lets one land. */
@@ -142,12 +147,59 @@ export class SchedulerReplica implements PushgatewayReplica {
     return undefined;
   }
 
+  /**
+   * `/api/v1/metrics`, read at a point the scheduler picks: each group's families with every series' labels (the
+   * grouping labels included, as handler/push.go sets them) and value, and a push time (not kept: nonzero).
+   */
   async groups(): Promise<StoredGroup[]> {
-    return [...this.groupsHeld.values()].map((g) => ({ key: g.key, families: [], pushTimeSeconds: 0, raw: {} }));
+    await this.s.schedule(Promise.resolve(), `${this.name} lists its groups`);
+    return [...this.groupsHeld.values()].map((g) => {
+      const api: Record<string, unknown> = { labels: g.key, push_time_seconds: { metrics: [{ value: '1' }] } };
+      for (const family of this.families(g)) {
+        api[family.name] = {
+          type: 'UNTYPED',
+          metrics: family.samples.map((sample) => ({ labels: sample.labels, value: sample.value })),
+        };
+      }
+      return toStoredGroup(api as Parameters<typeof toStoredGroup>[0]);
+    });
   }
 
+  /** The protobuf `/metrics`, read at a point the scheduler picks (another time than `groups`): every series, untyped. */
   async exposition(): Promise<Uint8Array> {
-    throw new ReplicaUnavailableError(`${this.name}: this model replica has no protobuf exposition`);
+    await this.s.schedule(Promise.resolve(), `${this.name} serves /metrics`);
+    const type = metricFamilyType();
+    const messages = [...this.groupsHeld.values()].flatMap((g) =>
+      this.families(g).map((family) =>
+        type
+          .encode({
+            name: family.name,
+            type: 3,
+            metric: family.samples.map((sample) => ({
+              label: Object.keys(sample.labels)
+                .sort()
+                .map((name) => ({ name, value: Buffer.from(sample.labels[name] ?? '') })),
+              untyped: { value: Number(sample.value) },
+            })),
+          })
+          .finish(),
+      ),
+    );
+    return delimitedBody(messages);
+  }
+
+  /** A group's families, each series labelled as the Pushgateway exposes it (grouping labels, `instance` default ""). */
+  private families(group: { key: Record<string, string>; text: string }) {
+    const parsed = parseExposition(group.text);
+    if (!parsed.ok) throw new Error(`replica holds unparsable text: ${group.text}`);
+    const instance = group.key.instance === undefined ? { instance: '' } : {};
+    return parsed.families.map((family) => ({
+      name: family.name,
+      samples: family.samples.map((sample) => ({
+        labels: { ...Object.fromEntries(sample.labels), ...instance, ...group.key } as Record<string, string>,
+        value: sample.value,
+      })),
+    }));
   }
 
   async ownFamilies() {
@@ -158,9 +210,16 @@ export class SchedulerReplica implements PushgatewayReplica {
     return `run-${this.run}`;
   }
 
-  restart(): void {
+  /** The persistence file is written: it now holds what the replica holds. */
+  persist(): void {
+    this.persisted = new Map(this.groupsHeld);
+  }
+
+  /** The process dies; the new one starts empty, or from its persistence file (possibly older than what it held). */
+  restart(fromFile = false): void {
     this.run++;
     this.groupsHeld.clear();
+    if (fromFile) for (const [id, group] of this.persisted) this.groupsHeld.set(id, group);
   }
 
   /** Group id → family → value. */

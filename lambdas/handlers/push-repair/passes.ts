@@ -23,6 +23,8 @@ export interface RepairSummary {
   deferred: number;
   restarted: string[];
   removedStray: number;
+  /** Groups restarted replicas were found holding as recorded (not rewritten). */
+  confirmed: number;
   collected: number;
   /** Records cut back because they conflicted with earlier commits of another instance (group-conflicts.ts). */
   resolved: number;
@@ -46,6 +48,7 @@ export async function runRepairPasses(
     deferred: 0,
     restarted: [],
     removedStray: 0,
+    confirmed: 0,
     collected: 0,
     resolved: 0,
     unreachable: [],
@@ -64,6 +67,7 @@ export async function runRepairPasses(
     total.deferred += report.deferred;
     total.restarted.push(...report.restarted);
     total.removedStray += report.removedStray;
+    total.confirmed += report.confirmed;
     total.collected += report.collected;
     total.resolved += report.resolved;
     total.unreachable = report.unreachable;

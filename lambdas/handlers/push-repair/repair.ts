@@ -16,6 +16,7 @@ import { type GroupRecord, PROTOBUF_DELIMITED, type StoredFamily, storedFamilies
 import {
   canBeAlone,
   condemnEntry,
+  confirmReplica,
   type GroupEntry,
   invalidateReplica,
   isAcknowledged,
@@ -24,6 +25,7 @@ import {
   type SyncTiming,
 } from '../../domain/group-sync';
 import { formatGroupingPath, groupingKeyId } from '../../domain/grouping-key';
+import { heldContents } from '../../domain/held-content';
 import { validateGroupingLabels } from '../../domain/push-validation';
 import { pushedFamilies } from '../../domain/pushgateway-semantics';
 import { canonicalJson, newestCopies } from '../../domain/reconciliation';
@@ -52,6 +54,11 @@ export interface RepairReport {
   readonly restarted: string[];
   /** Groups a restarted replica held that no record has (deleted there). */
   readonly removedStray: number;
+  /**
+   * Groups a restarted replica was found holding as another replica proven to hold them does: proven, not rewritten
+   * (their push and failure times stay as the replica's persistence file kept them).
+   */
+  readonly confirmed: number;
   /** Tombstones dropped once every replica was proven not to hold the group. */
   readonly collected: number;
   /**
@@ -96,6 +103,7 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
     const restarted: string[] = [];
     const unreachable: string[] = [];
     let removedStray = 0;
+    let confirmed = 0;
     const reachable: PushgatewayReplica[] = [];
     for (const replica of deps.replicas) {
       let incarnation: string;
@@ -112,16 +120,23 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
         continue;
       }
       if ((await deps.store.getMeta(incarnationKey(replica.name))) !== incarnation) {
+        let resynchronised: { removed: number; confirmed: number };
         try {
-          removedStray += await resynchronise(replica);
+          resynchronised = await resynchronise(replica);
         } catch (error) {
           if (!(error instanceof ReplicaUnavailableError)) throw error;
           unreachable.push(replica.name);
           continue;
         }
+        removedStray += resynchronised.removed;
+        confirmed += resynchronised.confirmed;
         await deps.store.putMeta(incarnationKey(replica.name), incarnation);
         restarted.push(replica.name);
-        deps.logger.info('replica restarted: resynchronising it from the store', { replica: replica.name });
+        deps.logger.info('replica restarted: resynchronising it from the store', {
+          replica: replica.name,
+          removedStray: resynchronised.removed,
+          keptAsHeld: resynchronised.confirmed,
+        });
       }
       reachable.push(replica);
     }
@@ -187,6 +202,7 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
       deferred,
       restarted,
       removedStray,
+      confirmed,
       collected,
       resolved,
       unreachable,
@@ -288,17 +304,78 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
 
   /**
    * A restarted replica: drops the groups it holds that the store has no record of (left by an old persistence
-   * file or written to it directly), then nothing on it counts as proven, so the passes rewrite every group.
+   * file or written to it directly). Then a group counts as proven on it only when it holds exactly what another
+   * replica proven to hold the group's version holds (`provenCopies`); the passes rewrite every other group.
    */
-  async function resynchronise(replica: PushgatewayReplica): Promise<number> {
+  async function resynchronise(replica: PushgatewayReplica): Promise<{ removed: number; confirmed: number }> {
     const removed = await removeStrays(replica);
+    const proven = await provenCopies(replica);
+    let confirmed = 0;
     await forEachConcurrently(await deps.store.all(), concurrency, async (entry) => {
-      await updateEntry(deps.store, entry.record.id, (current) =>
-        current ? { entry: invalidateReplica(current, replica.name), result: undefined } : undefined,
-      );
+      const kept = await updateEntry(deps.store, entry.record.id, (current) => {
+        if (!current) return undefined;
+        const copy = proven.get(current.record.id);
+        const same =
+          copy !== undefined &&
+          copy.version === current.record.version &&
+          copy.begins === current.begins &&
+          current.synced[copy.reference] === copy.version &&
+          canBeAlone(current, now(), deps.timing);
+        return same
+          ? { entry: confirmReplica(current, replica.name), result: true }
+          : { entry: invalidateReplica(current, replica.name), result: false };
+      });
+      if (kept?.result) confirmed++;
     });
-    return removed;
+    return { removed, confirmed };
   }
+
+  /**
+   * The groups `replica` (just restarted) holds exactly as another replica does that is proven to hold the group's
+   * current version, with nobody writing the group: by id, the version and `begins` seen before either was read.
+   * A group whose `begins` is the same when it is confirmed had no writer from before the reads until then, and no
+   * earlier write could still land (`canBeAlone`), so what was read is still what both hold. The reference must not
+   * have restarted since its own resynchronisation (its incarnation is the one the store knows, before and after
+   * it is read), or its proofs may be stale. Empty when no replica can serve as reference.
+   */
+  async function provenCopies(
+    replica: PushgatewayReplica,
+  ): Promise<Map<string, { version: number; begins: number; reference: string }>> {
+    const since = now();
+    const quiet = (await deps.store.all()).filter((entry) => canBeAlone(entry, since, deps.timing));
+    for (const reference of deps.replicas) {
+      if (reference.name === replica.name) continue;
+      const known = await deps.store.getMeta(incarnationKey(reference.name));
+      if (known === undefined) continue;
+      let mine: Map<string, string | undefined>;
+      let theirs: Map<string, string | undefined>;
+      try {
+        if ((await reference.incarnation()) !== known) continue;
+        [mine, theirs] = await Promise.all([heldBy(replica), heldBy(reference)]);
+        if ((await reference.incarnation()) !== known) continue;
+      } catch (error) {
+        if (!(error instanceof ReplicaUnavailableError)) throw error;
+        continue;
+      }
+      const proven = new Map<string, { version: number; begins: number; reference: string }>();
+      for (const entry of quiet) {
+        const { id, version, deleted } = entry.record;
+        if (entry.synced[reference.name] !== version) continue;
+        const same = deleted
+          ? !mine.has(id) && !theirs.has(id)
+          : mine.get(id) !== undefined && mine.get(id) === theirs.get(id);
+        if (same) proven.set(id, { version, begins: entry.begins, reference: reference.name });
+      }
+      return proven;
+    }
+    return new Map();
+  }
+}
+
+/** What a replica holds of each group (held-content.ts): its listing, then its protobuf exposition. */
+async function heldBy(replica: PushgatewayReplica): Promise<Map<string, string | undefined>> {
+  const groups = await replica.groups();
+  return heldContents(groups, await replica.exposition());
 }
 
 /**

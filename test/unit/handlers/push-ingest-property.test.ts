@@ -14,7 +14,9 @@ import { handlerRequest } from '../../support/handler-request';
 import { type Mode, ScheduledStore, SchedulerReplica } from '../../support/scheduled-ingestion';
 
 /**
- * Arbitrary interleavings of pushes, deletes, replica outages and restarts, ingestion restarts and repair passes,
+ * Arbitrary interleavings of pushes, deletes, replica outages, restarts (empty, or from a persistence file written at
+ * a point drawn like any other: what the restarted replica holds exactly as the other does is not rewritten),
+ * ingestion restarts and repair passes,
  * with every replica request's arrival and answer scheduled by fast-check: both replicas end equal to a model of the
  * acknowledged operations. The stand-ins are in test/support/scheduled-ingestion.ts.
  */
@@ -22,7 +24,8 @@ import { type Mode, ScheduledStore, SchedulerReplica } from '../../support/sched
 type Command =
   | { kind: 'push'; method: 'PUT' | 'POST' | 'DELETE'; group: number; value: number }
   | { kind: 'burst'; value: number }
-  | { kind: 'restart-replica'; replica: number }
+  | { kind: 'restart-replica'; replica: number; fromFile: boolean }
+  | { kind: 'persist-replica'; replica: number }
   | { kind: 'restart-ingestion' }
   | { kind: 'repair' }
   | { kind: 'deliver'; replica: number }
@@ -41,7 +44,15 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('burst' as const), value: fc.integer({ min: 1, max: 99 }) }) },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('restart-replica' as const), replica: fc.integer({ min: 0, max: 1 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant('restart-replica' as const),
+      replica: fc.integer({ min: 0, max: 1 }),
+      fromFile: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('persist-replica' as const), replica: fc.integer({ min: 0, max: 1 }) }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'restart-ingestion' as const }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'repair' as const }) },
@@ -158,7 +169,9 @@ describe('push ingestion under arbitrary interleavings (fast-check)', () => {
               track(handle(request('POST', groupPath(BURST_GROUP), `b ${c.value}\n`)));
               track(handle(request(c.value % 2 ? 'DELETE' : 'PUT', groupPath(BURST_GROUP), `a ${c.value + 1}\n`)));
             } else if (c.kind === 'restart-replica') {
-              (replicas[c.replica] as SchedulerReplica).restart();
+              (replicas[c.replica] as SchedulerReplica).restart(c.fromFile);
+            } else if (c.kind === 'persist-replica') {
+              (replicas[c.replica] as SchedulerReplica).persist();
             } else if (c.kind === 'deliver') {
               // The oldest request still travelling to the replica lands now.
               const late = (replicas[c.replica] as SchedulerReplica).travelling.shift();

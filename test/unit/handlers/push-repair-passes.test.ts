@@ -6,6 +6,7 @@ const nothing: RepairReport = {
   deferred: 0,
   restarted: [],
   removedStray: 0,
+  confirmed: 0,
   collected: 0,
   resolved: 0,
   unreachable: [],
@@ -26,7 +27,7 @@ describe('runRepairPasses (one scheduled push-repair invocation)', () => {
 
   it('runs passes until 15 s are left, adds the reports up, logs the total; one unreachable pass is not a failure', async () => {
     const reports = [
-      report({ synced: 3, restarted: ['pushgateway-1'], unreachable: ['pushgateway-1'] }),
+      report({ synced: 3, restarted: ['pushgateway-1'], confirmed: 5, unreachable: ['pushgateway-1'] }),
       report({ synced: 1, deferred: 2, collected: 1, resolved: 1 }),
     ];
     const repair = jest.fn(async () => reports.shift() ?? report({}));
@@ -40,6 +41,7 @@ describe('runRepairPasses (one scheduled push-repair invocation)', () => {
       deferred: 2,
       restarted: ['pushgateway-1'],
       removedStray: 0,
+      confirmed: 5,
       collected: 1,
       resolved: 1,
       unreachable: [],
