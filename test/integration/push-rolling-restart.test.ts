@@ -31,17 +31,20 @@ const groupPath = (i: number) => `/metrics/job/${JOB}/instance/g${i}`;
 interface ApiGroup {
   readonly labels: Record<string, string>;
   readonly push_time_seconds?: { metrics?: { value?: string }[] };
+  readonly push_failure_time_seconds?: { metrics?: { value?: string }[] };
   readonly [family: string]: unknown;
 }
 
-/** instance → push_time_seconds of every `rolling` group a Pushgateway holds. */
-async function pushTimes(url: string): Promise<Map<string, number>> {
+/** instance → `push_time_seconds push_failure_time_seconds` of every `rolling` group a Pushgateway holds. */
+async function pushTimes(url: string): Promise<Map<string, string>> {
   const answer = await send(url, 'GET', '/api/v1/metrics');
   if (answer.status !== 200) throw new Error(`${url}/api/v1/metrics answered ${answer.status}`);
-  const times = new Map<string, number>();
+  const times = new Map<string, string>();
   for (const group of (JSON.parse(answer.body) as { data: ApiGroup[] }).data) {
     if (group.labels.job !== JOB) continue;
-    times.set(group.labels.instance ?? '', Number(group.push_time_seconds?.metrics?.[0]?.value ?? 0));
+    const pushed = group.push_time_seconds?.metrics?.[0]?.value ?? '0';
+    const failed = group.push_failure_time_seconds?.metrics?.[0]?.value ?? '0';
+    times.set(group.labels.instance ?? '', `${pushed} ${failed}`);
   }
   return times;
 }
@@ -135,9 +138,17 @@ it('keeps the push times of unchanged groups across a rolling restart, and rewri
     await ok(ingest, 'PUT', groupPath(101), counterWithExemplar(7, 'before'), PROTOBUF_DELIMITED); // exemplar only
     await ok(ingest, 'PUT', groupPath(102), `rolling_value 2\n`); // deleted while its replica is down
     await allProven(ingest);
+    // A refused push to g0 (a counter where the other groups hold an untyped family of that name): the ingestion
+    // records its failure on both replicas (refusal-recorder.ts), as a Pushgateway would: PushgatewayLastPushFailed.
+    const refused = await send(ingest.url, 'PUT', groupPath(0), '# TYPE rolling_value counter\nrolling_value 1\n');
+    expect(refused.status).toBe(400);
     // Each replica stamps the groups it applies: its own push times, before any restart.
     const before = await Promise.all(urls.map(pushTimes));
     expect(before.map((b) => b.size)).toEqual([UNCHANGED + 3, UNCHANGED + 3]);
+    for (const times of before) {
+      const [pushed, failed] = (times.get('g0') ?? '').split(' ').map(Number);
+      expect(failed).toBeGreaterThan(pushed as number);
+    }
 
     for (const down of [0, 1]) {
       const restartedBefore = logged.length;
@@ -171,7 +182,7 @@ it('keeps the push times of unchanged groups across a rolling restart, and rewri
 
       const times = await Promise.all(urls.map(pushTimes));
       for (let i = 0; i < UNCHANGED; i++) {
-        // Neither copy was written again: each keeps the time of the group's one push.
+        // Neither copy was written again: each keeps the time of the group's one push (and g0 its failure after it).
         expect([times[0]?.get(`g${i}`), times[1]?.get(`g${i}`)]).toEqual([
           before[0]?.get(`g${i}`),
           before[1]?.get(`g${i}`),
