@@ -75,6 +75,22 @@ export function parsedVar<T>(name: string, parse: (text: string) => T): EnvVaria
   };
 }
 
+/** A variable a domain parser reads when set (JSON config), else `fallback`; a parse error names the variable. */
+export function optionalParsedVar<T>(name: string, parse: (text: string) => T, fallback: T): EnvVariable<T, true> {
+  return {
+    name,
+    optional: true,
+    parse(raw) {
+      if (raw === undefined || raw === '') return fallback;
+      try {
+        return parse(raw);
+      } catch (error) {
+        throw new Error(`environment variable ${name}: ${(error as Error).message}`);
+      }
+    },
+  };
+}
+
 /**
  * A required PEM certificate (a CA the function trusts, read at deploy time): refused at load, naming the variable,
  * when it holds no certificate.

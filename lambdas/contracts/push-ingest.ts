@@ -1,7 +1,9 @@
+import { NO_GRANTS, parseJobGrants } from '../domain/job-grants';
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from '../domain/push-limits';
 import {
   type EnvValues,
   envContract,
+  optionalParsedVar,
   optionalPemCertificateVar,
   optionalStringVar,
   parsedVar,
@@ -54,6 +56,11 @@ export const pushIngestEnv = envContract({
   maxLabelsPerSeries: positiveIntVar('MAX_LABELS_PER_SERIES', d.maxLabelsPerSeries),
   maxLabelValueLength: positiveIntVar('MAX_LABEL_VALUE_LENGTH', d.maxLabelValueLength),
   maxGroups: positiveIntVar('MAX_GROUPS', d.maxGroups),
+  /**
+   * Which clients (the JWT's `client_id`) may push to which jobs, as JSON (`{"<client id>": ["job", "etl-*"]}`,
+   * domain/job-grants.ts). Unset: every client of the audience may push to every job.
+   */
+  jobGrants: optionalParsedVar('PUSH_JOB_GRANTS', parseJobGrants, NO_GRANTS),
 });
 
 export type PushIngestEnv = EnvValues<typeof pushIngestEnv.variables>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { grantProblem } from '../../lambdas/domain/job-grants';
 import { MAX_PUSH_PAYLOAD_BYTES } from '../../lambdas/domain/push-limits';
 import { READABLE_STORAGE_CLASSES, RESOLUTIONS, retentionPolicyProblems } from '../../lambdas/domain/retention';
 import { COMPONENTS, sizingProblems } from '../../lambdas/domain/sizing';
@@ -259,6 +260,17 @@ export const environmentConfigSchema = z
        * Largest push body accepted, in bytes. At most MAX_PUSH_PAYLOAD_BYTES (4,475,424): a binary body reaches the
        * function base64-encoded inside Lambda's 6 MB synchronous payload (push-limits.ts).
        */
+      /**
+       * Which clients may push to which jobs: the token's `client_id` claim (RFC 9068; Cognito client-credentials
+       * tokens carry it) → job names or prefixes ending in `*`. Empty: any client of the audience, any job. A push
+       * to a job its client is not granted is answered 403 (domain/job-grants.ts).
+       */
+      jobGrants: z.record(z.string(), z.array(z.string())).superRefine((grants, ctx) => {
+        for (const [client, patterns] of Object.entries(grants)) {
+          const problem = grantProblem(client, patterns);
+          if (problem) ctx.addIssue({ code: 'custom', path: [client], message: problem });
+        }
+      }),
       maxPayloadBytes: integer(1024, MAX_PUSH_PAYLOAD_BYTES),
       throttle: z.strictObject({ rateLimit: integer(1, 10_000), burstLimit: integer(1, 5_000) }),
     }),

@@ -46,6 +46,8 @@ export interface PushIngestionProps extends FunctionDefaults {
   readonly jwtAudience: readonly string[];
   /** Scopes a token must carry one of (`scope`/`scp` claim). @default none: any token of the audience */
   readonly jwtScopes?: readonly string[];
+  /** Client id (`client_id` claim) → the jobs it may push to (names, or prefixes ending in `*`). @default any client, any job */
+  readonly jobGrants?: Readonly<Record<string, readonly string[]>>;
   /** Largest push body accepted; the handler answers 413 above it. At most MAX_PUSH_PAYLOAD_BYTES (push-limits.ts). */
   readonly maxPayloadBytes: number;
   /** Overrides of the other per-push and per-group limits. @default DEFAULT_PUSH_LIMITS of the domain */
@@ -178,6 +180,9 @@ export class PushIngestion extends Construct {
         maxLabelsPerSeries: limit(limits.maxLabelsPerSeries),
         maxLabelValueLength: limit(limits.maxLabelValueLength),
         maxGroups: limit(limits.maxGroups),
+        ...(props.jobGrants && Object.keys(props.jobGrants).length > 0
+          ? { jobGrants: JSON.stringify(props.jobGrants) }
+          : {}),
       }),
       description: 'Pushgateway-compatible push API: validates each push, stores it, writes every replica',
       // Bodies up to 4.5 MB (16 MiB decompressed) are parsed in memory; more memory also means more CPU for the parser.

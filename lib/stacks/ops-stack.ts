@@ -129,6 +129,7 @@ export class OpsStack extends Stack {
       jwtIssuer: config.ingest.jwtIssuer,
       jwtAudience: config.ingest.jwtAudience,
       jwtScopes: config.ingest.jwtScopes,
+      jobGrants: config.ingest.jobGrants,
       maxPayloadBytes: config.ingest.maxPayloadBytes,
       throttle: config.ingest.throttle,
       alarmTopic: this.alarmTopic.topic,

@@ -1,4 +1,5 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { pushIngestEnv } from '../../lambdas/contracts/push-ingest';
 import { loadEnvironmentConfig } from '../../lib/config';
 import type { PushIngestionProps } from '../../lib/constructs/push-ingestion';
 import { PUSHGATEWAY_AUTH_USER, PUSHGATEWAY_PASSWORD_LENGTH } from '../../lib/k8s/pushgateway-auth';
@@ -225,5 +226,23 @@ describe('PushIngestion props', () => {
     expect(() => build({ maxPayloadBytes: 5 * 1024 * 1024 })).toThrow(
       "exceeds 4475424, the largest binary body that fits base64-encoded in Lambda's 6 MB synchronous payload",
     );
+  });
+
+  it('hands job grants to the ingest function as the JSON its contract reads; none: no variable (any client, any job)', () => {
+    const variables = (overrides: Partial<PushIngestionProps>) => {
+      const fns = Template.fromStack(testPushIngestion(overrides).stack).findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'push-ingest' } } },
+      });
+      const [fn] = Object.values(fns) as { Properties: { Environment: { Variables: Record<string, unknown> } } }[];
+      return fn?.Properties.Environment.Variables;
+    };
+    const granted = variables({ jobGrants: { 'etl-client': ['etl-*'] } });
+    expect(granted?.PUSH_JOB_GRANTS).toBe('{"etl-client":["etl-*"]}');
+    expect([...pushIngestEnv.variables.jobGrants.parse(String(granted?.PUSH_JOB_GRANTS))]).toEqual([
+      ['etl-client', ['etl-*']],
+    ]);
+    const none = variables({ jobGrants: {} });
+    expect(none?.PUSHGATEWAY_URLS).toBe('http://pushgateway-0.example:9091');
+    expect(none).not.toHaveProperty('PUSH_JOB_GRANTS');
   });
 });

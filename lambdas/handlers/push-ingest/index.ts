@@ -21,6 +21,6 @@ const push = lazy(async () => {
   return composePushIngest(await pushPartsInAws(env, logger), pushLimits(env), metrics);
 });
 
-export const handler = middy((event: APIGatewayProxyEventV2) => answerApiEvent(event, push)).use(
+export const handler = middy((event: APIGatewayProxyEventV2) => answerApiEvent(event, push, env.jobGrants, logger)).use(
   injectLambdaContext(logger),
 );

@@ -27,6 +27,7 @@ export const dev: EnvironmentConfigInput = {
     jwtIssuer: 'https://auth.greenlang.example/realms/dev',
     jwtAudience: ['greenlang-push'],
     jwtScopes: ['greenlang/push'],
+    jobGrants: {},
     maxPayloadBytes: 4 * 1024 * 1024,
     throttle: { rateLimit: 50, burstLimit: 100 },
   },

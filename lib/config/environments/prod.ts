@@ -27,6 +27,7 @@ export const prod: EnvironmentConfigInput = {
     jwtIssuer: 'https://auth.greenlang.example/realms/prod',
     jwtAudience: ['greenlang-push'],
     jwtScopes: ['greenlang/push'],
+    jobGrants: {},
     maxPayloadBytes: 4 * 1024 * 1024,
     throttle: { rateLimit: 200, burstLimit: 400 },
   },

@@ -27,6 +27,7 @@ export const staging: EnvironmentConfigInput = {
     jwtIssuer: 'https://auth.greenlang.example/realms/staging',
     jwtAudience: ['greenlang-push'],
     jwtScopes: ['greenlang/push'],
+    jobGrants: {},
     maxPayloadBytes: 4 * 1024 * 1024,
     throttle: { rateLimit: 100, burstLimit: 200 },
   },

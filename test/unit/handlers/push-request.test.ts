@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { parseJobGrants } from '../../../lambdas/domain/job-grants';
 import {
   DEFAULT_PUSH_LIMITS,
   LAMBDA_SYNC_PAYLOAD_BYTES,
@@ -73,6 +74,71 @@ describe('answerApiEvent', () => {
     const result = await answerApiEvent(event('/metrics/job/%zz'), push);
     expect(result.statusCode).toBe(400);
     expect(push).not.toHaveBeenCalled();
+  });
+
+  describe('with job grants (ingest.jobGrants)', () => {
+    const grants = parseJobGrants('{"etl-client": ["etl-*", "backup"]}');
+    /** An event whose JWT (as API Gateway's authorizer passes it on) carries `claims`. */
+    const withClaims = (rawPath: string, claims: Record<string, unknown>) =>
+      event(rawPath, {
+        requestContext: { http: { method: 'PUT' }, authorizer: { jwt: { claims, scopes: null } } },
+      } as unknown as Partial<APIGatewayProxyEventV2>);
+    const handled = () => {
+      const paths: string[] = [];
+      const push =
+        async () =>
+        async (request: PushRequest): Promise<PushResponse> => {
+          paths.push(request.path);
+          return { status: 200, headers: {}, body: '' };
+        };
+      return { paths, push };
+    };
+
+    it.each([
+      ['/metrics/job/etl-nightly', 200],
+      ['/metrics/job@base64/ZXRsLWhvdXJseQ/instance/a', 200],
+      ['/metrics/job/backup', 200],
+      ['/metrics/job/backups', 403],
+      ['/metrics/job/billing/instance/etl-1', 403],
+    ])('lets client etl-client push to %s: %i', async (rawPath, status) => {
+      const { paths, push } = handled();
+      const result = await answerApiEvent(withClaims(rawPath, { client_id: 'etl-client' }), push, grants);
+      expect(result.statusCode).toBe(status);
+      expect(paths).toHaveLength(status === 200 ? 1 : 0);
+    });
+
+    it('names the client, the job and its grants in the 403, and refuses a token without client_id or grants', async () => {
+      const { paths, push } = handled();
+      const warned: unknown[] = [];
+      const logger = { warn: (...args: unknown[]) => warned.push(args) };
+      const answers = await Promise.all([
+        answerApiEvent(withClaims('/metrics/job/billing', { client_id: 'etl-client' }), push, grants, logger),
+        answerApiEvent(withClaims('/metrics/job/etl-a', { sub: 'someone' }), push, grants),
+        answerApiEvent(withClaims('/metrics/job/etl-a', { client_id: 'other' }), push, grants),
+      ]);
+      expect(answers.map((a) => [a.statusCode, a.body])).toEqual([
+        [403, 'client "etl-client" may not push to job "billing" (granted: etl-*, backup)\n'],
+        [403, 'the token carries no client_id claim, and pushes are granted per client (job "etl-a")\n'],
+        [403, 'client "other" is granted no job (job "etl-a")\n'],
+      ]);
+      expect(paths).toEqual([]);
+      expect(warned).toEqual([
+        [
+          'push refused: job not granted to its client',
+          {
+            path: '/metrics/job/billing',
+            refusal: 'client "etl-client" may not push to job "billing" (granted: etl-*, backup)',
+          },
+        ],
+      ]);
+    });
+
+    it('leaves every client every job without grants, and a path naming no job to the handler', async () => {
+      const { paths, push } = handled();
+      await answerApiEvent(withClaims('/metrics/job/billing', {}), push);
+      await answerApiEvent(withClaims('/metrics/nojob', { client_id: 'etl-client' }), push, grants);
+      expect(paths).toEqual(['/metrics/job/billing', '/metrics/nojob']);
+    });
   });
 });
 
