@@ -372,6 +372,33 @@ export async function catchUpFloor(groups: number, ratePerSecond: number): Promi
   }
 }
 
+/**
+ * What one Pushgateway can apply with `groups` groups held, in writes per second: it applies them one at a time (one
+ * loop over its write queue, prometheus/pushgateway storage/diskmetricstore.go), each checked by gathering everything
+ * it holds, so no catch-up of a replica can go faster. A fresh Pushgateway is filled with `groups` groups, then takes
+ * `writes` PUTs to them, 16 at a time, with nothing else sent to it.
+ */
+export async function pushgatewayWriteRate(groups: number, writes = 400): Promise<number> {
+  const fresh = await startPushgateway();
+  const put = async (group: number, value: number) => {
+    const answer = await send(fresh.url, 'PUT', groupPath(group), `load_a ${value}\n`);
+    if (answer.status !== 200) throw new Error(`PUT answered ${answer.status}: ${answer.body}`);
+  };
+  const sixteenAtATime = async (count: number, write: (i: number) => Promise<void>) => {
+    for (let i = 0; i < count; i += 16) {
+      await Promise.all(Array.from({ length: Math.min(16, count - i) }, (_, j) => write(i + j)));
+    }
+  };
+  try {
+    await sixteenAtATime(groups, (i) => put(i, 0));
+    const started = performance.now();
+    await sixteenAtATime(writes, (i) => put((i * 7) % groups, i + 1));
+    return writes / ((performance.now() - started) / 1000);
+  } finally {
+    await fresh.stop();
+  }
+}
+
 async function writeGroupsUnderStream(url: string, groups: number, ratePerSecond: number): Promise<number> {
   const stream = startStream({ ingestUrl: () => url, groups, ratePerSecond });
   try {
