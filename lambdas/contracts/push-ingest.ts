@@ -57,7 +57,7 @@ export const pushIngestEnv = envContract({
   maxLabelValueLength: positiveIntVar('MAX_LABEL_VALUE_LENGTH', d.maxLabelValueLength),
   maxGroups: positiveIntVar('MAX_GROUPS', d.maxGroups),
   /**
-   * Which clients (the JWT's `client_id`) may push to which jobs, as JSON (`{"<client id>": ["job", "etl-*"]}`,
+   * Which clients (the JWT's `client_id`, `cid` or `azp`) may push to which jobs, as JSON (`{"<client id>": ["job", "etl-*"]}`,
    * domain/job-grants.ts). Unset: every client of the audience may push to every job.
    */
   jobGrants: optionalParsedVar('PUSH_JOB_GRANTS', parseJobGrants, NO_GRANTS),

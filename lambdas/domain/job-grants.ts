@@ -1,9 +1,8 @@
 import { parseGroupingPath } from './grouping-key';
 
 /**
- * Which push API clients may write which jobs' groups: client id (the JWT's `client_id` claim, which RFC 9068 makes
- * required in JWT access tokens and Cognito sets on client-credentials tokens) → job patterns, each a job name or a
- * prefix ending in `*` (`etl-*`). No grants: every client of the audience may write every job, as before.
+ * Which push API clients may write which jobs' groups: client id (`clientOf` the token) → job patterns, each a job
+ * name or a prefix ending in `*` (`etl-*`). No grants: every client of the audience may write every job, as before.
  */
 export type JobGrants = ReadonlyMap<string, readonly string[]>;
 
@@ -45,6 +44,22 @@ export function parseJobGrants(text: string): JobGrants {
   return grants;
 }
 
+/**
+ * Claims naming the client a JWT access token was issued to, in the order read: `client_id` (RFC 9068 makes it
+ * required in JWT access tokens; Cognito sets it), `cid` (Okta's access tokens), `azp` (the OIDC authorized party:
+ * Keycloak, Auth0, Entra ID v2 access tokens).
+ */
+export const CLIENT_CLAIMS = ['client_id', 'cid', 'azp'] as const;
+
+/** The client a token's claims name (see CLIENT_CLAIMS), or undefined. */
+export function clientOf(claims: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  for (const claim of CLIENT_CLAIMS) {
+    const value = claims?.[claim];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return undefined;
+}
+
 function matches(pattern: string, job: string): boolean {
   return pattern.endsWith('*') ? job.startsWith(pattern.slice(0, -1)) : job === pattern;
 }
@@ -59,7 +74,7 @@ export function jobGrantRefusal(grants: JobGrants, client: string | undefined, p
   if (!parsed.ok) return undefined;
   const job = parsed.key.job as string;
   if (client === undefined) {
-    return `the token carries no client_id claim, and pushes are granted per client (job "${job}")`;
+    return `the token names no client (${CLIENT_CLAIMS.join(', ')} claim), and pushes are granted per client (job "${job}")`;
   }
   const patterns = grants.get(client);
   if (!patterns) return `client "${client}" is granted no job (job "${job}")`;

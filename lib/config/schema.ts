@@ -261,8 +261,8 @@ export const environmentConfigSchema = z
        * function base64-encoded inside Lambda's 6 MB synchronous payload (push-limits.ts).
        */
       /**
-       * Which clients may push to which jobs: the token's `client_id` claim (RFC 9068; Cognito client-credentials
-       * tokens carry it) → job names or prefixes ending in `*`. Empty: any client of the audience, any job. A push
+       * Which clients may push to which jobs: the token's client (`client_id`, else `cid`, else `azp`: job-grants.ts
+       * `clientOf`) → job names or prefixes ending in `*`. Empty: any client of the audience, any job. A push
        * to a job its client is not granted is answered 403 (domain/job-grants.ts).
        */
       jobGrants: z.record(z.string(), z.array(z.string())).superRefine((grants, ctx) => {

@@ -46,7 +46,7 @@ export interface PushIngestionProps extends FunctionDefaults {
   readonly jwtAudience: readonly string[];
   /** Scopes a token must carry one of (`scope`/`scp` claim). @default none: any token of the audience */
   readonly jwtScopes?: readonly string[];
-  /** Client id (`client_id` claim) → the jobs it may push to (names, or prefixes ending in `*`). @default any client, any job */
+  /** Client id (`client_id`, `cid` or `azp` claim) → the jobs it may push to (names, or prefixes ending in `*`). @default any client, any job */
   readonly jobGrants?: Readonly<Record<string, readonly string[]>>;
   /** Largest push body accepted; the handler answers 413 above it. At most MAX_PUSH_PAYLOAD_BYTES (push-limits.ts). */
   readonly maxPayloadBytes: number;

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { type JobGrants, jobGrantRefusal, NO_GRANTS } from '../../domain/job-grants';
+import { clientOf, type JobGrants, jobGrantRefusal, NO_GRANTS } from '../../domain/job-grants';
 import { refuse } from './answers';
 import type { Logger, PushRequest, PushResponse } from './handler';
 import { isAnswer, pushRequest } from './request';
@@ -11,7 +11,7 @@ interface JwtContext {
 
 /**
  * An API Gateway HTTP API event (payload v2) through the push handler, built on first use by `push`. With job
- * grants, a push to a job its client (the token's `client_id`) is not granted is answered 403 before anything else.
+ * grants, a push to a job its client (`clientOf` the token) is not granted is answered 403 before anything else.
  */
 export async function answerApiEvent(
   event: APIGatewayProxyEventV2,
@@ -30,7 +30,7 @@ export async function answerApiEvent(
   if (isAnswer(request)) response = request;
   else {
     const claims = (event.requestContext as JwtContext).authorizer?.jwt?.claims;
-    const client = typeof claims?.client_id === 'string' ? claims.client_id : undefined;
+    const client = clientOf(claims);
     const refusal = jobGrantRefusal(grants, client, request.path);
     if (refusal !== undefined)
       logger?.warn('push refused: job not granted to its client', { path: request.path, refusal });

@@ -118,7 +118,10 @@ describe('answerApiEvent', () => {
       ]);
       expect(answers.map((a) => [a.statusCode, a.body])).toEqual([
         [403, 'client "etl-client" may not push to job "billing" (granted: etl-*, backup)\n'],
-        [403, 'the token carries no client_id claim, and pushes are granted per client (job "etl-a")\n'],
+        [
+          403,
+          'the token names no client (client_id, cid, azp claim), and pushes are granted per client (job "etl-a")\n',
+        ],
         [403, 'client "other" is granted no job (job "etl-a")\n'],
       ]);
       expect(paths).toEqual([]);
@@ -131,6 +134,16 @@ describe('answerApiEvent', () => {
           },
         ],
       ]);
+    });
+
+    it('reads the client from client_id, else cid (Okta), else azp (Keycloak, Auth0, Entra ID)', async () => {
+      const { paths, push } = handled();
+      const statuses = [];
+      for (const claims of [{ cid: 'etl-client' }, { azp: 'etl-client' }, { client_id: 'other', azp: 'etl-client' }]) {
+        statuses.push((await answerApiEvent(withClaims('/metrics/job/etl-a', claims), push, grants)).statusCode);
+      }
+      expect(statuses).toEqual([200, 200, 403]);
+      expect(paths).toHaveLength(2);
     });
 
     it('leaves every client every job without grants, and a path naming no job to the handler', async () => {
