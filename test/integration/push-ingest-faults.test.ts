@@ -178,11 +178,13 @@ describe('catch-up while pushes continue', () => {
           if (a.size < GROUPS * 0.9 || diff.length > 0)
             throw new Error(`${diff.length} groups differ: ${diff.slice(0, 3)}`);
         },
-        { timeoutMs: 120_000, intervalMs: 200 },
+        { timeoutMs: 180_000, intervalMs: 200 },
       );
       // Caught up at all while the stream keeps going (before, the repair waited for a pause that never came, and
       // the wait above ran out). How fast is a speed figure, measured in `npm run bench -- ingest` beside its floor
-      // (15 s target: 4-6 s here alone); on a CI machine running another suite beside this one it read 46 s once.
+      // and its bound (the Pushgateway's own write rate): 4-6 s here on a quiet host in earlier sessions, 35-93 s in
+      // session 27's runs of this test alone, 66-105 s in its bench runs (floors 93-201 s). The wait allows 180 s,
+      // as the bench does.
       await stream.stop();
       await replicasEqualModel([stable.url, victim.url], mergeModels(fill, stream.model), 5000);
     } finally {
