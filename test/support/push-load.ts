@@ -384,11 +384,6 @@ export async function pushgatewayWriteRate(groups: number, writes = 400): Promis
     const answer = await send(fresh.url, 'PUT', groupPath(group), `load_a ${value}\n`);
     if (answer.status !== 200) throw new Error(`PUT answered ${answer.status}: ${answer.body}`);
   };
-  const sixteenAtATime = async (count: number, write: (i: number) => Promise<void>) => {
-    for (let i = 0; i < count; i += 16) {
-      await Promise.all(Array.from({ length: Math.min(16, count - i) }, (_, j) => write(i + j)));
-    }
-  };
   try {
     await sixteenAtATime(groups, (i) => put(i, 0));
     const started = performance.now();
@@ -399,18 +394,21 @@ export async function pushgatewayWriteRate(groups: number, writes = 400): Promis
   }
 }
 
+/** `write(0)` .. `write(count - 1)`, 16 at a time (a batch-job fleet's concurrency against one Pushgateway). */
+async function sixteenAtATime(count: number, write: (i: number) => Promise<void>): Promise<void> {
+  for (let i = 0; i < count; i += 16) {
+    await Promise.all(Array.from({ length: Math.min(16, count - i) }, (_, j) => write(i + j)));
+  }
+}
+
 async function writeGroupsUnderStream(url: string, groups: number, ratePerSecond: number): Promise<number> {
   const stream = startStream({ ingestUrl: () => url, groups, ratePerSecond });
   try {
     const started = Date.now();
-    for (let i = 0; i < groups; i += 16) {
-      await Promise.all(
-        Array.from({ length: Math.min(16, groups - i) }, async (_, j) => {
-          const answer = await send(url, 'PUT', groupPath(i + j), `load_a ${i}\n`);
-          if (answer.status !== 200) throw new Error(`floor PUT answered ${answer.status}: ${answer.body}`);
-        }),
-      );
-    }
+    await sixteenAtATime(groups, async (i) => {
+      const answer = await send(url, 'PUT', groupPath(i), `load_a ${i - (i % 16)}\n`);
+      if (answer.status !== 200) throw new Error(`floor PUT answered ${answer.status}: ${answer.body}`);
+    });
     return Date.now() - started;
   } finally {
     await stream.stop();

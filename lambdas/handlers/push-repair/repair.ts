@@ -282,10 +282,13 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
     return applied;
   }
 
-  /** Deletes the groups `replica` holds that no record has (not the trace of a refused push: not data). */
-  async function removeStrays(replica: PushgatewayReplica): Promise<number> {
+  /**
+   * Deletes the groups `replica` holds that no record has (not the trace of a refused push: not data); `groups` is its
+   * listing when already read.
+   */
+  async function removeStrays(replica: PushgatewayReplica, groups?: readonly StoredGroup[]): Promise<number> {
     let removed = 0;
-    for (const group of await replica.groups()) {
+    for (const group of groups ?? (await replica.groups())) {
       // A group never pushed successfully (push_time_seconds 0) and holding nothing is the trace of a refused push
       // (refusal-recorder.ts): not data, and a Pushgateway keeps it, so it stays.
       if (group.families.length === 0 && group.pushTimeSeconds === 0) continue;
@@ -308,10 +311,15 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
    * replica proven to hold the group's version holds (`provenCopies`); the passes rewrite every other group.
    */
   async function resynchronise(replica: PushgatewayReplica): Promise<{ removed: number; confirmed: number }> {
-    const removed = await removeStrays(replica);
-    const proven = await provenCopies(replica);
+    // The records as they stand before the replica is read: what it is found holding is judged against these. A
+    // record created after this was first written after the restart was seen, so to the new process: nothing to undo.
+    const since = now();
+    const entries = await deps.store.all();
+    const groups = await replica.groups();
+    const removed = await removeStrays(replica, groups);
+    const proven = await provenCopies(replica, groups, entries, since);
     let confirmed = 0;
-    await forEachConcurrently(await deps.store.all(), concurrency, async (entry) => {
+    await forEachConcurrently(entries, concurrency, async (entry) => {
       const kept = await updateEntry(deps.store, entry.record.id, (current) => {
         if (!current) return undefined;
         const copy = proven.get(current.record.id);
@@ -331,18 +339,21 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
   }
 
   /**
-   * The groups `replica` (just restarted) holds exactly as another replica does that is proven to hold the group's
-   * current version, with nobody writing the group: by id, the version and `begins` seen before either was read.
-   * A group whose `begins` is the same when it is confirmed had no writer from before the reads until then, and no
-   * earlier write could still land (`canBeAlone`), so what was read is still what both hold. The reference must not
-   * have restarted since its own resynchronisation (its incarnation is the one the store knows, before and after
-   * it is read), or its proofs may be stale. Empty when no replica can serve as reference.
+   * The groups `replica` (just restarted; `groups` its listing) holds exactly as another replica does that is proven
+   * to hold the group's current version, with nobody writing the group: by id, the version and `begins` of `entries`
+   * (read at `since`, before either replica was). A group whose `begins` is the same when it is confirmed had no
+   * writer from before the reads until then, and no earlier write could still land (`canBeAlone`), so what was read
+   * is still what both hold. The reference must not have restarted since its own resynchronisation (its incarnation
+   * is the one the store knows, before and after it is read), or its proofs may be stale. Empty when no replica can
+   * serve as reference.
    */
   async function provenCopies(
     replica: PushgatewayReplica,
+    groups: readonly StoredGroup[],
+    entries: readonly GroupEntry[],
+    since: number,
   ): Promise<Map<string, { version: number; begins: number; reference: string }>> {
-    const since = now();
-    const quiet = (await deps.store.all()).filter((entry) => canBeAlone(entry, since, deps.timing));
+    const quiet = entries.filter((entry) => canBeAlone(entry, since, deps.timing));
     for (const reference of deps.replicas) {
       if (reference.name === replica.name) continue;
       const known = await deps.store.getMeta(incarnationKey(reference.name));
@@ -351,7 +362,10 @@ export function makeRepair(deps: RepairDeps): () => Promise<RepairReport> {
       let theirs: Map<string, string | undefined>;
       try {
         if ((await reference.incarnation()) !== known) continue;
-        [mine, theirs] = await Promise.all([heldBy(replica), heldBy(reference)]);
+        [mine, theirs] = await Promise.all([
+          replica.exposition().then((exposition) => heldContents(groups, exposition)),
+          heldBy(reference),
+        ]);
         if ((await reference.incarnation()) !== known) continue;
       } catch (error) {
         if (!(error instanceof ReplicaUnavailableError)) throw error;
